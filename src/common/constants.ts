@@ -25,3 +25,22 @@ export const AGENT_GRPC_PORT_NAME = 'grpc';
 export const AGENT_GRPC_PORT = 9443;
 export const OPERATOR_METRICS_PORT = 8080;
 export const AGENT_METRICS_PORT = 8081;
+
+/** Where kubelet looks for CSI plugin sockets and registrations on a node. */
+export const KUBELET_DIR = '/var/lib/kubelet';
+export const CSI_PLUGIN_DIR = `${KUBELET_DIR}/plugins/${CSI_DRIVER_NAME}`;
+export const CSI_REGISTRATION_DIR = `${KUBELET_DIR}/plugins_registry`;
+/** Where the agent keeps pool configuration and copy markers on the node. */
+export const AGENT_STATE_DIR = '/var/lib/stratum';
+/** Port of the CSI livenessprobe sidecar on the node (host network: chosen not to clash with other drivers' 9808). */
+export const AGENT_HEALTH_PORT = 9818;
+/** Secrets holding the mTLS material between operator and agents. */
+export const AGENT_TLS_SECRET = 'stratum-agent-tls';
+export const OPERATOR_TLS_SECRET = 'stratum-operator-tls';
+
+/** Prefix of every DRBD resource Stratum writes (`stratum-<volume id>`), so its resources are told apart from others on the node. */
+export const DRBD_RESOURCE_PREFIX = 'stratum-';
+/** First DRBD minor Stratum hands out (/dev/drbd1000 and up), clear of minors set up by hand. */
+export const DRBD_MINOR_BASE = 1000;
+/** Largest DRBD minor (the kernel's limit is 2^20 - 1). */
+export const DRBD_MINOR_MAX = 1_048_575;

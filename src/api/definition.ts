@@ -1,0 +1,34 @@
+// What it takes to describe one Stratum kind; src/api/crd.ts turns it into a CustomResourceDefinition.
+import type { V1ObjectMeta } from '@kubernetes/client-node';
+import { API_GROUP_VERSION } from '../common/constants.ts';
+
+export interface PrinterColumn {
+  readonly name: string;
+  readonly type: 'string' | 'integer' | 'number' | 'boolean' | 'date';
+  readonly jsonPath: string;
+  readonly description: string;
+  /** Shown only with `-o wide`. @default 0 */
+  readonly priority?: number;
+}
+
+export interface KindDefinition<Spec extends object = object, Status extends object = object> {
+  readonly kind: string;
+  readonly plural: string;
+  readonly singular: string;
+  readonly shortNames: readonly string[];
+  readonly description: string;
+  readonly spec: Spec;
+  readonly status: Status;
+  /** CEL rules on the whole spec, for rules that span fields. */
+  readonly specValidations?: readonly { readonly rule: string; readonly message: string }[];
+  readonly printerColumns: readonly PrinterColumn[];
+}
+
+/** The envelope every Stratum object shares; spec and status types come from the schema. */
+export interface StratumObject<Spec, Status> {
+  apiVersion: typeof API_GROUP_VERSION;
+  kind: string;
+  metadata: V1ObjectMeta;
+  spec: Spec;
+  status?: Status;
+}

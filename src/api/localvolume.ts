@@ -1,0 +1,152 @@
+// LocalVolume: one per PersistentVolume. The user's levers are size, replicas and evictNodes;
+// placement is status (and the VolumeReplica objects), never spec.
+import type { FromSchema } from 'json-schema-to-ts';
+import type { KindDefinition, StratumObject } from './definition.ts';
+import { conditions, growOnly, immutable, nodeName, observedGeneration, poolName, positiveQuantity, reportedQuantity } from './schema-parts.ts';
+
+export const VOLUME_PHASES = ['Pending', 'Creating', 'Ready', 'Degraded', 'Expanding', 'Migrating', 'Deleting'] as const;
+export const REPLICA_ROLES = ['primary', 'secondary'] as const;
+export const MAX_REPLICAS = 3;
+
+const spec = {
+  type: 'object',
+  description: 'The volume the user asked for.',
+  required: ['pool', 'size'],
+  additionalProperties: false,
+  properties: {
+    pool: {
+      ...poolName('StoragePool the volume (and its primary replica) comes from.'),
+      'x-kubernetes-validations': [immutable('spec.pool', 'create a new volume in the other pool and copy the data')],
+    },
+    size: positiveQuantity(
+      'Requested size. It may grow (the volume and its filesystem grow online) but never shrink.',
+      growOnly('spec.size', 'shrinking a volume would destroy data'),
+    ),
+    replicas: {
+      type: 'integer',
+      default: 1,
+      minimum: 1,
+      maximum: 3,
+      description: 'Copies of the data, each on another node (1 to 3). More than one replicates with DRBD.',
+      'x-kubernetes-validations': [{ rule: 'self >= 1 && self <= 3', message: 'spec.replicas must be 1, 2 or 3' }],
+    },
+    volumeMode: {
+      type: 'string',
+      enum: ['Filesystem', 'Block'],
+      default: 'Filesystem',
+      description: 'Filesystem: formatted and mounted. Block: handed to the pod as a raw block device.',
+      'x-kubernetes-validations': [immutable('spec.volumeMode', 'the data on the volume is laid out for it')],
+    },
+    fsType: {
+      type: 'string',
+      enum: ['ext4', 'xfs'],
+      default: 'ext4',
+      description: 'Filesystem made on first use (volumeMode Filesystem only).',
+      'x-kubernetes-validations': [immutable('spec.fsType', 'the volume is already formatted')],
+    },
+    accessibility: {
+      type: 'object',
+      description: 'Nodes the volume must live on: the node the CSI request selected, or nodes a user pins. Immutable.',
+      additionalProperties: false,
+      required: ['nodes'],
+      properties: {
+        nodes: { type: 'array', items: nodeName('Node name.'), minItems: 1, maxItems: 3, 'x-kubernetes-list-type': 'set', description: 'Preferred nodes, the first for the primary replica.' },
+      },
+    },
+    evictNodes: {
+      type: 'array',
+      items: nodeName('Node name.'),
+      maxItems: 16,
+      'x-kubernetes-list-type': 'set',
+      description: 'Nodes to move this volume\'s replicas off. The data is copied and verified before the old replica is removed.',
+    },
+    pvcRef: {
+      type: 'object',
+      description: 'The PersistentVolumeClaim the volume was provisioned for.',
+      additionalProperties: false,
+      required: ['namespace', 'name'],
+      properties: {
+        namespace: { type: 'string', description: 'Namespace of the claim.', maxLength: 63 },
+        name: { type: 'string', description: 'Name of the claim.', maxLength: 253 },
+      },
+    },
+    replicaPool: poolName('StoragePool for secondary replicas, e.g. an HDD pool backing an NVMe primary. Defaults to spec.pool.'),
+    consistency: {
+      type: 'string',
+      enum: ['sync', 'async'],
+      default: 'sync',
+      description: 'sync: a write completes when every replica has it (DRBD protocol C). async: when the local disk has it (protocol A).',
+    },
+  },
+} as const;
+
+const replicaPlacement = {
+  type: 'object',
+  required: ['name', 'node'],
+  additionalProperties: false,
+  properties: {
+    name: { type: 'string', description: 'The VolumeReplica object.' },
+    node: nodeName('Node the replica lives on.'),
+    pool: poolName('Pool the replica is cut from.'),
+    role: { type: 'string', enum: REPLICA_ROLES, description: 'primary serves I/O; secondary receives a copy.' },
+    state: { type: 'string', description: 'The replica\'s state (see VolumeReplica status).' },
+    syncPercent: { type: 'integer', minimum: 0, maximum: 100, description: 'How much of the data the replica has.' },
+  },
+} as const;
+
+const status = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    observedGeneration,
+    conditions,
+    phase: { type: 'string', enum: VOLUME_PHASES, description: 'Where the volume is in its life; conditions say why.' },
+    capacity: reportedQuantity('Actual size of the volume, at least spec.size once expanded.'),
+    primaryNode: nodeName('Node serving the volume.'),
+    replicas: { type: 'array', description: 'Where each replica is.', items: replicaPlacement, maxItems: 6 },
+    migration: {
+      type: 'object',
+      description: 'An eviction in progress.',
+      additionalProperties: false,
+      properties: {
+        from: nodeName('Node being left.'),
+        to: nodeName('Node receiving the data.'),
+        copiedBytes: { type: 'integer', format: 'int64', minimum: 0, description: 'Bytes copied so far.' },
+        totalBytes: { type: 'integer', format: 'int64', minimum: 0, description: 'Bytes to copy.' },
+        sha256: { type: 'string', description: 'Checksum of the copied data, once verified.' },
+        message: { type: 'string', description: 'Progress or the reason it stopped.' },
+      },
+    },
+  },
+} as const;
+
+export const localVolumeDefinition = {
+  kind: 'LocalVolume',
+  plural: 'localvolumes',
+  singular: 'localvolume',
+  shortNames: ['lv'],
+  description: 'A volume served from node-local disks, optionally replicated to other nodes.',
+  spec,
+  status,
+  specValidations: [
+    {
+      rule: 'has(self.accessibility) == has(oldSelf.accessibility) && (!has(self.accessibility) || self.accessibility == oldSelf.accessibility)',
+      message: 'spec.accessibility is immutable: use spec.evictNodes to move the volume',
+    },
+  ],
+  printerColumns: [
+    { name: 'Pool', type: 'string', jsonPath: '.spec.pool', description: 'StoragePool of the volume.' },
+    { name: 'Size', type: 'string', jsonPath: '.spec.size', description: 'Requested size.' },
+    { name: 'Capacity', type: 'string', jsonPath: '.status.capacity', description: 'Actual size.' },
+    { name: 'Replicas', type: 'integer', jsonPath: '.spec.replicas', description: 'Requested replicas.' },
+    { name: 'Node', type: 'string', jsonPath: '.status.primaryNode', description: 'Node serving the volume.' },
+    { name: 'Phase', type: 'string', jsonPath: '.status.phase', description: 'Phase of the volume.' },
+    { name: 'Reason', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].reason', description: 'Why it is (not) ready.', priority: 1 },
+    { name: 'Claim', type: 'string', jsonPath: '.spec.pvcRef.name', description: 'PersistentVolumeClaim.', priority: 1 },
+    { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp', description: 'Age of the object.' },
+  ],
+} as const satisfies KindDefinition;
+
+export type LocalVolumeSpec = FromSchema<typeof spec>;
+export type LocalVolumeStatus = FromSchema<typeof status>;
+export type LocalVolume = StratumObject<LocalVolumeSpec, LocalVolumeStatus>;

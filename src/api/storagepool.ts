@@ -1,0 +1,105 @@
+// StoragePool: a declarative pool of disks on a set of nodes. The operator forms it on every
+// selected node and reports per-node capacity, which it also publishes as CSIStorageCapacity.
+import type { FromSchema } from 'json-schema-to-ts';
+import type { KindDefinition, StratumObject } from './definition.ts';
+import {
+  MEDIA_CLASSES, conditions, immutable, labelSelector, mediaClass, nodeName, observedGeneration, positiveQuantity, reportedQuantity,
+} from './schema-parts.ts';
+
+export const POOL_BACKENDS = ['lvm', 'disk'] as const;
+
+const spec = {
+  type: 'object',
+  description: 'Which disks on which nodes form the pool, and how volumes are cut from it.',
+  required: ['mediaClass'],
+  additionalProperties: false,
+  properties: {
+    mediaClass: mediaClass('Media class of the pool; only disks of this class join it unless diskSelector.mediaClasses says otherwise.'),
+    backend: {
+      type: 'string',
+      enum: POOL_BACKENDS,
+      default: 'lvm',
+      description: 'lvm: one LVM volume group per node, volumes are logical volumes. disk: whole disks are handed out as volumes.',
+      'x-kubernetes-validations': [immutable('spec.backend', 'the pool\'s disks already hold volumes of this backend')],
+    },
+    thin: {
+      type: 'boolean',
+      default: false,
+      description: 'Thin-provisioned logical volumes (lvm backend only; needs device-mapper thin support on the node).',
+      'x-kubernetes-validations': [immutable('spec.thin', 'existing volumes were created thick or thin')],
+    },
+    nodeSelector: labelSelector('Nodes the pool is formed on. Empty selects every node that runs the agent.'),
+    diskSelector: {
+      type: 'object',
+      description: 'Which of a node\'s available disks join the pool. Disks with partitions, filesystems or mounts never join.',
+      additionalProperties: false,
+      properties: {
+        mediaClasses: { type: 'array', description: 'Media classes accepted; defaults to spec.mediaClass.', items: { type: 'string', enum: MEDIA_CLASSES }, maxItems: 3 },
+        minSize: positiveQuantity('Smallest disk accepted.'),
+        maxSize: positiveQuantity('Largest disk accepted.'),
+        byIdPattern: { type: 'string', maxLength: 256, description: 'Glob over the disk\'s /dev/disk/by-id name (e.g. "nvme-Samsung*"), or over its backing file for loop devices.' },
+      },
+      'x-kubernetes-validations': [
+        {
+          rule: '!has(self.minSize) || !has(self.maxSize) || quantity(self.minSize).compareTo(quantity(self.maxSize)) <= 0',
+          message: 'spec.diskSelector.minSize must not be larger than maxSize',
+        },
+      ],
+    },
+  },
+} as const;
+
+const nodeCapacity = {
+  type: 'object',
+  required: ['node'],
+  additionalProperties: false,
+  properties: {
+    node: nodeName('Node name.'),
+    ready: { type: 'boolean', description: 'The pool is formed and usable on this node.' },
+    message: { type: 'string', description: 'Why the pool is not ready on this node.' },
+    disks: { type: 'integer', minimum: 0, description: 'Disks of the pool on this node.' },
+    total: reportedQuantity('Total capacity on this node.'),
+    free: reportedQuantity('Free capacity on this node.'),
+    allocatable: reportedQuantity('Largest volume that can be created on this node now.'),
+  },
+} as const;
+
+const status = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    observedGeneration,
+    conditions,
+    nodes: { type: 'array', description: 'Capacity per node.', items: nodeCapacity, 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['node'] },
+    nodeCount: { type: 'integer', minimum: 0, description: 'Nodes the pool is ready on.' },
+    diskCount: { type: 'integer', minimum: 0, description: 'Disks in the pool over all nodes.' },
+    total: reportedQuantity('Total capacity over all nodes.'),
+    free: reportedQuantity('Free capacity over all nodes.'),
+  },
+} as const;
+
+export const storagePoolDefinition = {
+  kind: 'StoragePool',
+  plural: 'storagepools',
+  singular: 'storagepool',
+  shortNames: ['sp'],
+  description: 'A pool of node-local disks from which Stratum serves volumes.',
+  spec,
+  status,
+  specValidations: [{ rule: '!self.thin || self.backend == \'lvm\'', message: 'spec.thin requires backend lvm' }],
+  printerColumns: [
+    { name: 'Media', type: 'string', jsonPath: '.spec.mediaClass', description: 'Media class of the pool.' },
+    { name: 'Backend', type: 'string', jsonPath: '.spec.backend', description: 'lvm or disk.' },
+    { name: 'Nodes', type: 'integer', jsonPath: '.status.nodeCount', description: 'Nodes the pool is ready on.' },
+    { name: 'Disks', type: 'integer', jsonPath: '.status.diskCount', description: 'Disks in the pool.' },
+    { name: 'Total', type: 'string', jsonPath: '.status.total', description: 'Total capacity.' },
+    { name: 'Free', type: 'string', jsonPath: '.status.free', description: 'Free capacity.' },
+    { name: 'Ready', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status', description: 'Ready condition.' },
+    { name: 'Reason', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].reason', description: 'Why it is (not) ready.', priority: 1 },
+    { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp', description: 'Age of the object.' },
+  ],
+} as const satisfies KindDefinition;
+
+export type StoragePoolSpec = FromSchema<typeof spec>;
+export type StoragePoolStatus = FromSchema<typeof status>;
+export type StoragePool = StratumObject<StoragePoolSpec, StoragePoolStatus>;

@@ -1,0 +1,81 @@
+// VolumeReplica: one copy of a LocalVolume's data on one node. Owned by its LocalVolume; written
+// by the operator. Its finalizer holds until the agent confirms the data is gone.
+import type { FromSchema } from 'json-schema-to-ts';
+import type { KindDefinition, StratumObject } from './definition.ts';
+import { REPLICA_ROLES } from './localvolume.ts';
+import { conditions, growOnly, immutable, nodeName, observedGeneration, poolName, positiveQuantity, reportedQuantity } from './schema-parts.ts';
+
+export const REPLICA_STATES = ['Pending', 'Creating', 'Ready', 'Syncing', 'Expanding', 'Copying', 'Failed', 'Deleting'] as const;
+
+const peer = {
+  type: 'object',
+  required: ['node', 'nodeId'],
+  additionalProperties: false,
+  properties: {
+    node: nodeName('Peer node.'),
+    nodeId: { type: 'integer', minimum: 0, maximum: 31, description: 'DRBD node id of the peer.' },
+    address: { type: 'string', description: 'Replication address (ip:port) of the peer.' },
+  },
+} as const;
+
+const spec = {
+  type: 'object',
+  required: ['volume', 'node', 'pool', 'size', 'role'],
+  additionalProperties: false,
+  properties: {
+    volume: { type: 'string', maxLength: 253, description: 'The owning LocalVolume.', 'x-kubernetes-validations': [immutable('spec.volume', 'a replica belongs to one volume')] },
+    node: { ...nodeName('Node the replica lives on.'), 'x-kubernetes-validations': [immutable('spec.node', 'moving data is an eviction, which makes a new replica')] },
+    pool: { ...poolName('Pool the replica is cut from.'), 'x-kubernetes-validations': [immutable('spec.pool', 'the data lives in this pool')] },
+    size: positiveQuantity('Size of the replica; follows the volume\'s size.', growOnly('spec.size', 'a replica is never shrunk')),
+    role: { type: 'string', enum: REPLICA_ROLES, description: 'primary serves I/O; secondary receives a copy.' },
+    replication: {
+      type: 'object',
+      description: 'DRBD replication settings; absent for a single-replica volume.',
+      additionalProperties: false,
+      required: ['port', 'nodeId'],
+      properties: {
+        port: { type: 'integer', minimum: 1024, maximum: 65535, description: 'DRBD port of the resource.' },
+        nodeId: { type: 'integer', minimum: 0, maximum: 31, description: 'DRBD node id of this replica.' },
+        protocol: { type: 'string', enum: ['C', 'A'], default: 'C', description: 'C (sync) or A (async).' },
+        peers: { type: 'array', items: peer, maxItems: 2, description: 'The other replicas.' },
+      },
+    },
+  },
+} as const;
+
+const status = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    observedGeneration,
+    conditions,
+    state: { type: 'string', enum: REPLICA_STATES, description: 'What the replica is doing.' },
+    devicePath: { type: 'string', description: 'Block device of the replica on its node.' },
+    capacity: reportedQuantity('Actual size on the node.'),
+    syncPercent: { type: 'integer', minimum: 0, maximum: 100, description: 'How much of the data the replica has.' },
+    lastError: { type: 'string', description: 'The last failure on the node: the command and its error output.' },
+  },
+} as const;
+
+export const volumeReplicaDefinition = {
+  kind: 'VolumeReplica',
+  plural: 'volumereplicas',
+  singular: 'volumereplica',
+  shortNames: ['vr'],
+  description: 'One copy of a LocalVolume\'s data on one node.',
+  spec,
+  status,
+  printerColumns: [
+    { name: 'Volume', type: 'string', jsonPath: '.spec.volume', description: 'Owning LocalVolume.' },
+    { name: 'Node', type: 'string', jsonPath: '.spec.node', description: 'Node of the replica.' },
+    { name: 'Role', type: 'string', jsonPath: '.spec.role', description: 'primary or secondary.' },
+    { name: 'State', type: 'string', jsonPath: '.status.state', description: 'What the replica is doing.' },
+    { name: 'Sync', type: 'integer', jsonPath: '.status.syncPercent', description: 'Percent in sync.' },
+    { name: 'Device', type: 'string', jsonPath: '.status.devicePath', description: 'Device on the node.', priority: 1 },
+    { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp', description: 'Age of the object.' },
+  ],
+} as const satisfies KindDefinition;
+
+export type VolumeReplicaSpec = FromSchema<typeof spec>;
+export type VolumeReplicaStatus = FromSchema<typeof status>;
+export type VolumeReplica = StratumObject<VolumeReplicaSpec, VolumeReplicaStatus>;

@@ -1,0 +1,52 @@
+// The cdk8s app: CRDs first, then the install, then the configured StoragePools — one file
+// each in charts-gen/, and one file per CRD in crds/.
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { App, Chart, YamlOutputType } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import type { Construct } from 'constructs';
+import { stringify } from 'yaml';
+import { KIND_DEFINITIONS } from '../api/index.ts';
+import type { ResolvedConfig } from './config.ts';
+import { CrdsChart, installableCrd } from './crds-chart.ts';
+import { PART_OF, WAVE, syncWave } from './labels.ts';
+import { createRbac } from './rbac.ts';
+import { createCsiDriver, createStorageClasses, createStoragePools } from './storage.ts';
+import { createAgent, createOperator } from './workloads.ts';
+
+class InstallChart extends Chart {
+  constructor(scope: Construct, id: string, config: ResolvedConfig) {
+    super(scope, id, { disableResourceNameHashes: true, labels: { ...PART_OF } });
+    new kplus.Namespace(this, 'namespace', { metadata: { name: config.namespace, annotations: syncWave(WAVE.install) } });
+    const accounts = createRbac(this, config.namespace);
+    createCsiDriver(this);
+    createStorageClasses(this, config);
+    createOperator(this, config, accounts);
+    createAgent(this, config, accounts);
+  }
+}
+
+class PoolsChart extends Chart {
+  constructor(scope: Construct, id: string, config: ResolvedConfig) {
+    super(scope, id, { disableResourceNameHashes: true });
+    createStoragePools(this, config);
+  }
+}
+
+/** Builds the install app; file names sort in apply order (CRDs, install, pools). */
+export function buildApp(config: ResolvedConfig, outdir: string): App {
+  const app = new App({ outdir, yamlOutputType: YamlOutputType.FILE_PER_CHART, outputFileExtension: '.yaml' });
+  new CrdsChart(app, '00-stratum-crds');
+  new InstallChart(app, '10-stratum-install', config);
+  if (config.pools.length) new PoolsChart(app, '20-stratum-pools', config);
+  return app;
+}
+
+/** Writes one YAML per CRD into `dir`, replacing what was there. */
+export function writeCrds(dir: string): void {
+  mkdirSync(dir, { recursive: true });
+  for (const f of readdirSync(dir)) if (f.endsWith('.yaml')) rmSync(path.join(dir, f));
+  for (const def of KIND_DEFINITIONS) {
+    writeFileSync(path.join(dir, `${def.plural}.yaml`), stringify(installableCrd(def), { lineWidth: 0 }));
+  }
+}

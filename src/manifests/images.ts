@@ -1,0 +1,14 @@
+// Every image the install runs, pinned by tag. The CSI sidecar versions are the ones the test rig
+// builds from test/rig/go/*/go.mod; a unit test keeps the two in step.
+import type { ResolvedConfig } from './config.ts';
+
+export const SIDECAR_IMAGES = {
+  provisioner: 'registry.k8s.io/sig-storage/csi-provisioner:v6.4.0',
+  resizer: 'registry.k8s.io/sig-storage/csi-resizer:v2.3.0',
+  nodeDriverRegistrar: 'registry.k8s.io/sig-storage/csi-node-driver-registrar:v2.15.0',
+  livenessProbe: 'registry.k8s.io/sig-storage/livenessprobe:v2.17.0',
+} as const;
+
+export function stratumImage(config: ResolvedConfig): string {
+  return `${config.image.repository}:${config.image.tag}`;
+}

@@ -1,0 +1,193 @@
+// The operator Deployment (reconcilers + CSI controller + provisioner/resizer sidecars) and the
+// agent DaemonSet (agent + node-driver-registrar + livenessprobe), with their metrics Services.
+import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import type { Construct } from 'constructs';
+import {
+  AGENT_GRPC_PORT, AGENT_GRPC_PORT_NAME, AGENT_HEALTH_PORT, AGENT_METRICS_PORT, AGENT_POD_LABELS, AGENT_STATE_DIR, AGENT_TLS_SECRET,
+  CSI_PLUGIN_DIR, CSI_REGISTRATION_DIR, KUBELET_DIR, OPERATOR_METRICS_PORT, OPERATOR_POD_LABELS, OPERATOR_TLS_SECRET,
+} from '../common/constants.ts';
+import type { ResolvedConfig } from './config.ts';
+import { SIDECAR_IMAGES, stratumImage } from './images.ts';
+import type { Accounts } from './rbac.ts';
+
+const CSI_SOCKET_DIR = '/csi';
+const CSI_ADDRESS = `${CSI_SOCKET_DIR}/csi.sock`;
+const TLS_DIR = '/etc/stratum/tls';
+
+const sidecarResources: kplus.ContainerResources = {
+  cpu: { request: kplus.Cpu.millis(10), limit: kplus.Cpu.millis(200) },
+  memory: { request: Size.mebibytes(32), limit: Size.mebibytes(128) },
+};
+/** Operator containers: non-root, read-only, no escalation. */
+const restricted: kplus.ContainerSecurityContextProps = { ensureNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false };
+/** Node sidecars run as root (they write into kubelet's root-owned dirs) but need nothing else. */
+const nodeSidecar: kplus.ContainerSecurityContextProps = { ensureNonRoot: false, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false };
+/** Tags are pinned, so a present image is the right one. */
+const pull = kplus.ImagePullPolicy.IF_NOT_PRESENT;
+
+function selectPods(workload: kplus.Deployment | kplus.DaemonSet, labels: Record<string, string>): void {
+  workload.select(kplus.LabelSelector.of({ labels }));
+}
+
+export function createOperator(scope: Construct, config: ResolvedConfig, accounts: Accounts): kplus.Deployment {
+  const ns = config.namespace;
+  const socketDir = kplus.Volume.fromEmptyDir(scope, 'operator-socket-dir', 'socket-dir');
+  const tls = kplus.Volume.fromSecret(scope, 'operator-tls', kplus.Secret.fromSecretName(scope, 'operator-tls-secret', OPERATOR_TLS_SECRET), { name: 'tls', optional: true });
+  const podEnv = {
+    POD_NAME: kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.POD_NAME),
+    NAMESPACE: kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.POD_NAMESPACE),
+  };
+  const deployment = new kplus.Deployment(scope, 'operator', {
+    metadata: { name: 'stratum-operator', namespace: ns, labels: { ...OPERATOR_POD_LABELS } },
+    podMetadata: { labels: { ...OPERATOR_POD_LABELS } },
+    select: false,
+    spread: false,
+    replicas: config.operatorReplicas,
+    serviceAccount: accounts.operator,
+    automountServiceAccountToken: true,
+    securityContext: { ensureNonRoot: true, user: 65532, group: 65532 },
+    terminationGracePeriod: Duration.seconds(30),
+    volumes: [socketDir, tls],
+    containers: [
+      {
+        name: 'operator',
+        image: stratumImage(config),
+        imagePullPolicy: pull,
+        command: ['stratum-operator'],
+        args: ['--leader-elect', `--csi-endpoint=unix://${CSI_ADDRESS}`, `--metrics-address=:${OPERATOR_METRICS_PORT}`, `--log-level=${config.logLevel}`, `--tls-dir=${TLS_DIR}`],
+        envVariables: podEnv,
+        ports: [{ number: OPERATOR_METRICS_PORT, name: 'metrics' }],
+        liveness: kplus.Probe.fromHttpGet('/healthz', { port: OPERATOR_METRICS_PORT, periodSeconds: Duration.seconds(10) }),
+        readiness: kplus.Probe.fromHttpGet('/readyz', { port: OPERATOR_METRICS_PORT, periodSeconds: Duration.seconds(5) }),
+        resources: { cpu: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.units(1) }, memory: { request: Size.mebibytes(128), limit: Size.mebibytes(512) } },
+        securityContext: restricted,
+        volumeMounts: [{ path: CSI_SOCKET_DIR, volume: socketDir }, { path: TLS_DIR, volume: tls, readOnly: true }],
+      },
+      {
+        name: 'csi-provisioner',
+        image: SIDECAR_IMAGES.provisioner,
+        args: [
+          `--csi-address=${CSI_ADDRESS}`, '--feature-gates=Topology=true', '--enable-capacity', '--capacity-ownerref-level=2',
+          '--extra-create-metadata', '--leader-election', `--leader-election-namespace=${ns}`, '--default-fstype=ext4', '--timeout=120s',
+        ],
+        envVariables: podEnv,
+        resources: sidecarResources,
+        securityContext: restricted,
+        imagePullPolicy: pull,
+        volumeMounts: [{ path: CSI_SOCKET_DIR, volume: socketDir }],
+      },
+      {
+        name: 'csi-resizer',
+        image: SIDECAR_IMAGES.resizer,
+        args: [`--csi-address=${CSI_ADDRESS}`, '--leader-election', `--leader-election-namespace=${ns}`, '--timeout=120s'],
+        resources: sidecarResources,
+        securityContext: restricted,
+        imagePullPolicy: pull,
+        volumeMounts: [{ path: CSI_SOCKET_DIR, volume: socketDir }],
+      },
+    ],
+  });
+  selectPods(deployment, OPERATOR_POD_LABELS);
+
+  new kplus.k8s.KubePodDisruptionBudget(scope, 'operator-pdb', {
+    metadata: { name: 'stratum-operator', namespace: ns },
+    spec: { minAvailable: kplus.k8s.IntOrString.fromNumber(1), selector: { matchLabels: { ...OPERATOR_POD_LABELS } } },
+  });
+  metricsService(scope, 'operator-metrics', ns, 'stratum-operator-metrics', OPERATOR_POD_LABELS, OPERATOR_METRICS_PORT);
+  return deployment;
+}
+
+export function createAgent(scope: Construct, config: ResolvedConfig, accounts: Accounts): kplus.DaemonSet {
+  const ns = config.namespace;
+  const host = (id: string, path: string, type: kplus.HostPathVolumeType) => kplus.Volume.fromHostPath(scope, `agent-${id}`, id, { path, type });
+  const dev = host('dev', '/dev', kplus.HostPathVolumeType.DIRECTORY);
+  const sys = host('sys', '/sys', kplus.HostPathVolumeType.DIRECTORY);
+  const udev = host('run-udev', '/run/udev', kplus.HostPathVolumeType.DIRECTORY_OR_CREATE);
+  const lvm = host('etc-lvm', '/etc/lvm', kplus.HostPathVolumeType.DIRECTORY_OR_CREATE);
+  const state = host('state', AGENT_STATE_DIR, kplus.HostPathVolumeType.DIRECTORY_OR_CREATE);
+  const kubelet = host('kubelet-dir', KUBELET_DIR, kplus.HostPathVolumeType.DIRECTORY);
+  const pluginDir = host('plugin-dir', CSI_PLUGIN_DIR, kplus.HostPathVolumeType.DIRECTORY_OR_CREATE);
+  const registration = host('registration-dir', CSI_REGISTRATION_DIR, kplus.HostPathVolumeType.DIRECTORY);
+  const tls = kplus.Volume.fromSecret(scope, 'agent-tls', kplus.Secret.fromSecretName(scope, 'agent-tls-secret', AGENT_TLS_SECRET), { name: 'tls' });
+
+  const daemonSet = new kplus.DaemonSet(scope, 'agent', {
+    metadata: { name: 'stratum-agent', namespace: ns, labels: { ...AGENT_POD_LABELS } },
+    podMetadata: { labels: { ...AGENT_POD_LABELS } },
+    select: false,
+    serviceAccount: accounts.agent,
+    automountServiceAccountToken: false,
+    // DRBD replicates between node addresses, so the agent lives in the node's network.
+    hostNetwork: true,
+    dns: { policy: kplus.DnsPolicy.CLUSTER_FIRST_WITH_HOST_NET },
+    securityContext: { ensureNonRoot: false },
+    terminationGracePeriod: Duration.seconds(30),
+    volumes: [dev, sys, udev, lvm, state, kubelet, pluginDir, registration, tls],
+    containers: [
+      {
+        name: 'agent',
+        image: stratumImage(config),
+        command: ['stratum-agent'],
+        envVariables: {
+          STRATUM_NODE_NAME: kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.NODE_NAME),
+          POD_IP: kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.POD_IP),
+          STRATUM_LISTEN: kplus.EnvValue.fromValue(`$(POD_IP):${AGENT_GRPC_PORT}`),
+          STRATUM_TLS_CA: kplus.EnvValue.fromValue(`${TLS_DIR}/ca.crt`),
+          STRATUM_TLS_CERT: kplus.EnvValue.fromValue(`${TLS_DIR}/tls.crt`),
+          STRATUM_TLS_KEY: kplus.EnvValue.fromValue(`${TLS_DIR}/tls.key`),
+          STRATUM_STATE_DIR: kplus.EnvValue.fromValue(AGENT_STATE_DIR),
+          STRATUM_LVM_SYSTEM_DIR: kplus.EnvValue.fromValue('/etc/lvm'),
+          STRATUM_CSI_ENDPOINT: kplus.EnvValue.fromValue(`unix://${CSI_ADDRESS}`),
+          STRATUM_METRICS_ADDRESS: kplus.EnvValue.fromValue(`:${AGENT_METRICS_PORT}`),
+          STRATUM_LOG_LEVEL: kplus.EnvValue.fromValue(config.logLevel),
+        },
+        ports: [{ number: AGENT_GRPC_PORT, name: AGENT_GRPC_PORT_NAME }, { number: AGENT_METRICS_PORT, name: 'metrics' }],
+        liveness: kplus.Probe.fromHttpGet('/healthz', { port: AGENT_HEALTH_PORT, periodSeconds: Duration.seconds(10), failureThreshold: 5 }),
+        resources: { cpu: { request: kplus.Cpu.millis(50), limit: kplus.Cpu.units(1) }, memory: { request: Size.mebibytes(96), limit: Size.mebibytes(512) } },
+        // Disks, LVM, mounts and DRBD need the host's devices and mount namespace.
+        securityContext: { privileged: true, ensureNonRoot: false, readOnlyRootFilesystem: false, allowPrivilegeEscalation: true },
+        imagePullPolicy: pull,
+        volumeMounts: [
+          { path: '/dev', volume: dev },
+          { path: '/sys', volume: sys },
+          { path: '/run/udev', volume: udev, readOnly: true },
+          { path: '/etc/lvm', volume: lvm },
+          { path: AGENT_STATE_DIR, volume: state },
+          { path: CSI_SOCKET_DIR, volume: pluginDir },
+          { path: KUBELET_DIR, volume: kubelet, propagation: kplus.MountPropagation.BIDIRECTIONAL },
+          { path: TLS_DIR, volume: tls, readOnly: true },
+        ],
+      },
+      {
+        name: 'node-driver-registrar',
+        image: SIDECAR_IMAGES.nodeDriverRegistrar,
+        args: [`--csi-address=${CSI_ADDRESS}`, `--kubelet-registration-path=${CSI_PLUGIN_DIR}/csi.sock`],
+        resources: sidecarResources,
+        securityContext: nodeSidecar,
+        imagePullPolicy: pull,
+        volumeMounts: [{ path: CSI_SOCKET_DIR, volume: pluginDir }, { path: '/registration', volume: registration }],
+      },
+      {
+        name: 'livenessprobe',
+        image: SIDECAR_IMAGES.livenessProbe,
+        args: [`--csi-address=${CSI_ADDRESS}`, `--http-endpoint=:${AGENT_HEALTH_PORT}`],
+        resources: sidecarResources,
+        securityContext: nodeSidecar,
+        imagePullPolicy: pull,
+        volumeMounts: [{ path: CSI_SOCKET_DIR, volume: pluginDir }],
+      },
+    ],
+  });
+  selectPods(daemonSet, AGENT_POD_LABELS);
+  daemonSet.scheduling.tolerate(kplus.Node.tainted(kplus.NodeTaintQuery.any()));
+  ApiObject.of(daemonSet).addJsonPatch(JsonPatch.add('/spec/template/spec/priorityClassName', 'system-node-critical'));
+  metricsService(scope, 'agent-metrics', ns, 'stratum-agent-metrics', AGENT_POD_LABELS, AGENT_METRICS_PORT);
+  return daemonSet;
+}
+
+function metricsService(scope: Construct, id: string, namespace: string, name: string, selector: Record<string, string>, port: number): void {
+  new kplus.k8s.KubeService(scope, id, {
+    metadata: { name, namespace, labels: { ...selector } },
+    spec: { selector: { ...selector }, ports: [{ name: 'metrics', port, targetPort: kplus.k8s.IntOrString.fromString('metrics') }] },
+  });
+}
