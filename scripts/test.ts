@@ -17,14 +17,16 @@ interface Suite {
   readonly controlPlane?: boolean;
   /** Upper bound for the whole suite; the process is killed past it. */
   readonly timeoutMs: number;
+  /** Needs the system tools (lvm2, mkfs, drbd-utils …) that scripts/install-deps installs. */
+  readonly systemTools?: boolean;
 }
 
 const SUITES: readonly Suite[] = [
   { name: 'unit', dir: 'unit', timeoutMs: 5 * 60_000 },
   { name: 'rig', dir: 'rig', controlPlane: true, timeoutMs: 10 * 60_000 },
-  { name: 'agent', dir: 'agent', timeoutMs: 20 * 60_000 },
-  { name: 'operator', dir: 'operator', controlPlane: true, timeoutMs: 20 * 60_000 },
-  { name: 'integration', dir: 'integration', controlPlane: true, timeoutMs: 30 * 60_000 },
+  { name: 'agent', dir: 'agent', systemTools: true, timeoutMs: 20 * 60_000 },
+  { name: 'operator', dir: 'operator', controlPlane: true, systemTools: true, timeoutMs: 20 * 60_000 },
+  { name: 'integration', dir: 'integration', controlPlane: true, systemTools: true, timeoutMs: 30 * 60_000 },
 ];
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -67,6 +69,22 @@ async function main(): Promise<number> {
     const tsc = await run(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '--noEmit', '-p', root], env, 5 * 60_000);
     if (tsc.code === 0) totals.passed++;
     else totals.failed++;
+  }
+
+  // Prerequisites are part of the test command, so a fresh machine needs nothing else: both steps
+  // are no-ops when already done. A failure here fails the run; it is never a skip.
+  const prerequisites: [string, boolean][] = [
+    ['scripts/install-deps', selected.some((s) => s.systemTools || s.controlPlane)],
+    ['scripts/rig/build', selected.some((s) => s.controlPlane)],
+  ];
+  for (const [script, needed] of prerequisites) {
+    if (!needed) continue;
+    process.stdout.write(`\n[test] ${script}\n`);
+    const res = await run('bash', [path.join(root, script)], env, 60 * 60_000);
+    if (res.code !== 0) {
+      process.stderr.write(`[test] ${script} failed (exit ${res.code}); the suites that need it fail too\n`);
+      totals.failed++;
+    }
   }
 
   let stopControlPlane: (() => Promise<void>) | undefined;

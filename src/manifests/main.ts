@@ -1,4 +1,5 @@
-// Entry point of `cdk8s synth` (see cdk8s.yaml): reads stratum.config.yaml, writes charts-gen/ and crds/.
+// Entry point of `cdk8s synth` (see cdk8s.yaml): reads stratum.config.yaml, writes charts-gen/ and crds/
+// (CDK8S_OUTDIR and STRATUM_CRDS_DIR redirect them, as the drift test does).
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, loadConfig } from './config.ts';
@@ -10,7 +11,7 @@ const configFile = process.env.STRATUM_CONFIG ?? path.join(root, 'stratum.config
 try {
   const config = loadConfig(configFile);
   buildApp(config, process.env.CDK8S_OUTDIR ?? path.join(root, 'charts-gen')).synth();
-  writeCrds(path.join(root, 'crds'));
+  writeCrds(process.env.STRATUM_CRDS_DIR ?? path.join(root, 'crds'));
 } catch (err) {
   if (!(err instanceof ConfigError)) throw err;
   process.stderr.write(`stratum synth: ${err.message}\n`);

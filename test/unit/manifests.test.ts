@@ -1,0 +1,111 @@
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { run } from '../../src/common/exec.ts';
+import { API_GROUP, CSI_DRIVER_NAME } from '../../src/common/constants.ts';
+import { readYamlObjects, repoRoot } from '../helpers/crd-validator.ts';
+
+/** Runs the cdk8s app exactly as `cdk8s synth` does, into a temp dir, and returns the files. */
+async function synth(): Promise<{ charts: Map<string, string>; crds: Map<string, string> }> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'stratum-synth-'));
+  try {
+    // The app writes crds/ next to the repo; point it at a copy so the test never edits the tree.
+    await run(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'src/manifests/main.ts')], {
+      env: { CDK8S_OUTDIR: path.join(dir, 'charts-gen'), STRATUM_CRDS_DIR: path.join(dir, 'crds') },
+      timeoutMs: 60_000,
+    });
+    const read = (d: string) => new Map(readdirSync(d).sort().map((f) => [f, readFileSync(path.join(d, f), 'utf8')]));
+    return { charts: read(path.join(dir, 'charts-gen')), crds: read(path.join(dir, 'crds')) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const committed = (dir: string) => new Map(readdirSync(path.join(repoRoot, dir)).sort().map((f) => [f, readFileSync(path.join(repoRoot, dir, f), 'utf8')]));
+const install = readdirSync(path.join(repoRoot, 'charts-gen')).flatMap((f) => readYamlObjects(path.join(repoRoot, 'charts-gen', f)));
+const ofKind = (kind: string) => install.filter((o) => o.kind === kind);
+
+test('synth is deterministic, and crds/ and charts-gen/ in git equal a fresh synth', async () => {
+  const a = await synth();
+  const b = await synth();
+  assert.equal([...a.charts.entries()], [...b.charts.entries()], 'two synths differ');
+  assert.equal([...a.crds.entries()], [...b.crds.entries()], 'two synths differ (crds)');
+  for (const [name, fresh, dir] of [['charts-gen', a.charts, 'charts-gen'], ['crds', a.crds, 'crds']] as const) {
+    const inGit = committed(dir);
+    assert.equal([...inGit.keys()], [...fresh.keys()], `${name}/ files differ from a fresh synth: run npx cdk8s synth and commit`);
+    for (const [f, content] of fresh) assert.fixture(inGit.get(f)!, content);
+  }
+});
+
+test('the install has everything DESIGN.md lists', () => {
+  const kinds = new Set(install.map((o) => o.kind));
+  for (const k of ['CustomResourceDefinition', 'Namespace', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding',
+    'Deployment', 'DaemonSet', 'CSIDriver', 'StorageClass', 'PodDisruptionBudget', 'Service', 'StoragePool']) assert.ok(kinds.has(k), k);
+  const driver = ofKind('CSIDriver')[0]!;
+  assert.equal(driver.metadata.name, CSI_DRIVER_NAME);
+  assert.equal([driver.spec.attachRequired, driver.spec.storageCapacity, driver.spec.podInfoOnMount, driver.spec.fsGroupPolicy], [false, true, true, 'File']);
+  for (const sc of ofKind('StorageClass')) {
+    assert.equal([sc.provisioner, sc.volumeBindingMode, sc.allowVolumeExpansion], [CSI_DRIVER_NAME, 'WaitForFirstConsumer', true]);
+    assert.ok(sc.parameters.pool);
+  }
+});
+
+test('CRDs come first: their own file and the earliest Argo CD sync wave', () => {
+  const waves = install.map((o) => [o.kind, Number(o.metadata.annotations?.['argocd.argoproj.io/sync-wave'] ?? 0)] as const);
+  const crdWave = Math.max(...waves.filter(([k]) => k === 'CustomResourceDefinition').map(([, w]) => w));
+  assert.ok(waves.filter(([k]) => k !== 'CustomResourceDefinition').every(([, w]) => w > crdWave));
+  assert.ok(readdirSync(path.join(repoRoot, 'charts-gen'))[0]!.includes('crds'));
+});
+
+test('operator: 2 replicas, csi-provisioner with capacity, topology and extra metadata, csi-resizer, probes, resources', () => {
+  const dep = ofKind('Deployment')[0]!;
+  assert.equal(dep.spec.replicas, 2);
+  const containers = dep.spec.template.spec.containers as any[];
+  const byName = new Map(containers.map((c) => [c.name, c]));
+  const prov = byName.get('csi-provisioner');
+  for (const flag of ['--enable-capacity', '--feature-gates=Topology=true', '--extra-create-metadata']) assert.ok(prov.args.includes(flag), flag);
+  assert.ok(byName.get('csi-resizer'));
+  const op = byName.get('operator');
+  assert.ok(op.livenessProbe && op.readinessProbe);
+  assert.ok(op.args.includes('--leader-elect'));
+  for (const c of containers) {
+    assert.ok(c.resources.requests && c.resources.limits, `${c.name} resources`);
+    assert.match(c.image, /:[\w.-]+$/, `${c.name} image pinned by tag`);
+    assert.not.match(c.image, /:latest$/);
+    assert.not.ok(c.securityContext?.privileged, `${c.name} must not be privileged`);
+  }
+});
+
+test('agent: privileged only in the agent container, host paths, Bidirectional kubelet dir, system-node-critical', () => {
+  const ds = ofKind('DaemonSet')[0]!;
+  const spec = ds.spec.template.spec;
+  assert.equal(spec.priorityClassName, 'system-node-critical');
+  assert.equal(spec.automountServiceAccountToken, false);
+  const privileged = spec.containers.filter((c: any) => c.securityContext?.privileged).map((c: any) => c.name);
+  assert.equal(privileged, ['agent']);
+  assert.equal(spec.containers.map((c: any) => c.name).sort(), ['agent', 'livenessprobe', 'node-driver-registrar']);
+  const hostPaths = spec.volumes.filter((v: any) => v.hostPath).map((v: any) => v.hostPath.path);
+  for (const p of ['/dev', '/sys', '/run/udev', '/etc/lvm', '/var/lib/kubelet', '/var/lib/kubelet/plugins_registry']) assert.ok(hostPaths.includes(p), p);
+  const agent = spec.containers.find((c: any) => c.name === 'agent');
+  const kubeletMount = agent.volumeMounts.find((m: any) => m.mountPath === '/var/lib/kubelet');
+  assert.equal(kubeletMount.mountPropagation, 'Bidirectional');
+  assert.ok(agent.ports.some((p: any) => p.name === 'grpc'), 'the operator finds agents by the named port grpc');
+});
+
+test('RBAC: no wildcard anywhere; the agent has no Kubernetes access at all', () => {
+  for (const role of [...ofKind('ClusterRole'), ...ofKind('Role')]) {
+    for (const rule of role.rules) {
+      for (const field of ['verbs', 'resources', 'apiGroups']) assert.not.ok((rule[field] ?? []).includes('*'), `${role.metadata.name} uses * in ${field}`);
+    }
+  }
+  const agentSa = ofKind('ServiceAccount').find((s) => s.metadata.name === 'stratum-agent');
+  assert.equal(agentSa.automountServiceAccountToken, false);
+  const bindings = [...ofKind('ClusterRoleBinding'), ...ofKind('RoleBinding')];
+  assert.not.ok(bindings.some((b) => b.subjects.some((s: any) => s.name === 'stratum-agent')), 'the agent is bound to no role');
+  const operatorRules = ofKind('ClusterRole').flatMap((r) => r.rules);
+  assert.ok(operatorRules.some((r: any) => r.apiGroups.includes(API_GROUP) && r.verbs.includes('update')), 'the operator writes Stratum objects');
+});
+
+test.run();
