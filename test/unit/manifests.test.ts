@@ -101,7 +101,7 @@ test('RBAC: no wildcard anywhere; the agent has no Kubernetes access at all', ()
     }
   }
   const agentSa = ofKind('ServiceAccount').find((s) => s.metadata.name === 'stratum-agent');
-  assert.equal(agentSa.automountServiceAccountToken, false);
+  assert.equal(agentSa?.automountServiceAccountToken, false);
   const bindings = [...ofKind('ClusterRoleBinding'), ...ofKind('RoleBinding')];
   assert.not.ok(bindings.some((b) => b.subjects.some((s: any) => s.name === 'stratum-agent')), 'the agent is bound to no role');
   const operatorRules = ofKind('ClusterRole').flatMap((r) => r.rules);
