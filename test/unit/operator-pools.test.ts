@@ -4,6 +4,7 @@ import type { LocalDisk, StoragePool } from '../../src/api/index.ts';
 import { matchesLabelSelector } from '../../src/operator/selectors.ts';
 import { selectDisks } from '../../src/operator/pools/disk-selection.ts';
 import { diskStatus, localDiskName } from '../../src/operator/disks/localdisk-mapping.ts';
+import type { Disk__Output } from '../../src/agent/api/generated/stratum/agent/v1/Disk.ts';
 
 const pool = (spec: Partial<StoragePool['spec']> = {}): StoragePool => ({
   apiVersion: 'storage.stratum.dev/v1alpha1', kind: 'StoragePool', metadata: { name: 'fast' },
@@ -71,11 +72,11 @@ test('LocalDisk names are stable per (node, disk id) and independent of the devi
 });
 
 test('disk status maps the agent report, with the spec override winning the media class', () => {
-  const report = {
+  const report: Disk__Output = {
     id: 'loop:/tmp/x.img', devicePath: '/dev/loop3', byIdPaths: [], wwn: '', serial: '', model: '', vendor: '', sizeBytes: String(2n ** 30n),
     mediaClass: 'MEDIA_CLASS_HDD', rotational: true, transport: '', state: 'DISK_STATE_IN_USE', inUseReasons: ['pool:fast'], pool: 'fast',
     backingFile: '/tmp/x.img', majorMinor: '7:3',
-  } as const;
+  };
   const status = diskStatus(report, { nodeName: 'node-a', reserved: false, mediaClass: 'ssd' }, new Date(0));
   assert.equal(status, {
     identity: { id: 'loop:/tmp/x.img', backingFile: '/tmp/x.img' }, devicePath: '/dev/loop3', capacity: '1Gi',
