@@ -1,0 +1,94 @@
+import type * as grpc from '@grpc/grpc-js';
+import type { EnumTypeDefinition, MessageTypeDefinition } from '@grpc/proto-loader';
+
+import type { AgentClient as _stratum_agent_v1_AgentClient, AgentDefinition as _stratum_agent_v1_AgentDefinition } from './stratum/agent/v1/Agent.ts';
+import type { ChunkHeader as _stratum_agent_v1_ChunkHeader, ChunkHeader__Output as _stratum_agent_v1_ChunkHeader__Output } from './stratum/agent/v1/ChunkHeader.ts';
+import type { ChunkTrailer as _stratum_agent_v1_ChunkTrailer, ChunkTrailer__Output as _stratum_agent_v1_ChunkTrailer__Output } from './stratum/agent/v1/ChunkTrailer.ts';
+import type { ConfigureReplicationRequest as _stratum_agent_v1_ConfigureReplicationRequest, ConfigureReplicationRequest__Output as _stratum_agent_v1_ConfigureReplicationRequest__Output } from './stratum/agent/v1/ConfigureReplicationRequest.ts';
+import type { ConfigureReplicationResponse as _stratum_agent_v1_ConfigureReplicationResponse, ConfigureReplicationResponse__Output as _stratum_agent_v1_ConfigureReplicationResponse__Output } from './stratum/agent/v1/ConfigureReplicationResponse.ts';
+import type { CreateVolumeRequest as _stratum_agent_v1_CreateVolumeRequest, CreateVolumeRequest__Output as _stratum_agent_v1_CreateVolumeRequest__Output } from './stratum/agent/v1/CreateVolumeRequest.ts';
+import type { CreateVolumeResponse as _stratum_agent_v1_CreateVolumeResponse, CreateVolumeResponse__Output as _stratum_agent_v1_CreateVolumeResponse__Output } from './stratum/agent/v1/CreateVolumeResponse.ts';
+import type { DeletePoolRequest as _stratum_agent_v1_DeletePoolRequest, DeletePoolRequest__Output as _stratum_agent_v1_DeletePoolRequest__Output } from './stratum/agent/v1/DeletePoolRequest.ts';
+import type { DeletePoolResponse as _stratum_agent_v1_DeletePoolResponse, DeletePoolResponse__Output as _stratum_agent_v1_DeletePoolResponse__Output } from './stratum/agent/v1/DeletePoolResponse.ts';
+import type { DeleteVolumeRequest as _stratum_agent_v1_DeleteVolumeRequest, DeleteVolumeRequest__Output as _stratum_agent_v1_DeleteVolumeRequest__Output } from './stratum/agent/v1/DeleteVolumeRequest.ts';
+import type { DeleteVolumeResponse as _stratum_agent_v1_DeleteVolumeResponse, DeleteVolumeResponse__Output as _stratum_agent_v1_DeleteVolumeResponse__Output } from './stratum/agent/v1/DeleteVolumeResponse.ts';
+import type { DemoteRequest as _stratum_agent_v1_DemoteRequest, DemoteRequest__Output as _stratum_agent_v1_DemoteRequest__Output } from './stratum/agent/v1/DemoteRequest.ts';
+import type { DemoteResponse as _stratum_agent_v1_DemoteResponse, DemoteResponse__Output as _stratum_agent_v1_DemoteResponse__Output } from './stratum/agent/v1/DemoteResponse.ts';
+import type { Disk as _stratum_agent_v1_Disk, Disk__Output as _stratum_agent_v1_Disk__Output } from './stratum/agent/v1/Disk.ts';
+import type { DiskEvent as _stratum_agent_v1_DiskEvent, DiskEvent__Output as _stratum_agent_v1_DiskEvent__Output } from './stratum/agent/v1/DiskEvent.ts';
+import type { EnsurePoolRequest as _stratum_agent_v1_EnsurePoolRequest, EnsurePoolRequest__Output as _stratum_agent_v1_EnsurePoolRequest__Output } from './stratum/agent/v1/EnsurePoolRequest.ts';
+import type { EnsurePoolResponse as _stratum_agent_v1_EnsurePoolResponse, EnsurePoolResponse__Output as _stratum_agent_v1_EnsurePoolResponse__Output } from './stratum/agent/v1/EnsurePoolResponse.ts';
+import type { ExpandVolumeRequest as _stratum_agent_v1_ExpandVolumeRequest, ExpandVolumeRequest__Output as _stratum_agent_v1_ExpandVolumeRequest__Output } from './stratum/agent/v1/ExpandVolumeRequest.ts';
+import type { ExpandVolumeResponse as _stratum_agent_v1_ExpandVolumeResponse, ExpandVolumeResponse__Output as _stratum_agent_v1_ExpandVolumeResponse__Output } from './stratum/agent/v1/ExpandVolumeResponse.ts';
+import type { GetNodeInfoRequest as _stratum_agent_v1_GetNodeInfoRequest, GetNodeInfoRequest__Output as _stratum_agent_v1_GetNodeInfoRequest__Output } from './stratum/agent/v1/GetNodeInfoRequest.ts';
+import type { GetNodeInfoResponse as _stratum_agent_v1_GetNodeInfoResponse, GetNodeInfoResponse__Output as _stratum_agent_v1_GetNodeInfoResponse__Output } from './stratum/agent/v1/GetNodeInfoResponse.ts';
+import type { ListDisksRequest as _stratum_agent_v1_ListDisksRequest, ListDisksRequest__Output as _stratum_agent_v1_ListDisksRequest__Output } from './stratum/agent/v1/ListDisksRequest.ts';
+import type { ListDisksResponse as _stratum_agent_v1_ListDisksResponse, ListDisksResponse__Output as _stratum_agent_v1_ListDisksResponse__Output } from './stratum/agent/v1/ListDisksResponse.ts';
+import type { ListPoolsRequest as _stratum_agent_v1_ListPoolsRequest, ListPoolsRequest__Output as _stratum_agent_v1_ListPoolsRequest__Output } from './stratum/agent/v1/ListPoolsRequest.ts';
+import type { ListPoolsResponse as _stratum_agent_v1_ListPoolsResponse, ListPoolsResponse__Output as _stratum_agent_v1_ListPoolsResponse__Output } from './stratum/agent/v1/ListPoolsResponse.ts';
+import type { ListVolumesRequest as _stratum_agent_v1_ListVolumesRequest, ListVolumesRequest__Output as _stratum_agent_v1_ListVolumesRequest__Output } from './stratum/agent/v1/ListVolumesRequest.ts';
+import type { ListVolumesResponse as _stratum_agent_v1_ListVolumesResponse, ListVolumesResponse__Output as _stratum_agent_v1_ListVolumesResponse__Output } from './stratum/agent/v1/ListVolumesResponse.ts';
+import type { Pool as _stratum_agent_v1_Pool, Pool__Output as _stratum_agent_v1_Pool__Output } from './stratum/agent/v1/Pool.ts';
+import type { PromoteRequest as _stratum_agent_v1_PromoteRequest, PromoteRequest__Output as _stratum_agent_v1_PromoteRequest__Output } from './stratum/agent/v1/PromoteRequest.ts';
+import type { PromoteResponse as _stratum_agent_v1_PromoteResponse, PromoteResponse__Output as _stratum_agent_v1_PromoteResponse__Output } from './stratum/agent/v1/PromoteResponse.ts';
+import type { ReceiveVolumeResponse as _stratum_agent_v1_ReceiveVolumeResponse, ReceiveVolumeResponse__Output as _stratum_agent_v1_ReceiveVolumeResponse__Output } from './stratum/agent/v1/ReceiveVolumeResponse.ts';
+import type { ReplicationPeer as _stratum_agent_v1_ReplicationPeer, ReplicationPeer__Output as _stratum_agent_v1_ReplicationPeer__Output } from './stratum/agent/v1/ReplicationPeer.ts';
+import type { SendVolumeRequest as _stratum_agent_v1_SendVolumeRequest, SendVolumeRequest__Output as _stratum_agent_v1_SendVolumeRequest__Output } from './stratum/agent/v1/SendVolumeRequest.ts';
+import type { SendVolumeResponse as _stratum_agent_v1_SendVolumeResponse, SendVolumeResponse__Output as _stratum_agent_v1_SendVolumeResponse__Output } from './stratum/agent/v1/SendVolumeResponse.ts';
+import type { Volume as _stratum_agent_v1_Volume, Volume__Output as _stratum_agent_v1_Volume__Output } from './stratum/agent/v1/Volume.ts';
+import type { VolumeChunk as _stratum_agent_v1_VolumeChunk, VolumeChunk__Output as _stratum_agent_v1_VolumeChunk__Output } from './stratum/agent/v1/VolumeChunk.ts';
+import type { WatchDisksRequest as _stratum_agent_v1_WatchDisksRequest, WatchDisksRequest__Output as _stratum_agent_v1_WatchDisksRequest__Output } from './stratum/agent/v1/WatchDisksRequest.ts';
+
+type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
+  new(...args: ConstructorParameters<Constructor>): Subtype;
+};
+
+export interface ProtoGrpcType {
+  stratum: {
+    agent: {
+      v1: {
+        Agent: SubtypeConstructor<typeof grpc.Client, _stratum_agent_v1_AgentClient> & { service: _stratum_agent_v1_AgentDefinition }
+        ChunkHeader: MessageTypeDefinition<_stratum_agent_v1_ChunkHeader, _stratum_agent_v1_ChunkHeader__Output>
+        ChunkTrailer: MessageTypeDefinition<_stratum_agent_v1_ChunkTrailer, _stratum_agent_v1_ChunkTrailer__Output>
+        ConfigureReplicationRequest: MessageTypeDefinition<_stratum_agent_v1_ConfigureReplicationRequest, _stratum_agent_v1_ConfigureReplicationRequest__Output>
+        ConfigureReplicationResponse: MessageTypeDefinition<_stratum_agent_v1_ConfigureReplicationResponse, _stratum_agent_v1_ConfigureReplicationResponse__Output>
+        CreateVolumeRequest: MessageTypeDefinition<_stratum_agent_v1_CreateVolumeRequest, _stratum_agent_v1_CreateVolumeRequest__Output>
+        CreateVolumeResponse: MessageTypeDefinition<_stratum_agent_v1_CreateVolumeResponse, _stratum_agent_v1_CreateVolumeResponse__Output>
+        DeletePoolRequest: MessageTypeDefinition<_stratum_agent_v1_DeletePoolRequest, _stratum_agent_v1_DeletePoolRequest__Output>
+        DeletePoolResponse: MessageTypeDefinition<_stratum_agent_v1_DeletePoolResponse, _stratum_agent_v1_DeletePoolResponse__Output>
+        DeleteVolumeRequest: MessageTypeDefinition<_stratum_agent_v1_DeleteVolumeRequest, _stratum_agent_v1_DeleteVolumeRequest__Output>
+        DeleteVolumeResponse: MessageTypeDefinition<_stratum_agent_v1_DeleteVolumeResponse, _stratum_agent_v1_DeleteVolumeResponse__Output>
+        DemoteRequest: MessageTypeDefinition<_stratum_agent_v1_DemoteRequest, _stratum_agent_v1_DemoteRequest__Output>
+        DemoteResponse: MessageTypeDefinition<_stratum_agent_v1_DemoteResponse, _stratum_agent_v1_DemoteResponse__Output>
+        Disk: MessageTypeDefinition<_stratum_agent_v1_Disk, _stratum_agent_v1_Disk__Output>
+        DiskEvent: MessageTypeDefinition<_stratum_agent_v1_DiskEvent, _stratum_agent_v1_DiskEvent__Output>
+        DiskState: EnumTypeDefinition
+        EnsurePoolRequest: MessageTypeDefinition<_stratum_agent_v1_EnsurePoolRequest, _stratum_agent_v1_EnsurePoolRequest__Output>
+        EnsurePoolResponse: MessageTypeDefinition<_stratum_agent_v1_EnsurePoolResponse, _stratum_agent_v1_EnsurePoolResponse__Output>
+        ExpandVolumeRequest: MessageTypeDefinition<_stratum_agent_v1_ExpandVolumeRequest, _stratum_agent_v1_ExpandVolumeRequest__Output>
+        ExpandVolumeResponse: MessageTypeDefinition<_stratum_agent_v1_ExpandVolumeResponse, _stratum_agent_v1_ExpandVolumeResponse__Output>
+        GetNodeInfoRequest: MessageTypeDefinition<_stratum_agent_v1_GetNodeInfoRequest, _stratum_agent_v1_GetNodeInfoRequest__Output>
+        GetNodeInfoResponse: MessageTypeDefinition<_stratum_agent_v1_GetNodeInfoResponse, _stratum_agent_v1_GetNodeInfoResponse__Output>
+        ListDisksRequest: MessageTypeDefinition<_stratum_agent_v1_ListDisksRequest, _stratum_agent_v1_ListDisksRequest__Output>
+        ListDisksResponse: MessageTypeDefinition<_stratum_agent_v1_ListDisksResponse, _stratum_agent_v1_ListDisksResponse__Output>
+        ListPoolsRequest: MessageTypeDefinition<_stratum_agent_v1_ListPoolsRequest, _stratum_agent_v1_ListPoolsRequest__Output>
+        ListPoolsResponse: MessageTypeDefinition<_stratum_agent_v1_ListPoolsResponse, _stratum_agent_v1_ListPoolsResponse__Output>
+        ListVolumesRequest: MessageTypeDefinition<_stratum_agent_v1_ListVolumesRequest, _stratum_agent_v1_ListVolumesRequest__Output>
+        ListVolumesResponse: MessageTypeDefinition<_stratum_agent_v1_ListVolumesResponse, _stratum_agent_v1_ListVolumesResponse__Output>
+        MediaClass: EnumTypeDefinition
+        Pool: MessageTypeDefinition<_stratum_agent_v1_Pool, _stratum_agent_v1_Pool__Output>
+        PoolBackend: EnumTypeDefinition
+        PromoteRequest: MessageTypeDefinition<_stratum_agent_v1_PromoteRequest, _stratum_agent_v1_PromoteRequest__Output>
+        PromoteResponse: MessageTypeDefinition<_stratum_agent_v1_PromoteResponse, _stratum_agent_v1_PromoteResponse__Output>
+        ReceiveVolumeResponse: MessageTypeDefinition<_stratum_agent_v1_ReceiveVolumeResponse, _stratum_agent_v1_ReceiveVolumeResponse__Output>
+        ReplicationPeer: MessageTypeDefinition<_stratum_agent_v1_ReplicationPeer, _stratum_agent_v1_ReplicationPeer__Output>
+        SendVolumeRequest: MessageTypeDefinition<_stratum_agent_v1_SendVolumeRequest, _stratum_agent_v1_SendVolumeRequest__Output>
+        SendVolumeResponse: MessageTypeDefinition<_stratum_agent_v1_SendVolumeResponse, _stratum_agent_v1_SendVolumeResponse__Output>
+        Volume: MessageTypeDefinition<_stratum_agent_v1_Volume, _stratum_agent_v1_Volume__Output>
+        VolumeChunk: MessageTypeDefinition<_stratum_agent_v1_VolumeChunk, _stratum_agent_v1_VolumeChunk__Output>
+        WatchDisksRequest: MessageTypeDefinition<_stratum_agent_v1_WatchDisksRequest, _stratum_agent_v1_WatchDisksRequest__Output>
+      }
+    }
+  }
+}
+

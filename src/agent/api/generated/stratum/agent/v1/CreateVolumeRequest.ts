@@ -1,0 +1,15 @@
+// Original file: proto/agent/v1/agent.proto
+
+import type { Long } from '@grpc/proto-loader';
+
+export interface CreateVolumeRequest {
+  'volumeId'?: (string);
+  'pool'?: (string);
+  'sizeBytes'?: (number | string | Long);
+}
+
+export interface CreateVolumeRequest__Output {
+  'volumeId': (string);
+  'pool': (string);
+  'sizeBytes': (string);
+}

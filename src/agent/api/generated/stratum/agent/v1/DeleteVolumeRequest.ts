@@ -1,0 +1,12 @@
+// Original file: proto/agent/v1/agent.proto
+
+
+export interface DeleteVolumeRequest {
+  'volumeId'?: (string);
+  'pool'?: (string);
+}
+
+export interface DeleteVolumeRequest__Output {
+  'volumeId': (string);
+  'pool': (string);
+}

@@ -1,0 +1,12 @@
+// Original file: proto/agent/v1/agent.proto
+
+
+export interface DemoteRequest {
+  'volumeId'?: (string);
+  'dryRun'?: (boolean);
+}
+
+export interface DemoteRequest__Output {
+  'volumeId': (string);
+  'dryRun': (boolean);
+}

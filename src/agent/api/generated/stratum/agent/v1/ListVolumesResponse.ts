@@ -1,0 +1,11 @@
+// Original file: proto/agent/v1/agent.proto
+
+import type { Volume as _stratum_agent_v1_Volume, Volume__Output as _stratum_agent_v1_Volume__Output } from '../../../stratum/agent/v1/Volume.ts';
+
+export interface ListVolumesResponse {
+  'volumes'?: (_stratum_agent_v1_Volume)[];
+}
+
+export interface ListVolumesResponse__Output {
+  'volumes': (_stratum_agent_v1_Volume__Output)[];
+}

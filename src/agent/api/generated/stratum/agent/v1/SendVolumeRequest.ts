@@ -1,0 +1,16 @@
+// Original file: proto/agent/v1/agent.proto
+
+
+export interface SendVolumeRequest {
+  'volumeId'?: (string);
+  'targetAddress'?: (string);
+  'targetVolumeId'?: (string);
+  'chunkBytes'?: (number);
+}
+
+export interface SendVolumeRequest__Output {
+  'volumeId': (string);
+  'targetAddress': (string);
+  'targetVolumeId': (string);
+  'chunkBytes': (number);
+}

@@ -1,0 +1,30 @@
+// Original file: proto/agent/v1/agent.proto
+
+import type { PoolBackend as _stratum_agent_v1_PoolBackend, PoolBackend__Output as _stratum_agent_v1_PoolBackend__Output } from '../../../stratum/agent/v1/PoolBackend.ts';
+import type { Long } from '@grpc/proto-loader';
+
+export interface Volume {
+  'id'?: (string);
+  'pool'?: (string);
+  'backend'?: (_stratum_agent_v1_PoolBackend);
+  'sizeBytes'?: (number | string | Long);
+  'devicePath'?: (string);
+  'devicePresent'?: (boolean);
+  'thin'?: (boolean);
+  'lvName'?: (string);
+  'diskId'?: (string);
+  'open'?: (boolean);
+}
+
+export interface Volume__Output {
+  'id': (string);
+  'pool': (string);
+  'backend': (_stratum_agent_v1_PoolBackend__Output);
+  'sizeBytes': (string);
+  'devicePath': (string);
+  'devicePresent': (boolean);
+  'thin': (boolean);
+  'lvName': (string);
+  'diskId': (string);
+  'open': (boolean);
+}

@@ -1,0 +1,99 @@
+// stratum-agent's configuration: every setting is a flag and an environment variable (flags win),
+// parsed with node:util parseArgs. Defaults fit a DaemonSet pod; tests pass everything explicitly.
+import { parseArgs } from 'node:util';
+import os from 'node:os';
+import { AGENT_GRPC_PORT } from '../common/constants.ts';
+
+export interface AgentConfig {
+  /** Kubernetes node name. @default $NODE_NAME, else the host name */
+  readonly nodeName: string;
+  /** host:port to listen on. @default 0.0.0.0:9443 */
+  readonly listen: string;
+  readonly tls: { readonly ca: string; readonly cert: string; readonly key: string; readonly clientCert: string; readonly clientKey: string };
+  /** Pool records and disk claims. @default /var/lib/stratum */
+  readonly stateDir: string;
+  /** LVM_SYSTEM_DIR for every LVM call. @default unset (the host's /etc/lvm) */
+  readonly lvmSystemDir?: string;
+  /** `pvcreate --metadatasize` for new PVs, e.g. "64m". @default LVM's default */
+  readonly pvMetadataSize?: string;
+  /** Globs matched against a disk's device path, by-id links and loop backing file. */
+  readonly diskFilter: readonly string[];
+  /** Rescan period for WatchDisks (there are no udev events here). @default 10_000 */
+  readonly scanIntervalMs: number;
+  /** Bound on graceful shutdown before in-flight calls are cut. @default 10_000 */
+  readonly shutdownGraceMs: number;
+  /** Where DRBD resource files are written (`<dir>/<resource>.res`). @default /etc/drbd.d */
+  readonly drbdConfigDir?: string;
+  /**
+   * A persistent UTS namespace (nsfs file) that drbdadm runs in, so it sees that namespace's host
+   * name; for several agents on one machine (tests). @default unset (the host's own name)
+   */
+  readonly drbdUtsNamespace?: string;
+  readonly logLevel: string;
+}
+
+export const DEFAULT_DISK_FILTER = ['/dev/sd*', '/dev/vd*', '/dev/xvd*', '/dev/hd*', '/dev/nvme*n*'];
+
+const FLAGS = {
+  'node-name': { env: 'NODE_NAME', help: 'Kubernetes node name' },
+  listen: { env: 'STRATUM_AGENT_LISTEN', help: `host:port of the gRPC server (default 0.0.0.0:${AGENT_GRPC_PORT})` },
+  'tls-ca': { env: 'STRATUM_TLS_CA', help: 'CA that signs client certificates (PEM file)' },
+  'tls-cert': { env: 'STRATUM_TLS_CERT', help: 'server certificate (PEM file)' },
+  'tls-key': { env: 'STRATUM_TLS_KEY', help: 'server private key (PEM file)' },
+  'tls-client-cert': { env: 'STRATUM_TLS_CLIENT_CERT', help: 'certificate for calls to other agents (default: --tls-cert)' },
+  'tls-client-key': { env: 'STRATUM_TLS_CLIENT_KEY', help: 'key for calls to other agents (default: --tls-key)' },
+  'state-dir': { env: 'STRATUM_STATE_DIR', help: 'pool records and disk claims (default /var/lib/stratum)' },
+  'lvm-system-dir': { env: 'LVM_SYSTEM_DIR', help: 'LVM_SYSTEM_DIR for every LVM command (default: host /etc/lvm)' },
+  'pv-metadata-size': { env: 'STRATUM_PV_METADATA_SIZE', help: 'pvcreate --metadatasize for new PVs, e.g. 64m' },
+  disks: { env: 'STRATUM_DISKS', help: `comma-separated globs over device path, by-id link or loop backing file (default ${DEFAULT_DISK_FILTER.join(',')})` },
+  'scan-interval-ms': { env: 'STRATUM_SCAN_INTERVAL_MS', help: 'disk rescan period in ms (default 10000)' },
+  'shutdown-grace-ms': { env: 'STRATUM_SHUTDOWN_GRACE_MS', help: 'graceful shutdown bound in ms (default 10000)' },
+  'drbd-config-dir': { env: 'STRATUM_DRBD_CONFIG_DIR', help: 'DRBD resource files (default /etc/drbd.d)' },
+  'drbd-uts-namespace': { env: 'STRATUM_DRBD_UTS_NAMESPACE', help: 'nsfs file of a UTS namespace to run drbdadm in (tests)' },
+  'log-level': { env: 'STRATUM_LOG_LEVEL', help: 'trace|debug|info|warn|error (default info)' },
+} as const;
+
+export function usage(): string {
+  return ['Usage: stratum-agent [flags]', '', ...Object.entries(FLAGS).map(([f, { env, help }]) => `  --${f.padEnd(18)} $${env.padEnd(26)} ${help}`)].join('\n');
+}
+
+function positiveInt(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`--${name}: ${JSON.stringify(value)} is not a positive whole number`);
+  return n;
+}
+
+/** Reads flags over env; throws a plain Error naming the bad flag. Returns undefined for --help. */
+export function parseAgentConfig(argv: readonly string[], env: NodeJS.ProcessEnv): AgentConfig | undefined {
+  const options: Record<string, { type: 'string' | 'boolean' }> = { help: { type: 'boolean' } };
+  for (const f of Object.keys(FLAGS)) options[f] = { type: 'string' };
+  const values = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }).values as Record<string, string | boolean | undefined>;
+  if (values.help) return undefined;
+  const get = (flag: keyof typeof FLAGS): string | undefined => {
+    const v = values[flag] ?? env[FLAGS[flag].env];
+    return typeof v === 'string' && v !== '' ? v : undefined;
+  };
+  const need = (flag: keyof typeof FLAGS): string => {
+    const v = get(flag);
+    if (!v) throw new Error(`--${flag} (or $${FLAGS[flag].env}) is required`);
+    return v;
+  };
+  const ca = need('tls-ca');
+  const cert = need('tls-cert');
+  const key = need('tls-key');
+  return {
+    nodeName: get('node-name') ?? os.hostname(),
+    listen: get('listen') ?? `0.0.0.0:${AGENT_GRPC_PORT}`,
+    tls: { ca, cert, key, clientCert: get('tls-client-cert') ?? cert, clientKey: get('tls-client-key') ?? key },
+    stateDir: get('state-dir') ?? '/var/lib/stratum',
+    lvmSystemDir: get('lvm-system-dir'),
+    pvMetadataSize: get('pv-metadata-size'),
+    diskFilter: get('disks')?.split(',').map((s) => s.trim()).filter(Boolean) ?? DEFAULT_DISK_FILTER,
+    scanIntervalMs: positiveInt('scan-interval-ms', get('scan-interval-ms'), 10_000),
+    shutdownGraceMs: positiveInt('shutdown-grace-ms', get('shutdown-grace-ms'), 10_000),
+    drbdConfigDir: get('drbd-config-dir'),
+    drbdUtsNamespace: get('drbd-uts-namespace'),
+    logLevel: get('log-level') ?? 'info',
+  };
+}

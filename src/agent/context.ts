@@ -1,0 +1,30 @@
+// What every handler module gets from the server: the node's identity, its logger and
+// configuration, and the services that own the node's disks, pools and volumes. Handler modules
+// (src/agent/handlers/*.ts) export a factory `(ctx: AgentContext) => Partial<AgentHandlers>`.
+import type * as grpc from '@grpc/grpc-js';
+import type { Logger } from '../common/log.ts';
+import type { AgentConfig } from './config.ts';
+import type { CallScope } from './call.ts';
+import type { AgentClient } from './api/generated/stratum/agent/v1/Agent.ts';
+import type { Volume__Output } from './api/generated/stratum/agent/v1/Volume.ts';
+import type { DiskInventory } from './disks/inventory.ts';
+import type { PoolService } from './pools/service.ts';
+import type { VolumeService } from './volumes/service.ts';
+import type { Lvm } from './lvm/lvm.ts';
+
+export interface AgentContext {
+  /** Kubernetes node name this agent serves. */
+  readonly node: string;
+  readonly log: Logger;
+  readonly config: AgentConfig;
+  readonly lvm: Lvm;
+  readonly disks: DiskInventory;
+  readonly pools: PoolService;
+  readonly volumes: VolumeService;
+  /** Fires when the agent begins to shut down: long-running streams end themselves. */
+  readonly stopping: AbortSignal;
+  /** Finds a volume of this node by id (any pool); undefined when there is none. */
+  findVolume(volumeId: string, scope: CallScope): Promise<Volume__Output | undefined>;
+  /** A client for another agent (e.g. SendVolume's target), authenticated with this agent's certificate. */
+  connectAgent(address: string, options?: grpc.ChannelOptions): AgentClient;
+}

@@ -1,0 +1,115 @@
+// The agent's view of its disks over time: rescans (on demand and on an interval — udev events
+// are not available to the agent here), remembers disks that went away as MISSING, adds pool
+// ownership, and tells subscribers what changed (WatchDisks).
+import type { Logger } from '../../common/log.ts';
+import type { Disk__Output } from '../api/generated/stratum/agent/v1/Disk.ts';
+import type { DiskEvent } from '../api/generated/stratum/agent/v1/DiskEvent.ts';
+import { CallScope } from '../call.ts';
+import { globToRegExp } from './glob.ts';
+import { scanDisks, type ScannedDisk } from './scan.ts';
+
+export type DiskListener = (event: DiskEvent & { disk: Disk__Output }) => void;
+
+export interface DiskInventoryOptions {
+  readonly filter: readonly string[];
+  readonly scanIntervalMs: number;
+  readonly log: Logger;
+  /** disk id → owning pool; read on every scan. */
+  readonly owners: () => ReadonlyMap<string, string>;
+}
+
+function withState(d: ScannedDisk, pool: string): Disk__Output {
+  const state = pool || d.inUseReasons.some((r) => r !== 'read-only') ? 'DISK_STATE_IN_USE' : d.inUseReasons.includes('read-only') ? 'DISK_STATE_UNHEALTHY' : 'DISK_STATE_AVAILABLE';
+  return { ...d, pool, state, inUseReasons: pool ? [...d.inUseReasons, `pool:${pool}`] : d.inUseReasons };
+}
+
+function missing(last: Disk__Output | undefined, id: string, pool: string): Disk__Output {
+  const base: Disk__Output = last ?? {
+    id, devicePath: '', byIdPaths: [], wwn: '', serial: '', model: '', vendor: '', sizeBytes: '0', mediaClass: 'MEDIA_CLASS_UNSPECIFIED',
+    rotational: false, transport: '', state: 'DISK_STATE_MISSING', inUseReasons: [], pool, backingFile: '', majorMinor: '',
+  };
+  return { ...base, pool, state: 'DISK_STATE_MISSING' };
+}
+
+const fingerprint = (d: Disk__Output): string => JSON.stringify([d.devicePath, d.sizeBytes, d.state, d.pool, d.inUseReasons, d.mediaClass]);
+
+export class DiskInventory {
+  private readonly filter: RegExp[];
+  private readonly disks = new Map<string, Disk__Output>();
+  private readonly listeners = new Set<DiskListener>();
+  private inflight?: Promise<Disk__Output[]>;
+  private timer?: NodeJS.Timeout;
+  private scanned = false;
+
+  constructor(private readonly opts: DiskInventoryOptions) {
+    this.filter = opts.filter.map(globToRegExp);
+  }
+
+  /** Scans now (concurrent callers share one scan) and returns every known disk, missing ones included. */
+  refresh(): Promise<Disk__Output[]> {
+    this.inflight ??= this.scan().finally(() => (this.inflight = undefined));
+    return this.inflight;
+  }
+
+  /** The disks as of the last scan. */
+  current(): Disk__Output[] {
+    return [...this.disks.values()];
+  }
+
+  /** A present disk by id, device path or by-id link. */
+  find(ref: string): Disk__Output | undefined {
+    for (const d of this.disks.values()) {
+      if (d.state === 'DISK_STATE_MISSING') continue;
+      if (d.id === ref || d.devicePath === ref || d.byIdPaths.includes(ref)) return d;
+    }
+    return undefined;
+  }
+
+  subscribe(listener: DiskListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  start(): void {
+    const tick = () => {
+      this.refresh()
+        .catch((err: unknown) => this.opts.log.warn({ err: (err as Error).message }, 'disk scan failed'))
+        .finally(() => {
+          if (this.timer) this.timer = setTimeout(tick, this.opts.scanIntervalMs);
+        });
+    };
+    this.timer = setTimeout(tick, 0);
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private async scan(): Promise<Disk__Output[]> {
+    const found = await scanDisks(CallScope.detached('disk scan', 60_000), { filter: this.filter });
+    const owners = this.opts.owners();
+    const next = new Map<string, Disk__Output>();
+    for (const d of found) next.set(d.id, withState(d, owners.get(d.id) ?? ''));
+    for (const [id, last] of this.disks) if (!next.has(id)) next.set(id, missing(last, id, owners.get(id) ?? ''));
+    for (const [id, pool] of owners) if (!next.has(id)) next.set(id, missing(undefined, id, pool));
+
+    const events: (DiskEvent & { disk: Disk__Output })[] = [];
+    for (const [id, d] of next) {
+      const before = this.disks.get(id);
+      if (!before) {
+        if (this.scanned || d.state !== 'DISK_STATE_MISSING') events.push({ type: 'ADDED', disk: d });
+      } else if (d.state === 'DISK_STATE_MISSING' && before.state !== 'DISK_STATE_MISSING') events.push({ type: 'REMOVED', disk: d });
+      else if (before.state === 'DISK_STATE_MISSING' && d.state !== 'DISK_STATE_MISSING') events.push({ type: 'ADDED', disk: d });
+      else if (fingerprint(before) !== fingerprint(d)) events.push({ type: 'CHANGED', disk: d });
+    }
+    this.disks.clear();
+    for (const [id, d] of next) this.disks.set(id, d);
+    this.scanned = true;
+    for (const e of events) {
+      this.opts.log.info({ disk: e.disk.id, device: e.disk.devicePath, event: e.type, state: e.disk.state }, 'disk changed');
+      for (const l of this.listeners) l(e);
+    }
+    return this.current();
+  }
+}

@@ -1,0 +1,46 @@
+// The drbdadm steps of a replica's life — up, promote, demote, down — each either run for real
+// (needs the DRBD kernel module) or as a dry run that returns the drbdsetup/drbdmeta commands
+// drbdadm would issue. Where the module is missing, the dry run is all that can be shown.
+import { existsSync } from 'node:fs';
+import { CommandError } from '../../common/exec.ts';
+import { type CallOptions, type Drbdadm } from './drbdadm.ts';
+import { MAX_REPLICAS } from './resource.ts';
+
+/** `adjust` makes the running resource match its file: a full `up` when it is down, a no-op when it matches. */
+export const UP = ['adjust'] as const;
+/** Metadata with bitmap slots for every peer a volume can ever have, so a third replica can join later. */
+export const CREATE_METADATA = ['create-md', '--force', `--max-peers=${MAX_REPLICAS - 1}`] as const;
+export const PROMOTE = ['primary'] as const;
+export const DEMOTE = ['secondary'] as const;
+export const DOWN = ['down'] as const;
+
+export function drbdKernelModuleLoaded(): boolean {
+  return existsSync('/proc/drbd');
+}
+
+export interface Step {
+  readonly file: string;
+  readonly resource: string;
+  readonly dryRun: boolean;
+}
+
+/** Runs (or dry-runs) one drbdadm subcommand; resolves to the commands it issued or would issue. */
+export async function runStep(drbdadm: Drbdadm, subcommand: readonly string[], step: Step, call: CallOptions = {}): Promise<string[]> {
+  if (step.dryRun) return drbdadm.dryRun(step.file, subcommand, step.resource, call);
+  await drbdadm.apply(step.file, subcommand, step.resource, call);
+  return [['drbdadm', ...subcommand, step.resource].join(' ')];
+}
+
+/**
+ * Brings the resource up. On a backing device that has never carried DRBD, attach fails with
+ * "No valid meta data found": then (and only then) the metadata is created and up retried, so
+ * existing metadata — and the replica's sync state — is never overwritten.
+ */
+export async function bringUp(drbdadm: Drbdadm, step: Step, call: CallOptions = {}): Promise<string[]> {
+  try {
+    return await runStep(drbdadm, UP, step, call);
+  } catch (err) {
+    if (step.dryRun || !(err instanceof CommandError) || !/no valid meta.?data/i.test(err.stderr)) throw err;
+    return [...(await runStep(drbdadm, CREATE_METADATA, step, call)), ...(await runStep(drbdadm, UP, step, call))];
+  }
+}

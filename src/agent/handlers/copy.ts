@@ -1,0 +1,130 @@
+// SendVolume and ReceiveVolume: the agent-to-agent copy of a volume for migration. The source
+// streams its device to the target agent's ReceiveVolume over mutual TLS (with this agent's
+// certificate); the target checks size and SHA-256 and keeps a durable marker that says
+// `complete` only after the data read back from its device matched.
+import * as grpc from '@grpc/grpc-js';
+import type { AgentHandlers } from '../api/generated/stratum/agent/v1/Agent.ts';
+import type { ReceiveVolumeResponse__Output } from '../api/generated/stratum/agent/v1/ReceiveVolumeResponse.ts';
+import type { SendVolumeRequest__Output } from '../api/generated/stratum/agent/v1/SendVolumeRequest.ts';
+import type { SendVolumeResponse } from '../api/generated/stratum/agent/v1/SendVolumeResponse.ts';
+import type { CallScope } from '../call.ts';
+import type { AgentContext } from '../context.ts';
+import { AgentError, dataLoss, failedPrecondition, invalidArgument, notFound, type ErrorKind } from '../errors.ts';
+import { mountsOf } from '../mounts.ts';
+import { checkName } from '../validate.ts';
+import { blockDeviceSize } from '../fs/block.ts';
+import { DEFAULT_CHUNK_BYTES, MAX_CHUNK_BYTES, MIN_CHUNK_BYTES } from '../copy/device-io.ts';
+import { copyMarkersFor } from '../copy/markers-dir.ts';
+import { VolumeReceiver } from '../copy/receive.ts';
+import { streamVolume } from '../copy/send.ts';
+import { clientStream, unary } from './wrap.ts';
+
+type CopyHandlers = Pick<AgentHandlers, 'SendVolume' | 'ReceiveVolume'>;
+
+const TARGET_ADDRESS = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?):(\d{1,5})$/;
+
+/** The target's status, kept as a status of this call (the operator sees the target's reason). */
+const REMOTE_KINDS: Partial<Record<grpc.status, ErrorKind>> = {
+  [grpc.status.INVALID_ARGUMENT]: 'InvalidArgument',
+  [grpc.status.NOT_FOUND]: 'NotFound',
+  [grpc.status.FAILED_PRECONDITION]: 'FailedPrecondition',
+  [grpc.status.DATA_LOSS]: 'DataLoss',
+  [grpc.status.DEADLINE_EXCEEDED]: 'DeadlineExceeded',
+  [grpc.status.UNAVAILABLE]: 'Unavailable',
+};
+
+function remoteError(target: string, err: unknown): AgentError {
+  const e = err as Partial<grpc.ServiceError>;
+  const kind = (e.code !== undefined && REMOTE_KINDS[e.code]) || 'Internal';
+  return new AgentError(kind, `target agent ${target}: ${e.details ?? (err as Error).message}`, { cause: err });
+}
+
+function checkTarget(address: string): string {
+  const m = TARGET_ADDRESS.exec(address);
+  const port = Number(m?.[3]);
+  if (!m || port < 1 || port > 65_535) throw invalidArgument(`target address ${JSON.stringify(address)} is not host:port`);
+  return address;
+}
+
+function checkChunk(bytes: number): number {
+  if (bytes === 0) return DEFAULT_CHUNK_BYTES;
+  if (!Number.isInteger(bytes) || bytes < MIN_CHUNK_BYTES || bytes > MAX_CHUNK_BYTES) {
+    throw invalidArgument(`chunk size ${bytes} must be from ${MIN_CHUNK_BYTES} to ${MAX_CHUNK_BYTES} bytes (0: ${DEFAULT_CHUNK_BYTES})`);
+  }
+  return bytes;
+}
+
+/** The device of a volume of this node that can be read or written now. */
+async function usableDevice(ctx: AgentContext, volumeId: string, scope: CallScope): Promise<string> {
+  const volume = await ctx.findVolume(volumeId, scope);
+  if (!volume) throw notFound(`volume ${volumeId} does not exist on node ${ctx.node}`);
+  if (!volume.devicePresent) throw failedPrecondition(`volume ${volumeId} has no device node on node ${ctx.node} (LVM without device-mapper)`);
+  const mounted = await mountsOf([volume.devicePath]);
+  if (mounted.length) throw failedPrecondition(`volume ${volumeId}: ${volume.devicePath} is mounted at ${mounted.join(', ')} on node ${ctx.node}; unmount it before copying`);
+  return volume.devicePath;
+}
+
+export function copyHandlers(ctx: AgentContext): CopyHandlers {
+  const receiver = new VolumeReceiver(copyMarkersFor(ctx.config));
+
+  async function send(req: SendVolumeRequest__Output, scope: CallScope): Promise<SendVolumeResponse> {
+    const volumeId = checkName('volume', req.volumeId);
+    const targetVolumeId = checkName('volume', req.targetVolumeId);
+    const target = checkTarget(req.targetAddress);
+    const chunkBytes = checkChunk(req.chunkBytes);
+    const device = await usableDevice(ctx, volumeId, scope);
+    const bytes = await blockDeviceSize(device);
+
+    const client = ctx.connectAgent(target);
+    // One abort for everything: this call's cancellation or deadline, a local failure, or the target's early answer.
+    const abort = new AbortController();
+    const onScopeAbort = () => abort.abort(scope.signal.reason);
+    scope.signal.addEventListener('abort', onScopeAbort, { once: true });
+    let targetFailure: unknown;
+    try {
+      let settle!: (err: grpc.ServiceError | null, res?: ReceiveVolumeResponse__Output) => void;
+      const reply = new Promise<ReceiveVolumeResponse__Output>((resolve, reject) => {
+        settle = (err, res) => {
+          if (err || !res) {
+            targetFailure = err ?? new Error('no reply');
+            abort.abort(targetFailure);
+            reject(targetFailure);
+          } else resolve(res);
+        };
+      });
+      reply.catch(() => undefined);
+      const stream = client.ReceiveVolume({ deadline: Date.now() + scope.remainingMs() }, (err, res) => settle(err, res));
+      abort.signal.addEventListener('abort', () => stream.cancel(), { once: true });
+
+      let sent;
+      try {
+        sent = await streamVolume(stream, { device, bytes, targetVolumeId, chunkBytes, signal: abort.signal });
+      } catch (err) {
+        abort.abort(err);
+        throw targetFailure ? remoteError(target, targetFailure) : err;
+      }
+      const res = await reply.catch((err: unknown) => {
+        throw remoteError(target, err);
+      });
+      if (!res.verified || res.sha256 !== sent.sha256 || Number(res.bytes) !== sent.bytes) {
+        throw dataLoss(`volume ${volumeId} → ${target}/${targetVolumeId}: sent ${sent.bytes} bytes with SHA-256 ${sent.sha256}, the target answered ${res.bytes} bytes, ${res.sha256}, verified=${res.verified}`);
+      }
+      ctx.log.info({ volume: volumeId, target, targetVolume: targetVolumeId, bytes: sent.bytes, sha256: sent.sha256, drainWaits: sent.drainWaits }, 'volume sent');
+      return { bytes: String(sent.bytes), sha256: sent.sha256 };
+    } finally {
+      scope.signal.removeEventListener('abort', onScopeAbort);
+      client.close();
+    }
+  }
+
+  return {
+    SendVolume: unary(ctx, 'SendVolume', send),
+    ReceiveVolume: clientStream(ctx, 'ReceiveVolume', async (call, scope) => {
+      // Ends the read loop when the call is cancelled or runs past its deadline.
+      scope.signal.addEventListener('abort', () => call.destroy(scope.signal.reason as Error), { once: true });
+      const r = await receiver.receive(call, (id) => usableDevice(ctx, id, scope), scope.signal);
+      ctx.log.info({ volume: r.volumeId, bytes: r.bytes, sha256: r.sha256 }, 'volume received and verified');
+      return { bytes: String(r.bytes), sha256: r.sha256, verified: true };
+    }),
+  };
+}

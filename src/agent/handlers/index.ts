@@ -1,0 +1,44 @@
+// Every Agent method, each from the handler module that owns it. A module exports
+// `xxxHandlers(ctx): Partial<AgentHandlers>`; methods no module provides answer UNIMPLEMENTED.
+// Wiring a module is one line in HANDLER_MODULES (plus its import).
+import * as grpc from '@grpc/grpc-js';
+import type { AgentHandlers } from '../api/generated/stratum/agent/v1/Agent.ts';
+import type { AgentContext } from '../context.ts';
+import { nodeHandlers } from './node.ts';
+import { diskHandlers } from './disks.ts';
+import { poolHandlers } from './pools.ts';
+import { volumeHandlers } from './volumes.ts';
+import { replicationHandlers } from './replication.ts';
+import { copyHandlers } from './copy.ts';
+
+export type HandlerModule = (ctx: AgentContext) => Partial<AgentHandlers>;
+
+const HANDLER_MODULES: readonly HandlerModule[] = [
+  nodeHandlers,
+  diskHandlers,
+  poolHandlers,
+  volumeHandlers,
+  replicationHandlers,
+  copyHandlers,
+];
+
+const METHODS: readonly (keyof AgentHandlers)[] = [
+  'GetNodeInfo', 'ListDisks', 'WatchDisks', 'EnsurePool', 'DeletePool', 'ListPools',
+  'CreateVolume', 'ExpandVolume', 'DeleteVolume', 'ListVolumes',
+  'ConfigureReplication', 'Promote', 'Demote', 'SendVolume', 'ReceiveVolume',
+];
+
+function unimplemented(ctx: AgentContext, method: string) {
+  const error = { code: grpc.status.UNIMPLEMENTED, details: `${ctx.node}: ${method} is not implemented by this agent` };
+  return (call: { emit(event: 'error', e: unknown): void }, callback?: grpc.sendUnaryData<never>) => {
+    if (callback) callback(error);
+    else call.emit('error', error);
+  };
+}
+
+export function agentHandlers(ctx: AgentContext): AgentHandlers {
+  const provided: Partial<AgentHandlers> = Object.assign({}, ...HANDLER_MODULES.map((m) => m(ctx)));
+  const all: Record<string, unknown> = {};
+  for (const method of METHODS) all[method] = provided[method] ?? unimplemented(ctx, String(method));
+  return all as AgentHandlers;
+}

@@ -1,0 +1,30 @@
+// GetNodeInfo: who this agent is and what the node's kernel offers (device-mapper, DRBD).
+import { existsSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import { run } from '../../common/exec.ts';
+import type { AgentHandlers } from '../api/generated/stratum/agent/v1/Agent.ts';
+import type { GetNodeInfoResponse } from '../api/generated/stratum/agent/v1/GetNodeInfoResponse.ts';
+import type { AgentContext } from '../context.ts';
+import { unary } from './wrap.ts';
+
+const AGENT_VERSION = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+export function nodeHandlers(ctx: AgentContext): Pick<AgentHandlers, 'GetNodeInfo'> {
+  let lvmVersion: Promise<string> | undefined;
+  return {
+    GetNodeInfo: unary(ctx, 'GetNodeInfo', async (_req, scope): Promise<GetNodeInfoResponse> => {
+      lvmVersion ??= run('lvm', ['version'], { timeoutMs: scope.commandTimeout(10_000) })
+        .then(({ stdout }) => /LVM version:\s*(\S+)/.exec(stdout)?.[1] ?? '')
+        .catch(() => '');
+      return {
+        nodeName: ctx.node,
+        agentVersion: AGENT_VERSION,
+        hostname: os.hostname(),
+        kernelRelease: os.release(),
+        deviceMapper: ctx.lvm.activation,
+        drbdKernelModule: existsSync('/proc/drbd'),
+        lvmVersion: await lvmVersion,
+      };
+    }),
+  };
+}

@@ -1,0 +1,52 @@
+// Argument lists for the LVM commands the agent runs, built in one place so they can be read and
+// unit-tested without LVM. Sizes are passed in bytes (`<n>b`); LVM rounds a linear LV up to
+// whole extents, and so does the agent before it reports a size.
+import { LVM_VOLUME_TAG_PREFIX } from '../../common/constants.ts';
+
+/** The thin pool LV inside a thin pool's VG. */
+export const THIN_POOL_LV = 'thinpool';
+
+export const volumeTag = (volumeId: string): string => `${LVM_VOLUME_TAG_PREFIX}${volumeId}`;
+
+export interface LvCreate {
+  readonly vg: string;
+  readonly lv: string;
+  readonly sizeBytes: bigint;
+  readonly tags: readonly string[];
+  /** Thin LV in the VG's thin pool (virtual size). */
+  readonly thin: boolean;
+  /** false where the kernel has no device-mapper: the LV is created inactive, not zeroed. */
+  readonly activation: boolean;
+}
+
+export function lvcreateArgs(c: LvCreate): string[] {
+  const tagArgs = c.tags.flatMap((t) => ['--addtag', t]);
+  const activation = c.activation ? ['-ay', '-Zy', '-Wy'] : ['-an', '-Zn', '-Wy'];
+  const size = c.thin ? ['-V', `${c.sizeBytes}b`, '--thinpool', `${c.vg}/${THIN_POOL_LV}`] : ['-L', `${c.sizeBytes}b`];
+  return ['--yes', ...activation, '-n', c.lv, ...size, ...tagArgs, ...(c.thin ? [] : [c.vg])];
+}
+
+/** A thin pool taking `percentFree` of the VG's free space. */
+export function thinPoolCreateArgs(vg: string, activation: boolean, percentFree = 90): string[] {
+  return ['--yes', ...(activation ? ['-ay'] : ['-an', '-Zn']), '--type', 'thin-pool', '-l', `${percentFree}%FREE`, '-n', THIN_POOL_LV, vg];
+}
+
+export function lvextendArgs(vg: string, lv: string, sizeBytes: bigint): string[] {
+  return ['-L', `${sizeBytes}b`, `${vg}/${lv}`];
+}
+
+export function lvremoveArgs(vg: string, lv: string): string[] {
+  return ['--yes', `${vg}/${lv}`];
+}
+
+export function pvcreateArgs(devices: readonly string[], metadataSize?: string): string[] {
+  return ['--yes', ...(metadataSize ? ['--metadatasize', metadataSize] : []), ...devices];
+}
+
+export function vgcreateArgs(vg: string, devices: readonly string[], tags: readonly string[]): string[] {
+  return ['--yes', ...tags.flatMap((t) => ['--addtag', t]), vg, ...devices];
+}
+
+export function reportArgs(fields: string, selectors: readonly string[] = []): string[] {
+  return ['--reportformat', 'json', '--units', 'b', '--nosuffix', '-o', fields, ...selectors];
+}

@@ -1,0 +1,71 @@
+// The agent's only way to run LVM. Every call gets the agent's LVM environment (its own
+// LVM_SYSTEM_DIR, fd warnings off) and a timeout from the call's deadline; changes go through one
+// queue per node, reports run in parallel. A failed change becomes an AgentError whose kind is
+// read from LVM's stderr and whose message names the command.
+import { run, CommandError } from '../../common/exec.ts';
+import type { CallScope } from '../call.ts';
+import { AgentError } from '../errors.ts';
+import { SerialQueue } from '../serial-queue.ts';
+import { classifyLvmError } from './errors.ts';
+import { LV_FIELDS, PV_FIELDS, VG_FIELDS, parseLvs, parsePvs, parseVgs, type LvRow, type PvRow, type VgRow } from './report.ts';
+import { reportArgs } from './commands.ts';
+
+export interface LvmOptions {
+  /** LVM_SYSTEM_DIR for every call; unset uses the host's /etc/lvm. */
+  readonly systemDir?: string;
+  /** false where the kernel has no device-mapper. */
+  readonly activation: boolean;
+  /** Longest any single LVM command may run. @default 60_000 */
+  readonly commandTimeoutMs?: number;
+}
+
+export class Lvm {
+  /** Mutating LVM commands of this node, one at a time. */
+  readonly changes = new SerialQueue();
+  private readonly env: NodeJS.ProcessEnv;
+  private readonly capMs: number;
+
+  constructor(readonly options: LvmOptions) {
+    this.env = { LVM_SUPPRESS_FD_WARNINGS: '1', ...(options.systemDir ? { LVM_SYSTEM_DIR: options.systemDir } : {}) };
+    this.capMs = options.commandTimeoutMs ?? 60_000;
+  }
+
+  get activation(): boolean {
+    return this.options.activation;
+  }
+
+  /** Runs one LVM command now (callers that change metadata hold `changes`). */
+  async exec(scope: CallScope, command: string, args: readonly string[], okCodes: readonly number[] = [0]): Promise<string> {
+    try {
+      const { stdout } = await run(command, args, { env: this.env, timeoutMs: scope.commandTimeout(this.capMs), signal: scope.signal, okCodes });
+      return stdout;
+    } catch (err) {
+      if (err instanceof CommandError && !err.timedOut && err.code !== null) {
+        const kind = classifyLvmError(err.stderr);
+        if (kind) throw new AgentError(kind, err.message, { cause: err });
+      }
+      throw err;
+    }
+  }
+
+  /** Runs a change after every earlier change of this node. */
+  change(scope: CallScope, command: string, args: readonly string[]): Promise<string> {
+    return this.changes.run(scope, () => this.exec(scope, command, args));
+  }
+
+  /** One `lvs` call; `vgs` narrows it to those volume groups (missing ones are skipped, not errors). */
+  async lvs(scope: CallScope, vgs: readonly string[] = []): Promise<LvRow[]> {
+    const out = await this.exec(scope, 'lvs', reportArgs(LV_FIELDS, vgs), vgs.length ? [0, 5] : [0]);
+    return parseLvs(out || '{"report":[]}');
+  }
+
+  /** One `vgs` call; missing VGs are simply absent from the result. */
+  async vgs(scope: CallScope, vgs: readonly string[] = []): Promise<VgRow[]> {
+    const out = await this.exec(scope, 'vgs', reportArgs(VG_FIELDS, vgs), vgs.length ? [0, 5] : [0]);
+    return parseVgs(out || '{"report":[]}');
+  }
+
+  async pvs(scope: CallScope): Promise<PvRow[]> {
+    return parsePvs(await this.exec(scope, 'pvs', reportArgs(PV_FIELDS)));
+  }
+}

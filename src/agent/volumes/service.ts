@@ -1,0 +1,221 @@
+// Volumes of one node. LVM pools: one LV per volume, named by the volume id and tagged
+// `stratum.volume=<id>` (the tag is what makes an LV ours). Disk pools: a whole disk claimed in
+// the state file, wiped (wipefs) when the volume is deleted. Create and expand are idempotent;
+// delete of a missing volume is success; list is one `lvs` call.
+import { existsSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { run } from '../../common/exec.ts';
+import type { Logger } from '../../common/log.ts';
+import type { Volume__Output } from '../api/generated/stratum/agent/v1/Volume.ts';
+import type { Disk__Output } from '../api/generated/stratum/agent/v1/Disk.ts';
+import type { CallScope } from '../call.ts';
+import { AgentError, alreadyExists, failedPrecondition, invalidArgument, notFound, resourceExhausted } from '../errors.ts';
+import type { DiskInventory } from '../disks/inventory.ts';
+import type { Lvm } from '../lvm/lvm.ts';
+import { lvcreateArgs, lvextendArgs, lvremoveArgs, volumeTag } from '../lvm/commands.ts';
+import type { LvRow } from '../lvm/report.ts';
+import { mountsOf } from '../mounts.ts';
+import { vgName, type PoolService } from '../pools/service.ts';
+import type { ClaimRecord, PoolRecord, StateStore } from '../state.ts';
+import { checkName, checkSize, roundUp } from '../validate.ts';
+import { LVM_VOLUME_TAG_PREFIX } from '../../common/constants.ts';
+
+export interface VolumeRequest {
+  readonly volumeId: string;
+  readonly pool: string;
+  readonly sizeBytes: string;
+}
+
+export class VolumeService {
+  /** Extent size per VG; fixed once the VG exists, so read once. */
+  private readonly extents = new Map<string, bigint>();
+
+  constructor(
+    private readonly node: string,
+    private readonly lvm: Lvm,
+    private readonly pools: PoolService,
+    private readonly disks: DiskInventory,
+    private readonly state: StateStore,
+    private readonly log: Logger,
+  ) {}
+
+  async create(req: VolumeRequest, scope: CallScope): Promise<{ volume: Volume__Output; created: boolean }> {
+    const { id, pool, size } = this.checkRequest(req);
+    return pool.backend === 'lvm' ? this.createLv(id, pool, size, scope) : this.claimDisk(id, pool, size, scope);
+  }
+
+  async expand(req: VolumeRequest, scope: CallScope): Promise<{ volume: Volume__Output; expanded: boolean }> {
+    const { id, pool, size } = this.checkRequest(req);
+    if (pool.backend === 'disk') {
+      const claim = this.state.get().claims[id];
+      if (!claim || claim.pool !== pool.name) throw notFound(`volume ${id} not found in pool ${pool.name} on node ${this.node}`);
+      const volume = this.diskVolume(claim, this.disks.current());
+      if (BigInt(volume.sizeBytes) >= size) return { volume, expanded: false };
+      throw failedPrecondition(`volume ${id} in disk pool ${pool.name} on node ${this.node} is a whole disk of ${volume.sizeBytes} bytes and cannot grow to ${size}`);
+    }
+    const vg = vgName(pool.name);
+    const target = roundUp(size, await this.extentSize(vg, scope));
+    const lv = await this.findLv(vg, id, scope);
+    if (!lv) throw notFound(`volume ${id} not found in pool ${pool.name} on node ${this.node}`);
+    if (target < lv.sizeBytes) throw invalidArgument(`volume ${id} in pool ${pool.name} is ${lv.sizeBytes} bytes; shrinking to ${target} is not supported`);
+    if (target === lv.sizeBytes) return { volume: this.lvVolume(pool.name, lv), expanded: false };
+    try {
+      await this.lvm.change(scope, 'lvextend', lvextendArgs(vg, id, target));
+    } catch (err) {
+      throw await this.explainSpace(err, pool.name, vg, id, target - lv.sizeBytes, scope);
+    }
+    this.log.info({ volume: id, pool: pool.name, from: String(lv.sizeBytes), to: String(target) }, 'volume expanded');
+    return { volume: this.lvVolume(pool.name, { ...lv, sizeBytes: target }), expanded: true };
+  }
+
+  async delete(volumeIdIn: string, poolIn: string, scope: CallScope): Promise<boolean> {
+    const id = checkName('volume', volumeIdIn);
+    const poolName = poolIn ? checkName('pool', poolIn) : '';
+    const claim = this.state.get().claims[id];
+    if (claim && (!poolName || claim.pool === poolName)) return this.releaseDisk(claim, scope);
+    const candidates = this.pools.all().filter((p) => p.backend === 'lvm' && (!poolName || p.name === poolName));
+    if (!candidates.length) return false;
+    const lvs = await this.lvm.lvs(scope, candidates.map((p) => vgName(p.name)));
+    const lv = lvs.find((l) => l.name === id && l.tags.includes(volumeTag(id)));
+    if (!lv) return false;
+    const devices = [lv.path, `/dev/mapper/${lv.vg.replace(/-/g, '--')}-${lv.name.replace(/-/g, '--')}`];
+    const mounts = await mountsOf(devices);
+    if (lv.open || mounts.length) {
+      throw failedPrecondition(`volume ${id} in volume group ${lv.vg} on node ${this.node} is ${mounts.length ? `mounted at ${mounts.join(', ')}` : 'open'}; unmount it first`);
+    }
+    await this.lvm.change(scope, 'lvremove', lvremoveArgs(lv.vg, lv.name));
+    this.log.info({ volume: id, vg: lv.vg }, 'volume deleted');
+    return true;
+  }
+
+  /** Every volume (or one pool's): one `lvs` call for the LVM pools, the state file for disk pools. */
+  async list(poolIn: string, scope: CallScope): Promise<Volume__Output[]> {
+    const poolName = poolIn ? checkName('pool', poolIn) : '';
+    if (poolName) this.pools.require(poolName);
+    const pools = this.pools.all().filter((p) => !poolName || p.name === poolName);
+    const lvmPools = new Map(pools.filter((p) => p.backend === 'lvm').map((p) => [vgName(p.name), p.name]));
+    const lvs = lvmPools.size ? await this.lvm.lvs(scope, [...lvmPools.keys()]) : [];
+    const volumes = lvs
+      .filter((l) => lvmPools.has(l.vg) && l.tags.includes(volumeTag(l.name)))
+      .map((l) => this.lvVolume(lvmPools.get(l.vg)!, l));
+    const disks = this.disks.current();
+    for (const c of Object.values(this.state.get().claims)) if (pools.some((p) => p.name === c.pool)) volumes.push(this.diskVolume(c, disks));
+    return volumes;
+  }
+
+  async find(volumeId: string, scope: CallScope): Promise<Volume__Output | undefined> {
+    return (await this.list('', scope)).find((v) => v.id === volumeId);
+  }
+
+  private checkRequest(req: VolumeRequest): { id: string; pool: PoolRecord; size: bigint } {
+    const id = checkName('volume', req.volumeId);
+    const poolName = checkName('pool', req.pool);
+    const size = checkSize(`volume ${id}`, req.sizeBytes);
+    return { id, pool: this.pools.require(poolName), size };
+  }
+
+  private async createLv(id: string, pool: PoolRecord, size: bigint, scope: CallScope): Promise<{ volume: Volume__Output; created: boolean }> {
+    const vg = vgName(pool.name);
+    const target = roundUp(size, await this.extentSize(vg, scope));
+    try {
+      await this.lvm.change(scope, 'lvcreate', lvcreateArgs({ vg, lv: id, sizeBytes: target, tags: [volumeTag(id)], thin: pool.thin, activation: this.lvm.activation }));
+    } catch (err) {
+      if (!(err instanceof AgentError && err.kind === 'AlreadyExists')) throw await this.explainSpace(err, pool.name, vg, id, target, scope);
+      const lv = await this.findLv(vg, id, scope, false);
+      if (!lv || !lv.tags.includes(volumeTag(id))) throw alreadyExists(`volume group ${vg} on node ${this.node} has an LV named ${id} that is not Stratum volume ${id}`);
+      if (lv.sizeBytes !== target) throw alreadyExists(`volume ${id} exists in pool ${pool.name} on node ${this.node} with ${lv.sizeBytes} bytes, not ${target}`);
+      return { volume: this.lvVolume(pool.name, lv), created: false };
+    }
+    this.log.info({ volume: id, pool: pool.name, bytes: String(target) }, 'volume created');
+    const lv: LvRow = { name: id, vg, sizeBytes: target, tags: [volumeTag(id)], open: false, path: `/dev/${vg}/${id}`, segtype: pool.thin ? 'thin' : 'linear', poolLv: '' };
+    return { volume: this.lvVolume(pool.name, lv), created: true };
+  }
+
+  /** Turns LVM's "insufficient free space" into a message naming pool, node and the numbers. */
+  private async explainSpace(err: unknown, pool: string, vg: string, id: string, needed: bigint, scope: CallScope): Promise<unknown> {
+    if (!(err instanceof AgentError && err.kind === 'ResourceExhausted')) return err;
+    const [row] = await this.lvm.vgs(scope, [vg]).catch(() => []);
+    return resourceExhausted(`pool ${pool} on node ${this.node} has ${row?.freeBytes ?? '?'} bytes free; volume ${id} needs ${needed} more`);
+  }
+
+  private async extentSize(vg: string, scope: CallScope): Promise<bigint> {
+    const known = this.extents.get(vg);
+    if (known) return known;
+    const [row] = await this.lvm.vgs(scope, [vg]);
+    if (!row) throw failedPrecondition(`volume group ${vg} of pool ${vg.slice(vgName('').length)} is missing on node ${this.node}`);
+    this.extents.set(vg, row.extentBytes);
+    return row.extentBytes;
+  }
+
+  private async findLv(vg: string, id: string, scope: CallScope, requireTag = true): Promise<LvRow | undefined> {
+    const lvs = await this.lvm.lvs(scope, [vg]);
+    return lvs.find((l) => l.name === id && (!requireTag || l.tags.includes(volumeTag(id))));
+  }
+
+  private lvVolume(pool: string, lv: LvRow): Volume__Output {
+    const devicePath = `/dev/${lv.vg}/${lv.name}`;
+    return {
+      id: lv.tags.find((t) => t.startsWith(LVM_VOLUME_TAG_PREFIX))?.slice(LVM_VOLUME_TAG_PREFIX.length) ?? lv.name,
+      pool, backend: 'POOL_BACKEND_LVM', sizeBytes: String(lv.sizeBytes), devicePath,
+      devicePresent: this.lvm.activation && existsSync(devicePath), thin: lv.segtype === 'thin', lvName: lv.name, diskId: '', open: lv.open === true,
+    };
+  }
+
+  private diskVolume(c: ClaimRecord, disks: readonly Disk__Output[]): Volume__Output {
+    const d = disks.find((x) => x.id === c.diskId);
+    const present = !!d && d.state !== 'DISK_STATE_MISSING';
+    return {
+      id: c.volumeId, pool: c.pool, backend: 'POOL_BACKEND_DISK', sizeBytes: present ? d.sizeBytes : c.requestedBytes,
+      devicePath: present ? d.devicePath : '', devicePresent: present, thin: false, lvName: '', diskId: c.diskId,
+      open: present && d.inUseReasons.some((r) => r.startsWith('mount:') || r.startsWith('holder:')),
+    };
+  }
+
+  private async claimDisk(id: string, pool: PoolRecord, size: bigint, scope: CallScope): Promise<{ volume: Volume__Output; created: boolean }> {
+    return this.lvm.changes.run(scope, async () => {
+      const existing = this.state.get().claims[id];
+      if (existing) {
+        if (existing.pool !== pool.name || BigInt(existing.requestedBytes) !== size) {
+          throw alreadyExists(`volume ${id} exists in pool ${existing.pool} on node ${this.node} with ${existing.requestedBytes} bytes requested, not ${size} in pool ${pool.name}`);
+        }
+        return { volume: this.diskVolume(existing, this.disks.current()), created: false };
+      }
+      const claimed = new Set(Object.values(this.state.get().claims).map((c) => c.diskId));
+      const candidates = (await this.disks.refresh())
+        .filter((d) => pool.disks.includes(d.id) && !claimed.has(d.id) && d.state !== 'DISK_STATE_MISSING' && BigInt(d.sizeBytes) >= size)
+        .sort((a, b) => (BigInt(a.sizeBytes) < BigInt(b.sizeBytes) ? -1 : 1));
+      const disk = candidates[0];
+      if (!disk) throw resourceExhausted(`disk pool ${pool.name} on node ${this.node} has no free disk of at least ${size} bytes for volume ${id}`);
+      const claim: ClaimRecord = { volumeId: id, pool: pool.name, diskId: disk.id, requestedBytes: String(size) };
+      await this.state.update((s) => {
+        s.claims[id] = claim;
+      });
+      this.log.info({ volume: id, pool: pool.name, disk: disk.id, device: disk.devicePath }, 'disk claimed');
+      return { volume: this.diskVolume(claim, this.disks.current()), created: true };
+    });
+  }
+
+  private async releaseDisk(claim: ClaimRecord, scope: CallScope): Promise<boolean> {
+    return this.lvm.changes.run(scope, async () => {
+      if (!this.state.get().claims[claim.volumeId]) return false;
+      const disk = (await this.disks.refresh()).find((d) => d.id === claim.diskId && d.state !== 'DISK_STATE_MISSING');
+      if (disk) {
+        const mounts = await mountsOf([disk.devicePath]);
+        const holders = await readdir(path.join('/sys/class/block', path.basename(disk.devicePath), 'holders')).catch(() => [] as string[]);
+        if (mounts.length || holders.length) {
+          throw failedPrecondition(`volume ${claim.volumeId} (disk ${disk.devicePath}) on node ${this.node} is ${mounts.length ? `mounted at ${mounts.join(', ')}` : `held by ${holders.join(', ')}`}; release it first`);
+        }
+        await run('wipefs', ['--all', disk.devicePath], { timeoutMs: scope.commandTimeout(60_000), signal: scope.signal });
+      } else {
+        this.log.warn({ volume: claim.volumeId, disk: claim.diskId }, 'claimed disk is missing; releasing the claim without wiping');
+      }
+      await this.state.update((s) => {
+        delete s.claims[claim.volumeId];
+      });
+      this.log.info({ volume: claim.volumeId, pool: claim.pool, disk: claim.diskId }, 'disk released');
+      await this.disks.refresh();
+      return true;
+    });
+  }
+}

@@ -1,0 +1,198 @@
+// Kubernetes access: KubeConfig loading (explicit path, $KUBECONFIG, in-cluster) and one small
+// JSON transport on top of it. Objects stay plain JSON (the typed client-node APIs turn
+// timestamps into Dates for built-in kinds but not for CRDs); auth and TLS come from the
+// KubeConfig, so tokens, client certs and exec plugins all work. One keep-alive agent per client.
+import https from 'node:https';
+import http from 'node:http';
+import { createInterface } from 'node:readline';
+import { existsSync } from 'node:fs';
+import { KubeConfig } from '@kubernetes/client-node';
+
+export interface KubeConfigSource {
+  /** Kubeconfig file. @default $KUBECONFIG, else the in-cluster service account */
+  readonly kubeconfig?: string;
+}
+
+const SERVICE_ACCOUNT_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
+
+export function loadKubeConfig(src: KubeConfigSource = {}): KubeConfig {
+  const kc = new KubeConfig();
+  const file = src.kubeconfig ?? process.env.KUBECONFIG;
+  if (file) {
+    if (!existsSync(file)) throw new Error(`kubeconfig ${file} does not exist`);
+    kc.loadFromFile(file);
+  } else if (process.env.KUBERNETES_SERVICE_HOST && existsSync(SERVICE_ACCOUNT_TOKEN)) {
+    kc.loadFromCluster();
+  } else {
+    throw new Error('no kubeconfig: pass a path, set KUBECONFIG, or run in a pod with a service account');
+  }
+  if (!kc.getCurrentCluster()) throw new Error(`kubeconfig ${file ?? '(in-cluster)'} has no current cluster`);
+  return kc;
+}
+
+/** A kind the operator reads or writes; enough to build its URLs without discovery. */
+export interface ResourceType {
+  /** `v1` or `group/version`. */
+  readonly apiVersion: string;
+  readonly kind: string;
+  /** Lower-case plural used in URLs, e.g. `configmaps`. */
+  readonly plural: string;
+  readonly namespaced: boolean;
+}
+
+export interface ObjectMeta {
+  name?: string;
+  namespace?: string;
+  uid?: string;
+  resourceVersion?: string;
+  generation?: number;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  finalizers?: string[];
+  ownerReferences?: { apiVersion: string; kind: string; name: string; uid: string; controller?: boolean }[];
+  deletionTimestamp?: string;
+  [extra: string]: unknown;
+}
+
+export interface KubeObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata: ObjectMeta;
+}
+
+export interface KubeList<T> {
+  metadata: { resourceVersion?: string; continue?: string };
+  items: T[];
+}
+
+export function resourcePath(rt: ResourceType, namespace?: string, name?: string, subresource?: string): string {
+  if (rt.namespaced && name !== undefined && !namespace) throw new Error(`${rt.kind} ${name} is namespaced: a namespace is required`);
+  const root = rt.apiVersion.includes('/') ? `/apis/${rt.apiVersion}` : `/api/${rt.apiVersion}`;
+  const ns = rt.namespaced && namespace ? `/namespaces/${encodeURIComponent(namespace)}` : '';
+  const obj = name !== undefined ? `/${encodeURIComponent(name)}` : '';
+  return `${root}${ns}/${rt.plural}${obj}${subresource ? `/${subresource}` : ''}`;
+}
+
+/** A non-2xx answer from the API server, with the Status reason and what was asked. */
+export class KubeApiError extends Error {
+  constructor(
+    readonly statusCode: number,
+    readonly reason: string,
+    readonly method: string,
+    readonly path: string,
+    message: string,
+  ) {
+    super(`${method} ${path}: ${statusCode} ${reason}${message ? `: ${message}` : ''}`);
+    this.name = 'KubeApiError';
+  }
+}
+
+export const isNotFound = (err: unknown): boolean => err instanceof KubeApiError && err.statusCode === 404;
+export const isConflict = (err: unknown): boolean => err instanceof KubeApiError && err.statusCode === 409;
+export const isGone = (err: unknown): boolean => err instanceof KubeApiError && err.statusCode === 410;
+
+export type PatchType = 'merge' | 'json' | 'strategic';
+const PATCH_CONTENT_TYPES: Record<PatchType, string> = {
+  merge: 'application/merge-patch+json',
+  json: 'application/json-patch+json',
+  strategic: 'application/strategic-merge-patch+json',
+};
+
+export interface RequestOptions {
+  readonly query?: Record<string, string | number | boolean | undefined>;
+  readonly body?: unknown;
+  readonly patchType?: PatchType;
+  readonly signal?: AbortSignal;
+  /** Abort the request after this long (watches pass 0: no limit). @default 30_000 */
+  readonly timeoutMs?: number;
+}
+
+export class KubeClient {
+  private agent: http.Agent | undefined;
+  readonly server: URL;
+
+  constructor(readonly kubeConfig: KubeConfig) {
+    const cluster = kubeConfig.getCurrentCluster();
+    if (!cluster) throw new Error('kubeconfig has no current cluster');
+    this.server = new URL(cluster.server);
+  }
+
+  static fromConfig(src: KubeConfigSource = {}): KubeClient {
+    return new KubeClient(loadKubeConfig(src));
+  }
+
+  async request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
+    const res = await this.send(method, path, opts);
+    const text = await readBody(res);
+    if (res.statusCode! >= 300) throw apiError(res.statusCode!, text, method, path);
+    return (text ? JSON.parse(text) : undefined) as T;
+  }
+
+  /** Lines of a streaming response (a watch), until the server closes it or `signal` aborts. */
+  async *lines(path: string, opts: RequestOptions = {}): AsyncGenerator<string> {
+    const res = await this.send('GET', path, { ...opts, timeoutMs: opts.timeoutMs ?? 0 });
+    if (res.statusCode! >= 300) throw apiError(res.statusCode!, await readBody(res), 'GET', path);
+    const rl = createInterface({ input: res, crlfDelay: Infinity });
+    try {
+      for await (const line of rl) if (line) yield line;
+    } finally {
+      rl.close();
+      res.destroy();
+    }
+  }
+
+  /** Closes idle keep-alive sockets (tests, shutdown). */
+  close(): void {
+    this.agent?.destroy();
+    this.agent = undefined;
+  }
+
+  private async send(method: string, path: string, opts: RequestOptions): Promise<http.IncomingMessage> {
+    // Per request: picks up rotated service-account tokens and refreshed exec credentials.
+    const auth: https.RequestOptions = {};
+    await this.kubeConfig.applyToHTTPSOptions(auth);
+    const secure = this.server.protocol === 'https:';
+    this.agent ??= secure
+      ? new https.Agent({ keepAlive: true, ca: auth.ca, cert: auth.cert, key: auth.key, rejectUnauthorized: auth.rejectUnauthorized, servername: auth.servername })
+      : new http.Agent({ keepAlive: true });
+    const url = new URL(this.server.pathname.replace(/\/$/, '') + path, this.server);
+    for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+    const body = opts.body === undefined ? undefined : Buffer.from(JSON.stringify(opts.body));
+    const headers: Record<string, string> = { Accept: 'application/json' };
+    for (const [k, v] of Object.entries(auth.headers ?? {})) if (v !== undefined) headers[k] = String(v);
+    if (body) {
+      headers['Content-Type'] = opts.patchType ? PATCH_CONTENT_TYPES[opts.patchType] : 'application/json';
+      headers['Content-Length'] = String(body.length);
+    }
+    const timeoutMs = opts.timeoutMs ?? 30_000;
+    const signal = timeoutMs > 0 ? anySignal(opts.signal, AbortSignal.timeout(timeoutMs)) : opts.signal;
+    return new Promise((resolve, reject) => {
+      const req = (secure ? https : http).request(url, { method, headers, agent: this.agent, auth: auth.auth, signal }, resolve);
+      req.on('error', (err) => reject(new Error(`${method} ${path}: ${err.message}`, { cause: err })));
+      req.end(body);
+    });
+  }
+}
+
+function anySignal(a: AbortSignal | undefined, b: AbortSignal): AbortSignal {
+  return a ? AbortSignal.any([a, b]) : b;
+}
+
+async function readBody(res: http.IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of res) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function apiError(statusCode: number, text: string, method: string, path: string): KubeApiError {
+  let reason = http.STATUS_CODES[statusCode] ?? 'Error';
+  let message = text.slice(0, 500);
+  try {
+    const status = JSON.parse(text) as { reason?: string; message?: string };
+    reason = status.reason ?? reason;
+    message = status.message ?? message;
+  } catch {
+    // Not a Status object (proxy error page): keep the raw text.
+  }
+  return new KubeApiError(statusCode, reason, method, path, message);
+}

@@ -1,0 +1,182 @@
+// Volumes on an LVM pool of a real agent, through its gRPC API only; LVM itself (with the
+// agent's LVM_SYSTEM_DIR) is the witness of what happened on disk.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { status, type ServiceError } from '@grpc/grpc-js';
+import { AgentHarness, callAgent, type TestAgent } from '../helpers/agent-harness.ts';
+
+const GiB = 1024 ** 3;
+const MiB = 1024 ** 2;
+const VG = 'stratum-fast';
+const t = suite('agent volumes (LVM)');
+
+let h: AgentHarness | undefined;
+let a: TestAgent;
+let setupError: unknown;
+
+t.before(async () => {
+  try {
+    h = await AgentHarness.start({ agents: 1, loopsPerAgent: 1, loopSizeBytes: 4 * GiB });
+    a = h.agents[0]!;
+    const { disks } = await callAgent(a.client, 'ListDisks', {});
+    await callAgent(a.client, 'EnsurePool', { name: 'fast', backend: 'POOL_BACKEND_LVM', disks: disks.map((d) => d.id) });
+  } catch (err) {
+    setupError = err;
+  }
+});
+t.before.each(() => {
+  if (setupError) throw setupError;
+});
+t.after(async () => {
+  await h?.cleanup();
+});
+
+interface Lv {
+  lv_name: string;
+  lv_size: string;
+  lv_tags: string;
+}
+
+async function lvs(): Promise<Lv[]> {
+  const out = await a.lvm('lvs', ['--reportformat', 'json', '--units', 'b', '--nosuffix', '-o', 'lv_name,lv_size,lv_tags', VG]);
+  return (JSON.parse(out) as { report: { lv: Lv[] }[] }).report[0]!.lv;
+}
+
+/** VG metadata sequence number: changes with every metadata write, so "nothing changed" is provable. */
+async function seqno(): Promise<string> {
+  return (await a.lvm('vgs', ['--noheadings', '-o', 'vg_seqno', VG])).trim();
+}
+
+async function refused(p: Promise<unknown>): Promise<ServiceError> {
+  try {
+    await p;
+  } catch (err) {
+    return err as ServiceError;
+  }
+  throw new Error('call succeeded but should have been refused');
+}
+
+t('create: LV tagged with the volume id, size rounded up to the extent, device path reported', async () => {
+  const res = await callAgent(a.client, 'CreateVolume', { volumeId: 'pvc-a', pool: 'fast', sizeBytes: 10_000_000 });
+  assert.ok(res.created);
+  assert.is(res.volume!.sizeBytes, String(12 * MiB));
+  assert.is(res.volume!.devicePath, `/dev/${VG}/pvc-a`);
+  assert.is(res.volume!.devicePresent, false, 'no device node without device-mapper');
+  const lv = (await lvs()).find((l) => l.lv_name === 'pvc-a');
+  assert.ok(lv, 'lvs shows the LV');
+  assert.is(lv.lv_size, String(12 * MiB));
+  assert.is(lv.lv_tags, 'stratum.volume=pvc-a');
+});
+
+t('repeat create with the same size is a no-op (VG metadata untouched)', async () => {
+  const before = await seqno();
+  const res = await callAgent(a.client, 'CreateVolume', { volumeId: 'pvc-a', pool: 'fast', sizeBytes: 10_000_000 });
+  assert.is(res.created, false);
+  assert.is(res.volume!.sizeBytes, String(12 * MiB));
+  assert.is(await seqno(), before);
+});
+
+t('list: one entry per tagged LV, agreeing with lvs', async () => {
+  await callAgent(a.client, 'CreateVolume', { volumeId: 'pvc-b', pool: 'fast', sizeBytes: 64 * MiB });
+  const { volumes } = await callAgent(a.client, 'ListVolumes', { pool: 'fast' });
+  const fromAgent = volumes.map((v) => `${v.id}:${v.sizeBytes}`).sort();
+  const fromLvm = (await lvs()).map((l) => `${l.lv_tags.replace('stratum.volume=', '')}:${l.lv_size}`).sort();
+  assert.equal(fromAgent, fromLvm);
+  assert.equal(fromAgent, [`pvc-a:${12 * MiB}`, `pvc-b:${64 * MiB}`]);
+  const all = await callAgent(a.client, 'ListVolumes', {});
+  assert.is(all.volumes.length, 2);
+});
+
+t('expand grows (rounded), same size again is a no-op, shrink refused; lvs agrees', async () => {
+  const grown = await callAgent(a.client, 'ExpandVolume', { volumeId: 'pvc-a', pool: 'fast', sizeBytes: 100_000_000 });
+  assert.ok(grown.expanded);
+  assert.is(grown.volume!.sizeBytes, String(24 * 4 * MiB));
+  assert.is((await lvs()).find((l) => l.lv_name === 'pvc-a')!.lv_size, String(24 * 4 * MiB));
+  const before = await seqno();
+  const again = await callAgent(a.client, 'ExpandVolume', { volumeId: 'pvc-a', pool: 'fast', sizeBytes: 100_000_000 });
+  assert.is(again.expanded, false);
+  const shrink = await refused(callAgent(a.client, 'ExpandVolume', { volumeId: 'pvc-a', pool: 'fast', sizeBytes: 12 * MiB }));
+  assert.is(shrink.code, status.INVALID_ARGUMENT);
+  assert.match(shrink.details, /pvc-a.*shrinking/);
+  assert.is(await seqno(), before);
+});
+
+t('delete removes the LV; deleting again is success with deleted=false', async () => {
+  assert.ok((await callAgent(a.client, 'DeleteVolume', { volumeId: 'pvc-b', pool: 'fast' })).deleted);
+  assert.not.ok((await lvs()).some((l) => l.lv_name === 'pvc-b'));
+  const before = await seqno();
+  assert.is((await callAgent(a.client, 'DeleteVolume', { volumeId: 'pvc-b', pool: 'fast' })).deleted, false);
+  assert.is((await callAgent(a.client, 'DeleteVolume', { volumeId: 'pvc-b' })).deleted, false, 'without a pool too');
+  assert.is(await seqno(), before);
+});
+
+t('bad input gets the right code, a message naming the object, and changes nothing on disk', async () => {
+  const cases: [string, () => Promise<unknown>, status, RegExp][] = [
+    ['zero size', () => callAgent(a.client, 'CreateVolume', { volumeId: 'pvc-z', pool: 'fast', sizeBytes: 0 }), status.INVALID_ARGUMENT, /volume pvc-z: size/],
+    ['shell metacharacters', () => callAgent(a.client, 'CreateVolume', { volumeId: 'x;rm -rf /', pool: 'fast', sizeBytes: MiB }), status.INVALID_ARGUMENT, /volume name "x;rm -rf \/"/],
+    ['command substitution', () => callAgent(a.client, 'CreateVolume', { volumeId: '$(reboot)', pool: 'fast', sizeBytes: MiB }), status.INVALID_ARGUMENT, /volume name/],
+    ['path separator', () => callAgent(a.client, 'CreateVolume', { volumeId: '../../etc', pool: 'fast', sizeBytes: MiB }), status.INVALID_ARGUMENT, /volume name "..\/..\/etc"/],
+    ['pool with a path separator', () => callAgent(a.client, 'CreateVolume', { volumeId: 'pvc-p', pool: 'fast/x', sizeBytes: MiB }), status.INVALID_ARGUMENT, /pool name "fast\/x"/],
+    ['unknown pool', () => callAgent(a.client, 'CreateVolume', { volumeId: 'pvc-u', pool: 'nope', sizeBytes: MiB }), status.NOT_FOUND, /pool nope not found on node node-a/],
+    ['above free space', () => callAgent(a.client, 'CreateVolume', { volumeId: 'pvc-big', pool: 'fast', sizeBytes: 64 * GiB }), status.RESOURCE_EXHAUSTED, /pool fast on node node-a has \d+ bytes free; volume pvc-big needs/],
+    ['second create, other size', () => callAgent(a.client, 'CreateVolume', { volumeId: 'pvc-a', pool: 'fast', sizeBytes: 5 * MiB }), status.ALREADY_EXISTS, /volume pvc-a exists in pool fast on node node-a/],
+    ['expand unknown volume', () => callAgent(a.client, 'ExpandVolume', { volumeId: 'pvc-none', pool: 'fast', sizeBytes: 5 * MiB }), status.NOT_FOUND, /volume pvc-none not found in pool fast/],
+    ['expand above free space', () => callAgent(a.client, 'ExpandVolume', { volumeId: 'pvc-a', pool: 'fast', sizeBytes: 64 * GiB }), status.RESOURCE_EXHAUSTED, /pool fast .* volume pvc-a needs/],
+    ['list unknown pool', () => callAgent(a.client, 'ListVolumes', { pool: 'nope' }), status.NOT_FOUND, /pool nope/],
+    ['delete pool with volumes', () => callAgent(a.client, 'DeletePool', { name: 'fast' }), status.FAILED_PRECONDITION, /pool fast on node node-a still holds 1 volume\(s\): pvc-a/],
+    ['pool without backend', () => callAgent(a.client, 'EnsurePool', { name: 'other', disks: ['/dev/loop0'] }), status.INVALID_ARGUMENT, /backend/],
+    ['pool with unknown disk', () => callAgent(a.client, 'EnsurePool', { name: 'other', backend: 'POOL_BACKEND_LVM', disks: ['/dev/sdzz'] }), status.NOT_FOUND, /disk \/dev\/sdzz not found on node node-a/],
+  ];
+  const beforeLvs = JSON.stringify(await lvs());
+  const beforeSeq = await seqno();
+  for (const [name, call, code, message] of cases) {
+    const err = await refused(call());
+    assert.is(err.code, code, `${name}: ${err.details}`);
+    assert.match(err.details, message, name);
+  }
+  assert.is(JSON.stringify(await lvs()), beforeLvs);
+  assert.is(await seqno(), beforeSeq);
+  const vgs = await a.lvm('vgs', ['--noheadings', '-o', 'vg_name']);
+  assert.equal(vgs.split('\n').map((s) => s.trim()).filter(Boolean), [VG], 'no other VG appeared');
+});
+
+t('20 concurrent creates all succeed; LVM metadata stays consistent (vgck, lvs)', async () => {
+  const ids = Array.from({ length: 20 }, (_, i) => `pvc-c${i}`);
+  const results = await Promise.all(ids.map((id) => callAgent(a.client, 'CreateVolume', { volumeId: id, pool: 'fast', sizeBytes: 8 * MiB }, 60_000)));
+  assert.ok(results.every((r) => r.created));
+  await a.lvm('vgck', [VG]);
+  const tagged = (await lvs()).filter((l) => l.lv_name.startsWith('pvc-c'));
+  assert.is(tagged.length, 20);
+  assert.ok(tagged.every((l) => l.lv_tags === `stratum.volume=${l.lv_name}` && l.lv_size === String(8 * MiB)));
+  const deleted = await Promise.all(ids.map((id) => callAgent(a.client, 'DeleteVolume', { volumeId: id, pool: 'fast' }, 60_000)));
+  assert.ok(deleted.every((d) => d.deleted));
+  await a.lvm('vgck', [VG]);
+  assert.is((await lvs()).filter((l) => l.lv_name.startsWith('pvc-c')).length, 0);
+});
+
+t('a change still queued when its deadline passes is not run', async () => {
+  const busy = Array.from({ length: 8 }, (_, i) => callAgent(a.client, 'CreateVolume', { volumeId: `pvc-q${i}`, pool: 'fast', sizeBytes: 4 * MiB }, 60_000));
+  const late = await refused(callAgent(a.client, 'CreateVolume', { volumeId: 'pvc-late', pool: 'fast', sizeBytes: 4 * MiB }, 50));
+  assert.is(late.code, status.DEADLINE_EXCEEDED);
+  await Promise.all(busy);
+  await new Promise((r) => setTimeout(r, 500));
+  assert.not.ok((await lvs()).some((l) => l.lv_name === 'pvc-late'), 'the late create never ran');
+  await Promise.all(Array.from({ length: 8 }, (_, i) => callAgent(a.client, 'DeleteVolume', { volumeId: `pvc-q${i}` }, 60_000)));
+});
+
+t('thin pool: the refusal from LVM without device-mapper is a clear FailedPrecondition, nothing left behind', async () => {
+  const loop = await a.addLoop(GiB);
+  const { disks } = await callAgent(a.client, 'ListDisks', {});
+  const disk = disks.find((d) => d.devicePath === loop.device)!;
+  const err = await refused(callAgent(a.client, 'EnsurePool', { name: 'thin', backend: 'POOL_BACKEND_LVM', thin: true, disks: [disk.id] }));
+  assert.is(err.code, status.FAILED_PRECONDITION);
+  assert.match(err.details, /pool thin on node node-a: cannot create the thin pool: .*device-mapper/);
+  const vgs = await a.lvm('vgs', ['--noheadings', '-o', 'vg_name']);
+  assert.not.match(vgs, /stratum-thin/);
+  const pvs = await a.lvm('pvs', ['--noheadings', '-o', 'pv_name']);
+  assert.not.match(pvs, new RegExp(`${loop.device}\\b`), 'PV rolled back');
+  const { pools } = await callAgent(a.client, 'ListPools', {});
+  assert.equal(pools.map((p) => p.name), ['fast']);
+});
+
+t.run();

@@ -1,0 +1,307 @@
+// Real stratum-agent processes for tests. Each agent runs `src/agent/main.ts` under tsx (as it
+// runs for real) on its own loopback address (127.0.0.2, 127.0.0.3, …, port chosen by the
+// kernel), with its own loop devices, LVM_SYSTEM_DIR (lvm.conf accepting only its loops,
+// activation off without device-mapper), state directory and server certificate from one
+// TestPki. Everything is undone by `cleanup()`, also after a failed test or a crashed agent.
+//
+//   const h = await AgentHarness.start({ agents: 2, loopsPerAgent: 2 });
+//   try {
+//     const [a] = h.agents;
+//     const res = await callAgent(a.client, 'ListDisks', {});
+//     await a.lvm('vgs', ['--reportformat', 'json']);   // look behind the agent's back
+//   } finally { await h.cleanup(); }
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { run } from '../../src/common/exec.ts';
+import { callAgent, createAgentClient, createHealthClient, type AgentClient, type ClientTls, type HealthClient } from '../../src/agent/client.ts';
+import { hasDeviceMapper, writeLvmConf } from '../../src/agent/lvm/config.ts';
+import { LoopDevices, type LoopDevice } from './loopdev.ts';
+import { TestPki } from './certs.ts';
+
+export { callAgent };
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const MAIN = path.join(ROOT, 'src/agent/main.ts');
+const GiB = 1024 ** 3;
+
+export interface AgentHarnessOptions {
+  /** Number of agents. @default 1 */
+  readonly agents?: number;
+  /** Loop devices attached per agent before it starts. @default 2 */
+  readonly loopsPerAgent?: number;
+  /** Size of each loop device's sparse file. @default 1 GiB */
+  readonly loopSizeBytes?: number;
+  /** Disk rescan period. @default 1000 */
+  readonly scanIntervalMs?: number;
+  /** Extra stratum-agent flags for every agent, e.g. ['--pv-metadata-size', '64m']. */
+  readonly extraArgs?: readonly string[];
+  /** Agent log level. @default 'info' */
+  readonly logLevel?: string;
+}
+
+export class TestAgent {
+  /** `host:port` the agent serves on; set once started. */
+  address = '';
+  private loopDir?: string;
+  private created = 0;
+  private child?: ChildProcess;
+  private output = '';
+  private clients: { agent?: AgentClient; health?: HealthClient } = {};
+
+  constructor(
+    /** Node name: node-a, node-b, … */
+    readonly name: string,
+    /** 127.0.0.2, 127.0.0.3, … */
+    readonly host: string,
+    readonly dir: string,
+    readonly loops: LoopDevices,
+    readonly attached: LoopDevice[],
+    private readonly harness: AgentHarness,
+    private readonly extraArgs: readonly string[],
+  ) {}
+
+  get lvmSystemDir(): string {
+    return path.join(this.dir, 'lvm');
+  }
+
+  get stateDir(): string {
+    return path.join(this.dir, 'state');
+  }
+
+  /** Glob of this agent's loop backing files: its whole disk filter (no loops yet: matches nothing). */
+  get diskFilter(): string {
+    return this.loopDir ? path.join(this.loopDir, '*') : path.join(this.dir, 'no-loops', '*');
+  }
+
+  /** Agent client authenticated with the harness's client certificate. */
+  get client(): AgentClient {
+    this.clients.agent ??= createAgentClient(this.address, this.harness.clientTls);
+    return this.clients.agent;
+  }
+
+  get health(): HealthClient {
+    this.clients.health ??= createHealthClient(this.address, this.harness.clientTls);
+    return this.clients.health;
+  }
+
+  /** Everything the agent printed (JSON log lines), for failure messages. */
+  logs(): string {
+    return this.output;
+  }
+
+  /** Runs an LVM command as this agent would (its LVM_SYSTEM_DIR); returns stdout. */
+  async lvm(command: string, args: readonly string[]): Promise<string> {
+    const { stdout } = await run(command, args, { env: { LVM_SYSTEM_DIR: this.lvmSystemDir, LVM_SUPPRESS_FD_WARNINGS: '1' } });
+    return stdout;
+  }
+
+  /** Attaches one more loop device for this agent (visible to its disk filter and its LVM). */
+  async addLoop(sizeBytes = GiB): Promise<LoopDevice> {
+    // A fresh name each time: LoopDevices numbers files by its current count, which repeats after a detach.
+    const loop = await this.loops.create(`disk${this.created++}`, sizeBytes);
+    this.loopDir ??= path.dirname(loop.file);
+    this.attached.push(loop);
+    await this.writeLvmConf();
+    return loop;
+  }
+
+  /** Detaches one of this agent's loop devices and deletes its file. */
+  async removeLoop(loop: LoopDevice): Promise<void> {
+    await this.loops.detach(loop);
+    this.attached.splice(this.attached.indexOf(loop), 1);
+    await this.writeLvmConf();
+  }
+
+  async writeLvmConf(): Promise<void> {
+    await writeLvmConf(this.lvmSystemDir, { devices: this.attached.map((l) => l.device), activation: await hasDeviceMapper() });
+  }
+
+  /** Starts the agent process and waits until its health service answers SERVING. */
+  async start(): Promise<void> {
+    const pki = this.harness.pki;
+    const args = [
+      '--import', 'tsx', MAIN,
+      '--node-name', this.name,
+      '--listen', `${this.host}:${this.address ? this.address.split(':')[1] : '0'}`,
+      '--tls-ca', pki.ca.cert,
+      '--tls-cert', path.join(pki.dir, `${this.name}.crt`),
+      '--tls-key', path.join(pki.dir, `${this.name}.key`),
+      '--state-dir', this.stateDir,
+      '--lvm-system-dir', this.lvmSystemDir,
+      '--disks', this.diskFilter,
+      ...this.extraArgs,
+    ];
+    const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_NAME: '', LVM_SYSTEM_DIR: '' } });
+    this.child = child;
+    this.harness.track(child);
+    const append = (b: Buffer) => {
+      this.output = (this.output + b.toString()).slice(-256 * 1024);
+    };
+    child.stderr!.on('data', append);
+    const address = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${this.name}: agent did not start within 30 s\n${this.output}`)), 30_000);
+      let pending = '';
+      child.stdout!.on('data', (b: Buffer) => {
+        append(b);
+        pending += b.toString();
+        const lines = pending.split('\n');
+        pending = lines.pop() ?? '';
+        for (const line of lines) {
+          const m = /"address":"([^"]+)".*"msg":"agent serving"|"msg":"agent serving".*"address":"([^"]+)"/.exec(line);
+          if (m) {
+            clearTimeout(timer);
+            resolve(m[1] ?? m[2]!);
+          }
+        }
+      });
+      child.once('exit', (code, signal) => {
+        clearTimeout(timer);
+        reject(new Error(`${this.name}: agent exited (${code ?? signal}) before serving\n${this.output}`));
+      });
+    });
+    this.address = address;
+    this.clients = {};
+    await this.waitServing();
+  }
+
+  private async waitServing(): Promise<void> {
+    const until = Date.now() + 15_000;
+    for (;;) {
+      const status = await new Promise<string>((resolve) => {
+        this.health.Check({ service: '' }, { deadline: Date.now() + 2_000 }, (err, res) => resolve(err ? err.message : (res?.status ?? '')));
+      });
+      if (status === 'SERVING') return;
+      if (Date.now() > until) throw new Error(`${this.name}: health never SERVING (last: ${status})\n${this.output}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves with the exit code (null when killed). */
+  async stop(graceMs = 15_000): Promise<number | null> {
+    this.clients.agent?.close();
+    this.clients.health?.close();
+    this.clients = {};
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return child?.exitCode ?? null;
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    const code = await exited;
+    clearTimeout(timer);
+    return code;
+  }
+
+  /** Last-resort teardown when the test process exits without `cleanup()` (crash, signal). */
+  teardownSync(): void {
+    const env = { ...process.env, LVM_SYSTEM_DIR: this.lvmSystemDir, LVM_SUPPRESS_FD_WARNINGS: '1' };
+    const quiet = (cmd: string, args: string[]) => {
+      try {
+        execFileSync(cmd, args, { env, stdio: 'ignore', timeout: 20_000 });
+      } catch {
+        // Best effort: the process is exiting anyway.
+      }
+    };
+    this.child?.kill('SIGKILL');
+    let vgs = '';
+    try {
+      vgs = execFileSync('vgs', ['--noheadings', '-o', 'vg_name'], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 20_000 });
+    } catch {
+      vgs = '';
+    }
+    for (const vg of vgs.split('\n').map((v) => v.trim()).filter(Boolean)) quiet('vgremove', ['-ff', '--yes', vg]);
+    for (const l of this.attached) {
+      quiet('pvremove', ['-ff', '--yes', l.device]);
+      quiet('losetup', ['-d', l.device]);
+      rmSync(l.file, { force: true });
+    }
+    if (this.loopDir) rmSync(this.loopDir, { recursive: true, force: true });
+  }
+
+  /** Removes every VG/PV this agent's LVM sees and detaches its loops. */
+  async teardown(): Promise<void> {
+    await this.stop(5_000).catch(() => null);
+    const vgs = await this.lvm('vgs', ['--noheadings', '-o', 'vg_name']).catch(() => '');
+    for (const vg of vgs.split('\n').map((s) => s.trim()).filter(Boolean)) await this.lvm('vgremove', ['-ff', '--yes', vg]).catch(() => '');
+    const devices = this.attached.map((l) => l.device);
+    if (devices.length) await this.lvm('pvremove', ['-ff', '--yes', ...devices]).catch(() => '');
+    await this.loops.cleanup();
+  }
+}
+
+export class AgentHarness {
+  readonly agents: TestAgent[] = [];
+  /** Certificate the tests (playing the operator) present to the agents. */
+  clientTls!: ClientTls;
+  private readonly children = new Set<ChildProcess>();
+  private readonly onExit = () => {
+    for (const c of this.children) c.kill('SIGKILL');
+    for (const a of this.agents) a.teardownSync();
+    rmSync(this.dir, { recursive: true, force: true });
+  };
+  private readonly onSignal = (signal: NodeJS.Signals) => {
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
+
+  private constructor(readonly dir: string, readonly pki: TestPki) {
+    process.once('exit', this.onExit);
+    process.once('SIGTERM', this.onSignal);
+    process.once('SIGINT', this.onSignal);
+  }
+
+  static async start(opts: AgentHarnessOptions = {}): Promise<AgentHarness> {
+    const dir = await mkdtemp(path.join(tmpdir(), 'stratum-agents-'));
+    const harness = new AgentHarness(dir, await TestPki.create(path.join(dir, 'pki')));
+    try {
+      const client = await harness.pki.issue({ name: 'operator', commonName: 'stratum-operator', usage: 'client' });
+      harness.clientTls = { ca: harness.pki.ca.cert, cert: client.cert, key: client.key };
+      const count = opts.agents ?? 1;
+      for (let i = 0; i < count; i++) await harness.addAgent(opts);
+      return harness;
+    } catch (err) {
+      await harness.cleanup();
+      throw err;
+    }
+  }
+
+  /** Starts one more agent (node-<letter> on the next loopback address). */
+  async addAgent(opts: AgentHarnessOptions = {}): Promise<TestAgent> {
+    const i = this.agents.length;
+    const name = `node-${String.fromCharCode(97 + i)}`;
+    const host = `127.0.0.${i + 2}`;
+    const agentDir = path.join(this.dir, name);
+    await this.pki.issue({ name, commonName: name, dnsNames: [name, 'localhost'], ips: [host], usage: 'both' });
+    const loops = new LoopDevices();
+    const agent = new TestAgent(name, host, agentDir, loops, [], this, [
+      '--scan-interval-ms', String(opts.scanIntervalMs ?? 1_000),
+      '--log-level', opts.logLevel ?? 'info',
+      '--shutdown-grace-ms', '5000',
+      ...(opts.extraArgs ?? []),
+    ]);
+    this.agents.push(agent);
+    for (let n = 0; n < (opts.loopsPerAgent ?? 2); n++) await agent.addLoop(opts.loopSizeBytes ?? GiB);
+    await agent.start();
+    return agent;
+  }
+
+  /** @internal Remembers an agent process so a crashed test run still kills it. */
+  track(child: ChildProcess): void {
+    this.children.add(child);
+    child.once('exit', () => this.children.delete(child));
+  }
+
+  /** Stops every agent, removes its VGs/PVs, detaches its loops, deletes all files. */
+  async cleanup(): Promise<void> {
+    const errors: unknown[] = [];
+    for (const a of this.agents) await a.teardown().catch((e: unknown) => errors.push(e));
+    for (const c of this.children) c.kill('SIGKILL');
+    process.removeListener('exit', this.onExit);
+    process.removeListener('SIGTERM', this.onSignal);
+    process.removeListener('SIGINT', this.onSignal);
+    await rm(this.dir, { recursive: true, force: true });
+    if (errors.length) throw new AggregateError(errors, 'agent harness cleanup failed');
+  }
+}

@@ -1,0 +1,171 @@
+// A controller on a real API server: informer → queue → reconcile → status through the status
+// subresource only when it changed; finalizer patches with a resourceVersion precondition;
+// Events with count bumps.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { Subscription } from 'rxjs';
+import { KubeClient, isConflict, resourcePath, type KubeObject, type ResourceType } from '../../src/operator/kube/client.ts';
+import { Informer } from '../../src/operator/kube/informer.ts';
+import { watchResource } from '../../src/operator/kube/watch.ts';
+import { Controller } from '../../src/operator/controller.ts';
+import { addFinalizer, removeFinalizer, readyCondition, setCondition, updateStatusIfChanged, type StatusWithConditions } from '../../src/operator/status.ts';
+import { EventRecorder } from '../../src/operator/events.ts';
+import { OperatorMetrics } from '../../src/operator/metrics.ts';
+import { createLogger } from '../../src/common/log.ts';
+import { connectToSharedControlPlane } from '../rig/connect.ts';
+import { createNamespace, createTestCrd, deleteNamespace, deleteTestCrd, sleep, waitFor } from './support.ts';
+
+interface Widget extends KubeObject {
+  spec: { size: number };
+  status?: StatusWithConditions & { phase?: string; size?: number };
+}
+
+const rig = connectToSharedControlPlane();
+const admin = new KubeClient(rig.kubeConfig());
+const operatorClient = new KubeClient(rig.kubeConfig());
+const watcherClient = new KubeClient(rig.kubeConfig());
+const subscriptions: Subscription[] = [];
+const controllers: Controller<Widget>[] = [];
+const informers: Informer<Widget>[] = [];
+let widgets: ResourceType;
+let ns = '';
+
+const createWidget = (name: string, size: number) =>
+  admin.request<Widget>('POST', resourcePath(widgets, ns), { body: { apiVersion: widgets.apiVersion, kind: widgets.kind, metadata: { name }, spec: { size } } });
+const getWidget = (name: string) => admin.request<Widget>('GET', resourcePath(widgets, ns, name));
+
+/** Counts writes to one object by the resourceVersion changes a separate watch sees. */
+function countWrites(name: string): { readonly count: number } {
+  const counter = { count: 0 };
+  subscriptions.push(
+    watchResource<Widget>(watcherClient, widgets, { namespace: ns }).subscribe((ev) => {
+      if (ev.type === 'MODIFIED' && ev.object.metadata.name === name) counter.count++;
+    }),
+  );
+  return counter;
+}
+
+test.before(async () => {
+  widgets = await createTestCrd(admin, 'Widget');
+  ns = await createNamespace(admin, 'op-ctrl');
+});
+
+test.after.each(async () => {
+  await Promise.all(controllers.splice(0).map((c) => c.stop(5_000)));
+  informers.splice(0).forEach((i) => i.stop());
+  subscriptions.splice(0).forEach((s) => s.unsubscribe());
+});
+
+test.after(async () => {
+  await deleteNamespace(admin, ns);
+  await deleteTestCrd(admin, widgets);
+  [admin, operatorClient, watcherClient].forEach((c) => c.close());
+});
+
+test('a reconciler that computes the same status again writes it once (status subresource, observedGeneration)', async () => {
+  await createWidget('w1', 1);
+  const writes = countWrites('w1');
+  const metrics = new OperatorMetrics();
+  const informer = Informer.for<Widget>(operatorClient, widgets, { namespace: ns, metrics });
+  informers.push(informer);
+  let reconciles = 0;
+  let statusWrites = 0;
+  const controller = new Controller<Widget>({
+    kind: 'Widget',
+    informer,
+    metrics,
+    log: createLogger('test', 'silent'),
+    reconcile: async (key) => {
+      reconciles++;
+      const w = informer.get(key);
+      if (!w) return;
+      const status = {
+        phase: 'Ready',
+        size: w.spec.size,
+        conditions: setCondition(w.status?.conditions, readyCondition(true, 'Provisioned', `size ${w.spec.size}`)),
+      };
+      if (await updateStatusIfChanged(operatorClient, widgets, w, status)) statusWrites++;
+    },
+  });
+  controllers.push(controller);
+  await controller.start();
+  await waitFor('first status write seen by the watcher', () => writes.count === 1);
+  // The write comes back as an update event → another reconcile with the same outcome. Poke it more.
+  await waitFor('second reconcile', () => reconciles >= 2);
+  for (let i = 0; i < 3; i++) {
+    controller.queue.add(`${ns}/w1`);
+    await sleep(100);
+  }
+  await sleep(1_000);
+  assert.ok(reconciles >= 5, `reconciled ${reconciles} times`);
+  assert.is(statusWrites, 1);
+  assert.is(writes.count, 1, 'exactly one API write over all those reconciles');
+  const w1 = await getWidget('w1');
+  assert.is(w1.status!.observedGeneration, 1);
+  assert.is(w1.status!.phase, 'Ready');
+  const transition = w1.status!.conditions![0]!.lastTransitionTime;
+
+  await admin.request('PATCH', resourcePath(widgets, ns, 'w1'), { patchType: 'merge', body: { spec: { size: 2 } } });
+  await waitFor('status follows the new generation', async () => (await getWidget('w1')).status?.observedGeneration === 2);
+  const after = await getWidget('w1');
+  assert.is(after.status!.size, 2);
+  assert.is(after.status!.conditions![0]!.message, 'size 2');
+  assert.is(after.status!.conditions![0]!.lastTransitionTime, transition, 'still Ready: no transition');
+  await sleep(500);
+  assert.is(statusWrites, 2);
+  assert.match(await metrics.registry.metrics(), /stratum_reconcile_total\{kind="Widget",result="success"\} ([5-9]|\d\d)/);
+});
+
+test('a status write on stale data is refused (409), so the reconcile retries on fresh data', async () => {
+  const w = await createWidget('w2', 1);
+  await admin.request('PUT', resourcePath(widgets, ns, 'w2', 'status'), { body: { ...w, status: { phase: 'Other' } } });
+  const err = await updateStatusIfChanged(operatorClient, widgets, w, { phase: 'Ready' }).then(() => undefined, (e: unknown) => e);
+  assert.ok(isConflict(err), `expected 409, got ${String(err)}`);
+});
+
+test('finalizers: add once, a stale removal conflicts, removal from a deleted object is done', async () => {
+  let w = await createWidget('w3', 1);
+  const writes = countWrites('w3');
+  await sleep(200);
+  assert.ok(await addFinalizer(operatorClient, widgets, w, 'optest.stratum.dev/keep'));
+  const stale = w;
+  w = await getWidget('w3');
+  assert.not.ok(await addFinalizer(operatorClient, widgets, w, 'optest.stratum.dev/keep'), 'already there: no patch');
+  assert.equal(w.metadata.finalizers, ['optest.stratum.dev/keep']);
+  await waitFor('one write', () => writes.count === 1);
+
+  const other = await admin.request<Widget>('PATCH', resourcePath(widgets, ns, 'w3'), { patchType: 'merge', body: { metadata: { finalizers: ['optest.stratum.dev/keep', 'someone/else'] } } });
+  const err = await removeFinalizer(operatorClient, widgets, { ...stale, metadata: { ...stale.metadata, finalizers: ['optest.stratum.dev/keep'] } }, 'optest.stratum.dev/keep').then(() => undefined, (e: unknown) => e);
+  assert.ok(isConflict(err), 'a removal based on an old read must not drop the finalizer someone added since');
+
+  await admin.request('DELETE', resourcePath(widgets, ns, 'w3'));
+  const deleting = await getWidget('w3');
+  assert.ok(deleting.metadata.deletionTimestamp);
+  assert.ok(await removeFinalizer(operatorClient, widgets, deleting, 'optest.stratum.dev/keep'));
+  const rest = await getWidget('w3');
+  assert.equal(rest.metadata.finalizers, ['someone/else']);
+  assert.ok(await removeFinalizer(operatorClient, widgets, rest, 'someone/else'));
+  await waitFor('object gone', () => getWidget('w3').then(() => false, () => true));
+  assert.not.ok(await removeFinalizer(operatorClient, widgets, rest, 'someone/else'), 'object gone: nothing to do, no error');
+  void other;
+});
+
+test('events: an identical event bumps the count of one Event; a failed write does not throw', async () => {
+  const w = await createWidget('w4', 1);
+  const recorder = new EventRecorder(operatorClient, { component: 'stratum-operator', instance: 'test', log: createLogger('test', 'silent') });
+  for (let i = 0; i < 3; i++) await recorder.record(w, { type: 'Warning', reason: 'AgentUnreachable', message: 'node-a: connect ECONNREFUSED 127.0.0.2:9443' });
+  await recorder.record(w, { type: 'Normal', reason: 'Provisioned', message: 'ok' });
+  const list = await admin.request<{ items: { reason: string; count: number; involvedObject: { name: string; uid: string; kind: string } }[] }>(
+    'GET', `/api/v1/namespaces/${ns}/events`, { query: { fieldSelector: `involvedObject.name=w4` } },
+  );
+  const byReason = Object.fromEntries(list.items.map((e) => [e.reason, e]));
+  assert.is(list.items.length, 2);
+  assert.is(byReason.AgentUnreachable!.count, 3);
+  assert.is(byReason.AgentUnreachable!.involvedObject.uid, w.metadata.uid);
+  assert.is(byReason.Provisioned!.count, 1);
+
+  const nowhere = { ...w, metadata: { ...w.metadata, namespace: 'no-such-namespace' } };
+  await recorder.record(nowhere, { type: 'Normal', reason: 'X', message: 'y' });
+});
+
+test.run();

@@ -1,0 +1,96 @@
+// DRBD resource rendering, its input checks, minor bookkeeping and drbdadm output parsing.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { checkResourceSpec, protocolFor, resourceNameFor, type DrbdNodeSpec, type DrbdResourceSpec } from '../../src/agent/drbd/resource.ts';
+import { renderResource } from '../../src/agent/drbd/render.ts';
+import { allocateMinor, minorOf, minorsInUse } from '../../src/agent/drbd/minors.ts';
+import { parseConfigError, parseDryRun, withoutModinfoNoise } from '../../src/agent/drbd/drbdadm.ts';
+import { AgentError } from '../../src/agent/errors.ts';
+
+const node = (name: string, nodeId: number, ip: string, minor = 1000): DrbdNodeSpec => ({ name, nodeId, address: ip, disk: `/dev/vg-${name}/pvc-1`, minor });
+const two: DrbdResourceSpec = { volumeId: 'pvc-1', port: 7789, protocol: 'C', nodes: [node('node-b', 1, '127.0.0.3'), node('node-a', 0, '127.0.0.2')] };
+const three: DrbdResourceSpec = { ...two, nodes: [...two.nodes, node('node-c', 2, '127.0.0.4', 1003)] };
+
+function refused(spec: DrbdResourceSpec, pattern: RegExp): void {
+  assert.throws(() => checkResourceSpec(spec), (e: unknown) => e instanceof AgentError && e.kind === 'InvalidArgument' && pattern.test(e.message));
+}
+
+test('two replicas: one connection, nodes in node-id order, no quorum', () => {
+  const text = renderResource(checkResourceSpec(two));
+  assert.ok(text.startsWith('# Written by stratum-agent for volume pvc-1'));
+  assert.match(text, 'resource "stratum-pvc-1" {');
+  assert.match(text, /net \{\n\s+protocol C;\n\s+\}/);
+  assert.ok(text.indexOf('on "node-a"') < text.indexOf('on "node-b"'), 'sorted by node id');
+  assert.match(text, /on "node-a" \{\n\s+node-id 0;\n\s+address ipv4 127\.0\.0\.2:7789;\n\s+volume 0 \{\n\s+device minor 1000;\n\s+disk "\/dev\/vg-node-a\/pvc-1";\n\s+meta-disk internal;/);
+  assert.is(text.match(/connection \{/g)?.length, 1);
+  assert.not.match(text, 'quorum');
+});
+
+test('three replicas: full mesh of three connections and quorum majority', () => {
+  const text = renderResource(checkResourceSpec(three));
+  assert.is(text.match(/connection \{/g)?.length, 3);
+  for (const [a, b] of [['node-a', 'node-b'], ['node-a', 'node-c'], ['node-b', 'node-c']]) {
+    assert.match(text, new RegExp(`connection \\{\\n\\s+host "${a}" address ipv4 [0-9.]+:7789;\\n\\s+host "${b}" address`));
+  }
+  assert.match(text, /quorum majority;\n\s+on-no-quorum io-error;/);
+  assert.match(text, /on "node-c" \{[^}]*device minor 1003;/);
+});
+
+test('consistency picks the protocol: sync → C, async → A', () => {
+  assert.is(protocolFor('sync'), 'C');
+  assert.is(protocolFor('async'), 'A');
+  assert.match(renderResource(checkResourceSpec({ ...two, protocol: protocolFor('async') })), 'protocol A;');
+});
+
+test('IPv6 addresses are bracketed', () => {
+  const text = renderResource(checkResourceSpec({ ...two, nodes: [node('a', 0, 'fd00::1'), node('b', 1, 'fd00::2')] }));
+  assert.match(text, 'address ipv6 [fd00::1]:7789;');
+});
+
+test('bad input is refused with the field named', () => {
+  refused({ ...two, nodes: [two.nodes[0] as DrbdNodeSpec] }, /1 replicas given.*2 to 3/);
+  refused({ ...three, nodes: [...three.nodes, node('node-d', 3, '127.0.0.5')] }, /4 replicas/);
+  refused({ ...two, volumeId: 'PVC/../x' }, /volume name/);
+  refused({ ...two, volumeId: 'pvc;rm -rf' }, /volume name/);
+  refused({ ...two, port: 0 }, /port 0/);
+  refused({ ...two, port: 70_000 }, /port 70000/);
+  refused({ ...two, protocol: 'B' as 'C' }, /protocol "B"/);
+  refused({ ...two, nodes: [node('a', 0, '127.0.0.2'), node('b', 0, '127.0.0.3')] }, /node id 0 is given to more than one node/);
+  refused({ ...two, nodes: [node('a', 0, '127.0.0.2'), node('b', 1, '127.0.0.2')] }, /address "127.0.0.2" is given to more than one/);
+  refused({ ...two, nodes: [node('a', 0, '127.0.0.2'), node('a', 1, '127.0.0.3')] }, /node name "a"/);
+  refused({ ...two, nodes: [node('a', 0, 'not-an-ip'), node('b', 1, '127.0.0.3')] }, /address "not-an-ip"/);
+  refused({ ...two, nodes: [node('a";}', 0, '127.0.0.2'), node('b', 1, '127.0.0.3')] }, /not a host name/);
+  refused({ ...two, nodes: [{ ...node('a', 0, '127.0.0.2'), disk: '/dev/x"; }' }, node('b', 1, '127.0.0.3')] }, /backing device/);
+  refused({ ...two, nodes: [{ ...node('a', 0, '127.0.0.2'), disk: '/dev/../etc/passwd' }, node('b', 1, '127.0.0.3')] }, /backing device/);
+  refused({ ...two, nodes: [node('a', 32, '127.0.0.2'), node('b', 1, '127.0.0.3')] }, /node id 32/);
+  refused({ ...two, nodes: [node('a', 0, '127.0.0.2', 2 ** 20), node('b', 1, '127.0.0.3')] }, /minor 1048576/);
+});
+
+test('resource name is the volume id with the Stratum prefix', () => {
+  assert.is(resourceNameFor('pvc-0f1e'), 'stratum-pvc-0f1e');
+});
+
+test('minors: lowest free from the base; read back from rendered files per host', () => {
+  assert.is(allocateMinor([]), 1000);
+  assert.is(allocateMinor([1000, 1001, 1003]), 1002);
+  assert.is(allocateMinor([5], 5), 6);
+  const text = renderResource(checkResourceSpec(three));
+  assert.is(minorOf(text, 'node-c'), 1003);
+  assert.is(minorOf(text, 'node-a'), 1000);
+  assert.is(minorOf(text, 'node-x'), undefined);
+  const used = minorsInUse(new Map([['stratum-pvc-1', text], ['other', 'resource "other" {}']]), 'node-c');
+  assert.equal([...used], [[1003, 'stratum-pvc-1']]);
+});
+
+test('drbdadm output: parse errors with their line, dry-run commands, modinfo noise dropped', () => {
+  const stderr = 'modinfo: ERROR: Module drbd not found.\n/tmp/x/r.res:2: Parse error: while parsing value (\'Q\')\nfor protocol. Value is not valid.\nAllowed values are: A | B | C\n';
+  const e = parseConfigError('/tmp/x/r.res', stderr);
+  assert.is(e.line, 2);
+  assert.match(e.detail, "Parse error: while parsing value ('Q') for protocol. Value is not valid. Allowed values are: A | B | C");
+  assert.equal(parseConfigError('/tmp/x/r.res', 'Can not open \'/tmp/x/r.res\'.\n'), { detail: "Can not open '/tmp/x/r.res'." });
+  assert.is(withoutModinfoNoise('modinfo: ERROR: Module drbd not found.\nreal problem\n'), 'real problem');
+  const out = '\ndrbdsetup new-resource r 1\n   found __DRBD_NODE__ in environment\ndrbdmeta 1001 v09 /dev/loop6 internal apply-al\n';
+  assert.equal(parseDryRun(out), ['drbdsetup new-resource r 1', 'drbdmeta 1001 v09 /dev/loop6 internal apply-al']);
+});
+
+test.run();
