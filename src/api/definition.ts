@@ -1,5 +1,4 @@
 // What it takes to describe one Stratum kind; src/api/crd.ts turns it into a CustomResourceDefinition.
-import type { V1ObjectMeta } from '@kubernetes/client-node';
 import { API_GROUP_VERSION } from '../common/constants.ts';
 
 export interface PrinterColumn {
@@ -24,11 +23,28 @@ export interface KindDefinition<Spec extends object = object, Status extends obj
   readonly printerColumns: readonly PrinterColumn[];
 }
 
+/** Object metadata as JSON carries it (timestamps are RFC 3339 strings, not Dates). */
+export interface ObjectMeta {
+  name?: string;
+  generateName?: string;
+  namespace?: string;
+  uid?: string;
+  resourceVersion?: string;
+  generation?: number;
+  creationTimestamp?: string;
+  deletionTimestamp?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  finalizers?: string[];
+  ownerReferences?: { apiVersion: string; kind: string; name: string; uid: string; controller?: boolean; blockOwnerDeletion?: boolean }[];
+  [extra: string]: unknown;
+}
+
 /** The envelope every Stratum object shares; spec and status types come from the schema. */
 export interface StratumObject<Spec, Status> {
   apiVersion: typeof API_GROUP_VERSION;
   kind: string;
-  metadata: V1ObjectMeta;
+  metadata: ObjectMeta;
   spec: Spec;
   status?: Status;
 }

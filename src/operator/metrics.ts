@@ -16,6 +16,8 @@ export class OperatorMetrics {
   readonly watchRestarts: Counter<'resource'>;
   readonly watchEvents: Counter<'resource' | 'type'>;
   readonly leader: Gauge<'lease'>;
+  readonly agentConnected: Gauge<'node'>;
+  readonly agentCalls: Counter<'node' | 'method' | 'code'>;
 
   constructor(readonly registry: Registry = new Registry()) {
     const registers = [registry];
@@ -30,6 +32,8 @@ export class OperatorMetrics {
     this.watchRestarts = new Counter({ name: 'stratum_watch_restarts_total', help: 'Watch streams restarted (410 Gone, broken connection, API error).', labelNames: ['resource'], registers });
     this.watchEvents = new Counter({ name: 'stratum_watch_events_total', help: 'Events delivered by watch streams, relist differences included.', labelNames: ['resource', 'type'], registers });
     this.leader = new Gauge({ name: 'stratum_leader', help: '1 while this process holds the lease.', labelNames: ['lease'], registers });
+    this.agentConnected = new Gauge({ name: 'stratum_agent_connected', help: '1 while the last call to the node\'s agent got an answer, 0 while it is unreachable.', labelNames: ['node'], registers });
+    this.agentCalls = new Counter({ name: 'stratum_agent_calls_total', help: 'Calls to agents by node, method and gRPC status code.', labelNames: ['node', 'method', 'code'], registers });
   }
 
   /** Process metrics (CPU, memory, event loop lag) with the `stratum_` prefix. */

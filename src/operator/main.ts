@@ -1,0 +1,127 @@
+// stratum-operator: leader election, then the controllers; /healthz, /readyz and /metrics always.
+// SIGTERM releases the lease (a standby takes over at once) and stops within a bound. A leader
+// that loses its lease exits, so it can never write beside the new leader; its pod restarts it.
+import { hostname } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { DEFAULT_NAMESPACE, OPERATOR_METRICS_PORT } from '../common/constants.ts';
+import { createLogger } from '../common/log.ts';
+import { startHealthServer } from './health.ts';
+import { KubeClient, loadKubeConfig } from './kube/client.ts';
+import { LeaderElector } from './leader.ts';
+import { Manager } from './manager.ts';
+import { sharedMetrics } from './metrics.ts';
+
+const USAGE = `Usage: stratum-operator [flags]
+  --kubeconfig PATH        kubeconfig (default $KUBECONFIG, else in-cluster)
+  --namespace NS           namespace of agents, Lease and capacity objects (default $NAMESPACE or ${DEFAULT_NAMESPACE})
+  --leader-elect           campaign for the Lease before reconciling (always on in a Deployment)
+  --lease-name NAME        Lease name (default stratum-operator)
+  --lease-duration-ms MS   lease duration, whole seconds (default 15000)
+  --identity ID            identity in the Lease and Events (default $POD_NAME or the host name)
+  --metrics-address ADDR   host:port of /healthz, /readyz, /metrics (default :${OPERATOR_METRICS_PORT})
+  --tls-dir DIR            ca.crt, tls.crt, tls.key for mTLS to the agents
+  --tls-ca, --tls-cert, --tls-key FILE   the same files one by one (override --tls-dir)
+  --workers N              concurrent reconciles per controller (default 4)
+  --log-level LEVEL        debug, info, warn, error (default $STRATUM_LOG_LEVEL or info)`;
+
+function parse(argv: string[]) {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      help: { type: 'boolean' }, kubeconfig: { type: 'string' }, namespace: { type: 'string' }, 'leader-elect': { type: 'boolean' },
+      'lease-name': { type: 'string' }, 'lease-duration-ms': { type: 'string' }, identity: { type: 'string' }, 'metrics-address': { type: 'string' },
+      'tls-dir': { type: 'string' }, 'tls-ca': { type: 'string' }, 'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' },
+      workers: { type: 'string' }, 'log-level': { type: 'string' },
+    },
+  });
+  const dir = values['tls-dir'];
+  const tls = { ca: values['tls-ca'] ?? (dir && path.join(dir, 'ca.crt')), cert: values['tls-cert'] ?? (dir && path.join(dir, 'tls.crt')), key: values['tls-key'] ?? (dir && path.join(dir, 'tls.key')) };
+  if (!values.help && (!tls.ca || !tls.cert || !tls.key)) throw new Error('mTLS to the agents needs --tls-dir, or --tls-ca, --tls-cert and --tls-key');
+  const address = values['metrics-address'] ?? `:${OPERATOR_METRICS_PORT}`;
+  const sep = address.lastIndexOf(':');
+  const port = Number(address.slice(sep + 1));
+  if (sep < 0 || !Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--metrics-address ${JSON.stringify(address)} is not host:port`);
+  const number = (flag: string, v: string | undefined, fallback: number) => {
+    if (v === undefined) return fallback;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n <= 0) throw new Error(`--${flag} ${JSON.stringify(v)} is not a positive whole number`);
+    return n;
+  };
+  return {
+    help: Boolean(values.help),
+    kubeconfig: values.kubeconfig,
+    namespace: values.namespace ?? process.env.NAMESPACE ?? DEFAULT_NAMESPACE,
+    leaderElect: Boolean(values['leader-elect']),
+    leaseName: values['lease-name'] ?? 'stratum-operator',
+    leaseDurationMs: number('lease-duration-ms', values['lease-duration-ms'], 15_000),
+    identity: values.identity ?? process.env.POD_NAME ?? hostname(),
+    metricsHost: address.slice(0, sep) || '0.0.0.0',
+    metricsPort: port,
+    tls: tls as { ca: string; cert: string; key: string },
+    workers: number('workers', values.workers, 4),
+    logLevel: values['log-level'] ?? process.env.STRATUM_LOG_LEVEL ?? 'info',
+  };
+}
+
+async function main(): Promise<void> {
+  let opts: ReturnType<typeof parse>;
+  try {
+    opts = parse(process.argv.slice(2));
+  } catch (err) {
+    process.stderr.write(`stratum-operator: ${(err as Error).message}\n\n${USAGE}\n`);
+    process.exit(2);
+  }
+  if (opts.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  const log = createLogger('operator', opts.logLevel as 'info').child({ identity: opts.identity });
+  const metrics = sharedMetrics();
+  metrics.collectProcessMetrics();
+  const client = new KubeClient(loadKubeConfig({ kubeconfig: opts.kubeconfig }));
+  const manager = new Manager({ client, namespace: opts.namespace, agentTls: opts.tls, identity: opts.identity, workers: opts.workers, log, metrics });
+  const health = await startHealthServer({ host: opts.metricsHost, port: opts.metricsPort, registry: metrics.registry, readyChecks: [() => manager.ready()] });
+  log.info({ address: `${health.address.address}:${health.address.port}` }, 'health and metrics listening');
+
+  let stopping = false;
+  const shutdown = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    const timer = setTimeout(() => process.exit(code || 1), 20_000);
+    timer.unref();
+    await manager.stop().catch((err: Error) => log.error({ err: err.message }, 'stopping controllers failed'));
+    await health.close();
+    client.close();
+    process.exit(code);
+  };
+  const startManager = () => manager.start().catch((err: Error) => {
+    log.error({ err: err.message }, 'controllers failed to start');
+    void shutdown(1);
+  });
+
+  if (!opts.leaderElect) {
+    process.once('SIGTERM', () => void shutdown(0));
+    process.once('SIGINT', () => void shutdown(0));
+    await startManager();
+    return;
+  }
+  const elector = new LeaderElector(client, {
+    namespace: opts.namespace, name: opts.leaseName, identity: opts.identity, leaseDurationMs: opts.leaseDurationMs,
+    renewDeadlineMs: Math.round((opts.leaseDurationMs * 2) / 3), retryPeriodMs: Math.max(200, Math.round(opts.leaseDurationMs / 7.5)), log, metrics,
+  });
+  elector.events$.subscribe((ev) => {
+    if (ev.type === 'started') {
+      log.info('leading: starting controllers');
+      void startManager();
+    } else if (ev.reason === 'lost') {
+      log.error('lost the lease: stopping at once');
+      void shutdown(1);
+    }
+  });
+  elector.releaseOn(['SIGTERM', 'SIGINT'], () => void shutdown(0));
+  elector.start();
+}
+
+void main();

@@ -1,0 +1,120 @@
+// Wires the operator together: informers, the agent registry and disk inventory, and the
+// controllers, started only while this process leads (a standby keeps nothing running but its
+// health endpoint and its campaign). Losing the lease stops every controller at once.
+import { isDeepStrictEqual } from 'node:util';
+import { filter, merge, type Subscription } from 'rxjs';
+import { AGENT_POD_LABELS } from '../common/constants.ts';
+import { createLogger, type Logger } from '../common/log.ts';
+import type { LocalDisk, StoragePool } from '../api/index.ts';
+import type { ClientTls } from '../agent/client.ts';
+import { AgentRegistry } from './agents/registry.ts';
+import type { AgentPod } from './agents/endpoint.ts';
+import { Controller } from './controller.ts';
+import { DiskInventory } from './disks/inventory.ts';
+import { localDiskReconciler } from './disks/localdisk-reconciler.ts';
+import { EventRecorder } from './events.ts';
+import type { KubeClient } from './kube/client.ts';
+import { Informer } from './kube/informer.ts';
+import { sharedMetrics, type OperatorMetrics } from './metrics.ts';
+import { CAPACITY_MANAGED_BY, CAPACITY_POOL_LABEL, type CSIStorageCapacity, type StorageClass } from './pools/capacity.ts';
+import { poolReconciler, type NodeObject } from './pools/pool-reconciler.ts';
+import { CSI_STORAGE_CAPACITIES, LOCAL_DISKS, NODES, PODS, STORAGE_CLASSES, STORAGE_POOLS } from './resources.ts';
+
+export interface ManagerOptions {
+  readonly client: KubeClient;
+  /** Namespace of the agent pods, the Lease and the CSIStorageCapacity objects. */
+  readonly namespace: string;
+  /** mTLS material for calls to agents. */
+  readonly agentTls: ClientTls;
+  /** Reported as the Events' reportingInstance. */
+  readonly identity: string;
+  /** Concurrent reconciles per controller. @default 4 */
+  readonly workers?: number;
+  readonly log?: Logger;
+  readonly metrics?: OperatorMetrics;
+}
+
+const selector = (labels: Record<string, string>) => Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(',');
+
+export class Manager {
+  private readonly log: Logger;
+  private readonly metrics: OperatorMetrics;
+  private running: { stop(): Promise<void> } | undefined;
+  private synced = false;
+
+  constructor(private readonly opts: ManagerOptions) {
+    this.log = opts.log ?? createLogger('operator');
+    this.metrics = opts.metrics ?? sharedMetrics();
+  }
+
+  /** Caches of the running controllers are synced (a standby counts as ready). */
+  ready(): boolean {
+    return !this.running || this.synced;
+  }
+
+  async start(): Promise<void> {
+    if (this.running) return;
+    const { client, namespace } = this.opts;
+    const common = { log: this.log, metrics: this.metrics };
+    const pods = Informer.for<AgentPod>(client, PODS, { ...common, namespace, labelSelector: selector(AGENT_POD_LABELS) });
+    const nodes = Informer.for<NodeObject>(client, NODES, common);
+    const disks = Informer.for<LocalDisk>(client, LOCAL_DISKS, { ...common, indexers: { node: (d) => [d.spec.nodeName] } });
+    const pools = Informer.for<StoragePool>(client, STORAGE_POOLS, common);
+    const classes = Informer.for<StorageClass>(client, STORAGE_CLASSES, common);
+    const capacities = Informer.for<CSIStorageCapacity>(client, CSI_STORAGE_CAPACITIES, {
+      ...common, namespace, labelSelector: selector(CAPACITY_MANAGED_BY), indexers: { pool: (c) => [c.metadata.labels?.[CAPACITY_POOL_LABEL] ?? ''] },
+    });
+    const events = new EventRecorder(client, { component: 'stratum-operator', instance: this.opts.identity, log: this.log });
+    const registry = new AgentRegistry(pods, { tls: this.opts.agentTls, ...common });
+    const inventory = new DiskInventory(registry, { log: this.log });
+    const workers = this.opts.workers ?? 4;
+
+    const diskController = new Controller<LocalDisk>({
+      kind: 'LocalDisk', informer: disks, workers, ...common,
+      reconcile: localDiskReconciler({ client, disks, inventory, registry, events }),
+    });
+    const allPools = () => pools.keys();
+    const poolController = new Controller<StoragePool>({
+      kind: 'StoragePool', informer: pools, workers, ...common,
+      reconcile: poolReconciler({ client, namespace, pools, disks, nodes, storageClasses: classes, capacities, registry, events }),
+      secondaries: [
+        { informer: disks, map: allPools },
+        { informer: classes, map: allPools },
+        { informer: capacities, map: (c) => [c.metadata.labels?.[CAPACITY_POOL_LABEL] ?? ''].filter(Boolean) },
+      ],
+    });
+
+    const subscriptions: Subscription[] = [];
+    pods.start();
+    nodes.start();
+    await Promise.all([pods.waitForSync(120_000), nodes.waitForSync(120_000)]);
+    registry.start();
+    inventory.start();
+    subscriptions.push(inventory.changes$.subscribe((name) => diskController.queue.add(name)));
+    // Node heartbeats change status every few seconds; only label changes move pools.
+    const labelChanges = nodes.events$.pipe(filter((ev) => ev.type !== 'update' || !isDeepStrictEqual(ev.old.metadata.labels, ev.object.metadata.labels)));
+    subscriptions.push(merge(labelChanges, registry.changes$).subscribe(() => allPools().forEach((k) => poolController.queue.add(k))));
+
+    await diskController.start();
+    await poolController.start();
+    this.synced = true;
+    this.log.info({ namespace }, 'controllers running');
+
+    this.running = {
+      stop: async () => {
+        subscriptions.forEach((s) => s.unsubscribe());
+        await Promise.all([diskController.stop(), poolController.stop()]);
+        await inventory.stop();
+        registry.stop();
+        for (const i of [pods, nodes, disks, pools, classes, capacities]) i.stop();
+      },
+    };
+  }
+
+  async stop(): Promise<void> {
+    const running = this.running;
+    this.running = undefined;
+    this.synced = false;
+    await running?.stop();
+  }
+}
