@@ -1,0 +1,155 @@
+// Issue 6 against the real control plane, three real agents on loop devices and the operator as
+// a real process: disks become LocalDisks, pools form on the selected nodes only with the
+// capacity `vgs` reports, CSIStorageCapacity follows, an agent outage is reported and retried
+// with backoff, and a quiet cluster causes no writes.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { CSI_DRIVER_NAME } from '../../src/common/constants.ts';
+import { parseQuantity } from '../../src/api/quantity.ts';
+import type { LocalDisk, StoragePool } from '../../src/api/index.ts';
+import { CSI_STORAGE_CAPACITIES, LOCAL_DISKS, STORAGE_CLASSES, STORAGE_POOLS } from '../../src/operator/resources.ts';
+import { CAPACITY_POOL_LABEL, type CSIStorageCapacity } from '../../src/operator/pools/capacity.ts';
+import { TestCluster, sleep, waitFor, type ClusterNode } from './support.ts';
+
+const POOL_LABEL = 'test.stratum.dev/pool';
+const it = suite('operator: disks and pools');
+let cluster: TestCluster;
+let poolName: string;
+
+const vg = async (node: ClusterNode, pool: string) => {
+  const out = await node.agent.lvm('vgs', ['--reportformat', 'json', '--units', 'b', '--nosuffix', '-o', 'vg_name,vg_size,vg_free,pv_count']);
+  const rows = (JSON.parse(out) as { report: { vg: Record<string, string>[] }[] }).report[0]!.vg;
+  return rows.find((r) => r.vg_name!.endsWith(pool));
+};
+const pool = () => cluster.get<StoragePool & { metadata: { name: string } }>(STORAGE_POOLS, poolName);
+const nodeStatus = async (node: ClusterNode) => (await pool())?.status?.nodes?.find((n) => n.node === node.name);
+const capacities = () => cluster.list<CSIStorageCapacity>(CSI_STORAGE_CAPACITIES, { labelSelector: `${CAPACITY_POOL_LABEL}=${poolName}` }, cluster.namespace);
+
+it.before(async () => {
+  cluster = await TestCluster.start({ agents: 3, nodeLabels: (i): Record<string, string> => (i < 2 ? { [POOL_LABEL]: 'yes' } : {}) });
+  poolName = `${cluster.prefix}-hdd`;
+  await cluster.create(STORAGE_CLASSES, { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: `${poolName}-sc` }, provisioner: CSI_DRIVER_NAME, parameters: { pool: poolName }, volumeBindingMode: 'WaitForFirstConsumer' } as never);
+  await cluster.startOperator();
+});
+
+it.after(async () => {
+  await cluster?.teardown();
+});
+
+it('every agent disk becomes a LocalDisk with its identity, size and media class', async () => {
+  const disks = await waitFor('6 LocalDisks', async () => {
+    const d = await cluster.localDisks<LocalDisk>();
+    return d.length === 6 && d.every((x) => x.status?.state === 'Available') ? d : undefined;
+  }, 30_000, 200);
+  for (const node of cluster.nodes) {
+    const mine = disks.filter((d) => d.spec.nodeName === node.name);
+    assert.is(mine.length, 2, node.name);
+    for (const d of mine) {
+      assert.ok(node.agent.attached.some((l) => l.file === d.status!.identity!.backingFile), 'identity is the backing file');
+      assert.is(d.status!.capacity, '1Gi');
+      assert.is(d.status!.mediaClass, 'hdd', 'loop devices are rotational');
+      assert.is(d.status!.conditions!.find((c) => c.type === 'Ready')?.status, 'True');
+    }
+  }
+});
+
+it('a pool forms on the selected nodes only, with the capacity vgs reports, published as CSIStorageCapacity', async () => {
+  await cluster.create(STORAGE_POOLS, { apiVersion: 'storage.stratum.dev/v1alpha1', kind: 'StoragePool', metadata: { name: poolName }, spec: { mediaClass: 'hdd', nodeSelector: { matchLabels: { [POOL_LABEL]: 'yes' } } } } as never);
+  const ready = await waitFor('pool Ready on 2 nodes', async () => {
+    const p = await pool();
+    return p?.status?.nodeCount === 2 && p.status.conditions?.find((c) => c.type === 'Ready')?.status === 'True' ? p : undefined;
+  }, 60_000, 200);
+  assert.equal(ready.status!.nodes!.map((n) => n.node).sort(), [cluster.nodes[0]!.name, cluster.nodes[1]!.name]);
+  for (const node of cluster.nodes.slice(0, 2)) {
+    const row = await vg(node, poolName);
+    assert.ok(row, `${node.name} has the VG`);
+    const s = await nodeStatus(node);
+    assert.is(parseQuantity(s!.total!), BigInt(row!.vg_size!), `${node.name} total = vgs vg_size`);
+    assert.is(parseQuantity(s!.free!), BigInt(row!.vg_free!), `${node.name} free = vgs vg_free`);
+    assert.is(s!.disks, 2);
+  }
+  assert.is(await vg(cluster.nodes[2]!, poolName), undefined, 'the unselected node has no VG');
+  const caps = await waitFor('2 CSIStorageCapacity objects', async () => ((await capacities()).length === 2 ? capacities() : undefined), 20_000, 200);
+  for (const c of caps) {
+    const node = c.nodeTopology!.matchLabels!['topology.stratum.dev/node']!;
+    const s = ready.status!.nodes!.find((n) => n.node === node)!;
+    assert.is(c.storageClassName, `${poolName}-sc`);
+    assert.is(parseQuantity(c.capacity!), parseQuantity(s.free!));
+  }
+  const disks = await cluster.localDisks<LocalDisk>();
+  assert.is(disks.filter((d) => d.status?.pool === poolName).length, 4, 'the LocalDisks say which pool holds them');
+});
+
+it('the pool follows a disk added to a node: new LocalDisk, vgextend, capacity grows everywhere', async () => {
+  const node = cluster.nodes[0]!;
+  const before = parseQuantity((await nodeStatus(node))!.total!);
+  await node.agent.addLoop(2 * 1024 ** 3);
+  const grown = await waitFor('the pool to grow on node 0', async () => {
+    const s = await nodeStatus(node);
+    return s && parseQuantity(s.total!) > before ? s : undefined;
+  }, 60_000, 200);
+  const row = await vg(node, poolName);
+  assert.is(row!.pv_count, '3');
+  assert.is(parseQuantity(grown.total!), BigInt(row!.vg_size!));
+  await waitFor('CSIStorageCapacity to follow', async () => {
+    const cap = (await capacities()).find((c) => c.nodeTopology?.matchLabels?.['topology.stratum.dev/node'] === node.name);
+    return cap && parseQuantity(cap.capacity!) === parseQuantity(grown.free!);
+  }, 20_000, 200);
+});
+
+it('a disk attached after start appears as a LocalDisk; detached, it becomes Missing with a reason and an Event', async () => {
+  const node = cluster.nodes[2]!;
+  const loop = await node.agent.addLoop(1024 ** 3);
+  const disk = await waitFor('the new LocalDisk', async () => (await cluster.localDisks<LocalDisk>()).find((d) => d.status?.identity?.backingFile === loop.file), 30_000, 200);
+  assert.is(disk.status!.state, 'Available');
+  await node.agent.removeLoop(loop);
+  const missing = await waitFor('Missing', async () => {
+    const d = await cluster.get<LocalDisk>(LOCAL_DISKS, disk.metadata.name!);
+    return d?.status?.state === 'Missing' ? d : undefined;
+  }, 30_000, 200);
+  const ready = missing.status!.conditions!.find((c) => c.type === 'Ready')!;
+  assert.is(ready.status, 'False');
+  assert.is(ready.reason, 'Missing');
+  assert.match(ready.message, new RegExp(node.name));
+  const events = await cluster.list<{ reason: string; involvedObject: { name: string } } & { metadata: Record<string, unknown> }>({ apiVersion: 'v1', kind: 'Event', plural: 'events', namespaced: true }, {}, 'default');
+  assert.ok(events.some((e) => e.involvedObject.name === disk.metadata.name && e.reason === 'DiskMissing'), 'a DiskMissing event');
+});
+
+it('an agent that is down shows in status with a reason, is retried with backoff, and recovers by itself', async () => {
+  const node = cluster.nodes[1]!;
+  const [op] = cluster.operators;
+  await node.agent.stop();
+  const down = await waitFor('node 1 not ready', async () => {
+    const s = await nodeStatus(node);
+    return s && !s.ready ? s : undefined;
+  }, 60_000, 200);
+  assert.match(down.message!, /AgentUnavailable/);
+  const p = await pool();
+  assert.match(p!.status!.conditions!.find((c) => c.type === 'Ready')!.message, new RegExp(`${node.name}.*AgentUnavailable`));
+  // Count the calls to the dead agent over 20 s: backoff, not a hot loop.
+  const calls = () => op!.metric('stratum_agent_calls_total', { node: node.name });
+  const start = await calls();
+  await sleep(20_000);
+  const made = (await calls()) - start;
+  assert.ok(made <= 25, `${made} calls to a dead agent in 20 s`);
+  await node.agent.start();
+  await waitFor('node 1 ready again', async () => (await nodeStatus(node))?.ready, 60_000, 250);
+});
+
+it('a quiet cluster causes no writes (a minute of watching Stratum objects)', async () => {
+  await sleep(3_000);
+  const objects = [STORAGE_POOLS, LOCAL_DISKS];
+  const versions = async () => {
+    const out = new Map<string, string>();
+    for (const rt of objects) for (const o of await cluster.list(rt)) out.set(`${rt.kind}/${o.metadata.name}`, o.metadata.resourceVersion!);
+    for (const c of await capacities()) out.set(`cap/${c.metadata.name}`, c.metadata.resourceVersion!);
+    return out;
+  };
+  const before = await versions();
+  await sleep(60_000);
+  const after = await versions();
+  const changed = [...after].filter(([k, v]) => before.get(k) !== v).map(([k]) => k);
+  assert.equal(changed, [], 'objects written while nothing changed');
+});
+
+it.run();

@@ -1,0 +1,154 @@
+// A small cluster for integration tests: the shared control plane with the Stratum CRDs, real
+// agents on loop devices, Nodes and agent Pods played as kubelet would, and the operator as a
+// real process. `teardown()` removes everything, also after a failed test.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { AGENT_GRPC_PORT_NAME, FINALIZER, TOPOLOGY_KEY } from '../../src/common/constants.ts';
+import { KubeClient, isNotFound, resourcePath, type KubeObject, type ResourceType } from '../../src/operator/kube/client.ts';
+import { LOCAL_DISKS, STORAGE_POOLS } from '../../src/operator/resources.ts';
+import { AgentHarness, type TestAgent } from '../helpers/agent-harness.ts';
+import { OperatorProcess } from '../helpers/operator-process.ts';
+import { connectToSharedControlPlane } from '../rig/connect.ts';
+import { Kubelet } from '../rig/kubelet.ts';
+import { installCrds } from '../rig/manifests.ts';
+import { createNamespace, deleteNamespace, suffix } from '../operator/support.ts';
+
+export { waitFor, sleep } from '../operator/support.ts';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+export interface ClusterOptions {
+  readonly agents: number;
+  readonly loopsPerAgent?: number;
+  /** Extra labels per node index. */
+  readonly nodeLabels?: (index: number) => Record<string, string>;
+}
+
+export interface ClusterNode {
+  /** Kubernetes node name (unique per test run). */
+  readonly name: string;
+  readonly agent: TestAgent;
+  pod: string;
+}
+
+export class TestCluster {
+  readonly nodes: ClusterNode[] = [];
+  readonly operators: OperatorProcess[] = [];
+  private readonly created: { rt: ResourceType; name: string; namespace?: string }[] = [];
+
+  private constructor(
+    readonly client: KubeClient,
+    readonly kubeconfig: string,
+    readonly kubelet: Kubelet,
+    readonly namespace: string,
+    readonly harness: AgentHarness,
+    readonly dir: string,
+    readonly prefix: string,
+  ) {}
+
+  static async start(opts: ClusterOptions): Promise<TestCluster> {
+    const rig = connectToSharedControlPlane();
+    const kc = rig.kubeConfig();
+    await installCrds(kc, rig.kubeconfigPath, path.join(ROOT, 'crds'));
+    const client = new KubeClient(kc);
+    const namespace = await createNamespace(client, 'stratum');
+    const dir = await mkdtemp(path.join(tmpdir(), 'stratum-it-'));
+    const harness = await AgentHarness.start({ agents: opts.agents, loopsPerAgent: opts.loopsPerAgent ?? 2, scanIntervalMs: 500 });
+    const cluster = new TestCluster(client, rig.kubeconfigPath, new Kubelet(kc), namespace, harness, dir, `it${suffix()}`);
+    try {
+      for (const [i, agent] of harness.agents.entries()) {
+        const name = `${cluster.prefix}-${agent.name}`;
+        await cluster.kubelet.addNode({ name, address: agent.host, labels: { [TOPOLOGY_KEY]: name, ...opts.nodeLabels?.(i) } });
+        const node: ClusterNode = { name, agent, pod: '' };
+        cluster.nodes.push(node);
+        await cluster.runAgentPod(node);
+      }
+    } catch (err) {
+      await cluster.teardown();
+      throw err;
+    }
+    return cluster;
+  }
+
+  /** (Re)creates the agent's Pod, as the DaemonSet would after a restart: Running, with the agent's port. */
+  async runAgentPod(node: ClusterNode): Promise<void> {
+    if (node.pod) await this.kubelet.deletePod(this.namespace, node.pod);
+    node.pod = `stratum-agent-${node.name}-${suffix()}`;
+    const port = Number(node.agent.address.split(':').pop());
+    await this.kubelet.runPod({
+      namespace: this.namespace,
+      name: node.pod,
+      node: node.name,
+      podIP: node.agent.host,
+      containers: [{ name: 'agent', image: 'stratum:test', ports: [{ name: AGENT_GRPC_PORT_NAME, containerPort: port }] }],
+    });
+  }
+
+  async startOperator(name = `operator-${this.operators.length}`, extraArgs: readonly string[] = []): Promise<OperatorProcess> {
+    const tls = this.harness.clientTls as { ca: string; cert: string; key: string };
+    const op = await OperatorProcess.start({ name, kubeconfig: this.kubeconfig, namespace: this.namespace, tls, dir: this.dir, extraArgs });
+    this.operators.push(op);
+    return op;
+  }
+
+  /** Creates an object and remembers it for teardown. */
+  async create<T extends KubeObject>(rt: ResourceType, obj: T): Promise<T> {
+    const ns = rt.namespaced ? obj.metadata.namespace ?? this.namespace : undefined;
+    const created = await this.client.request<T>('POST', resourcePath(rt, ns), { body: { ...obj, metadata: { ...obj.metadata, ...(ns ? { namespace: ns } : {}) } } });
+    this.created.push({ rt, name: created.metadata.name!, namespace: ns });
+    return created;
+  }
+
+  async get<T extends KubeObject>(rt: ResourceType, name: string, namespace?: string): Promise<T | undefined> {
+    try {
+      return await this.client.request<T>('GET', resourcePath(rt, namespace, name));
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  async list<T extends KubeObject>(rt: ResourceType, query: Record<string, string> = {}, namespace?: string): Promise<T[]> {
+    return (await this.client.request<{ items: T[] }>('GET', resourcePath(rt, namespace), { query })).items;
+  }
+
+  /** LocalDisks of this cluster's nodes. */
+  async localDisks<T extends KubeObject>(): Promise<T[]> {
+    return (await this.list<T>(LOCAL_DISKS)).filter((d) => (d as unknown as { spec: { nodeName: string } }).spec.nodeName.startsWith(this.prefix));
+  }
+
+  async teardown(): Promise<void> {
+    const errors: unknown[] = [];
+    const attempt = async (f: () => Promise<unknown>) => {
+      try {
+        await f();
+      } catch (err) {
+        errors.push(err);
+      }
+    };
+    for (const op of this.operators) await attempt(() => op.stop());
+    // No operator runs now: release the finalizers it held, then delete what this test made.
+    for (const { rt, name, namespace } of [...this.created].reverse()) {
+      await attempt(async () => {
+        const obj = await this.get(rt, name, namespace);
+        if (!obj) return;
+        if (obj.metadata.finalizers?.includes(FINALIZER)) {
+          await this.client.request('PATCH', resourcePath(rt, namespace, name), { patchType: 'merge', body: { metadata: { finalizers: null } } });
+        }
+        await this.client.request('DELETE', resourcePath(rt, namespace, name)).catch((e: unknown) => { if (!isNotFound(e)) throw e; });
+      });
+    }
+    await attempt(async () => {
+      for (const d of await this.localDisks()) await this.client.request('DELETE', resourcePath(LOCAL_DISKS, undefined, d.metadata.name));
+    });
+    for (const n of this.nodes) await attempt(() => this.kubelet.removeNode(n.name));
+    await attempt(() => this.kubelet.stop());
+    await attempt(() => this.harness.cleanup());
+    await attempt(() => deleteNamespace(this.client, this.namespace));
+    await attempt(() => rm(this.dir, { recursive: true, force: true }));
+    this.client.close();
+    if (errors.length) throw new AggregateError(errors, 'test cluster teardown failed');
+  }
+}
