@@ -9,9 +9,26 @@ export function crdName(def: Pick<KindDefinition, 'plural'>): string {
   return `${def.plural}.${API_GROUP}`;
 }
 
+/**
+ * The schema as the API server takes it. The definitions say `additionalProperties: false` so
+ * that the derived TypeScript types are closed; a structural schema may not combine it with
+ * `properties`, and needs not: the server prunes unknown fields, or refuses them under
+ * field validation Strict (kubectl's default).
+ */
+export function toStructural(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(toStructural);
+  if (!schema || typeof schema !== 'object') return schema;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(schema)) {
+    if (k === 'additionalProperties' && v === false) continue;
+    out[k] = k === 'x-kubernetes-validations' || k === 'enum' || k === 'required' || k === 'default' ? v : toStructural(v);
+  }
+  return out;
+}
+
 /** The plain CRD object (apiextensions.k8s.io/v1), without install-specific metadata. */
 export function toCustomResourceDefinition(def: KindDefinition): Record<string, unknown> {
-  const spec = def.specValidations?.length ? { ...def.spec, 'x-kubernetes-validations': def.specValidations } : def.spec;
+  const spec = toStructural(def.specValidations?.length ? { ...def.spec, 'x-kubernetes-validations': def.specValidations } : def.spec);
   return {
     apiVersion: 'apiextensions.k8s.io/v1',
     kind: 'CustomResourceDefinition',
@@ -44,7 +61,7 @@ export function toCustomResourceDefinition(def: KindDefinition): Record<string, 
                 kind: { type: 'string', description: 'Kind of the object.' },
                 metadata: { type: 'object' },
                 spec,
-                status: def.status,
+                status: toStructural(def.status),
               },
             },
           },

@@ -27,15 +27,22 @@ export function readYamlObjects(file: string): Record<string, any>[] {
   return parseAllDocuments(readFileSync(file, 'utf8')).map((d) => d.toJS()).filter(Boolean);
 }
 
+/** Closes every object that lists its properties, as the API server's Strict field validation does. */
+function strict(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(strict);
+  if (!node || typeof node !== 'object') return node;
+  const out: Record<string, unknown> = Object.fromEntries(Object.entries(node).map(([k, v]) => [k, k === 'enum' || k === 'required' ? v : strict(v)]));
+  if (out.properties && out.additionalProperties === undefined) out.additionalProperties = false;
+  return out;
+}
+
 /** One validator per kind, from the committed CRD files. */
 export function crdValidators(crds = readCrds()): Map<string, ValidateFunction> {
   const ajv = new Ajv({ strict: false, allErrors: true });
   ajv.addFormat('int64', true).addFormat('date-time', /^\d{4}-\d{2}-\d{2}T/);
   const out = new Map<string, ValidateFunction>();
   for (const { crd } of crds) {
-    const schema = structuredClone(crd.spec.versions[0]!.schema.openAPIV3Schema);
-    // The server fills metadata itself; ajv just needs it to be an object.
-    out.set(crd.spec.names.kind, ajv.compile(schema));
+    out.set(crd.spec.names.kind, ajv.compile(strict(crd.spec.versions[0]!.schema.openAPIV3Schema) as object));
   }
   return out;
 }

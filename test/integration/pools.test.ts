@@ -9,7 +9,7 @@ import { parseQuantity } from '../../src/api/quantity.ts';
 import type { LocalDisk, StoragePool } from '../../src/api/index.ts';
 import { CSI_STORAGE_CAPACITIES, LOCAL_DISKS, STORAGE_CLASSES, STORAGE_POOLS } from '../../src/operator/resources.ts';
 import { CAPACITY_POOL_LABEL, type CSIStorageCapacity } from '../../src/operator/pools/capacity.ts';
-import { TestCluster, sleep, waitFor, type ClusterNode } from './support.ts';
+import { TestCluster, reportFailure, sleep, waitFor, type ClusterNode } from './support.ts';
 
 const POOL_LABEL = 'test.stratum.dev/pool';
 const it = suite('operator: disks and pools');
@@ -25,12 +25,12 @@ const pool = () => cluster.get<StoragePool & { metadata: { name: string } }>(STO
 const nodeStatus = async (node: ClusterNode) => (await pool())?.status?.nodes?.find((n) => n.node === node.name);
 const capacities = () => cluster.list<CSIStorageCapacity>(CSI_STORAGE_CAPACITIES, { labelSelector: `${CAPACITY_POOL_LABEL}=${poolName}` }, cluster.namespace);
 
-it.before(async () => {
+it.before(reportFailure(async () => {
   cluster = await TestCluster.start({ agents: 3, nodeLabels: (i): Record<string, string> => (i < 2 ? { [POOL_LABEL]: 'yes' } : {}) });
   poolName = `${cluster.prefix}-hdd`;
   await cluster.create(STORAGE_CLASSES, { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: `${poolName}-sc` }, provisioner: CSI_DRIVER_NAME, parameters: { pool: poolName }, volumeBindingMode: 'WaitForFirstConsumer' } as never);
   await cluster.startOperator();
-});
+}));
 
 it.after(async () => {
   await cluster?.teardown();

@@ -17,6 +17,18 @@ import { createNamespace, deleteNamespace, suffix } from '../operator/support.ts
 
 export { waitFor, sleep } from '../operator/support.ts';
 
+/** uvu does not print why a hook failed: print it, then fail as before. */
+export function reportFailure(hook: () => Promise<void>): () => Promise<void> {
+  return async () => {
+    try {
+      await hook();
+    } catch (err) {
+      process.stderr.write(`hook failed: ${(err as Error).stack ?? String(err)}\n`);
+      throw err;
+    }
+  };
+}
+
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 export interface ClusterOptions {
