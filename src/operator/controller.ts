@@ -74,7 +74,7 @@ export class Controller<T extends KubeObject> {
     this.queue = new WorkQueue({ name: opts.kind, backoff: opts.backoff, metrics: this.metrics });
   }
 
-  /** Starts the informers, waits for their caches, then starts the workers. */
+  /** Starts the informers (shared ones may already run; stopping them is their owner's job), waits for their caches, then starts the workers. */
   async start(): Promise<void> {
     if (this.running) throw new Error(`controller ${this.opts.kind} already started`);
     const enqueue = (keys: readonly string[]) => keys.forEach((k) => this.queue.add(k));

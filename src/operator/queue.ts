@@ -46,10 +46,6 @@ export class WorkQueue {
     return this.items.length - this.head;
   }
 
-  get isShuttingDown(): boolean {
-    return this.shuttingDown;
-  }
-
   add(key: string): void {
     if (this.shuttingDown || this.dirty.has(key)) return;
     this.dirty.set(key, Date.now());

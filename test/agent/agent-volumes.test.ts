@@ -132,7 +132,7 @@ t('bad input gets the right code, a message naming the object, and changes nothi
   for (const [name, call, code, message] of cases) {
     const err = await refused(call());
     assert.is(err.code, code, `${name}: ${err.details}`);
-    assert.match(err.details, message, name);
+    assert.match(err.details, message, `${name}: ${err.details}`);
   }
   assert.is(JSON.stringify(await lvs()), beforeLvs);
   assert.is(await seqno(), beforeSeq);

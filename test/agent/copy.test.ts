@@ -96,6 +96,33 @@ function receiveCall(agent: TestAgent) {
   return { stream, reply };
 }
 
+/**
+ * Waits until the target has finished with its last copy (its failure marker is renamed into
+ * place a moment before that copy lets go of the volume). Probes with an oversize header, which
+ * is refused as "already running" while busy and for its size once idle; bounded.
+ */
+async function waitReceiverIdle(agent: TestAgent): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    const probe = receiveCall(agent);
+    probe.stream.write({ header: { volumeId: TARGET, totalBytes: String(SIZE * 2) } });
+    probe.stream.end();
+    const err = await rejection(probe.reply);
+    if (!/already running/.test(err.details)) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`${agent.name} still copying into ${TARGET} after 5 s`);
+}
+
+/** After a restart the agent knows a disk volume's device only once its first disk scan ran (bounded wait). */
+async function waitDevicePresent(agent: TestAgent, volumeId: string): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    const { volumes } = await callAgent(agent.client, 'ListVolumes', {});
+    if (volumes.some((v) => v.id === volumeId && v.devicePresent)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${agent.name}: ${volumeId} has no device 10 s after the restart`);
+}
+
 async function rejection(p: Promise<unknown>): Promise<grpc.ServiceError> {
   return p.then(() => { throw new Error('expected the call to fail'); }, (e: grpc.ServiceError) => e);
 }
@@ -111,7 +138,10 @@ copy('SendVolume copies 64 MiB of random data; the target reads back the same SH
   assert.is(marker?.state, 'complete');
   assert.is(marker?.sha256, ctx.sourceSha);
   assert.is(marker?.receivedBytes, SIZE);
-  process.stdout.write(`\n  [copy] 64 MiB in ${seconds.toFixed(2)} s (${(64 / seconds).toFixed(1)} MiB/s, 1 MiB chunks, send + receive + read-back verify)\n`);
+  const sentLog = ctx.a.logs().split('\n').find((l) => l.includes('"msg":"volume sent"'));
+  const drainWaits = sentLog ? (JSON.parse(sentLog) as { drainWaits: number }).drainWaits : undefined;
+  assert.type(drainWaits, 'number', 'the sender logs how often it waited for drain');
+  process.stdout.write(`\n  [copy] 64 MiB in ${seconds.toFixed(2)} s (${(64 / seconds).toFixed(1)} MiB/s, 1 MiB chunks, send + receive + read-back verify; sender paused for drain ${drainWaits} times)\n`);
 });
 
 copy('bad SendVolume input is refused before anything moves', async (ctx) => {
@@ -159,13 +189,15 @@ copy('fewer bytes than the header announced leave the target incomplete', async 
   assert.match(err.details, `received ${2 * MiB} bytes, the header announced ${4 * MiB}`);
   assert.is((await markersOf(ctx.b).read(TARGET))?.state, 'incomplete');
 
+  // Refused before a byte is written: the device and its marker stay as they were.
+  const before = await markersOf(ctx.b).read(TARGET);
   const big = receiveCall(ctx.b);
   big.stream.write({ header: { volumeId: TARGET, totalBytes: String(SIZE * 2) } });
   big.stream.end();
   const tooBig = await rejection(big.reply);
   assert.is(tooBig.code, grpc.status.FAILED_PRECONDITION);
   assert.match(tooBig.details, `the copy has ${SIZE * 2}`);
-  assert.is((await markersOf(ctx.b).read(TARGET))?.state, 'incomplete');
+  assert.equal(await markersOf(ctx.b).read(TARGET), before);
 
   const headless = receiveCall(ctx.b);
   headless.stream.write({ data: Buffer.from('no header') });
@@ -184,19 +216,38 @@ copy('a stream cancelled in the middle leaves the target incomplete', async (ctx
   assert.is(marker?.state, 'incomplete');
   assert.ok((marker?.receivedBytes ?? SIZE) < SIZE, `received ${marker?.receivedBytes}`);
   process.stdout.write(`\n  [copy] cancelled stream: marker reason "${marker?.reason}"\n`);
+  await waitReceiverIdle(ctx.b);
+});
+
+copy('cancelling SendVolume mid-copy cancels the stream to the target, which stays incomplete', async (ctx) => {
+  // 4 KiB chunks make the copy take seconds, so the cancel lands in the middle of it.
+  let call!: grpc.ClientUnaryCall;
+  const sent = new Promise((resolve, reject) => {
+    call = ctx.a.client.SendVolume({ volumeId: SOURCE, targetAddress: ctx.b.address, targetVolumeId: TARGET, chunkBytes: 4096 }, { deadline: Date.now() + 60_000 }, (err, res) => (err ? reject(err) : resolve(res)));
+  });
+  await waitMarker(ctx.b, (m) => m?.reason === 'receiving');
+  call.cancel();
+  assert.is((await rejection(sent)).code, grpc.status.CANCELLED);
+  const marker = await waitMarker(ctx.b, (m) => m?.reason !== 'receiving');
+  assert.is(marker?.state, 'incomplete');
+  assert.ok((marker?.receivedBytes ?? SIZE) < SIZE, `received ${marker?.receivedBytes} of ${SIZE}`);
+  process.stdout.write(`\n  [copy] SendVolume cancelled after ${marker?.receivedBytes} bytes: target marker "${marker?.reason}"\n`);
+  await waitReceiverIdle(ctx.b);
 });
 
 copy('a receiver killed mid-copy stays incomplete after it restarts; a new copy then completes', async (ctx) => {
   const { stream, reply } = receiveCall(ctx.b);
   stream.write({ header: { volumeId: TARGET, totalBytes: String(SIZE) } });
   for (let i = 0; i < 4; i++) stream.write({ data: randomBytes(MiB) });
-  await waitMarker(ctx.b, (m) => m?.reason === 'receiving');
+  await Promise.race([waitMarker(ctx.b, (m) => m?.reason === 'receiving'), reply.then(() => { throw new Error('receive ended early'); })]);
   await ctx.b.stop(0);
   assert.ok((await rejection(reply)).code !== grpc.status.OK);
   const afterCrash = await markersOf(ctx.b).read(TARGET);
   assert.is(afterCrash?.state, 'incomplete');
   await ctx.b.start();
   assert.is((await markersOf(ctx.b).read(TARGET))?.state, 'incomplete', 'a restart does not turn it into done');
+  await waitDevicePresent(ctx.b, TARGET);
+  assert.equal((await markersOf(ctx.b).list()).map((m) => [m.volumeId, m.state]), [[TARGET, 'incomplete']], 'listed for reporting');
 
   const res = await callAgent(ctx.a.client, 'SendVolume', { volumeId: SOURCE, targetAddress: ctx.b.address, targetVolumeId: TARGET, chunkBytes: 256 * 1024 }, 60_000);
   assert.is(res.sha256, ctx.sourceSha);

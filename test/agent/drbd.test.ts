@@ -149,4 +149,15 @@ drbd('dry-run promote and demote; a host with no `on` section is refused', async
   assert.match(outsider.message, 'not defined in your config (for this host)');
 });
 
+drbd("in a node's own namespace, drbdadm also checks that the node's address is configured on this host", async (ctx) => {
+  const { file } = await write(ctx, { volumeId: 'pvc-own-ip', port: PORT, protocol: 'C', nodes: NODES.slice(0, 2) });
+  // 127.0.0.2 is routed to lo but not configured on it: node-a's own check fails, node-c (no section) does not check.
+  const err = await view(ctx, 'node-a').check(file).then(() => undefined, (e: unknown) => e);
+  assert.ok(err instanceof DrbdConfigError, String(err));
+  assert.match(err.detail, 'IP 127.0.0.2 not found on this host');
+  await view(ctx, 'node-c').check(file);
+  const onLo = await write(ctx, { volumeId: 'pvc-on-lo', port: PORT, protocol: 'C', nodes: [{ ...NODES[0]!, address: '127.0.0.1' }, NODES[1]!] });
+  await view(ctx, 'node-a').check(onLo.file);
+});
+
 drbd.run();

@@ -226,6 +226,9 @@ fs('block publish binds the device node onto a file; repeat is a no-op', async (
   const other = await ctx.loops.create('block-other', 64 * MiB);
   assert.is((await refusal(publishBlockDevice(other.device, file))).reason, 'mount-conflict');
   assert.is((await refusal(publishBlockDevice(ctx.dir, path.join(ctx.dir, 'not-a-device')))).reason, 'invalid-argument');
+  const missing = await refusal(publishBlockDevice('/dev/stratum-no-such-device', path.join(ctx.dir, 'missing')));
+  assert.is(missing.reason, 'invalid-argument');
+  assert.match(missing.message, '/dev/stratum-no-such-device does not exist');
   assert.is((await unmount(file)).changed, true);
 });
 

@@ -13,6 +13,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
+import type { ChannelOptions } from '@grpc/grpc-js';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,8 +40,6 @@ export interface AgentHarnessOptions {
   readonly scanIntervalMs?: number;
   /** Extra stratum-agent flags for every agent, e.g. ['--pv-metadata-size', '64m']. */
   readonly extraArgs?: readonly string[];
-  /** Agent log level. @default 'info' */
-  readonly logLevel?: string;
 }
 
 export class TestAgent {
@@ -77,14 +76,19 @@ export class TestAgent {
     return this.loopDir ? path.join(this.loopDir, '*') : path.join(this.dir, 'no-loops', '*');
   }
 
+  /** Verify the server by its DNS name (in its certificate) rather than the IP: no SNI-with-IP warning. */
+  get channelOptions(): ChannelOptions {
+    return { 'grpc.ssl_target_name_override': this.name, 'grpc.default_authority': this.name };
+  }
+
   /** Agent client authenticated with the harness's client certificate. */
   get client(): AgentClient {
-    this.clients.agent ??= createAgentClient(this.address, this.harness.clientTls);
+    this.clients.agent ??= createAgentClient(this.address, this.harness.clientTls, this.channelOptions);
     return this.clients.agent;
   }
 
   get health(): HealthClient {
-    this.clients.health ??= createHealthClient(this.address, this.harness.clientTls);
+    this.clients.health ??= createHealthClient(this.address, this.harness.clientTls, this.channelOptions);
     return this.clients.health;
   }
 
@@ -277,7 +281,8 @@ export class AgentHarness {
     const loops = new LoopDevices();
     const agent = new TestAgent(name, host, agentDir, loops, [], this, [
       '--scan-interval-ms', String(opts.scanIntervalMs ?? 1_000),
-      '--log-level', opts.logLevel ?? 'info',
+      // info at least: the harness learns the bound port from the "agent serving" line.
+      '--log-level', 'info',
       '--shutdown-grace-ms', '5000',
       ...(opts.extraArgs ?? []),
     ]);

@@ -13,11 +13,13 @@ export interface LoopDevice {
 export class LoopDevices {
   private readonly devices: LoopDevice[] = [];
   private dir?: string;
+  /** Never reused: a name from the current count could match a file still attached after a detach. */
+  private created = 0;
 
   /** Creates a sparse file of `sizeBytes` and attaches it; `name` is for readable file names only. */
   async create(name: string, sizeBytes: number): Promise<LoopDevice> {
     this.dir ??= await mkdtemp(path.join(tmpdir(), 'stratum-loop-'));
-    const file = path.join(this.dir, `${name}-${this.devices.length}.img`);
+    const file = path.join(this.dir, `${name}-${this.created++}.img`);
     await writeFile(file, '');
     await truncate(file, sizeBytes);
     const { stdout } = await run('losetup', ['--find', '--show', file]);

@@ -7,13 +7,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AGENT_GRPC_PORT_NAME, FINALIZER, TOPOLOGY_KEY } from '../../src/common/constants.ts';
 import { KubeClient, isNotFound, resourcePath, type KubeObject, type ResourceType } from '../../src/operator/kube/client.ts';
-import { LOCAL_DISKS, STORAGE_POOLS } from '../../src/operator/resources.ts';
+import { LOCAL_DISKS, LOCAL_VOLUMES, STORAGE_POOLS, VOLUME_REPLICAS } from '../../src/operator/resources.ts';
 import { AgentHarness, type TestAgent } from '../helpers/agent-harness.ts';
 import { OperatorProcess } from '../helpers/operator-process.ts';
 import { connectToSharedControlPlane } from '../rig/connect.ts';
 import { Kubelet } from '../rig/kubelet.ts';
 import { installCrds } from '../rig/manifests.ts';
-import { createNamespace, deleteNamespace, suffix } from '../operator/support.ts';
+import { createNamespace, deleteNamespace, suffix, waitFor } from '../operator/support.ts';
 
 export { waitFor, sleep } from '../operator/support.ts';
 
@@ -65,6 +65,10 @@ export class TestCluster {
     const kc = rig.kubeConfig();
     await installCrds(kc, rig.kubeconfigPath, path.join(ROOT, 'crds'));
     const client = new KubeClient(kc);
+    // Established is not yet servable: the first lists answer 429 while storage initialises.
+    for (const rt of [LOCAL_DISKS, STORAGE_POOLS, LOCAL_VOLUMES, VOLUME_REPLICAS]) {
+      await waitFor(`${rt.plural} to be served`, () => client.request('GET', resourcePath(rt), { query: { limit: 1 } }).then(() => true, () => false), 30_000, 100);
+    }
     const namespace = await createNamespace(client, 'stratum');
     const dir = await mkdtemp(path.join(tmpdir(), 'stratum-it-'));
     const harness = await AgentHarness.start({ agents: opts.agents, loopsPerAgent: opts.loopsPerAgent ?? 2, scanIntervalMs: 500 });

@@ -112,7 +112,7 @@ test('a hung leader stops leading at renewDeadline, before the other takes over 
   const lost = a.log.find((e) => e.ev.type === 'stopped');
   assert.ok(lost, 'a reported that it stopped leading');
   assert.equal(lost.ev, { type: 'stopped', reason: 'lost' });
-  assert.ok(lost.at - hungAt <= TIMING.renewDeadlineMs + 100, `a stopped ${lost.at - hungAt} ms after hanging, past the renew deadline`);
+  assert.ok(lost.at - hungAt <= TIMING.renewDeadlineMs + 300, `a stopped ${lost.at - hungAt} ms after hanging, past the renew deadline`);
   assert.ok(lost.at < startedAt(b)!, 'a stopped leading before b started');
   assert.ok(startedAt(b)! - lost.at >= TIMING.leaseDurationMs - TIMING.renewDeadlineMs - TIMING.retryPeriodMs * 1.2 - 100, 'with a margin of about leaseDuration − renewDeadline');
   assert.not.ok(a.elector.isLeader);

@@ -7,6 +7,8 @@ import { KubeClient, isGone, resourcePath, type KubeObject, type RequestOptions,
 import { watchResource } from '../../src/operator/kube/watch.ts';
 import type { WatchEvent } from '../../src/operator/kube/store.ts';
 import { OperatorMetrics } from '../../src/operator/metrics.ts';
+import { createLogger } from '../../src/common/log.ts';
+import { KubeConfig } from '@kubernetes/client-node';
 import { connectToSharedControlPlane } from '../rig/connect.ts';
 import { CONFIGMAPS, createConfigMap, createNamespace, createTestCrd, deleteConfigMap, deleteNamespace, deleteTestCrd, patchConfigMap, waitFor } from './support.ts';
 
@@ -219,6 +221,25 @@ test('one shared stream per resource: a late subscriber gets the cache replayed;
   await new Promise((r) => setTimeout(r, 500));
   assert.is(client.watches, watches, 'no reconnect after the last unsubscribe');
   assert.is(client.active, 0);
+});
+
+test('an unreachable API server is retried with growing backoff, not in a hot loop', async () => {
+  const kc = new KubeConfig();
+  kc.loadFromOptions({
+    clusters: [{ name: 'c', server: 'https://127.0.0.1:1', skipTLSVerify: true }],
+    users: [{ name: 'u' }],
+    contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
+    currentContext: 'x',
+  });
+  const client = new InstrumentedClient(kc);
+  clients.push(client);
+  const metrics = new OperatorMetrics();
+  const rec = record(watchResource<ConfigMap>(client, CONFIGMAPS, { namespace: 'x', backoff: { baseMs: 100, capMs: 10_000, jitter: 0.5 }, metrics, log: createLogger('test', 'silent') }));
+  await new Promise((r) => setTimeout(r, 2_000));
+  // Delays of at least 50, 100, 200, 400, 800 ms: no more than 6 attempts fit in 2 s; a hot loop would make thousands.
+  assert.ok(client.lists >= 3 && client.lists <= 6, `${client.lists} list attempts in 2 s`);
+  assert.match(await metrics.registry.metrics(), new RegExp(`stratum_watch_restarts_total\\{resource="configmaps"\\} ${client.lists}`));
+  assert.equal(rec.events, []);
 });
 
 test.run();

@@ -15,7 +15,8 @@ const EXAMPLES_DIR = path.join(REPO_ROOT, 'examples');
 const MERGE_PATCH = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 const isTransitionRule = (r: CelRule) => r.rule.includes('oldSelf');
 
-const kc = connectToSharedControlPlane().kubeConfig();
+const rig = connectToSharedControlPlane();
+const kc = rig.kubeConfig();
 const custom = kc.makeApiClient(CustomObjectsApi);
 const test = suite('cel rules');
 
@@ -27,7 +28,7 @@ const created: string[] = [];
 
 test.before(async () => {
   try {
-    await installCrds(kc, CRDS_DIR);
+    await installCrds(kc, rig.kubeconfigPath, CRDS_DIR);
     const found = (await readManifests(CRDS_DIR)).map((m) => m.object as CrdManifest).find((c) => c.spec.names.kind === 'LocalVolume');
     if (!found) throw new Error(`no LocalVolume CRD in ${CRDS_DIR}`);
     crd = found;

@@ -10,7 +10,7 @@ import { apiMessage, ignoreNotFound } from './api-errors.ts';
 import { REPO_ROOT } from './binaries.ts';
 import { connectToSharedControlPlane, uniqueName } from './connect.ts';
 import { kubectl } from './kubectl.ts';
-import { describe, installCrds, ObjectApi, readManifests, type Manifest } from './manifests.ts';
+import { describe, FIELD_MANAGER, installCrds, ObjectApi, readManifests, type Manifest } from './manifests.ts';
 import { createTestNamespace, deleteTestNamespace } from './namespace.ts';
 
 const CRDS_DIR = path.join(REPO_ROOT, 'crds');
@@ -33,7 +33,7 @@ test.after(async () => {
 
 test('every CRD in crds/ becomes Established', async () => {
   const files = await readManifests(CRDS_DIR);
-  const established = await installCrds(kc, CRDS_DIR);
+  const established = await installCrds(kc, rig.kubeconfigPath, CRDS_DIR);
   assert.equal(established.map((c) => c.metadata?.name), files.map((f) => f.object.metadata.name));
   for (const crd of established) {
     const names = crd.status?.conditions?.find((c) => c.type === 'NamesAccepted');
@@ -58,7 +58,7 @@ test('every object in examples/ is accepted by kubectl apply --server-side (stri
   await writeFile(file, prepared.map((o) => stringify(o)).join('---\n'));
 
   applied = prepared;
-  const res = await kubectl(rig.kubeconfigPath, ['apply', '--server-side', '--field-manager=stratum-rig-test', '--validate=strict', '-f', file]);
+  const res = await kubectl(rig.kubeconfigPath, ['apply', '--server-side', `--field-manager=${FIELD_MANAGER}`, '--validate=strict', '-f', file]);
   assert.is(res.stderr.trim(), '', 'no warnings (e.g. unknown or duplicate fields)');
 
   for (const object of prepared) {

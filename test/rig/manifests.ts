@@ -1,13 +1,10 @@
-// Reading YAML manifest folders (crds/, examples/, charts-gen/) and putting their objects into
-// the API server with server-side apply, as `kubectl apply --server-side` would.
+// Reading YAML manifest folders (crds/, examples/, charts-gen/), and installing CRDs.
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  ApiextensionsV1Api, KubernetesObjectApi, PatchStrategy,
-  type KubeConfig, type KubernetesObject, type V1CustomResourceDefinition,
-} from '@kubernetes/client-node';
+import { ApiextensionsV1Api, KubernetesObjectApi, type KubeConfig, type KubernetesObject, type V1CustomResourceDefinition } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
+import { kubectl } from './kubectl.ts';
 
 export const FIELD_MANAGER = 'stratum-rig-test';
 
@@ -42,11 +39,6 @@ export function describe(object: KubernetesObject): string {
   return `${object.kind} ${namespace ? `${namespace}/` : ''}${name}`;
 }
 
-/** Server-side apply of one object (forced: the test owns the fields it sets). */
-export function apply<T extends KubernetesObject>(client: KubernetesObjectApi, object: T): Promise<T> {
-  return client.patch(object, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
-}
-
 /** KubernetesObjectApi plus the scope lookup that it keeps protected (discovery, cached per group version). */
 export class ObjectApi extends KubernetesObjectApi {
   static forConfig(kc: KubeConfig): ObjectApi {
@@ -63,14 +55,16 @@ export class ObjectApi extends KubernetesObjectApi {
   }
 }
 
-/** Applies every CRD in `dir` and waits (bounded) until each is Established. */
-export async function installCrds(kc: KubeConfig, dir: string, timeoutMs = 30_000): Promise<V1CustomResourceDefinition[]> {
-  const client = KubernetesObjectApi.makeApiClient(kc);
+/**
+ * Applies every CRD in `dir` with the rig's kubectl (server-side, strict) and waits (bounded)
+ * until each is Established. Not through KubernetesObjectApi: its typed serializer silently
+ * drops the schema's `x-kubernetes-*` keys (the CEL rules among them) from plain YAML objects.
+ */
+export async function installCrds(kc: KubeConfig, kubeconfigPath: string, dir: string, timeoutMs = 30_000): Promise<V1CustomResourceDefinition[]> {
   const crds = (await readManifests(dir)).map((m) => m.object);
-  for (const crd of crds) {
-    if (crd.kind !== 'CustomResourceDefinition') throw new Error(`${dir} holds ${describe(crd)}, not only CustomResourceDefinitions`);
-    await apply(client, crd);
-  }
+  const other = crds.find((c) => c.kind !== 'CustomResourceDefinition');
+  if (other) throw new Error(`${dir} holds ${describe(other)}, not only CustomResourceDefinitions`);
+  await kubectl(kubeconfigPath, ['apply', '--server-side', `--field-manager=${FIELD_MANAGER}`, '--validate=strict', '-f', dir]);
   const ext = kc.makeApiClient(ApiextensionsV1Api);
   const deadline = Date.now() + timeoutMs;
   const established: V1CustomResourceDefinition[] = [];

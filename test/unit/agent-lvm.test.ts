@@ -11,8 +11,8 @@ const LVS = `  {
       "report": [
           {
               "lv": [
-                  {"lv_name":"vol1", "vg_name":"stratum-p1", "lv_size":"12582912", "lv_tags":"stratum.volume=vol1,other", "lv_device_open":"unknown", "lv_path":"/dev/stratum-p1/vol1", "segtype":"linear", "pool_lv":""},
-                  {"lv_name":"vol2", "vg_name":"stratum-p1", "lv_size":"4194304", "lv_tags":"", "lv_device_open":"open", "lv_path":"/dev/stratum-p1/vol2", "segtype":"thin", "pool_lv":"thinpool"}
+                  {"lv_name":"vol1", "vg_name":"stratum-p1", "lv_size":"12582912", "lv_tags":"stratum.volume=vol1,other", "lv_device_open":"unknown", "lv_path":"/dev/stratum-p1/vol1", "lv_layout":"linear", "pool_lv":""},
+                  {"lv_name":"vol2", "vg_name":"stratum-p1", "lv_size":"4194304", "lv_tags":"", "lv_device_open":"open", "lv_path":"/dev/stratum-p1/vol2", "lv_layout":"thin,sparse", "pool_lv":"thinpool"}
               ]
           }
       ]
@@ -20,7 +20,7 @@ const LVS = `  {
 
 test('lvs report: sizes as bigint, tags split, open tri-state', () => {
   const [a, b] = parseLvs(LVS);
-  assert.equal(a, { name: 'vol1', vg: 'stratum-p1', sizeBytes: 12582912n, tags: ['stratum.volume=vol1', 'other'], open: null, path: '/dev/stratum-p1/vol1', segtype: 'linear', poolLv: '' });
+  assert.equal(a, { name: 'vol1', vg: 'stratum-p1', sizeBytes: 12582912n, tags: ['stratum.volume=vol1', 'other'], open: null, path: '/dev/stratum-p1/vol1', layout: 'linear', poolLv: '' });
   assert.is(b!.open, true);
   assert.equal(b!.tags, []);
 });

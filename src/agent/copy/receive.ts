@@ -2,15 +2,15 @@
 // to exactly the header's size, one trailer. Every byte is hashed as it arrives (that checks the
 // transfer); after the last one the device is fsynced, its cache dropped, and the written range
 // read back and hashed (that checks what the device really holds). Only when the sender's hash,
-// the received bytes' hash and the read-back hash all agree is the copy marked complete; every
-// other ending — bad order, wrong size, cut or cancelled stream, mismatch, crash — leaves the
-// durable marker at `incomplete`.
+// the received bytes' hash and the read-back hash all agree is the copy marked complete. Once
+// writing may have begun, every other ending — bad order, wrong size, cut or cancelled stream,
+// mismatch, crash — leaves the durable marker at `incomplete`; a copy refused before that (no
+// such volume, too small) leaves device and marker as they were.
 import { createHash } from 'node:crypto';
 import { open, type FileHandle } from 'node:fs/promises';
 import type { VolumeChunk__Output } from '../api/generated/stratum/agent/v1/VolumeChunk.ts';
 import { dataLoss, failedPrecondition, invalidArgument } from '../errors.ts';
 import { checkName } from '../validate.ts';
-import { mountsOf } from '../mounts.ts';
 import { blockDeviceSize } from '../fs/block.ts';
 import { hashDeviceFromDisk, DEFAULT_CHUNK_BYTES } from './device-io.ts';
 import type { CopyMarkers } from './markers.ts';
@@ -21,7 +21,7 @@ export interface ReceiveResult {
   readonly sha256: string;
 }
 
-/** Finds the device of a volume of this node that is to receive a copy. */
+/** Finds the device of a volume of this node that is to receive a copy; refuses one that is absent or mounted. */
 export type ResolveTarget = (volumeId: string) => Promise<string>;
 
 export class VolumeReceiver {
@@ -47,17 +47,16 @@ export class VolumeReceiver {
   }
 
   private async receiveInto(volumeId: string, total: number, it: AsyncIterator<VolumeChunk__Output>, resolveTarget: ResolveTarget, signal?: AbortSignal): Promise<ReceiveResult> {
+    // Refusals before anything is written leave the device — and its marker — as they were.
+    const device = await resolveTarget(volumeId);
+    const capacity = await blockDeviceSize(device);
+    if (capacity < total) throw failedPrecondition(`volume ${volumeId}: ${device} holds ${capacity} bytes, the copy has ${total}`);
+
     // From here on the device may change: the marker says incomplete before anything is written.
     await this.markers.write({ volumeId, state: 'incomplete', expectedBytes: total, receivedBytes: 0, reason: 'receiving' });
     let received = 0;
     let fh: FileHandle | undefined;
     try {
-      const device = await resolveTarget(volumeId);
-      const mounted = await mountsOf([device]);
-      if (mounted.length) throw failedPrecondition(`volume ${volumeId}: ${device} is mounted at ${mounted.join(', ')}; it cannot receive a copy`);
-      const capacity = await blockDeviceSize(device);
-      if (capacity < total) throw failedPrecondition(`volume ${volumeId}: ${device} holds ${capacity} bytes, the copy has ${total}`);
-
       fh = await open(device, 'r+');
       const hash = createHash('sha256');
       let trailer: string | undefined;

@@ -16,6 +16,8 @@ export interface DiskInventoryOptions {
   readonly log: Logger;
   /** disk id → owning pool; read on every scan. */
   readonly owners: () => ReadonlyMap<string, string>;
+  /** The scanner. @default scanDisks (lsblk, wipefs, sysfs) */
+  readonly scan?: (filter: readonly RegExp[]) => Promise<ScannedDisk[]>;
 }
 
 function withState(d: ScannedDisk, pool: string): Disk__Output {
@@ -87,7 +89,7 @@ export class DiskInventory {
   }
 
   private async scan(): Promise<Disk__Output[]> {
-    const found = await scanDisks(CallScope.detached('disk scan', 60_000), { filter: this.filter });
+    const found = this.opts.scan ? await this.opts.scan(this.filter) : await scanDisks(CallScope.detached('disk scan', 60_000), { filter: this.filter });
     const owners = this.opts.owners();
     const next = new Map<string, Disk__Output>();
     for (const d of found) next.set(d.id, withState(d, owners.get(d.id) ?? ''));

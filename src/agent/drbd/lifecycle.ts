@@ -1,4 +1,4 @@
-// The drbdadm steps of a replica's life — up, promote, demote, down — each either run for real
+// The drbdadm steps of a replica's life — up, promote, demote — each either run for real
 // (needs the DRBD kernel module) or as a dry run that returns the drbdsetup/drbdmeta commands
 // drbdadm would issue. Where the module is missing, the dry run is all that can be shown.
 import { existsSync } from 'node:fs';
@@ -12,7 +12,6 @@ export const UP = ['adjust'] as const;
 export const CREATE_METADATA = ['create-md', '--force', `--max-peers=${MAX_REPLICAS - 1}`] as const;
 export const PROMOTE = ['primary'] as const;
 export const DEMOTE = ['secondary'] as const;
-export const DOWN = ['down'] as const;
 
 export function drbdKernelModuleLoaded(): boolean {
   return existsSync('/proc/drbd');

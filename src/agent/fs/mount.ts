@@ -22,7 +22,10 @@ const MOUNT_TIMEOUT_MS = 60_000;
 
 /** "major:minor" of a block device node, as findmnt prints it. */
 export async function deviceNumber(device: string): Promise<string> {
-  const st = await stat(device, { bigint: true });
+  const st = await stat(device, { bigint: true }).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') throw new FsError('invalid-argument', `${device} does not exist`, { device });
+    throw err;
+  });
   if (!st.isBlockDevice()) throw new FsError('invalid-argument', `${device} is not a block device`, { device });
   // Linux dev_t layout (see <sys/sysmacros.h>): 12 bits of major and 20 of minor, split.
   const major = ((st.rdev >> 8n) & 0xfffn) | ((st.rdev >> 32n) & ~0xfffn);

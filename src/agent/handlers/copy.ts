@@ -3,7 +3,7 @@
 // certificate); the target checks size and SHA-256 and keeps a durable marker that says
 // `complete` only after the data read back from its device matched.
 import * as grpc from '@grpc/grpc-js';
-import type { AgentHandlers } from '../api/generated/stratum/agent/v1/Agent.ts';
+import type { AgentClient, AgentHandlers } from '../api/generated/stratum/agent/v1/Agent.ts';
 import type { ReceiveVolumeResponse__Output } from '../api/generated/stratum/agent/v1/ReceiveVolumeResponse.ts';
 import type { SendVolumeRequest__Output } from '../api/generated/stratum/agent/v1/SendVolumeRequest.ts';
 import type { SendVolumeResponse } from '../api/generated/stratum/agent/v1/SendVolumeResponse.ts';
@@ -58,10 +58,33 @@ function checkChunk(bytes: number): number {
 async function usableDevice(ctx: AgentContext, volumeId: string, scope: CallScope): Promise<string> {
   const volume = await ctx.findVolume(volumeId, scope);
   if (!volume) throw notFound(`volume ${volumeId} does not exist on node ${ctx.node}`);
-  if (!volume.devicePresent) throw failedPrecondition(`volume ${volumeId} has no device node on node ${ctx.node} (LVM without device-mapper)`);
+  if (!volume.devicePresent) throw failedPrecondition(`volume ${volumeId} has no device node on node ${ctx.node} (its disk is missing, or LVM runs without device-mapper)`);
   const mounted = await mountsOf([volume.devicePath]);
   if (mounted.length) throw failedPrecondition(`volume ${volumeId}: ${volume.devicePath} is mounted at ${mounted.join(', ')} on node ${ctx.node}; unmount it before copying`);
   return volume.devicePath;
+}
+
+/**
+ * Opens a ReceiveVolume call. An early answer from the target (a refusal, a failure) aborts
+ * `abort`, so the sender stops reading; an abort for any reason cancels the call, so the target
+ * stops writing and marks its copy incomplete.
+ */
+function openReceive(client: AgentClient, deadline: number, abort: AbortController) {
+  let failure: unknown;
+  let settle!: (err: grpc.ServiceError | null, res?: ReceiveVolumeResponse__Output) => void;
+  const reply = new Promise<ReceiveVolumeResponse__Output>((resolve, reject) => {
+    settle = (err, res) => {
+      if (err || !res) {
+        failure = err ?? new Error('no reply');
+        abort.abort(failure);
+        reject(failure);
+      } else resolve(res);
+    };
+  });
+  reply.catch(() => undefined);
+  const stream = client.ReceiveVolume({ deadline }, (err, res) => settle(err, res));
+  abort.signal.addEventListener('abort', () => stream.cancel(), { once: true });
+  return { stream, reply, failure: () => failure };
 }
 
 export function copyHandlers(ctx: AgentContext): CopyHandlers {
@@ -75,35 +98,23 @@ export function copyHandlers(ctx: AgentContext): CopyHandlers {
     const device = await usableDevice(ctx, volumeId, scope);
     const bytes = await blockDeviceSize(device);
 
+    scope.check();
     const client = ctx.connectAgent(target);
     // One abort for everything: this call's cancellation or deadline, a local failure, or the target's early answer.
     const abort = new AbortController();
     const onScopeAbort = () => abort.abort(scope.signal.reason);
     scope.signal.addEventListener('abort', onScopeAbort, { once: true });
-    let targetFailure: unknown;
     try {
-      let settle!: (err: grpc.ServiceError | null, res?: ReceiveVolumeResponse__Output) => void;
-      const reply = new Promise<ReceiveVolumeResponse__Output>((resolve, reject) => {
-        settle = (err, res) => {
-          if (err || !res) {
-            targetFailure = err ?? new Error('no reply');
-            abort.abort(targetFailure);
-            reject(targetFailure);
-          } else resolve(res);
-        };
-      });
-      reply.catch(() => undefined);
-      const stream = client.ReceiveVolume({ deadline: Date.now() + scope.remainingMs() }, (err, res) => settle(err, res));
-      abort.signal.addEventListener('abort', () => stream.cancel(), { once: true });
-
+      const receive = openReceive(client, Date.now() + scope.remainingMs(), abort);
       let sent;
       try {
-        sent = await streamVolume(stream, { device, bytes, targetVolumeId, chunkBytes, signal: abort.signal });
+        sent = await streamVolume(receive.stream, { device, bytes, targetVolumeId, chunkBytes, signal: abort.signal });
       } catch (err) {
         abort.abort(err);
-        throw targetFailure ? remoteError(target, targetFailure) : err;
+        const failure = receive.failure();
+        throw failure ? remoteError(target, failure) : err;
       }
-      const res = await reply.catch((err: unknown) => {
+      const res = await receive.reply.catch((err: unknown) => {
         throw remoteError(target, err);
       });
       if (!res.verified || res.sha256 !== sent.sha256 || Number(res.bytes) !== sent.bytes) {

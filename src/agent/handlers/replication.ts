@@ -12,7 +12,7 @@ import type { AgentContext } from '../context.ts';
 import { AgentError, alreadyExists, failedPrecondition, invalidArgument, notFound } from '../errors.ts';
 import { SerialQueue } from '../serial-queue.ts';
 import { checkName } from '../validate.ts';
-import { DrbdConfigError } from '../drbd/drbdadm.ts';
+import { Drbdadm, DrbdConfigError } from '../drbd/drbdadm.ts';
 import { readResourceFiles, resourceFilePath, writeResourceFile } from '../drbd/files.ts';
 import { drbdadmFor, drbdHostname, drbdSettings } from '../drbd/host.ts';
 import { bringUp, DEMOTE, drbdKernelModuleLoaded, PROMOTE, runStep } from '../drbd/lifecycle.ts';
@@ -26,6 +26,10 @@ type ReplicationHandlers = Pick<AgentHandlers, 'ConfigureReplication' | 'Promote
 export function replicationHandlers(ctx: AgentContext): ReplicationHandlers {
   const settings = drbdSettings(ctx.config);
   const drbdadm = drbdadmFor(settings);
+  // The parser runs in the agent's own UTS namespace. Where drbdadm runs in a namespace of its
+  // own (tests: several agents on one machine), its host-specific check — this host's address is
+  // on one of its interfaces — would fail for 127.0.0.2…, which are routed but not configured.
+  const parser = new Drbdadm();
   let hostname: Promise<string> | undefined;
   // Minor checks and file writes of different volumes must not interleave.
   const writes = new SerialQueue();
@@ -55,10 +59,12 @@ export function replicationHandlers(ctx: AgentContext): ReplicationHandlers {
     const owner = minorsInUse(await readResourceFiles(settings.configDir), host).get(self.minor);
     if (owner !== undefined && owner !== res.name) throw alreadyExists(`volume ${volumeId}: DRBD minor ${self.minor} is already used by resource ${owner} on node ${ctx.node}`);
 
-    const written = await writeResourceFile(settings.configDir, res.name, renderResource(res), (tmp) => drbdadm.check(tmp, call(scope))).catch((err: unknown) => {
-      // Every field was checked before rendering, so a refusal here is Stratum's bug, not the caller's.
-      if (err instanceof DrbdConfigError) throw new AgentError('Internal', `volume ${volumeId}: the rendered DRBD resource was refused: ${err.message}`, { cause: err });
-      throw err;
+    const written = await writeResourceFile(settings.configDir, res.name, renderResource(res), (tmp) => parser.check(tmp, call(scope))).catch((err: unknown) => {
+      if (!(err instanceof DrbdConfigError)) throw err;
+      // drbdadm checks that this host's own address is configured on one of its interfaces.
+      if (/not found on this host/.test(err.detail)) throw failedPrecondition(`volume ${volumeId}: ${err.detail}`, err);
+      // Every other field was checked before rendering: a refusal here is Stratum's bug, not the caller's.
+      throw new AgentError('Internal', `volume ${volumeId}: the rendered DRBD resource was refused: ${err.message}`, { cause: err });
     });
     const applied = drbdKernelModuleLoaded();
     const commands = await bringUp(drbdadm, { file: written.path, resource: res.name, dryRun: !applied }, call(scope));

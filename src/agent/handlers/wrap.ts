@@ -26,7 +26,9 @@ function fail(ctx: AgentContext, method: string, err: unknown): grpc.ServiceErro
 export function unary<Req, Res>(ctx: AgentContext, method: string, fn: (req: Req, scope: CallScope) => Promise<Res>): grpc.handleUnaryCall<Req, Res> {
   return (call, callback) => {
     const scope = scopeFor(ctx, method, call as unknown as AnyCall);
-    fn(call.request, scope)
+    // Through a promise, so a synchronous throw is mapped like a rejection.
+    Promise.resolve()
+      .then(() => fn(call.request, scope))
       .then((res) => callback(null, res), (err: unknown) => callback(fail(ctx, method, err)))
       .finally(scope.done);
   };
@@ -40,7 +42,8 @@ export function clientStream<Req, Res>(
 ): grpc.handleClientStreamingCall<Req, Res> {
   return (call, callback) => {
     const scope = scopeFor(ctx, method, call as unknown as AnyCall);
-    fn(call, scope)
+    Promise.resolve()
+      .then(() => fn(call, scope))
       .then((res) => callback(null, res), (err: unknown) => callback(fail(ctx, method, err)))
       .finally(scope.done);
   };
@@ -54,7 +57,8 @@ export function serverStream<Req, Res>(
 ): grpc.handleServerStreamingCall<Req, Res> {
   return (call) => {
     const scope = scopeFor(ctx, method, call as unknown as AnyCall);
-    fn(call, scope)
+    Promise.resolve()
+      .then(() => fn(call, scope))
       .then(() => call.end(), (err: unknown) => {
         // grpc-js turns an 'error' event into the stream's final status.
         if (!call.cancelled) call.emit('error', fail(ctx, method, err));

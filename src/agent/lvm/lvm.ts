@@ -2,13 +2,16 @@
 // LVM_SYSTEM_DIR, fd warnings off) and a timeout from the call's deadline; changes go through one
 // queue per node, reports run in parallel. A failed change becomes an AgentError whose kind is
 // read from LVM's stderr and whose message names the command.
-import { run, CommandError } from '../../common/exec.ts';
+import { run, CommandError, type RunResult } from '../../common/exec.ts';
 import type { CallScope } from '../call.ts';
 import { AgentError } from '../errors.ts';
 import { SerialQueue } from '../serial-queue.ts';
 import { classifyLvmError } from './errors.ts';
 import { LV_FIELDS, PV_FIELDS, VG_FIELDS, parseLvs, parsePvs, parseVgs, type LvRow, type PvRow, type VgRow } from './report.ts';
 import { reportArgs } from './commands.ts';
+
+/** stderr lines of a report that only say a requested VG does not exist. */
+const MISSING_VG_NOISE = [/^Volume group ".*" not found$/, /^Cannot process volume group /, /^WARNING: /, /leaked on .* invocation/];
 
 export interface LvmOptions {
   /** LVM_SYSTEM_DIR for every call; unset uses the host's /etc/lvm. */
@@ -35,10 +38,13 @@ export class Lvm {
   }
 
   /** Runs one LVM command now (callers that change metadata hold `changes`). */
-  async exec(scope: CallScope, command: string, args: readonly string[], okCodes: readonly number[] = [0]): Promise<string> {
+  async exec(scope: CallScope, command: string, args: readonly string[]): Promise<string> {
+    return (await this.runLvm(scope, command, args, [0])).stdout;
+  }
+
+  private async runLvm(scope: CallScope, command: string, args: readonly string[], okCodes: readonly number[]): Promise<RunResult> {
     try {
-      const { stdout } = await run(command, args, { env: this.env, timeoutMs: scope.commandTimeout(this.capMs), signal: scope.signal, okCodes });
-      return stdout;
+      return await run(command, args, { env: this.env, timeoutMs: scope.commandTimeout(this.capMs), signal: scope.signal, okCodes });
     } catch (err) {
       if (err instanceof CommandError && !err.timedOut && err.code !== null) {
         const kind = classifyLvmError(err.stderr);
@@ -55,14 +61,25 @@ export class Lvm {
 
   /** One `lvs` call; `vgs` narrows it to those volume groups (missing ones are skipped, not errors). */
   async lvs(scope: CallScope, vgs: readonly string[] = []): Promise<LvRow[]> {
-    const out = await this.exec(scope, 'lvs', reportArgs(LV_FIELDS, vgs), vgs.length ? [0, 5] : [0]);
-    return parseLvs(out || '{"report":[]}');
+    return parseLvs(await this.report(scope, 'lvs', reportArgs(LV_FIELDS, vgs)));
   }
 
   /** One `vgs` call; missing VGs are simply absent from the result. */
   async vgs(scope: CallScope, vgs: readonly string[] = []): Promise<VgRow[]> {
-    const out = await this.exec(scope, 'vgs', reportArgs(VG_FIELDS, vgs), vgs.length ? [0, 5] : [0]);
-    return parseVgs(out || '{"report":[]}');
+    return parseVgs(await this.report(scope, 'vgs', reportArgs(VG_FIELDS, vgs)));
+  }
+
+  /**
+   * A report over named VGs exits 5 when one of them is missing, with the others still in the
+   * JSON; any other complaint in stderr makes it a failure, never an empty (misleading) list.
+   */
+  private async report(scope: CallScope, command: string, args: readonly string[]): Promise<string> {
+    const res = await this.runLvm(scope, command, args, [0, 5]);
+    if (res.code === 5) {
+      const unexpected = res.stderr.split('\n').map((l) => l.trim()).filter((l) => l && !MISSING_VG_NOISE.some((re) => re.test(l)));
+      if (unexpected.length) throw new CommandError(command, args, 5, res.stderr, res.stdout, false);
+    }
+    return res.stdout || '{"report":[]}';
   }
 
   async pvs(scope: CallScope): Promise<PvRow[]> {

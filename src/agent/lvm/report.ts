@@ -10,7 +10,8 @@ export interface LvRow {
   /** null when LVM cannot tell (activation off). */
   readonly open: boolean | null;
   readonly path: string;
-  readonly segtype: string;
+  /** lv_layout, e.g. "linear", "thin,sparse", "pool,thin". */
+  readonly layout: string;
   readonly poolLv: string;
 }
 
@@ -31,7 +32,8 @@ export interface PvRow {
   readonly sizeBytes: bigint;
 }
 
-export const LV_FIELDS = 'lv_name,vg_name,lv_size,lv_tags,lv_device_open,lv_path,segtype,pool_lv';
+// LV-level fields only: a segment field (segtype, seg_*) would print one row per segment.
+export const LV_FIELDS = 'lv_name,vg_name,lv_size,lv_tags,lv_device_open,lv_path,lv_layout,pool_lv';
 export const VG_FIELDS = 'vg_name,vg_size,vg_free,vg_extent_size,vg_free_count,lv_count,pv_count,vg_tags';
 export const PV_FIELDS = 'pv_name,vg_name,pv_size';
 
@@ -58,7 +60,7 @@ export function parseLvs(json: string): LvRow[] {
     tags: tags(r.lv_tags),
     open: r.lv_device_open === 'open' ? true : r.lv_device_open === '' ? false : null,
     path: r.lv_path ?? '',
-    segtype: r.segtype ?? '',
+    layout: r.lv_layout ?? '',
     poolLv: r.pool_lv ?? '',
   }));
 }

@@ -76,7 +76,7 @@ export class PoolService {
       await this.disks.refresh();
       const wanted = this.resolveDisks(name, input.disks);
       const fresh = wanted.filter((d) => !existing?.disks.includes(d.id));
-      for (const d of fresh) this.checkTakeable(name, d, input.allowUsed);
+      for (const d of fresh) this.checkTakeable(name, d, input.allowUsed, input.backend);
       const added = input.backend === 'lvm' ? await this.ensureVg(name, input.thin, fresh, input.allowUsed, scope) : await this.wipe(fresh, input.allowUsed, scope);
       if (existing && !added) return false;
       await this.state.update((s) => {
@@ -138,13 +138,15 @@ export class PoolService {
     return [...found.values()];
   }
 
-  private checkTakeable(pool: string, d: Disk__Output, allowUsed: boolean): void {
+  private checkTakeable(pool: string, d: Disk__Output, allowUsed: boolean, backend: Backend): void {
     const what = `pool ${pool}: disk ${d.id} (${d.devicePath}) on node ${this.node}`;
     if (d.pool && d.pool !== pool) throw failedPrecondition(`${what} belongs to pool ${d.pool}`);
     const reasons = d.inUseReasons.filter((r) => !r.startsWith('pool:'));
     if (isBusy(reasons)) throw failedPrecondition(`${what} is in use (${reasons.join(', ')})`);
     if (reasons.includes('read-only')) throw failedPrecondition(`${what} is read-only`);
-    if (reasons.length && !allowUsed && !reasons.every((r) => r === 'signature:LVM2_member')) {
+    // An LVM label alone is judged by ensureVg, which can tell a PV of this pool's own VG.
+    const lvmLabelOnly = backend === 'lvm' && reasons.every((r) => r === 'signature:LVM2_member');
+    if (reasons.length && !allowUsed && !lvmLabelOnly) {
       throw failedPrecondition(`${what} is not blank (${reasons.join(', ')}); set allow_used to wipe it and take it`);
     }
   }

@@ -55,7 +55,7 @@ export class VolumeService {
       throw failedPrecondition(`volume ${id} in disk pool ${pool.name} on node ${this.node} is a whole disk of ${volume.sizeBytes} bytes and cannot grow to ${size}`);
     }
     const vg = vgName(pool.name);
-    const target = roundUp(size, await this.extentSize(vg, scope));
+    const target = roundUp(size, await this.extentSize(pool.name, scope));
     const lv = await this.findLv(vg, id, scope);
     if (!lv) throw notFound(`volume ${id} not found in pool ${pool.name} on node ${this.node}`);
     if (target < lv.sizeBytes) throw invalidArgument(`volume ${id} in pool ${pool.name} is ${lv.sizeBytes} bytes; shrinking to ${target} is not supported`);
@@ -117,7 +117,7 @@ export class VolumeService {
 
   private async createLv(id: string, pool: PoolRecord, size: bigint, scope: CallScope): Promise<{ volume: Volume__Output; created: boolean }> {
     const vg = vgName(pool.name);
-    const target = roundUp(size, await this.extentSize(vg, scope));
+    const target = roundUp(size, await this.extentSize(pool.name, scope));
     try {
       await this.lvm.change(scope, 'lvcreate', lvcreateArgs({ vg, lv: id, sizeBytes: target, tags: [volumeTag(id)], thin: pool.thin, activation: this.lvm.activation }));
     } catch (err) {
@@ -128,7 +128,7 @@ export class VolumeService {
       return { volume: this.lvVolume(pool.name, lv), created: false };
     }
     this.log.info({ volume: id, pool: pool.name, bytes: String(target) }, 'volume created');
-    const lv: LvRow = { name: id, vg, sizeBytes: target, tags: [volumeTag(id)], open: false, path: `/dev/${vg}/${id}`, segtype: pool.thin ? 'thin' : 'linear', poolLv: '' };
+    const lv: LvRow = { name: id, vg, sizeBytes: target, tags: [volumeTag(id)], open: false, path: `/dev/${vg}/${id}`, layout: pool.thin ? 'thin,sparse' : 'linear', poolLv: '' };
     return { volume: this.lvVolume(pool.name, lv), created: true };
   }
 
@@ -139,11 +139,12 @@ export class VolumeService {
     return resourceExhausted(`pool ${pool} on node ${this.node} has ${row?.freeBytes ?? '?'} bytes free; volume ${id} needs ${needed} more`);
   }
 
-  private async extentSize(vg: string, scope: CallScope): Promise<bigint> {
+  private async extentSize(pool: string, scope: CallScope): Promise<bigint> {
+    const vg = vgName(pool);
     const known = this.extents.get(vg);
     if (known) return known;
     const [row] = await this.lvm.vgs(scope, [vg]);
-    if (!row) throw failedPrecondition(`volume group ${vg} of pool ${vg.slice(vgName('').length)} is missing on node ${this.node}`);
+    if (!row) throw failedPrecondition(`volume group ${vg} of pool ${pool} is missing on node ${this.node}`);
     this.extents.set(vg, row.extentBytes);
     return row.extentBytes;
   }
@@ -158,7 +159,7 @@ export class VolumeService {
     return {
       id: lv.tags.find((t) => t.startsWith(LVM_VOLUME_TAG_PREFIX))?.slice(LVM_VOLUME_TAG_PREFIX.length) ?? lv.name,
       pool, backend: 'POOL_BACKEND_LVM', sizeBytes: String(lv.sizeBytes), devicePath,
-      devicePresent: this.lvm.activation && existsSync(devicePath), thin: lv.segtype === 'thin', lvName: lv.name, diskId: '', open: lv.open === true,
+      devicePresent: this.lvm.activation && existsSync(devicePath), thin: lv.layout.split(',').includes('thin') && !lv.layout.includes('pool'), lvName: lv.name, diskId: '', open: lv.open === true,
     };
   }
 

@@ -86,7 +86,9 @@ async function listAndWatch<T extends KubeObject>(
   };
   let resourceVersion: string | undefined;
   let failures = 0;
+  const progress = { lines: 0 };
   while (!signal.aborted) {
+    progress.lines = 0;
     try {
       if (resourceVersion === undefined) {
         const list = await listAll<T>(client, rt, opts, signal);
@@ -96,13 +98,14 @@ async function listAndWatch<T extends KubeObject>(
         deliver({ type: 'SYNCED' });
       }
       const started = Date.now();
-      const res = await watchFrom(client, rt, opts, resourceVersion, deliver, signal);
-      resourceVersion = res.resourceVersion;
+      resourceVersion = await watchFrom(client, rt, opts, resourceVersion, deliver, signal, progress);
       // A stream closed at once with nothing in it is a failure, or we would spin on it.
-      if (!signal.aborted && res.lines === 0 && Date.now() - started < 1000) throw new Error('watch closed by the server at once');
-      if (res.lines > 0) failures = 0;
+      if (!signal.aborted && progress.lines === 0 && Date.now() - started < 1000) throw new Error('watch closed by the server at once');
+      if (progress.lines > 0) failures = 0;
     } catch (err) {
       if (signal.aborted) break;
+      // A watch that worked for a while before breaking starts its backoff afresh.
+      if (progress.lines > 0) failures = 0;
       metrics.watchRestarts.inc({ resource });
       const gone = isGone(err);
       // The first 410 relists at once; anything else (or 410 again) waits.
@@ -146,24 +149,25 @@ interface RawEvent {
 
 async function watchFrom<T extends KubeObject>(
   client: KubeClient, rt: ResourceType, opts: WatchOptions, resourceVersion: string,
-  deliver: (ev: WatchEvent<T>) => void, signal: AbortSignal,
-): Promise<{ resourceVersion: string; lines: number }> {
+  deliver: (ev: WatchEvent<T>) => void, signal: AbortSignal, progress: { lines: number },
+): Promise<string> {
   const path = resourcePath(rt, opts.namespace);
   const timeoutSeconds = Math.round((opts.watchTimeoutSeconds ?? 300) * (1 + Math.random()));
-  let lines = 0;
   const stream = client.lines(path, {
     query: { watch: true, resourceVersion, allowWatchBookmarks: true, timeoutSeconds, labelSelector: opts.labelSelector, fieldSelector: opts.fieldSelector },
     signal,
+    // The server ends the watch at timeoutSeconds; still open a minute later means a dead connection.
+    timeoutMs: (timeoutSeconds + 60) * 1000,
   });
   for await (const line of stream) {
-    lines++;
     const ev = JSON.parse(line) as RawEvent;
     if (ev.type === 'ERROR') {
       const status = ev.object;
       throw new KubeApiError(status.code ?? 500, status.reason ?? 'Error', 'WATCH', path, status.message ?? '');
     }
+    progress.lines++;
     resourceVersion = ev.object.metadata.resourceVersion ?? resourceVersion;
     if (ev.type === 'ADDED' || ev.type === 'MODIFIED' || ev.type === 'DELETED') deliver({ type: ev.type, object: ev.object as T });
   }
-  return { resourceVersion, lines };
+  return resourceVersion;
 }

@@ -1,0 +1,149 @@
+// ConfigureReplication / Promote / Demote through the gRPC API of two real agents, each running
+// drbdadm in its own UTS namespace (--drbd-uts-namespace), so each sees its own host name. There
+// is no DRBD kernel module here: the file is written and checked by drbdadm's parser, and the
+// commands that would bring it up come from drbdadm's dry run (`applied: false`).
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import { run } from '../../src/common/exec.ts';
+import { AgentHarness, callAgent, type TestAgent } from '../helpers/agent-harness.ts';
+import { Drbdadm, makeUtsNamespace } from '../../src/agent/drbd/drbdadm.ts';
+import type { ConfigureReplicationRequest } from '../../src/agent/api/generated/stratum/agent/v1/ConfigureReplicationRequest.ts';
+
+const NAMES = ['node-a', 'node-b'] as const;
+const VOLUME = 'pvc-r';
+const PORT = 7789;
+
+interface Ctx {
+  dir: string;
+  namespaces: string[];
+  h: AgentHarness;
+  agents: TestAgent[];
+  /** Device path of VOLUME on each agent (an LV path: no device node without device-mapper). */
+  devices: string[];
+}
+
+const repl = suite<Ctx>('agent/replication');
+
+repl.before(async (ctx) => {
+  ctx.dir = await mkdtemp(path.join(tmpdir(), 'stratum-repl-'));
+  ctx.namespaces = [];
+  ctx.h = await AgentHarness.start({ agents: 0 });
+  for (const name of NAMES) {
+    const ns = path.join(ctx.dir, `uts-${name}`);
+    await makeUtsNamespace(ns, name);
+    ctx.namespaces.push(ns);
+    // The harness names agents node-a, node-b… in the order they are added.
+    await ctx.h.addAgent({ loopsPerAgent: 1, extraArgs: ['--drbd-uts-namespace', ns, '--drbd-config-dir', path.join(ctx.dir, name, 'drbd.d')] });
+  }
+  ctx.agents = ctx.h.agents;
+  ctx.devices = [];
+  for (const a of ctx.agents) {
+    await callAgent(a.client, 'EnsurePool', { name: 'fast', backend: 'POOL_BACKEND_LVM', disks: a.attached.map((l) => l.device) });
+    const { volume } = await callAgent(a.client, 'CreateVolume', { volumeId: VOLUME, pool: 'fast', sizeBytes: String(64 * 1024 * 1024) });
+    ctx.devices.push(volume!.devicePath);
+  }
+});
+
+repl.after(async (ctx) => {
+  await ctx.h?.cleanup().catch(() => undefined);
+  for (const ns of ctx.namespaces ?? []) await run('umount', [ns]).catch(() => undefined);
+  if (ctx.dir) await rm(ctx.dir, { recursive: true, force: true });
+});
+
+function request(ctx: Ctx, self: number, overrides: Partial<ConfigureReplicationRequest> = {}): ConfigureReplicationRequest {
+  return {
+    volumeId: VOLUME,
+    port: PORT,
+    protocol: 'C',
+    nodeId: self,
+    peers: NAMES.map((node, i) => ({ node, nodeId: i, address: `127.0.0.${i + 2}`, devicePath: ctx.devices[i]!, minor: 1000 + i })),
+    ...overrides,
+  };
+}
+
+async function rejection(p: Promise<unknown>): Promise<grpc.ServiceError> {
+  return p.then(() => { throw new Error('expected the call to fail'); }, (e: grpc.ServiceError) => e);
+}
+
+repl('each node writes a checked resource file and reports its own view of bringing it up', async (ctx) => {
+  for (const [i, agent] of ctx.agents.entries()) {
+    const other = 1 - i;
+    const res = await callAgent(agent.client, 'ConfigureReplication', request(ctx, i));
+    assert.is(res.resource, 'stratum-pvc-r');
+    assert.is(res.configPath, path.join(ctx.dir, NAMES[i]!, 'drbd.d', 'stratum-pvc-r.res'));
+    assert.is(res.devicePath, `/dev/drbd${1000 + i}`);
+    assert.is(res.changed, true);
+    assert.is(res.applied, false, 'no DRBD kernel module here');
+    assert.ok(res.commands.includes(`drbdsetup attach ${1000 + i} ${ctx.devices[i]} ${ctx.devices[i]} internal`), res.commands.join('\n'));
+    assert.ok(res.commands.includes(`drbdsetup new-peer stratum-pvc-r ${other} --_name=${NAMES[other]} --protocol=C`));
+    assert.ok(res.commands.includes(`drbdsetup new-path stratum-pvc-r ${other} ipv4:127.0.0.${i + 2}:${PORT} ipv4:127.0.0.${other + 2}:${PORT}`));
+    assert.ok(res.commands.includes(`drbdsetup connect stratum-pvc-r ${other}`));
+    const dump = await new Drbdadm().check(res.configPath);
+    assert.match(dump, /protocol\s+C;/);
+
+    const again = await callAgent(agent.client, 'ConfigureReplication', request(ctx, i));
+    assert.is(again.changed, false, 'same request, same file: a no-op');
+    assert.equal(again.commands, res.commands);
+  }
+  const [a, b] = await Promise.all(NAMES.map((n) => readFile(path.join(ctx.dir, n, 'drbd.d', 'stratum-pvc-r.res'), 'utf8')));
+  assert.is(a, b, 'both nodes hold the same resource file');
+});
+
+repl('switching to async rewrites the file with protocol A', async (ctx) => {
+  const res = await callAgent(ctx.agents[0]!.client, 'ConfigureReplication', request(ctx, 0, { protocol: 'A' }));
+  assert.is(res.changed, true);
+  assert.ok(res.commands.some((c) => c.endsWith('--_name=node-b --protocol=A')), res.commands.join('\n'));
+  await callAgent(ctx.agents[0]!.client, 'ConfigureReplication', request(ctx, 0));
+});
+
+repl('promote and demote: dry runs show the drbdsetup call; for real they are refused without the module', async (ctx) => {
+  const [a, b] = ctx.agents as [TestAgent, TestAgent];
+  assert.equal((await callAgent(a.client, 'Promote', { volumeId: VOLUME, dryRun: true })).commands, ['drbdsetup primary stratum-pvc-r']);
+  assert.equal((await callAgent(b.client, 'Demote', { volumeId: VOLUME, dryRun: true })).commands, ['drbdsetup secondary stratum-pvc-r']);
+  const real = await rejection(callAgent(a.client, 'Promote', { volumeId: VOLUME, dryRun: false }));
+  assert.is(real.code, grpc.status.FAILED_PRECONDITION);
+  assert.match(real.details, 'no DRBD kernel module');
+  const unknown = await rejection(callAgent(a.client, 'Promote', { volumeId: 'pvc-unknown', dryRun: true }));
+  assert.is(unknown.code, grpc.status.NOT_FOUND);
+  assert.match(unknown.details, 'call ConfigureReplication first');
+});
+
+repl('bad requests get the right code and change nothing', async (ctx) => {
+  const a = ctx.agents[0]!;
+  const file = path.join(ctx.dir, 'node-a', 'drbd.d', 'stratum-pvc-r.res');
+  const before = await readFile(file, 'utf8');
+  const cases: [string, ConfigureReplicationRequest, grpc.status, string][] = [
+    ['protocol', request(ctx, 0, { protocol: 'B' }), grpc.status.INVALID_ARGUMENT, 'protocol "B"'],
+    ['node id', request(ctx, 0, { nodeId: 7 }), grpc.status.INVALID_ARGUMENT, 'node id 7 (this node)'],
+    ['minor', request(ctx, 0, { peers: request(ctx, 0).peers!.map((p) => ({ ...p, minor: 0 })) }), grpc.status.INVALID_ARGUMENT, 'minor of at least 1000'],
+    ['address', request(ctx, 0, { peers: request(ctx, 0).peers!.map((p, i) => (i === 1 ? { ...p, address: '127.0.0.3:7789' } : p)) }), grpc.status.INVALID_ARGUMENT, 'is not an IP address'],
+    ['one replica', request(ctx, 0, { peers: request(ctx, 0).peers!.slice(0, 1) }), grpc.status.INVALID_ARGUMENT, '1 replicas given'],
+    ['host name', request(ctx, 0, { peers: request(ctx, 0).peers!.map((p, i) => (i === 0 ? { ...p, node: 'node-x' } : p)) }), grpc.status.FAILED_PRECONDITION, 'drbdadm knows this host as "node-a"'],
+    ['volume', request(ctx, 0, { volumeId: 'pvc-nowhere' }), grpc.status.NOT_FOUND, 'pvc-nowhere'],
+    ['volume name', request(ctx, 0, { volumeId: '../etc' }), grpc.status.INVALID_ARGUMENT, 'volume name'],
+  ];
+  for (const [what, req, code, message] of cases) {
+    const err = await rejection(callAgent(a.client, 'ConfigureReplication', req));
+    assert.is(err.code, code, `${what}: ${err.details}`);
+    assert.match(err.details, message, what);
+  }
+  assert.is(await readFile(file, 'utf8'), before, 'the resource file is untouched');
+});
+
+repl('a minor already used by another resource on the node is refused', async (ctx) => {
+  const a = ctx.agents[0]!;
+  await callAgent(a.client, 'CreateVolume', { volumeId: 'pvc-clash', pool: 'fast', sizeBytes: String(64 * 1024 * 1024) });
+  const err = await rejection(callAgent(a.client, 'ConfigureReplication', request(ctx, 0, { volumeId: 'pvc-clash', port: PORT + 1 })));
+  assert.is(err.code, grpc.status.ALREADY_EXISTS);
+  assert.match(err.details, 'DRBD minor 1000 is already used by resource stratum-pvc-r');
+  const ok = await callAgent(a.client, 'ConfigureReplication', request(ctx, 0, {
+    volumeId: 'pvc-clash', port: PORT + 1, peers: request(ctx, 0).peers!.map((p) => ({ ...p, minor: p.minor! + 10 })),
+  }));
+  assert.is(ok.devicePath, '/dev/drbd1010');
+});
+
+repl.run();
