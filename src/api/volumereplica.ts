@@ -32,9 +32,10 @@ const spec = {
       type: 'object',
       description: 'DRBD replication settings; absent for a single-replica volume.',
       additionalProperties: false,
-      required: ['port', 'nodeId'],
+      required: ['port', 'nodeId', 'minor'],
       properties: {
         port: { type: 'integer', minimum: 1024, maximum: 65535, description: 'DRBD port of the resource.' },
+        minor: { type: 'integer', minimum: 1000, maximum: 1048575, description: 'Minor of the /dev/drbdN device, the same on every replica.' },
         nodeId: { type: 'integer', minimum: 0, maximum: 31, description: 'DRBD node id of this replica.' },
         protocol: { type: 'string', enum: ['C', 'A'], default: 'C', description: 'C (sync) or A (async).' },
         peers: { type: 'array', items: peer, maxItems: 2, description: 'The other replicas.' },

@@ -6,6 +6,8 @@ export const API_GROUP_VERSION = `${API_GROUP}/${API_VERSION}`;
 
 export const CSI_DRIVER_NAME = 'csi.stratum.dev';
 export const TOPOLOGY_KEY = 'topology.stratum.dev/node';
+/** StorageClass parameters the CSI controller reads (CreateVolume parameters). */
+export const STORAGE_CLASS_PARAMETERS = { pool: 'pool', replicas: 'replicas', fsType: 'csi.storage.k8s.io/fstype' } as const;
 
 /** Node label that asks Stratum to move every replica off the node. */
 export const EVICT_NODE_LABEL = `${API_GROUP}/evict`;
@@ -44,3 +46,5 @@ export const DRBD_RESOURCE_PREFIX = 'stratum-';
 export const DRBD_MINOR_BASE = 1000;
 /** Largest DRBD minor (the kernel's limit is 2^20 - 1). */
 export const DRBD_MINOR_MAX = 1_048_575;
+/** Label on a VolumeReplica naming its LocalVolume, for `kubectl get vr -l`. */
+export const VOLUME_LABEL = `${API_GROUP}/volume`;

@@ -1,5 +1,5 @@
-// The cdk8s app: CRDs first, then the install, then the configured StoragePools — one file
-// each in charts-gen/, and one file per CRD in crds/.
+// The cdk8s app: CRDs first, then the install — one file each in charts-gen/ — and the configured
+// StoragePools in charts-gen/pools/; one file per CRD in crds/.
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { App, Chart, YamlOutputType } from 'cdk8s';
@@ -33,13 +33,19 @@ class PoolsChart extends Chart {
   }
 }
 
-/** Builds the install app; file names sort in apply order (CRDs, install, pools). */
-export function buildApp(config: ResolvedConfig, outdir: string): App {
-  const app = new App({ outdir, yamlOutputType: YamlOutputType.FILE_PER_CHART, outputFileExtension: '.yaml' });
-  new CrdsChart(app, '00-stratum-crds');
-  new InstallChart(app, '10-stratum-install', config);
-  if (config.pools.length) new PoolsChart(app, '20-stratum-pools', config);
-  return app;
+/**
+ * The install (CRDs, then everything else: `kubectl apply -f charts-gen/` in one go) and, in
+ * charts-gen/pools/, the StoragePools: kubectl cannot map them before their CRDs are established,
+ * so they are applied second (Argo CD: directory.recurse, and sync wave 1 orders them).
+ */
+export function buildApps(config: ResolvedConfig, outdir: string): App[] {
+  const options = { yamlOutputType: YamlOutputType.FILE_PER_CHART, outputFileExtension: '.yaml' } as const;
+  const install = new App({ outdir, ...options });
+  new CrdsChart(install, '00-stratum-crds');
+  new InstallChart(install, '10-stratum-install', config);
+  const pools = new App({ outdir: path.join(outdir, 'pools'), ...options });
+  if (config.pools.length) new PoolsChart(pools, 'stratum-pools', config);
+  return [install, pools];
 }
 
 /** Writes one YAML per CRD into `dir`, replacing what was there. */

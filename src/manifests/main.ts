@@ -3,14 +3,14 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, loadConfig } from './config.ts';
-import { buildApp, writeCrds } from './app.ts';
+import { buildApps, writeCrds } from './app.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const configFile = process.env.STRATUM_CONFIG ?? path.join(root, 'stratum.config.yaml');
 
 try {
   const config = loadConfig(configFile);
-  buildApp(config, process.env.CDK8S_OUTDIR ?? path.join(root, 'charts-gen')).synth();
+  for (const app of buildApps(config, process.env.CDK8S_OUTDIR ?? path.join(root, 'charts-gen'))) app.synth();
   writeCrds(process.env.STRATUM_CRDS_DIR ?? path.join(root, 'crds'));
 } catch (err) {
   if (!(err instanceof ConfigError)) throw err;

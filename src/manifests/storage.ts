@@ -2,13 +2,12 @@
 import { ApiObject } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import type { Construct } from 'constructs';
-import { API_GROUP_VERSION, CSI_DRIVER_NAME } from '../common/constants.ts';
+import { API_GROUP_VERSION, CSI_DRIVER_NAME, STORAGE_CLASS_PARAMETERS } from '../common/constants.ts';
 import { storagePoolDefinition, type StoragePoolSpec } from '../api/index.ts';
 import type { PoolConfig, ResolvedConfig } from './config.ts';
 import { PART_OF, WAVE, syncWave } from './labels.ts';
 
-/** StorageClass parameters the CSI controller reads (CreateVolume parameters). */
-export const STORAGE_CLASS_PARAMETERS = { pool: 'pool', replicas: 'replicas', fsType: 'csi.storage.k8s.io/fstype' } as const;
+export { STORAGE_CLASS_PARAMETERS };
 
 export const storageClassName = (pool: PoolConfig) => pool.storageClassName ?? `stratum-${pool.name}`;
 

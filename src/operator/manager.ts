@@ -3,9 +3,9 @@
 // health endpoint and its campaign). Losing the lease stops every controller at once.
 import { isDeepStrictEqual } from 'node:util';
 import { filter, merge, type Subscription } from 'rxjs';
-import { AGENT_POD_LABELS } from '../common/constants.ts';
+import { AGENT_POD_LABELS, EVICT_NODE_LABEL } from '../common/constants.ts';
 import { createLogger, type Logger } from '../common/log.ts';
-import type { LocalDisk, StoragePool } from '../api/index.ts';
+import type { LocalDisk, LocalVolume, StoragePool, VolumeReplica } from '../api/index.ts';
 import type { ClientTls } from '../agent/client.ts';
 import { AgentRegistry } from './agents/registry.ts';
 import type { AgentPod } from './agents/endpoint.ts';
@@ -18,7 +18,10 @@ import { Informer } from './kube/informer.ts';
 import { sharedMetrics, type OperatorMetrics } from './metrics.ts';
 import { CAPACITY_MANAGED_BY, CAPACITY_POOL_LABEL, type CSIStorageCapacity, type StorageClass } from './pools/capacity.ts';
 import { poolReconciler, type NodeObject } from './pools/pool-reconciler.ts';
-import { CSI_STORAGE_CAPACITIES, LOCAL_DISKS, NODES, PODS, STORAGE_CLASSES, STORAGE_POOLS } from './resources.ts';
+import { CSI_STORAGE_CAPACITIES, LOCAL_DISKS, LOCAL_VOLUMES, NODES, PODS, STORAGE_CLASSES, STORAGE_POOLS, VOLUME_REPLICAS } from './resources.ts';
+import { localVolumeReconciler } from './volumes/localvolume-reconciler.ts';
+import { replicaReconciler } from './volumes/replica-reconciler.ts';
+import { ReplicationIdAllocator } from './volumes/replication-ids.ts';
 
 export interface ManagerOptions {
   readonly client: KubeClient;
@@ -64,6 +67,12 @@ export class Manager {
     const capacities = Informer.for<CSIStorageCapacity>(client, CSI_STORAGE_CAPACITIES, {
       ...common, namespace, labelSelector: selector(CAPACITY_MANAGED_BY), indexers: { pool: (c) => [c.metadata.labels?.[CAPACITY_POOL_LABEL] ?? ''] },
     });
+    const volumes = Informer.for<LocalVolume>(client, LOCAL_VOLUMES, {
+      ...common, indexers: { pool: (v) => [v.spec.pool, ...(v.spec.replicaPool ? [v.spec.replicaPool] : [])] },
+    });
+    const replicas = Informer.for<VolumeReplica>(client, VOLUME_REPLICAS, {
+      ...common, indexers: { volume: (r) => [r.spec.volume], node: (r) => [r.spec.node] },
+    });
     const events = new EventRecorder(client, { component: 'stratum-operator', instance: this.opts.identity, log: this.log });
     const registry = new AgentRegistry(pods, { tls: this.opts.agentTls, ...common });
     const inventory = new DiskInventory(registry, { log: this.log });
@@ -84,6 +93,21 @@ export class Manager {
       ],
     });
 
+    const volumeController = new Controller<LocalVolume>({
+      kind: 'LocalVolume', informer: volumes, workers, ...common,
+      reconcile: localVolumeReconciler({ client, volumes, replicas, pools, nodes, registry, events, ids: new ReplicationIdAllocator(() => replicas.list()) }),
+      secondaries: [
+        { informer: replicas, map: (r) => [r.spec.volume] },
+        // Capacity or readiness of a pool changed: volumes waiting on it may go on.
+        { informer: pools, map: (p) => volumes.byIndex('pool', p.metadata.name!).map((v) => v.metadata.name!) },
+      ],
+    });
+    const replicaController = new Controller<VolumeReplica>({
+      kind: 'VolumeReplica', informer: replicas, workers, ...common,
+      reconcile: replicaReconciler({ client, replicas, volumes, registry, events }),
+      secondaries: [{ informer: volumes, map: (v) => replicas.byIndex('volume', v.metadata.name!).map((r) => r.metadata.name!) }],
+    });
+
     const subscriptions: Subscription[] = [];
     pods.start();
     nodes.start();
@@ -94,19 +118,31 @@ export class Manager {
     // Node heartbeats change status every few seconds; only label changes move pools.
     const labelChanges = nodes.events$.pipe(filter((ev) => ev.type !== 'update' || !isDeepStrictEqual(ev.old.metadata.labels, ev.object.metadata.labels)));
     subscriptions.push(merge(labelChanges, registry.changes$).subscribe(() => allPools().forEach((k) => poolController.queue.add(k))));
+    // A node's agent came back or its evict label changed: its replicas and their volumes move on.
+    const onNode = (node: string) => replicas.byIndex('node', node).forEach((r) => {
+      replicaController.queue.add(r.metadata.name!);
+      volumeController.queue.add(r.spec.volume);
+    });
+    subscriptions.push(registry.changes$.subscribe(onNode));
+    subscriptions.push(labelChanges.subscribe((ev) => {
+      onNode(ev.object.metadata.name!);
+      if (ev.object.metadata.labels?.[EVICT_NODE_LABEL] !== undefined || (ev.type === 'update' && ev.old.metadata.labels?.[EVICT_NODE_LABEL] !== undefined)) volumes.keys().forEach((k) => volumeController.queue.add(k));
+    }));
 
     await diskController.start();
     await poolController.start();
+    await replicaController.start();
+    await volumeController.start();
     this.synced = true;
     this.log.info({ namespace }, 'controllers running');
 
     this.running = {
       stop: async () => {
         subscriptions.forEach((s) => s.unsubscribe());
-        await Promise.all([diskController.stop(), poolController.stop()]);
+        await Promise.all([diskController.stop(), poolController.stop(), volumeController.stop(), replicaController.stop()]);
         await inventory.stop();
         registry.stop();
-        for (const i of [pods, nodes, disks, pools, classes, capacities]) i.stop();
+        for (const i of [pods, nodes, disks, pools, classes, capacities, volumes, replicas]) i.stop();
       },
     };
   }

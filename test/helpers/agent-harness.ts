@@ -20,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { run } from '../../src/common/exec.ts';
 import { callAgent, createAgentClient, createHealthClient, type AgentClient, type ClientTls, type HealthClient } from '../../src/agent/client.ts';
 import { hasDeviceMapper, writeLvmConf } from '../../src/agent/lvm/config.ts';
+import { makeUtsNamespace } from '../../src/agent/drbd/drbdadm.ts';
 import { LoopDevices, type LoopDevice } from './loopdev.ts';
 import { TestPki } from './certs.ts';
 
@@ -40,6 +41,11 @@ export interface AgentHarnessOptions {
   readonly scanIntervalMs?: number;
   /** Extra stratum-agent flags for every agent, e.g. ['--pv-metadata-size', '64m']. */
   readonly extraArgs?: readonly string[];
+  /**
+   * Give each agent a DRBD config dir and a UTS namespace named after the node, so drbdadm on
+   * one machine sees each agent as its own host (ConfigureReplication checks that). @default false
+   */
+  readonly drbd?: boolean;
 }
 
 export class TestAgent {
@@ -241,9 +247,18 @@ export class AgentHarness {
   /** Certificate the tests (playing the operator) present to the agents. */
   clientTls!: ClientTls;
   private readonly children = new Set<ChildProcess>();
+  /** nsfs mounts of the agents' UTS namespaces (opts.drbd). */
+  private readonly utsNamespaces: string[] = [];
   private readonly onExit = () => {
     for (const c of this.children) c.kill('SIGKILL');
     for (const a of this.agents) a.teardownSync();
+    for (const ns of this.utsNamespaces) {
+      try {
+        execFileSync('umount', [ns], { stdio: 'ignore', timeout: 10_000 });
+      } catch {
+        // Best effort: the process is exiting anyway.
+      }
+    }
     rmSync(this.dir, { recursive: true, force: true });
   };
   private readonly onSignal = (signal: NodeJS.Signals) => {
@@ -279,7 +294,15 @@ export class AgentHarness {
     const agentDir = path.join(this.dir, name);
     await this.pki.issue({ name, commonName: name, dnsNames: [name, 'localhost'], ips: [host], usage: 'both' });
     const loops = new LoopDevices();
+    const drbdArgs: string[] = [];
+    if (opts.drbd) {
+      const uts = path.join(this.dir, `uts-${name}`);
+      await makeUtsNamespace(uts, name);
+      this.utsNamespaces.push(uts);
+      drbdArgs.push('--drbd-uts-namespace', uts, '--drbd-config-dir', path.join(agentDir, 'drbd.d'));
+    }
     const agent = new TestAgent(name, host, agentDir, loops, [], this, [
+      ...drbdArgs,
       '--scan-interval-ms', String(opts.scanIntervalMs ?? 1_000),
       // info at least: the harness learns the bound port from the "agent serving" line.
       '--log-level', 'info',
@@ -303,6 +326,7 @@ export class AgentHarness {
     const errors: unknown[] = [];
     for (const a of this.agents) await a.teardown().catch((e: unknown) => errors.push(e));
     for (const c of this.children) c.kill('SIGKILL');
+    for (const ns of this.utsNamespaces.splice(0)) await run('umount', [ns]).catch((e: unknown) => errors.push(e));
     process.removeListener('exit', this.onExit);
     process.removeListener('SIGTERM', this.onSignal);
     process.removeListener('SIGINT', this.onSignal);

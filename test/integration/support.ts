@@ -8,9 +8,9 @@ import { fileURLToPath } from 'node:url';
 import { AGENT_GRPC_PORT_NAME, FINALIZER, TOPOLOGY_KEY } from '../../src/common/constants.ts';
 import { KubeClient, isNotFound, resourcePath, type KubeObject, type ResourceType } from '../../src/operator/kube/client.ts';
 import { LOCAL_DISKS, LOCAL_VOLUMES, STORAGE_POOLS, VOLUME_REPLICAS } from '../../src/operator/resources.ts';
-import { AgentHarness, type TestAgent } from '../helpers/agent-harness.ts';
-import { OperatorProcess } from '../helpers/operator-process.ts';
-import { connectToSharedControlPlane } from '../rig/connect.ts';
+import { AgentHarness, type AgentHarnessOptions, type TestAgent } from '../helpers/agent-harness.ts';
+import { OperatorProcess, type OperatorProcessOptions } from '../helpers/operator-process.ts';
+import { connectToSharedControlPlane, type SharedRig } from '../rig/connect.ts';
 import { Kubelet } from '../rig/kubelet.ts';
 import { installCrds } from '../rig/manifests.ts';
 import { createNamespace, deleteNamespace, suffix, waitFor } from '../operator/support.ts';
@@ -34,8 +34,12 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 export interface ClusterOptions {
   readonly agents: number;
   readonly loopsPerAgent?: number;
+  /** More agent harness options (loop size, DRBD namespaces, extra flags). */
+  readonly harness?: Omit<AgentHarnessOptions, 'agents' | 'loopsPerAgent'>;
   /** Extra labels per node index. */
   readonly nodeLabels?: (index: number) => Record<string, string>;
+  /** Another control plane, e.g. a test's own ControlPlane that it stops and starts. @default the shared one */
+  readonly controlPlane?: Pick<SharedRig, 'kubeconfigPath' | 'kubeConfig'>;
 }
 
 export interface ClusterNode {
@@ -61,7 +65,7 @@ export class TestCluster {
   ) {}
 
   static async start(opts: ClusterOptions): Promise<TestCluster> {
-    const rig = connectToSharedControlPlane();
+    const rig = opts.controlPlane ?? connectToSharedControlPlane();
     const kc = rig.kubeConfig();
     await installCrds(kc, rig.kubeconfigPath, path.join(ROOT, 'crds'));
     const client = new KubeClient(kc);
@@ -71,7 +75,7 @@ export class TestCluster {
     }
     const namespace = await createNamespace(client, 'stratum');
     const dir = await mkdtemp(path.join(tmpdir(), 'stratum-it-'));
-    const harness = await AgentHarness.start({ agents: opts.agents, loopsPerAgent: opts.loopsPerAgent ?? 2, scanIntervalMs: 500 });
+    const harness = await AgentHarness.start({ agents: opts.agents, loopsPerAgent: opts.loopsPerAgent ?? 2, scanIntervalMs: 500, ...opts.harness });
     const cluster = new TestCluster(client, rig.kubeconfigPath, new Kubelet(kc), namespace, harness, dir, `it${suffix()}`);
     try {
       for (const [i, agent] of harness.agents.entries()) {
@@ -102,9 +106,11 @@ export class TestCluster {
     });
   }
 
-  async startOperator(name = `operator-${this.operators.length}`, extraArgs: readonly string[] = []): Promise<OperatorProcess> {
+  async startOperator(
+    name = `operator-${this.operators.length}`, extraArgs: readonly string[] = [], opts: Pick<OperatorProcessOptions, 'leaseDurationMs'> = {},
+  ): Promise<OperatorProcess> {
     const tls = this.harness.clientTls as { ca: string; cert: string; key: string };
-    const op = await OperatorProcess.start({ name, kubeconfig: this.kubeconfig, namespace: this.namespace, tls, dir: this.dir, extraArgs });
+    const op = await OperatorProcess.start({ name, kubeconfig: this.kubeconfig, namespace: this.namespace, tls, dir: this.dir, extraArgs, ...opts });
     this.operators.push(op);
     return op;
   }

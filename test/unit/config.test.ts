@@ -4,7 +4,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ConfigError, resolveConfig } from '../../src/manifests/config.ts';
 import { SIDECAR_IMAGES } from '../../src/manifests/images.ts';
-import { buildApp } from '../../src/manifests/app.ts';
+import { buildApps } from '../../src/manifests/app.ts';
 import { repoRoot } from '../helpers/crd-validator.ts';
 
 const refusal = (raw: unknown): string => {
@@ -42,7 +42,7 @@ test('invalid options stop synth with a message naming each option', () => {
 test('options reach the manifests: namespace, image, replicas and one StorageClass per pool', () => {
   const config = resolveConfig({ namespace: 'storage', image: { repository: 'example.org/stratum', tag: '1.2.3' }, operatorReplicas: 3,
     pools: [{ name: 'fast', mediaClass: 'nvme', replicas: 2, defaultClass: true }, { name: 'bulk', mediaClass: 'hdd', storageClassName: 'cheap' }] });
-  const objects = buildApp(config, '/nonexistent').charts.flatMap((c) => c.toJson());
+  const objects = buildApps(config, '/nonexistent').flatMap((app) => app.charts.flatMap((c) => c.toJson()));
   const dep = objects.find((o) => o.kind === 'Deployment');
   assert.equal(dep.metadata.namespace, 'storage');
   assert.equal(dep.spec.replicas, 3);

@@ -1,4 +1,5 @@
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import type { Dirent } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'uvu';
@@ -16,15 +17,20 @@ async function synth(): Promise<{ charts: Map<string, string>; crds: Map<string,
       env: { CDK8S_OUTDIR: path.join(dir, 'charts-gen'), STRATUM_CRDS_DIR: path.join(dir, 'crds') },
       timeoutMs: 60_000,
     });
-    const read = (d: string) => new Map(readdirSync(d).sort().map((f) => [f, readFileSync(path.join(d, f), 'utf8')]));
-    return { charts: read(path.join(dir, 'charts-gen')), crds: read(path.join(dir, 'crds')) };
+    return { charts: readTree(path.join(dir, 'charts-gen')), crds: readTree(path.join(dir, 'crds')) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-const committed = (dir: string) => new Map(readdirSync(path.join(repoRoot, dir)).sort().map((f) => [f, readFileSync(path.join(repoRoot, dir, f), 'utf8')]));
-const install = readdirSync(path.join(repoRoot, 'charts-gen')).flatMap((f) => readYamlObjects(path.join(repoRoot, 'charts-gen', f)));
+/** Relative path → content of every file under `dir`. */
+function readTree(dir: string): Map<string, string> {
+  const files = (readdirSync(dir, { recursive: true, withFileTypes: true }) as Dirent[]).filter((e) => e.isFile());
+  return new Map(files.map((e) => path.relative(dir, path.join(e.parentPath, e.name))).sort().map((f) => [f, readFileSync(path.join(dir, f), 'utf8')]));
+}
+
+const committed = (dir: string) => readTree(path.join(repoRoot, dir));
+const install = [...committed('charts-gen').keys()].flatMap((f) => readYamlObjects(path.join(repoRoot, 'charts-gen', f)));
 const ofKind = (kind: string) => install.filter((o) => o.kind === kind);
 
 test('synth is deterministic, and crds/ and charts-gen/ in git equal a fresh synth', async () => {
@@ -50,6 +56,12 @@ test('the install has everything DESIGN.md lists', () => {
     assert.equal([sc.provisioner, sc.volumeBindingMode, sc.allowVolumeExpansion], [CSI_DRIVER_NAME, 'WaitForFirstConsumer', true]);
     assert.ok(sc.parameters.pool);
   }
+});
+
+test('kubectl apply -f charts-gen/ needs no second pass: custom resources live in charts-gen/pools/', () => {
+  const topLevel = readdirSync(path.join(repoRoot, 'charts-gen')).filter((f) => f.endsWith('.yaml')).flatMap((f) => readYamlObjects(path.join(repoRoot, 'charts-gen', f)));
+  assert.not.ok(topLevel.some((o) => String(o.apiVersion).startsWith(API_GROUP)), 'no Stratum object beside the CRDs');
+  assert.ok(readYamlObjects(path.join(repoRoot, 'charts-gen/pools/stratum-pools.yaml')).every((o) => o.kind === 'StoragePool'));
 });
 
 test('CRDs come first: their own file and the earliest Argo CD sync wave', () => {

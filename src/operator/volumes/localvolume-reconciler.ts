@@ -1,0 +1,285 @@
+// LocalVolume: the user's volume, made of VolumeReplica objects it owns. This router places
+// replicas, carries size and replication settings down to them, moves replicas off evicted nodes
+// (copy verified before anything is removed), removes surplus replicas, and sums it all up in
+// status: phase, capacity, placement, and a Ready condition that says why not.
+import { createHash } from 'node:crypto';
+import { API_GROUP_VERSION, EVICT_NODE_LABEL, FINALIZER, VOLUME_LABEL } from '../../common/constants.ts';
+import { formatBytes, parseQuantity } from '../../api/quantity.ts';
+import { volumeReplicaDefinition, type LocalVolume, type LocalVolumeStatus, type StoragePool, type VolumeReplica } from '../../api/index.ts';
+import { AgentUnavailableError, type AgentRegistry } from '../agents/registry.ts';
+import { isConflict, isNotFound, resourcePath, type KubeClient } from '../kube/client.ts';
+import type { Informer } from '../kube/informer.ts';
+import type { ReconcileContext, ReconcileResult } from '../controller.ts';
+import type { EventRecorder } from '../events.ts';
+import type { NodeObject } from '../pools/pool-reconciler.ts';
+import { LOCAL_VOLUMES, VOLUME_REPLICAS } from '../resources.ts';
+import { addFinalizer, readyCondition, removeFinalizer, setCondition, updateStatusIfChanged, type Condition, type ConditionInput, type StatusWithConditions } from '../status.ts';
+import { placeReplicas, type PoolSpace } from './placement.ts';
+import { assignNodeIds, type ReplicationIdAllocator } from './replication-ids.ts';
+import { updatePersistentVolumeNode } from './pv-affinity.ts';
+
+/** Retry a volume that waits on capacity or a pool this often, besides the events that requeue it. */
+export const WAITING_REQUEUE_MS = 15_000;
+/** A streamed copy of a whole volume may take long; bounded all the same. */
+const COPY_DEADLINE_MS = 30 * 60_000;
+
+export interface VolumeReconcilerDeps {
+  readonly client: KubeClient;
+  readonly volumes: Informer<LocalVolume>;
+  /** With an index `volume` on spec.volume. */
+  readonly replicas: Informer<VolumeReplica>;
+  readonly pools: Informer<StoragePool>;
+  readonly nodes: Informer<NodeObject>;
+  readonly registry: AgentRegistry;
+  readonly events: EventRecorder;
+  readonly ids: ReplicationIdAllocator;
+}
+
+type Phase = NonNullable<LocalVolumeStatus['phase']>;
+type Migration = NonNullable<LocalVolumeStatus['migration']>;
+/** Why the volume is not Ready: a CamelCase reason and a message naming the pool, node or replica. */
+interface Reason { readonly reason: string; readonly message: string }
+
+export function replicaName(volume: string, node: string): string {
+  return `${volume}-${createHash('sha256').update(node).digest('hex').slice(0, 8)}`;
+}
+
+export function localVolumeReconciler(deps: VolumeReconcilerDeps) {
+  return async function reconcile(name: string, ctx: ReconcileContext): Promise<ReconcileResult> {
+    const lv = deps.volumes.get(name);
+    if (!lv) return;
+    const all = deps.replicas.byIndex('volume', name);
+    if (lv.metadata.deletionTimestamp) return remove(lv, all, ctx);
+    if (await addFinalizer(deps.client, LOCAL_VOLUMES, lv, FINALIZER)) return;
+
+    const pool = deps.pools.get(lv.spec.pool);
+    const replicaPool = lv.spec.replicaPool ? deps.pools.get(lv.spec.replicaPool) : pool;
+    if (!pool || !replicaPool) {
+      const missing = !pool ? lv.spec.pool : lv.spec.replicaPool!;
+      await writeStatus(lv, all, 'Pending', { reason: 'PoolNotFound', message: `StoragePool ${missing} does not exist; create it or fix spec.${!pool ? 'pool' : 'replicaPool'}` });
+      return { requeueAfter: WAITING_REQUEUE_MS };
+    }
+
+    const live = all.filter((r) => !r.metadata.deletionTimestamp);
+    await growReplicas(lv, live);
+    const excluded = excludedNodes(lv);
+    const kept = live.filter((r) => !excluded.has(r.spec.node));
+    const leaving = live.filter((r) => excluded.has(r.spec.node));
+    const plan = placeReplicas({
+      size: parseQuantity(lv.spec.size),
+      replicas: lv.spec.replicas,
+      pool: space(pool),
+      ...(lv.spec.replicaPool ? { replicaPool: space(replicaPool) } : {}),
+      preferred: lv.spec.accessibility?.nodes ?? [],
+      occupied: live.map((r) => r.spec.node),
+      kept: kept.length,
+      hasPrimary: kept.some((r) => r.spec.role === 'primary'),
+      excluded,
+    });
+    // A new volume is placed whole or not at all: no partial LVs when capacity is short.
+    if (!live.length && plan.shortfall) {
+      await writeStatus(lv, all, 'Pending', plan.shortfall);
+      return { requeueAfter: WAITING_REQUEUE_MS };
+    }
+    // While a single copy moves, the data lives on the leaving replica: the new one waits as secondary.
+    const moving = leaving.some((r) => r.spec.role === 'primary') && !kept.some((r) => r.spec.role === 'primary');
+    const created = [];
+    for (const add of plan.add) created.push(await createReplica(lv, add.node, add.pool, moving ? 'secondary' : add.role));
+    const replicas = [...live, ...created];
+    await syncReplication(lv, replicas);
+
+    let migration: Migration | undefined = lv.status?.migration;
+    if (leaving.length) migration = await evict(lv, kept, leaving, ctx);
+    else if (kept.length > lv.spec.replicas) await shrink(lv, kept, ctx);
+
+    const phase = await writeStatus(lv, deps.replicas.byIndex('volume', name).concat(created), undefined, plan.shortfall, migration);
+    return phase === 'Ready' ? undefined : { requeueAfter: WAITING_REQUEUE_MS };
+  };
+
+  function excludedNodes(lv: LocalVolume): Set<string> {
+    const out = new Set(lv.spec.evictNodes ?? []);
+    for (const n of deps.nodes.list()) if (n.metadata.labels?.[EVICT_NODE_LABEL] === 'true') out.add(n.metadata.name!);
+    return out;
+  }
+
+  function space(pool: StoragePool): PoolSpace {
+    return {
+      pool: pool.metadata.name!,
+      nodes: (pool.status?.nodes ?? []).map((n) => ({ node: n.node, ready: Boolean(n.ready) && deps.registry.endpoint(n.node) !== undefined, allocatable: parseQuantity(n.allocatable ?? '0') })),
+    };
+  }
+
+  async function growReplicas(lv: LocalVolume, live: readonly VolumeReplica[]): Promise<void> {
+    const size = parseQuantity(lv.spec.size);
+    for (const r of live) {
+      if (parseQuantity(r.spec.size) >= size) continue;
+      await patchReplica(r, { spec: { size: lv.spec.size } });
+    }
+  }
+
+  async function createReplica(lv: LocalVolume, node: string, pool: string, role: 'primary' | 'secondary'): Promise<VolumeReplica> {
+    const body: VolumeReplica = {
+      apiVersion: API_GROUP_VERSION,
+      kind: volumeReplicaDefinition.kind,
+      metadata: {
+        name: replicaName(lv.metadata.name!, node),
+        labels: { [VOLUME_LABEL]: lv.metadata.name! },
+        ownerReferences: [{ apiVersion: API_GROUP_VERSION, kind: lv.kind, name: lv.metadata.name!, uid: lv.metadata.uid!, controller: true, blockOwnerDeletion: true }],
+      },
+      spec: { volume: lv.metadata.name!, node, pool, size: lv.spec.size, role },
+    };
+    try {
+      const created = await deps.client.request<VolumeReplica>('POST', resourcePath(VOLUME_REPLICAS), { body });
+      await deps.events.record(lv, { type: 'Normal', reason: 'ReplicaPlaced', message: `${role} replica placed on node ${node} (pool ${pool})` });
+      return created;
+    } catch (err) {
+      // Made by an earlier reconcile whose watch event has not arrived yet.
+      if (isConflict(err)) return deps.client.request<VolumeReplica>('GET', resourcePath(VOLUME_REPLICAS, undefined, body.metadata.name));
+      throw err;
+    }
+  }
+
+  /** Two or more replicas: every one carries the volume's port and minor, its node id and its peers. */
+  async function syncReplication(lv: LocalVolume, replicas: readonly VolumeReplica[]): Promise<void> {
+    if (replicas.length < 2) return;
+    const { port, minor } = deps.ids.idsFor(lv.metadata.name!);
+    const nodeIds = assignNodeIds(replicas.map((r) => ({ name: r.metadata.name!, role: r.spec.role, nodeId: r.spec.replication?.nodeId })));
+    const protocol = lv.spec.consistency === 'async' ? 'A' : 'C';
+    for (const r of replicas) {
+      const peers = replicas.filter((p) => p !== r).map((p) => ({ node: p.spec.node, nodeId: nodeIds.get(p.metadata.name!)! })).sort((a, b) => a.nodeId - b.nodeId);
+      const want = { port, minor, nodeId: nodeIds.get(r.metadata.name!)!, protocol, peers };
+      const have = r.spec.replication;
+      if (have && have.port === port && have.minor === minor && have.nodeId === want.nodeId && have.protocol === protocol && JSON.stringify(have.peers ?? []) === JSON.stringify(peers)) continue;
+      await patchReplica(r, { spec: { replication: want } });
+    }
+  }
+
+  /**
+   * Moves replicas off evicted nodes. One replica: stream its data to the new replica, verify the
+   * checksum, make the new one primary, then remove the old one. Several: the new replica resyncs
+   * through DRBD; the old one goes only when the new one reports 100 % in sync.
+   */
+  async function evict(lv: LocalVolume, kept: readonly VolumeReplica[], leaving: readonly VolumeReplica[], ctx: ReconcileContext): Promise<Migration | undefined> {
+    const source = leaving[0]!;
+    const target = kept.find((r) => r.spec.role === 'secondary' && r.status?.state === 'Ready' && r.status.observedGeneration === r.metadata.generation);
+    const base: Migration = { from: source.spec.node, ...(target ? { to: target.spec.node } : {}) };
+    if (!target) return { ...base, message: `waiting for the new replica${kept.length ? ` on ${kept.map((k) => k.spec.node).join(', ')}` : ''} to be ready` };
+    if (kept.some((r) => r.spec.role === 'primary')) {
+      // Replicated: the data reaches the new replica by DRBD resync.
+      if (target.status?.syncPercent !== 100) return { ...base, message: `waiting for replica on ${target.spec.node} to resync (${target.status?.syncPercent ?? 'no'} % reported); ${source.spec.node} keeps its replica until then` };
+      await deleteReplica(source);
+      return { ...base, message: `replica on ${source.spec.node} removed after ${target.spec.node} was in sync` };
+    }
+    if (source.status?.state !== 'Ready') return { ...base, message: `the replica on ${source.spec.node} is ${source.status?.state ?? 'not ready'}: cannot copy from it` };
+    const targetAddress = deps.registry.endpoint(target.spec.node)?.address;
+    if (!targetAddress) throw new AgentUnavailableError(target.spec.node, 'no running agent pod on the node');
+    let copied;
+    try {
+      ctx.log.info({ volume: lv.metadata.name, from: source.spec.node, to: target.spec.node }, 'copying volume');
+      await writeStatus(lv, [...kept, ...leaving], 'Migrating', undefined, { ...base, message: `copying ${lv.spec.size} from ${source.spec.node} to ${target.spec.node}` });
+      copied = await deps.registry.call(source.spec.node, 'SendVolume', { volumeId: lv.metadata.name!, targetAddress, targetVolumeId: lv.metadata.name!, chunkBytes: 1 << 20 }, COPY_DEADLINE_MS);
+    } catch (err) {
+      const message = `copy from ${source.spec.node} to ${target.spec.node} failed; the replica on ${source.spec.node} stays: ${(err as Error).message}`;
+      await deps.events.record(lv, { type: 'Warning', reason: 'MigrationFailed', message });
+      await writeStatus(lv, [...kept, ...leaving], 'Migrating', undefined, { ...base, message });
+      throw new Error(message, { cause: err });
+    }
+    const done: Migration = { ...base, copiedBytes: Number(copied.bytes), totalBytes: Number(copied.bytes), sha256: copied.sha256, message: `copied and verified (sha256 ${copied.sha256}); ${target.spec.node} is primary` };
+    await patchReplica(target, { spec: { role: 'primary' } });
+    await writeStatus(lv, [...kept, ...leaving], 'Migrating', undefined, done);
+    await deleteReplica(source);
+    const pv = await updatePersistentVolumeNode(deps.client, lv, target.spec.node);
+    await deps.events.record(lv, { type: 'Normal', reason: 'Migrated', message: `moved from ${source.spec.node} to ${target.spec.node}, ${copied.bytes} bytes verified by sha256${pv ? `; ${pv}` : ''}` });
+    return pv ? { ...done, message: `${done.message}; ${pv}` } : done;
+  }
+
+  /** Fewer replicas asked for: drop secondaries, never the primary. */
+  async function shrink(lv: LocalVolume, kept: readonly VolumeReplica[], ctx: ReconcileContext): Promise<void> {
+    const primary = kept.find((r) => r.spec.role === 'primary');
+    if (!primary || primary.status?.state !== 'Ready') return;
+    const surplus = kept.filter((r) => r !== primary).sort((a, b) => (b.spec.replication?.nodeId ?? 0) - (a.spec.replication?.nodeId ?? 0)).slice(0, kept.length - lv.spec.replicas);
+    for (const r of surplus) {
+      ctx.log.info({ volume: lv.metadata.name, node: r.spec.node }, 'removing surplus replica');
+      await deleteReplica(r);
+    }
+  }
+
+  async function remove(lv: LocalVolume, replicas: readonly VolumeReplica[], ctx: ReconcileContext): Promise<ReconcileResult> {
+    // Secondaries first, the primary last: the data outlives every copy of it.
+    const order = [...replicas].sort((a, b) => (a.spec.role === b.spec.role ? 0 : a.spec.role === 'primary' ? 1 : -1));
+    const next = order.find((r) => !r.metadata.deletionTimestamp);
+    if (next) await deleteReplica(next);
+    if (replicas.length) {
+      const stuck = replicas.filter((r) => r.metadata.deletionTimestamp).map((r) => `${r.spec.node}${r.status?.lastError ? ` (${r.status.lastError})` : ''}`);
+      await writeStatus(lv, replicas, 'Deleting', { reason: 'DeletingReplicas', message: `waiting for the agents to confirm removal: ${stuck.join('; ') || 'starting'}` });
+      return { requeueAfter: WAITING_REQUEUE_MS };
+    }
+    deps.ids.release(lv.metadata.name!);
+    await removeFinalizer(deps.client, LOCAL_VOLUMES, lv, FINALIZER);
+    ctx.log.info({ volume: lv.metadata.name }, 'volume deleted');
+  }
+
+  async function deleteReplica(r: VolumeReplica): Promise<void> {
+    await deps.client.request('DELETE', resourcePath(VOLUME_REPLICAS, undefined, r.metadata.name)).catch((err: unknown) => {
+      if (!isNotFound(err)) throw err;
+    });
+  }
+
+  async function patchReplica(r: VolumeReplica, body: Record<string, unknown>): Promise<void> {
+    await deps.client.request('PATCH', resourcePath(VOLUME_REPLICAS, undefined, r.metadata.name), { patchType: 'merge', body });
+  }
+
+  /** Derives phase and conditions from the replicas; writes only on change. Returns the phase. */
+  async function writeStatus(lv: LocalVolume, replicas: readonly VolumeReplica[], forced: Phase | undefined, problem?: Reason, migration?: Migration): Promise<Phase> {
+    const live = replicas.filter((r) => !r.metadata.deletionTimestamp);
+    const ready = live.filter((r) => r.status?.state === 'Ready');
+    const excluded = excludedNodes(lv);
+    const primary = live.find((r) => r.spec.role === 'primary');
+    const capacities = ready.filter((r) => !excluded.has(r.spec.node) && r.status?.capacity).map((r) => parseQuantity(r.status!.capacity!));
+    const capacity = capacities.length ? capacities.reduce((a, b) => (a < b ? a : b)) : undefined;
+    const size = parseQuantity(lv.spec.size);
+    const failing = live.filter((r) => r.status?.state !== 'Ready');
+    const notReplicating = live.length > 1 ? live.filter((r) => r.status?.conditions?.find((c) => c.type === 'Replicating')?.status !== 'True' || r.status?.syncPercent !== 100) : [];
+    const leaving = live.filter((r) => excluded.has(r.spec.node));
+
+    let phase: Phase;
+    let why: Reason;
+    if (forced && problem) [phase, why] = [forced, problem];
+    else if (forced === 'Deleting' || forced === 'Pending') [phase, why] = [forced, problem ?? { reason: forced, message: forced }];
+    else if (!ready.length) [phase, why] = ['Creating', failing.length ? replicaProblem(failing) : { reason: 'Creating', message: 'placing replicas' }];
+    else if (leaving.length || forced === 'Migrating') [phase, why] = ['Migrating', { reason: 'Migrating', message: migration?.message ?? `moving off ${leaving.map((r) => r.spec.node).join(', ')}` }];
+    else if (capacity !== undefined && capacity < size) [phase, why] = ['Expanding', { reason: 'Expanding', message: `growing from ${formatBytes(capacity)} to ${lv.spec.size}${failing.length ? `: ${replicaProblem(failing).message}` : ''}` }];
+    else if (failing.length) [phase, why] = ['Degraded', replicaProblem(failing)];
+    else if (ready.length < lv.spec.replicas) [phase, why] = ['Degraded', problem ?? { reason: 'MissingReplicas', message: `${ready.length} of ${lv.spec.replicas} replicas` }];
+    else if (notReplicating.length) [phase, why] = ['Degraded', { reason: 'NotInSync', message: notReplicating.map((r) => `replica on ${r.spec.node}: ${r.status?.conditions?.find((c) => c.type === 'Replicating')?.message ?? `${r.status?.syncPercent ?? 'unknown'} % in sync`}`).join('; ') }];
+    else [phase, why] = ['Ready', { reason: 'Ready', message: `${ready.length} replica(s) ready, primary on ${primary?.spec.node}` }];
+
+    const prev = lv.status ?? {};
+    const condition: ConditionInput = readyCondition(phase === 'Ready', why.reason, why.message, lv.metadata.generation);
+    const status: LocalVolumeStatus = {
+      ...prev,
+      phase,
+      ...(capacity !== undefined ? { capacity: formatBytes(capacity) } : {}),
+      ...(primary ? { primaryNode: primary.spec.node } : {}),
+      replicas: live.map((r) => ({ name: r.metadata.name!, node: r.spec.node, pool: r.spec.pool, role: r.spec.role, state: r.status?.state ?? 'Pending', ...(r.status?.syncPercent !== undefined ? { syncPercent: r.status.syncPercent } : {}) })),
+      conditions: setCondition(prev.conditions as Condition[] | undefined, condition) as LocalVolumeStatus['conditions'],
+    };
+    if (migration) status.migration = migration;
+    if (!primary) delete status.primaryNode;
+    const before = prev.phase;
+    await updateStatusIfChanged(deps.client, LOCAL_VOLUMES, lv, status as StatusWithConditions);
+    if (before !== phase && (phase === 'Ready' || phase === 'Degraded')) {
+      await deps.events.record(lv, { type: phase === 'Ready' ? 'Normal' : 'Warning', reason: phase === 'Ready' ? 'VolumeReady' : why.reason, message: why.message });
+    }
+    return phase;
+  }
+}
+
+function replicaProblem(failing: readonly VolumeReplica[]): Reason {
+  const first = failing.find((r) => r.status?.conditions?.find((c) => c.type === 'Ready' && c.status === 'False')) ?? failing[0]!;
+  const cond = first.status?.conditions?.find((c) => c.type === 'Ready');
+  return {
+    reason: cond?.reason && cond.status === 'False' ? cond.reason : 'ReplicaNotReady',
+    message: failing.map((r) => `replica on ${r.spec.node}: ${r.status?.lastError ?? r.status?.conditions?.find((c) => c.type === 'Ready')?.message ?? r.status?.state ?? 'not created yet'}`).join('; '),
+  };
+}

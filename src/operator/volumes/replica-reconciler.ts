@@ -1,0 +1,144 @@
+// VolumeReplica: one copy of a volume on one node, made real by that node's agent. Create and
+// grow the LV (or claim the disk), write the DRBD resource when the volume is replicated, and on
+// deletion release the finalizer only once the agent confirms the data is gone — so no LV leaks
+// and no object vanishes while data remains. A steady replica (status matches its generation)
+// costs no agent call.
+import * as grpc from '@grpc/grpc-js';
+import { FINALIZER, FORCE_DELETE_ANNOTATION } from '../../common/constants.ts';
+import { formatBytes, parseQuantity } from '../../api/quantity.ts';
+import type { LocalVolume, VolumeReplica, VolumeReplicaStatus } from '../../api/index.ts';
+import type { Volume__Output } from '../../agent/api/generated/stratum/agent/v1/Volume.ts';
+import { AgentUnavailableError, type AgentRegistry } from '../agents/registry.ts';
+import type { KubeClient } from '../kube/client.ts';
+import type { Informer } from '../kube/informer.ts';
+import type { ReconcileContext, ReconcileResult } from '../controller.ts';
+import type { EventRecorder } from '../events.ts';
+import { VOLUME_REPLICAS } from '../resources.ts';
+import { addFinalizer, readyCondition, removeFinalizer, setCondition, updateStatusIfChanged, type Condition, type StatusWithConditions } from '../status.ts';
+
+export interface ReplicaReconcilerDeps {
+  readonly client: KubeClient;
+  readonly replicas: Informer<VolumeReplica>;
+  readonly volumes: Informer<LocalVolume>;
+  readonly registry: AgentRegistry;
+  readonly events: EventRecorder;
+}
+
+type State = NonNullable<VolumeReplicaStatus['state']>;
+
+/** A failure worth reporting on the replica; `retry` says whether backoff will help. */
+class ReplicaError extends Error {
+  constructor(readonly reason: string, message: string, readonly retry: boolean) {
+    super(message);
+    this.name = 'ReplicaError';
+  }
+}
+
+export function replicaReconciler(deps: ReplicaReconcilerDeps) {
+  return async function reconcile(name: string, ctx: ReconcileContext): Promise<ReconcileResult> {
+    const vr = deps.replicas.get(name);
+    if (!vr) return;
+    if (vr.metadata.deletionTimestamp) return remove(vr, ctx);
+    if (await addFinalizer(deps.client, VOLUME_REPLICAS, vr, FINALIZER)) return;
+    const steady = vr.status?.observedGeneration === vr.metadata.generation && vr.status?.state === 'Ready';
+    if (steady) return;
+    try {
+      const volume = await ensureVolume(vr);
+      const replication = vr.spec.replication ? await configureReplication(vr, volume) : undefined;
+      const extra = replication ? [replicatingCondition(vr, replication.applied)] : [];
+      await writeStatus(vr, 'Ready', { devicePath: replication?.devicePath ?? volume.devicePath, capacity: formatBytes(volume.sizeBytes) }, readyCondition(true, 'Ready', `volume present on node ${vr.spec.node} (${formatBytes(volume.sizeBytes)})`, vr.metadata.generation), extra);
+    } catch (err) {
+      const e = err instanceof ReplicaError ? err : classify(err, vr);
+      const state: State = e.reason === 'VolumeLost' ? 'Failed' : vr.status?.devicePath ? vr.status.state ?? 'Pending' : 'Pending';
+      await writeStatus(vr, state, { lastError: e.message }, readyCondition(false, e.reason, e.message, vr.metadata.generation));
+      if (e.retry) throw e;
+    }
+  };
+
+  /** Creates the volume, or grows it to spec.size. A volume that existed and is gone is never silently re-created empty. */
+  async function ensureVolume(vr: VolumeReplica): Promise<Volume__Output> {
+    const { node, pool, volume: volumeId } = vr.spec;
+    const size = String(parseQuantity(vr.spec.size));
+    if (!vr.status?.devicePath) {
+      try {
+        return (await deps.registry.call(node, 'CreateVolume', { volumeId, pool, sizeBytes: size })).volume!;
+      } catch (err) {
+        if ((err as grpc.ServiceError).code !== grpc.status.ALREADY_EXISTS) throw err;
+      }
+    }
+    try {
+      return (await deps.registry.call(node, 'ExpandVolume', { volumeId, pool, sizeBytes: size })).volume!;
+    } catch (err) {
+      if ((err as grpc.ServiceError).code === grpc.status.NOT_FOUND && vr.status?.devicePath) {
+        throw new ReplicaError('VolumeLost', `volume ${volumeId} is gone from pool ${pool} on node ${node} although it was created there; not re-creating it empty. Remove this replica (or the node) to let Stratum place a new one.`, false);
+      }
+      throw err;
+    }
+  }
+
+  async function configureReplication(vr: VolumeReplica, volume: Volume__Output): Promise<{ devicePath: string; applied: boolean }> {
+    const r = vr.spec.replication!;
+    const peers = deps.replicas.byIndex('volume', vr.spec.volume).filter((p) => p.spec.replication && !p.metadata.deletionTimestamp);
+    const missing = peers.filter((p) => p.metadata.name !== vr.metadata.name && !p.status?.devicePath);
+    if (missing.length) throw new ReplicaError('WaitingForPeers', `waiting for replica(s) ${missing.map((p) => `${p.metadata.name} on ${p.spec.node}`).join(', ')} to exist before writing the DRBD resource`, true);
+    const entries = await Promise.all(peers.map(async (p) => {
+      const info = await deps.registry.call(p.spec.node, 'GetNodeInfo', {});
+      const address = deps.registry.endpoint(p.spec.node)?.address.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
+      if (!address) throw new AgentUnavailableError(p.spec.node, 'no running agent pod on the node');
+      return { node: info.hostname, address, nodeId: p.spec.replication!.nodeId, devicePath: p.metadata.name === vr.metadata.name ? volume.devicePath : p.status!.devicePath!, minor: p.spec.replication!.minor };
+    }));
+    const res = await deps.registry.call(vr.spec.node, 'ConfigureReplication', { volumeId: vr.spec.volume, port: r.port, protocol: r.protocol ?? 'C', nodeId: r.nodeId, peers: entries });
+    return { devicePath: res.devicePath, applied: res.applied };
+  }
+
+  async function remove(vr: VolumeReplica, ctx: ReconcileContext): Promise<ReconcileResult> {
+    const owner = deps.volumes.get(vr.spec.volume);
+    const forced = [vr, owner].some((o) => o?.metadata.annotations?.[FORCE_DELETE_ANNOTATION] === 'true');
+    try {
+      await deps.registry.call(vr.spec.node, 'DeleteVolume', { volumeId: vr.spec.volume, pool: vr.spec.pool });
+    } catch (err) {
+      const e = classify(err, vr);
+      if (!forced) {
+        await writeStatus(vr, 'Deleting', { lastError: e.message }, readyCondition(false, e.reason, `cannot confirm the volume is gone: ${e.message}. To give up on the data on node ${vr.spec.node}, annotate the LocalVolume with ${FORCE_DELETE_ANNOTATION}=true`, vr.metadata.generation));
+        throw e;
+      }
+      await deps.events.record(vr, { type: 'Warning', reason: 'ForcedDelete', message: `released without the agent's confirmation (${FORCE_DELETE_ANNOTATION}); volume ${vr.spec.volume} may remain on node ${vr.spec.node}: ${e.message}` });
+    }
+    await removeFinalizer(deps.client, VOLUME_REPLICAS, vr, FINALIZER);
+    ctx.log.info({ volume: vr.spec.volume, node: vr.spec.node, forced }, 'replica removed');
+  }
+
+  async function writeStatus(vr: VolumeReplica, state: State, fields: Partial<VolumeReplicaStatus>, ready: ReturnType<typeof readyCondition>, extra: ReturnType<typeof readyCondition>[] = []): Promise<void> {
+    const prev = vr.status ?? {};
+    const conditions = [ready, ...extra].reduce((list, c) => setCondition(list, c), prev.conditions as Condition[] | undefined);
+    const next: VolumeReplicaStatus = { ...prev, ...fields, state, conditions: conditions as VolumeReplicaStatus['conditions'] };
+    if (state === 'Ready') delete next.lastError;
+    const wasReady = prev.state === 'Ready';
+    await updateStatusIfChanged(deps.client, VOLUME_REPLICAS, vr, next as StatusWithConditions);
+    if (state === 'Failed' && prev.state !== 'Failed') await deps.events.record(vr, { type: 'Warning', reason: ready.reason, message: ready.message });
+    if (state === 'Ready' && !wasReady) await deps.events.record(vr, { type: 'Normal', reason: 'ReplicaReady', message: ready.message });
+  }
+}
+
+/** Whether DRBD replicates this replica: the resource file is always written and checked; it runs only where the module is loaded. */
+function replicatingCondition(vr: VolumeReplica, applied: boolean): ReturnType<typeof readyCondition> {
+  return applied
+    ? { type: 'Replicating', status: 'True', reason: 'ResourceUp', message: `DRBD resource up on node ${vr.spec.node}`, observedGeneration: vr.metadata.generation }
+    : { type: 'Replicating', status: 'False', reason: 'DrbdNotLoaded', message: `node ${vr.spec.node} has no DRBD kernel module: the resource file is written and checked by drbdadm, but nothing replicates`, observedGeneration: vr.metadata.generation };
+}
+
+/** Turns an agent failure into a reason a human can act on, with the node and the agent's words. */
+function classify(err: unknown, vr: VolumeReplica): ReplicaError {
+  if (err instanceof ReplicaError) return err;
+  const where = `node ${vr.spec.node}, pool ${vr.spec.pool}`;
+  if (err instanceof AgentUnavailableError) return new ReplicaError('AgentUnavailable', err.message, true);
+  const e = err as grpc.ServiceError;
+  const detail = e.details || e.message;
+  switch (e.code) {
+    case grpc.status.RESOURCE_EXHAUSTED: return new ReplicaError('InsufficientCapacity', `${where}: ${detail}`, true);
+    case grpc.status.NOT_FOUND: return new ReplicaError('PoolNotFound', `${where}: ${detail}`, true);
+    case grpc.status.INVALID_ARGUMENT: return new ReplicaError('InvalidRequest', `${where}: ${detail}`, false);
+    case grpc.status.FAILED_PRECONDITION: return new ReplicaError('FailedPrecondition', `${where}: ${detail}`, true);
+    default: return new ReplicaError('AgentError', `${where}: ${grpc.status[e.code] ?? 'UNKNOWN'}: ${detail}`, true);
+  }
+}
