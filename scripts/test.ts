@@ -4,6 +4,7 @@
 //
 //   npm test                 every suite
 //   npm test -- unit agent   only the named suites
+//   npm test -- integration --filter volumes   only the files of those suites whose name matches
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
@@ -54,7 +55,10 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: num
 }
 
 async function main(): Promise<number> {
-  const wanted = process.argv.slice(2);
+  const args = process.argv.slice(2);
+  const filterAt = args.indexOf('--filter');
+  const filter = filterAt >= 0 ? args.splice(filterAt, 2)[1] : undefined;
+  const wanted = args;
   const unknown = wanted.filter((w) => w !== 'typecheck' && !SUITES.some((s) => s.name === w));
   if (unknown.length) {
     process.stderr.write(`unknown suite(s): ${unknown.join(', ')}; known: typecheck, ${SUITES.map((s) => s.name).join(', ')}\n`);
@@ -114,7 +118,7 @@ async function main(): Promise<number> {
       if (suite.controlPlane) Object.assign(suiteEnv, env);
       const res = await run(
         process.execPath,
-        ['--import', 'tsx', path.join(root, 'node_modules/uvu/bin.js'), path.join('test', suite.dir), '\\.test\\.ts$', '--no-color'],
+        ['--import', 'tsx', path.join(root, 'node_modules/uvu/bin.js'), path.join('test', suite.dir), filter ? `${filter}.*\\.test\\.ts$` : '\\.test\\.ts$', '--no-color'],
         suiteEnv,
         suite.timeoutMs,
       );

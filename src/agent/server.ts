@@ -16,6 +16,10 @@ import { hasDeviceMapper } from './lvm/config.ts';
 import { DiskInventory } from './disks/inventory.ts';
 import { PoolService } from './pools/service.ts';
 import { VolumeService } from './volumes/service.ts';
+import { serveCsi, type CsiServer } from '../csi/server.ts';
+import { identityHandlers } from '../csi/identity.ts';
+import { loadCsiProto } from '../csi/api/loader.ts';
+import { nodeHandlers } from './csi/node.ts';
 
 /** Largest gRPC message: volume copy chunks plus framing. */
 const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
@@ -63,6 +67,15 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
   const host = config.listen.slice(0, config.listen.lastIndexOf(':'));
   const address = `${host}:${port}`;
   context.disks.start();
+  let csi: CsiServer | undefined;
+  if (config.csiEndpoint) {
+    const csiLog = log.child({ service: 'csi-node' });
+    const { Identity, Node } = loadCsiProto().csi.v1;
+    csi = await serveCsi(config.csiEndpoint, (s) => {
+      s.addService(Identity.service, identityHandlers({ log: csiLog, ready: () => !stopper.signal.aborted }));
+      s.addService(Node.service, nodeHandlers({ node: config.nodeName, log: csiLog, maxVolumes: config.csiMaxVolumes, findVolume: context.findVolume }));
+    }, csiLog);
+  }
   log.info({ address }, 'agent serving');
 
   let stopped: Promise<void> | undefined;
@@ -84,6 +97,7 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
         log.warn({ graceMs: config.shutdownGraceMs }, 'calls still running after the grace period: cutting them');
         server.forceShutdown();
       }
+      await csi?.stop(config.shutdownGraceMs);
       log.info('agent stopped');
     })();
     return stopped;

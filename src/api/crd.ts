@@ -56,6 +56,7 @@ export function toCustomResourceDefinition(def: KindDefinition): Record<string, 
               type: 'object',
               description: def.description,
               required: ['spec'],
+              ...(def.objectValidations?.length ? { 'x-kubernetes-validations': def.objectValidations } : {}),
               properties: {
                 apiVersion: { type: 'string', description: 'APIVersion of the object.' },
                 kind: { type: 'string', description: 'Kind of the object.' },

@@ -20,6 +20,8 @@ export interface KindDefinition<Spec extends object = object, Status extends obj
   readonly status: Status;
   /** CEL rules on the whole spec, for rules that span fields. */
   readonly specValidations?: readonly { readonly rule: string; readonly message: string }[];
+  /** CEL rules on the object itself (they may read metadata.name). */
+  readonly objectValidations?: readonly { readonly rule: string; readonly message: string }[];
   readonly printerColumns: readonly PrinterColumn[];
 }
 

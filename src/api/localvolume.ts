@@ -128,6 +128,12 @@ export const localVolumeDefinition = {
   description: 'A volume served from node-local disks, optionally replicated to other nodes.',
   spec,
   status,
+  objectValidations: [
+    {
+      rule: "self.metadata.name.size() <= 63 && self.metadata.name.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?$')",
+      message: 'a LocalVolume name is a DNS label of at most 63 characters: it names the logical volume on every node',
+    },
+  ],
   specValidations: [
     {
       rule: 'has(self.accessibility) == has(oldSelf.accessibility) && (!has(self.accessibility) || self.accessibility == oldSelf.accessibility)',

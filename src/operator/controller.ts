@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { Subscription } from 'rxjs';
 import { createLogger, type Logger } from '../common/log.ts';
 import type { BackoffOptions } from './backoff.ts';
-import type { KubeObject } from './kube/client.ts';
+import { isConflict, type KubeObject } from './kube/client.ts';
 import type { Informer } from './kube/informer.ts';
 import { objectKey, type CacheEvent } from './kube/store.ts';
 import { sharedMetrics, type OperatorMetrics } from './metrics.ts';
@@ -124,7 +124,9 @@ export class Controller<T extends KubeObject> {
       case 'error': {
         this.metrics.reconcileErrors.inc({ kind });
         const delayMs = this.queue.addRateLimited(key);
-        log.error({ err: outcome.err, retryInMs: Math.round(delayMs), retries: this.queue.retries(key) }, 'reconcile failed: retrying');
+        // A conflict only means the cache was behind a write: routine, and retried on fresh data.
+        const level = isConflict(outcome.err) ? 'debug' : 'error';
+        log[level]({ err: outcome.err, retryInMs: Math.round(delayMs), retries: this.queue.retries(key) }, 'reconcile failed: retrying');
         break;
       }
       case 'terminal_error':

@@ -110,11 +110,21 @@ export class LeaderElector {
     }
   }
 
-  /** Stops on the first of `signals`: releases the lease, then calls `then` (e.g. process shutdown). */
-  releaseOn(signals: readonly NodeJS.Signals[], then: () => void): () => void {
+  /**
+   * Stops on the first of `signals`: runs `before` while still leading (e.g. stop the controllers,
+   * so the next leader never runs beside them), releases the lease, then calls `then` (e.g. exit).
+   */
+  releaseOn(signals: readonly NodeJS.Signals[], then: () => void, before: () => Promise<void> = async () => undefined): () => void {
     const handler = () => {
       dispose();
-      void this.release().finally(then);
+      void (async () => {
+        try {
+          await before();
+        } catch (err) {
+          this.log.error({ err: (err as Error).message }, 'stopping before the lease release failed');
+        }
+        await this.release();
+      })().finally(then);
     };
     const dispose = () => signals.forEach((s) => process.off(s, handler));
     signals.forEach((s) => process.once(s, handler));

@@ -11,6 +11,7 @@ import { KubeClient, loadKubeConfig } from './kube/client.ts';
 import { LeaderElector } from './leader.ts';
 import { Manager } from './manager.ts';
 import { sharedMetrics } from './metrics.ts';
+import { serveControllerCsi } from './csi/serve.ts';
 
 const USAGE = `Usage: stratum-operator [flags]
   --kubeconfig PATH        kubeconfig (default $KUBECONFIG, else in-cluster)
@@ -23,6 +24,7 @@ const USAGE = `Usage: stratum-operator [flags]
   --tls-dir DIR            ca.crt, tls.crt, tls.key for mTLS to the agents
   --tls-ca, --tls-cert, --tls-key FILE   the same files one by one (override --tls-dir)
   --workers N              concurrent reconciles per controller (default 4)
+  --csi-endpoint URL       serve the CSI controller on unix:///path (every replica serves it, leader or not)
   --log-level LEVEL        debug, info, warn, error (default $STRATUM_LOG_LEVEL or info)`;
 
 function parse(argv: string[]) {
@@ -33,7 +35,7 @@ function parse(argv: string[]) {
       help: { type: 'boolean' }, kubeconfig: { type: 'string' }, namespace: { type: 'string' }, 'leader-elect': { type: 'boolean' },
       'lease-name': { type: 'string' }, 'lease-duration-ms': { type: 'string' }, identity: { type: 'string' }, 'metrics-address': { type: 'string' },
       'tls-dir': { type: 'string' }, 'tls-ca': { type: 'string' }, 'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' },
-      workers: { type: 'string' }, 'log-level': { type: 'string' },
+      workers: { type: 'string' }, 'log-level': { type: 'string' }, 'csi-endpoint': { type: 'string' },
     },
   });
   const dir = values['tls-dir'];
@@ -61,6 +63,7 @@ function parse(argv: string[]) {
     metricsPort: port,
     tls: tls as { ca: string; cert: string; key: string },
     workers: number('workers', values.workers, 4),
+    csiEndpoint: values['csi-endpoint'],
     logLevel: values['log-level'] ?? process.env.STRATUM_LOG_LEVEL ?? 'info',
   };
 }
@@ -84,6 +87,7 @@ async function main(): Promise<void> {
   const manager = new Manager({ client, namespace: opts.namespace, agentTls: opts.tls, identity: opts.identity, workers: opts.workers, log, metrics });
   const health = await startHealthServer({ host: opts.metricsHost, port: opts.metricsPort, registry: metrics.registry, readyChecks: [() => manager.ready()] });
   log.info({ address: `${health.address.address}:${health.address.port}` }, 'health and metrics listening');
+  const csi = opts.csiEndpoint ? await serveControllerCsi(opts.csiEndpoint, client, log) : undefined;
 
   let stopping = false;
   const shutdown = async (code: number) => {
@@ -92,6 +96,7 @@ async function main(): Promise<void> {
     const timer = setTimeout(() => process.exit(code || 1), 20_000);
     timer.unref();
     await manager.stop().catch((err: Error) => log.error({ err: err.message }, 'stopping controllers failed'));
+    await csi?.stop();
     await health.close();
     client.close();
     process.exit(code);
@@ -120,7 +125,12 @@ async function main(): Promise<void> {
       void shutdown(1);
     }
   });
-  elector.releaseOn(['SIGTERM', 'SIGINT'], () => void shutdown(0));
+  // The controllers stop while the lease is still ours, and only then is it handed over: the next
+  // leader never runs beside them. Bounded like shutdown(): past 20 s the process exits anyway.
+  elector.releaseOn(['SIGTERM', 'SIGINT'], () => void shutdown(0), () => {
+    setTimeout(() => process.exit(1), 20_000).unref();
+    return manager.stop();
+  });
   elector.start();
 }
 

@@ -105,7 +105,11 @@ export class Manager {
     const replicaController = new Controller<VolumeReplica>({
       kind: 'VolumeReplica', informer: replicas, workers, ...common,
       reconcile: replicaReconciler({ client, replicas, volumes, registry, events }),
-      secondaries: [{ informer: volumes, map: (v) => replicas.byIndex('volume', v.metadata.name!).map((r) => r.metadata.name!) }],
+      secondaries: [
+        { informer: volumes, map: (v) => replicas.byIndex('volume', v.metadata.name!).map((r) => r.metadata.name!) },
+        // A replica waits on its peers' devices before it writes the DRBD resource.
+        { informer: replicas, map: (r) => (r.spec.replication ? replicas.byIndex('volume', r.spec.volume).map((p) => p.metadata.name!) : []) },
+      ],
     });
 
     const subscriptions: Subscription[] = [];
@@ -152,5 +156,6 @@ export class Manager {
     this.running = undefined;
     this.synced = false;
     await running?.stop();
+    if (running) this.log.info('controllers stopped');
   }
 }

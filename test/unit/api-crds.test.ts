@@ -77,6 +77,7 @@ test('LocalVolume carries the CEL rules: size grows only and is positive, replic
   assert.match(rulesAt(spec.properties.pool).join(), /self == oldSelf => spec\.pool is immutable/);
   assert.match(rulesAt(spec.properties.volumeMode).join(), /self == oldSelf => spec\.volumeMode is immutable/);
   assert.match(rulesAt(spec).join(), /accessibility == oldSelf\.accessibility.*=> spec\.accessibility is immutable/);
+  assert.match(rulesAt(schemaOf('LocalVolume')).join(), /self\.metadata\.name\.size\(\) <= 63.*=> a LocalVolume name is a DNS label of at most 63 characters/);
   assert.equal(spec.properties.replicas.minimum, 1);
   assert.equal(spec.properties.replicas.maximum, 3);
   // Placement is status, not spec: the user's levers are size, replicas and evictNodes.

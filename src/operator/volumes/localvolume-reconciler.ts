@@ -141,7 +141,8 @@ export function localVolumeReconciler(deps: VolumeReconcilerDeps) {
 
   /** Two or more replicas: every one carries the volume's port and minor, its node id and its peers. */
   async function syncReplication(lv: LocalVolume, replicas: readonly VolumeReplica[]): Promise<void> {
-    if (replicas.length < 2) return;
+    // A single-replica volume that moves has two replicas for a while; it is copied, not replicated.
+    if (lv.spec.replicas < 2 || replicas.length < 2) return;
     const { port, minor } = deps.ids.idsFor(lv.metadata.name!);
     const nodeIds = assignNodeIds(replicas.map((r) => ({ name: r.metadata.name!, role: r.spec.role, nodeId: r.spec.replication?.nodeId })));
     const protocol = lv.spec.consistency === 'async' ? 'A' : 'C';

@@ -44,9 +44,20 @@ export function replicaReconciler(deps: ReplicaReconcilerDeps) {
     if (steady) return;
     try {
       const volume = await ensureVolume(vr);
-      const replication = vr.spec.replication ? await configureReplication(vr, volume) : undefined;
-      const extra = replication ? [replicatingCondition(vr, replication.applied)] : [];
-      await writeStatus(vr, 'Ready', { devicePath: replication?.devicePath ?? volume.devicePath, capacity: formatBytes(volume.sizeBytes) }, readyCondition(true, 'Ready', `volume present on node ${vr.spec.node} (${formatBytes(volume.sizeBytes)})`, vr.metadata.generation), extra);
+      const present = { backingDevicePath: volume.devicePath, capacity: formatBytes(volume.sizeBytes) };
+      if (!vr.spec.replication) {
+        await writeStatus(vr, 'Ready', { ...present, devicePath: volume.devicePath }, readyCondition(true, 'Ready', `volume present on node ${vr.spec.node} (${present.capacity})`, vr.metadata.generation));
+        return;
+      }
+      // The DRBD resource names every replica's backing device: publish ours, wait for the others'.
+      const waiting = peersWithoutDevice(vr);
+      if (waiting.length) {
+        const message = `waiting for replica(s) ${waiting.map((p) => `${p.metadata.name} on ${p.spec.node}`).join(', ')} before writing the DRBD resource`;
+        await writeStatus(vr, 'Creating', present, readyCondition(false, 'WaitingForPeers', message, vr.metadata.generation));
+        return;
+      }
+      const replication = await configureReplication(vr, volume);
+      await writeStatus(vr, 'Ready', { ...present, devicePath: replication.devicePath }, readyCondition(true, 'Ready', `volume present on node ${vr.spec.node} (${present.capacity}), DRBD resource written`, vr.metadata.generation), [replicatingCondition(vr, replication.applied)]);
     } catch (err) {
       const e = err instanceof ReplicaError ? err : classify(err, vr);
       const state: State = e.reason === 'VolumeLost' ? 'Failed' : vr.status?.devicePath ? vr.status.state ?? 'Pending' : 'Pending';
@@ -76,16 +87,22 @@ export function replicaReconciler(deps: ReplicaReconcilerDeps) {
     }
   }
 
+  function replicated(vr: VolumeReplica): VolumeReplica[] {
+    return deps.replicas.byIndex('volume', vr.spec.volume).filter((p) => p.spec.replication && !p.metadata.deletionTimestamp);
+  }
+
+  function peersWithoutDevice(vr: VolumeReplica): VolumeReplica[] {
+    return replicated(vr).filter((p) => p.metadata.name !== vr.metadata.name && !p.status?.backingDevicePath);
+  }
+
   async function configureReplication(vr: VolumeReplica, volume: Volume__Output): Promise<{ devicePath: string; applied: boolean }> {
     const r = vr.spec.replication!;
-    const peers = deps.replicas.byIndex('volume', vr.spec.volume).filter((p) => p.spec.replication && !p.metadata.deletionTimestamp);
-    const missing = peers.filter((p) => p.metadata.name !== vr.metadata.name && !p.status?.devicePath);
-    if (missing.length) throw new ReplicaError('WaitingForPeers', `waiting for replica(s) ${missing.map((p) => `${p.metadata.name} on ${p.spec.node}`).join(', ')} to exist before writing the DRBD resource`, true);
+    const peers = replicated(vr);
     const entries = await Promise.all(peers.map(async (p) => {
       const info = await deps.registry.call(p.spec.node, 'GetNodeInfo', {});
       const address = deps.registry.endpoint(p.spec.node)?.address.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
       if (!address) throw new AgentUnavailableError(p.spec.node, 'no running agent pod on the node');
-      return { node: info.hostname, address, nodeId: p.spec.replication!.nodeId, devicePath: p.metadata.name === vr.metadata.name ? volume.devicePath : p.status!.devicePath!, minor: p.spec.replication!.minor };
+      return { node: info.hostname, address, nodeId: p.spec.replication!.nodeId, devicePath: p.metadata.name === vr.metadata.name ? volume.devicePath : p.status!.backingDevicePath!, minor: p.spec.replication!.minor };
     }));
     const res = await deps.registry.call(vr.spec.node, 'ConfigureReplication', { volumeId: vr.spec.volume, port: r.port, protocol: r.protocol ?? 'C', nodeId: r.nodeId, peers: entries });
     return { devicePath: res.devicePath, applied: res.applied };

@@ -1,0 +1,68 @@
+// A CSI gRPC server on a unix socket (what kubelet and the sidecars dial): parses the
+// `unix:///path` endpoint, replaces a stale socket left by a crash, and wraps every handler so a
+// thrown error becomes the status it names, with the method in the message and the log.
+import { mkdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import type { Logger } from '../common/log.ts';
+import { CallScope } from '../agent/call.ts';
+import { csiStatus } from './errors.ts';
+
+/** `unix:///run/csi.sock` or `/run/csi.sock` → `/run/csi.sock`; anything else is refused. */
+export function socketPath(endpoint: string): string {
+  const p = endpoint.startsWith('unix://') ? endpoint.slice('unix://'.length) : endpoint;
+  if (!p.startsWith('/') || p.includes('\0')) throw new Error(`CSI endpoint ${JSON.stringify(endpoint)} is not unix:///absolute/path`);
+  return p;
+}
+
+export type CsiHandler<Req, Res> = (req: Req, scope: CallScope) => Promise<Res>;
+
+/** A grpc-js unary handler from an async function; errors map through csiStatus. */
+export function csiUnary<Req, Res>(log: Logger, method: string, fn: CsiHandler<Req, Res>): grpc.handleUnaryCall<Req, Res> {
+  return (call, callback) => {
+    const scope = new CallScope(call.getDeadline(), method);
+    call.on('cancelled', () => scope.abort(new Error(`${method} cancelled by the client`)));
+    Promise.resolve()
+      .then(() => fn(call.request, scope))
+      .then((res) => callback(null, res), (err: unknown) => {
+        const s = csiStatus(err, method);
+        log.warn({ method, code: grpc.status[s.code], err: s.details }, 'CSI call failed');
+        callback(Object.assign(new Error(s.details), { code: s.code, details: s.details, metadata: new grpc.Metadata() }));
+      })
+      .finally(scope.done);
+  };
+}
+
+export interface CsiServer {
+  readonly socket: string;
+  stop(graceMs?: number): Promise<void>;
+}
+
+export async function serveCsi(endpoint: string, register: (server: grpc.Server) => void, log: Logger): Promise<CsiServer> {
+  const socket = socketPath(endpoint);
+  await mkdir(path.dirname(socket), { recursive: true });
+  // A socket file left by a killed process makes bind fail with EADDRINUSE.
+  await rm(socket, { force: true });
+  const server = new grpc.Server();
+  register(server);
+  await new Promise<void>((resolve, reject) => {
+    server.bindAsync(`unix://${socket}`, grpc.ServerCredentials.createInsecure(), (err) => (err ? reject(new Error(`cannot listen on ${endpoint}: ${err.message}`)) : resolve()));
+  });
+  log.info({ endpoint }, 'CSI serving');
+  return {
+    socket,
+    stop: async (graceMs = 5_000) => {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          server.forceShutdown();
+          resolve();
+        }, graceMs);
+        server.tryShutdown(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+      await rm(socket, { force: true });
+    },
+  };
+}

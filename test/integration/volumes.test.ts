@@ -1,0 +1,218 @@
+// Issue 7 against the real control plane, three real agents (real lvm2 metadata, real loop
+// devices, real drbdadm) and the operator as a real process: create, grow, replicate, evict with a
+// verified copy, delete, refuse what does not fit, and survive being killed at any point.
+import { createHash, randomBytes } from 'node:crypto';
+import { open } from 'node:fs/promises';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { CSI_DRIVER_NAME } from '../../src/common/constants.ts';
+import type { LocalVolume, StoragePool, VolumeReplica } from '../../src/api/index.ts';
+import { run } from '../../src/common/exec.ts';
+import { resourcePath } from '../../src/operator/kube/client.ts';
+import { LOCAL_VOLUMES, STORAGE_CLASSES, STORAGE_POOLS, VOLUME_REPLICAS } from '../../src/operator/resources.ts';
+import { TestCluster, reportFailure, sleep, waitFor, type ClusterNode } from './support.ts';
+
+const MiB = 1024 ** 2;
+const it = suite('operator: volume lifecycle');
+let cluster: TestCluster;
+let lvmPool: string;
+let diskPool: string;
+
+type Volume = LocalVolume & { metadata: { name: string } };
+const volume = (name: string) => cluster.get<Volume>(LOCAL_VOLUMES, name);
+const replicasOf = async (name: string) => (await cluster.list<VolumeReplica>(VOLUME_REPLICAS)).filter((r) => r.spec.volume === name);
+const phaseIs = (name: string, phase: string, timeoutMs = 60_000) => waitFor(`${name} ${phase}`, async () => {
+  const v = await volume(name);
+  return v?.status?.phase === phase && v.status.observedGeneration === v.metadata.generation ? v : undefined;
+}, timeoutMs, 200);
+
+/** LVs tagged for `volume` on a node, by `lvs` (the agent's own LVM view). */
+async function lvsFor(node: ClusterNode, name: string): Promise<{ lv_name: string; lv_size: string }[]> {
+  const out = await node.agent.lvm('lvs', ['--reportformat', 'json', '--units', 'b', '--nosuffix', '-o', 'lv_name,lv_size,lv_tags']);
+  const rows = (JSON.parse(out) as { report: { lv: { lv_name: string; lv_size: string; lv_tags: string }[] }[] }).report[0]!.lv;
+  return rows.filter((r) => r.lv_tags.split(',').includes(`stratum.volume=${name}`));
+}
+
+async function createVolume(name: string, spec: Partial<LocalVolume['spec']>): Promise<void> {
+  await cluster.create(LOCAL_VOLUMES, { apiVersion: 'storage.stratum.dev/v1alpha1', kind: 'LocalVolume', metadata: { name }, spec: { pool: lvmPool, size: '256Mi', ...spec } } as never);
+}
+
+const patchVolume = (name: string, spec: Record<string, unknown>) =>
+  cluster.client.request('PATCH', resourcePath(LOCAL_VOLUMES, undefined, name), { patchType: 'merge', body: { spec } });
+
+async function sha256Of(device: string, bytes: number): Promise<string> {
+  const fh = await open(device, 'r');
+  try {
+    const hash = createHash('sha256');
+    const buf = Buffer.alloc(4 * MiB);
+    for (let pos = 0; pos < bytes;) {
+      const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, bytes - pos), pos);
+      if (!bytesRead) break;
+      hash.update(buf.subarray(0, bytesRead));
+      pos += bytesRead;
+    }
+    return hash.digest('hex');
+  } finally {
+    await fh.close();
+  }
+}
+
+it.before(reportFailure(async () => {
+  cluster = await TestCluster.start({ agents: 3, harness: { drbd: true } });
+  // A small extra disk per node for the `backend: disk` pool, whose volumes are real devices.
+  for (const n of cluster.nodes) await n.agent.addLoop(128 * MiB);
+  lvmPool = `${cluster.prefix}-lvm`;
+  diskPool = `${cluster.prefix}-disk`;
+  const pool = (name: string, spec: Record<string, unknown>) =>
+    cluster.create(STORAGE_POOLS, { apiVersion: 'storage.stratum.dev/v1alpha1', kind: 'StoragePool', metadata: { name }, spec: { mediaClass: 'hdd', ...spec } } as never);
+  await pool(lvmPool, { backend: 'lvm', diskSelector: { minSize: '512Mi' } });
+  await pool(diskPool, { backend: 'disk', diskSelector: { maxSize: '256Mi' } });
+  await cluster.create(STORAGE_CLASSES, { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: `${lvmPool}-sc` }, provisioner: CSI_DRIVER_NAME, parameters: { pool: lvmPool } } as never);
+  await cluster.startOperator();
+  await waitFor('both pools ready on 3 nodes', async () => {
+    const pools = await Promise.all([lvmPool, diskPool].map((p) => cluster.get<StoragePool>(STORAGE_POOLS, p)));
+    return pools.every((p) => p?.status?.nodeCount === 3);
+  }, 90_000, 250);
+}));
+
+it.after(reportFailure(async () => {
+  await cluster?.teardown();
+}));
+
+it('create → Ready, with the LV on the requested node (lvs)', async () => {
+  const node = cluster.nodes[1]!;
+  await createVolume('vol-a', { accessibility: { nodes: [node.name] } });
+  const v = await phaseIs('vol-a', 'Ready');
+  assert.is(v.status!.primaryNode, node.name);
+  assert.is(v.status!.capacity, '256Mi');
+  assert.equal(v.status!.replicas!.map((r) => [r.node, r.role, r.state]), [[node.name, 'primary', 'Ready']]);
+  const lvs = await lvsFor(node, 'vol-a');
+  assert.is(lvs.length, 1);
+  assert.is(Number(lvs[0]!.lv_size), 256 * MiB);
+  for (const other of cluster.nodes.filter((n) => n !== node)) assert.is((await lvsFor(other, 'vol-a')).length, 0);
+});
+
+it('growing spec.size grows the LV and status.capacity', async () => {
+  await patchVolume('vol-a', { size: '512Mi' });
+  const v = await phaseIs('vol-a', 'Ready');
+  assert.is(v.status!.capacity, '512Mi');
+  assert.is(Number((await lvsFor(cluster.nodes[1]!, 'vol-a'))[0]!.lv_size), 512 * MiB);
+});
+
+it('replicas 1 → 2: a second LV on another node, and a DRBD resource on both that drbdadm accepts', async () => {
+  await patchVolume('vol-a', { replicas: 2 });
+  const replicas = await waitFor('2 ready replicas', async () => {
+    const r = await replicasOf('vol-a');
+    return r.length === 2 && r.every((x) => x.status?.state === 'Ready' && x.status.observedGeneration === x.metadata.generation) ? r : undefined;
+  }, 60_000, 200);
+  const nodes = replicas.map((r) => r.spec.node);
+  assert.is(new Set(nodes).size, 2, 'never two replicas on one node');
+  const ports = new Set(replicas.map((r) => r.spec.replication!.port));
+  assert.is(ports.size, 1, 'one DRBD port for the volume');
+  for (const r of replicas) {
+    const node = cluster.nodes.find((n) => n.name === r.spec.node)!;
+    assert.is((await lvsFor(node, 'vol-a')).length, 1, `${node.name} holds an LV`);
+    const file = `${node.agent.dir}/drbd.d/stratum-vol-a.res`;
+    const dump = await run('drbdadm', ['-c', file, 'dump', 'all']);
+    assert.match(dump.stdout, /protocol\s+C/);
+    assert.match(r.status!.devicePath!, /^\/dev\/drbd\d+$/);
+  }
+  // No DRBD kernel module here: the volume says so instead of claiming it is in sync.
+  const v = await waitFor('vol-a Degraded', async () => {
+    const x = await volume('vol-a');
+    return x?.status?.phase === 'Degraded' ? x : undefined;
+  }, 30_000, 200);
+  const ready = v.status!.conditions!.find((c) => c.type === 'Ready')!;
+  assert.is(ready.reason, 'NotInSync');
+  assert.match(ready.message, /DRBD kernel module/);
+});
+
+it('replicas 2 → 1: the secondary goes, the primary stays', async () => {
+  const before = await replicasOf('vol-a');
+  const secondary = before.find((r) => r.spec.role === 'secondary')!;
+  await patchVolume('vol-a', { replicas: 1 });
+  await waitFor('one replica left', async () => (await replicasOf('vol-a')).length === 1, 60_000, 200);
+  const node = cluster.nodes.find((n) => n.name === secondary.spec.node)!;
+  await waitFor('secondary LV removed', async () => (await lvsFor(node, 'vol-a')).length === 0, 30_000, 200);
+  assert.is((await replicasOf('vol-a'))[0]!.spec.role, 'primary');
+});
+
+it('a volume that fits nowhere gets InsufficientCapacity naming the pool and the biggest free space, and no LV anywhere', async () => {
+  await createVolume('vol-huge', { size: '100Gi', replicas: 2 });
+  const v = await waitFor('vol-huge Pending', async () => {
+    const x = await volume('vol-huge');
+    return x?.status?.phase === 'Pending' ? x : undefined;
+  }, 30_000, 200);
+  const ready = v.status!.conditions!.find((c) => c.type === 'Ready')!;
+  assert.is(ready.reason, 'InsufficientCapacity');
+  assert.match(ready.message, new RegExp(`pool ${lvmPool}.*the most is \\d+(Mi|Gi|Ki)? on node`));
+  assert.is((await replicasOf('vol-huge')).length, 0);
+  for (const n of cluster.nodes) assert.is((await lvsFor(n, 'vol-huge')).length, 0);
+});
+
+it('eviction of a backend: disk volume with 64 MiB of random data: same SHA-256 on the new node, old disk released', async () => {
+  const from = cluster.nodes[0]!;
+  await cluster.create(LOCAL_VOLUMES, { apiVersion: 'storage.stratum.dev/v1alpha1', kind: 'LocalVolume', metadata: { name: 'vol-move' }, spec: { pool: diskPool, size: '100Mi', accessibility: { nodes: [from.name] } } } as never);
+  const v = await phaseIs('vol-move', 'Ready');
+  const [src] = await replicasOf('vol-move');
+  const device = src!.status!.devicePath!;
+  const size = 128 * MiB;
+  const fh = await open(device, 'r+');
+  try {
+    await fh.write(randomBytes(64 * MiB), 0, 64 * MiB, 0);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  const before = await sha256Of(device, size);
+  assert.is(v.status!.primaryNode, from.name);
+
+  await patchVolume('vol-move', { evictNodes: [from.name] });
+  const moved = await waitFor('vol-move Ready elsewhere', async () => {
+    const x = await volume('vol-move');
+    return x?.status?.phase === 'Ready' && x.status.primaryNode !== from.name && x.status.replicas?.length === 1 ? x : undefined;
+  }, 120_000, 250);
+  assert.is(moved.status!.migration!.from, from.name);
+  assert.is(moved.status!.migration!.to, moved.status!.primaryNode);
+  assert.is(moved.status!.migration!.sha256, before, 'status shows the verified checksum');
+  const [dst] = await replicasOf('vol-move');
+  assert.is(await sha256Of(dst!.status!.devicePath!, size), before, 'the data on the new node has the same SHA-256');
+  const left = await from.agent.client;
+  const { volumes } = await new Promise<{ volumes: { id: string }[] }>((resolve, reject) => left.ListVolumes({}, { deadline: Date.now() + 10_000 }, (err, res) => (err ? reject(err) : resolve(res as never))));
+  assert.not.ok(volumes.some((x) => x.id === 'vol-move'), 'the old disk is released');
+});
+
+it('delete → no LV and no object left behind', async () => {
+  for (const name of ['vol-a', 'vol-huge', 'vol-move']) await cluster.client.request('DELETE', resourcePath(LOCAL_VOLUMES, undefined, name));
+  await waitFor('volumes gone', async () => !(await volume('vol-a')) && !(await volume('vol-huge')) && !(await volume('vol-move')), 60_000, 250);
+  assert.is((await cluster.list<VolumeReplica>(VOLUME_REPLICAS)).filter((r) => r.spec.volume.startsWith('vol-')).length, 0);
+  for (const n of cluster.nodes) for (const name of ['vol-a', 'vol-huge']) assert.is((await lvsFor(n, name)).length, 0, `${n.name} ${name}`);
+});
+
+it('the operator killed at random points during create and expand converges to the same end state, no duplicate or leaked LV', async () => {
+  let op = cluster.operators[0]!;
+  for (let round = 0; round < 3; round++) {
+    const name = `vol-kill-${round}`;
+    await createVolume(name, { replicas: 2 });
+    await sleep(Math.floor(Math.random() * 1500));
+    await op.kill();
+    op = await cluster.startOperator(`operator-r${round}`);
+    await waitFor(`${name} with 2 ready replicas`, async () => {
+      const r = await replicasOf(name);
+      return r.length === 2 && r.every((x) => x.status?.state === 'Ready');
+    }, 90_000, 250);
+    await patchVolume(name, { size: '384Mi' });
+    await sleep(Math.floor(Math.random() * 1000));
+    await op.kill();
+    op = await cluster.startOperator(`operator-r${round}b`);
+    await waitFor(`${name} grown`, async () => (await volume(name))?.status?.capacity === '384Mi', 90_000, 250);
+    const lvs = (await Promise.all(cluster.nodes.map((n) => lvsFor(n, name)))).flat();
+    assert.is(lvs.length, 2, `exactly one LV per replica for ${name}`);
+    assert.ok(lvs.every((l) => Number(l.lv_size) === 384 * MiB));
+    await cluster.client.request('DELETE', resourcePath(LOCAL_VOLUMES, undefined, name));
+    await waitFor(`${name} deleted`, async () => !(await volume(name)), 60_000, 250);
+    for (const n of cluster.nodes) assert.is((await lvsFor(n, name)).length, 0, `no leaked LV of ${name} on ${n.name}`);
+  }
+});
+
+it.run();
