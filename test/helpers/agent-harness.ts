@@ -51,6 +51,8 @@ export interface AgentHarnessOptions {
 export class TestAgent {
   /** `host:port` the agent serves on; set once started. */
   address = '';
+  /** `--node-name` at the next start; a test that names its Kubernetes Node otherwise sets it so NodeGetInfo agrees. @default name */
+  nodeName?: string;
   private loopDir?: string;
   private created = 0;
   private child?: ChildProcess;
@@ -75,6 +77,11 @@ export class TestAgent {
 
   get stateDir(): string {
     return path.join(this.dir, 'state');
+  }
+
+  /** The agent's CSI node service socket (every test agent serves one). */
+  get csiEndpoint(): string {
+    return `unix://${path.join(this.dir, 'csi.sock')}`;
   }
 
   /** Glob of this agent's loop backing files: its whole disk filter (no loops yet: matches nothing). */
@@ -135,7 +142,7 @@ export class TestAgent {
     const pki = this.harness.pki;
     const args = [
       '--import', 'tsx', MAIN,
-      '--node-name', this.name,
+      '--node-name', this.nodeName ?? this.name,
       '--listen', `${this.host}:${this.address ? this.address.split(':')[1] : '0'}`,
       '--tls-ca', pki.ca.cert,
       '--tls-cert', path.join(pki.dir, `${this.name}.crt`),
@@ -143,6 +150,7 @@ export class TestAgent {
       '--state-dir', this.stateDir,
       '--lvm-system-dir', this.lvmSystemDir,
       '--disks', this.diskFilter,
+      '--csi-endpoint', this.csiEndpoint,
       ...this.extraArgs,
     ];
     const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_NAME: '', LVM_SYSTEM_DIR: '' } });

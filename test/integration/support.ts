@@ -1,7 +1,7 @@
 // A small cluster for integration tests: the shared control plane with the Stratum CRDs, real
 // agents on loop devices, Nodes and agent Pods played as kubelet would, and the operator as a
 // real process. `teardown()` removes everything, also after a failed test.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -141,6 +141,14 @@ export class TestCluster {
     return (await this.list<T>(LOCAL_DISKS)).filter((d) => (d as unknown as { spec: { nodeName: string } }).spec.nodeName.startsWith(this.prefix));
   }
 
+  /** Operator and agent logs of the last run, kept under .rig/test-logs/ (git-ignored) for a failed test's post-mortem. */
+  private async keepLogs(): Promise<void> {
+    const dest = path.join(ROOT, '.rig', 'test-logs', this.prefix);
+    await mkdir(dest, { recursive: true });
+    for (const op of this.operators) await copyFile(op.proc.logFile, path.join(dest, path.basename(op.proc.logFile)));
+    for (const n of this.nodes) await writeFile(path.join(dest, `agent-${n.name}.log`), n.agent.logs());
+  }
+
   async teardown(): Promise<void> {
     const errors: unknown[] = [];
     const attempt = async (f: () => Promise<unknown>) => {
@@ -151,6 +159,7 @@ export class TestCluster {
       }
     };
     for (const op of this.operators) await attempt(() => op.stop());
+    await attempt(() => this.keepLogs());
     // No operator runs now: release the finalizers it held, then delete what this test made.
     for (const { rt, name, namespace } of [...this.created].reverse()) {
       await attempt(async () => {

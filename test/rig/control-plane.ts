@@ -3,7 +3,7 @@
 // it starts runs in its own process group and is stopped, with its directory removed, by
 // `teardown()` — which also runs on Ctrl-C, SIGTERM and process exit.
 import { readFileSync, rmSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
@@ -75,7 +75,6 @@ export class ControlPlane {
       await plane.startApiServer();
       const done = Date.now();
       plane.timingsValue = { etcdMs: apiBegan - etcdBegan, apiServerMs: done - apiBegan, totalMs: done - began };
-      await writeFile(plane.files.timings, JSON.stringify(plane.timingsValue));
       await writeKubeconfig(plane.files, plane.server);
       if (opts.controllerManager || opts.scheduler) {
         plane.controllers = await startControllers(plane.files, {

@@ -30,7 +30,7 @@ test.before(async () => {
 
 test.after(async () => {
   await kubelet.stop();
-  await kubelet.deletePod(namespace, podName);
+  if (namespace) await kubelet.deletePod(namespace, podName);
   await kubelet.removeNode(nodeA.name);
   await kubelet.removeNode(nodeB.name);
   if (namespace) await deleteTestNamespace(kc, namespace);
@@ -46,6 +46,8 @@ test('addNode registers a Ready node with its loopback address, capacity and lab
   assert.is(node.status?.allocatable?.pods, '110');
   assert.is(node.metadata?.labels?.['stratum.dev/rig'], 'a');
   assert.is(node.metadata?.labels?.['kubernetes.io/hostname'], nodeA.name);
+  // Admission taints every new node; only a node-lifecycle controller (not running here) lifts it.
+  assert.ok(node.spec?.taints?.some((t) => t.key === 'node.kubernetes.io/not-ready'), 'not-ready taint');
 });
 
 test('the node Lease is renewed on the interval, and no longer after stop()', async () => {

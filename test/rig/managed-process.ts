@@ -15,6 +15,8 @@ export interface ManagedProcessOptions {
   readonly logFile: string;
   /** Time between SIGTERM and SIGKILL. @default 5_000 */
   readonly graceMs?: number;
+  /** Extra environment over this process's. @default none */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 export class ManagedProcess {
@@ -35,7 +37,7 @@ export class ManagedProcess {
     try {
       // detached: own process group, so one signal reaches everything it forks and a Ctrl-C in the
       // terminal does not kill it before our teardown has run.
-      this.child = spawn(cmd, args, { detached: true, stdio: ['ignore', log, log] });
+      this.child = spawn(cmd, args, { detached: true, stdio: ['ignore', log, log], env: opts.env ? { ...process.env, ...opts.env } : process.env });
     } finally {
       closeSync(log);
     }

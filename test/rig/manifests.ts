@@ -65,12 +65,17 @@ export async function installCrds(kc: KubeConfig, kubeconfigPath: string, dir: s
   const other = crds.find((c) => c.kind !== 'CustomResourceDefinition');
   if (other) throw new Error(`${dir} holds ${describe(other)}, not only CustomResourceDefinitions`);
   await kubectl(kubeconfigPath, ['apply', '--server-side', `--field-manager=${FIELD_MANAGER}`, '--validate=strict', '-f', dir]);
+  return waitForCrdsEstablished(kc, crds.map((c) => c.metadata.name), timeoutMs);
+}
+
+/** Waits (bounded) until each named CRD is Established; returns them as the API server has them. */
+export async function waitForCrdsEstablished(kc: KubeConfig, names: readonly string[], timeoutMs = 30_000): Promise<V1CustomResourceDefinition[]> {
   const ext = kc.makeApiClient(ApiextensionsV1Api);
   const deadline = Date.now() + timeoutMs;
   const established: V1CustomResourceDefinition[] = [];
-  for (const crd of crds) {
+  for (const name of names) {
     for (;;) {
-      const current = await ext.readCustomResourceDefinition({ name: crd.metadata.name });
+      const current = await ext.readCustomResourceDefinition({ name });
       const cond = (type: string) => current.status?.conditions?.find((c) => c.type === type);
       if (cond('Established')?.status === 'True') {
         established.push(current);
@@ -78,7 +83,7 @@ export async function installCrds(kc: KubeConfig, kubeconfigPath: string, dir: s
       }
       if (Date.now() > deadline) {
         const names = cond('NamesAccepted');
-        throw new Error(`CRD ${crd.metadata.name} not Established within ${timeoutMs / 1000} s` +
+        throw new Error(`CRD ${name} not Established within ${timeoutMs / 1000} s` +
           (names?.status === 'False' ? `: NamesAccepted=False (${names.message})` : ''));
       }
       await sleep(100);

@@ -20,8 +20,6 @@ export interface RigFiles {
   readonly logDir: string;
   /** Admin kubeconfig (O=system:masters client certificate). */
   readonly kubeconfig: string;
-  /** Start-up timings of the plane, JSON (see ControlPlane.timings). */
-  readonly timings: string;
 }
 
 export function rigFiles(dir: string): RigFiles {
@@ -40,7 +38,6 @@ export function rigFiles(dir: string): RigFiles {
     etcdDataDir: path.join(dir, 'etcd'),
     logDir: path.join(dir, 'logs'),
     kubeconfig: path.join(dir, 'kubeconfig'),
-    timings: path.join(dir, 'timings.json'),
   };
 }
 

@@ -41,7 +41,7 @@ test('generated types match a fresh generation from csi.proto', async () => {
   const args = pkg.scripts['gen:csi']!.split(/\s+/).slice(1).filter((a) => !a.startsWith('--outDir='));
   const out = await mkdtemp(path.join(tmpdir(), 'stratum-csi-proto-'));
   try {
-    await run(path.join(ROOT, 'node_modules/.bin/proto-loader-gen-types'), [...args, `--outDir=${out}`], { timeoutMs: 60_000, cwd: ROOT });
+    await run(path.join(ROOT, 'node_modules/.bin/proto-loader-gen-types'), [...args, `--outDir=${out}`], { timeoutMs: 60_000 });
     const fresh = await files(out);
     assert.equal(await files(GENERATED), fresh, 'same file list (run `npm run gen:csi`)');
     for (const f of fresh) assert.is(await readFile(path.join(GENERATED, f), 'utf8'), await readFile(path.join(out, f), 'utf8'), `${f} is stale: run \`npm run gen:csi\``);

@@ -211,14 +211,15 @@ export function nodeHandlers(opts: NodeServiceOptions): NodeHandlers {
         const volume = await device(id, scope);
         const st = await stat(path).catch(() => undefined);
         if (!st) throw notFound(`volume path ${path} does not exist on node ${node}`);
-        const required = BigInt(req.capacityRange?.requiredBytes ?? '0');
-        const block = req.volumeCapability ? accessKind(req.volumeCapability) === 'block' : !st.isDirectory();
-        const size = block
-          ? await blockDeviceSize(volume.devicePath)
-          : (await fsCall(() => growFilesystem(volume.devicePath, { mountpoint: path, timeoutMs: scope.commandTimeout(10 * 60_000) }))).sizeBytes;
+        const required = BigInt(req.capacityRange?.requiredBytes || '0');
+        // The device must have grown already (ControllerExpandVolume); the filesystem is always a
+        // little smaller than its device, so the device is what is checked and reported.
+        const size = await blockDeviceSize(volume.devicePath);
         if (BigInt(size) < required) {
-          throw new CsiError(Status.OUT_OF_RANGE, `volume ${id} on node ${node} is ${size} bytes after growing, less than the ${required} asked for: the device has not grown yet`);
+          throw new CsiError(Status.OUT_OF_RANGE, `volume ${id} on node ${node} is a ${size}-byte device, less than the ${required} asked for: the device has not grown yet`);
         }
+        const block = req.volumeCapability ? accessKind(req.volumeCapability) === 'block' : !st.isDirectory();
+        if (!block) await fsCall(() => growFilesystem(volume.devicePath, { mountpoint: path, timeoutMs: scope.commandTimeout(10 * 60_000) }));
         log.info({ volume: id, path, bytes: size }, 'volume expanded on the node');
         return { capacityBytes: String(size) };
       });

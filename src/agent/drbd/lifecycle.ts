@@ -12,6 +12,7 @@ export const UP = ['adjust'] as const;
 export const CREATE_METADATA = ['create-md', '--force', `--max-peers=${MAX_REPLICAS - 1}`] as const;
 export const PROMOTE = ['primary'] as const;
 export const DEMOTE = ['secondary'] as const;
+export const DOWN = ['down'] as const;
 
 export function drbdKernelModuleLoaded(): boolean {
   return existsSync('/proc/drbd');

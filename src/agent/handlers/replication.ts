@@ -2,7 +2,7 @@
 // drbdadm's parser before it replaces the old one, and the role changes. Where the node has no
 // DRBD kernel module, ConfigureReplication writes and checks the file and reports what bringing
 // it up would run; Promote/Demote then work only as dry runs.
-import { access } from 'node:fs/promises';
+import { access, rm } from 'node:fs/promises';
 import { DRBD_MINOR_BASE } from '../../common/constants.ts';
 import type { AgentHandlers } from '../api/generated/stratum/agent/v1/Agent.ts';
 import type { ConfigureReplicationRequest__Output } from '../api/generated/stratum/agent/v1/ConfigureReplicationRequest.ts';
@@ -15,13 +15,13 @@ import { checkName } from '../validate.ts';
 import { Drbdadm, DrbdConfigError } from '../drbd/drbdadm.ts';
 import { readResourceFiles, resourceFilePath, writeResourceFile } from '../drbd/files.ts';
 import { drbdadmFor, drbdHostname, drbdSettings } from '../drbd/host.ts';
-import { bringUp, DEMOTE, drbdKernelModuleLoaded, PROMOTE, runStep } from '../drbd/lifecycle.ts';
+import { bringUp, DEMOTE, DOWN, drbdKernelModuleLoaded, PROMOTE, runStep } from '../drbd/lifecycle.ts';
 import { minorsInUse } from '../drbd/minors.ts';
 import { renderResource } from '../drbd/render.ts';
 import { checkProtocol, checkResourceSpec, resourceNameFor } from '../drbd/resource.ts';
 import { unary } from './wrap.ts';
 
-type ReplicationHandlers = Pick<AgentHandlers, 'ConfigureReplication' | 'Promote' | 'Demote'>;
+type ReplicationHandlers = Pick<AgentHandlers, 'ConfigureReplication' | 'RemoveReplication' | 'Promote' | 'Demote'>;
 
 export function replicationHandlers(ctx: AgentContext): ReplicationHandlers {
   const settings = drbdSettings(ctx.config);
@@ -82,8 +82,19 @@ export function replicationHandlers(ctx: AgentContext): ReplicationHandlers {
     return { commands: await runStep(drbdadm, subcommand, { file, resource, dryRun }, call(scope)) };
   }
 
+  async function removeResource(volumeIdIn: string, scope: CallScope): Promise<{ removed: boolean; commands: string[] }> {
+    const resource = resourceNameFor(checkName('volume', volumeIdIn));
+    const file = resourceFilePath(settings.configDir, resource);
+    if (!(await access(file).then(() => true, () => false))) return { removed: false, commands: [] };
+    const commands = drbdKernelModuleLoaded() ? await runStep(drbdadm, DOWN, { file, resource, dryRun: false }, call(scope)) : [];
+    await rm(file, { force: true });
+    ctx.log.info({ volume: volumeIdIn, resource }, 'DRBD resource removed');
+    return { removed: true, commands };
+  }
+
   return {
     ConfigureReplication: unary(ctx, 'ConfigureReplication', (req, scope) => writes.run(scope, () => configure(req, scope))),
+    RemoveReplication: unary(ctx, 'RemoveReplication', (req, scope) => writes.run(scope, () => removeResource(req.volumeId, scope))),
     Promote: unary(ctx, 'Promote', (req, scope) => changeRole(req.volumeId, PROMOTE, req.dryRun, scope)),
     Demote: unary(ctx, 'Demote', (req, scope) => changeRole(req.volumeId, DEMOTE, req.dryRun, scope)),
   };

@@ -142,7 +142,10 @@ export function localVolumeReconciler(deps: VolumeReconcilerDeps) {
   /** Two or more replicas: every one carries the volume's port and minor, its node id and its peers. */
   async function syncReplication(lv: LocalVolume, replicas: readonly VolumeReplica[]): Promise<void> {
     // A single-replica volume that moves has two replicas for a while; it is copied, not replicated.
-    if (lv.spec.replicas < 2 || replicas.length < 2) return;
+    if (lv.spec.replicas < 2 || replicas.length < 2) {
+      for (const r of replicas) if (r.spec.replication && replicas.length === 1) await patchReplica(r, { spec: { replication: null } });
+      return;
+    }
     const { port, minor } = deps.ids.idsFor(lv.metadata.name!);
     const nodeIds = assignNodeIds(replicas.map((r) => ({ name: r.metadata.name!, role: r.spec.role, nodeId: r.spec.replication?.nodeId })));
     const protocol = lv.spec.consistency === 'async' ? 'A' : 'C';
@@ -157,41 +160,53 @@ export function localVolumeReconciler(deps: VolumeReconcilerDeps) {
 
   /**
    * Moves replicas off evicted nodes. One replica: stream its data to the new replica, verify the
-   * checksum, make the new one primary, then remove the old one. Several: the new replica resyncs
-   * through DRBD; the old one goes only when the new one reports 100 % in sync.
+   * checksum, make the new one primary, then remove the old one — a crash between any two steps
+   * resumes from what the objects show (a promoted replica exists only after a verified copy).
+   * Several: the new replica resyncs through DRBD; the old one goes only when every replica that
+   * stays reports 100 % in sync. Status is written once, by the caller, with what this returns.
    */
-  async function evict(lv: LocalVolume, kept: readonly VolumeReplica[], leaving: readonly VolumeReplica[], ctx: ReconcileContext): Promise<Migration | undefined> {
-    const source = leaving[0]!;
-    const target = kept.find((r) => r.spec.role === 'secondary' && r.status?.state === 'Ready' && r.status.observedGeneration === r.metadata.generation);
-    const base: Migration = { from: source.spec.node, ...(target ? { to: target.spec.node } : {}) };
-    if (!target) return { ...base, message: `waiting for the new replica${kept.length ? ` on ${kept.map((k) => k.spec.node).join(', ')}` : ''} to be ready` };
-    if (kept.some((r) => r.spec.role === 'primary')) {
-      // Replicated: the data reaches the new replica by DRBD resync.
-      if (target.status?.syncPercent !== 100) return { ...base, message: `waiting for replica on ${target.spec.node} to resync (${target.status?.syncPercent ?? 'no'} % reported); ${source.spec.node} keeps its replica until then` };
-      await deleteReplica(source);
-      return { ...base, message: `replica on ${source.spec.node} removed after ${target.spec.node} was in sync` };
+  async function evict(lv: LocalVolume, kept: readonly VolumeReplica[], leaving: readonly VolumeReplica[], ctx: ReconcileContext): Promise<Migration> {
+    const source = leaving.find((r) => r.spec.role === 'primary') ?? leaving[0]!;
+    const previous = lv.status?.migration;
+    if (lv.spec.replicas > 1) {
+      const syncing = kept.filter((r) => r.status?.syncPercent !== 100);
+      if (kept.length < lv.spec.replicas || syncing.length) {
+        return { from: source.spec.node, message: `waiting for ${syncing.map((r) => `the replica on ${r.spec.node} (${r.status?.syncPercent ?? 'no'} % in sync reported)`).join(', ') || 'a new replica'} before removing ${leaving.map((r) => r.spec.node).join(', ')}` };
+      }
+      for (const r of leaving) await deleteReplica(r);
+      return { from: source.spec.node, message: `replicas on ${leaving.map((r) => r.spec.node).join(', ')} removed: every remaining replica is in sync` };
     }
-    if (source.status?.state !== 'Ready') return { ...base, message: `the replica on ${source.spec.node} is ${source.status?.state ?? 'not ready'}: cannot copy from it` };
+    const promoted = kept.find((r) => r.spec.role === 'primary' && r.status?.state === 'Ready');
+    if (promoted) return finishMove(lv, leaving, promoted, previous?.to === promoted.spec.node ? previous : { from: source.spec.node, to: promoted.spec.node });
+    const target = kept.find((r) => r.spec.role === 'secondary' && r.status?.state === 'Ready' && r.status.observedGeneration === r.metadata.generation);
+    if (!target) return { from: source.spec.node, message: 'waiting for the new replica to be ready' };
+    if (source.status?.state !== 'Ready') return { from: source.spec.node, to: target.spec.node, message: `the replica on ${source.spec.node} is ${source.status?.state ?? 'not ready'}: cannot copy from it` };
     const targetAddress = deps.registry.endpoint(target.spec.node)?.address;
     if (!targetAddress) throw new AgentUnavailableError(target.spec.node, 'no running agent pod on the node');
+    ctx.log.info({ volume: lv.metadata.name, from: source.spec.node, to: target.spec.node }, 'copying volume');
     let copied;
     try {
-      ctx.log.info({ volume: lv.metadata.name, from: source.spec.node, to: target.spec.node }, 'copying volume');
-      await writeStatus(lv, [...kept, ...leaving], 'Migrating', undefined, { ...base, message: `copying ${lv.spec.size} from ${source.spec.node} to ${target.spec.node}` });
       copied = await deps.registry.call(source.spec.node, 'SendVolume', { volumeId: lv.metadata.name!, targetAddress, targetVolumeId: lv.metadata.name!, chunkBytes: 1 << 20 }, COPY_DEADLINE_MS);
     } catch (err) {
       const message = `copy from ${source.spec.node} to ${target.spec.node} failed; the replica on ${source.spec.node} stays: ${(err as Error).message}`;
       await deps.events.record(lv, { type: 'Warning', reason: 'MigrationFailed', message });
-      await writeStatus(lv, [...kept, ...leaving], 'Migrating', undefined, { ...base, message });
+      await writeStatus(lv, [...kept, ...leaving], 'Migrating', undefined, { from: source.spec.node, to: target.spec.node, message });
       throw new Error(message, { cause: err });
     }
-    const done: Migration = { ...base, copiedBytes: Number(copied.bytes), totalBytes: Number(copied.bytes), sha256: copied.sha256, message: `copied and verified (sha256 ${copied.sha256}); ${target.spec.node} is primary` };
     await patchReplica(target, { spec: { role: 'primary' } });
-    await writeStatus(lv, [...kept, ...leaving], 'Migrating', undefined, done);
-    await deleteReplica(source);
-    const pv = await updatePersistentVolumeNode(deps.client, lv, target.spec.node);
-    await deps.events.record(lv, { type: 'Normal', reason: 'Migrated', message: `moved from ${source.spec.node} to ${target.spec.node}, ${copied.bytes} bytes verified by sha256${pv ? `; ${pv}` : ''}` });
-    return pv ? { ...done, message: `${done.message}; ${pv}` } : done;
+    return finishMove(lv, leaving, target, {
+      from: source.spec.node, to: target.spec.node, copiedBytes: Number(copied.bytes), totalBytes: Number(copied.bytes), sha256: copied.sha256,
+      message: `copied and verified (sha256 ${copied.sha256})`,
+    });
+  }
+
+  /** The new primary holds verified data: the old replicas go, and the PV follows. */
+  async function finishMove(lv: LocalVolume, leaving: readonly VolumeReplica[], primary: VolumeReplica, migration: Migration): Promise<Migration> {
+    for (const r of leaving) await deleteReplica(r);
+    const pv = await updatePersistentVolumeNode(deps.client, lv, primary.spec.node);
+    const message = `moved from ${migration.from} to ${primary.spec.node}${migration.sha256 ? `, ${migration.copiedBytes} bytes verified by sha256` : ''}${pv ? `; ${pv}` : ''}`;
+    if (lv.status?.migration?.message !== message) await deps.events.record(lv, { type: 'Normal', reason: 'Migrated', message });
+    return { ...migration, to: primary.spec.node, message };
   }
 
   /** Fewer replicas asked for: drop secondaries, never the primary. */

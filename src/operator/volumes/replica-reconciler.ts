@@ -46,6 +46,8 @@ export function replicaReconciler(deps: ReplicaReconcilerDeps) {
       const volume = await ensureVolume(vr);
       const present = { backingDevicePath: volume.devicePath, capacity: formatBytes(volume.sizeBytes) };
       if (!vr.spec.replication) {
+        // Replication was dropped (replicas down to 1): take the DRBD resource down first.
+        if (vr.status?.devicePath?.startsWith('/dev/drbd')) await deps.registry.call(vr.spec.node, 'RemoveReplication', { volumeId: vr.spec.volume });
         await writeStatus(vr, 'Ready', { ...present, devicePath: volume.devicePath }, readyCondition(true, 'Ready', `volume present on node ${vr.spec.node} (${present.capacity})`, vr.metadata.generation));
         return;
       }
@@ -112,6 +114,7 @@ export function replicaReconciler(deps: ReplicaReconcilerDeps) {
     const owner = deps.volumes.get(vr.spec.volume);
     const forced = [vr, owner].some((o) => o?.metadata.annotations?.[FORCE_DELETE_ANNOTATION] === 'true');
     try {
+      if (vr.spec.replication || vr.status?.devicePath?.startsWith('/dev/drbd')) await deps.registry.call(vr.spec.node, 'RemoveReplication', { volumeId: vr.spec.volume });
       await deps.registry.call(vr.spec.node, 'DeleteVolume', { volumeId: vr.spec.volume, pool: vr.spec.pool });
     } catch (err) {
       const e = classify(err, vr);

@@ -32,6 +32,8 @@ import type { Pool as _stratum_agent_v1_Pool, Pool__Output as _stratum_agent_v1_
 import type { PromoteRequest as _stratum_agent_v1_PromoteRequest, PromoteRequest__Output as _stratum_agent_v1_PromoteRequest__Output } from './stratum/agent/v1/PromoteRequest.ts';
 import type { PromoteResponse as _stratum_agent_v1_PromoteResponse, PromoteResponse__Output as _stratum_agent_v1_PromoteResponse__Output } from './stratum/agent/v1/PromoteResponse.ts';
 import type { ReceiveVolumeResponse as _stratum_agent_v1_ReceiveVolumeResponse, ReceiveVolumeResponse__Output as _stratum_agent_v1_ReceiveVolumeResponse__Output } from './stratum/agent/v1/ReceiveVolumeResponse.ts';
+import type { RemoveReplicationRequest as _stratum_agent_v1_RemoveReplicationRequest, RemoveReplicationRequest__Output as _stratum_agent_v1_RemoveReplicationRequest__Output } from './stratum/agent/v1/RemoveReplicationRequest.ts';
+import type { RemoveReplicationResponse as _stratum_agent_v1_RemoveReplicationResponse, RemoveReplicationResponse__Output as _stratum_agent_v1_RemoveReplicationResponse__Output } from './stratum/agent/v1/RemoveReplicationResponse.ts';
 import type { ReplicationPeer as _stratum_agent_v1_ReplicationPeer, ReplicationPeer__Output as _stratum_agent_v1_ReplicationPeer__Output } from './stratum/agent/v1/ReplicationPeer.ts';
 import type { SendVolumeRequest as _stratum_agent_v1_SendVolumeRequest, SendVolumeRequest__Output as _stratum_agent_v1_SendVolumeRequest__Output } from './stratum/agent/v1/SendVolumeRequest.ts';
 import type { SendVolumeResponse as _stratum_agent_v1_SendVolumeResponse, SendVolumeResponse__Output as _stratum_agent_v1_SendVolumeResponse__Output } from './stratum/agent/v1/SendVolumeResponse.ts';
@@ -81,6 +83,8 @@ export interface ProtoGrpcType {
         PromoteRequest: MessageTypeDefinition<_stratum_agent_v1_PromoteRequest, _stratum_agent_v1_PromoteRequest__Output>
         PromoteResponse: MessageTypeDefinition<_stratum_agent_v1_PromoteResponse, _stratum_agent_v1_PromoteResponse__Output>
         ReceiveVolumeResponse: MessageTypeDefinition<_stratum_agent_v1_ReceiveVolumeResponse, _stratum_agent_v1_ReceiveVolumeResponse__Output>
+        RemoveReplicationRequest: MessageTypeDefinition<_stratum_agent_v1_RemoveReplicationRequest, _stratum_agent_v1_RemoveReplicationRequest__Output>
+        RemoveReplicationResponse: MessageTypeDefinition<_stratum_agent_v1_RemoveReplicationResponse, _stratum_agent_v1_RemoveReplicationResponse__Output>
         ReplicationPeer: MessageTypeDefinition<_stratum_agent_v1_ReplicationPeer, _stratum_agent_v1_ReplicationPeer__Output>
         SendVolumeRequest: MessageTypeDefinition<_stratum_agent_v1_SendVolumeRequest, _stratum_agent_v1_SendVolumeRequest__Output>
         SendVolumeResponse: MessageTypeDefinition<_stratum_agent_v1_SendVolumeResponse, _stratum_agent_v1_SendVolumeResponse__Output>

@@ -28,6 +28,8 @@ import type { ListVolumesResponse as _stratum_agent_v1_ListVolumesResponse, List
 import type { PromoteRequest as _stratum_agent_v1_PromoteRequest, PromoteRequest__Output as _stratum_agent_v1_PromoteRequest__Output } from '../../../stratum/agent/v1/PromoteRequest.ts';
 import type { PromoteResponse as _stratum_agent_v1_PromoteResponse, PromoteResponse__Output as _stratum_agent_v1_PromoteResponse__Output } from '../../../stratum/agent/v1/PromoteResponse.ts';
 import type { ReceiveVolumeResponse as _stratum_agent_v1_ReceiveVolumeResponse, ReceiveVolumeResponse__Output as _stratum_agent_v1_ReceiveVolumeResponse__Output } from '../../../stratum/agent/v1/ReceiveVolumeResponse.ts';
+import type { RemoveReplicationRequest as _stratum_agent_v1_RemoveReplicationRequest, RemoveReplicationRequest__Output as _stratum_agent_v1_RemoveReplicationRequest__Output } from '../../../stratum/agent/v1/RemoveReplicationRequest.ts';
+import type { RemoveReplicationResponse as _stratum_agent_v1_RemoveReplicationResponse, RemoveReplicationResponse__Output as _stratum_agent_v1_RemoveReplicationResponse__Output } from '../../../stratum/agent/v1/RemoveReplicationResponse.ts';
 import type { SendVolumeRequest as _stratum_agent_v1_SendVolumeRequest, SendVolumeRequest__Output as _stratum_agent_v1_SendVolumeRequest__Output } from '../../../stratum/agent/v1/SendVolumeRequest.ts';
 import type { SendVolumeResponse as _stratum_agent_v1_SendVolumeResponse, SendVolumeResponse__Output as _stratum_agent_v1_SendVolumeResponse__Output } from '../../../stratum/agent/v1/SendVolumeResponse.ts';
 import type { VolumeChunk as _stratum_agent_v1_VolumeChunk, VolumeChunk__Output as _stratum_agent_v1_VolumeChunk__Output } from '../../../stratum/agent/v1/VolumeChunk.ts';
@@ -151,6 +153,15 @@ export interface AgentClient extends grpc.Client {
   receiveVolume(options: grpc.CallOptions, callback: grpc.requestCallback<_stratum_agent_v1_ReceiveVolumeResponse__Output>): grpc.ClientWritableStream<_stratum_agent_v1_VolumeChunk>;
   receiveVolume(callback: grpc.requestCallback<_stratum_agent_v1_ReceiveVolumeResponse__Output>): grpc.ClientWritableStream<_stratum_agent_v1_VolumeChunk>;
   
+  RemoveReplication(argument: _stratum_agent_v1_RemoveReplicationRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_stratum_agent_v1_RemoveReplicationResponse__Output>): grpc.ClientUnaryCall;
+  RemoveReplication(argument: _stratum_agent_v1_RemoveReplicationRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_stratum_agent_v1_RemoveReplicationResponse__Output>): grpc.ClientUnaryCall;
+  RemoveReplication(argument: _stratum_agent_v1_RemoveReplicationRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_stratum_agent_v1_RemoveReplicationResponse__Output>): grpc.ClientUnaryCall;
+  RemoveReplication(argument: _stratum_agent_v1_RemoveReplicationRequest, callback: grpc.requestCallback<_stratum_agent_v1_RemoveReplicationResponse__Output>): grpc.ClientUnaryCall;
+  removeReplication(argument: _stratum_agent_v1_RemoveReplicationRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_stratum_agent_v1_RemoveReplicationResponse__Output>): grpc.ClientUnaryCall;
+  removeReplication(argument: _stratum_agent_v1_RemoveReplicationRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_stratum_agent_v1_RemoveReplicationResponse__Output>): grpc.ClientUnaryCall;
+  removeReplication(argument: _stratum_agent_v1_RemoveReplicationRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_stratum_agent_v1_RemoveReplicationResponse__Output>): grpc.ClientUnaryCall;
+  removeReplication(argument: _stratum_agent_v1_RemoveReplicationRequest, callback: grpc.requestCallback<_stratum_agent_v1_RemoveReplicationResponse__Output>): grpc.ClientUnaryCall;
+  
   SendVolume(argument: _stratum_agent_v1_SendVolumeRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_stratum_agent_v1_SendVolumeResponse__Output>): grpc.ClientUnaryCall;
   SendVolume(argument: _stratum_agent_v1_SendVolumeRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_stratum_agent_v1_SendVolumeResponse__Output>): grpc.ClientUnaryCall;
   SendVolume(argument: _stratum_agent_v1_SendVolumeRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_stratum_agent_v1_SendVolumeResponse__Output>): grpc.ClientUnaryCall;
@@ -194,6 +205,8 @@ export interface AgentHandlers extends grpc.UntypedServiceImplementation {
   
   ReceiveVolume: grpc.handleClientStreamingCall<_stratum_agent_v1_VolumeChunk__Output, _stratum_agent_v1_ReceiveVolumeResponse>;
   
+  RemoveReplication: grpc.handleUnaryCall<_stratum_agent_v1_RemoveReplicationRequest__Output, _stratum_agent_v1_RemoveReplicationResponse>;
+  
   SendVolume: grpc.handleUnaryCall<_stratum_agent_v1_SendVolumeRequest__Output, _stratum_agent_v1_SendVolumeResponse>;
   
   WatchDisks: grpc.handleServerStreamingCall<_stratum_agent_v1_WatchDisksRequest__Output, _stratum_agent_v1_DiskEvent>;
@@ -214,6 +227,7 @@ export interface AgentDefinition extends grpc.ServiceDefinition {
   ListVolumes: MethodDefinition<_stratum_agent_v1_ListVolumesRequest, _stratum_agent_v1_ListVolumesResponse, _stratum_agent_v1_ListVolumesRequest__Output, _stratum_agent_v1_ListVolumesResponse__Output>
   Promote: MethodDefinition<_stratum_agent_v1_PromoteRequest, _stratum_agent_v1_PromoteResponse, _stratum_agent_v1_PromoteRequest__Output, _stratum_agent_v1_PromoteResponse__Output>
   ReceiveVolume: MethodDefinition<_stratum_agent_v1_VolumeChunk, _stratum_agent_v1_ReceiveVolumeResponse, _stratum_agent_v1_VolumeChunk__Output, _stratum_agent_v1_ReceiveVolumeResponse__Output>
+  RemoveReplication: MethodDefinition<_stratum_agent_v1_RemoveReplicationRequest, _stratum_agent_v1_RemoveReplicationResponse, _stratum_agent_v1_RemoveReplicationRequest__Output, _stratum_agent_v1_RemoveReplicationResponse__Output>
   SendVolume: MethodDefinition<_stratum_agent_v1_SendVolumeRequest, _stratum_agent_v1_SendVolumeResponse, _stratum_agent_v1_SendVolumeRequest__Output, _stratum_agent_v1_SendVolumeResponse__Output>
   WatchDisks: MethodDefinition<_stratum_agent_v1_WatchDisksRequest, _stratum_agent_v1_DiskEvent, _stratum_agent_v1_WatchDisksRequest__Output, _stratum_agent_v1_DiskEvent__Output>
 }

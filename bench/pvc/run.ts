@@ -1,0 +1,102 @@
+// PVC benchmark (not part of the test suite): `npm run bench:pvc`.
+// BENCH_PVCS claims (default 100), each with a Pod, through the real kube-scheduler,
+// kube-controller-manager, csi-provisioner and the operator's CSI controller, onto two real
+// agents with an lvm pool (LVM metadata is real; no device-mapper needed to bind a claim).
+// Prints PVC-to-Bound latency p50/p99/max and the total time, then the time to delete them all.
+// Uses the shared control plane from $STRATUM_TEST_KUBECONFIG if set, else starts its own.
+import { CSI_DRIVER_NAME } from '../../src/common/constants.ts';
+import type { StoragePool } from '../../src/api/index.ts';
+import { resourcePath } from '../../src/operator/kube/client.ts';
+import { LOCAL_VOLUMES, STORAGE_CLASSES, STORAGE_POOLS } from '../../src/operator/resources.ts';
+import { startSharedControlPlane, ENV_KUBECONFIG, type SharedControlPlane } from '../../test/rig/shared-control-plane.ts';
+import { startSharedControllers } from '../../test/rig/connect.ts';
+import type { Controllers } from '../../test/rig/controllers.ts';
+import { TestCluster, waitFor } from '../../test/integration/support.ts';
+import {
+  CSI_DRIVERS, PODS, PVCS, PVS, controllerEndpoint, ensureCsiDriver, nameAgentsAfterNodes, registerCsiNodes, removeCsiNodes, startSidecars, type Sidecars,
+} from '../../test/integration/csi-support.ts';
+
+const N = Number(process.env.BENCH_PVCS ?? 100);
+const GiB = 1024 ** 3;
+const out = (line: string) => process.stdout.write(`${line}\n`);
+const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+
+async function main(): Promise<void> {
+  let plane: SharedControlPlane | undefined;
+  if (!process.env[ENV_KUBECONFIG]) {
+    plane = await startSharedControlPlane();
+    Object.assign(process.env, plane.env);
+  }
+  let cluster: TestCluster | undefined;
+  let controllers: Controllers | undefined;
+  let sidecars: Sidecars | undefined;
+  let madeDriver = false;
+  try {
+    cluster = await TestCluster.start({ agents: 2, loopsPerAgent: 0, harness: { extraArgs: ['--pv-metadata-size', '64m'] } });
+    for (const n of cluster.nodes) await n.agent.addLoop(64 * GiB);
+    await nameAgentsAfterNodes(cluster);
+    const c = cluster;
+    const pool = `${c.prefix}-bench`;
+    const sc = `${pool}-sc`;
+    await c.create(STORAGE_POOLS, { apiVersion: 'storage.stratum.dev/v1alpha1', kind: 'StoragePool', metadata: { name: pool }, spec: { mediaClass: 'hdd', backend: 'lvm' } } as never);
+    await c.create(STORAGE_CLASSES, { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: sc }, provisioner: CSI_DRIVER_NAME, volumeBindingMode: 'WaitForFirstConsumer', reclaimPolicy: 'Delete', parameters: { pool } } as never);
+    madeDriver = await ensureCsiDriver(c.client);
+    await c.startOperator('operator-0', ['--csi-endpoint', controllerEndpoint(c), '--log-level', 'info']);
+    await waitFor('pool ready on 2 nodes', async () => (await c.get<StoragePool>(STORAGE_POOLS, pool))?.status?.nodeCount === 2, 120_000, 250);
+    await registerCsiNodes(c);
+    controllers = await startSharedControllers({ controllerManager: true, scheduler: true });
+    sidecars = startSidecars(c, { capacityPollInterval: '10s', timeout: '60s' });
+
+    out(`bench/pvc: ${N} PVCs (64Mi, WaitForFirstConsumer) with one Pod each, 2 nodes, lvm pool`);
+    const created = new Map<string, number>();
+    const bound = new Map<string, number>();
+    const start = Date.now();
+    for (let i = 0; i < N; i++) {
+      const name = `claim-${i}`;
+      await c.client.request('POST', resourcePath(PVCS, c.namespace), { body: { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name }, spec: { accessModes: ['ReadWriteOnce'], storageClassName: sc, resources: { requests: { storage: '64Mi' } } } } });
+      created.set(name, Date.now());
+      await c.client.request('POST', resourcePath(PODS, c.namespace), { body: { apiVersion: 'v1', kind: 'Pod', metadata: { name: `app-${i}` }, spec: { containers: [{ name: 'app', image: 'busybox' }], volumes: [{ name: 'data', persistentVolumeClaim: { claimName: name } }] } } });
+    }
+    const createdMs = Date.now() - start;
+    const deadline = Date.now() + 15 * 60_000;
+    while (bound.size < N && Date.now() < deadline) {
+      const list = await c.client.request<{ items: { metadata: { name: string }; status?: { phase?: string } }[] }>('GET', resourcePath(PVCS, c.namespace));
+      const now = Date.now();
+      for (const p of list.items) if (p.status?.phase === 'Bound' && !bound.has(p.metadata.name)) bound.set(p.metadata.name, now);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const total = Math.max(...bound.values()) - start;
+    const latencies = [...bound.entries()].map(([n, t]) => t - created.get(n)!).sort((a, b) => a - b);
+    out(`  created ${N} PVCs + Pods in ${s(createdMs)}`);
+    out(`  bound ${bound.size}/${N}; PVC-to-Bound p50 ${s(pct(latencies, 50))}, p99 ${s(pct(latencies, 99))}, max ${s(latencies.at(-1)!)}; all bound ${s(total)} after the first create`);
+    const pods = await c.client.request<{ items: { spec: { nodeName?: string } }[] }>('GET', resourcePath(PODS, c.namespace));
+    const perNode = new Map<string, number>();
+    for (const p of pods.items) if (p.spec.nodeName) perNode.set(p.spec.nodeName, (perNode.get(p.spec.nodeName) ?? 0) + 1);
+    out(`  pods per node: ${[...perNode.entries()].map(([n, k]) => `${n.slice(c.prefix.length + 1)}=${k}`).join(', ')}`);
+
+    const delStart = Date.now();
+    for (let i = 0; i < N; i++) await c.kubelet.deletePod(c.namespace, `app-${i}`);
+    for (let i = 0; i < N; i++) await c.client.request('DELETE', resourcePath(PVCS, c.namespace, `claim-${i}`));
+    await waitFor('every PV and LocalVolume deleted', async () => {
+      const pvs = (await c.list<{ metadata: { name: string }; spec: { storageClassName?: string } }>(PVS)).filter((p) => p.spec.storageClassName === sc);
+      const lvs = (await c.list(LOCAL_VOLUMES)).filter((v) => (v as unknown as { spec: { pool: string } }).spec.pool === pool);
+      return pvs.length === 0 && lvs.length === 0;
+    }, 15 * 60_000, 500);
+    out(`  deleted ${N} PVCs → PVs, LocalVolumes and LVs gone in ${s(Date.now() - delStart)}`);
+  } finally {
+    await sidecars?.stop();
+    await controllers?.stop();
+    if (cluster) {
+      await removeCsiNodes(cluster).catch(() => undefined);
+      if (madeDriver) await cluster.client.request('DELETE', resourcePath(CSI_DRIVERS, undefined, CSI_DRIVER_NAME)).catch(() => undefined);
+      await cluster.teardown();
+    }
+    await plane?.stop();
+  }
+}
+
+main().then(() => process.exit(0), (err: unknown) => {
+  process.stderr.write(`bench/pvc failed: ${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});

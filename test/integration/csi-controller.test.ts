@@ -1,0 +1,175 @@
+// The operator's CSI Controller service against the real control plane, two real agents (real LVM
+// metadata on loop devices) and the operator as a real process, called over its unix socket as
+// csi-provisioner and csi-resizer call it: create (idempotent, topology, capacity), expand,
+// validate, list with pages, capacity per node and pool, delete; and every bad request refused
+// with its CSI code while nothing is created.
+import path from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { status } from '@grpc/grpc-js';
+import { CSI_DRIVER_NAME, TOPOLOGY_KEY } from '../../src/common/constants.ts';
+import type { LocalVolume, StoragePool } from '../../src/api/index.ts';
+import { parseQuantity } from '../../src/api/quantity.ts';
+import { callCsi, connectCsi, type CsiClients } from '../../src/csi/client.ts';
+import { LOCAL_VOLUMES, STORAGE_POOLS } from '../../src/operator/resources.ts';
+import { CSI_NAME_ANNOTATION } from '../../src/operator/csi/volume-request.ts';
+import { TestCluster, reportFailure, waitFor, type ClusterNode } from './support.ts';
+
+const MiB = 1024 ** 2;
+const it = suite('csi: controller service');
+let cluster: TestCluster;
+let csi: CsiClients;
+let pool: string;
+const mountCap = { accessMode: { mode: 'SINGLE_NODE_WRITER' as const }, mount: { fsType: 'ext4' } };
+const topo = (node: string) => ({ segments: { [TOPOLOGY_KEY]: node } });
+
+const pvcName = (n: string) => `pvc-${cluster.prefix}-${n}`;
+const volumes = async () => (await cluster.list<LocalVolume>(LOCAL_VOLUMES)).filter((v) => v.metadata.name!.includes(cluster.prefix));
+
+async function lvsFor(node: ClusterNode, name: string): Promise<string[]> {
+  const out = await node.agent.lvm('lvs', ['--reportformat', 'json', '--units', 'b', '--nosuffix', '-o', 'lv_name,lv_size,lv_tags']);
+  const rows = (JSON.parse(out) as { report: { lv: { lv_name: string; lv_size: string; lv_tags: string }[] }[] }).report[0]!.lv;
+  return rows.filter((r) => r.lv_tags.split(',').includes(`stratum.volume=${name}`)).map((r) => r.lv_size);
+}
+
+function createReq(name: string, over: Record<string, unknown> = {}) {
+  return {
+    name, capacityRange: { requiredBytes: String(256 * MiB) }, volumeCapabilities: [mountCap],
+    parameters: { pool, 'csi.storage.k8s.io/pvc/name': 'data', 'csi.storage.k8s.io/pvc/namespace': 'app' },
+    accessibilityRequirements: { requisite: [topo(cluster.nodes[0]!.name), topo(cluster.nodes[1]!.name)], preferred: [topo(cluster.nodes[1]!.name)] },
+    ...over,
+  };
+}
+
+async function refused(p: Promise<unknown>, code: status, text: RegExp): Promise<void> {
+  const err = await p.then(() => undefined, (e: { code: status; details: string }) => e);
+  assert.ok(err, 'expected a refusal');
+  assert.is(err.code, code, `${status[err.code]}: ${err.details}`);
+  assert.match(err.details, text);
+}
+
+it.before(reportFailure(async () => {
+  cluster = await TestCluster.start({ agents: 2 });
+  pool = `${cluster.prefix}-lvm`;
+  await cluster.create(STORAGE_POOLS, { apiVersion: 'storage.stratum.dev/v1alpha1', kind: 'StoragePool', metadata: { name: pool }, spec: { mediaClass: 'hdd', backend: 'lvm' } } as never);
+  const endpoint = `unix://${path.join(cluster.dir, 'csi.sock')}`;
+  await cluster.startOperator('operator-0', ['--csi-endpoint', endpoint]);
+  csi = connectCsi(endpoint);
+  await waitFor('pool ready on 2 nodes', async () => (await cluster.get<StoragePool>(STORAGE_POOLS, pool))?.status?.nodeCount === 2, 90_000, 250);
+}));
+
+it.after(reportFailure(async () => {
+  csi?.close();
+  await cluster?.teardown();
+}));
+
+it('identity: plugin name, capabilities, Probe ready while the API server answers', async () => {
+  assert.is((await callCsi(csi.identity, 'GetPluginInfo', {})).name, CSI_DRIVER_NAME);
+  assert.is((await callCsi(csi.identity, 'Probe', {})).ready?.value, true);
+  const caps = await callCsi(csi.controller, 'ControllerGetCapabilities', {});
+  assert.equal(caps.capabilities.map((c) => c.rpc?.type).sort(), ['CREATE_DELETE_VOLUME', 'EXPAND_VOLUME', 'GET_CAPACITY', 'LIST_VOLUMES']);
+});
+
+it('CreateVolume: a LocalVolume on the preferred node, Ready, its LV there; topology returned', async () => {
+  const node = cluster.nodes[1]!;
+  const res = await callCsi(csi.controller, 'CreateVolume', createReq(pvcName('a')), 60_000);
+  assert.is(res.volume!.volumeId, pvcName('a'));
+  assert.is(res.volume!.capacityBytes, String(256 * MiB));
+  assert.equal(res.volume!.accessibleTopology.map((t) => t.segments), [{ [TOPOLOGY_KEY]: node.name }]);
+  assert.equal(res.volume!.volumeContext, { fsType: 'ext4' });
+  const lv = (await cluster.get<LocalVolume>(LOCAL_VOLUMES, pvcName('a')))!;
+  assert.equal(lv.spec.accessibility, { nodes: [node.name] });
+  assert.equal(lv.spec.pvcRef, { namespace: 'app', name: 'data' });
+  assert.is(lv.metadata.annotations?.[CSI_NAME_ANNOTATION], pvcName('a'));
+  assert.equal(await lvsFor(node, pvcName('a')), [String(256 * MiB)]);
+  assert.equal(await lvsFor(cluster.nodes[0]!, pvcName('a')), []);
+});
+
+it('CreateVolume again: the same volume, nothing new; different capacity is ALREADY_EXISTS', async () => {
+  const again = await callCsi(csi.controller, 'CreateVolume', createReq(pvcName('a')), 60_000);
+  assert.is(again.volume!.volumeId, pvcName('a'));
+  assert.is((await volumes()).length, 1);
+  await refused(callCsi(csi.controller, 'CreateVolume', createReq(pvcName('a'), { capacityRange: { requiredBytes: String(512 * MiB) } })), status.ALREADY_EXISTS, /outside the requested capacity range/);
+});
+
+it('a call whose deadline ends before Ready is ABORTED (or answered); the retry finds the same object', async () => {
+  const name = pvcName('slow');
+  const first = await callCsi(csi.controller, 'CreateVolume', createReq(name), 1_050).then(() => 'OK', (e: { code: status }) => status[e.code]);
+  assert.ok(['OK', 'ABORTED', 'DEADLINE_EXCEEDED'].includes(first), first);
+  const res = await callCsi(csi.controller, 'CreateVolume', createReq(name), 60_000);
+  assert.is(res.volume!.volumeId, name);
+  assert.is((await volumes()).filter((v) => v.metadata.name === name).length, 1);
+  assert.equal(await lvsFor(cluster.nodes[1]!, name), [String(256 * MiB)], 'one LV');
+});
+
+it('ControllerExpandVolume grows spec.size, the LV and status.capacity; node expansion for Filesystem', async () => {
+  const res = await callCsi(csi.controller, 'ControllerExpandVolume', { volumeId: pvcName('a'), capacityRange: { requiredBytes: String(512 * MiB) } }, 60_000);
+  assert.is(res.capacityBytes, String(512 * MiB));
+  assert.is(res.nodeExpansionRequired, true);
+  assert.equal(await lvsFor(cluster.nodes[1]!, pvcName('a')), [String(512 * MiB)]);
+  await refused(callCsi(csi.controller, 'ControllerExpandVolume', { volumeId: pvcName('nope'), capacityRange: { requiredBytes: '1' } }), status.NOT_FOUND, /does not exist/);
+  await refused(callCsi(csi.controller, 'ControllerExpandVolume', { volumeId: pvcName('a') }), status.INVALID_ARGUMENT, /capacity_range is required/);
+});
+
+it('ValidateVolumeCapabilities: single-node confirmed, multi-node refused with the reason', async () => {
+  const ok = await callCsi(csi.controller, 'ValidateVolumeCapabilities', { volumeId: pvcName('a'), volumeCapabilities: [mountCap] });
+  assert.ok(ok.confirmed);
+  const multi = await callCsi(csi.controller, 'ValidateVolumeCapabilities', { volumeId: pvcName('a'), volumeCapabilities: [{ ...mountCap, accessMode: { mode: 'MULTI_NODE_MULTI_WRITER' } }] });
+  assert.is(multi.confirmed, null);
+  assert.match(multi.message, /MULTI_NODE_MULTI_WRITER is not supported.*one node/);
+  await refused(callCsi(csi.controller, 'ValidateVolumeCapabilities', { volumeId: pvcName('zz'), volumeCapabilities: [mountCap] }), status.NOT_FOUND, /does not exist/);
+});
+
+it('ListVolumes pages through every volume; a foreign token is ABORTED', async () => {
+  await callCsi(csi.controller, 'CreateVolume', createReq(pvcName('b'), { capacityRange: { requiredBytes: String(64 * MiB) } }), 60_000);
+  const seen: string[] = [];
+  let token = '';
+  for (let i = 0; i < 100; i++) {
+    const page = await callCsi(csi.controller, 'ListVolumes', { maxEntries: 1, startingToken: token });
+    assert.ok(page.entries.length <= 1);
+    seen.push(...page.entries.map((e) => e.volume!.volumeId));
+    token = page.nextToken;
+    if (!token) break;
+  }
+  const mine = seen.filter((n) => n.includes(cluster.prefix));
+  assert.equal(mine.sort(), [pvcName('a'), pvcName('b'), pvcName('slow')].sort());
+  assert.is(new Set(seen).size, seen.length, 'no volume twice');
+  await refused(callCsi(csi.controller, 'ListVolumes', { startingToken: 'invalid-token' }), status.ABORTED, /not issued by this plugin/);
+});
+
+it('GetCapacity: per node and pool, from the StoragePool status', async () => {
+  const sp = await waitFor('pool status after the volumes', async () => cluster.get<StoragePool>(STORAGE_POOLS, pool), 10_000);
+  for (const node of cluster.nodes) {
+    const n = sp.status!.nodes!.find((x) => x.node === node.name)!;
+    const res = await callCsi(csi.controller, 'GetCapacity', { parameters: { pool }, accessibleTopology: topo(node.name), volumeCapabilities: [mountCap] });
+    assert.is(BigInt(res.availableCapacity), parseQuantity(n.free!), node.name);
+    assert.is(BigInt(res.maximumVolumeSize!.value), parseQuantity(n.allocatable!), node.name);
+  }
+  const unknown = await callCsi(csi.controller, 'GetCapacity', { parameters: { pool: `${pool}-none` } });
+  assert.is(unknown.availableCapacity, '0');
+});
+
+it('bad requests get the CSI code and a clear message; nothing is created', async () => {
+  const before = (await volumes()).length;
+  await refused(callCsi(csi.controller, 'CreateVolume', createReq(pvcName('c1'), { volumeCapabilities: [] })), status.INVALID_ARGUMENT, /volume_capabilities are required/);
+  await refused(callCsi(csi.controller, 'CreateVolume', createReq(pvcName('c2'), { volumeCapabilities: [{ ...mountCap, accessMode: { mode: 'MULTI_NODE_MULTI_WRITER' } }] })), status.INVALID_ARGUMENT, /one node/);
+  await refused(callCsi(csi.controller, 'CreateVolume', createReq(pvcName('c3'), { parameters: { pool: `${pool}-none` } })), status.INVALID_ARGUMENT, /StoragePool .*-none does not exist/);
+  await refused(callCsi(csi.controller, 'CreateVolume', createReq(pvcName('c4'), { capacityRange: { requiredBytes: String(64 * 1024 * MiB) } })), status.RESOURCE_EXHAUSTED, /can hold at most .* 64Gi asked for/);
+  await refused(callCsi(csi.controller, 'CreateVolume', createReq(pvcName('c5'), { accessibilityRequirements: { requisite: [topo('no-such-node')], preferred: [topo('no-such-node')] } })), status.RESOURCE_EXHAUSTED, /not ready on node no-such-node/);
+  await refused(callCsi(csi.controller, 'CreateVolume', createReq(pvcName('c6'), { parameters: { pool, colour: 'red' } })), status.INVALID_ARGUMENT, /unknown parameter "colour"/);
+  assert.is((await volumes()).length, before, 'no LocalVolume made');
+  for (const node of cluster.nodes) for (const n of ['c1', 'c2', 'c3', 'c4', 'c5', 'c6']) assert.equal(await lvsFor(node, pvcName(n)), []);
+});
+
+it('DeleteVolume removes the LocalVolume and the LV; repeats and unknown ids succeed', async () => {
+  for (const n of ['a', 'b', 'slow']) {
+    await callCsi(csi.controller, 'DeleteVolume', { volumeId: pvcName(n) }, 60_000);
+    assert.is(await cluster.get(LOCAL_VOLUMES, pvcName(n)), undefined);
+    for (const node of cluster.nodes) assert.equal(await lvsFor(node, pvcName(n)), []);
+    await callCsi(csi.controller, 'DeleteVolume', { volumeId: pvcName(n) }, 60_000);
+  }
+  await callCsi(csi.controller, 'DeleteVolume', { volumeId: 'Not-A-Volume!' });
+  await refused(callCsi(csi.controller, 'DeleteVolume', { volumeId: '' }), status.INVALID_ARGUMENT, /volume_id is required/);
+});
+
+it.run();

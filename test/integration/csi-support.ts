@@ -1,0 +1,98 @@
+// What the CSI tests (and bench/pvc) share: the operator's CSI socket, agents named after their
+// Nodes, node-driver-registrar played (topology labels + CSINode from each agent's NodeGetInfo),
+// the CSIDriver object, and csi-provisioner / csi-resizer as real processes on the operator's socket.
+import path from 'node:path';
+import { CSI_DRIVER_NAME } from '../../src/common/constants.ts';
+import { callCsi, connectCsi } from '../../src/csi/client.ts';
+import { isNotFound, resourcePath, type KubeClient, type ResourceType } from '../../src/operator/kube/client.ts';
+import { NODES } from '../../src/operator/resources.ts';
+import { rigBinary } from '../rig/binaries.ts';
+import { ManagedProcess } from '../rig/managed-process.ts';
+import type { TestCluster } from './support.ts';
+
+export const PVCS: ResourceType = { apiVersion: 'v1', kind: 'PersistentVolumeClaim', plural: 'persistentvolumeclaims', namespaced: true };
+export const PVS: ResourceType = { apiVersion: 'v1', kind: 'PersistentVolume', plural: 'persistentvolumes', namespaced: false };
+export const PODS: ResourceType = { apiVersion: 'v1', kind: 'Pod', plural: 'pods', namespaced: true };
+export const EVENTS: ResourceType = { apiVersion: 'v1', kind: 'Event', plural: 'events', namespaced: true };
+export const CSI_NODES: ResourceType = { apiVersion: 'storage.k8s.io/v1', kind: 'CSINode', plural: 'csinodes', namespaced: false };
+export const CSI_DRIVERS: ResourceType = { apiVersion: 'storage.k8s.io/v1', kind: 'CSIDriver', plural: 'csidrivers', namespaced: false };
+
+export function controllerEndpoint(cluster: TestCluster): string {
+  return `unix://${path.join(cluster.dir, 'csi.sock')}`;
+}
+
+/** Restarts each agent under its Node's name (same address, so its Pod stays valid). */
+export async function nameAgentsAfterNodes(cluster: TestCluster): Promise<void> {
+  for (const n of cluster.nodes) {
+    n.agent.nodeName = n.name;
+    await n.agent.stop();
+    await n.agent.start();
+  }
+}
+
+/** As node-driver-registrar and kubelet do: NodeGetInfo → topology labels on the Node, and its CSINode. */
+export async function registerCsiNodes(cluster: TestCluster): Promise<void> {
+  for (const n of cluster.nodes) {
+    const csi = connectCsi(n.agent.csiEndpoint);
+    try {
+      const info = await callCsi(csi.node, 'NodeGetInfo', {});
+      const node = await cluster.client.request<{ metadata: { uid: string } }>('PATCH', resourcePath(NODES, undefined, n.name), {
+        patchType: 'merge', body: { metadata: { labels: info.accessibleTopology?.segments ?? {} } },
+      });
+      const max = Number(info.maxVolumesPerNode);
+      await cluster.client.request('POST', resourcePath(CSI_NODES), {
+        body: {
+          apiVersion: 'storage.k8s.io/v1', kind: 'CSINode',
+          metadata: { name: n.name, ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name: n.name, uid: node.metadata.uid }] },
+          spec: { drivers: [{ name: CSI_DRIVER_NAME, nodeID: info.nodeId, topologyKeys: Object.keys(info.accessibleTopology?.segments ?? {}), ...(max ? { allocatable: { count: max } } : {}) }] },
+        },
+      });
+    } finally {
+      csi.close();
+    }
+  }
+}
+
+export async function removeCsiNodes(cluster: TestCluster): Promise<void> {
+  for (const n of cluster.nodes) await cluster.client.request('DELETE', resourcePath(CSI_NODES, undefined, n.name)).catch((e: unknown) => { if (!isNotFound(e)) throw e; });
+}
+
+/** Creates the CSIDriver object unless it exists (it is cluster-wide); returns whether this call made it. */
+export async function ensureCsiDriver(client: KubeClient): Promise<boolean> {
+  try {
+    await client.request('GET', resourcePath(CSI_DRIVERS, undefined, CSI_DRIVER_NAME));
+    return false;
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+  }
+  await client.request('POST', resourcePath(CSI_DRIVERS), {
+    body: { apiVersion: 'storage.k8s.io/v1', kind: 'CSIDriver', metadata: { name: CSI_DRIVER_NAME }, spec: { attachRequired: false, podInfoOnMount: false, storageCapacity: true, volumeLifecycleModes: ['Persistent'] } },
+  });
+  return true;
+}
+
+export interface Sidecars {
+  readonly provisioner: ManagedProcess;
+  readonly resizer: ManagedProcess;
+  stop(): Promise<void>;
+}
+
+/** csi-provisioner (topology, capacity, extra metadata) and csi-resizer on the operator's socket, as in the operator pod. */
+export function startSidecars(cluster: TestCluster, opts: { capacityPollInterval?: string; timeout?: string } = {}): Sidecars {
+  const address = controllerEndpoint(cluster).slice('unix://'.length);
+  const common = [`--csi-address=${address}`, `--kubeconfig=${cluster.kubeconfig}`, `--timeout=${opts.timeout ?? '30s'}`, '--v=3'];
+  const provisioner = ManagedProcess.start({
+    name: 'csi-provisioner', binary: rigBinary('csi-provisioner'), logFile: path.join(cluster.dir, 'csi-provisioner.log'),
+    args: [
+      ...common, '--extra-create-metadata', '--enable-capacity', '--capacity-ownerref-level=-1',
+      `--capacity-poll-interval=${opts.capacityPollInterval ?? '2s'}`, '--default-fstype=ext4', '--retry-interval-start=500ms', '--retry-interval-max=5s',
+      '--kube-api-qps=50', '--kube-api-burst=100', '--kube-api-capacity-qps=20', '--kube-api-capacity-burst=40',
+    ],
+    env: { NAMESPACE: cluster.namespace, POD_NAME: 'csi-provisioner-test' },
+  });
+  const resizer = ManagedProcess.start({
+    name: 'csi-resizer', binary: rigBinary('csi-resizer'), logFile: path.join(cluster.dir, 'csi-resizer.log'),
+    args: [...common, '--retry-interval-start=500ms', '--retry-interval-max=5s'],
+  });
+  return { provisioner, resizer, stop: async () => { await Promise.all([provisioner.stop(), resizer.stop()]); } };
+}
