@@ -60,17 +60,38 @@ async function main(): Promise<void> {
     }
     const createdMs = Date.now() - start;
     const deadline = Date.now() + 15 * 60_000;
+    // When each claim's LocalVolume was first seen Ready: splits the latency into "until Stratum's
+    // volume is ready" (scheduler, provisioner, CSI controller, reconcilers, agent) and "until
+    // Kubernetes has bound it" (PV created by the provisioner, bound by the PV controller).
+    const volumeReady = new Map<string, number>();
     while (bound.size < N && Date.now() < deadline) {
-      const list = await c.client.request<{ items: { metadata: { name: string }; status?: { phase?: string } }[] }>('GET', resourcePath(PVCS, c.namespace));
+      const [claims, volumes] = await Promise.all([
+        c.client.request<{ items: { metadata: { name: string }; status?: { phase?: string } }[] }>('GET', resourcePath(PVCS, c.namespace)),
+        c.client.request<{ items: { spec: { pool: string; pvcRef?: { name: string } }; status?: { phase?: string } }[] }>('GET', resourcePath(LOCAL_VOLUMES)),
+      ]);
       const now = Date.now();
-      for (const p of list.items) if (p.status?.phase === 'Bound' && !bound.has(p.metadata.name)) bound.set(p.metadata.name, now);
+      for (const p of claims.items) if (p.status?.phase === 'Bound' && !bound.has(p.metadata.name)) bound.set(p.metadata.name, now);
+      for (const v of volumes.items) {
+        const claim = v.spec.pvcRef?.name;
+        if (v.spec.pool === pool && claim && v.status?.phase === 'Ready' && !volumeReady.has(claim)) volumeReady.set(claim, now);
+      }
       await new Promise((r) => setTimeout(r, 100));
     }
     const total = Math.max(...bound.values()) - start;
     const latencies = [...bound.entries()].map(([n, t]) => t - created.get(n)!).sort((a, b) => a - b);
     out(`  created ${N} PVCs + Pods in ${s(createdMs)}`);
     out(`  bound ${bound.size}/${N}; PVC-to-Bound p50 ${s(pct(latencies, 50))}, p99 ${s(pct(latencies, 99))}, max ${s(latencies.at(-1)!)}; all bound ${s(total)} after the first create`);
-    const pods = await c.client.request<{ items: { spec: { nodeName?: string } }[] }>('GET', resourcePath(PODS, c.namespace));
+    const toReady = [...volumeReady.entries()].map(([n, t]) => t - created.get(n)!).sort((a, b) => a - b);
+    const readyToBound = [...volumeReady.entries()].filter(([n]) => bound.has(n)).map(([n, t]) => bound.get(n)! - t).sort((a, b) => a - b);
+    if (toReady.length) {
+      out(`    of which PVC created → LocalVolume Ready: p50 ${s(pct(toReady, 50))}, p99 ${s(pct(toReady, 99))}`);
+      out(`    and LocalVolume Ready → PVC Bound: p50 ${s(pct(readyToBound, 50))}, p99 ${s(pct(readyToBound, 99))}`);
+    }
+    // The scheduler binds each Pod once its claim is bound: wait for the last ones.
+    const pods = await waitFor('every Pod scheduled', async () => {
+      const list = await c.client.request<{ items: { spec: { nodeName?: string } }[] }>('GET', resourcePath(PODS, c.namespace));
+      return list.items.filter((p) => p.spec.nodeName).length === N ? list : undefined;
+    }, 120_000, 250);
     const perNode = new Map<string, number>();
     for (const p of pods.items) if (p.spec.nodeName) perNode.set(p.spec.nodeName, (perNode.get(p.spec.nodeName) ?? 0) + 1);
     out(`  pods per node: ${[...perNode.entries()].map(([n, k]) => `${n.slice(c.prefix.length + 1)}=${k}`).join(', ')}`);

@@ -26,7 +26,6 @@ export const OPERATOR_POD_LABELS = { 'app.kubernetes.io/name': 'stratum', 'app.k
 export const AGENT_GRPC_PORT_NAME = 'grpc';
 export const AGENT_GRPC_PORT = 9443;
 export const OPERATOR_METRICS_PORT = 8080;
-export const AGENT_METRICS_PORT = 8081;
 
 /** Where kubelet looks for CSI plugin sockets and registrations on a node. */
 export const KUBELET_DIR = '/var/lib/kubelet';

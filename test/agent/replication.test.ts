@@ -146,4 +146,22 @@ repl('a minor already used by another resource on the node is refused', async (c
   assert.is(ok.devicePath, '/dev/drbd1010');
 });
 
+repl('RemoveReplication removes the resource file and frees its minor; a second call is a no-op', async (ctx) => {
+  const [a] = ctx.agents as [TestAgent, TestAgent];
+  const file = path.join(ctx.dir, NAMES[0], 'drbd.d', 'stratum-pvc-r.res');
+  await callAgent(a.client, 'ConfigureReplication', request(ctx, 0));
+  const res = await callAgent(a.client, 'RemoveReplication', { volumeId: VOLUME });
+  assert.is(res.removed, true);
+  assert.equal(res.commands, [], 'no DRBD kernel module here: nothing to take down');
+  assert.not.ok(await readFile(file).then(() => true, () => false), 'the file is gone');
+  assert.is((await callAgent(a.client, 'RemoveReplication', { volumeId: VOLUME })).removed, false);
+  // The minor is free again: another volume may take it.
+  await callAgent(a.client, 'CreateVolume', { volumeId: 'pvc-other', pool: 'fast', sizeBytes: String(8 * 1024 * 1024) });
+  const other = await callAgent(a.client, 'ConfigureReplication', request(ctx, 0, { volumeId: 'pvc-other' }));
+  assert.is(other.devicePath, '/dev/drbd1000');
+  await callAgent(a.client, 'RemoveReplication', { volumeId: 'pvc-other' });
+  await callAgent(a.client, 'DeleteVolume', { volumeId: 'pvc-other', pool: 'fast' });
+  await callAgent(a.client, 'ConfigureReplication', request(ctx, 0));
+});
+
 repl.run();

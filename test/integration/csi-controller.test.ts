@@ -92,6 +92,23 @@ it('CreateVolume again: the same volume, nothing new; different capacity is ALRE
   await refused(callCsi(csi.controller, 'CreateVolume', createReq(pvcName('a'), { capacityRange: { requiredBytes: String(512 * MiB) } })), status.ALREADY_EXISTS, /outside the requested capacity range/);
 });
 
+it('a standby operator (not leading) serves the controller too: its sidecars may lead while it does not', async () => {
+  const endpoint = `unix://${path.join(cluster.dir, 'csi-standby.sock')}`;
+  const standby = await cluster.startOperator('operator-1', ['--csi-endpoint', endpoint]);
+  const other = connectCsi(endpoint);
+  try {
+    await waitFor('standby CSI socket', () => callCsi(other.identity, 'Probe', {}).then((r) => r.ready?.value, () => false), 20_000, 200);
+    const res = await callCsi(other.controller, 'CreateVolume', createReq(pvcName('standby'), { capacityRange: { requiredBytes: String(32 * MiB) } }), 60_000);
+    assert.is(res.volume!.volumeId, pvcName('standby'));
+    await callCsi(other.controller, 'DeleteVolume', { volumeId: pvcName('standby') }, 60_000);
+    assert.is(await cluster.get(LOCAL_VOLUMES, pvcName('standby')), undefined);
+    assert.not.ok(standby.logs().some((l) => l.msg === 'leading: starting controllers'), 'operator-1 never led: the leader reconciled');
+  } finally {
+    other.close();
+    await standby.stop();
+  }
+});
+
 it('a call whose deadline ends before Ready is ABORTED (or answered); the retry finds the same object', async () => {
   const name = pvcName('slow');
   const first = await callCsi(csi.controller, 'CreateVolume', createReq(name), 1_050).then(() => 'OK', (e: { code: status }) => status[e.code]);

@@ -4,6 +4,7 @@
 import * as grpc from '@grpc/grpc-js';
 import type { AgentHandlers } from '../api/generated/stratum/agent/v1/Agent.ts';
 import type { AgentContext } from '../context.ts';
+import { loadAgentProto } from '../api/loader.ts';
 import { nodeHandlers } from './node.ts';
 import { diskHandlers } from './disks.ts';
 import { poolHandlers } from './pools.ts';
@@ -22,11 +23,8 @@ const HANDLER_MODULES: readonly HandlerModule[] = [
   copyHandlers,
 ];
 
-const METHODS: readonly (keyof AgentHandlers)[] = [
-  'GetNodeInfo', 'ListDisks', 'WatchDisks', 'EnsurePool', 'DeletePool', 'ListPools',
-  'CreateVolume', 'ExpandVolume', 'DeleteVolume', 'ListVolumes',
-  'ConfigureReplication', 'Promote', 'Demote', 'SendVolume', 'ReceiveVolume',
-];
+/** Every method of the service, read from the proto itself so a new RPC can never be missed. */
+const METHODS = Object.keys(loadAgentProto().stratum.agent.v1.Agent.service) as (keyof AgentHandlers)[];
 
 function unimplemented(ctx: AgentContext, method: string) {
   const error = { code: grpc.status.UNIMPLEMENTED, details: `${ctx.node}: ${method} is not implemented by this agent` };
