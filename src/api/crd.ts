@@ -51,6 +51,7 @@ export function toCustomResourceDefinition(def: KindDefinition): Record<string, 
           storage: true,
           subresources: { status: {} },
           additionalPrinterColumns: def.printerColumns,
+          ...(def.selectableFields?.length ? { selectableFields: def.selectableFields.map((jsonPath) => ({ jsonPath })) } : {}),
           schema: {
             openAPIV3Schema: {
               type: 'object',

@@ -23,6 +23,8 @@ export interface KindDefinition<Spec extends object = object, Status extends obj
   /** CEL rules on the object itself (they may read metadata.name). */
   readonly objectValidations?: readonly { readonly rule: string; readonly message: string }[];
   readonly printerColumns: readonly PrinterColumn[];
+  /** Fields `kubectl get --field-selector` may use, e.g. `.spec.node`. */
+  readonly selectableFields?: readonly string[];
 }
 
 /** Object metadata as JSON carries it (timestamps are RFC 3339 strings, not Dates). */

@@ -56,6 +56,7 @@ export const localDiskDefinition = {
   description: 'A disk inside a node, as discovered by the Stratum agent on that node.',
   spec,
   status,
+  selectableFields: ['.spec.nodeName'],
   printerColumns: [
     { name: 'Node', type: 'string', jsonPath: '.spec.nodeName', description: 'Node the disk is attached to.' },
     { name: 'Media', type: 'string', jsonPath: '.status.mediaClass', description: 'Media class in effect.' },

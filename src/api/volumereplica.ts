@@ -67,6 +67,7 @@ export const volumeReplicaDefinition = {
   description: 'One copy of a LocalVolume\'s data on one node.',
   spec,
   status,
+  selectableFields: ['.spec.node', '.spec.volume'],
   printerColumns: [
     { name: 'Volume', type: 'string', jsonPath: '.spec.volume', description: 'Owning LocalVolume.' },
     { name: 'Node', type: 'string', jsonPath: '.spec.node', description: 'Node of the replica.' },

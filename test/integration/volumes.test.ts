@@ -107,6 +107,8 @@ it('replicas 1 → 2: a second LV on another node, and a DRBD resource on both t
   }, 60_000, 200);
   const nodes = replicas.map((r) => r.spec.node);
   assert.is(new Set(nodes).size, 2, 'never two replicas on one node');
+  const onNode = await cluster.list<VolumeReplica>(VOLUME_REPLICAS, { fieldSelector: `spec.node=${nodes[0]}` });
+  assert.ok(onNode.some((r) => r.spec.volume === 'vol-a') && onNode.every((r) => r.spec.node === nodes[0]), 'kubectl get vr --field-selector spec.node=… works');
   const ports = new Set(replicas.map((r) => r.spec.replication!.port));
   assert.is(ports.size, 1, 'one DRBD port for the volume');
   for (const r of replicas) {

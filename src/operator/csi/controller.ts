@@ -19,10 +19,10 @@ import type { Volume } from '../../csi/api/generated/csi/v1/Volume.ts';
 import type { GetCapacityResponse } from '../../csi/api/generated/csi/v1/GetCapacityResponse.ts';
 import { capabilityProblem } from '../../csi/access.ts';
 import { CsiError, csiError, invalid, notFound } from '../../csi/errors.ts';
-import { csiUnary } from '../../csi/server.ts';
+import { csiUnary as unary, type CsiHandler } from '../../csi/server.ts';
 import type { CallScope } from '../../agent/call.ts';
 import { FS_TYPE_CONTEXT_KEY } from '../../agent/csi/node.ts';
-import { isConflict, isNotFound, resourcePath, type KubeClient } from '../kube/client.ts';
+import { KubeApiError, isConflict, isNotFound, resourcePath, type KubeClient } from '../kube/client.ts';
 import { findCondition } from '../status.ts';
 import { LOCAL_VOLUMES, STORAGE_POOLS } from '../resources.ts';
 import { CSI_NAME_ANNOTATION, decodeToken, encodeToken, fitsRange, isVolumeName, parseCreateVolume, type VolumeRequest } from './volume-request.ts';
@@ -61,8 +61,21 @@ function csiVolume(lv: LocalVolume): Volume {
   };
 }
 
+/**
+ * The API server overloaded or unreachable is UNAVAILABLE (the sidecars retry it as transient);
+ * its refusals of our own writes stay INTERNAL, with the API's message.
+ */
+export function apiFailure(err: unknown): unknown {
+  if (err instanceof CsiError) return err;
+  if (err instanceof KubeApiError) return err.statusCode === 429 || err.statusCode >= 500 ? csiError(Status.UNAVAILABLE, `API server: ${err.message}`) : err;
+  if (err instanceof Error && /^(GET|POST|PUT|PATCH|DELETE) \//.test(err.message)) return csiError(Status.UNAVAILABLE, `API server unreachable: ${err.message}`);
+  return err;
+}
+
 export function controllerHandlers(opts: ControllerOptions): Partial<ControllerHandlers> {
   const { client, log } = opts;
+  const csiUnary = <Req, Res>(l: Logger, method: string, fn: CsiHandler<Req, Res>) =>
+    unary<Req, Res>(l, method, (req, scope) => fn(req, scope).catch((err: unknown) => { throw apiFailure(err); }));
   const maxWaitMs = opts.maxWaitMs ?? 60_000;
   const margin = opts.deadlineMarginMs ?? 1_000;
 

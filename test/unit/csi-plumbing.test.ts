@@ -1,0 +1,48 @@
+// Small pieces around the CSI services: endpoint parsing, the status an error becomes, the API
+// server's failures as UNAVAILABLE, and the agent's CSI flags.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { status } from '@grpc/grpc-js';
+import { socketPath } from '../../src/csi/server.ts';
+import { CsiError, csiStatus, invalid } from '../../src/csi/errors.ts';
+import { notFound as agentNotFound } from '../../src/agent/errors.ts';
+import { KubeApiError } from '../../src/operator/kube/client.ts';
+import { apiFailure } from '../../src/operator/csi/controller.ts';
+import { parseAgentConfig } from '../../src/agent/config.ts';
+
+test('endpoints: unix:///path or /path; anything else refused', () => {
+  assert.is(socketPath('unix:///csi/csi.sock'), '/csi/csi.sock');
+  assert.is(socketPath('/run/x.sock'), '/run/x.sock');
+  assert.throws(() => socketPath('tcp://127.0.0.1:1'), /not unix:\/\/\/absolute\/path/);
+  assert.throws(() => socketPath('unix://relative.sock'), /not unix/);
+});
+
+test('statuses: CSI refusals keep their code, agent errors their gRPC mapping, the rest INTERNAL', () => {
+  assert.equal(csiStatus(invalid('volume_id is required'), 'NodeStageVolume'), { code: status.INVALID_ARGUMENT, details: 'NodeStageVolume: volume_id is required' });
+  assert.is(csiStatus(agentNotFound('volume x not found'), 'M').code, status.NOT_FOUND);
+  assert.is(csiStatus(new Error('boom'), 'M').code, status.INTERNAL);
+});
+
+test('API server failures: overload and outage are UNAVAILABLE, refusals stay as they are', () => {
+  const overloaded = apiFailure(new KubeApiError(429, 'TooManyRequests', 'GET', '/x', 'slow down'));
+  assert.instance(overloaded, CsiError);
+  assert.is((overloaded as CsiError).code, status.UNAVAILABLE);
+  assert.is((apiFailure(new KubeApiError(503, 'ServiceUnavailable', 'GET', '/x', '')) as CsiError).code, status.UNAVAILABLE);
+  assert.is((apiFailure(new Error('POST /apis/storage.stratum.dev/v1alpha1/localvolumes: connect ECONNREFUSED 127.0.0.1:6443')) as CsiError).code, status.UNAVAILABLE);
+  const refused = new KubeApiError(422, 'Invalid', 'POST', '/x', 'spec.size: invalid');
+  assert.is(apiFailure(refused), refused);
+  const csi = invalid('x');
+  assert.is(apiFailure(csi), csi);
+});
+
+test('agent flags: --csi-endpoint / $STRATUM_CSI_ENDPOINT and --csi-max-volumes', () => {
+  const tls = ['--tls-ca', '/ca', '--tls-cert', '/c', '--tls-key', '/k'];
+  const none = parseAgentConfig(tls, {})!;
+  assert.is(none.csiEndpoint, undefined);
+  assert.is(none.csiMaxVolumes, 0);
+  assert.is(parseAgentConfig(tls, { STRATUM_CSI_ENDPOINT: 'unix:///csi/csi.sock' })!.csiEndpoint, 'unix:///csi/csi.sock');
+  assert.is(parseAgentConfig([...tls, '--csi-max-volumes', '64'], {})!.csiMaxVolumes, 64);
+  assert.throws(() => parseAgentConfig([...tls, '--csi-max-volumes', 'lots'], {}), /--csi-max-volumes/);
+});
+
+test.run();
