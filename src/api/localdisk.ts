@@ -2,7 +2,7 @@
 // or override its detected media class.
 import type { FromSchema } from 'json-schema-to-ts';
 import type { KindDefinition, StratumObject } from './definition.ts';
-import { conditions, immutable, mediaClass, nodeName, observedGeneration, poolName, reportedQuantity } from './schema-parts.ts';
+import { conditions, immutable, mediaClass, nodeName, observedGeneration, poolName, reportedQuantity, AGE_COLUMN } from './schema-parts.ts';
 
 export const DISK_STATES = ['Available', 'InUse', 'Unhealthy', 'Missing'] as const;
 
@@ -64,7 +64,7 @@ export const localDiskDefinition = {
     { name: 'State', type: 'string', jsonPath: '.status.state', description: 'Available, InUse, Unhealthy or Missing.' },
     { name: 'Pool', type: 'string', jsonPath: '.status.pool', description: 'Owning StoragePool.' },
     { name: 'Device', type: 'string', jsonPath: '.status.devicePath', description: 'Current device path.', priority: 1 },
-    { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp', description: 'Age of the object.' },
+    AGE_COLUMN,
   ],
 } as const satisfies KindDefinition;
 

@@ -2,7 +2,7 @@
 // placement is status (and the VolumeReplica objects), never spec.
 import type { FromSchema } from 'json-schema-to-ts';
 import type { KindDefinition, StratumObject } from './definition.ts';
-import { conditions, growOnly, immutable, nodeName, observedGeneration, poolName, positiveQuantity, reportedQuantity } from './schema-parts.ts';
+import { conditions, growOnly, immutable, nodeName, observedGeneration, poolName, positiveQuantity, reportedQuantity, AGE_COLUMN, READY_REASON_COLUMN } from './schema-parts.ts';
 
 export const VOLUME_PHASES = ['Pending', 'Creating', 'Ready', 'Degraded', 'Expanding', 'Migrating', 'Deleting'] as const;
 export const REPLICA_ROLES = ['primary', 'secondary'] as const;
@@ -147,9 +147,9 @@ export const localVolumeDefinition = {
     { name: 'Replicas', type: 'integer', jsonPath: '.spec.replicas', description: 'Requested replicas.' },
     { name: 'Node', type: 'string', jsonPath: '.status.primaryNode', description: 'Node serving the volume.' },
     { name: 'Phase', type: 'string', jsonPath: '.status.phase', description: 'Phase of the volume.' },
-    { name: 'Reason', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].reason', description: 'Why it is (not) ready.', priority: 1 },
+    READY_REASON_COLUMN,
     { name: 'Claim', type: 'string', jsonPath: '.spec.pvcRef.name', description: 'PersistentVolumeClaim.', priority: 1 },
-    { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp', description: 'Age of the object.' },
+    AGE_COLUMN,
   ],
 } as const satisfies KindDefinition;
 

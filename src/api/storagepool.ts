@@ -3,7 +3,7 @@
 import type { FromSchema } from 'json-schema-to-ts';
 import type { KindDefinition, StratumObject } from './definition.ts';
 import {
-  MEDIA_CLASSES, conditions, immutable, labelSelector, mediaClass, nodeName, observedGeneration, positiveQuantity, reportedQuantity,
+  MEDIA_CLASSES, conditions, immutable, labelSelector, mediaClass, nodeName, observedGeneration, positiveQuantity, reportedQuantity, AGE_COLUMN, READY_REASON_COLUMN,
 } from './schema-parts.ts';
 
 export const POOL_BACKENDS = ['lvm', 'disk'] as const;
@@ -95,8 +95,8 @@ export const storagePoolDefinition = {
     { name: 'Total', type: 'string', jsonPath: '.status.total', description: 'Total capacity.' },
     { name: 'Free', type: 'string', jsonPath: '.status.free', description: 'Free capacity.' },
     { name: 'Ready', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status', description: 'Ready condition.' },
-    { name: 'Reason', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].reason', description: 'Why it is (not) ready.', priority: 1 },
-    { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp', description: 'Age of the object.' },
+    READY_REASON_COLUMN,
+    AGE_COLUMN,
   ],
 } as const satisfies KindDefinition;
 

@@ -3,7 +3,7 @@
 import type { FromSchema } from 'json-schema-to-ts';
 import type { KindDefinition, StratumObject } from './definition.ts';
 import { REPLICA_ROLES } from './localvolume.ts';
-import { conditions, growOnly, immutable, nodeName, observedGeneration, poolName, positiveQuantity, reportedQuantity } from './schema-parts.ts';
+import { conditions, growOnly, immutable, nodeName, observedGeneration, poolName, positiveQuantity, reportedQuantity, AGE_COLUMN } from './schema-parts.ts';
 
 export const REPLICA_STATES = ['Pending', 'Creating', 'Ready', 'Syncing', 'Expanding', 'Copying', 'Failed', 'Deleting'] as const;
 
@@ -75,7 +75,7 @@ export const volumeReplicaDefinition = {
     { name: 'State', type: 'string', jsonPath: '.status.state', description: 'What the replica is doing.' },
     { name: 'Sync', type: 'integer', jsonPath: '.status.syncPercent', description: 'Percent in sync.' },
     { name: 'Device', type: 'string', jsonPath: '.status.devicePath', description: 'Device on the node.', priority: 1 },
-    { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp', description: 'Age of the object.' },
+    AGE_COLUMN,
   ],
 } as const satisfies KindDefinition;
 
