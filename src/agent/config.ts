@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 import os from 'node:os';
 import { AGENT_GRPC_PORT } from '../common/constants.ts';
+import { socketPath } from '../csi/server.ts';
 
 export interface AgentConfig {
   /** Kubernetes node name. @default $NODE_NAME, else the host name */
@@ -70,6 +71,15 @@ function positiveInt(name: string, value: string | undefined, fallback: number):
   return n;
 }
 
+function csiEndpoint(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  try {
+    return `unix://${socketPath(value)}`;
+  } catch (err) {
+    throw new Error(`--csi-endpoint: ${(err as Error).message}`);
+  }
+}
+
 /** Reads flags over env; throws a plain Error naming the bad flag. Returns undefined for --help. */
 export function parseAgentConfig(argv: readonly string[], env: NodeJS.ProcessEnv): AgentConfig | undefined {
   const options: Record<string, { type: 'string' | 'boolean' }> = { help: { type: 'boolean' } };
@@ -100,7 +110,7 @@ export function parseAgentConfig(argv: readonly string[], env: NodeJS.ProcessEnv
     shutdownGraceMs: positiveInt('shutdown-grace-ms', get('shutdown-grace-ms'), 10_000),
     drbdConfigDir: get('drbd-config-dir'),
     drbdUtsNamespace: get('drbd-uts-namespace'),
-    csiEndpoint: get('csi-endpoint'),
+    csiEndpoint: csiEndpoint(get('csi-endpoint')),
     csiMaxVolumes: positiveInt('csi-max-volumes', get('csi-max-volumes'), 0),
     logLevel: get('log-level') ?? 'info',
   };

@@ -12,6 +12,7 @@ import { LeaderElector } from './leader.ts';
 import { Manager } from './manager.ts';
 import { sharedMetrics } from './metrics.ts';
 import { serveControllerCsi } from './csi/serve.ts';
+import { socketPath } from '../csi/server.ts';
 
 const USAGE = `Usage: stratum-operator [flags]
   --kubeconfig PATH        kubeconfig (default $KUBECONFIG, else in-cluster)
@@ -63,7 +64,8 @@ function parse(argv: string[]) {
     metricsPort: port,
     tls: tls as { ca: string; cert: string; key: string },
     workers: number('workers', values.workers, 4),
-    csiEndpoint: values['csi-endpoint'],
+    // Checked here so a bad endpoint is a usage error, not a failure after startup.
+    csiEndpoint: values['csi-endpoint'] === undefined ? undefined : `unix://${socketPath(values['csi-endpoint'])}`,
     logLevel: values['log-level'] ?? process.env.STRATUM_LOG_LEVEL ?? 'info',
   };
 }

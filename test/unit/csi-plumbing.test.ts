@@ -9,6 +9,14 @@ import { notFound as agentNotFound } from '../../src/agent/errors.ts';
 import { KubeApiError } from '../../src/operator/kube/client.ts';
 import { apiFailure } from '../../src/operator/csi/controller.ts';
 import { parseAgentConfig } from '../../src/agent/config.ts';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { KubeConfig } from '@kubernetes/client-node';
+import { createLogger } from '../../src/common/log.ts';
+import { KubeClient } from '../../src/operator/kube/client.ts';
+import { serveControllerCsi } from '../../src/operator/csi/serve.ts';
+import { callCsi, connectCsi } from '../../src/csi/client.ts';
 
 test('endpoints: unix:///path or /path; anything else refused', () => {
   assert.is(socketPath('unix:///csi/csi.sock'), '/csi/csi.sock');
@@ -43,6 +51,35 @@ test('agent flags: --csi-endpoint / $STRATUM_CSI_ENDPOINT and --csi-max-volumes'
   assert.is(parseAgentConfig(tls, { STRATUM_CSI_ENDPOINT: 'unix:///csi/csi.sock' })!.csiEndpoint, 'unix:///csi/csi.sock');
   assert.is(parseAgentConfig([...tls, '--csi-max-volumes', '64'], {})!.csiMaxVolumes, 64);
   assert.throws(() => parseAgentConfig([...tls, '--csi-max-volumes', 'lots'], {}), /--csi-max-volumes/);
+  assert.throws(() => parseAgentConfig([...tls, '--csi-endpoint', 'tcp://0.0.0.0:1'], {}), /--csi-endpoint: CSI endpoint "tcp:\/\/0.0.0.0:1" is not unix/);
+});
+
+test('operator endpoint with the API server down: Probe not ready, CreateVolume UNAVAILABLE, identity still answers', async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'stratum-csi-unit-'));
+  const kc = new KubeConfig();
+  // Port 9 on loopback: nothing listens, every request is refused at once.
+  kc.loadFromOptions({ clusters: [{ name: 'c', server: 'https://127.0.0.1:9', skipTLSVerify: true }], users: [{ name: 'u', token: 't' }], contexts: [{ name: 'x', cluster: 'c', user: 'u' }], currentContext: 'x' });
+  const client = new KubeClient(kc);
+  const endpoint = `unix://${path.join(dir, 'csi.sock')}`;
+  const server = await serveControllerCsi(endpoint, client, createLogger('test', 'silent'), { maxWaitMs: 1_000 });
+  const csi = connectCsi(endpoint);
+  try {
+    assert.is((await callCsi(csi.identity, 'GetPluginInfo', {})).name, 'csi.stratum.dev');
+    assert.is((await callCsi(csi.identity, 'Probe', {})).ready?.value, false);
+    const err = await callCsi(csi.controller, 'CreateVolume', {
+      name: 'pvc-1', parameters: { pool: 'p' }, capacityRange: { requiredBytes: '1048576' },
+      volumeCapabilities: [{ accessMode: { mode: 'SINGLE_NODE_WRITER' }, mount: { fsType: 'ext4' } }],
+    }).then(() => undefined, (e: { code: number; details: string }) => e);
+    assert.is(err?.code, status.UNAVAILABLE, err?.details);
+    assert.match(err!.details, /API server unreachable/);
+    const unimplemented = await callCsi(csi.controller, 'CreateSnapshot', { name: 's', sourceVolumeId: 'v' }).then(() => undefined, (e: { code: number }) => e.code);
+    assert.is(unimplemented, status.UNIMPLEMENTED);
+  } finally {
+    csi.close();
+    await server.stop(1_000);
+    client.close();
+    await rm(dir, { recursive: true, force: true });
+  }
 });
 
 test.run();
