@@ -191,6 +191,32 @@ it('delete → no LV and no object left behind', async () => {
   for (const n of cluster.nodes) for (const name of ['vol-a', 'vol-huge']) assert.is((await lvsFor(n, name)).length, 0, `${n.name} ${name}`);
 });
 
+it('with its agent down: growth waits as Expanding with the reason; deletion waits until forced by the annotation', async () => {
+  const node = cluster.nodes[2]!;
+  await createVolume('vol-stuck', { accessibility: { nodes: [node.name] } });
+  await phaseIs('vol-stuck', 'Ready');
+  await node.agent.stop();
+  try {
+    await patchVolume('vol-stuck', { size: '320Mi' });
+    const expanding = await waitFor('Expanding with AgentUnavailable', async () => {
+      const v = await volume('vol-stuck');
+      const ready = v?.status?.conditions?.find((c) => c.type === 'Ready');
+      return v?.status?.phase === 'Expanding' && /AgentUnavailable|unavailable/.test(`${ready?.reason} ${ready?.message}`) ? v : undefined;
+    }, 60_000, 250);
+    assert.match(expanding.status!.conditions!.find((c) => c.type === 'Ready')!.message, new RegExp(node.name));
+    await cluster.client.request('DELETE', resourcePath(LOCAL_VOLUMES, undefined, 'vol-stuck'));
+    const deleting = await waitFor('Deleting, waiting for the agent', async () => {
+      const v = await volume('vol-stuck');
+      return v?.status?.phase === 'Deleting' && /force-delete/.test(v.status.conditions?.find((c) => c.type === 'Ready')?.message ?? '') ? v : undefined;
+    }, 60_000, 250);
+    assert.ok(deleting, 'the condition tells how to force it');
+    await cluster.client.request('PATCH', resourcePath(LOCAL_VOLUMES, undefined, 'vol-stuck'), { patchType: 'merge', body: { metadata: { annotations: { 'storage.stratum.dev/force-delete': 'true' } } } });
+    await waitFor('vol-stuck gone once forced', async () => !(await volume('vol-stuck')) && (await replicasOf('vol-stuck')).length === 0, 60_000, 250);
+  } finally {
+    await node.agent.start();
+  }
+});
+
 it('the operator killed at random points during create and expand converges to the same end state, no duplicate or leaked LV', async () => {
   let op = cluster.operators[0]!;
   for (let round = 0; round < 3; round++) {

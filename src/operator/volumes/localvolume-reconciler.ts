@@ -3,7 +3,7 @@
 // (copy verified before anything is removed), removes surplus replicas, and sums it all up in
 // status: phase, capacity, placement, and a Ready condition that says why not.
 import { createHash } from 'node:crypto';
-import { API_GROUP_VERSION, EVICT_NODE_LABEL, FINALIZER, VOLUME_LABEL } from '../../common/constants.ts';
+import { API_GROUP_VERSION, EVICT_NODE_LABEL, FINALIZER, FORCE_DELETE_ANNOTATION, VOLUME_LABEL } from '../../common/constants.ts';
 import { formatBytes, parseQuantity } from '../../api/quantity.ts';
 import { volumeReplicaDefinition, type LocalVolume, type LocalVolumeStatus, type StoragePool, type VolumeReplica } from '../../api/index.ts';
 import { AgentUnavailableError, type AgentRegistry } from '../agents/registry.ts';
@@ -226,8 +226,10 @@ export function localVolumeReconciler(deps: VolumeReconcilerDeps) {
     const next = order.find((r) => !r.metadata.deletionTimestamp);
     if (next) await deleteReplica(next);
     if (replicas.length) {
-      const stuck = replicas.filter((r) => r.metadata.deletionTimestamp).map((r) => `${r.spec.node}${r.status?.lastError ? ` (${r.status.lastError})` : ''}`);
-      await writeStatus(lv, replicas, 'Deleting', { reason: 'DeletingReplicas', message: `waiting for the agents to confirm removal: ${stuck.join('; ') || 'starting'}` });
+      const deleting = replicas.filter((r) => r.metadata.deletionTimestamp);
+      const stuck = deleting.map((r) => `${r.spec.node}${r.status?.lastError ? ` (${r.status.lastError})` : ''}`);
+      const hint = deleting.some((r) => r.status?.lastError) ? `; if a node is gone for good, annotate this LocalVolume ${FORCE_DELETE_ANNOTATION}=true to give up on its data there` : '';
+      await writeStatus(lv, replicas, 'Deleting', { reason: 'DeletingReplicas', message: `waiting for the agents to confirm removal: ${stuck.join('; ') || 'starting'}${hint}` });
       return { requeueAfter: WAITING_REQUEUE_MS };
     }
     deps.ids.release(lv.metadata.name!);
@@ -254,7 +256,8 @@ export function localVolumeReconciler(deps: VolumeReconcilerDeps) {
     const capacities = ready.filter((r) => !excluded.has(r.spec.node) && r.status?.capacity).map((r) => parseQuantity(r.status!.capacity!));
     const capacity = capacities.length ? capacities.reduce((a, b) => (a < b ? a : b)) : undefined;
     const size = parseQuantity(lv.spec.size);
-    const failing = live.filter((r) => r.status?.state !== 'Ready');
+    // A replica can be Ready (its data is there) and still fail what it was asked last (grow it).
+    const failing = live.filter((r) => r.status?.state !== 'Ready' || r.status.conditions?.find((c) => c.type === 'Ready')?.status === 'False');
     const notReplicating = live.length > 1 ? live.filter((r) => r.status?.conditions?.find((c) => c.type === 'Replicating')?.status !== 'True' || r.status?.syncPercent !== 100) : [];
     const leaving = live.filter((r) => excluded.has(r.spec.node));
 
@@ -264,7 +267,10 @@ export function localVolumeReconciler(deps: VolumeReconcilerDeps) {
     else if (forced === 'Deleting' || forced === 'Pending') [phase, why] = [forced, problem ?? { reason: forced, message: forced }];
     else if (!ready.length) [phase, why] = ['Creating', failing.length ? replicaProblem(failing) : { reason: 'Creating', message: 'placing replicas' }];
     else if (leaving.length || forced === 'Migrating') [phase, why] = ['Migrating', { reason: 'Migrating', message: migration?.message ?? `moving off ${leaving.map((r) => r.spec.node).join(', ')}` }];
-    else if (capacity !== undefined && capacity < size) [phase, why] = ['Expanding', { reason: 'Expanding', message: `growing from ${formatBytes(capacity)} to ${lv.spec.size}${failing.length ? `: ${replicaProblem(failing).message}` : ''}` }];
+    else if (capacity !== undefined && capacity < size) {
+      const stuck = failing.length ? replicaProblem(failing) : undefined;
+      [phase, why] = ['Expanding', { reason: stuck?.reason ?? 'Expanding', message: `growing from ${formatBytes(capacity)} to ${lv.spec.size}${stuck ? `: ${stuck.message}` : ''}` }];
+    }
     else if (failing.length) [phase, why] = ['Degraded', replicaProblem(failing)];
     else if (ready.length < lv.spec.replicas) [phase, why] = ['Degraded', problem ?? { reason: 'MissingReplicas', message: `${ready.length} of ${lv.spec.replicas} replicas` }];
     else if (notReplicating.length) [phase, why] = ['Degraded', { reason: 'NotInSync', message: notReplicating.map((r) => `replica on ${r.spec.node}: ${r.status?.conditions?.find((c) => c.type === 'Replicating')?.message ?? `${r.status?.syncPercent ?? 'unknown'} % in sync`}`).join('; ') }];
