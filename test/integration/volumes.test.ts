@@ -129,14 +129,29 @@ it('replicas 1 → 2: a second LV on another node, and a DRBD resource on both t
   assert.match(ready.message, /DRBD kernel module/);
 });
 
-it('replicas 2 → 1: the secondary goes, the primary stays', async () => {
-  const before = await replicasOf('vol-a');
-  const secondary = before.find((r) => r.spec.role === 'secondary')!;
+it('replicas 2 → 3 → 1: a third replica joins every DRBD resource; scaling down keeps only the primary', async () => {
+  await patchVolume('vol-a', { replicas: 3 });
+  const three = await waitFor('3 ready replicas', async () => {
+    const r = await replicasOf('vol-a');
+    return r.length === 3 && r.every((x) => x.status?.state === 'Ready' && x.status.observedGeneration === x.metadata.generation) ? r : undefined;
+  }, 60_000, 200);
+  assert.is(new Set(three.map((r) => r.spec.node)).size, 3);
+  for (const r of three) {
+    const node = cluster.nodes.find((n) => n.name === r.spec.node)!;
+    const dump = (await run('drbdadm', ['-c', `${node.agent.dir}/drbd.d/stratum-vol-a.res`, 'dump', 'all'])).stdout;
+    for (const n of cluster.nodes) assert.match(dump, new RegExp(`on ${n.agent.name}`), `${node.name}'s resource names ${n.agent.name}`);
+  }
+  const primary = three.find((r) => r.spec.role === 'primary')!;
   await patchVolume('vol-a', { replicas: 1 });
   await waitFor('one replica left', async () => (await replicasOf('vol-a')).length === 1, 60_000, 200);
-  const node = cluster.nodes.find((n) => n.name === secondary.spec.node)!;
-  await waitFor('secondary LV removed', async () => (await lvsFor(node, 'vol-a')).length === 0, 30_000, 200);
-  assert.is((await replicasOf('vol-a'))[0]!.spec.role, 'primary');
+  for (const r of three.filter((x) => x !== primary)) {
+    const node = cluster.nodes.find((n) => n.name === r.spec.node)!;
+    await waitFor(`secondary LV removed from ${node.name}`, async () => (await lvsFor(node, 'vol-a')).length === 0, 30_000, 200);
+  }
+  const [left] = await replicasOf('vol-a');
+  assert.is(left!.metadata.name, primary.metadata.name, 'the primary stays');
+  const v = await phaseIs('vol-a', 'Ready');
+  assert.is(v.status!.primaryNode, primary.spec.node);
 });
 
 it('a volume that fits nowhere gets InsufficientCapacity naming the pool and the biggest free space, and no LV anywhere', async () => {
@@ -241,6 +256,43 @@ it('the operator killed at random points during create and expand converges to t
     await waitFor(`${name} deleted`, async () => !(await volume(name)), 60_000, 250);
     for (const n of cluster.nodes) assert.is((await lvsFor(n, name)).length, 0, `no leaked LV of ${name} on ${n.name}`);
   }
+});
+
+it('the operator killed at random points during an eviction converges: data intact, one copy, old disks released', async () => {
+  let op = cluster.operators.at(-1)!;
+  const first = cluster.nodes[0]!;
+  await cluster.create(LOCAL_VOLUMES, { apiVersion: 'storage.stratum.dev/v1alpha1', kind: 'LocalVolume', metadata: { name: 'vol-move2' }, spec: { pool: diskPool, size: '100Mi', accessibility: { nodes: [first.name] } } } as never);
+  await phaseIs('vol-move2', 'Ready');
+  const device = (await replicasOf('vol-move2'))[0]!.status!.devicePath!;
+  const fh = await open(device, 'r+');
+  try {
+    await fh.write(randomBytes(32 * MiB), 0, 32 * MiB, 0);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  const sum = await sha256Of(device, 128 * MiB);
+  const evicted: string[] = [];
+  for (let round = 0; round < 2; round++) {
+    const from = (await volume('vol-move2'))!.status!.primaryNode!;
+    evicted.push(from);
+    await patchVolume('vol-move2', { evictNodes: evicted });
+    await sleep(Math.floor(Math.random() * 3000));
+    await op.kill();
+    op = await cluster.startOperator(`operator-e${round}`);
+    const moved = await waitFor(`vol-move2 moved off ${evicted.join(', ')}`, async () => {
+      const v = await volume('vol-move2');
+      return v?.status?.phase === 'Ready' && !evicted.includes(v.status.primaryNode!) && v.status.replicas?.length === 1 ? v : undefined;
+    }, 120_000, 250);
+    const [replica] = await replicasOf('vol-move2');
+    assert.is(await sha256Of(replica!.status!.devicePath!, 128 * MiB), sum, `round ${round}: same SHA-256 on ${moved.status!.primaryNode}`);
+    for (const n of cluster.nodes.filter((x) => evicted.includes(x.name))) {
+      const { volumes } = await new Promise<{ volumes: { id: string }[] }>((resolve, reject) => n.agent.client.ListVolumes({}, { deadline: Date.now() + 10_000 }, (err, res) => (err ? reject(err) : resolve(res as never))));
+      assert.not.ok(volumes.some((x) => x.id === 'vol-move2'), `round ${round}: ${n.name} released its disk`);
+    }
+  }
+  await cluster.client.request('DELETE', resourcePath(LOCAL_VOLUMES, undefined, 'vol-move2'));
+  await waitFor('vol-move2 deleted', async () => !(await volume('vol-move2')), 60_000, 250);
 });
 
 it.run();
