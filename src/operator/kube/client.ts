@@ -7,6 +7,7 @@ import http from 'node:http';
 import { createInterface } from 'node:readline';
 import { existsSync } from 'node:fs';
 import { KubeConfig } from '@kubernetes/client-node';
+import type { ObjectMeta } from '../../api/definition.ts';
 
 export interface KubeConfigSource {
   /** Kubeconfig file. @default $KUBECONFIG, else the in-cluster service account */
@@ -40,19 +41,8 @@ export interface ResourceType {
   readonly namespaced: boolean;
 }
 
-export interface ObjectMeta {
-  name?: string;
-  namespace?: string;
-  uid?: string;
-  resourceVersion?: string;
-  generation?: number;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-  finalizers?: string[];
-  ownerReferences?: { apiVersion: string; kind: string; name: string; uid: string; controller?: boolean }[];
-  deletionTimestamp?: string;
-  [extra: string]: unknown;
-}
+/** Object metadata as JSON carries it; one definition, shared with the Stratum API types. */
+export type { ObjectMeta };
 
 export interface KubeObject {
   apiVersion?: string;

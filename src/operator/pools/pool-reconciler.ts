@@ -21,17 +21,13 @@ import { selectDisks } from './disk-selection.ts';
 /** Capacity drifts as volumes come and go: refresh this often even when nothing else happens. */
 export const POOL_RESYNC_MS = 30_000;
 
-export interface NodeObject extends KubeObject {
-  metadata: KubeObject['metadata'] & { labels?: Record<string, string> };
-}
-
 export interface PoolReconcilerDeps {
   readonly client: KubeClient;
   readonly namespace: string;
   readonly pools: Informer<StoragePool>;
   /** LocalDisks, with an index `node` on spec.nodeName. */
   readonly disks: Informer<LocalDisk>;
-  readonly nodes: Informer<NodeObject>;
+  readonly nodes: Informer<KubeObject>;
   readonly storageClasses: Informer<StorageClass>;
   /** The operator's CSIStorageCapacity objects, with an index `pool`. */
   readonly capacities: Informer<CSIStorageCapacity>;

@@ -7,11 +7,10 @@ import { API_GROUP_VERSION, EVICT_NODE_LABEL, FINALIZER, FORCE_DELETE_ANNOTATION
 import { formatBytes, parseQuantity } from '../../api/quantity.ts';
 import { volumeReplicaDefinition, type LocalVolume, type LocalVolumeStatus, type StoragePool, type VolumeReplica } from '../../api/index.ts';
 import { AgentUnavailableError, type AgentRegistry } from '../agents/registry.ts';
-import { isConflict, isNotFound, resourcePath, type KubeClient } from '../kube/client.ts';
+import { isConflict, isNotFound, resourcePath, type KubeClient, type KubeObject } from '../kube/client.ts';
 import type { Informer } from '../kube/informer.ts';
 import type { ReconcileContext, ReconcileResult } from '../controller.ts';
 import type { EventRecorder } from '../events.ts';
-import type { NodeObject } from '../pools/pool-reconciler.ts';
 import { LOCAL_VOLUMES, VOLUME_REPLICAS } from '../resources.ts';
 import { addFinalizer, readyCondition, removeFinalizer, setCondition, updateStatusIfChanged, type Condition, type ConditionInput, type StatusWithConditions } from '../status.ts';
 import { placeReplicas, type PoolSpace } from './placement.ts';
@@ -29,7 +28,7 @@ export interface VolumeReconcilerDeps {
   /** With an index `volume` on spec.volume. */
   readonly replicas: Informer<VolumeReplica>;
   readonly pools: Informer<StoragePool>;
-  readonly nodes: Informer<NodeObject>;
+  readonly nodes: Informer<KubeObject>;
   readonly registry: AgentRegistry;
   readonly events: EventRecorder;
   readonly ids: ReplicationIdAllocator;
