@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { ClientReadableStream } from '@grpc/grpc-js';
 import { run } from '../../src/common/exec.ts';
 import type { DiskEvent__Output } from '../../src/agent/api/generated/stratum/agent/v1/DiskEvent.ts';
-import { AgentHarness, callAgent, type TestAgent } from '../helpers/agent-harness.ts';
+import { type AgentHarness, callAgent, type TestAgent, withAgentHarness } from '../helpers/agent-harness.ts';
 import { LoopDevices, type LoopDevice } from '../helpers/loopdev.ts';
 
 const GiB = 1024 ** 3;
@@ -16,21 +16,10 @@ const t = suite('agent disk discovery');
 let h: AgentHarness | undefined;
 let a: TestAgent;
 let b: TestAgent;
-let setupError: unknown;
 
-t.before(async () => {
-  try {
-    h = await AgentHarness.start({ agents: 2, loopsPerAgent: 2, loopSizeBytes: GiB });
-    [a, b] = h.agents as [TestAgent, TestAgent];
-  } catch (err) {
-    setupError = err;
-  }
-});
-t.before.each(() => {
-  if (setupError) throw setupError;
-});
-t.after(async () => {
-  await h?.cleanup();
+withAgentHarness(t, { agents: 2, loopsPerAgent: 2, loopSizeBytes: GiB }, (harness) => {
+  h = harness;
+  [a, b] = h.agents as [TestAgent, TestAgent];
 });
 
 /** Collects WatchDisks events; `next(pred)` waits (bounded) for a matching one. */

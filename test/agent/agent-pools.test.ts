@@ -6,10 +6,10 @@ import * as assert from 'uvu/assert';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { status, type ServiceError } from '@grpc/grpc-js';
+import { status } from '@grpc/grpc-js';
 import { run } from '../../src/common/exec.ts';
 import type { Pool__Output } from '../../src/agent/api/generated/stratum/agent/v1/Pool.ts';
-import { AgentHarness, callAgent, type TestAgent } from '../helpers/agent-harness.ts';
+import { type AgentHarness, callAgent, type TestAgent, withAgentHarness, refused } from '../helpers/agent-harness.ts';
 import type { LoopDevice } from '../helpers/loopdev.ts';
 
 const GiB = 1024 ** 3;
@@ -18,31 +18,12 @@ const t = suite('agent pools');
 
 let h: AgentHarness | undefined;
 let a: TestAgent;
-let setupError: unknown;
 
-t.before(async () => {
-  try {
-    h = await AgentHarness.start({ agents: 1, loopsPerAgent: 3, loopSizeBytes: GiB });
-    a = h.agents[0]!;
-  } catch (err) {
-    setupError = err;
-  }
-});
-t.before.each(() => {
-  if (setupError) throw setupError;
-});
-t.after(async () => {
-  await h?.cleanup();
+withAgentHarness(t, { agents: 1, loopsPerAgent: 3, loopSizeBytes: GiB }, (harness) => {
+  h = harness;
+  a = h.agents[0]!;
 });
 
-async function refused(p: Promise<unknown>): Promise<ServiceError> {
-  try {
-    await p;
-  } catch (err) {
-    return err as ServiceError;
-  }
-  throw new Error('call succeeded but should have been refused');
-}
 
 async function diskId(loop: LoopDevice): Promise<string> {
   const { disks } = await callAgent(a.client, 'ListDisks', {});

@@ -5,38 +5,19 @@ import * as assert from 'uvu/assert';
 import path from 'node:path';
 import { status, type ServiceError } from '@grpc/grpc-js';
 import { callAgent, createAgentClient, createHealthClient } from '../../src/agent/client.ts';
-import { AgentHarness, type TestAgent } from '../helpers/agent-harness.ts';
+import { type AgentHarness, type TestAgent, withAgentHarness, refused } from '../helpers/agent-harness.ts';
 import { TestPki } from '../helpers/certs.ts';
 
 const t = suite('agent server');
 
 let h: AgentHarness | undefined;
 let a: TestAgent;
-let setupError: unknown;
 
-t.before(async () => {
-  try {
-    h = await AgentHarness.start({ agents: 1, loopsPerAgent: 1 });
-    a = h.agents[0]!;
-  } catch (err) {
-    setupError = err;
-  }
-});
-t.before.each(() => {
-  if (setupError) throw setupError;
-});
-t.after(async () => {
-  await h?.cleanup();
+withAgentHarness(t, { agents: 1, loopsPerAgent: 1 }, (harness) => {
+  h = harness;
+  a = h.agents[0]!;
 });
 
-async function refused(p: Promise<unknown>): Promise<ServiceError> {
-  try {
-    await p;
-  } catch (err) {
-    return err as ServiceError;
-  }
-  throw new Error('call succeeded but should have been refused');
-}
 
 t('health: SERVING for the server and the Agent service, NOT_FOUND for others', async () => {
   const check = (service: string) =>

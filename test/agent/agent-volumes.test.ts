@@ -2,33 +2,20 @@
 // agent's LVM_SYSTEM_DIR) is the witness of what happened on disk.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { status, type ServiceError } from '@grpc/grpc-js';
-import { AgentHarness, callAgent, type TestAgent } from '../helpers/agent-harness.ts';
+import { status } from '@grpc/grpc-js';
+import { callAgent, refused, withAgentHarness, type TestAgent } from '../helpers/agent-harness.ts';
 
 const GiB = 1024 ** 3;
 const MiB = 1024 ** 2;
 const VG = 'stratum-fast';
 const t = suite('agent volumes (LVM)');
 
-let h: AgentHarness | undefined;
 let a: TestAgent;
-let setupError: unknown;
 
-t.before(async () => {
-  try {
-    h = await AgentHarness.start({ agents: 1, loopsPerAgent: 1, loopSizeBytes: 4 * GiB });
-    a = h.agents[0]!;
-    const { disks } = await callAgent(a.client, 'ListDisks', {});
-    await callAgent(a.client, 'EnsurePool', { name: 'fast', backend: 'POOL_BACKEND_LVM', disks: disks.map((d) => d.id) });
-  } catch (err) {
-    setupError = err;
-  }
-});
-t.before.each(() => {
-  if (setupError) throw setupError;
-});
-t.after(async () => {
-  await h?.cleanup();
+withAgentHarness(t, { agents: 1, loopsPerAgent: 1, loopSizeBytes: 4 * GiB }, async (harness) => {
+  a = harness.agents[0]!;
+  const { disks } = await callAgent(a.client, 'ListDisks', {});
+  await callAgent(a.client, 'EnsurePool', { name: 'fast', backend: 'POOL_BACKEND_LVM', disks: disks.map((d) => d.id) });
 });
 
 interface Lv {
@@ -45,15 +32,6 @@ async function lvs(): Promise<Lv[]> {
 /** VG metadata sequence number: changes with every metadata write, so "nothing changed" is provable. */
 async function seqno(): Promise<string> {
   return (await a.lvm('vgs', ['--noheadings', '-o', 'vg_seqno', VG])).trim();
-}
-
-async function refused(p: Promise<unknown>): Promise<ServiceError> {
-  try {
-    await p;
-  } catch (err) {
-    return err as ServiceError;
-  }
-  throw new Error('call succeeded but should have been refused');
 }
 
 t('create: LV tagged with the volume id, size rounded up to the extent, device path reported', async () => {

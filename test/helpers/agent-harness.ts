@@ -13,7 +13,8 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import type { ChannelOptions } from '@grpc/grpc-js';
+import type { ChannelOptions, ServiceError } from '@grpc/grpc-js';
+import type { Test } from 'uvu';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,6 +26,39 @@ import { LoopDevices, type LoopDevice } from './loopdev.ts';
 import { TestPki } from './certs.ts';
 
 export { callAgent };
+
+/** The gRPC error of a call that must fail; throws when it succeeds. */
+export async function refused(p: Promise<unknown>): Promise<ServiceError> {
+  try {
+    await p;
+  } catch (err) {
+    return err as ServiceError;
+  }
+  throw new Error('call succeeded but should have been refused');
+}
+
+/**
+ * Starts a harness before `suite`'s tests (then hands it to `ready`) and cleans it up after. uvu
+ * does not report a failed `before` hook, so a setup failure fails every test with its error.
+ */
+export function withAgentHarness(suite: Test, opts: AgentHarnessOptions, ready: (h: AgentHarness) => void | Promise<void>): void {
+  let harness: AgentHarness | undefined;
+  let setupError: unknown;
+  suite.before(async () => {
+    try {
+      harness = await AgentHarness.start(opts);
+      await ready(harness);
+    } catch (err) {
+      setupError = err;
+    }
+  });
+  suite.before.each(() => {
+    if (setupError) throw setupError;
+  });
+  suite.after(async () => {
+    await harness?.cleanup();
+  });
+}
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const MAIN = path.join(ROOT, 'src/agent/main.ts');
