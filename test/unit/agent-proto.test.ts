@@ -2,42 +2,10 @@
 // makes from the .proto files today; and the loader must load both services.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { run } from '../../src/common/exec.ts';
+import { assertGeneratedTypesFresh } from '../helpers/generated-types.ts';
 import { loadAgentProto, loadHealthProto } from '../../src/agent/api/loader.ts';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const GENERATED = path.join(ROOT, 'src/agent/api/generated');
-
-async function files(dir: string, base = dir): Promise<string[]> {
-  const out: string[] = [];
-  for (const e of await readdir(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) out.push(...(await files(p, base)));
-    else out.push(path.relative(base, p));
-  }
-  return out.sort();
-}
-
-test('generated types match a fresh generation from the .proto files', async () => {
-  const pkg = JSON.parse(await readFile(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
-  const script = pkg.scripts['gen:proto']!;
-  const args = script.split(/\s+/).slice(1).map((a) => (a.startsWith('--outDir=') ? undefined : a)).filter((a): a is string => !!a);
-  const out = await mkdtemp(path.join(tmpdir(), 'stratum-proto-'));
-  try {
-    await run(path.join(ROOT, 'node_modules/.bin/proto-loader-gen-types'), [...args, `--outDir=${out}`], { timeoutMs: 60_000 });
-    const fresh = await files(out);
-    assert.equal(await files(GENERATED), fresh, 'same file list (run `npm run gen:proto`)');
-    for (const f of fresh) {
-      assert.is(await readFile(path.join(GENERATED, f), 'utf8'), await readFile(path.join(out, f), 'utf8'), `${f} is stale: run \`npm run gen:proto\``);
-    }
-  } finally {
-    await rm(out, { recursive: true, force: true });
-  }
-});
+test('generated types match a fresh generation from the .proto files', () => assertGeneratedTypesFresh('gen:proto', 'src/agent/api/generated'));
 
 test('loader: Agent service with every DESIGN.md call, and the health service', () => {
   const methods = Object.keys(loadAgentProto().stratum.agent.v1.Agent.service);
