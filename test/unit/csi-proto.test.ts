@@ -1,5 +1,6 @@
-// proto/csi/v1/csi.proto is the official spec module's file, unchanged (checked against the module); the committed types in src/csi/api/generated are what `npm run
-// gen:csi` makes from it today; and the loader serves the three CSI services.
+// proto/csi/v1/csi.proto is the official spec module's file, unchanged (checked against the
+// module); the committed types in src/csi/api/generated are what `npm run gen:csi` makes from it
+// today; and the loader serves the three CSI services.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { assertGeneratedTypesFresh } from '../helpers/generated-types.ts';
