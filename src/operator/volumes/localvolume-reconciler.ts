@@ -91,7 +91,10 @@ export function localVolumeReconciler(deps: VolumeReconcilerDeps) {
     if (leaving.length) migration = await evict(lv, kept, leaving, ctx);
     else if (kept.length > lv.spec.replicas) await shrink(lv, kept, ctx);
 
-    const phase = await writeStatus(lv, deps.replicas.byIndex('volume', name).concat(created), undefined, plan.shortfall, migration);
+    // The cache may already hold what this reconcile created, or not yet.
+    const cached = deps.replicas.byIndex('volume', name);
+    const current = [...cached, ...created.filter((c) => !cached.some((r) => r.metadata.name === c.metadata.name))];
+    const phase = await writeStatus(lv, current, undefined, plan.shortfall, migration);
     return phase === 'Ready' ? undefined : { requeueAfter: WAITING_REQUEUE_MS };
   };
 
