@@ -2,6 +2,7 @@
 // a volume to another agent, and by tests. Certificates are PEM files.
 import { readFileSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
+import { AGENT_TLS_SERVER_NAME } from '../common/constants.ts';
 import { loadAgentProto, loadHealthProto } from './api/loader.ts';
 import type { AgentClient } from './api/generated/stratum/agent/v1/Agent.ts';
 import type { HealthClient } from './api/generated/grpc/health/v1/Health.ts';
@@ -19,6 +20,9 @@ export function clientCredentials(tls: ClientTls): grpc.ChannelCredentials {
   const ca = readFileSync(tls.ca);
   return tls.cert && tls.key ? grpc.credentials.createSsl(ca, readFileSync(tls.key), readFileSync(tls.cert)) : grpc.credentials.createSsl(ca);
 }
+
+/** Checks the agent's certificate for AGENT_TLS_SERVER_NAME rather than the dialled address. */
+export const AGENT_SERVER_NAME_OPTIONS: grpc.ChannelOptions = { 'grpc.ssl_target_name_override': AGENT_TLS_SERVER_NAME, 'grpc.default_authority': AGENT_TLS_SERVER_NAME };
 
 export function createAgentClient(address: string, tls: ClientTls, options: grpc.ChannelOptions = {}): AgentClient {
   const { Agent } = loadAgentProto().stratum.agent.v1;

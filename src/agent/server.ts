@@ -7,7 +7,7 @@ import type { Logger } from '../common/log.ts';
 import type { AgentConfig } from './config.ts';
 import type { AgentContext } from './context.ts';
 import { loadAgentProto } from './api/loader.ts';
-import { createAgentClient } from './client.ts';
+import { AGENT_SERVER_NAME_OPTIONS, createAgentClient } from './client.ts';
 import { agentHandlers } from './handlers/index.ts';
 import { HealthService } from './health.ts';
 import { StateStore } from './state.ts';
@@ -45,7 +45,7 @@ export async function buildContext(config: AgentConfig, log: Logger, stopping: A
   return {
     node: config.nodeName, log, config, lvm, disks, pools, volumes, stopping,
     findVolume: (id, scope) => volumes.find(id, scope),
-    connectAgent: (address, options) => createAgentClient(address, tls, { 'grpc.max_send_message_length': MAX_MESSAGE_BYTES, ...options }),
+    connectAgent: (address, options) => createAgentClient(address, tls, { 'grpc.max_send_message_length': MAX_MESSAGE_BYTES, ...AGENT_SERVER_NAME_OPTIONS, ...options }),
   };
 }
 

@@ -38,6 +38,11 @@ export const AGENT_HEALTH_PORT = 9818;
 /** Secrets holding the mTLS material between operator and agents. */
 export const AGENT_TLS_SECRET = 'stratum-agent-tls';
 export const OPERATOR_TLS_SECRET = 'stratum-operator-tls';
+/**
+ * The name every agent's serving certificate carries and every client checks, whatever address
+ * it dials: node IPs change and are many, so one certificate cannot list them.
+ */
+export const AGENT_TLS_SERVER_NAME = 'stratum-agent';
 
 /** Prefix of every DRBD resource Stratum writes (`stratum-<volume id>`), so its resources are told apart from others on the node. */
 export const DRBD_RESOURCE_PREFIX = 'stratum-';

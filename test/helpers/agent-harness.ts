@@ -22,6 +22,7 @@ import { run } from '../../src/common/exec.ts';
 import { callAgent, createAgentClient, createHealthClient, type AgentClient, type ClientTls, type HealthClient } from '../../src/agent/client.ts';
 import { hasDeviceMapper, writeLvmConf } from '../../src/agent/lvm/config.ts';
 import { makeUtsNamespace } from '../../src/agent/drbd/drbdadm.ts';
+import { AGENT_TLS_SERVER_NAME } from '../../src/common/constants.ts';
 import { LoopDevices, type LoopDevice } from './loopdev.ts';
 import { TestPki } from './certs.ts';
 
@@ -334,7 +335,9 @@ export class AgentHarness {
     const name = `node-${String.fromCharCode(97 + i)}`;
     const host = `127.0.0.${i + 2}`;
     const agentDir = path.join(this.dir, name);
-    await this.pki.issue({ name, commonName: name, dnsNames: [name, 'localhost'], ips: [host], usage: 'both' });
+    // As in a cluster, the certificate carries the agents' common name; the node name and address
+    // let tests dial one agent by name.
+    await this.pki.issue({ name, commonName: name, dnsNames: [AGENT_TLS_SERVER_NAME, name, 'localhost'], ips: [host], usage: 'both' });
     const loops = new LoopDevices();
     const drbdArgs: string[] = [];
     if (opts.drbd) {

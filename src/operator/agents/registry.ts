@@ -3,7 +3,7 @@
 // so reconcilers can say "AgentUnavailable: node-b: …" and /metrics shows each agent's state.
 import * as grpc from '@grpc/grpc-js';
 import { Subject, type Observable, type Subscription } from 'rxjs';
-import { callAgent, createAgentClient, type AgentClient, type ClientTls } from '../../agent/client.ts';
+import { AGENT_SERVER_NAME_OPTIONS, callAgent, createAgentClient, type AgentClient, type ClientTls } from '../../agent/client.ts';
 import type { DiskEvent__Output } from '../../agent/api/generated/stratum/agent/v1/DiskEvent.ts';
 import { createLogger, type Logger } from '../../common/log.ts';
 import type { Informer } from '../kube/informer.ts';
@@ -145,7 +145,7 @@ export class AgentRegistry {
     if (current && next && current.endpoint.address === next.address) return;
     if (current) this.drop(node);
     if (next) {
-      const client = createAgentClient(next.address, this.opts.tls, KEEPALIVE);
+      const client = createAgentClient(next.address, this.opts.tls, { ...KEEPALIVE, ...AGENT_SERVER_NAME_OPTIONS });
       this.entries.set(node, { endpoint: next, client, state: { connected: false, message: 'not called yet' } });
       this.log.info({ node, address: next.address, pod: next.pod }, 'agent registered');
     }
