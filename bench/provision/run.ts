@@ -50,8 +50,8 @@ try {
     harness: { loopSizeBytes: 2 * 1024 ** 4, extraArgs: ['--pv-metadata-size', '64m'], scanIntervalMs: 5_000 },
   });
   const pool = `${cluster.prefix}-bench`;
-  await cluster.create(STORAGE_POOLS, { apiVersion: 'storage.stratum.dev/v1alpha1', kind: 'StoragePool', metadata: { name: pool }, spec: { mediaClass: 'hdd' } } as never);
-  await cluster.create(STORAGE_CLASSES, { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: `${pool}-sc` }, provisioner: CSI_DRIVER_NAME, parameters: { pool } } as never);
+  await cluster.create(STORAGE_POOLS, { apiVersion: 'storage.stratum.dev/v1alpha1', kind: 'StoragePool', metadata: { name: pool }, spec: { mediaClass: 'hdd' } });
+  await cluster.create(STORAGE_CLASSES, { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: `${pool}-sc` }, provisioner: CSI_DRIVER_NAME, parameters: { pool } });
   const op = await cluster.startOperator('operator-bench', ['--workers', '16', '--log-level', 'warn']);
   await waitFor('pool ready everywhere', async () => (await cluster!.get<StoragePool>(STORAGE_POOLS, pool))?.status?.nodeCount === AGENTS, 120_000, 250);
 

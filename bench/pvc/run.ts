@@ -39,8 +39,8 @@ async function main(): Promise<void> {
     const c = cluster;
     const pool = `${c.prefix}-bench`;
     const sc = `${pool}-sc`;
-    await c.create(STORAGE_POOLS, { apiVersion: 'storage.stratum.dev/v1alpha1', kind: 'StoragePool', metadata: { name: pool }, spec: { mediaClass: 'hdd', backend: 'lvm' } } as never);
-    await c.create(STORAGE_CLASSES, { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: sc }, provisioner: CSI_DRIVER_NAME, volumeBindingMode: 'WaitForFirstConsumer', reclaimPolicy: 'Delete', parameters: { pool } } as never);
+    await c.create(STORAGE_POOLS, { apiVersion: 'storage.stratum.dev/v1alpha1', kind: 'StoragePool', metadata: { name: pool }, spec: { mediaClass: 'hdd', backend: 'lvm' } });
+    await c.create(STORAGE_CLASSES, { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: sc }, provisioner: CSI_DRIVER_NAME, volumeBindingMode: 'WaitForFirstConsumer', reclaimPolicy: 'Delete', parameters: { pool } });
     madeDriver = await ensureCsiDriver(c.client);
     await c.startOperator('operator-0', ['--csi-endpoint', controllerEndpoint(c), '--log-level', 'info']);
     await waitFor('pool ready on 2 nodes', async () => (await c.get<StoragePool>(STORAGE_POOLS, pool))?.status?.nodeCount === 2, 120_000, 250);

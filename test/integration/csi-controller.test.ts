@@ -51,7 +51,7 @@ async function refused(p: Promise<unknown>, code: status, text: RegExp): Promise
 it.before(reportFailure(async () => {
   cluster = await TestCluster.start({ agents: 2 });
   pool = `${cluster.prefix}-lvm`;
-  await cluster.create(STORAGE_POOLS, { apiVersion: 'storage.stratum.dev/v1alpha1', kind: 'StoragePool', metadata: { name: pool }, spec: { mediaClass: 'hdd', backend: 'lvm' } } as never);
+  await cluster.create(STORAGE_POOLS, { apiVersion: 'storage.stratum.dev/v1alpha1', kind: 'StoragePool', metadata: { name: pool }, spec: { mediaClass: 'hdd', backend: 'lvm' } });
   const endpoint = `unix://${path.join(cluster.dir, 'csi.sock')}`;
   await cluster.startOperator('operator-0', ['--csi-endpoint', endpoint]);
   csi = connectCsi(endpoint);

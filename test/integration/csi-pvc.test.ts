@@ -51,12 +51,12 @@ const capacityOn = async (node: string) => (await cluster.list<CSIStorageCapacit
   .filter((c) => c.storageClassName === sc && c.nodeTopology?.matchLabels?.[TOPOLOGY_KEY] === node);
 
 async function createClaim(name: string, storageClassName: string, size: string, withPod = true): Promise<void> {
-  await cluster.create(PVCS, { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name, namespace: cluster.namespace }, spec: { accessModes: ['ReadWriteOnce'], storageClassName, resources: { requests: { storage: size } } } } as never);
+  await cluster.create(PVCS, { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name, namespace: cluster.namespace }, spec: { accessModes: ['ReadWriteOnce'], storageClassName, resources: { requests: { storage: size } } } });
   if (withPod) {
     await cluster.create(PODS, {
       apiVersion: 'v1', kind: 'Pod', metadata: { name: `app-${name}`, namespace: cluster.namespace },
       spec: { containers: [{ name: 'app', image: 'busybox', volumeMounts: [{ name: 'data', mountPath: '/data' }] }], volumes: [{ name: 'data', persistentVolumeClaim: { claimName: name } }] },
-    } as never);
+    });
   }
 }
 
@@ -69,11 +69,11 @@ it.before(reportFailure(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'stratum-csi-pvc-'));
   pool = `${cluster.prefix}-disk`;
   sc = `${pool}-sc`;
-  await cluster.create(STORAGE_POOLS, { apiVersion: 'storage.stratum.dev/v1alpha1', kind: 'StoragePool', metadata: { name: pool }, spec: { mediaClass: 'hdd', backend: 'disk' } } as never);
+  await cluster.create(STORAGE_POOLS, { apiVersion: 'storage.stratum.dev/v1alpha1', kind: 'StoragePool', metadata: { name: pool }, spec: { mediaClass: 'hdd', backend: 'disk' } });
   await cluster.create(STORAGE_CLASSES, {
     apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: sc }, provisioner: CSI_DRIVER_NAME, volumeBindingMode: 'WaitForFirstConsumer',
     allowVolumeExpansion: true, reclaimPolicy: 'Delete', parameters: { pool, 'csi.storage.k8s.io/fstype': 'xfs' },
-  } as never);
+  });
   madeDriver = await ensureCsiDriver(cluster.client);
   await cluster.startOperator('operator-0', ['--csi-endpoint', controllerEndpoint(cluster)]);
   await waitFor('disk pool ready on 2 nodes', async () => (await cluster.get<StoragePool>(STORAGE_POOLS, pool))?.status?.nodeCount === 2, 90_000, 250);
@@ -104,7 +104,7 @@ it.after(reportFailure(async () => {
 
 it('a full node is never chosen: both claims bind on the node with room, PVs carry its node affinity', async () => {
   // Fill the first node's pool: its only disk goes to a volume pinned there.
-  await cluster.create(LOCAL_VOLUMES, { apiVersion: 'storage.stratum.dev/v1alpha1', kind: 'LocalVolume', metadata: { name: `${cluster.prefix}-filler` }, spec: { pool, size: '512Mi', accessibility: { nodes: [full.name] } } } as never);
+  await cluster.create(LOCAL_VOLUMES, { apiVersion: 'storage.stratum.dev/v1alpha1', kind: 'LocalVolume', metadata: { name: `${cluster.prefix}-filler` }, spec: { pool, size: '512Mi', accessibility: { nodes: [full.name] } } });
   await waitFor('filler Ready', async () => (await cluster.get<LocalVolume>(LOCAL_VOLUMES, `${cluster.prefix}-filler`))?.status?.phase === 'Ready', 60_000, 200);
   await waitFor('every capacity object of the full node says it is full', async () => {
     const caps = await capacityOn(full.name);
@@ -212,7 +212,7 @@ it('deleting the claims removes PVs, LocalVolumes and the disk claims', async ()
 
 it('a claim for an unknown pool gets the CSI refusal as a ProvisioningFailed Event; nothing is created', async () => {
   const bad = `${cluster.prefix}-nopool-sc`;
-  await cluster.create(STORAGE_CLASSES, { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: bad }, provisioner: CSI_DRIVER_NAME, volumeBindingMode: 'Immediate', parameters: { pool: `${cluster.prefix}-nopool` } } as never);
+  await cluster.create(STORAGE_CLASSES, { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: bad }, provisioner: CSI_DRIVER_NAME, volumeBindingMode: 'Immediate', parameters: { pool: `${cluster.prefix}-nopool` } });
   await createClaim('bad', bad, '64Mi', false);
   const event = await waitFor('ProvisioningFailed event', async () => (await cluster.list<{ metadata: Record<string, unknown>; reason: string; message: string; involvedObject: { name: string } }>(EVENTS, {}, cluster.namespace))
     .find((e) => e.involvedObject.name === 'bad' && e.reason === 'ProvisioningFailed'), 60_000, 250);

@@ -43,7 +43,7 @@ it.before(reportFailure(async () => {
   lvmPool = `${cluster.prefix}-lvm`;
   diskPool = `${cluster.prefix}-disk`;
   const pool = (name: string, spec: Record<string, unknown>) =>
-    cluster.create(STORAGE_POOLS, { apiVersion: 'storage.stratum.dev/v1alpha1', kind: 'StoragePool', metadata: { name }, spec: { mediaClass: 'hdd', ...spec } } as never);
+    cluster.create(STORAGE_POOLS, { apiVersion: 'storage.stratum.dev/v1alpha1', kind: 'StoragePool', metadata: { name }, spec: { mediaClass: 'hdd', ...spec } });
   await pool(lvmPool, { backend: 'lvm', diskSelector: { minSize: '2Gi' } });
   await pool(diskPool, { backend: 'disk', diskSelector: { maxSize: '1Gi' } });
   await cluster.startOperator('operator-0', ['--csi-endpoint', controllerEndpoint(cluster)]);

@@ -28,7 +28,7 @@ const capacities = () => cluster.list<CSIStorageCapacity>(CSI_STORAGE_CAPACITIES
 it.before(reportFailure(async () => {
   cluster = await TestCluster.start({ agents: 3, nodeLabels: (i): Record<string, string> => (i < 2 ? { [POOL_LABEL]: 'yes' } : {}) });
   poolName = `${cluster.prefix}-hdd`;
-  await cluster.create(STORAGE_CLASSES, { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: `${poolName}-sc` }, provisioner: CSI_DRIVER_NAME, parameters: { pool: poolName }, volumeBindingMode: 'WaitForFirstConsumer' } as never);
+  await cluster.create(STORAGE_CLASSES, { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: `${poolName}-sc` }, provisioner: CSI_DRIVER_NAME, parameters: { pool: poolName }, volumeBindingMode: 'WaitForFirstConsumer' });
   await cluster.startOperator();
 }));
 
@@ -54,7 +54,7 @@ it('every agent disk becomes a LocalDisk with its identity, size and media class
 });
 
 it('a pool forms on the selected nodes only, with the capacity vgs reports, published as CSIStorageCapacity', async () => {
-  await cluster.create(STORAGE_POOLS, { apiVersion: 'storage.stratum.dev/v1alpha1', kind: 'StoragePool', metadata: { name: poolName }, spec: { mediaClass: 'hdd', nodeSelector: { matchLabels: { [POOL_LABEL]: 'yes' } } } } as never);
+  await cluster.create(STORAGE_POOLS, { apiVersion: 'storage.stratum.dev/v1alpha1', kind: 'StoragePool', metadata: { name: poolName }, spec: { mediaClass: 'hdd', nodeSelector: { matchLabels: { [POOL_LABEL]: 'yes' } } } });
   const ready = await waitFor('pool Ready on 2 nodes', async () => {
     const p = await pool();
     return p?.status?.nodeCount === 2 && p.status.conditions?.find((c) => c.type === 'Ready')?.status === 'True' ? p : undefined;

@@ -11,6 +11,7 @@ import { run } from '../../src/common/exec.ts';
 import { resourcePath } from '../../src/operator/kube/client.ts';
 import { LOCAL_VOLUMES, STORAGE_CLASSES, STORAGE_POOLS, VOLUME_REPLICAS } from '../../src/operator/resources.ts';
 import { TestCluster, reportFailure, sleep, waitFor, type ClusterNode } from './support.ts';
+import { callAgent } from '../helpers/agent-harness.ts';
 
 const MiB = 1024 ** 2;
 const it = suite('operator: volume lifecycle');
@@ -26,6 +27,22 @@ const phaseIs = (name: string, phase: string, timeoutMs = 60_000) => waitFor(`${
   return v?.status?.phase === phase && v.status.observedGeneration === v.metadata.generation ? v : undefined;
 }, timeoutMs, 200);
 
+/** The volume's and its replicas' status, for a failure message that shows where it stopped. */
+async function explain(name: string): Promise<string> {
+  const v = await volume(name);
+  const replicas = await replicasOf(name);
+  return JSON.stringify({ volume: { generation: v?.metadata.generation, spec: v?.spec, status: v?.status }, replicas: replicas.map((r) => ({ name: r.metadata.name, generation: r.metadata.generation, spec: r.spec, status: r.status })) }, null, 1);
+}
+
+/** Like waitFor, but a timeout says what the volume looked like. */
+async function waitForVolume<T>(name: string, what: string, check: () => Promise<T>, timeoutMs: number): Promise<NonNullable<T>> {
+  try {
+    return await waitFor(what, check, timeoutMs, 250);
+  } catch (err) {
+    throw new Error(`${(err as Error).message}\n${await explain(name)}`);
+  }
+}
+
 /** LVs tagged for `volume` on a node, by `lvs` (the agent's own LVM view). */
 async function lvsFor(node: ClusterNode, name: string): Promise<{ lv_name: string; lv_size: string }[]> {
   const out = await node.agent.lvm('lvs', ['--reportformat', 'json', '--units', 'b', '--nosuffix', '-o', 'lv_name,lv_size,lv_tags']);
@@ -34,7 +51,7 @@ async function lvsFor(node: ClusterNode, name: string): Promise<{ lv_name: strin
 }
 
 async function createVolume(name: string, spec: Partial<LocalVolume['spec']>): Promise<void> {
-  await cluster.create(LOCAL_VOLUMES, { apiVersion: 'storage.stratum.dev/v1alpha1', kind: 'LocalVolume', metadata: { name }, spec: { pool: lvmPool, size: '256Mi', ...spec } } as never);
+  await cluster.create(LOCAL_VOLUMES, { apiVersion: 'storage.stratum.dev/v1alpha1', kind: 'LocalVolume', metadata: { name }, spec: { pool: lvmPool, size: '256Mi', ...spec } });
 }
 
 const patchVolume = (name: string, spec: Record<string, unknown>) =>
@@ -64,10 +81,10 @@ it.before(reportFailure(async () => {
   lvmPool = `${cluster.prefix}-lvm`;
   diskPool = `${cluster.prefix}-disk`;
   const pool = (name: string, spec: Record<string, unknown>) =>
-    cluster.create(STORAGE_POOLS, { apiVersion: 'storage.stratum.dev/v1alpha1', kind: 'StoragePool', metadata: { name }, spec: { mediaClass: 'hdd', ...spec } } as never);
+    cluster.create(STORAGE_POOLS, { apiVersion: 'storage.stratum.dev/v1alpha1', kind: 'StoragePool', metadata: { name }, spec: { mediaClass: 'hdd', ...spec } });
   await pool(lvmPool, { backend: 'lvm', diskSelector: { minSize: '512Mi' } });
   await pool(diskPool, { backend: 'disk', diskSelector: { maxSize: '256Mi' } });
-  await cluster.create(STORAGE_CLASSES, { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: `${lvmPool}-sc` }, provisioner: CSI_DRIVER_NAME, parameters: { pool: lvmPool } } as never);
+  await cluster.create(STORAGE_CLASSES, { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: `${lvmPool}-sc` }, provisioner: CSI_DRIVER_NAME, parameters: { pool: lvmPool } });
   await cluster.startOperator();
   await waitFor('both pools ready on 3 nodes', async () => {
     const pools = await Promise.all([lvmPool, diskPool].map((p) => cluster.get<StoragePool>(STORAGE_POOLS, p)));
@@ -169,7 +186,7 @@ it('a volume that fits nowhere gets InsufficientCapacity naming the pool and the
 
 it('eviction of a backend: disk volume with 64 MiB of random data: same SHA-256 on the new node, old disk released', async () => {
   const from = cluster.nodes[0]!;
-  await cluster.create(LOCAL_VOLUMES, { apiVersion: 'storage.stratum.dev/v1alpha1', kind: 'LocalVolume', metadata: { name: 'vol-move' }, spec: { pool: diskPool, size: '100Mi', accessibility: { nodes: [from.name] } } } as never);
+  await cluster.create(LOCAL_VOLUMES, { apiVersion: 'storage.stratum.dev/v1alpha1', kind: 'LocalVolume', metadata: { name: 'vol-move' }, spec: { pool: diskPool, size: '100Mi', accessibility: { nodes: [from.name] } } });
   const v = await phaseIs('vol-move', 'Ready');
   const [src] = await replicasOf('vol-move');
   const device = src!.status!.devicePath!;
@@ -194,8 +211,7 @@ it('eviction of a backend: disk volume with 64 MiB of random data: same SHA-256 
   assert.is(moved.status!.migration!.sha256, before, 'status shows the verified checksum');
   const [dst] = await replicasOf('vol-move');
   assert.is(await sha256Of(dst!.status!.devicePath!, size), before, 'the data on the new node has the same SHA-256');
-  const left = await from.agent.client;
-  const { volumes } = await new Promise<{ volumes: { id: string }[] }>((resolve, reject) => left.ListVolumes({}, { deadline: Date.now() + 10_000 }, (err, res) => (err ? reject(err) : resolve(res as never))));
+  const { volumes } = await callAgent(from.agent.client, 'ListVolumes', {});
   assert.not.ok(volumes.some((x) => x.id === 'vol-move'), 'the old disk is released');
 });
 
@@ -206,29 +222,40 @@ it('delete → no LV and no object left behind', async () => {
   for (const n of cluster.nodes) for (const name of ['vol-a', 'vol-huge']) assert.is((await lvsFor(n, name)).length, 0, `${n.name} ${name}`);
 });
 
-it('with its agent down: growth waits as Expanding with the reason; deletion waits until forced by the annotation', async () => {
+it('with its agent down: growth waits as Expanding with the reason and completes when the agent is back; deletion waits until forced', async () => {
   const node = cluster.nodes[2]!;
   await createVolume('vol-stuck', { accessibility: { nodes: [node.name] } });
   await phaseIs('vol-stuck', 'Ready');
+  let down = true;
   await node.agent.stop();
   try {
     await patchVolume('vol-stuck', { size: '320Mi' });
-    const expanding = await waitFor('Expanding with AgentUnavailable', async () => {
+    const expanding = await waitForVolume('vol-stuck', 'Expanding with AgentUnavailable', async () => {
       const v = await volume('vol-stuck');
       const ready = v?.status?.conditions?.find((c) => c.type === 'Ready');
       return v?.status?.phase === 'Expanding' && /AgentUnavailable|unavailable/.test(`${ready?.reason} ${ready?.message}`) ? v : undefined;
-    }, 60_000, 250);
+    }, 60_000);
     assert.match(expanding.status!.conditions!.find((c) => c.type === 'Ready')!.message, new RegExp(node.name));
-    await cluster.client.request('DELETE', resourcePath(LOCAL_VOLUMES, undefined, 'vol-stuck'));
-    const deleting = await waitFor('Deleting, waiting for the agent', async () => {
+    // The failed attempt is retried once the agent answers again: nothing is taken as done.
+    await node.agent.start();
+    down = false;
+    await waitForVolume('vol-stuck', 'grown after the agent came back', async () => {
       const v = await volume('vol-stuck');
-      return v?.status?.phase === 'Deleting' && /force-delete/.test(v.status.conditions?.find((c) => c.type === 'Ready')?.message ?? '') ? v : undefined;
-    }, 60_000, 250);
-    assert.ok(deleting, 'the condition tells how to force it');
+      return v?.status?.phase === 'Ready' && v.status.capacity === '320Mi';
+    }, 90_000);
+    assert.is(Number((await lvsFor(node, 'vol-stuck'))[0]!.lv_size), 320 * MiB);
+
+    await node.agent.stop();
+    down = true;
+    await cluster.client.request('DELETE', resourcePath(LOCAL_VOLUMES, undefined, 'vol-stuck'));
+    await waitForVolume('vol-stuck', 'Deleting, waiting for the agent, saying how to force it', async () => {
+      const v = await volume('vol-stuck');
+      return v?.status?.phase === 'Deleting' && /force-delete/.test(v.status.conditions?.find((c) => c.type === 'Ready')?.message ?? '');
+    }, 60_000);
     await cluster.client.request('PATCH', resourcePath(LOCAL_VOLUMES, undefined, 'vol-stuck'), { patchType: 'merge', body: { metadata: { annotations: { 'storage.stratum.dev/force-delete': 'true' } } } });
     await waitFor('vol-stuck gone once forced', async () => !(await volume('vol-stuck')) && (await replicasOf('vol-stuck')).length === 0, 60_000, 250);
   } finally {
-    await node.agent.start();
+    if (down) await node.agent.start();
   }
 });
 
@@ -240,15 +267,15 @@ it('the operator killed at random points during create and expand converges to t
     await sleep(Math.floor(Math.random() * 1500));
     await op.kill();
     op = await cluster.startOperator(`operator-r${round}`);
-    await waitFor(`${name} with 2 ready replicas`, async () => {
+    await waitForVolume(name, `${name} with 2 ready replicas`, async () => {
       const r = await replicasOf(name);
       return r.length === 2 && r.every((x) => x.status?.state === 'Ready');
-    }, 90_000, 250);
+    }, 90_000);
     await patchVolume(name, { size: '384Mi' });
     await sleep(Math.floor(Math.random() * 1000));
     await op.kill();
     op = await cluster.startOperator(`operator-r${round}b`);
-    await waitFor(`${name} grown`, async () => (await volume(name))?.status?.capacity === '384Mi', 90_000, 250);
+    await waitForVolume(name, `${name} grown`, async () => (await volume(name))?.status?.capacity === '384Mi', 90_000);
     const lvs = (await Promise.all(cluster.nodes.map((n) => lvsFor(n, name)))).flat();
     assert.is(lvs.length, 2, `exactly one LV per replica for ${name}`);
     assert.ok(lvs.every((l) => Number(l.lv_size) === 384 * MiB));
@@ -261,7 +288,7 @@ it('the operator killed at random points during create and expand converges to t
 it('the operator killed at random points during an eviction converges: data intact, one copy, old disks released', async () => {
   let op = cluster.operators.at(-1)!;
   const first = cluster.nodes[0]!;
-  await cluster.create(LOCAL_VOLUMES, { apiVersion: 'storage.stratum.dev/v1alpha1', kind: 'LocalVolume', metadata: { name: 'vol-move2' }, spec: { pool: diskPool, size: '100Mi', accessibility: { nodes: [first.name] } } } as never);
+  await cluster.create(LOCAL_VOLUMES, { apiVersion: 'storage.stratum.dev/v1alpha1', kind: 'LocalVolume', metadata: { name: 'vol-move2' }, spec: { pool: diskPool, size: '100Mi', accessibility: { nodes: [first.name] } } });
   await phaseIs('vol-move2', 'Ready');
   const device = (await replicasOf('vol-move2'))[0]!.status!.devicePath!;
   const fh = await open(device, 'r+');
@@ -287,7 +314,7 @@ it('the operator killed at random points during an eviction converges: data inta
     const [replica] = await replicasOf('vol-move2');
     assert.is(await sha256Of(replica!.status!.devicePath!, 128 * MiB), sum, `round ${round}: same SHA-256 on ${moved.status!.primaryNode}`);
     for (const n of cluster.nodes.filter((x) => evicted.includes(x.name))) {
-      const { volumes } = await new Promise<{ volumes: { id: string }[] }>((resolve, reject) => n.agent.client.ListVolumes({}, { deadline: Date.now() + 10_000 }, (err, res) => (err ? reject(err) : resolve(res as never))));
+      const { volumes } = await callAgent(n.agent.client, 'ListVolumes', {});
       assert.not.ok(volumes.some((x) => x.id === 'vol-move2'), `round ${round}: ${n.name} released its disk`);
     }
   }

@@ -67,7 +67,7 @@ it.before(reportFailure(async () => {
   plane = await ControlPlane.start();
   cluster = await TestCluster.start({ agents: 2, controlPlane: plane, nodeLabels: (i) => ({ [POOL_LABEL]: `n${i}` }) });
   poolName = `${cluster.prefix}-hdd`;
-  await cluster.create(STORAGE_CLASSES, { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: `${poolName}-sc` }, provisioner: CSI_DRIVER_NAME, parameters: { pool: poolName }, volumeBindingMode: 'WaitForFirstConsumer' } as never);
+  await cluster.create(STORAGE_CLASSES, { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: `${poolName}-sc` }, provisioner: CSI_DRIVER_NAME, parameters: { pool: poolName }, volumeBindingMode: 'WaitForFirstConsumer' });
   op = await cluster.startOperator('operator', [], { leaseDurationMs: LEASE_MS });
 }));
 
@@ -87,7 +87,7 @@ it.after(reportFailure(async () => {
 
 it('the watch connection is cut and the operator converges without a restart', async () => {
   const [n0, n1] = c().nodes as [ClusterNode, ClusterNode];
-  await c().create(STORAGE_POOLS, { apiVersion: 'storage.stratum.dev/v1alpha1', kind: 'StoragePool', metadata: { name: poolName }, spec: { mediaClass: 'hdd', nodeSelector: { matchLabels: { [POOL_LABEL]: 'n0' } } } } as never);
+  await c().create(STORAGE_POOLS, { apiVersion: 'storage.stratum.dev/v1alpha1', kind: 'StoragePool', metadata: { name: poolName }, spec: { mediaClass: 'hdd', nodeSelector: { matchLabels: { [POOL_LABEL]: 'n0' } } } });
   await waitFor('the pool on node 0 with 2 disks', () => converged([n0], [2]), 60_000, 250);
   const pid = op!.proc.pid;
   const restartsBefore = await op!.metric('stratum_watch_restarts_total');

@@ -40,7 +40,10 @@ export function replicaReconciler(deps: ReplicaReconcilerDeps) {
     if (!vr) return;
     if (vr.metadata.deletionTimestamp) return remove(vr, ctx);
     if (await addFinalizer(deps.client, VOLUME_REPLICAS, vr, FINALIZER)) return;
-    const steady = vr.status?.observedGeneration === vr.metadata.generation && vr.status?.state === 'Ready';
+    // Steady: this generation was handled and handled well. A failed attempt also records the
+    // generation (its Ready condition says False), and must be retried, not taken as done.
+    const ready = vr.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
+    const steady = vr.status?.observedGeneration === vr.metadata.generation && vr.status?.state === 'Ready' && ready;
     if (steady) return;
     try {
       const volume = await ensureVolume(vr);
