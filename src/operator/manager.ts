@@ -19,7 +19,7 @@ import { sharedMetrics, type OperatorMetrics } from './metrics.ts';
 import { CAPACITY_MANAGED_BY, CAPACITY_POOL_LABEL, type CSIStorageCapacity, type StorageClass } from './pools/capacity.ts';
 import { poolReconciler } from './pools/pool-reconciler.ts';
 import { CSI_STORAGE_CAPACITIES, LOCAL_DISKS, LOCAL_VOLUMES, NODES, PODS, STORAGE_CLASSES, STORAGE_POOLS, VOLUME_REPLICAS } from './resources.ts';
-import { localVolumeReconciler } from './volumes/localvolume-reconciler.ts';
+import { EVICTING_INDEX, evictingIndex, localVolumeReconciler } from './volumes/localvolume-reconciler.ts';
 import { replicaReconciler } from './volumes/replica-reconciler.ts';
 import { ReplicationIdAllocator } from './volumes/replication-ids.ts';
 
@@ -60,7 +60,7 @@ export class Manager {
     const { client, namespace } = this.opts;
     const common = { log: this.log, metrics: this.metrics };
     const pods = Informer.for<AgentPod>(client, PODS, { ...common, namespace, labelSelector: selector(AGENT_POD_LABELS) });
-    const nodes = Informer.for<KubeObject>(client, NODES, common);
+    const nodes = Informer.for<KubeObject>(client, NODES, { ...common, indexers: { [EVICTING_INDEX]: evictingIndex } });
     const disks = Informer.for<LocalDisk>(client, LOCAL_DISKS, { ...common, indexers: { node: (d) => [d.spec.nodeName] } });
     const pools = Informer.for<StoragePool>(client, STORAGE_POOLS, common);
     const classes = Informer.for<StorageClass>(client, STORAGE_CLASSES, common);

@@ -2,6 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { placeReplicas, type PlacementInput } from '../../src/operator/volumes/placement.ts';
 import { assignNodeIds } from '../../src/operator/volumes/replication-ids.ts';
+import { evictingIndex } from '../../src/operator/volumes/localvolume-reconciler.ts';
 
 const GiB = 1024n ** 3n;
 const pool = (name: string, nodes: [string, number, boolean?][]) => ({ pool: name, nodes: nodes.map(([node, gib, ready]) => ({ node, allocatable: BigInt(gib) * GiB, ready: ready ?? true })) });
@@ -51,6 +52,12 @@ test('an evicted single replica is replaced on another node', () => {
 test('DRBD node ids: kept when set, the primary first, the lowest free otherwise', () => {
   const ids = assignNodeIds([{ name: 's2', role: 'secondary' }, { name: 'p', role: 'primary' }, { name: 's1', role: 'secondary', nodeId: 0 }]);
   assert.equal([...ids.entries()].sort(), [['p', 1], ['s1', 0], ['s2', 2]]);
+});
+
+test('nodes labelled storage.stratum.dev/evict=true are indexed as evicting, others not', () => {
+  assert.equal(evictingIndex({ metadata: { name: 'a', labels: { 'storage.stratum.dev/evict': 'true' } } }), ['true']);
+  assert.equal(evictingIndex({ metadata: { name: 'b', labels: { 'storage.stratum.dev/evict': 'false' } } }), []);
+  assert.equal(evictingIndex({ metadata: { name: 'c' } }), []);
 });
 
 test.run();

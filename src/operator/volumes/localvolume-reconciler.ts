@@ -28,6 +28,7 @@ export interface VolumeReconcilerDeps {
   /** With an index `volume` on spec.volume. */
   readonly replicas: Informer<VolumeReplica>;
   readonly pools: Informer<StoragePool>;
+  /** With the index EVICTING_INDEX: nodes labelled storage.stratum.dev/evict=true under 'true'. */
   readonly nodes: Informer<KubeObject>;
   readonly registry: AgentRegistry;
   readonly events: EventRecorder;
@@ -38,6 +39,9 @@ type Phase = NonNullable<LocalVolumeStatus['phase']>;
 type Migration = NonNullable<LocalVolumeStatus['migration']>;
 /** Why the volume is not Ready: a CamelCase reason and a message naming the pool, node or replica. */
 interface Reason { readonly reason: string; readonly message: string }
+
+export const EVICTING_INDEX = 'evicting';
+export const evictingIndex = (node: KubeObject): string[] => (node.metadata.labels?.[EVICT_NODE_LABEL] === 'true' ? ['true'] : []);
 
 export function replicaName(volume: string, node: string): string {
   return `${volume}-${createHash('sha256').update(node).digest('hex').slice(0, 8)}`;
@@ -98,10 +102,9 @@ export function localVolumeReconciler(deps: VolumeReconcilerDeps) {
     return phase === 'Ready' ? undefined : { requeueAfter: WAITING_REQUEUE_MS };
   };
 
+  /** spec.evictNodes plus the nodes labelled for eviction (an index lookup, not a scan of every node). */
   function excludedNodes(lv: LocalVolume): Set<string> {
-    const out = new Set(lv.spec.evictNodes ?? []);
-    for (const n of deps.nodes.list()) if (n.metadata.labels?.[EVICT_NODE_LABEL] === 'true') out.add(n.metadata.name!);
-    return out;
+    return new Set([...(lv.spec.evictNodes ?? []), ...deps.nodes.byIndex(EVICTING_INDEX, 'true').map((n) => n.metadata.name!)]);
   }
 
   function space(pool: StoragePool): PoolSpace {
