@@ -45,7 +45,7 @@ test('synth is deterministic, and crds/ and charts-gen/ in git equal a fresh syn
   }
 });
 
-test('the install has everything DESIGN.md lists', () => {
+test('the install has every object docs/architecture.md lists', () => {
   const kinds = new Set(install.map((o) => o.kind));
   for (const k of ['CustomResourceDefinition', 'Namespace', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding',
     'Deployment', 'DaemonSet', 'CSIDriver', 'StorageClass', 'PodDisruptionBudget', 'Service', 'StoragePool']) assert.ok(kinds.has(k), k);
