@@ -29,24 +29,26 @@ interface Problem {
 
 interface Repo {
   readonly root: string;
-  /** Every file and directory, relative to root, with `/` separators. */
-  readonly paths: readonly string[];
   readonly roots: ReadonlySet<string>;
 }
 
 function scanRepo(root: string): Repo {
-  const paths: string[] = [];
+  const top = readdirSync(root).filter((name) => !name.startsWith('.') && !NOT_IN_REPO.has(name));
+  return { root, roots: new Set([...REPO_ROOTS, ...top]) };
+}
+
+/** Files and folders under `dir` (relative to root, `/` separators), `dir` itself excluded. */
+function pathsUnder(root: string, dir: string): string[] {
+  const out: string[] = [];
   const walk = (rel: string) => {
     for (const entry of readdirSync(path.join(root, rel), { withFileTypes: true })) {
-      if (!rel && NOT_IN_REPO.has(entry.name)) continue;
       const child = rel ? `${rel}/${entry.name}` : entry.name;
-      paths.push(child);
+      out.push(child);
       if (entry.isDirectory()) walk(child);
     }
   };
-  walk('');
-  const top = paths.filter((p) => !p.includes('/') && !p.startsWith('.'));
-  return { root, paths, roots: new Set([...REPO_ROOTS, ...top]) };
+  if (existsSync(path.join(root, dir))) walk(dir);
+  return out;
 }
 
 /** GitHub's anchor for a heading: lower case, punctuation dropped, spaces to hyphens; repeats get -1, -2 … */
@@ -123,8 +125,10 @@ function existsInRepo(repo: Repo, rel: string): boolean {
   return expandBraces(rel).every((one) => {
     const clean = one.replace(/\/+$/, '');
     if (/[*?]/.test(clean)) {
+      // Walk only below the glob's literal folder.
+      const base = clean.slice(0, clean.search(/[*?]/)).replace(/[^/]*$/, '').replace(/\/$/, '');
       const re = globRegExp(clean);
-      return repo.paths.some((p) => re.test(p));
+      return pathsUnder(repo.root, base).some((p) => re.test(p));
     }
     return existsSync(path.join(repo.root, clean));
   });
