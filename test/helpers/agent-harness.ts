@@ -20,7 +20,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { run } from '../../src/common/exec.ts';
-import { callAgent, createAgentClient, createHealthClient, type AgentClient, type ClientTls, type HealthClient } from '../../src/agent-api/client.ts';
+import { callAgent, createAgentClient, createHealthClient, type AgentClient, type ClientIdentity, type HealthClient } from '../../src/agent-api/client.ts';
 import { hasDeviceMapper, writeLvmConf } from '../../src/agent/lvm/config.ts';
 import { makeUtsNamespace } from '../../src/agent/drbd/drbdadm.ts';
 import { agentPeerIdentity, agentServerIdentity, OPERATOR_IDENTITY } from '../../src/agent-api/identity.ts';
@@ -82,6 +82,8 @@ export interface AgentHarnessOptions {
    * one machine sees each agent as its own host (ConfigureReplication checks that). @default false
    */
   readonly drbd?: boolean;
+  /** Kubernetes node names of the agents, in order. @default node-a, node-b, … */
+  readonly nodeNames?: readonly string[];
   /**
    * Agents get their certificates from an operator endpoint instead of the TestPki; set the
    * harness's `clientTls` to an operator certificate of the same CA before adding agents.
@@ -158,6 +160,11 @@ export class TestAgent {
   get health(): HealthClient {
     this.clients.health ??= createHealthClient(this.address, this.harness.clientTls, this.node);
     return this.clients.health;
+  }
+
+  /** Process id of the running agent (a restart changes it). */
+  get pid(): number | undefined {
+    return this.child?.pid;
   }
 
   /** Everything the agent printed (JSON log lines), for failure messages. */
@@ -318,8 +325,8 @@ export class TestAgent {
 
 export class AgentHarness {
   readonly agents: TestAgent[] = [];
-  /** Certificate the tests (playing the operator) present to the agents. */
-  clientTls!: ClientTls;
+  /** Certificate the tests (playing the operator) present to the agents: TestPki files, or a renewing source. */
+  clientTls!: ClientIdentity;
   private readonly children = new Set<ChildProcess>();
   /** nsfs mounts of the agents' UTS namespaces (opts.drbd). */
   private readonly utsNamespaces: string[] = [];
@@ -382,6 +389,7 @@ export class AgentHarness {
       '--shutdown-grace-ms', '5000',
       ...(opts.extraArgs ?? []),
     ], opts.bootstrap);
+    agent.nodeName = opts.nodeNames?.[i];
     this.agents.push(agent);
     for (let n = 0; n < (opts.loopsPerAgent ?? 2); n++) await agent.addLoop(opts.loopSizeBytes ?? GiB);
     await agent.start();

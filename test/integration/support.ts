@@ -109,8 +109,9 @@ export class TestCluster {
   async startOperator(
     name = `operator-${this.operators.length}`, extraArgs: readonly string[] = [], opts: Pick<OperatorProcessOptions, 'leaseDurationMs'> = {},
   ): Promise<OperatorProcess> {
-    const tls = this.harness.clientTls as { ca: string; cert: string; key: string };
-    const op = await OperatorProcess.start({ name, kubeconfig: this.kubeconfig, namespace: this.namespace, tls, dir: this.dir, extraArgs, ...opts });
+    const tls = this.harness.clientTls;
+    if (!('cert' in tls) || !tls.cert || !tls.key) throw new Error('the operator process needs the harness\'s certificate files');
+    const op = await OperatorProcess.start({ name, kubeconfig: this.kubeconfig, namespace: this.namespace, tls: { ca: tls.ca, cert: tls.cert, key: tls.key }, dir: this.dir, extraArgs, ...opts });
     this.operators.push(op);
     return op;
   }

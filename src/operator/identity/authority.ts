@@ -88,7 +88,9 @@ export class CertificateAuthority {
     if (!signer) throw new Error(`the CA in Secret ${this.opts.namespace}/${CA_SECRET} is not loaded yet`);
     const caEnd = new Date(signer.cert.validTo).getTime();
     const notAfter = new Date(Math.min(Date.now() + lifetimeMs, caEnd));
-    const leaf = toPem(issueCertificate({ ...req, notBefore: new Date(Date.now() - BACKDATE_MS), notAfter }, signer.issuer));
+    // Backdated by a sliver of the lifetime at most, so "renew at 2/3 of its life" still means that.
+    const notBefore = new Date(Date.now() - Math.min(BACKDATE_MS, lifetimeMs / 10));
+    const leaf = toPem(issueCertificate({ ...req, notBefore, notAfter }, signer.issuer));
     // An intermediate (cert-manager's CA certificate) travels with the leaf; a self-signed root does not.
     const intermediate = signer.cert.subject === signer.cert.issuer ? '' : signer.pem;
     return { chain: leaf + intermediate, notAfter };
