@@ -75,11 +75,14 @@ export class TestCluster {
     }
     const namespace = await createNamespace(client, 'stratum');
     const dir = await mkdtemp(path.join(tmpdir(), 'stratum-it-'));
-    const harness = await AgentHarness.start({ agents: opts.agents, loopsPerAgent: opts.loopsPerAgent ?? 2, scanIntervalMs: 500, ...opts.harness });
-    const cluster = new TestCluster(client, rig.kubeconfigPath, new Kubelet(kc), namespace, harness, dir, `it${suffix()}`);
+    const prefix = `it${suffix()}`;
+    // Each agent runs under its Node's name, as in a cluster: its certificates name that node.
+    const nodeNames = Array.from({ length: opts.agents }, (_, i) => `${prefix}-node-${String.fromCharCode(97 + i)}`);
+    const harness = await AgentHarness.start({ agents: opts.agents, loopsPerAgent: opts.loopsPerAgent ?? 2, scanIntervalMs: 500, nodeNames, ...opts.harness });
+    const cluster = new TestCluster(client, rig.kubeconfigPath, new Kubelet(kc), namespace, harness, dir, prefix);
     try {
       for (const [i, agent] of harness.agents.entries()) {
-        const name = `${cluster.prefix}-${agent.name}`;
+        const name = agent.node;
         await cluster.kubelet.addNode({ name, address: agent.host, labels: { [TOPOLOGY_KEY]: name, ...opts.nodeLabels?.(i) } });
         const node: ClusterNode = { name, agent, pod: '' };
         cluster.nodes.push(node);

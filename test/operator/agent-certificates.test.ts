@@ -10,6 +10,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { KubeClient, resourcePath } from '../../src/operator/runtime/kube/client.ts';
 import { startOperatorIdentity, type OperatorIdentity } from '../../src/operator/identity/operator-identity.ts';
+import { CertificateAuthority } from '../../src/operator/identity/authority.ts';
+import { newKeyPair } from '../../src/operator/identity/x509.ts';
 import { CertificateRenewer } from '../../src/agent/identity/renewal.ts';
 import { callAgent } from '../../src/agent-api/client.ts';
 import { agentServerIdentity, uriNames } from '../../src/agent-api/identity.ts';
@@ -105,6 +107,31 @@ t('a token for another audience, or none, gets nothing', async () => {
   await writeFile(other, await agentToken(nodeA, 'https://kubernetes.default.svc'));
   const err = await renewer(nodeA + '-x', other).ensure().then(() => undefined, (e: Error) => e);
   assert.match(err?.message ?? '', 'answered 401');
+});
+
+t('the CA rotates before it expires: the successor is trusted first, signs later, and the old CA stays trusted', async () => {
+  const rotNs = await createNamespace(admin, 'ca-rotation');
+  try {
+    const ca = new CertificateAuthority({ client: admin, namespace: rotNs, mode: 'managed', log, caLifetimeMs: 12_000, propagationMs: 1_500 });
+    const count = (pem: string) => (pem.match(/BEGIN CERTIFICATE/g) ?? []).length;
+    const leaf = () => new X509Certificate(ca.issue({ commonName: 'probe', publicKey: newKeyPair().publicKey }, 60_000).chain);
+    await ca.sync();
+    const original = new X509Certificate(ca.bundle());
+    await waitFor('a successor in the trust bundle', async () => {
+      await ca.sync();
+      return count(ca.bundle()) === 2;
+    }, 12_000, 250);
+    assert.ok(leaf().verify(original.publicKey), 'the successor does not sign before the bundle had time to spread');
+    await waitFor('the successor signs', async () => {
+      await ca.sync();
+      return !leaf().verify(original.publicKey);
+    }, 5_000, 250);
+    assert.is(count(ca.bundle()), 2, 'the old CA is still trusted');
+    const published = await admin.request<{ data: Record<string, string> }>('GET', `/api/v1/namespaces/${rotNs}/configmaps/${TRUST_BUNDLE_CONFIGMAP}`);
+    assert.is(published.data['ca.crt'], ca.bundle());
+  } finally {
+    await deleteNamespace(admin, rotNs);
+  }
 });
 
 t('a missing or expiring certificate is replaced without a restart; clients see the new one', async () => {

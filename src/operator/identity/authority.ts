@@ -41,6 +41,8 @@ export interface IssuedCertificate {
 const DAY = 86_400_000;
 /** Certificates are valid from a little before now: clocks of the nodes differ. */
 const BACKDATE_MS = 5 * 60_000;
+/** At most a tenth of the lifetime, so "renew at 2/3 of its life" still means that for short ones. */
+const backdateFor = (lifetimeMs: number) => Math.min(BACKDATE_MS, lifetimeMs / 10);
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 const unb64 = (s: string | undefined) => (s ? Buffer.from(s, 'base64').toString() : '');
@@ -88,8 +90,7 @@ export class CertificateAuthority {
     if (!signer) throw new Error(`the CA in Secret ${this.opts.namespace}/${CA_SECRET} is not loaded yet`);
     const caEnd = new Date(signer.cert.validTo).getTime();
     const notAfter = new Date(Math.min(Date.now() + lifetimeMs, caEnd));
-    // Backdated by a sliver of the lifetime at most, so "renew at 2/3 of its life" still means that.
-    const notBefore = new Date(Date.now() - Math.min(BACKDATE_MS, lifetimeMs / 10));
+    const notBefore = new Date(Date.now() - backdateFor(lifetimeMs));
     const leaf = toPem(issueCertificate({ ...req, notBefore, notAfter }, signer.issuer));
     // An intermediate (cert-manager's CA certificate) travels with the leaf; a self-signed root does not.
     const intermediate = signer.cert.subject === signer.cert.issuer ? '' : signer.pem;
@@ -121,6 +122,7 @@ export class CertificateAuthority {
   private async rotate(secret: SecretObject | undefined): Promise<SecretObject> {
     const { client, namespace } = this.opts;
     const lifetime = this.opts.caLifetimeMs ?? 365 * DAY;
+    const backdate = backdateFor(lifetime);
     const now = Date.now();
     const data = { ...(secret?.data ?? {}) };
     let why: string | undefined;
@@ -132,13 +134,13 @@ export class CertificateAuthority {
       delete data['next.crt'];
       delete data['next.key'];
       why = current ? 'the CA expired' : 'no CA yet';
-    } else if (next && now - new Date(next.validFrom).getTime() >= (this.opts.propagationMs ?? 3_600_000) + BACKDATE_MS) {
+    } else if (next && now - new Date(next.validFrom).getTime() >= (this.opts.propagationMs ?? 3_600_000) + backdate) {
       Object.assign(data, { 'tls.crt': data['next.crt'], 'tls.key': data['next.key'] });
       delete data['next.crt'];
       delete data['next.key'];
       data['ca.crt'] = b64(pemBlocks(unb64(data['ca.crt'])).filter((p) => new Date(new X509Certificate(p).validTo).getTime() > now).join(''));
       why = 'the successor CA is trusted everywhere: it signs from now on';
-    } else if (!next && now - new Date(current.validFrom).getTime() >= (new Date(current.validTo).getTime() - new Date(current.validFrom).getTime()) * (2 / 3)) {
+    } else if (!next && now - new Date(current.validFrom).getTime() >= backdate + (new Date(current.validTo).getTime() - new Date(current.validFrom).getTime() - backdate) * (2 / 3)) {
       const ca = newCa(now, lifetime);
       Object.assign(data, { 'next.crt': b64(ca.cert), 'next.key': b64(ca.key), 'ca.crt': b64(unb64(data['ca.crt']) + ca.cert) });
       why = 'the CA is past 2/3 of its life: a successor joins the trust bundle';
@@ -179,7 +181,7 @@ export class CertificateAuthority {
 function newCa(now: number, lifetimeMs: number): { cert: string; key: string } {
   const keys = newKeyPair();
   const commonName = `stratum-ca-${new Date(now).toISOString().replace(/[-:.]/g, '').slice(0, 15)}`;
-  const der = issueCertificate({ commonName, publicKey: keys.publicKey, notBefore: new Date(now - BACKDATE_MS), notAfter: new Date(now + lifetimeMs), ca: true }, { commonName, ...keys });
+  const der = issueCertificate({ commonName, publicKey: keys.publicKey, notBefore: new Date(now - backdateFor(lifetimeMs)), notAfter: new Date(now + lifetimeMs), ca: true }, { commonName, ...keys });
   return { cert: toPem(der), key: keys.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() };
 }
 
