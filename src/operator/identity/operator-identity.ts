@@ -58,7 +58,8 @@ export async function startOperatorIdentity(opts: OperatorIdentityOptions): Prom
   const authority = new CertificateAuthority({ client: opts.client, namespace: opts.namespace, mode: opts.mode, log });
   await untilLoaded(() => authority.sync(), log);
   let source: CertificateSource;
-  let renewOwn = () => undefined as void;
+  // Only a managed operator issues its own certificate; with files, the watcher follows them.
+  let renewOwn: () => void = () => undefined;
   if (opts.mode === 'external') {
     source = await CertificateSource.watchFiles(needFiles(), refreshMs, (err) => log.warn({ err: err.message }, 'certificate files unusable'));
   } else {
