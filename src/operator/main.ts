@@ -102,7 +102,7 @@ async function main(): Promise<void> {
   metrics.collectProcessMetrics();
   const client = new KubeClient(loadKubeConfig({ kubeconfig: opts.kubeconfig }));
   const certificates = await startOperatorIdentity({
-    client, namespace: opts.namespace, mode: opts.certificates, files: opts.tls, bootstrap: opts.bootstrap, leafLifetimeMs: opts.certificateLifetimeMs, log,
+    client, namespace: opts.namespace, mode: opts.certificates, files: opts.tls, bootstrap: opts.bootstrap, leafLifetimeMs: opts.certificateLifetimeMs, instance: opts.identity, log,
   });
   const manager = new Manager({ client, namespace: opts.namespace, agentTls: certificates.source, identity: opts.identity, workers: opts.workers, log, metrics });
   const health = await startHealthServer({ host: opts.metricsHost, port: opts.metricsPort, registry: metrics.registry, readyChecks: [() => manager.ready()] });

@@ -100,6 +100,11 @@ t('a renamed node cannot obtain another node\'s certificate: the pod behind the 
   assert.ok(err, 'the request for another node\'s certificate succeeded');
   assert.match(err.message, `answered 403: pod ${ns}/agent-${nodeA} runs on node ${nodeA}: it cannot have certificates for node ${nodeB}`);
   assert.not.ok(await readFile(path.join(dir, nodeB, 'tls.crt')).then(() => true, () => false), 'nothing was written for node B');
+  const event = await waitFor('a Warning Event on the pod', async () => {
+    const list = await admin.request<{ items: { reason: string; message: string; involvedObject: { name: string } }[] }>('GET', `/api/v1/namespaces/${ns}/events`);
+    return list.items.find((e) => e.reason === 'CertificateRefused' && e.involvedObject.name === `agent-${nodeA}`);
+  }, 5_000, 100);
+  assert.match(event.message, `cannot have certificates for node ${nodeB}`);
 });
 
 t('a token for another audience, or none, gets nothing', async () => {

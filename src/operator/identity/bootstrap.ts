@@ -10,7 +10,8 @@ import { AGENT_CERTIFICATES_PATH, AGENT_POD_LABELS, AGENT_SERVICE_ACCOUNT, AGENT
 import type { Logger } from '../../common/log.ts';
 import { agentPeerIdentity, agentServerIdentity } from '../../agent-api/identity.ts';
 import type { CertificateSource } from '../../agent-api/certificate-source.ts';
-import { isNotFound, resourcePath, type KubeClient } from '../runtime/kube/client.ts';
+import { isNotFound, resourcePath, type KubeClient, type KubeObject } from '../runtime/kube/client.ts';
+import type { EventRecorder } from '../runtime/events.ts';
 import { publicKeyFrom, type CertificateAuthority } from './authority.ts';
 
 const TOKEN_REVIEWS = { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', plural: 'tokenreviews', namespaced: false } as const;
@@ -43,11 +44,14 @@ export interface BootstrapOptions {
   readonly port: number;
   /** Lifetime of the agents' certificates. @default 7 days */
   readonly leafLifetimeMs?: number;
+  /** Refusals about an agent pod become Warning Events on it (`kubectl describe pod`). */
+  readonly events?: EventRecorder;
   readonly log: Logger;
 }
 
 class Refusal extends Error {
-  constructor(readonly status: number, message: string) {
+  /** The agent pod the refusal is about, when known: it gets a Warning Event. */
+  constructor(readonly status: number, message: string, readonly pod?: BoundPod) {
     super(message);
   }
 }
@@ -59,13 +63,13 @@ interface TokenReviewStatus {
   user?: { username?: string; extra?: Record<string, string[]> };
 }
 
-interface BoundPod {
-  metadata: { name?: string; uid?: string; labels?: Record<string, string>; deletionTimestamp?: string };
+interface BoundPod extends KubeObject {
+  metadata: KubeObject['metadata'] & { name?: string; uid?: string; labels?: Record<string, string>; deletionTimestamp?: string };
   spec?: { nodeName?: string; serviceAccountName?: string };
 }
 
 /** Checks the token and the pod it is bound to; returns the node it proves. */
-export async function nodeOfToken(client: KubeClient, namespace: string, token: string): Promise<{ node: string; pod: string }> {
+export async function nodeOfToken(client: KubeClient, namespace: string, token: string): Promise<{ node: string; pod: BoundPod }> {
   const review = await client.request<{ status?: TokenReviewStatus }>('POST', resourcePath(TOKEN_REVIEWS), {
     body: { apiVersion: TOKEN_REVIEWS.apiVersion, kind: TOKEN_REVIEWS.kind, spec: { token, audiences: [AGENT_TOKEN_AUDIENCE] } },
   });
@@ -84,8 +88,8 @@ export async function nodeOfToken(client: KubeClient, namespace: string, token: 
   if (pod.metadata.deletionTimestamp) throw new Refusal(403, `pod ${namespace}/${podName} is being deleted`);
   const labels = pod.metadata.labels ?? {};
   if (Object.entries(AGENT_POD_LABELS).some(([k, v]) => labels[k] !== v)) throw new Refusal(403, `pod ${namespace}/${podName} is not an agent pod`);
-  if (!pod.spec?.nodeName) throw new Refusal(403, `pod ${namespace}/${podName} is not scheduled to a node`);
-  return { node: pod.spec.nodeName, pod: podName };
+  if (!pod.spec?.nodeName) throw new Refusal(403, `pod ${namespace}/${podName} is not scheduled to a node`, pod);
+  return { node: pod.spec.nodeName, pod };
 }
 
 export interface BootstrapServer {
@@ -113,7 +117,8 @@ export async function serveBootstrap(opts: BootstrapOptions): Promise<BootstrapS
       const body = await readJson(req) as Partial<AgentCertificateRequest>;
       if (typeof body.node !== 'string' || !body.node) throw new Refusal(400, 'node is required');
       const { node, pod } = await nodeOfToken(opts.client, opts.namespace, token);
-      if (node !== body.node) throw new Refusal(403, `pod ${opts.namespace}/${pod} runs on node ${node}: it cannot have certificates for node ${body.node}`);
+      const podName = pod.metadata.name;
+      if (node !== body.node) throw new Refusal(403, `pod ${opts.namespace}/${podName} runs on node ${node}: it cannot have certificates for node ${body.node}`, pod);
       let servingKey, peerKey;
       try {
         servingKey = publicKeyFrom(body.servingKey, 'servingKey');
@@ -124,13 +129,14 @@ export async function serveBootstrap(opts: BootstrapOptions): Promise<BootstrapS
       const lifetime = opts.leafLifetimeMs ?? 7 * 86_400_000;
       const serving = authority.issue({ commonName: node, publicKey: servingKey, uris: [agentServerIdentity(node)], usages: ['serverAuth'] }, lifetime);
       const peer = authority.issue({ commonName: node, publicKey: peerKey, uris: [agentPeerIdentity(node)], usages: ['clientAuth'] }, lifetime);
-      log.info({ node, pod, notAfter: serving.notAfter.toISOString() }, 'agent certificates issued');
+      log.info({ node, pod: podName, notAfter: serving.notAfter.toISOString() }, 'agent certificates issued');
       const reply: AgentCertificateResponse = { servingCertificate: serving.chain, peerCertificate: peer.chain, ca: authority.bundle() };
       answer(200, reply);
     } catch (err) {
       const status = err instanceof Refusal ? err.status : 500;
       log.warn({ status, err: (err as Error).message, remote: req.socket.remoteAddress }, 'agent certificate request refused');
       answer(status, { message: (err as Error).message });
+      if (err instanceof Refusal && err.pod) await opts.events?.record(err.pod, { type: 'Warning', reason: 'CertificateRefused', message: err.message });
     }
   }
 

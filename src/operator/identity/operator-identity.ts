@@ -13,6 +13,7 @@ import type { KubeClient } from '../runtime/kube/client.ts';
 import { CertificateAuthority } from './authority.ts';
 import { serveBootstrap, type BootstrapServer } from './bootstrap.ts';
 import { newKeyPair } from './x509.ts';
+import { EventRecorder } from '../runtime/events.ts';
 
 export type CertificateMode = 'managed' | 'external' | 'files';
 export const CERTIFICATE_MODES: readonly CertificateMode[] = ['managed', 'external', 'files'];
@@ -27,6 +28,8 @@ export interface OperatorIdentityOptions {
   readonly bootstrap: { readonly host: string; readonly port: number };
   /** Lifetime of the certificates the operator issues (its own and the agents'). @default 7 days */
   readonly leafLifetimeMs?: number;
+  /** Reported as the Events' reportingInstance. @default the host name */
+  readonly instance?: string;
   /** Re-read files and the CA Secret this often. @default 30_000 */
   readonly refreshMs?: number;
   readonly log: Logger;
@@ -86,7 +89,8 @@ export async function startOperatorIdentity(opts: OperatorIdentityOptions): Prom
 
   let bootstrap: BootstrapServer;
   try {
-    bootstrap = await serveBootstrap({ client: opts.client, namespace: opts.namespace, authority, identity: source, host: opts.bootstrap.host, port: opts.bootstrap.port, leafLifetimeMs: lifetime, log });
+    const events = new EventRecorder(opts.client, { component: 'stratum-operator', instance: opts.instance, log });
+    bootstrap = await serveBootstrap({ client: opts.client, namespace: opts.namespace, authority, identity: source, host: opts.bootstrap.host, port: opts.bootstrap.port, leafLifetimeMs: lifetime, events, log });
   } catch (err) {
     source.close();
     throw err;
