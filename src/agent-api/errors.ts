@@ -10,6 +10,7 @@ export type ErrorKind =
   | 'ResourceExhausted'
   | 'AlreadyExists'
   | 'FailedPrecondition'
+  | 'PermissionDenied'
   | 'Unavailable'
   | 'DeadlineExceeded'
   | 'DataLoss'
@@ -21,6 +22,7 @@ const CODES: Record<ErrorKind, Status> = {
   ResourceExhausted: Status.RESOURCE_EXHAUSTED,
   AlreadyExists: Status.ALREADY_EXISTS,
   FailedPrecondition: Status.FAILED_PRECONDITION,
+  PermissionDenied: Status.PERMISSION_DENIED,
   Unavailable: Status.UNAVAILABLE,
   DeadlineExceeded: Status.DEADLINE_EXCEEDED,
   DataLoss: Status.DATA_LOSS,
@@ -39,6 +41,8 @@ export const notFound = (message: string) => new AgentError('NotFound', message)
 export const resourceExhausted = (message: string) => new AgentError('ResourceExhausted', message);
 export const alreadyExists = (message: string) => new AgentError('AlreadyExists', message);
 export const failedPrecondition = (message: string, cause?: unknown) => new AgentError('FailedPrecondition', message, { cause });
+/** The caller's certificate does not allow this call. */
+export const permissionDenied = (message: string) => new AgentError('PermissionDenied', message);
 export const unavailable = (message: string, cause?: unknown) => new AgentError('Unavailable', message, { cause });
 export const deadlineExceeded = (message: string) => new AgentError('DeadlineExceeded', message);
 /** Data did not arrive or does not read back as sent (a volume copy's checksum or size). */

@@ -25,6 +25,6 @@ export interface AgentContext {
   readonly stopping: AbortSignal;
   /** Finds a volume of this node by id (any pool); undefined when there is none. */
   findVolume(volumeId: string, scope: CallScope): Promise<Volume__Output | undefined>;
-  /** A client for another agent (e.g. SendVolume's target), authenticated with this agent's certificate. */
-  connectAgent(address: string, options?: grpc.ChannelOptions): AgentClient;
+  /** A client for `node`'s agent (SendVolume's target), authenticated with this agent's peer certificate. */
+  connectAgent(address: string, node: string, options?: grpc.ChannelOptions): AgentClient;
 }

@@ -6,7 +6,7 @@ import { filter, merge, type Subscription } from 'rxjs';
 import { AGENT_POD_LABELS, EVICT_NODE_LABEL } from '../common/constants.ts';
 import { createLogger, type Logger } from '../common/log.ts';
 import type { LocalDisk, LocalVolume, StoragePool, VolumeReplica } from '../api/index.ts';
-import type { ClientTls } from '../agent-api/client.ts';
+import type { ClientIdentity } from '../agent-api/client.ts';
 import { AgentRegistry } from './agents/registry.ts';
 import type { AgentPod } from './agents/endpoint.ts';
 import { Controller } from './runtime/controller.ts';
@@ -28,7 +28,7 @@ export interface ManagerOptions {
   /** Namespace of the agent pods, the Lease and the CSIStorageCapacity objects. */
   readonly namespace: string;
   /** mTLS material for calls to agents. */
-  readonly agentTls: ClientTls;
+  readonly agentTls: ClientIdentity;
   /** Reported as the Events' reportingInstance. */
   readonly identity: string;
   /** Concurrent reconciles per controller. @default 4 */

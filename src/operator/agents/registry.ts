@@ -3,7 +3,7 @@
 // so reconcilers can say "AgentUnavailable: node-b: …" and /metrics shows each agent's state.
 import * as grpc from '@grpc/grpc-js';
 import { Subject, type Observable, type Subscription } from 'rxjs';
-import { AGENT_SERVER_NAME_OPTIONS, callAgent, createAgentClient, type AgentClient, type ClientTls } from '../../agent-api/client.ts';
+import { callAgent, createAgentClient, type AgentClient, type ClientIdentity } from '../../agent-api/client.ts';
 import type { DiskEvent__Output } from '../../agent-api/generated/stratum/agent/v1/DiskEvent.ts';
 import { createLogger, type Logger } from '../../common/log.ts';
 import type { Informer } from '../runtime/kube/informer.ts';
@@ -31,7 +31,8 @@ interface Entry {
 }
 
 export interface AgentRegistryOptions {
-  readonly tls: ClientTls;
+  /** The operator's client certificate: files, or a source whose renewals reach new connections. */
+  readonly tls: ClientIdentity;
   /** Deadline of a call when the caller gives none. @default 30_000 */
   readonly deadlineMs?: number;
   readonly log?: Logger;
@@ -145,7 +146,7 @@ export class AgentRegistry {
     if (current && next && current.endpoint.address === next.address) return;
     if (current) this.drop(node);
     if (next) {
-      const client = createAgentClient(next.address, this.opts.tls, { ...KEEPALIVE, ...AGENT_SERVER_NAME_OPTIONS });
+      const client = createAgentClient(next.address, this.opts.tls, node, KEEPALIVE);
       this.entries.set(node, { endpoint: next, client, state: { connected: false, message: 'not called yet' } });
       this.log.info({ node, address: next.address, pod: next.pod }, 'agent registered');
     }

@@ -191,7 +191,9 @@ export function localVolumeReconciler(deps: VolumeReconcilerDeps) {
     ctx.log.info({ volume: lv.metadata.name, from: source.spec.node, to: target.spec.node }, 'copying volume');
     let copied;
     try {
-      copied = await deps.registry.call(source.spec.node, 'SendVolume', { volumeId: lv.metadata.name!, targetAddress, targetVolumeId: lv.metadata.name!, chunkBytes: 1 << 20 }, COPY_DEADLINE_MS);
+      // The target takes this volume's data from the source's agent only, and only for this copy.
+      await deps.registry.call(target.spec.node, 'ExpectVolume', { volumeId: lv.metadata.name!, sourceNode: source.spec.node, validSeconds: Math.ceil(COPY_DEADLINE_MS / 1000) });
+      copied = await deps.registry.call(source.spec.node, 'SendVolume', { volumeId: lv.metadata.name!, targetAddress, targetNode: target.spec.node, targetVolumeId: lv.metadata.name!, chunkBytes: 1 << 20 }, COPY_DEADLINE_MS);
     } catch (err) {
       const message = `copy from ${source.spec.node} to ${target.spec.node} failed; the replica on ${source.spec.node} stays: ${(err as Error).message}`;
       await deps.events.record(lv, { type: 'Warning', reason: 'MigrationFailed', message });
