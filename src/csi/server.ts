@@ -6,6 +6,7 @@ import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from '../common/log.ts';
 import { CallScope } from '../agent-api/call-scope.ts';
+import { toServiceError } from '../agent-api/errors.ts';
 import { csiStatus } from './errors.ts';
 
 /** `unix:///run/csi.sock` or `/run/csi.sock` → `/run/csi.sock`; anything else is refused. */
@@ -27,7 +28,7 @@ export function csiUnary<Req, Res>(log: Logger, method: string, fn: CsiHandler<R
       .then((res) => callback(null, res), (err: unknown) => {
         const s = csiStatus(err, method);
         log.warn({ method, code: grpc.status[s.code], err: s.details }, 'CSI call failed');
-        callback(Object.assign(new Error(s.details), { code: s.code, details: s.details, metadata: new grpc.Metadata() }));
+        callback(toServiceError(s));
       })
       .finally(scope.done);
   };

@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parseLsblk, parseWipefs } from '../../src/agent/disks/lsblk.ts';
 import { assignIdentities, type IdentitySource } from '../../src/agent/disks/identity.ts';
-import { isBusy, mediaClass, usageReasons } from '../../src/agent/disks/classify.ts';
+import { detectMediaClass, isBusy, usageReasons } from '../../src/agent/disks/classify.ts';
 import { globToRegExp, matchesAny } from '../../src/agent/disks/glob.ts';
 import { parseMountInfo } from '../../src/agent/mounts.ts';
 
@@ -64,10 +64,10 @@ test('two disks with the same serial are told apart by position, stable across r
 });
 
 test('media class: nvme by transport or name, hdd by rotational, else ssd', () => {
-  assert.is(mediaClass({ kname: 'nvme0n1', transport: 'nvme', rotational: false }), 'MEDIA_CLASS_NVME');
-  assert.is(mediaClass({ kname: 'nvme1n1', transport: '', rotational: false }), 'MEDIA_CLASS_NVME');
-  assert.is(mediaClass({ kname: 'sda', transport: 'sata', rotational: true }), 'MEDIA_CLASS_HDD');
-  assert.is(mediaClass({ kname: 'sdb', transport: 'sas', rotational: false }), 'MEDIA_CLASS_SSD');
+  assert.is(detectMediaClass({ kname: 'nvme0n1', transport: 'nvme', rotational: false }), 'MEDIA_CLASS_NVME');
+  assert.is(detectMediaClass({ kname: 'nvme1n1', transport: '', rotational: false }), 'MEDIA_CLASS_NVME');
+  assert.is(detectMediaClass({ kname: 'sda', transport: 'sata', rotational: true }), 'MEDIA_CLASS_HDD');
+  assert.is(detectMediaClass({ kname: 'sdb', transport: 'sas', rotational: false }), 'MEDIA_CLASS_SSD');
 });
 
 test('usage: partitions, signatures, holders, mounts (own and partitions); mounts and holders are busy', () => {

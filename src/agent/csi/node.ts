@@ -10,7 +10,7 @@ import type { NodeHandlers } from '../../csi/api/generated/csi/v1/Node.ts';
 import type { VolumeCapability__Output } from '../../csi/api/generated/csi/v1/VolumeCapability.ts';
 import type { NodeGetVolumeStatsResponse } from '../../csi/api/generated/csi/v1/NodeGetVolumeStatsResponse.ts';
 import { accessKind, capabilityProblem } from '../../csi/access.ts';
-import { CsiError, csiError, invalid, notFound } from '../../csi/errors.ts';
+import { CsiError, csiError, invalid, csiNotFound } from '../../csi/errors.ts';
 import { csiUnary } from '../../csi/server.ts';
 import type { Volume__Output } from '../../agent-api/generated/stratum/agent/v1/Volume.ts';
 import type { CallScope } from '../../agent-api/call-scope.ts';
@@ -87,13 +87,13 @@ async function removeTarget(target: string): Promise<void> {
   else await rm(target, { force: true });
 }
 
-export function nodeHandlers(opts: NodeServiceOptions): NodeHandlers {
+export function csiNodeHandlers(opts: NodeServiceOptions): NodeHandlers {
   const { log, node } = opts;
   const queue = new PerVolume();
 
   const device = async (volumeId: string, scope: CallScope): Promise<Volume__Output> => {
     const volume = await opts.findVolume(volumeId, scope);
-    if (!volume) throw notFound(`volume ${volumeId} does not exist on node ${node}`);
+    if (!volume) throw csiNotFound(`volume ${volumeId} does not exist on node ${node}`);
     if (!volume.devicePresent || !volume.devicePath) {
       throw csiError(Status.FAILED_PRECONDITION, `volume ${volumeId} on node ${node} has no device node (${volume.backend === 'POOL_BACKEND_LVM' ? 'LVM activation needs device-mapper' : 'its disk is missing'})`);
     }
@@ -182,9 +182,9 @@ export function nodeHandlers(opts: NodeServiceOptions): NodeHandlers {
       const id = need(req.volumeId, 'volume_id');
       const path = need(req.volumePath, 'volume_path');
       const st = await stat(path).catch(() => undefined);
-      if (!st) throw notFound(`volume path ${path} does not exist on node ${node}`);
+      if (!st) throw csiNotFound(`volume path ${path} does not exist on node ${node}`);
       const volume = await opts.findVolume(id, scope);
-      if (!volume) throw notFound(`volume ${id} does not exist on node ${node}`);
+      if (!volume) throw csiNotFound(`volume ${id} does not exist on node ${node}`);
       const mounted = await findMount(path);
       const abnormal = !volume.devicePresent ? 'its device is missing' : !mounted ? `${path} is not mounted` : '';
       const volumeCondition = { abnormal: Boolean(abnormal), message: abnormal ? `volume ${id} on node ${node}: ${abnormal}` : 'healthy' };
@@ -208,7 +208,7 @@ export function nodeHandlers(opts: NodeServiceOptions): NodeHandlers {
       return queue.run(id, async () => {
         const volume = await device(id, scope);
         const st = await stat(path).catch(() => undefined);
-        if (!st) throw notFound(`volume path ${path} does not exist on node ${node}`);
+        if (!st) throw csiNotFound(`volume path ${path} does not exist on node ${node}`);
         const required = BigInt(req.capacityRange?.requiredBytes || '0');
         // The device must have grown already (ControllerExpandVolume); the filesystem is always a
         // little smaller than its device, so the device is what is checked and reported.

@@ -57,7 +57,7 @@ function checkChunk(bytes: number): number {
 /** The device of a volume of this node that can be read or written now. */
 async function usableDevice(ctx: AgentContext, volumeId: string, scope: CallScope): Promise<string> {
   const volume = await ctx.findVolume(volumeId, scope);
-  if (!volume) throw notFound(`volume ${volumeId} does not exist on node ${ctx.node}`);
+  if (!volume) throw notFound(`volume ${volumeId} does not exist on node ${ctx.node}`, 'VolumeNotFound');
   if (!volume.devicePresent) throw failedPrecondition(`volume ${volumeId} has no device node on node ${ctx.node} (its disk is missing, or LVM runs without device-mapper)`);
   const mounted = await mountsOf([volume.devicePath]);
   if (mounted.length) throw failedPrecondition(`volume ${volumeId}: ${volume.devicePath} is mounted at ${mounted.join(', ')} on node ${ctx.node}; unmount it before copying`);

@@ -4,7 +4,7 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { AgentContext } from '../context.ts';
 import { CallScope } from '../../agent-api/call-scope.ts';
-import { toStatus } from '../../agent-api/errors.ts';
+import { toServiceError, toStatus } from '../../agent-api/errors.ts';
 
 interface AnyCall {
   getDeadline(): grpc.Deadline;
@@ -20,7 +20,7 @@ function scopeFor(ctx: AgentContext, method: string, call: AnyCall): CallScope {
 function fail(ctx: AgentContext, method: string, err: unknown): grpc.ServiceError {
   const s = toStatus(err, `${ctx.node}: ${method}`);
   ctx.log.warn({ method, code: s.code, err: s.details }, 'call failed');
-  return Object.assign(new Error(s.details), { code: s.code, details: s.details, metadata: undefined as unknown as grpc.Metadata });
+  return toServiceError(s);
 }
 
 export function unary<Req, Res>(ctx: AgentContext, method: string, fn: (req: Req, scope: CallScope) => Promise<Res>): grpc.handleUnaryCall<Req, Res> {

@@ -18,16 +18,16 @@ import type { ControllerHandlers } from '../../csi/api/generated/csi/v1/Controll
 import type { Volume } from '../../csi/api/generated/csi/v1/Volume.ts';
 import type { GetCapacityResponse } from '../../csi/api/generated/csi/v1/GetCapacityResponse.ts';
 import { capabilityProblem } from '../../csi/access.ts';
-import { CsiError, csiError, invalid, notFound } from '../../csi/errors.ts';
+import { CsiError, csiError, invalid, csiNotFound } from '../../csi/errors.ts';
 import { csiUnary as unary, type CsiHandler } from '../../csi/server.ts';
 import type { CallScope } from '../../agent-api/call-scope.ts';
 import { FS_TYPE_CONTEXT_KEY } from '../../csi/volume-context.ts';
 import { KubeApiError, isConflict, isNotFound, resourcePath, type KubeClient } from '../runtime/kube/client.ts';
 import { findCondition } from '../runtime/status.ts';
 import { LOCAL_VOLUMES, STORAGE_POOLS } from '../resources.ts';
-import { CSI_NAME_ANNOTATION, decodeToken, encodeToken, fitsRange, isVolumeName, parseCreateVolume, type VolumeRequest } from './volume-request.ts';
+import { CSI_NAME_ANNOTATION, decodeToken, encodeToken, fitsRange, isVolumeName, parseCreateVolume, type CsiVolumeRequest } from './volume-request.ts';
 
-export interface ControllerOptions {
+export interface CsiControllerOptions {
   readonly client: KubeClient;
   readonly log: Logger;
   /** Longest wait inside one call when the client set a longer deadline or none. @default 60_000 */
@@ -72,7 +72,7 @@ export function apiFailure(err: unknown): unknown {
   return err;
 }
 
-export function controllerHandlers(opts: ControllerOptions): Partial<ControllerHandlers> {
+export function controllerHandlers(opts: CsiControllerOptions): Partial<ControllerHandlers> {
   const { client, log } = opts;
   const csiUnary = <Req, Res>(l: Logger, method: string, fn: CsiHandler<Req, Res>) =>
     unary<Req, Res>(l, method, (req, scope) => fn(req, scope).catch((err: unknown) => { throw apiFailure(err); }));
@@ -101,7 +101,7 @@ export function controllerHandlers(opts: ControllerOptions): Partial<ControllerH
   };
 
   /** Refuses a request the pool cannot serve before anything is written. */
-  const checkPlacement = async (want: VolumeRequest): Promise<void> => {
+  const checkPlacement = async (want: CsiVolumeRequest): Promise<void> => {
     const pool = await get<StoragePool>(STORAGE_POOLS, want.spec.pool);
     if (!pool) throw invalid(`parameter pool: StoragePool ${want.spec.pool} does not exist`);
     const node = want.spec.accessibility?.nodes[0];
@@ -117,7 +117,7 @@ export function controllerHandlers(opts: ControllerOptions): Partial<ControllerH
   };
 
   /** Whether an existing LocalVolume is what this request asks for. */
-  const compatible = (lv: LocalVolume, want: VolumeRequest, range: Parameters<typeof fitsRange>[1]): string | undefined => {
+  const compatible = (lv: LocalVolume, want: CsiVolumeRequest, range: Parameters<typeof fitsRange>[1]): string | undefined => {
     if (lv.metadata.annotations?.[CSI_NAME_ANNOTATION] !== want.csiName) return `LocalVolume ${want.name} exists and was not made for CSI volume ${JSON.stringify(want.csiName)}`;
     const size = parseQuantity(lv.spec.size);
     if (!fitsRange(size, range)) return `volume ${want.csiName} exists with ${lv.spec.size}, outside the requested capacity range`;
@@ -199,14 +199,14 @@ export function controllerHandlers(opts: ControllerOptions): Partial<ControllerH
         if (problem) throw invalid(problem);
       }
       const lv = await getVolume(req.volumeId);
-      if (!lv) throw notFound(`volume ${req.volumeId} does not exist`);
+      if (!lv) throw csiNotFound(`volume ${req.volumeId} does not exist`);
       if (parseQuantity(lv.spec.size) < required) {
         await client.request('PATCH', resourcePath(LOCAL_VOLUMES, undefined, req.volumeId), { patchType: 'merge', body: { spec: { size: formatBytes(required) } } });
         log.info({ volume: req.volumeId, from: lv.spec.size, to: formatBytes(required) }, 'LocalVolume size raised');
       }
       const grown = await waitFor(scope, async () => {
         const cur = await getVolume(req.volumeId);
-        if (!cur) throw notFound(`volume ${req.volumeId} was deleted while expanding`);
+        if (!cur) throw csiNotFound(`volume ${req.volumeId} was deleted while expanding`);
         return capacityOf(cur) >= required ? cur : undefined;
       });
       if (!grown) {
@@ -220,7 +220,7 @@ export function controllerHandlers(opts: ControllerOptions): Partial<ControllerH
       if (!req.volumeId) throw invalid('volume_id is required');
       if (!req.volumeCapabilities.length) throw invalid('volume_capabilities are required');
       const lv = await getVolume(req.volumeId);
-      if (!lv) throw notFound(`volume ${req.volumeId} does not exist`);
+      if (!lv) throw csiNotFound(`volume ${req.volumeId} does not exist`);
       const problems = req.volumeCapabilities.map(capabilityProblem).filter((p): p is string => !!p);
       if (problems.length) return { message: problems.join('; ') };
       return { confirmed: { volumeContext: req.volumeContext, volumeCapabilities: req.volumeCapabilities, parameters: req.parameters } };

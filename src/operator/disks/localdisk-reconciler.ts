@@ -10,13 +10,13 @@ import type { EventRecorder } from '../runtime/events.ts';
 import { LOCAL_DISKS } from '../resources.ts';
 import { readyCondition, setCondition, updateStatusIfChanged, type Condition, type StatusWithConditions } from '../runtime/status.ts';
 import type { AgentRegistry } from '../agents/registry.ts';
-import type { DiskInventory, Observation } from './inventory.ts';
+import type { ClusterDiskInventory, Observation } from './inventory.ts';
 import { diskStatus, newLocalDisk } from './localdisk-mapping.ts';
 
 export interface LocalDiskReconcilerDeps {
   readonly client: KubeClient;
   readonly disks: Informer<LocalDisk>;
-  readonly inventory: DiskInventory;
+  readonly inventory: ClusterDiskInventory;
   readonly registry: AgentRegistry;
   readonly events: EventRecorder;
   readonly now?: () => Date;
