@@ -4,7 +4,6 @@ import { parseLsblk, parseWipefs } from '../../src/agent/disks/lsblk.ts';
 import { assignIdentities, type IdentitySource } from '../../src/agent/disks/identity.ts';
 import { detectMediaClass, isBusy, usageReasons } from '../../src/agent/disks/classify.ts';
 import { globToRegExp, matchesAny } from '../../src/agent/disks/glob.ts';
-import { parseMountInfo } from '../../src/agent/mounts.ts';
 
 const LSBLK = JSON.stringify({
   blockdevices: [
@@ -87,11 +86,6 @@ test('disk filter globs: * stays in a segment, ** crosses, ? one char; any candi
   assert.ok(matchesAny(g, ['/dev/nvme0n1']));
   assert.not.ok(matchesAny(g, ['/dev/nvme10n1', '']));
   assert.not.ok(matchesAny([globToRegExp('/tmp/a.b/*')], ['/tmp/aXb/c']));
-});
-
-test('mountinfo: source and target, octal escapes undone', () => {
-  const text = '36 35 98:0 / /mnt/my\\040data rw,noatime master:1 - ext4 /dev/loop3 rw,errors=continue\n37 35 0:5 / /proc rw - proc proc rw\n';
-  assert.equal(parseMountInfo(text), [{ source: '/dev/loop3', target: '/mnt/my data' }, { source: 'proc', target: '/proc' }]);
 });
 
 test.run();

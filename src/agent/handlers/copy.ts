@@ -10,7 +10,7 @@ import type { SendVolumeResponse } from '../../agent-api/generated/stratum/agent
 import type { CallScope } from '../../agent-api/call-scope.ts';
 import type { AgentContext } from '../context.ts';
 import { AgentError, dataLoss, failedPrecondition, invalidArgument, notFound, type ErrorKind } from '../../agent-api/errors.ts';
-import { mountsOf } from '../mounts.ts';
+import { mountsOf } from '../fs/mount-table.ts';
 import { checkName } from '../validate.ts';
 import { blockDeviceSize } from '../fs/block.ts';
 import { DEFAULT_CHUNK_BYTES, MAX_CHUNK_BYTES, MIN_CHUNK_BYTES } from '../copy/device-io.ts';

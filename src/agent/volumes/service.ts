@@ -15,7 +15,7 @@ import type { NodeDiskInventory } from '../disks/inventory.ts';
 import type { Lvm } from '../lvm/lvm.ts';
 import { lvcreateArgs, lvextendArgs, lvremoveArgs, volumeTag } from '../lvm/commands.ts';
 import type { LvRow } from '../lvm/report.ts';
-import { mountsOf } from '../mounts.ts';
+import { mountsOf } from '../fs/mount-table.ts';
 import { vgName, type PoolService } from '../pools/service.ts';
 import type { ClaimRecord, PoolRecord, StateStore } from '../state.ts';
 import { checkName, checkSize } from '../validate.ts';

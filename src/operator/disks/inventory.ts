@@ -68,11 +68,6 @@ export class ClusterDiskInventory {
     return { node, disk: state?.disks.get(name), authoritative: Boolean(state?.complete) };
   }
 
-  /** Every LocalDisk name this inventory knows, present or gone. */
-  names(): string[] {
-    return [...this.owners.keys()];
-  }
-
   /** Starts a stream for a node with an agent, stops it for a node without one. */
   private sync(node: string): void {
     const hasAgent = this.registry.endpoint(node) !== undefined;
