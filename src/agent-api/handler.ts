@@ -23,27 +23,31 @@ export interface CancellableCall {
   on(event: 'cancelled', listener: () => void): unknown;
 }
 
-/** The scope of one call: aborted when the client cancels or the deadline passes. */
-export function callScope(site: CallSite, call: CancellableCall): CallScope {
+/**
+ * Runs `fn` under a scope that ends with the client's deadline or cancellation, then answers
+ * with `ok` or, for whatever `fn` threw (synchronously too), with `fail` and the mapped status.
+ */
+export function runCall<T>(
+  site: CallSite,
+  call: CancellableCall,
+  fn: (scope: CallScope) => Promise<T>,
+  ok: (res: T) => void,
+  fail: (err: grpc.ServiceError) => void,
+): void {
   const scope = new CallScope(call.getDeadline(), site.where);
   call.on('cancelled', () => scope.abort(new Error(`${site.where} cancelled by the client`)));
-  return scope;
-}
-
-/** The error to answer a failed call with; logged once, here. */
-export function callFailure(site: CallSite, err: unknown): grpc.ServiceError {
-  const s = site.toStatus(err, site.where);
-  site.log.warn({ method: site.method, code: grpc.status[s.code], err: s.details }, 'call failed');
-  return toServiceError(s);
+  Promise.resolve()
+    .then(() => fn(scope))
+    .then(ok, (err: unknown) => {
+      const s = site.toStatus(err, site.where);
+      site.log.warn({ method: site.method, code: grpc.status[s.code], err: s.details }, 'call failed');
+      fail(toServiceError(s));
+    })
+    .finally(scope.done);
 }
 
 export function unaryHandler<Req, Res>(site: CallSite, fn: Handler<Req, Res>): grpc.handleUnaryCall<Req, Res> {
   return (call, callback) => {
-    const scope = callScope(site, call as unknown as CancellableCall);
-    // Through a promise, so a synchronous throw is mapped like a rejection.
-    Promise.resolve()
-      .then(() => fn(call.request, scope))
-      .then((res) => callback(null, res), (err: unknown) => callback(callFailure(site, err)))
-      .finally(scope.done);
+    runCall(site, call as unknown as CancellableCall, (scope) => fn(call.request, scope), (res) => callback(null, res), callback);
   };
 }

@@ -5,11 +5,11 @@ import type * as grpc from '@grpc/grpc-js';
 import type { AgentContext } from '../context.ts';
 import type { CallScope } from '../../agent-api/call-scope.ts';
 import { toStatus } from '../../agent-api/errors.ts';
-import { callFailure, callScope, unaryHandler, type CallSite, type CancellableCall } from '../../agent-api/handler.ts';
+import { runCall, unaryHandler, type CallSite, type CancellableCall, type Handler } from '../../agent-api/handler.ts';
 
 const site = (ctx: AgentContext, method: string): CallSite => ({ method, where: `${ctx.node}: ${method}`, log: ctx.log, toStatus });
 
-export function unary<Req, Res>(ctx: AgentContext, method: string, fn: (req: Req, scope: CallScope) => Promise<Res>): grpc.handleUnaryCall<Req, Res> {
+export function unary<Req, Res>(ctx: AgentContext, method: string, fn: Handler<Req, Res>): grpc.handleUnaryCall<Req, Res> {
   return unaryHandler(site(ctx, method), fn);
 }
 
@@ -19,13 +19,8 @@ export function clientStream<Req, Res>(
   method: string,
   fn: (call: grpc.ServerReadableStream<Req, Res>, scope: CallScope) => Promise<Res>,
 ): grpc.handleClientStreamingCall<Req, Res> {
-  const s = site(ctx, method);
   return (call, callback) => {
-    const scope = callScope(s, call as unknown as CancellableCall);
-    Promise.resolve()
-      .then(() => fn(call, scope))
-      .then((res) => callback(null, res), (err: unknown) => callback(callFailure(s, err)))
-      .finally(scope.done);
+    runCall(site(ctx, method), call as unknown as CancellableCall, (scope) => fn(call, scope), (res) => callback(null, res), callback);
   };
 }
 
@@ -35,15 +30,8 @@ export function serverStream<Req, Res>(
   method: string,
   fn: (call: grpc.ServerWritableStream<Req, Res>, scope: CallScope) => Promise<void>,
 ): grpc.handleServerStreamingCall<Req, Res> {
-  const s = site(ctx, method);
-  return (call) => {
-    const scope = callScope(s, call as unknown as CancellableCall);
-    Promise.resolve()
-      .then(() => fn(call, scope))
-      .then(() => call.end(), (err: unknown) => {
-        // grpc-js turns an 'error' event into the stream's final status.
-        if (!call.cancelled) call.emit('error', callFailure(s, err));
-      })
-      .finally(scope.done);
-  };
+  return (call) => runCall(site(ctx, method), call as unknown as CancellableCall, (scope) => fn(call, scope), () => call.end(), (err) => {
+    // grpc-js turns an 'error' event into the stream's final status.
+    if (!call.cancelled) call.emit('error', err);
+  });
 }
