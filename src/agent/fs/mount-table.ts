@@ -31,7 +31,8 @@ export function parseMountInfo(text: string): MountEntry[] {
     const [, , majMin, fsRoot, target, options] = line.slice(0, sep).split(' ');
     const [fsType, source] = line.slice(sep + 3).split(' ');
     if (!target || !source || !majMin || !fsRoot || options === undefined || fsType === undefined) continue;
-    mounts.push({ source: unescape(source), target: unescape(target), fsType, vfsOptions: options.split(',').filter(Boolean), majMin, fsRoot: unescape(fsRoot) });
+    const vfsOptions = options.split(',').filter(Boolean);
+    mounts.push({ source: unescape(source), target: unescape(target), fsType, vfsOptions, majMin, fsRoot: unescape(fsRoot) });
   }
   return mounts;
 }

@@ -76,7 +76,8 @@ export function controllerHandlers(opts: CsiControllerOptions): Partial<Controll
   const { client, log } = opts;
   // CSI's statuses, with the API server's own failures told apart first.
   const toStatus = (err: unknown, where: string) => csiStatus(apiFailure(err), where);
-  const csiUnary = <Req, Res>(method: string, fn: Handler<Req, Res>) => unaryHandler<Req, Res>({ method, where: method, log, toStatus }, fn);
+  const csiUnary = <Req, Res>(method: string, fn: Handler<Req, Res>) =>
+    unaryHandler<Req, Res>({ method, where: method, log, toStatus }, fn);
   const maxWaitMs = opts.maxWaitMs ?? 60_000;
   const margin = opts.deadlineMarginMs ?? 1_000;
 

@@ -250,10 +250,15 @@ export function localVolumeReconciler(deps: VolumeReconcilerDeps) {
   }
 
   /** Derives the status from the replicas, writes it when it changed, and records a transition to Ready or Degraded. */
-  async function writeStatus(lv: LocalVolume, replicas: readonly VolumeReplica[], forced?: Phase, problem?: Reason, migration?: Migration): Promise<Phase> {
-    const { phase, reason, message, capacity, primaryNode, replicas: summary } = deriveVolumeStatus({
-      volume: lv, replicas, excluded: excludedNodes(lv), forced, problem, migration,
-    });
+  async function writeStatus(
+    lv: LocalVolume,
+    replicas: readonly VolumeReplica[],
+    forced?: Phase,
+    problem?: Reason,
+    migration?: Migration,
+  ): Promise<Phase> {
+    const derived = deriveVolumeStatus({ volume: lv, replicas, excluded: excludedNodes(lv), forced, problem, migration });
+    const { phase, reason, message, capacity, primaryNode, replicas: summary } = derived;
     const prev = lv.status ?? {};
     const ready = readyCondition(phase === 'Ready', reason, message, lv.metadata.generation);
     const status: LocalVolumeStatus = {
@@ -267,9 +272,8 @@ export function localVolumeReconciler(deps: VolumeReconcilerDeps) {
     if (migration) status.migration = migration;
     if (!primaryNode) delete status.primaryNode;
     await updateStatusIfChanged(deps.client, LOCAL_VOLUMES, lv, status as StatusWithConditions);
-    if (prev.phase !== phase && (phase === 'Ready' || phase === 'Degraded')) {
-      await deps.events.record(lv, { type: phase === 'Ready' ? 'Normal' : 'Warning', reason: phase === 'Ready' ? 'VolumeReady' : reason, message });
-    }
+    if (prev.phase !== phase && phase === 'Ready') await deps.events.record(lv, { type: 'Normal', reason: 'VolumeReady', message });
+    if (prev.phase !== phase && phase === 'Degraded') await deps.events.record(lv, { type: 'Warning', reason, message });
     return phase;
   }
 }

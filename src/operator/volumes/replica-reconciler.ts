@@ -135,7 +135,8 @@ export function replicaReconciler(deps: ReplicaReconcilerDeps) {
         await writeStatus(vr, 'Deleting', { lastError: f.message }, readyCondition(false, f.reason, message, vr.metadata.generation));
         throw failureToThrow(f, err);
       }
-      const message = `released without the agent's confirmation (${FORCE_DELETE_ANNOTATION}); volume ${vr.spec.volume} may remain on node ${vr.spec.node}: ${f.message}`;
+      const left = `volume ${vr.spec.volume} may remain on node ${vr.spec.node}`;
+      const message = `released without the agent's confirmation (${FORCE_DELETE_ANNOTATION}); ${left}: ${f.message}`;
       await deps.events.record(vr, { type: 'Warning', reason: 'ForcedDelete', message });
     }
     await removeFinalizer(deps.client, VOLUME_REPLICAS, vr, FINALIZER);
