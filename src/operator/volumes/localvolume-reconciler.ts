@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { API_GROUP_VERSION, EVICT_NODE_LABEL, FINALIZER, FORCE_DELETE_ANNOTATION, VOLUME_LABEL } from '../../common/constants.ts';
 import { parseQuantity } from '../../api/quantity.ts';
 import { volumeReplicaDefinition, type LocalVolume, type LocalVolumeStatus, type StoragePool, type VolumeReplica } from '../../api/index.ts';
+import { agentFailure } from '../agents/agent-failure.ts';
 import { AgentUnavailableError, type AgentRegistry } from '../agents/registry.ts';
 import { isConflict, isNotFound, resourcePath, type KubeClient, type KubeObject } from '../runtime/kube/client.ts';
 import type { Informer } from '../runtime/kube/informer.ts';
@@ -190,7 +191,8 @@ export function localVolumeReconciler(deps: VolumeReconcilerDeps) {
     try {
       copied = await deps.registry.call(source.spec.node, 'SendVolume', { volumeId: lv.metadata.name!, targetAddress, targetVolumeId: lv.metadata.name!, chunkBytes: 1 << 20 }, COPY_DEADLINE_MS);
     } catch (err) {
-      const message = `copy from ${source.spec.node} to ${target.spec.node} failed; the replica on ${source.spec.node} stays: ${(err as Error).message}`;
+      const { reason, message: why } = agentFailure(err);
+      const message = `copy from ${source.spec.node} to ${target.spec.node} failed; the replica on ${source.spec.node} stays: ${reason}: ${why}`;
       await deps.events.record(lv, { type: 'Warning', reason: 'MigrationFailed', message });
       await writeStatus(lv, [...kept, ...leaving], 'Migrating', undefined, { from: source.spec.node, to: target.spec.node, message });
       throw new Error(message, { cause: err });
