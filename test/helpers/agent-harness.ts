@@ -23,6 +23,7 @@ import { callAgent, createAgentClient, createHealthClient, type AgentClient, typ
 import { hasDeviceMapper, writeLvmConf } from '../../src/agent/lvm/config.ts';
 import { makeUtsNamespace } from '../../src/agent/drbd/drbdadm.ts';
 import { AGENT_TLS_SERVER_NAME } from '../../src/common/constants.ts';
+import { cleanupAll } from './cleanup.ts';
 import { LoopDevices, type LoopDevice } from './loopdev.ts';
 import { TestPki } from './certs.ts';
 
@@ -274,14 +275,22 @@ export class TestAgent {
     if (this.loopDir) rmSync(this.loopDir, { recursive: true, force: true });
   }
 
-  /** Removes every VG/PV this agent's LVM sees and detaches its loops. */
+  /** Removes every VG/PV this agent's LVM sees and detaches its loops; every step is tried, any failure thrown. */
   async teardown(): Promise<void> {
-    await this.stop(5_000).catch(() => null);
-    const vgs = await this.lvm('vgs', ['--noheadings', '-o', 'vg_name']).catch(() => '');
-    for (const vg of vgs.split('\n').map((s) => s.trim()).filter(Boolean)) await this.lvm('vgremove', ['-ff', '--yes', vg]).catch(() => '');
-    const devices = this.attached.map((l) => l.device);
-    if (devices.length) await this.lvm('pvremove', ['-ff', '--yes', ...devices]).catch(() => '');
-    await this.loops.cleanup();
+    const names = async (cmd: string, field: string) => (await this.lvm(cmd, ['--noheadings', '-o', field])).split('\n').map((s) => s.trim()).filter(Boolean);
+    await cleanupAll(`${this.name}: teardown`, [
+      () => this.stop(5_000),
+      async () => {
+        for (const vg of await names('vgs', 'vg_name')) await this.lvm('vgremove', ['-ff', '--yes', vg]);
+        // Only devices that carry a PV: others may hold a filesystem a test made, or nothing.
+        const pvs = await names('pvs', 'pv_name');
+        const devices = this.attached.map((l) => l.device).filter((d) => pvs.includes(d));
+        if (devices.length) await this.lvm('pvremove', ['-ff', '--yes', ...devices]);
+        const left = await names('vgs', 'vg_name');
+        if (left.length) throw new Error(`volume groups left: ${left.join(', ')}`);
+      },
+      () => this.loops.cleanup(),
+    ]);
   }
 }
 
@@ -376,6 +385,6 @@ export class AgentHarness {
     process.removeListener('SIGTERM', this.onSignal);
     process.removeListener('SIGINT', this.onSignal);
     await rm(this.dir, { recursive: true, force: true });
-    if (errors.length) throw new AggregateError(errors, 'agent harness cleanup failed');
+    if (errors.length) throw new AggregateError(errors, `agent harness cleanup failed: ${errors.map((e) => (e as Error).message).join('; ')}`);
   }
 }

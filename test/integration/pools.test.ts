@@ -23,6 +23,24 @@ const vg = async (node: ClusterNode, pool: string) => {
 };
 const pool = () => cluster.get<StoragePool & { metadata: { name: string } }>(STORAGE_POOLS, poolName);
 const nodeStatus = async (node: ClusterNode) => (await pool())?.status?.nodes?.find((n) => n.node === node.name);
+
+/** Times (ms) of the operator's log lines that `match`, from `since` on. */
+function retryTimes(logs: Record<string, unknown>[], match: (l: Record<string, unknown>) => boolean, since: number): number[] {
+  return logs.filter(match).map((l) => Date.parse(String(l.time))).filter((t) => t >= since);
+}
+
+/**
+ * At least `min` attempts, and of the gaps between them longer than 100 ms (shorter ones are
+ * the first doublings, within timer noise) each is at least `factor` times the one before.
+ */
+function assertGrowing(what: string, times: number[], min: number, factor: number): void {
+  const gaps = times.slice(1).map((t, i) => t - times[i]!);
+  const shown = `${times.length} attempts, gaps ${gaps.join(', ')} ms`;
+  assert.ok(times.length >= min, `${what}: ${shown}`);
+  const long = gaps.filter((g) => g > 100);
+  assert.ok(long.length >= 2, `${what}: at least two gaps over 100 ms: ${shown}`);
+  long.slice(1).forEach((g, i) => assert.ok(g >= long[i]! * factor, `${what}: gaps grow: ${shown}`));
+}
 const capacities = () => cluster.list<CSIStorageCapacity>(CSI_STORAGE_CAPACITIES, { labelSelector: `${CAPACITY_POOL_LABEL}=${poolName}` }, cluster.namespace);
 
 it.before(reportFailure(async () => {
@@ -118,6 +136,7 @@ it('a disk attached after start appears as a LocalDisk; detached, it becomes Mis
 it('an agent that is down shows in status with a reason, is retried with backoff, and recovers by itself', async () => {
   const node = cluster.nodes[1]!;
   const [op] = cluster.operators;
+  const stoppedAt = Date.now();
   await node.agent.stop();
   const down = await waitFor('node 1 not ready', async () => {
     const s = await nodeStatus(node);
@@ -126,12 +145,23 @@ it('an agent that is down shows in status with a reason, is retried with backoff
   assert.match(down.message!, /AgentUnavailable/);
   const p = await pool();
   assert.match(p!.status!.conditions!.find((c) => c.type === 'Ready')!.message, new RegExp(`${node.name}.*AgentUnavailable`));
-  // Count the calls to the dead agent over 20 s: backoff, not a hot loop.
+  // Watch the retries for 20 s: counted, spaced by growing intervals, not a hot loop.
   const calls = () => op!.metric('stratum_agent_calls_total', { node: node.name });
   const start = await calls();
   await sleep(20_000);
   const made = (await calls()) - start;
   assert.ok(made <= 25, `${made} calls to a dead agent in 20 s`);
+  const unavailable = await op!.exportedMetric('stratum_agent_calls_total', { node: node.name, code: 'UNAVAILABLE' });
+  assert.ok(unavailable !== undefined && unavailable > 0, `failed calls to the dead agent are counted: ${unavailable}`);
+  const retries = await op!.exportedMetric('stratum_workqueue_retries_total', { name: 'StoragePool' });
+  assert.ok(retries !== undefined && retries > 0, `pool retries are counted: ${retries}`);
+  // The disk watch of that node: its own retry loop, 500 ms doubling, 30 % jitter, so each gap
+  // is at least 1.4 times the one before. A fixed interval or no retry fails here.
+  const diskRetries = retryTimes(op!.logs(), (l) => l.msg === 'disk watch interrupted: retrying' && l.node === node.name, stoppedAt);
+  assertGrowing('disk watch retries', diskRetries, 4, 1.2);
+  // The pool's reconciles go through the work queue's per-key backoff (doubling).
+  const poolRetries = retryTimes(op!.logs(), (l) => l.msg === 'reconcile failed: retrying' && l.key === poolName, stoppedAt);
+  assertGrowing('pool reconcile retries', poolRetries, 3, 1.2);
   await node.agent.start();
   await waitFor('node 1 ready again', async () => (await nodeStatus(node))?.ready, 60_000, 250);
 });
