@@ -234,6 +234,18 @@ export class TestAgent {
     }
   }
 
+  /**
+   * Freezes the agent (SIGSTOP): its sockets still accept connections but nothing answers, as on
+   * a hung node. `resume()` (SIGCONT) undoes it; call it in a `finally`.
+   */
+  pause(): void {
+    if (!this.child?.kill('SIGSTOP')) throw new Error(`${this.name}: cannot pause the agent: not running`);
+  }
+
+  resume(): void {
+    if (!this.child?.kill('SIGCONT')) throw new Error(`${this.name}: cannot resume the agent: not running`);
+  }
+
   /** SIGTERM, then SIGKILL after `graceMs`; resolves with the exit code (null when killed). */
   async stop(graceMs = 15_000): Promise<number | null> {
     this.clients.agent?.close();
