@@ -41,7 +41,7 @@ const STATUS: Record<string, Record<string, unknown>> = {
   },
   StoragePool: {
     nodeCount: 3, diskCount: 7, total: '12Ti', free: '5Ti', observedGeneration: 1,
-    conditions: [condition('Degraded', 'True', 'NodeDown'), condition('Ready', 'True', 'Available')],
+    conditions: [condition('Degraded', 'False', 'AllNodesUp'), condition('Ready', 'True', 'Available')],
   },
 };
 /** Spec fields a column shows but the example leaves unset. */
