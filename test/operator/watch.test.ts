@@ -243,7 +243,8 @@ test('an unreachable API server is retried with growing backoff, not in a hot lo
   const gaps = client.listTimes.slice(1, 5).map((t, i) => t - client.listTimes[i]!);
   const shown = gaps.map((g) => `${g.toFixed(0)} ms`).join(', ');
   gaps.forEach((gap, i) => {
-    assert.ok(gap >= 200 * 2 ** i * 0.95, `gap ${i + 1} at least ${200 * 2 ** i} ms: ${shown}`);
+    // At least its delay, less 100 ms for a late timer on a loaded machine: a fixed interval fails by gap 2.
+    assert.ok(gap >= 200 * 2 ** i - 100, `gap ${i + 1} at least ${200 * 2 ** i} ms: ${shown}`);
     // Growth, not a fixed interval: each gap exceeds the one before by at least half the expected step.
     if (i > 0) assert.ok(gap - gaps[i - 1]! >= 100 * 2 ** (i - 1), `gap ${i + 1} grows over gap ${i}: ${shown}`);
   });
