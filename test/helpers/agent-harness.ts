@@ -11,7 +11,7 @@
 //     await a.lvm('vgs', ['--reportformat', 'json']);   // look behind the agent's back
 //   } finally { await h.cleanup(); }
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import type { ChannelOptions, ServiceError } from '@grpc/grpc-js';
 import type { Test } from 'uvu';
@@ -272,6 +272,8 @@ export class TestAgent {
       }
     };
     this.child?.kill('SIGKILL');
+    // Without its lvm.conf (no loop ever added) LVM would see every device of the machine.
+    if (!existsSync(path.join(this.lvmSystemDir, 'lvm.conf'))) return;
     let vgs = '';
     try {
       vgs = execFileSync('vgs', ['--noheadings', '-o', 'vg_name'], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 20_000 });
@@ -293,6 +295,8 @@ export class TestAgent {
     await cleanupAll(`${this.name}: teardown`, [
       () => this.stop(5_000),
       async () => {
+        // Without its lvm.conf (no loop ever added) LVM would see every device of the machine.
+        if (!existsSync(path.join(this.lvmSystemDir, 'lvm.conf'))) return;
         for (const vg of await names('vgs', 'vg_name')) await this.lvm('vgremove', ['-ff', '--yes', vg]);
         // Only devices that carry a PV: others may hold a filesystem a test made, or nothing.
         const pvs = await names('pvs', 'pv_name');
