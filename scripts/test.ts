@@ -130,11 +130,8 @@ async function runFileByFile(suite: Suite, files: readonly string[], env: NodeJS
   }
 }
 
-async function runSuite(suite: Suite, filter: string | undefined, env: NodeJS.ProcessEnv, tally: Tally): Promise<void> {
-  const pattern = filter ? `${filter}.*\\.test\\.ts$` : '\\.test\\.ts$';
-  const files = await testFiles(path.join(root, 'test', suite.dir), new RegExp(pattern, 'i'));
-  if (!files.length) tally.problems.push(`${suite.name}: no test file matches /${pattern}/`);
-  else if (!suite.oneProcess) await runFileByFile(suite, files, env, tally);
+async function runSuite(suite: Suite, pattern: string, files: readonly string[], env: NodeJS.ProcessEnv, tally: Tally): Promise<void> {
+  if (!suite.oneProcess) await runFileByFile(suite, files, env, tally);
   else {
     const res = await runUvu(suite, pattern, suite.name, env, suite.timeoutMs);
     const verdict = judgeFiles({ name: suite.name, output: res.output, exitCode: res.code, killedAfterMs: res.killedAfterMs }, files);
@@ -188,8 +185,17 @@ async function main(): Promise<number> {
   process.once('SIGINT', stopOnSignal);
   process.once('SIGTERM', stopOnSignal);
 
+  // Without --filter every suite must have test files; with it, at least one selected suite must
+  // (`rig integration --filter kubectl` is fine; a misspelt filter matching nothing is not).
+  const pattern = filter ? `${filter}.*\\.test\\.ts$` : '\\.test\\.ts$';
+  const filesOf = new Map<Suite, string[]>();
+  for (const suite of selected) filesOf.set(suite, await testFiles(path.join(root, 'test', suite.dir), new RegExp(pattern, 'i')));
+  const empty = selected.filter((s) => !filesOf.get(s)!.length);
+  if (!filter) for (const s of empty) tally.problems.push(`${s.name}: no test file in test/${s.dir}`);
+  else if (empty.length === selected.length) tally.problems.push(`no test file matches /${pattern}/ in ${selected.map((s) => `test/${s.dir}`).join(', ')}`);
+
   try {
-    for (const suite of selected) {
+    for (const suite of selected.filter((s) => !empty.includes(s))) {
       process.stdout.write(`\n[test] suite ${suite.name} (test/${suite.dir})\n`);
       const suiteEnv = { ...env };
       if (suite.controlPlane && !stopControlPlane) {
@@ -200,12 +206,12 @@ async function main(): Promise<number> {
           Object.assign(env, cp.env);
         } catch (err) {
           // Never a skip: without the control plane these suites cannot show anything.
-          tally.problems.push(`${suite.name}: never ran, the control plane did not start: ${(err as Error).message}`);
+          tally.problems.push(`${suite.name}: its ${filesOf.get(suite)!.length} test file(s) never ran, the control plane did not start: ${(err as Error).message}`);
           continue;
         }
       }
       if (suite.controlPlane) Object.assign(suiteEnv, env);
-      await runSuite(suite, filter, suiteEnv, tally);
+      await runSuite(suite, pattern, filesOf.get(suite)!, suiteEnv, tally);
     }
   } finally {
     await stopControlPlane?.();
