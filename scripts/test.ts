@@ -135,8 +135,13 @@ async function runSuite(suite: Suite, pattern: string, files: readonly string[],
   else {
     const res = await runUvu(suite, pattern, suite.name, env, suite.timeoutMs);
     const verdict = judgeFiles({ name: suite.name, output: res.output, exitCode: res.code, killedAfterMs: res.killedAfterMs }, files);
-    if (verdict) tally.add({ counts: verdict.counts, problems: [...verdict.problems, ...res.leftovers] });
-    else {
+    if (verdict) {
+      const problems = [...verdict.problems, ...res.leftovers];
+      tally.add({ counts: verdict.counts, problems });
+      const c = verdict.counts;
+      process.stdout.write(`[test] ${suite.name}: ${c.passed} passed, ${c.failed} failed, ${c.skipped} skipped\n`);
+      for (const p of problems) process.stderr.write(`[test] PROBLEM ${p}\n`);
+    } else {
       process.stderr.write(`[test] suite ${suite.name} did not finish: running its files one by one to name the one that failed\n`);
       tally.problems.push(...res.leftovers);
       await runFileByFile(suite, files, env, tally);
