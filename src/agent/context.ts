@@ -7,7 +7,7 @@ import type { AgentConfig } from './config.ts';
 import type { CallScope } from '../agent-api/call-scope.ts';
 import type { AgentClient } from '../agent-api/generated/stratum/agent/v1/Agent.ts';
 import type { Volume__Output } from '../agent-api/generated/stratum/agent/v1/Volume.ts';
-import type { DiskInventory } from './disks/inventory.ts';
+import type { NodeDiskInventory } from './disks/inventory.ts';
 import type { PoolService } from './pools/service.ts';
 import type { VolumeService } from './volumes/service.ts';
 import type { Lvm } from './lvm/lvm.ts';
@@ -18,7 +18,7 @@ export interface AgentContext {
   readonly log: Logger;
   readonly config: AgentConfig;
   readonly lvm: Lvm;
-  readonly disks: DiskInventory;
+  readonly disks: NodeDiskInventory;
   readonly pools: PoolService;
   readonly volumes: VolumeService;
   /** Fires when the agent begins to shut down: long-running streams end themselves. */

@@ -15,13 +15,13 @@ import { HealthService } from './health.ts';
 import { StateStore } from './state.ts';
 import { Lvm } from './lvm/lvm.ts';
 import { hasDeviceMapper } from './lvm/config.ts';
-import { DiskInventory } from './disks/inventory.ts';
+import { NodeDiskInventory } from './disks/inventory.ts';
 import { PoolService } from './pools/service.ts';
 import { VolumeService } from './volumes/service.ts';
 import { serveCsi, type CsiServer } from '../csi/server.ts';
 import { identityHandlers } from '../csi/identity.ts';
 import { loadCsiProto } from '../csi/api/loader.ts';
-import { nodeHandlers } from './csi/node.ts';
+import { csiNodeHandlers } from './csi/node.ts';
 
 /** Largest gRPC message: volume copy chunks plus framing. */
 const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
@@ -43,7 +43,7 @@ export async function buildContext(config: AgentConfig, log: Logger, stopping: A
   const activation = await hasDeviceMapper();
   const lvm = new Lvm({ systemDir: config.lvmSystemDir, activation });
   let pools: PoolService | undefined;
-  const disks = new DiskInventory({ filter: config.diskFilter, scanIntervalMs: config.scanIntervalMs, log, owners: () => pools?.owners() ?? new Map() });
+  const disks = new NodeDiskInventory({ filter: config.diskFilter, scanIntervalMs: config.scanIntervalMs, log, owners: () => pools?.owners() ?? new Map() });
   pools = new PoolService(config.nodeName, lvm, disks, state, log, config.pvMetadataSize);
   const volumes = new VolumeService(config.nodeName, lvm, pools, disks, state, log);
   return {
@@ -88,7 +88,7 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
     const { Identity, Node } = loadCsiProto().csi.v1;
     csi = await serveCsi(config.csiEndpoint, (s) => {
       s.addService(Identity.service, identityHandlers({ log: csiLog, ready: () => !stopper.signal.aborted }));
-      s.addService(Node.service, nodeHandlers({ node: config.nodeName, log: csiLog, maxVolumes: config.csiMaxVolumes, findVolume: context.findVolume }));
+      s.addService(Node.service, csiNodeHandlers({ node: config.nodeName, log: csiLog, maxVolumes: config.csiMaxVolumes, findVolume: context.findVolume }));
     }, csiLog);
   }
   log.info({ address }, 'agent serving');

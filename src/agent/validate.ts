@@ -38,9 +38,3 @@ export function checkSize(what: string, value: unknown): bigint {
   if (bytes <= 0n) throw invalidArgument(`${what}: size must be greater than 0 bytes`);
   return bytes;
 }
-
-/** `bytes` rounded up to a whole number of `unit`s. */
-export function roundUp(bytes: bigint, unit: bigint): bigint {
-  if (unit <= 0n) return bytes;
-  return ((bytes + unit - 1n) / unit) * unit;
-}

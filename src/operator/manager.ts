@@ -10,7 +10,7 @@ import type { ClientIdentity } from '../agent-api/client.ts';
 import { AgentRegistry } from './agents/registry.ts';
 import type { AgentPod } from './agents/endpoint.ts';
 import { Controller } from './runtime/controller.ts';
-import { DiskInventory } from './disks/inventory.ts';
+import { ClusterDiskInventory } from './disks/inventory.ts';
 import { localDiskReconciler } from './disks/localdisk-reconciler.ts';
 import { EventRecorder } from './runtime/events.ts';
 import type { KubeClient, KubeObject } from './runtime/kube/client.ts';
@@ -75,7 +75,7 @@ export class Manager {
     });
     const events = new EventRecorder(client, { component: 'stratum-operator', instance: this.opts.identity, log: this.log });
     const registry = new AgentRegistry(pods, { tls: this.opts.agentTls, ...common });
-    const inventory = new DiskInventory(registry, { log: this.log });
+    const inventory = new ClusterDiskInventory(registry, { log: this.log });
     const workers = this.opts.workers ?? 4;
 
     const diskController = new Controller<LocalDisk>({

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { status } from '@grpc/grpc-js';
 import { run } from '../../src/common/exec.ts';
 import type { Pool__Output } from '../../src/agent-api/generated/stratum/agent/v1/Pool.ts';
+import { reasonOf } from '../../src/agent-api/errors.ts';
 import { type AgentHarness, callAgent, type TestAgent, withAgentHarness, refused } from '../helpers/agent-harness.ts';
 import type { LoopDevice } from '../helpers/loopdev.ts';
 
@@ -82,6 +83,7 @@ t('a disk with a filesystem is refused unless allow_used; a disk of another pool
   const other = await refused(callAgent(a.client, 'EnsurePool', { name: 'other', backend: 'POOL_BACKEND_LVM', disks: [l0.device] }));
   assert.is(other.code, status.FAILED_PRECONDITION);
   assert.match(other.details, /belongs to pool fast/);
+  assert.equal([reasonOf(used), reasonOf(other)], ['DiskNotUsable', 'DiskNotUsable']);
   assert.is((await vgs('stratum-fast'))!.vg_seqno, before, 'nothing changed');
   assert.is(await vgs('stratum-other'), undefined);
   assert.match((await run('wipefs', ['--no-act', '--json', l2.device])).stdout, /ext4/, 'the filesystem is still there');

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { status } from '@grpc/grpc-js';
 import { CSI_DRIVER_NAME, TOPOLOGY_KEY } from '../../src/common/constants.ts';
 import { run } from '../../src/common/exec.ts';
-import { findMount } from '../../src/agent/fs/findmnt.ts';
+import { findMount } from '../../src/agent/fs/mount-table.ts';
 import { callCsi, connectCsi, type CsiClients } from '../../src/csi/client.ts';
 import { AgentHarness, callAgent, type TestAgent } from '../helpers/agent-harness.ts';
 

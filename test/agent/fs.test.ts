@@ -15,7 +15,7 @@ import { bindMount, mountFilesystem, unmount } from '../../src/agent/fs/mount.ts
 import { blockDeviceSize, publishBlockDevice } from '../../src/agent/fs/block.ts';
 import { growFilesystem, type GrowResult } from '../../src/agent/fs/grow.ts';
 import { volumeStats } from '../../src/agent/fs/stats.ts';
-import { findMount } from '../../src/agent/fs/findmnt.ts';
+import { findMount } from '../../src/agent/fs/mount-table.ts';
 import { FsError } from '../../src/agent/fs/errors.ts';
 import type { FsType } from '../../src/agent/fs/types.ts';
 

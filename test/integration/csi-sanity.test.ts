@@ -13,7 +13,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { StoragePool } from '../../src/api/index.ts';
 import { run } from '../../src/common/exec.ts';
-import { findMount } from '../../src/agent/fs/findmnt.ts';
+import { findMount } from '../../src/agent/fs/mount-table.ts';
 import { STORAGE_POOLS } from '../../src/operator/resources.ts';
 import { rigBinary } from '../rig/binaries.ts';
 import { TestCluster, reportFailure, waitFor } from './support.ts';

@@ -10,6 +10,7 @@ import type { LocalDisk, StoragePool } from '../../src/api/index.ts';
 import { CSI_STORAGE_CAPACITIES, LOCAL_DISKS, STORAGE_CLASSES, STORAGE_POOLS } from '../../src/operator/resources.ts';
 import { CAPACITY_POOL_LABEL, type CSIStorageCapacity } from '../../src/operator/pools/capacity.ts';
 import { TestCluster, reportFailure, sleep, waitFor, type ClusterNode } from './support.ts';
+import { findCondition } from '../../src/operator/runtime/status.ts';
 
 const POOL_LABEL = 'test.stratum.dev/pool';
 const it = suite('operator: disks and pools');
@@ -48,7 +49,7 @@ it('every agent disk becomes a LocalDisk with its identity, size and media class
       assert.ok(node.agent.attached.some((l) => l.file === d.status!.identity!.backingFile), 'identity is the backing file');
       assert.is(d.status!.capacity, '1Gi');
       assert.is(d.status!.mediaClass, 'hdd', 'loop devices are rotational');
-      assert.is(d.status!.conditions!.find((c) => c.type === 'Ready')?.status, 'True');
+      assert.is(findCondition(d.status!.conditions, 'Ready')?.status, 'True');
     }
   }
 });
@@ -57,7 +58,7 @@ it('a pool forms on the selected nodes only, with the capacity vgs reports, publ
   await cluster.create(STORAGE_POOLS, { apiVersion: 'storage.stratum.dev/v1alpha1', kind: 'StoragePool', metadata: { name: poolName }, spec: { mediaClass: 'hdd', nodeSelector: { matchLabels: { [POOL_LABEL]: 'yes' } } } });
   const ready = await waitFor('pool Ready on 2 nodes', async () => {
     const p = await pool();
-    return p?.status?.nodeCount === 2 && p.status.conditions?.find((c) => c.type === 'Ready')?.status === 'True' ? p : undefined;
+    return p?.status?.nodeCount === 2 && findCondition(p.status.conditions, 'Ready')?.status === 'True' ? p : undefined;
   }, 60_000, 200);
   assert.equal(ready.status!.nodes!.map((n) => n.node).sort(), [cluster.nodes[0]!.name, cluster.nodes[1]!.name]);
   for (const node of cluster.nodes.slice(0, 2)) {
@@ -107,7 +108,7 @@ it('a disk attached after start appears as a LocalDisk; detached, it becomes Mis
     const d = await cluster.get<LocalDisk>(LOCAL_DISKS, disk.metadata.name!);
     return d?.status?.state === 'Missing' ? d : undefined;
   }, 30_000, 200);
-  const ready = missing.status!.conditions!.find((c) => c.type === 'Ready')!;
+  const ready = findCondition(missing.status!.conditions, 'Ready')!;
   assert.is(ready.status, 'False');
   assert.is(ready.reason, 'Missing');
   assert.match(ready.message, new RegExp(node.name));
@@ -125,7 +126,7 @@ it('an agent that is down shows in status with a reason, is retried with backoff
   }, 60_000, 200);
   assert.match(down.message!, /AgentUnavailable/);
   const p = await pool();
-  assert.match(p!.status!.conditions!.find((c) => c.type === 'Ready')!.message, new RegExp(`${node.name}.*AgentUnavailable`));
+  assert.match(findCondition(p!.status!.conditions, 'Ready')!.message, new RegExp(`${node.name}.*AgentUnavailable`));
   // Count the calls to the dead agent over 20 s: backoff, not a hot loop.
   const calls = () => op!.metric('stratum_agent_calls_total', { node: node.name });
   const start = await calls();

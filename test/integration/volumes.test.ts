@@ -12,6 +12,7 @@ import { resourcePath } from '../../src/operator/runtime/kube/client.ts';
 import { LOCAL_VOLUMES, STORAGE_CLASSES, STORAGE_POOLS, VOLUME_REPLICAS } from '../../src/operator/resources.ts';
 import { TestCluster, reportFailure, sleep, waitFor, type ClusterNode } from './support.ts';
 import { callAgent } from '../helpers/agent-harness.ts';
+import { findCondition } from '../../src/operator/runtime/status.ts';
 
 const MiB = 1024 ** 2;
 const it = suite('operator: volume lifecycle');
@@ -141,7 +142,7 @@ it('replicas 1 → 2: a second LV on another node, and a DRBD resource on both t
     const x = await volume('vol-a');
     return x?.status?.phase === 'Degraded' ? x : undefined;
   }, 30_000, 200);
-  const ready = v.status!.conditions!.find((c) => c.type === 'Ready')!;
+  const ready = findCondition(v.status!.conditions, 'Ready')!;
   assert.is(ready.reason, 'NotInSync');
   assert.match(ready.message, /DRBD kernel module/);
 });
@@ -177,7 +178,7 @@ it('a volume that fits nowhere gets InsufficientCapacity naming the pool and the
     const x = await volume('vol-huge');
     return x?.status?.phase === 'Pending' ? x : undefined;
   }, 30_000, 200);
-  const ready = v.status!.conditions!.find((c) => c.type === 'Ready')!;
+  const ready = findCondition(v.status!.conditions, 'Ready')!;
   assert.is(ready.reason, 'InsufficientCapacity');
   assert.match(ready.message, new RegExp(`pool ${lvmPool}.*the most is \\d+(Mi|Gi|Ki)? on node`));
   assert.is((await replicasOf('vol-huge')).length, 0);
@@ -232,10 +233,10 @@ it('with its agent down: growth waits as Expanding with the reason and completes
     await patchVolume('vol-stuck', { size: '320Mi' });
     const expanding = await waitForVolume('vol-stuck', 'Expanding with AgentUnavailable', async () => {
       const v = await volume('vol-stuck');
-      const ready = v?.status?.conditions?.find((c) => c.type === 'Ready');
+      const ready = findCondition(v?.status?.conditions, 'Ready');
       return v?.status?.phase === 'Expanding' && /AgentUnavailable|unavailable/.test(`${ready?.reason} ${ready?.message}`) ? v : undefined;
     }, 60_000);
-    assert.match(expanding.status!.conditions!.find((c) => c.type === 'Ready')!.message, new RegExp(node.name));
+    assert.match(findCondition(expanding.status!.conditions, 'Ready')!.message, new RegExp(node.name));
     // The failed attempt is retried once the agent answers again: nothing is taken as done.
     await node.agent.start();
     down = false;
@@ -250,7 +251,7 @@ it('with its agent down: growth waits as Expanding with the reason and completes
     await cluster.client.request('DELETE', resourcePath(LOCAL_VOLUMES, undefined, 'vol-stuck'));
     await waitForVolume('vol-stuck', 'Deleting, waiting for the agent, saying how to force it', async () => {
       const v = await volume('vol-stuck');
-      return v?.status?.phase === 'Deleting' && /force-delete/.test(v.status.conditions?.find((c) => c.type === 'Ready')?.message ?? '');
+      return v?.status?.phase === 'Deleting' && /force-delete/.test(findCondition(v.status.conditions, 'Ready')?.message ?? '');
     }, 60_000);
     await cluster.client.request('PATCH', resourcePath(LOCAL_VOLUMES, undefined, 'vol-stuck'), { patchType: 'merge', body: { metadata: { annotations: { 'storage.stratum.dev/force-delete': 'true' } } } });
     await waitFor('vol-stuck gone once forced', async () => !(await volume('vol-stuck')) && (await replicasOf('vol-stuck')).length === 0, 60_000, 250);

@@ -15,7 +15,7 @@ import { AgentError, dataLoss, failedPrecondition, invalidArgument, notFound, ty
 import type { ExpectVolumeRequest__Output } from '../../agent-api/generated/stratum/agent/v1/ExpectVolumeRequest.ts';
 import { callerOfCall } from '../authorize.ts';
 import { CopyOrders } from '../copy/orders.ts';
-import { mountsOf } from '../mounts.ts';
+import { mountsOf } from '../fs/mount-table.ts';
 import { checkName, checkNodeName } from '../validate.ts';
 import { blockDeviceSize } from '../fs/block.ts';
 import { DEFAULT_CHUNK_BYTES, MAX_CHUNK_BYTES, MIN_CHUNK_BYTES } from '../copy/device-io.ts';
@@ -63,7 +63,7 @@ function checkChunk(bytes: number): number {
 /** The device of a volume of this node that can be read or written now. */
 async function usableDevice(ctx: AgentContext, volumeId: string, scope: CallScope): Promise<string> {
   const volume = await ctx.findVolume(volumeId, scope);
-  if (!volume) throw notFound(`volume ${volumeId} does not exist on node ${ctx.node}`);
+  if (!volume) throw notFound(`volume ${volumeId} does not exist on node ${ctx.node}`, 'VolumeNotFound');
   if (!volume.devicePresent) throw failedPrecondition(`volume ${volumeId} has no device node on node ${ctx.node} (its disk is missing, or LVM runs without device-mapper)`);
   const mounted = await mountsOf([volume.devicePath]);
   if (mounted.length) throw failedPrecondition(`volume ${volumeId}: ${volume.devicePath} is mounted at ${mounted.join(', ')} on node ${ctx.node}; unmount it before copying`);

@@ -6,7 +6,7 @@ import * as grpc from '@grpc/grpc-js';
 import type { AgentHandlers } from '../../agent-api/generated/stratum/agent/v1/Agent.ts';
 import type { AgentContext } from '../context.ts';
 import { loadAgentProto } from '../../agent-api/loader.ts';
-import { nodeHandlers } from './node.ts';
+import { nodeInfoHandlers } from './node.ts';
 import { diskHandlers } from './disks.ts';
 import { poolHandlers } from './pools.ts';
 import { volumeHandlers } from './volumes.ts';
@@ -17,7 +17,7 @@ import { authorized } from '../authorize.ts';
 export type HandlerModule = (ctx: AgentContext) => Partial<AgentHandlers>;
 
 const HANDLER_MODULES: readonly HandlerModule[] = [
-  nodeHandlers,
+  nodeInfoHandlers,
   diskHandlers,
   poolHandlers,
   volumeHandlers,

@@ -18,7 +18,7 @@ export class AgentUnavailableError extends Error {
   }
 }
 
-export interface AgentState {
+export interface AgentConnectionState {
   readonly connected: boolean;
   /** Why not, when not connected. */
   readonly message: string;
@@ -27,7 +27,7 @@ export interface AgentState {
 interface Entry {
   readonly endpoint: AgentEndpoint;
   readonly client: AgentClient;
-  state: AgentState;
+  state: AgentConnectionState;
 }
 
 export interface AgentRegistryOptions {
@@ -86,7 +86,7 @@ export class AgentRegistry {
     return this.entries.get(node)?.endpoint;
   }
 
-  state(node: string): AgentState {
+  state(node: string): AgentConnectionState {
     return this.entries.get(node)?.state ?? { connected: false, message: `no running agent pod on node ${node}` };
   }
 
@@ -126,7 +126,7 @@ export class AgentRegistry {
     this.record(node, entry, 'WatchDisks', code, { connected: reachable, message: reachable ? '' : `WatchDisks: ${err?.details || err?.message}` });
   }
 
-  private record(node: string, entry: Entry, method: string, code: grpc.status, state: AgentState): void {
+  private record(node: string, entry: Entry, method: string, code: grpc.status, state: AgentConnectionState): void {
     this.metrics.agentCalls.inc({ node, method, code: grpc.status[code] ?? String(code) });
     const changed = entry.state.connected !== state.connected;
     entry.state = state;

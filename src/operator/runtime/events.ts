@@ -2,7 +2,9 @@
 // event bumps the count of the existing one instead of creating another (as client-go's
 // recorder does). Recording never throws into a reconcile: a failed write is logged.
 import { createLogger, type Logger } from '../../common/log.ts';
-import { isNotFound, type KubeClient, type KubeObject } from './kube/client.ts';
+import { isNotFound, resourcePath, type KubeClient, type KubeObject, type ResourceType } from './kube/client.ts';
+
+const EVENTS: ResourceType = { apiVersion: 'v1', kind: 'Event', plural: 'events', namespaced: true };
 
 export type EventType = 'Normal' | 'Warning';
 
@@ -47,7 +49,7 @@ export class EventRecorder {
     try {
       const prior = this.seen.get(key);
       if (prior && (await this.bump(prior, now))) return this.remember(key, prior);
-      const created = await this.client.request<KubeObject>('POST', `/api/v1/namespaces/${this.namespaceFor(obj)}/events`, {
+      const created = await this.client.request<KubeObject>('POST', resourcePath(EVENTS, this.namespaceFor(obj)), {
         body: {
           apiVersion: 'v1',
           kind: 'Event',
@@ -73,7 +75,7 @@ export class EventRecorder {
   /** Bumps the count of a remembered event; false when it expired meanwhile (TTL) and must be re-created. */
   private async bump(prior: Remembered, now: string): Promise<boolean> {
     try {
-      await this.client.request('PATCH', `/api/v1/namespaces/${prior.namespace}/events/${prior.name}`, {
+      await this.client.request('PATCH', resourcePath(EVENTS, prior.namespace, prior.name), {
         patchType: 'merge',
         body: { count: prior.count + 1, lastTimestamp: now },
       });
