@@ -2,7 +2,7 @@
 // parsed with node:util parseArgs. Defaults fit a DaemonSet pod; tests pass everything explicitly.
 import { parseArgs } from 'node:util';
 import os from 'node:os';
-import { AGENT_GRPC_PORT } from '../common/constants.ts';
+import { AGENT_GRPC_PORT, AGENT_METRICS_PORT } from '../common/constants.ts';
 import { socketPath } from '../csi/server.ts';
 
 export interface AgentConfig {
@@ -10,6 +10,8 @@ export interface AgentConfig {
   readonly nodeName: string;
   /** host:port to listen on. @default 0.0.0.0:9443 */
   readonly listen: string;
+  /** host:port of the plain-HTTP /metrics endpoint (the pod runs on the host network). @default 0.0.0.0:9819 */
+  readonly metricsListen: string;
   readonly tls: { readonly ca: string; readonly cert: string; readonly key: string; readonly clientCert: string; readonly clientKey: string };
   /** Pool records and disk claims. @default /var/lib/stratum */
   readonly stateDir: string;
@@ -42,6 +44,7 @@ export const DEFAULT_DISK_FILTER = ['/dev/sd*', '/dev/vd*', '/dev/xvd*', '/dev/h
 const FLAGS = {
   'node-name': { env: 'NODE_NAME', help: 'Kubernetes node name' },
   listen: { env: 'STRATUM_AGENT_LISTEN', help: `host:port of the gRPC server (default 0.0.0.0:${AGENT_GRPC_PORT})` },
+  'metrics-listen': { env: 'STRATUM_AGENT_METRICS_LISTEN', help: `host:port of the Prometheus /metrics endpoint, plain HTTP (default 0.0.0.0:${AGENT_METRICS_PORT})` },
   'tls-ca': { env: 'STRATUM_TLS_CA', help: 'CA that signs client certificates (PEM file)' },
   'tls-cert': { env: 'STRATUM_TLS_CERT', help: 'server certificate (PEM file)' },
   'tls-key': { env: 'STRATUM_TLS_KEY', help: 'server private key (PEM file)' },
@@ -69,6 +72,12 @@ function positiveInt(name: string, value: string | undefined, fallback: number):
   const n = Number(value);
   if (!Number.isInteger(n) || n <= 0) throw new Error(`--${name}: ${JSON.stringify(value)} is not a positive whole number`);
   return n;
+}
+
+function hostPort(name: string, value: string): string {
+  const port = Number(value.slice(value.lastIndexOf(':') + 1));
+  if (!value.includes(':') || !Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--${name}: ${JSON.stringify(value)} is not host:port`);
+  return value;
 }
 
 function csiEndpoint(value: string | undefined): string | undefined {
@@ -101,6 +110,7 @@ export function parseAgentConfig(argv: readonly string[], env: NodeJS.ProcessEnv
   return {
     nodeName: get('node-name') ?? os.hostname(),
     listen: get('listen') ?? `0.0.0.0:${AGENT_GRPC_PORT}`,
+    metricsListen: hostPort('metrics-listen', get('metrics-listen') ?? `0.0.0.0:${AGENT_METRICS_PORT}`),
     tls: { ca, cert, key, clientCert: get('tls-client-cert') ?? cert, clientKey: get('tls-client-key') ?? key },
     stateDir: get('state-dir') ?? '/var/lib/stratum',
     lvmSystemDir: get('lvm-system-dir'),
