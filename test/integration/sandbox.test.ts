@@ -38,7 +38,6 @@ it('comes up with a Ready volume, prints KUBECONFIG, and Ctrl-C leaves nothing b
     child.kill('SIGINT');
     const code = await Promise.race([exited, new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 90_000))]);
     assert.is.not(code, 'timeout', `sandbox did not stop within 90 s:\n${output}`);
-    assert.match(output, 'stopped; nothing left behind');
     assert.not.ok(existsSync(kubeconfig), 'the control plane\'s files are gone');
     const after = (await run('losetup', ['-a'])).stdout;
     for (const d of loopDirs) {
