@@ -40,7 +40,7 @@ interface Suite {
 }
 
 const SUITES: readonly Suite[] = [
-  { name: 'unit', dir: 'unit', timeoutMs: 5 * 60_000, oneProcess: true },
+  { name: 'unit', dir: 'unit', systemTools: true, timeoutMs: 5 * 60_000, oneProcess: true },
   { name: 'rig', dir: 'rig', controlPlane: true, timeoutMs: 10 * 60_000 },
   { name: 'agent', dir: 'agent', systemTools: true, timeoutMs: 20 * 60_000 },
   { name: 'operator', dir: 'operator', controlPlane: true, systemTools: true, timeoutMs: 20 * 60_000 },

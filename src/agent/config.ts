@@ -3,7 +3,7 @@
 import { parseArgs } from 'node:util';
 import os from 'node:os';
 import path from 'node:path';
-import { AGENT_GRPC_PORT } from '../common/constants.ts';
+import { AGENT_GRPC_PORT, AGENT_METRICS_PORT } from '../common/constants.ts';
 import { socketPath } from '../csi/server.ts';
 
 export interface AgentConfig {
@@ -11,6 +11,8 @@ export interface AgentConfig {
   readonly nodeName: string;
   /** host:port to listen on. @default 0.0.0.0:9443 */
   readonly listen: string;
+  /** host:port of the plain-HTTP /metrics endpoint (the pod runs on the host network). @default 0.0.0.0:9819 */
+  readonly metricsListen: string;
   /**
    * Certificate files. `cert`/`key` serve; `clientCert`/`clientKey` are presented when this agent
    * sends volume data to a peer. Given as files (tests, own PKI), or kept valid by `bootstrap`.
@@ -54,6 +56,7 @@ export const DEFAULT_DISK_FILTER = ['/dev/sd*', '/dev/vd*', '/dev/xvd*', '/dev/h
 const FLAGS = {
   'node-name': { env: 'NODE_NAME', help: 'Kubernetes node name' },
   listen: { env: 'STRATUM_AGENT_LISTEN', help: `host:port of the gRPC server (default 0.0.0.0:${AGENT_GRPC_PORT})` },
+  'metrics-listen': { env: 'STRATUM_AGENT_METRICS_LISTEN', help: `host:port of the Prometheus /metrics endpoint, plain HTTP (default 0.0.0.0:${AGENT_METRICS_PORT})` },
   'tls-ca': { env: 'STRATUM_TLS_CA', help: 'CA that signs client certificates (PEM file)' },
   'tls-cert': { env: 'STRATUM_TLS_CERT', help: 'server certificate (PEM file)' },
   'tls-key': { env: 'STRATUM_TLS_KEY', help: 'server private key (PEM file)' },
@@ -84,6 +87,12 @@ function positiveInt(name: string, value: string | undefined, fallback: number):
   const n = Number(value);
   if (!Number.isInteger(n) || n <= 0) throw new Error(`--${name}: ${JSON.stringify(value)} is not a positive whole number`);
   return n;
+}
+
+function hostPort(name: string, value: string): string {
+  const port = Number(value.slice(value.lastIndexOf(':') + 1));
+  if (!value.includes(':') || !Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--${name}: ${JSON.stringify(value)} is not host:port`);
+  return value;
 }
 
 function csiEndpoint(value: string | undefined): string | undefined {
@@ -118,6 +127,7 @@ export function parseAgentConfig(argv: readonly string[], env: NodeJS.ProcessEnv
   return {
     nodeName: get('node-name') ?? os.hostname(),
     listen: get('listen') ?? `0.0.0.0:${AGENT_GRPC_PORT}`,
+    metricsListen: hostPort('metrics-listen', get('metrics-listen') ?? `0.0.0.0:${AGENT_METRICS_PORT}`),
     tls: {
       ca, cert, key,
       clientCert: get('tls-client-cert') ?? (bootstrapUrl ? path.join(path.dirname(cert), 'peer.crt') : cert),

@@ -22,6 +22,7 @@ import { serveCsi, type CsiServer } from '../csi/server.ts';
 import { identityHandlers } from '../csi/identity.ts';
 import { loadCsiProto } from '../csi/api/loader.ts';
 import { csiNodeHandlers } from './csi/node.ts';
+import { AgentMetrics, serveMetrics } from './metrics.ts';
 
 /** Largest gRPC message: volume copy chunks plus framing. */
 const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
@@ -31,6 +32,8 @@ export interface RunningAgent {
   readonly address: string;
   readonly port: number;
   readonly context: AgentContext;
+  /** host:port of /metrics actually bound. */
+  readonly metricsAddress: string;
   /** Stops accepting calls, lets running calls finish within the grace bound, then cuts the rest. */
   shutdown(): Promise<void>;
 }
@@ -91,7 +94,10 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
       s.addService(Node.service, csiNodeHandlers({ node: config.nodeName, log: csiLog, maxVolumes: config.csiMaxVolumes, findVolume: context.findVolume }));
     }, csiLog);
   }
-  log.info({ address }, 'agent serving');
+  const metrics = new AgentMetrics(config.nodeName);
+  const metricsServer = await serveMetrics(config.metricsListen, metrics.registry);
+  const metricsAddress = `${metricsServer.address.address}:${metricsServer.address.port}`;
+  log.info({ address, metrics: metricsAddress }, 'agent serving');
 
   let stopped: Promise<void> | undefined;
   const shutdown = () => {
@@ -116,11 +122,13 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
       await renewer?.stop();
       serving.close();
       peer.close();
+      await metricsServer.close();
+      metrics.close();
       log.info('agent stopped');
     })();
     return stopped;
   };
-  return { address, port, context, shutdown };
+  return { address, port, context, metricsAddress, shutdown };
 }
 
 /** Waits for the first certificates; the operator may not be up yet when the agent starts. */

@@ -1,6 +1,7 @@
 // StoragePool: a declarative pool of disks on a set of nodes. The operator forms it on every
 // selected node and reports per-node capacity, which it also publishes as CSIStorageCapacity.
 import type { FromSchema } from 'json-schema-to-ts';
+import { CSI_DRIVER_NAME, STORAGE_CLASS_PARAMETERS as SC } from '../common/constants.ts';
 import type { KindDefinition, StratumObject } from './definition.ts';
 import {
   MEDIA_CLASSES, immutable, labelSelector, mediaClass, nodeName, positiveQuantity, reportedQuantity, AGE_COLUMN, READY_REASON_COLUMN, statusSchema,
@@ -77,7 +78,9 @@ export const storagePoolDefinition = {
   plural: 'storagepools',
   singular: 'storagepool',
   shortNames: ['sp'],
-  description: 'A pool of node-local disks from which Stratum serves volumes.',
+  description:
+    `A pool of node-local disks from which Stratum serves volumes. PVCs reach it through a StorageClass with provisioner ${CSI_DRIVER_NAME} and parameters.${SC.pool} set to the pool's name `
+    + `(optional: ${SC.replicas}, ${SC.fsType}); \`npm run synth\` writes one per pool of stratum.config.yaml, a pool applied by hand needs its own.`,
   spec,
   status,
   specValidations: [{ rule: '!self.thin || self.backend == \'lvm\'', message: 'spec.thin requires backend lvm' }],

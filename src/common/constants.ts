@@ -35,6 +35,8 @@ export const CSI_REGISTRATION_DIR = `${KUBELET_DIR}/plugins_registry`;
 export const AGENT_STATE_DIR = '/var/lib/stratum';
 /** Port of the CSI livenessprobe sidecar on the node (host network: chosen not to clash with other drivers' 9808). */
 export const AGENT_HEALTH_PORT = 9818;
+/** Port of the agent's /metrics on the node (host network, next to AGENT_HEALTH_PORT). */
+export const AGENT_METRICS_PORT = 9819;
 /** Secret with the CA that signs every Stratum certificate (tls.crt, tls.key, ca.crt = trust bundle). */
 export const CA_SECRET = 'stratum-ca';
 /** ConfigMap with the trust bundle (ca.crt) the agents mount: public, so agents need no Secret. */

@@ -1,6 +1,20 @@
 // The one way Stratum runs a system command: execFile with an argument array (never a shell
 // string), a timeout, captured output, and an error that names the command and carries its stderr.
+// Every finished command is published on COMMAND_CHANNEL, so a process can time its commands
+// (the agent's metrics) without each caller doing it.
 import { execFile } from 'node:child_process';
+import diagnostics from 'node:diagnostics_channel';
+import path from 'node:path';
+
+/** What COMMAND_CHANNEL publishes when a command ends. */
+export interface CommandFinished {
+  /** The program's base name, e.g. `lvcreate`, `drbdadm`, `mkfs.ext4`. */
+  readonly command: string;
+  readonly seconds: number;
+  readonly ok: boolean;
+}
+
+export const COMMAND_CHANNEL = diagnostics.channel('stratum:command-finished');
 
 export interface RunOptions {
   /** Kill the command after this long. @default 60_000 */
@@ -42,6 +56,12 @@ export class CommandError extends Error {
 
 export function run(command: string, args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
   const timeout = opts.timeoutMs ?? 60_000;
+  const started = process.hrtime.bigint();
+  const finished = (ok: boolean) => {
+    if (COMMAND_CHANNEL.hasSubscribers) {
+      COMMAND_CHANNEL.publish({ command: path.basename(command), seconds: Number(process.hrtime.bigint() - started) / 1e9, ok } satisfies CommandFinished);
+    }
+  };
   return new Promise((resolve, reject) => {
     const child = execFile(
       command,
@@ -55,12 +75,14 @@ export function run(command: string, args: readonly string[], opts: RunOptions =
         encoding: 'utf8',
       },
       (err, stdout, stderr) => {
-        if (!err) return resolve({ stdout, stderr, code: 0 });
-        const e = err as NodeJS.ErrnoException & { code?: number | string; killed?: boolean; signal?: string };
-        const code = typeof e.code === 'number' ? e.code : null;
-        if (code !== null && (opts.okCodes ?? [0]).includes(code)) return resolve({ stdout, stderr, code });
+        const e = err as (NodeJS.ErrnoException & { code?: number | string; killed?: boolean; signal?: string }) | null;
+        const code = e ? (typeof e.code === 'number' ? e.code : null) : 0;
+        const ok = !e || (code !== null && (opts.okCodes ?? [0]).includes(code));
+        finished(ok);
+        if (!e) return resolve({ stdout, stderr, code: 0 });
+        if (ok) return resolve({ stdout, stderr, code: code! });
         const timedOut = Boolean(e.killed && e.signal === 'SIGKILL' && code === null);
-        reject(new CommandError(command, args, code, stderr ?? '', stdout ?? '', timedOut, err));
+        reject(new CommandError(command, args, code, stderr ?? '', stdout ?? '', timedOut, e));
       },
     );
     if (opts.input !== undefined) child.stdin?.end(opts.input);

@@ -1,5 +1,6 @@
-// The cdk8s app: CRDs first, then the install — one file each in charts-gen/ — and the configured
-// StoragePools in charts-gen/pools/; one file per CRD in crds/.
+// The cdk8s app: CRDs first, then the install — one file each in charts-gen/ — the configured
+// StoragePools in charts-gen/pools/, the monitoring objects in charts-gen/monitoring/; one file
+// per CRD in crds/.
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { App, Chart, YamlOutputType } from 'cdk8s';
@@ -10,6 +11,7 @@ import { KIND_DEFINITIONS } from '../api/index.ts';
 import type { ResolvedConfig } from './config.ts';
 import { CrdsChart, installableCrd } from './crds-chart.ts';
 import { PART_OF, WAVE, syncWave } from './labels.ts';
+import { createMonitoring } from './monitoring.ts';
 import { createRbac } from './rbac.ts';
 import { createCsiDriver, createStorageClasses, createStoragePools } from './storage.ts';
 import { createAgent, createOperator } from './workloads.ts';
@@ -25,6 +27,13 @@ class InstallChart extends Chart {
     createOperator(this, config, accounts);
     createAgent(this, config, accounts);
     if (config.certManagerIssuer) createCertManagerCertificates(this, config.namespace, config.certManagerIssuer);
+  }
+}
+
+class MonitoringChart extends Chart {
+  constructor(scope: Construct, id: string, config: ResolvedConfig) {
+    super(scope, id, { disableResourceNameHashes: true });
+    createMonitoring(this, config);
   }
 }
 
@@ -47,7 +56,11 @@ export function buildApps(config: ResolvedConfig, outdir: string): App[] {
   new InstallChart(install, '10-stratum-install', config);
   const pools = new App({ outdir: path.join(outdir, 'pools'), ...options });
   if (config.pools.length) new PoolsChart(pools, 'stratum-pools', config);
-  return [install, pools];
+  // Its own folder: the Prometheus Operator's CRDs may be missing where `kubectl apply -f charts-gen/` runs.
+  const monitoring = new App({ outdir: path.join(outdir, 'monitoring'), ...options });
+  const m = config.monitoring;
+  if (m.serviceMonitor || m.prometheusRule || m.grafanaDashboard) new MonitoringChart(monitoring, 'stratum-monitoring', config);
+  return [install, pools, monitoring];
 }
 
 /** Writes one YAML per CRD into `dir`, replacing what was there. */

@@ -37,6 +37,21 @@ export const configSchema = {
         group: { type: 'string', minLength: 1, default: 'cert-manager.io', description: 'API group of the issuer (external issuers have their own).' },
       },
     },
+    monitoring: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      description: 'Objects for Prometheus and Grafana, written to charts-gen/monitoring/ when any is on.',
+      properties: {
+        serviceMonitor: { type: 'boolean', default: false, description: 'ServiceMonitors for the operator\'s and the agents\' /metrics (needs the Prometheus Operator CRDs).' },
+        prometheusRule: { type: 'boolean', default: false, description: 'A PrometheusRule with Stratum\'s alerts, each linking its runbook in docs/runbooks.md.' },
+        grafanaDashboard: { type: 'boolean', default: false, description: 'The Grafana dashboard as a ConfigMap labelled grafana_dashboard=1 for the Grafana sidecar.' },
+        labels: {
+          type: 'object', additionalProperties: { type: 'string' }, default: {},
+          description: 'Extra labels on the ServiceMonitors and the PrometheusRule, e.g. release: kube-prometheus-stack, so your Prometheus selects them.',
+        },
+      },
+    },
     pools: {
       type: 'array',
       default: [],

@@ -5,12 +5,13 @@ import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import type { Construct } from 'constructs';
 import {
-  AGENT_GRPC_PORT, AGENT_GRPC_PORT_NAME, AGENT_HEALTH_PORT, AGENT_POD_LABELS, AGENT_STATE_DIR, AGENT_TOKEN_AUDIENCE,
+  AGENT_GRPC_PORT, AGENT_GRPC_PORT_NAME, AGENT_HEALTH_PORT, AGENT_METRICS_PORT, AGENT_POD_LABELS, AGENT_STATE_DIR, AGENT_TOKEN_AUDIENCE,
   CSI_PLUGIN_DIR, CSI_REGISTRATION_DIR, KUBELET_DIR, OPERATOR_BOOTSTRAP_PORT, OPERATOR_METRICS_PORT, OPERATOR_POD_LABELS,
   OPERATOR_SERVICE, OPERATOR_TLS_SECRET, TRUST_BUNDLE_CONFIGMAP,
 } from '../common/constants.ts';
 import type { ResolvedConfig } from './config.ts';
 import { SIDECAR_IMAGES, stratumImage } from './images.ts';
+import { METRICS_SERVICE_LABELS } from './labels.ts';
 import type { Accounts } from './rbac.ts';
 
 const CSI_SOCKET_DIR = '/csi';
@@ -153,6 +154,7 @@ export function createAgent(scope: Construct, config: ResolvedConfig, accounts: 
           NODE_NAME: kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.NODE_NAME),
           POD_IP: kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.POD_IP),
           STRATUM_AGENT_LISTEN: kplus.EnvValue.fromValue(`$(POD_IP):${AGENT_GRPC_PORT}`),
+          STRATUM_AGENT_METRICS_LISTEN: kplus.EnvValue.fromValue(`$(POD_IP):${AGENT_METRICS_PORT}`),
           STRATUM_TLS_CA: kplus.EnvValue.fromValue(`${AGENT_CA_DIR}/ca.crt`),
           STRATUM_TLS_CERT: kplus.EnvValue.fromValue(`${AGENT_TLS_DIR}/tls.crt`),
           STRATUM_TLS_KEY: kplus.EnvValue.fromValue(`${AGENT_TLS_DIR}/tls.key`),
@@ -163,7 +165,7 @@ export function createAgent(scope: Construct, config: ResolvedConfig, accounts: 
           STRATUM_CSI_ENDPOINT: kplus.EnvValue.fromValue(`unix://${CSI_ADDRESS}`),
           STRATUM_LOG_LEVEL: kplus.EnvValue.fromValue(config.logLevel),
         },
-        ports: [{ number: AGENT_GRPC_PORT, name: AGENT_GRPC_PORT_NAME }],
+        ports: [{ number: AGENT_GRPC_PORT, name: AGENT_GRPC_PORT_NAME }, { number: AGENT_METRICS_PORT, name: 'metrics' }],
         liveness: kplus.Probe.fromHttpGet('/healthz', { port: AGENT_HEALTH_PORT, periodSeconds: Duration.seconds(10), failureThreshold: 5 }),
         resources: { cpu: { request: kplus.Cpu.millis(50), limit: kplus.Cpu.units(1) }, memory: { request: Size.mebibytes(96), limit: Size.mebibytes(512) } },
         // Disks, LVM, mounts and DRBD need the host's devices and mount namespace.
@@ -202,6 +204,7 @@ export function createAgent(scope: Construct, config: ResolvedConfig, accounts: 
     ],
   });
   selectPods(daemonSet, AGENT_POD_LABELS);
+  metricsService(scope, 'agent-metrics', ns, 'stratum-agent-metrics', AGENT_POD_LABELS, AGENT_METRICS_PORT);
   daemonSet.scheduling.tolerate(kplus.Node.tainted(kplus.NodeTaintQuery.any()));
   ApiObject.of(daemonSet).addJsonPatch(JsonPatch.add('/spec/template/spec/priorityClassName', 'system-node-critical'));
   // The agent's proof of its node: a token bound to its pod, for the operator's audience only (no
@@ -215,7 +218,7 @@ export function createAgent(scope: Construct, config: ResolvedConfig, accounts: 
 
 function metricsService(scope: Construct, id: string, namespace: string, name: string, selector: Record<string, string>, port: number): void {
   new kplus.k8s.KubeService(scope, id, {
-    metadata: { name, namespace, labels: { ...selector } },
+    metadata: { name, namespace, labels: { ...selector, ...METRICS_SERVICE_LABELS } },
     spec: { selector: { ...selector }, ports: [{ name: 'metrics', port, targetPort: kplus.k8s.IntOrString.fromString('metrics') }] },
   });
 }

@@ -137,11 +137,13 @@ export class Manager {
     await poolController.start();
     await replicaController.start();
     await volumeController.start();
+    this.metrics.storage.observe({ pools, volumes, replicas, disks });
     this.synced = true;
     this.log.info({ namespace }, 'controllers running');
 
     this.running = {
       stop: async () => {
+        this.metrics.storage.observe(undefined);
         subscriptions.forEach((s) => s.unsubscribe());
         await Promise.all([diskController.stop(), poolController.stop(), volumeController.stop(), replicaController.stop()]);
         await inventory.stop();

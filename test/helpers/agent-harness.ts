@@ -103,6 +103,8 @@ export interface AgentHarnessOptions {
 export class TestAgent {
   /** `host:port` the agent serves on; set once started. */
   address = '';
+  /** `http://host:port` of the agent's /metrics; set once started. */
+  metricsUrl = '';
   /** `--node-name` at the next start; a test that names its Kubernetes Node otherwise sets it so NodeGetInfo agrees. @default name */
   nodeName?: string;
   private loopDir?: string;
@@ -206,6 +208,7 @@ export class TestAgent {
       '--import', 'tsx', MAIN,
       '--node-name', this.node,
       '--listen', `${this.host}:${this.address ? this.address.split(':')[1] : '0'}`,
+      '--metrics-listen', `${this.host}:0`,
       ...(await this.tlsArgs()),
       '--state-dir', this.stateDir,
       '--lvm-system-dir', this.lvmSystemDir,
@@ -220,7 +223,7 @@ export class TestAgent {
       this.output = (this.output + b.toString()).slice(-256 * 1024);
     };
     child.stderr!.on('data', append);
-    const address = await new Promise<string>((resolve, reject) => {
+    const serving = await new Promise<{ address: string; metrics: string }>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`${this.name}: agent did not start within 30 s\n${this.output}`)), 30_000);
       let pending = '';
       child.stdout!.on('data', (b: Buffer) => {
@@ -229,11 +232,10 @@ export class TestAgent {
         const lines = pending.split('\n');
         pending = lines.pop() ?? '';
         for (const line of lines) {
-          const m = /"address":"([^"]+)".*"msg":"agent serving"|"msg":"agent serving".*"address":"([^"]+)"/.exec(line);
-          if (m) {
-            clearTimeout(timer);
-            resolve(m[1] ?? m[2]!);
-          }
+          if (!line.includes('"msg":"agent serving"')) continue;
+          const { address, metrics } = JSON.parse(line) as { address: string; metrics: string };
+          clearTimeout(timer);
+          resolve({ address, metrics });
         }
       });
       child.once('exit', (code, signal) => {
@@ -241,7 +243,8 @@ export class TestAgent {
         reject(new Error(`${this.name}: agent exited (${code ?? signal}) before serving\n${this.output}`));
       });
     });
-    this.address = address;
+    this.address = serving.address;
+    this.metricsUrl = `http://${serving.metrics}`;
     this.clients = {};
     await this.waitServing();
   }

@@ -181,4 +181,21 @@ test('events: an identical event bumps the count of one Event; a failed write do
   assert.match(await metrics.registry.metrics(), /^stratum_event_write_failures_total\{reason="Unwritable"\} 1$/m);
 });
 
+test('events: an event about a cluster-scoped object lands in default, the one namespace the API server takes it in', async () => {
+  const recorder = new EventRecorder(operatorClient, { component: 'stratum-operator', instance: 'test', log: createLogger('test', 'silent') });
+  const name = `pool-${ns}`;
+  const pool = { apiVersion: 'storage.stratum.dev/v1alpha1', kind: 'StoragePool', metadata: { name, uid: '00000000-0000-4000-8000-000000000001' } };
+  await recorder.record(pool, { type: 'Warning', reason: 'PoolNotReady', message: 'node-a: no disks' });
+  const found = await admin.request<{ items: { metadata: { name: string }; involvedObject: { kind: string } }[] }>(
+    'GET', '/api/v1/events', { query: { fieldSelector: `involvedObject.name=${name}` } },
+  );
+  assert.is(found.items.length, 1, 'recorded');
+  assert.is(found.items[0]!.involvedObject.kind, 'StoragePool');
+  const elsewhere = await admin.request('POST', `/api/v1/namespaces/${ns}/events`, {
+    body: { metadata: { generateName: `${name}.` }, involvedObject: { ...pool }, type: 'Normal', reason: 'X', message: 'y', source: { component: 'test' } },
+  }).then(() => 'accepted', (err: Error) => err.message);
+  assert.match(elsewhere, 'does not match event.namespace', 'any other namespace is refused');
+  await admin.request('DELETE', `/api/v1/namespaces/default/events/${found.items[0]!.metadata.name}`);
+});
+
 test.run();

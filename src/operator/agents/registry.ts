@@ -94,6 +94,7 @@ export class AgentRegistry {
   async call<M extends Method>(node: string, method: M, request: Parameters<typeof callAgent<M>>[2], deadlineMs = this.opts.deadlineMs ?? 30_000): Promise<Awaited<ReturnType<typeof callAgent<M>>>> {
     const entry = this.entries.get(node);
     if (!entry) throw new AgentUnavailableError(node, 'no running agent pod on the node');
+    const timer = this.metrics.agentCallDuration.startTimer({ node, method });
     try {
       const res = await callAgent(entry.client as Client, method, request, deadlineMs);
       this.record(node, entry, method, grpc.status.OK, { connected: true, message: '' });
@@ -107,6 +108,8 @@ export class AgentRegistry {
       }
       this.record(node, entry, method, code, { connected: true, message: '' });
       throw err;
+    } finally {
+      timer();
     }
   }
 

@@ -21,7 +21,12 @@ export interface EventRecorderOptions {
   readonly component: string;
   /** `reportingInstance`, e.g. the pod name. @default the host name */
   readonly instance?: string;
-  /** Namespace for events about cluster-scoped objects (kubectl looks there). @default 'default' */
+  /**
+   * Namespace for events about cluster-scoped objects (all of Stratum's kinds). The API server takes
+   * a core/v1 Event without involvedObject.namespace only in `default` (it refuses any other with
+   * "does not match event.namespace"); `kubectl describe` searches every namespace and finds it.
+   * @default 'default'
+   */
   readonly clusterScopedNamespace?: string;
   /** Identical events remembered for count bumps (oldest forgotten first). @default 4096 */
   readonly maxRemembered?: number;

@@ -1,6 +1,7 @@
 // The operator's Prometheus metrics, all prefixed `stratum_`, on one registry served at /metrics.
 // Components take an OperatorMetrics so tests can use a fresh registry; the process uses one.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { StorageMetrics } from '../storage-metrics.ts';
 
 const DURATION_BUCKETS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
@@ -19,6 +20,9 @@ export class OperatorMetrics {
   readonly agentConnected: Gauge<'node'>;
   readonly agentCalls: Counter<'node' | 'method' | 'code'>;
   readonly eventWriteFailures: Counter<'reason'>;
+  readonly agentCallDuration: Histogram<'node' | 'method'>;
+  /** Pools, volumes, replicas and disks as their status says. */
+  readonly storage: StorageMetrics;
 
   constructor(readonly registry: Registry = new Registry()) {
     const registers = [registry];
@@ -36,6 +40,8 @@ export class OperatorMetrics {
     this.agentConnected = new Gauge({ name: 'stratum_agent_connected', help: '1 while the last call to the node\'s agent got an answer, 0 while it is unreachable.', labelNames: ['node'], registers });
     this.agentCalls = new Counter({ name: 'stratum_agent_calls_total', help: 'Calls to agents by node, method and gRPC status code.', labelNames: ['node', 'method', 'code'], registers });
     this.eventWriteFailures = new Counter({ name: 'stratum_event_write_failures_total', help: 'Events that could not be written (logged, never thrown), by event reason.', labelNames: ['reason'], registers });
+    this.agentCallDuration = new Histogram({ name: 'stratum_agent_call_duration_seconds', help: 'Time from sending a call to an agent to its answer or failure, by node and method.', labelNames: ['node', 'method'], buckets: DURATION_BUCKETS, registers });
+    this.storage = new StorageMetrics(registry);
   }
 
   /** Process metrics (CPU, memory, event loop lag) with the `stratum_` prefix. */

@@ -1,0 +1,70 @@
+// The agent's own Prometheus endpoint: how long each system command (LVM, DRBD, mkfs, …) takes on
+// this node, plus process metrics, all prefixed `stratum_agent_`. Served over plain HTTP at
+// /metrics on --metrics-listen, apart from the mTLS gRPC port.
+import diagnostics from 'node:diagnostics_channel';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { COMMAND_CHANNEL, type CommandFinished } from '../common/exec.ts';
+
+// Commands run from milliseconds (lvs) to minutes (mkfs of a large disk, a DRBD attach).
+const COMMAND_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
+
+export class AgentMetrics {
+  readonly registry = new Registry();
+  readonly commandDuration: Histogram<'command' | 'result'>;
+  private readonly onCommand = (message: unknown) => {
+    const m = message as CommandFinished;
+    this.commandDuration.observe({ command: m.command, result: m.ok ? 'success' : 'error' }, m.seconds);
+  };
+
+  constructor(node: string) {
+    this.registry.setDefaultLabels({ node });
+    this.commandDuration = new Histogram({
+      name: 'stratum_agent_command_duration_seconds',
+      help: 'Duration of the system commands the agent runs (lvcreate, drbdadm, mkfs.ext4, …) by command and result (success, error).',
+      labelNames: ['command', 'result'],
+      buckets: COMMAND_BUCKETS,
+      registers: [this.registry],
+    });
+    collectDefaultMetrics({ register: this.registry, prefix: 'stratum_agent_' });
+    diagnostics.subscribe(COMMAND_CHANNEL.name, this.onCommand);
+  }
+
+  close(): void {
+    diagnostics.unsubscribe(COMMAND_CHANNEL.name, this.onCommand);
+  }
+}
+
+export interface MetricsServer {
+  readonly address: AddressInfo;
+  close(): Promise<void>;
+}
+
+/** Serves `registry` at /metrics on `listen` (host:port; port 0 picks a free one). */
+export async function serveMetrics(listen: string, registry: Registry): Promise<MetricsServer> {
+  const server = http.createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (req.method !== 'GET' || path !== '/metrics') {
+      res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('not found: the agent serves GET /metrics\n');
+      return;
+    }
+    registry.metrics().then(
+      (text) => res.writeHead(200, { 'Content-Type': registry.contentType }).end(text),
+      (err: Error) => res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' }).end(`${err.message}\n`),
+    );
+  });
+  const sep = listen.lastIndexOf(':');
+  const host = listen.slice(0, sep).replace(/^\[|\]$/g, '') || '0.0.0.0';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err) => reject(new Error(`cannot serve metrics on ${listen}: ${err.message}`)));
+    server.listen(Number(listen.slice(sep + 1)), host, resolve);
+  });
+  return {
+    address: server.address() as AddressInfo,
+    close: () => new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
+}
