@@ -73,7 +73,7 @@ export class Manager {
     const replicas = Informer.for<VolumeReplica>(client, VOLUME_REPLICAS, {
       ...common, indexers: { volume: (r) => [r.spec.volume], node: (r) => [r.spec.node] },
     });
-    const events = new EventRecorder(client, { component: 'stratum-operator', instance: this.opts.identity, log: this.log });
+    const events = new EventRecorder(client, { component: 'stratum-operator', instance: this.opts.identity, ...common });
     const registry = new AgentRegistry(pods, { tls: this.opts.agentTls, ...common });
     const inventory = new ClusterDiskInventory(registry, { log: this.log });
     const workers = this.opts.workers ?? 4;

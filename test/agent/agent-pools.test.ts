@@ -12,6 +12,7 @@ import type { Pool__Output } from '../../src/agent-api/generated/stratum/agent/v
 import { reasonOf } from '../../src/agent-api/errors.ts';
 import { type AgentHarness, callAgent, type TestAgent, withAgentHarness, refused } from '../helpers/agent-harness.ts';
 import type { LoopDevice } from '../helpers/loopdev.ts';
+import { unmountAll } from '../helpers/cleanup.ts';
 
 const GiB = 1024 ** 3;
 const MiB = 1024 ** 2;
@@ -151,7 +152,7 @@ t('disk backend: a volume claims the smallest disk that fits; format, mount, ref
     assert.match(busy.details, new RegExp(`volume pvc-d \\(disk ${small.device}\\) on node node-a is mounted at ${mnt}`));
     await run('umount', [mnt]);
   } finally {
-    await run('umount', [mnt]).catch(() => undefined);
+    await unmountAll(mnt);
     await rm(mnt, { recursive: true, force: true });
   }
   assert.ok((await callAgent(a.client, 'DeleteVolume', { volumeId: 'pvc-d' })).deleted);
@@ -172,7 +173,7 @@ t('a mounted disk is refused even with allow_used, and left as it was', async ()
     assert.match((await run('wipefs', ['--no-act', '--json', l1.device])).stdout, /ext4/);
     assert.is(await vgs('stratum-busy'), undefined);
   } finally {
-    await run('umount', [mnt]).catch(() => undefined);
+    await unmountAll(mnt);
     await rm(mnt, { recursive: true, force: true });
   }
 });

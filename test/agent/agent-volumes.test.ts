@@ -134,14 +134,31 @@ t('20 concurrent creates all succeed; LVM metadata stays consistent (vgck, lvs)'
   assert.is((await lvs()).filter((l) => l.lv_name.startsWith('pvc-c')).length, 0);
 });
 
-t('a change still queued when its deadline passes is not run', async () => {
-  const busy = Array.from({ length: 8 }, (_, i) => callAgent(a.client, 'CreateVolume', { volumeId: `pvc-q${i}`, pool: 'fast', sizeBytes: 4 * MiB }, 60_000));
-  const late = await refused(callAgent(a.client, 'CreateVolume', { volumeId: 'pvc-late', pool: 'fast', sizeBytes: 4 * MiB }, 50));
-  assert.is(late.code, status.DEADLINE_EXCEEDED);
-  await Promise.all(busy);
-  await new Promise((r) => setTimeout(r, 500));
-  assert.not.ok((await lvs()).some((l) => l.lv_name === 'pvc-late'), 'the late create never ran');
-  await Promise.all(Array.from({ length: 8 }, (_, i) => callAgent(a.client, 'DeleteVolume', { volumeId: `pvc-q${i}` }, 60_000)));
+/** The agent's own log lines saying a call failed because its deadline passed or it was cancelled. */
+const droppedCreates = () => a.logs().split('\n').filter((l) => l.includes('"msg":"call failed"') && l.includes('"method":"CreateVolume"') && l.includes(`"code":${status.DEADLINE_EXCEEDED}`));
+
+t('a change still queued when its deadline passes is dropped by the agent, never run', async () => {
+  const queued = Array.from({ length: 8 }, (_, i) => `pvc-q${i}`);
+  const droppedBefore = droppedCreates().length;
+  try {
+    const busy = queued.map((id) => callAgent(a.client, 'CreateVolume', { volumeId: id, pool: 'fast', sizeBytes: 4 * MiB }, 60_000));
+    const late = await refused(callAgent(a.client, 'CreateVolume', { volumeId: 'pvc-late', pool: 'fast', sizeBytes: 4 * MiB }, 50));
+    assert.is(late.code, status.DEADLINE_EXCEEDED);
+    await Promise.all(busy);
+    // LVM changes run one at a time in arrival order: once a change sent after the late one is
+    // done, the late one has had its turn. Then wait past its deadline again for good measure.
+    await callAgent(a.client, 'CreateVolume', { volumeId: 'pvc-after-late', pool: 'fast', sizeBytes: 4 * MiB }, 60_000);
+    await new Promise((r) => setTimeout(r, 500));
+    const names = (await lvs()).map((l) => l.lv_name);
+    assert.ok(names.includes('pvc-after-late') && queued.every((q) => names.includes(q)), `the other creates ran: ${names.join(', ')}`);
+    assert.not.ok(names.includes('pvc-late'), 'the late create never ran');
+    const dropped = droppedCreates().slice(droppedBefore);
+    assert.is(dropped.length, 1, `the agent itself refused exactly the late create:\n${dropped.join('\n')}`);
+    assert.match(dropped[0]!, /CreateVolume: (cancelled or past its deadline|cancelled by the client)/);
+  } finally {
+    for (const id of [...queued, 'pvc-after-late', 'pvc-late']) await callAgent(a.client, 'DeleteVolume', { volumeId: id, pool: 'fast' }, 60_000);
+  }
+  assert.not.ok((await lvs()).some((l) => l.lv_name.startsWith('pvc-q') || l.lv_name.includes('late')), 'all removed');
 });
 
 t('thin pool: the refusal from LVM without device-mapper is a clear FailedPrecondition, nothing left behind', async () => {

@@ -12,7 +12,7 @@
 //     await a.lvm('vgs', ['--reportformat', 'json']);   // look behind the agent's back
 //   } finally { await h.cleanup(); }
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import type { ServiceError } from '@grpc/grpc-js';
 import type { Test } from 'uvu';
@@ -24,6 +24,7 @@ import { callAgent, createAgentClient, createHealthClient, type AgentClient, typ
 import { hasDeviceMapper, writeLvmConf } from '../../src/agent/lvm/config.ts';
 import { makeUtsNamespace } from '../../src/agent/drbd/drbdadm.ts';
 import { agentPeerIdentity, agentServerIdentity, OPERATOR_IDENTITY } from '../../src/agent-api/identity.ts';
+import { cleanupAll } from './cleanup.ts';
 import { LoopDevices, type LoopDevice } from './loopdev.ts';
 import { TestPki } from './certs.ts';
 
@@ -271,6 +272,18 @@ export class TestAgent {
     }
   }
 
+  /**
+   * Freezes the agent (SIGSTOP): its sockets still accept connections but nothing answers, as on
+   * a hung node. `resume()` (SIGCONT) undoes it; call it in a `finally`.
+   */
+  pause(): void {
+    if (!this.child?.kill('SIGSTOP')) throw new Error(`${this.name}: cannot pause the agent: not running`);
+  }
+
+  resume(): void {
+    if (!this.child?.kill('SIGCONT')) throw new Error(`${this.name}: cannot resume the agent: not running`);
+  }
+
   /** SIGTERM, then SIGKILL after `graceMs`; resolves with the exit code (null when killed). */
   async stop(graceMs = 15_000): Promise<number | null> {
     this.clients.agent?.close();
@@ -297,6 +310,8 @@ export class TestAgent {
       }
     };
     this.child?.kill('SIGKILL');
+    // Without its lvm.conf (no loop ever added) LVM would see every device of the machine.
+    if (!existsSync(path.join(this.lvmSystemDir, 'lvm.conf'))) return;
     let vgs = '';
     try {
       vgs = execFileSync('vgs', ['--noheadings', '-o', 'vg_name'], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 20_000 });
@@ -312,14 +327,24 @@ export class TestAgent {
     if (this.loopDir) rmSync(this.loopDir, { recursive: true, force: true });
   }
 
-  /** Removes every VG/PV this agent's LVM sees and detaches its loops. */
+  /** Removes every VG/PV this agent's LVM sees and detaches its loops; every step is tried, any failure thrown. */
   async teardown(): Promise<void> {
-    await this.stop(5_000).catch(() => null);
-    const vgs = await this.lvm('vgs', ['--noheadings', '-o', 'vg_name']).catch(() => '');
-    for (const vg of vgs.split('\n').map((s) => s.trim()).filter(Boolean)) await this.lvm('vgremove', ['-ff', '--yes', vg]).catch(() => '');
-    const devices = this.attached.map((l) => l.device);
-    if (devices.length) await this.lvm('pvremove', ['-ff', '--yes', ...devices]).catch(() => '');
-    await this.loops.cleanup();
+    const names = async (cmd: string, field: string) => (await this.lvm(cmd, ['--noheadings', '-o', field])).split('\n').map((s) => s.trim()).filter(Boolean);
+    await cleanupAll(`${this.name}: teardown`, [
+      () => this.stop(5_000),
+      async () => {
+        // Without its lvm.conf (no loop ever added) LVM would see every device of the machine.
+        if (!existsSync(path.join(this.lvmSystemDir, 'lvm.conf'))) return;
+        for (const vg of await names('vgs', 'vg_name')) await this.lvm('vgremove', ['-ff', '--yes', vg]);
+        // Only devices that carry a PV: others may hold a filesystem a test made, or nothing.
+        const pvs = await names('pvs', 'pv_name');
+        const devices = this.attached.map((l) => l.device).filter((d) => pvs.includes(d));
+        if (devices.length) await this.lvm('pvremove', ['-ff', '--yes', ...devices]);
+        const left = await names('vgs', 'vg_name');
+        if (left.length) throw new Error(`volume groups left: ${left.join(', ')}`);
+      },
+      () => this.loops.cleanup(),
+    ]);
   }
 }
 
@@ -412,6 +437,6 @@ export class AgentHarness {
     process.removeListener('SIGTERM', this.onSignal);
     process.removeListener('SIGINT', this.onSignal);
     await rm(this.dir, { recursive: true, force: true });
-    if (errors.length) throw new AggregateError(errors, 'agent harness cleanup failed');
+    if (errors.length) throw new AggregateError(errors, `agent harness cleanup failed: ${errors.map((e) => (e as Error).message).join('; ')}`);
   }
 }

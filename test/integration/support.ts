@@ -184,6 +184,6 @@ export class TestCluster {
     await attempt(() => deleteNamespace(this.client, this.namespace));
     await attempt(() => rm(this.dir, { recursive: true, force: true }));
     this.client.close();
-    if (errors.length) throw new AggregateError(errors, 'test cluster teardown failed');
+    if (errors.length) throw new AggregateError(errors, `test cluster teardown failed: ${errors.map((e) => (e as Error).message ?? String(e)).join('; ')}`);
   }
 }

@@ -13,6 +13,7 @@ import { LOCAL_VOLUMES, STORAGE_CLASSES, STORAGE_POOLS, VOLUME_REPLICAS } from '
 import { TestCluster, reportFailure, sleep, waitFor, type ClusterNode } from './support.ts';
 import { callAgent } from '../helpers/agent-harness.ts';
 import { findCondition } from '../../src/operator/runtime/status.ts';
+import { seededRandom } from '../helpers/seeded-random.ts';
 
 const MiB = 1024 ** 2;
 const it = suite('operator: volume lifecycle');
@@ -261,11 +262,14 @@ it('with its agent down: growth waits as Expanding with the reason and completes
 });
 
 it('the operator killed at random points during create and expand converges to the same end state, no duplicate or leaked LV', async () => {
+  const random = seededRandom('volumes.test.ts kill points during create and expand');
   let op = cluster.operators[0]!;
   for (let round = 0; round < 3; round++) {
     const name = `vol-kill-${round}`;
     await createVolume(name, { replicas: 2 });
-    await sleep(Math.floor(Math.random() * 1500));
+    const killAfter = random.int(1500);
+    process.stdout.write(`  round ${round}: kill ${killAfter} ms after create\n`);
+    await sleep(killAfter);
     await op.kill();
     op = await cluster.startOperator(`operator-r${round}`);
     await waitForVolume(name, `${name} with 2 ready replicas`, async () => {
@@ -273,7 +277,9 @@ it('the operator killed at random points during create and expand converges to t
       return r.length === 2 && r.every((x) => x.status?.state === 'Ready');
     }, 90_000);
     await patchVolume(name, { size: '384Mi' });
-    await sleep(Math.floor(Math.random() * 1000));
+    const killAfterGrow = random.int(1000);
+    process.stdout.write(`  round ${round}: kill ${killAfterGrow} ms after the grow\n`);
+    await sleep(killAfterGrow);
     await op.kill();
     op = await cluster.startOperator(`operator-r${round}b`);
     await waitForVolume(name, `${name} grown`, async () => (await volume(name))?.status?.capacity === '384Mi', 90_000);
@@ -287,6 +293,7 @@ it('the operator killed at random points during create and expand converges to t
 });
 
 it('the operator killed at random points during an eviction converges: data intact, one copy, old disks released', async () => {
+  const random = seededRandom('volumes.test.ts kill points during an eviction');
   let op = cluster.operators.at(-1)!;
   const first = cluster.nodes[0]!;
   await cluster.create(LOCAL_VOLUMES, { apiVersion: 'storage.stratum.dev/v1alpha1', kind: 'LocalVolume', metadata: { name: 'vol-move2' }, spec: { pool: diskPool, size: '100Mi', accessibility: { nodes: [first.name] } } });
@@ -305,7 +312,9 @@ it('the operator killed at random points during an eviction converges: data inta
     const from = (await volume('vol-move2'))!.status!.primaryNode!;
     evicted.push(from);
     await patchVolume('vol-move2', { evictNodes: evicted });
-    await sleep(Math.floor(Math.random() * 3000));
+    const killAfter = random.int(3000);
+    process.stdout.write(`  round ${round}: kill ${killAfter} ms after the eviction request\n`);
+    await sleep(killAfter);
     await op.kill();
     op = await cluster.startOperator(`operator-e${round}`);
     const moved = await waitFor(`vol-move2 moved off ${evicted.join(', ')}`, async () => {
