@@ -194,7 +194,7 @@ for (const [fsType, from, to] of [['ext4', 256, 512], ['xfs', 320, 640]] as cons
     const fsAfter = (await mounted(targetOf(vol))).sizeBytes;
     assert.ok(fsAfter > fsBefore + (to - from - 32) * MiB, `the ${fsType} file system grew while mounted: ${fsBefore} → ${fsAfter}`);
     assert.is(await checksum(`${targetOf(vol)}/data`), before);
-    await node.sh(`head -c ${(to - from) * MiB * 0.8} /dev/zero > ${targetOf(vol)}/more && sync`, 120_000);
+    await node.sh(`head -c ${Math.floor((to - from) * MiB * 0.8)} /dev/zero > ${targetOf(vol)}/more && sync`, 120_000);
   });
 }
 
