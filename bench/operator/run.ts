@@ -8,11 +8,11 @@
 //  3. memory     — resident memory with 10,000 LocalVolume-sized objects in an informer cache.
 import { Subject } from 'rxjs';
 import { createLogger } from '../../src/common/log.ts';
-import { Controller } from '../../src/operator/controller.ts';
-import { KubeClient, loadKubeConfig, type KubeObject, type ResourceType } from '../../src/operator/kube/client.ts';
-import { Informer } from '../../src/operator/kube/informer.ts';
-import type { WatchEvent } from '../../src/operator/kube/store.ts';
-import { OperatorMetrics } from '../../src/operator/metrics.ts';
+import { Controller } from '../../src/operator/runtime/controller.ts';
+import { KubeClient, loadKubeConfig, type KubeObject, type ResourceType } from '../../src/operator/runtime/kube/client.ts';
+import { Informer } from '../../src/operator/runtime/kube/informer.ts';
+import type { WatchEvent } from '../../src/operator/runtime/kube/store.ts';
+import { OperatorMetrics } from '../../src/operator/runtime/metrics.ts';
 import { ControlPlane } from '../../test/rig/control-plane.ts';
 
 const N = Number(process.env.BENCH_OBJECTS ?? 10_000);

@@ -6,7 +6,7 @@
 // Uses the shared control plane from $STRATUM_TEST_KUBECONFIG if set, else starts its own.
 import { CSI_DRIVER_NAME } from '../../src/common/constants.ts';
 import type { StoragePool } from '../../src/api/index.ts';
-import { resourcePath } from '../../src/operator/kube/client.ts';
+import { resourcePath } from '../../src/operator/runtime/kube/client.ts';
 import { LOCAL_VOLUMES, STORAGE_CLASSES, STORAGE_POOLS } from '../../src/operator/resources.ts';
 import { startSharedControlPlane, ENV_KUBECONFIG, type SharedControlPlane } from '../../test/rig/shared-control-plane.ts';
 import { startSharedControllers } from '../../test/rig/connect.ts';

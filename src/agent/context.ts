@@ -4,9 +4,9 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { Logger } from '../common/log.ts';
 import type { AgentConfig } from './config.ts';
-import type { CallScope } from './call.ts';
-import type { AgentClient } from './api/generated/stratum/agent/v1/Agent.ts';
-import type { Volume__Output } from './api/generated/stratum/agent/v1/Volume.ts';
+import type { CallScope } from '../agent-api/call-scope.ts';
+import type { AgentClient } from '../agent-api/generated/stratum/agent/v1/Agent.ts';
+import type { Volume__Output } from '../agent-api/generated/stratum/agent/v1/Volume.ts';
 import type { DiskInventory } from './disks/inventory.ts';
 import type { PoolService } from './pools/service.ts';
 import type { VolumeService } from './volumes/service.ts';

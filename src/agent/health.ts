@@ -1,9 +1,9 @@
 // The standard gRPC health service (grpc.health.v1.Health) for the agent: SERVING for the whole
 // server ("") and for stratum.agent.v1.Agent while the agent runs, NOT_SERVING once it shuts down.
 import * as grpc from '@grpc/grpc-js';
-import { loadHealthProto } from './api/loader.ts';
-import type { HealthHandlers } from './api/generated/grpc/health/v1/Health.ts';
-import type { HealthCheckResponse } from './api/generated/grpc/health/v1/HealthCheckResponse.ts';
+import { loadHealthProto } from '../agent-api/loader.ts';
+import type { HealthHandlers } from '../agent-api/generated/grpc/health/v1/Health.ts';
+import type { HealthCheckResponse } from '../agent-api/generated/grpc/health/v1/HealthCheckResponse.ts';
 
 export const AGENT_SERVICE_NAME = 'stratum.agent.v1.Agent';
 

@@ -1,7 +1,7 @@
 // Runs tasks one at a time in arrival order: the agent's LVM changes (and its state-file writes)
 // go through one queue per node, because concurrent LVM metadata writers on one VG either wait on
 // LVM's file lock with a fixed timeout or fail. Reads do not use it and run in parallel.
-import type { CallScope } from './call.ts';
+import type { CallScope } from '../agent-api/call-scope.ts';
 
 export class SerialQueue {
   private tail: Promise<unknown> = Promise.resolve();

@@ -1,7 +1,7 @@
 // Checks of caller input that every handler shares. Names become LVM object names, file names and
 // command arguments, so they are held to a DNS-label alphabet: no shell metacharacters, no path
 // separators, nothing LVM reserves. Sizes arrive as uint64 decimal strings and become bigint.
-import { invalidArgument } from './errors.ts';
+import { invalidArgument } from '../agent-api/errors.ts';
 
 const NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const MAX_NAME = 63;

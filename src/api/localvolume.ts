@@ -7,6 +7,10 @@ import { conditions, growOnly, immutable, nodeName, observedGeneration, poolName
 export const VOLUME_PHASES = ['Pending', 'Creating', 'Ready', 'Degraded', 'Expanding', 'Migrating', 'Deleting'] as const;
 export const REPLICA_ROLES = ['primary', 'secondary'] as const;
 export const MAX_REPLICAS = 3;
+/** The filesystems Stratum formats and grows; one list for the CRD, the CSI driver and the agent. */
+export const FS_TYPES = ['ext4', 'xfs'] as const;
+export type FsType = (typeof FS_TYPES)[number];
+export const DEFAULT_FS_TYPE: FsType = 'ext4';
 
 const spec = {
   type: 'object',
@@ -39,8 +43,8 @@ const spec = {
     },
     fsType: {
       type: 'string',
-      enum: ['ext4', 'xfs'],
-      default: 'ext4',
+      enum: FS_TYPES,
+      default: DEFAULT_FS_TYPE,
       description: 'Filesystem made on first use (volumeMode Filesystem only).',
       'x-kubernetes-validations': [immutable('spec.fsType', 'the volume is already formatted')],
     },

@@ -2,7 +2,7 @@
 // single-node access modes (the two of CSI's core; the SINGLE_NODE_*_WRITER pair needs the
 // SINGLE_NODE_MULTI_WRITER capability, which Stratum does not claim); Filesystem (ext4, xfs) or Block. Pure checks shared by the
 // controller (CreateVolume, ValidateVolumeCapabilities) and the node service.
-import { FS_TYPES } from '../agent/fs/types.ts';
+import { FS_TYPES } from '../api/localvolume.ts';
 import type { VolumeCapability__Output } from './api/generated/csi/v1/VolumeCapability.ts';
 
 export const SINGLE_NODE_MODES = ['SINGLE_NODE_WRITER', 'SINGLE_NODE_READER_ONLY'] as const;

@@ -1,7 +1,7 @@
 // CSI refusals carry the gRPC code the CSI spec prescribes for the case; agent errors and failed
-// commands keep the mapping of src/agent/errors.ts (they follow gRPC's meanings already).
+// commands keep the mapping of src/agent-api/errors.ts (they follow gRPC's meanings already).
 import { status as Status } from '@grpc/grpc-js';
-import { toStatus, type MappedStatus } from '../agent/errors.ts';
+import { toStatus, type MappedStatus } from '../agent-api/errors.ts';
 
 export class CsiError extends Error {
   constructor(readonly code: Status, message: string) {

@@ -5,7 +5,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from '../common/log.ts';
-import { CallScope } from '../agent/call.ts';
+import { CallScope } from '../agent-api/call-scope.ts';
 import { csiStatus } from './errors.ts';
 
 /** `unix:///run/csi.sock` or `/run/csi.sock` → `/run/csi.sock`; anything else is refused. */

@@ -6,11 +6,11 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_NAMESPACE, OPERATOR_METRICS_PORT } from '../common/constants.ts';
 import { createLogger } from '../common/log.ts';
-import { startHealthServer } from './health.ts';
-import { KubeClient, loadKubeConfig } from './kube/client.ts';
-import { LeaderElector } from './leader.ts';
+import { startHealthServer } from './runtime/health.ts';
+import { KubeClient, loadKubeConfig } from './runtime/kube/client.ts';
+import { LeaderElector } from './runtime/leader.ts';
 import { Manager } from './manager.ts';
-import { sharedMetrics } from './metrics.ts';
+import { sharedMetrics } from './runtime/metrics.ts';
 import { serveControllerCsi } from './csi/serve.ts';
 import { socketPath } from '../csi/server.ts';
 

@@ -1,7 +1,7 @@
 // The kinds the operator reads and writes, with what it needs to build their URLs.
 import { API_GROUP_VERSION } from '../common/constants.ts';
 import { localDiskDefinition, localVolumeDefinition, storagePoolDefinition, volumeReplicaDefinition, type KindDefinition } from '../api/index.ts';
-import type { ResourceType } from './kube/client.ts';
+import type { ResourceType } from './runtime/kube/client.ts';
 
 const stratum = (def: Pick<KindDefinition, 'kind' | 'plural'>): ResourceType => ({ apiVersion: API_GROUP_VERSION, kind: def.kind, plural: def.plural, namespaced: false });
 

@@ -6,7 +6,7 @@ import { truncate, writeFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { ClientReadableStream } from '@grpc/grpc-js';
 import { run } from '../../src/common/exec.ts';
-import type { DiskEvent__Output } from '../../src/agent/api/generated/stratum/agent/v1/DiskEvent.ts';
+import type { DiskEvent__Output } from '../../src/agent-api/generated/stratum/agent/v1/DiskEvent.ts';
 import { type AgentHarness, callAgent, type TestAgent, withAgentHarness } from '../helpers/agent-harness.ts';
 import { LoopDevices, type LoopDevice } from '../helpers/loopdev.ts';
 

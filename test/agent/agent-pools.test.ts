@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { status } from '@grpc/grpc-js';
 import { run } from '../../src/common/exec.ts';
-import type { Pool__Output } from '../../src/agent/api/generated/stratum/agent/v1/Pool.ts';
+import type { Pool__Output } from '../../src/agent-api/generated/stratum/agent/v1/Pool.ts';
 import { type AgentHarness, callAgent, type TestAgent, withAgentHarness, refused } from '../helpers/agent-harness.ts';
 import type { LoopDevice } from '../helpers/loopdev.ts';
 

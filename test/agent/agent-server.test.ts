@@ -4,7 +4,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import path from 'node:path';
 import { status, type ServiceError } from '@grpc/grpc-js';
-import { callAgent, createAgentClient, createHealthClient } from '../../src/agent/client.ts';
+import { callAgent, createAgentClient, createHealthClient } from '../../src/agent-api/client.ts';
 import { type AgentHarness, type TestAgent, withAgentHarness, refused } from '../helpers/agent-harness.ts';
 import { TestPki } from '../helpers/certs.ts';
 

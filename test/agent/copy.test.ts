@@ -11,8 +11,8 @@ import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { AgentHarness, callAgent, type TestAgent } from '../helpers/agent-harness.ts';
 import { CopyMarkers, type CopyMarker } from '../../src/agent/copy/markers.ts';
-import type { VolumeChunk } from '../../src/agent/api/generated/stratum/agent/v1/VolumeChunk.ts';
-import type { ReceiveVolumeResponse__Output } from '../../src/agent/api/generated/stratum/agent/v1/ReceiveVolumeResponse.ts';
+import type { VolumeChunk } from '../../src/agent-api/generated/stratum/agent/v1/VolumeChunk.ts';
+import type { ReceiveVolumeResponse__Output } from '../../src/agent-api/generated/stratum/agent/v1/ReceiveVolumeResponse.ts';
 
 const MiB = 1024 * 1024;
 const SIZE = 64 * MiB;

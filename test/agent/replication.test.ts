@@ -11,7 +11,7 @@ import * as grpc from '@grpc/grpc-js';
 import { run } from '../../src/common/exec.ts';
 import { AgentHarness, callAgent, type TestAgent } from '../helpers/agent-harness.ts';
 import { Drbdadm, makeUtsNamespace } from '../../src/agent/drbd/drbdadm.ts';
-import type { ConfigureReplicationRequest } from '../../src/agent/api/generated/stratum/agent/v1/ConfigureReplicationRequest.ts';
+import type { ConfigureReplicationRequest } from '../../src/agent-api/generated/stratum/agent/v1/ConfigureReplicationRequest.ts';
 
 const NAMES = ['node-a', 'node-b'] as const;
 const VOLUME = 'pvc-r';

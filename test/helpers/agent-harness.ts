@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { run } from '../../src/common/exec.ts';
-import { callAgent, createAgentClient, createHealthClient, type AgentClient, type ClientTls, type HealthClient } from '../../src/agent/client.ts';
+import { callAgent, createAgentClient, createHealthClient, type AgentClient, type ClientTls, type HealthClient } from '../../src/agent-api/client.ts';
 import { hasDeviceMapper, writeLvmConf } from '../../src/agent/lvm/config.ts';
 import { makeUtsNamespace } from '../../src/agent/drbd/drbdadm.ts';
 import { AGENT_TLS_SERVER_NAME } from '../../src/common/constants.ts';

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ClientTls } from '../../src/agent/client.ts';
+import type { ClientTls } from '../../src/agent-api/client.ts';
 import { freePort } from '../rig/free-port.ts';
 import { ManagedProcess } from '../rig/managed-process.ts';
 import { probe, waitUntilReady } from '../rig/wait-ready.ts';

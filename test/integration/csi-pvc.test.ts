@@ -16,7 +16,7 @@ import { parseQuantity } from '../../src/api/quantity.ts';
 import { run } from '../../src/common/exec.ts';
 import { findMount } from '../../src/agent/fs/findmnt.ts';
 import { callCsi, connectCsi } from '../../src/csi/client.ts';
-import { resourcePath } from '../../src/operator/kube/client.ts';
+import { resourcePath } from '../../src/operator/runtime/kube/client.ts';
 import { CSI_STORAGE_CAPACITIES, LOCAL_VOLUMES, STORAGE_CLASSES, STORAGE_POOLS } from '../../src/operator/resources.ts';
 import type { CSIStorageCapacity } from '../../src/operator/pools/capacity.ts';
 import { startSharedControllers } from '../rig/connect.ts';
@@ -26,7 +26,7 @@ import { TestCluster, reportFailure, waitFor, type ClusterNode } from './support
 import {
   CSI_DRIVERS, EVENTS, PODS, PVCS, PVS, controllerEndpoint, ensureCsiDriver, nameAgentsAfterNodes, registerCsiNodes, removeCsiNodes, startSidecars, type Sidecars,
 } from './csi-support.ts';
-import { isNotFound } from '../../src/operator/kube/client.ts';
+import { isNotFound } from '../../src/operator/runtime/kube/client.ts';
 
 const MiB = 1024 ** 2;
 const it = suite('csi: PVC flow');

@@ -4,7 +4,7 @@
 import path from 'node:path';
 import { CSI_DRIVER_NAME } from '../../src/common/constants.ts';
 import { callCsi, connectCsi } from '../../src/csi/client.ts';
-import { isNotFound, resourcePath, type KubeClient, type ResourceType } from '../../src/operator/kube/client.ts';
+import { isNotFound, resourcePath, type KubeClient, type ResourceType } from '../../src/operator/runtime/kube/client.ts';
 import { NODES } from '../../src/operator/resources.ts';
 import { rigBinary } from '../rig/binaries.ts';
 import { ManagedProcess } from '../rig/managed-process.ts';

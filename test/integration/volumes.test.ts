@@ -8,7 +8,7 @@ import * as assert from 'uvu/assert';
 import { CSI_DRIVER_NAME } from '../../src/common/constants.ts';
 import type { LocalVolume, StoragePool, VolumeReplica } from '../../src/api/index.ts';
 import { run } from '../../src/common/exec.ts';
-import { resourcePath } from '../../src/operator/kube/client.ts';
+import { resourcePath } from '../../src/operator/runtime/kube/client.ts';
 import { LOCAL_VOLUMES, STORAGE_CLASSES, STORAGE_POOLS, VOLUME_REPLICAS } from '../../src/operator/resources.ts';
 import { TestCluster, reportFailure, sleep, waitFor, type ClusterNode } from './support.ts';
 import { callAgent } from '../helpers/agent-harness.ts';

@@ -9,7 +9,7 @@ import * as assert from 'uvu/assert';
 import { CSI_DRIVER_NAME, TOPOLOGY_KEY } from '../../src/common/constants.ts';
 import { parseQuantity } from '../../src/api/quantity.ts';
 import type { LocalDisk, StoragePool } from '../../src/api/index.ts';
-import { resourcePath } from '../../src/operator/kube/client.ts';
+import { resourcePath } from '../../src/operator/runtime/kube/client.ts';
 import { CSI_STORAGE_CAPACITIES, STORAGE_CLASSES, STORAGE_POOLS } from '../../src/operator/resources.ts';
 import { CAPACITY_POOL_LABEL, type CSIStorageCapacity } from '../../src/operator/pools/capacity.ts';
 import type { OperatorProcess } from '../helpers/operator-process.ts';

@@ -3,9 +3,9 @@
 // own (renewDeadline) before anyone else can take over.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { KubeClient, type RequestOptions } from '../../src/operator/kube/client.ts';
-import { LeaderElector, type LeaderEvent } from '../../src/operator/leader.ts';
-import { OperatorMetrics } from '../../src/operator/metrics.ts';
+import { KubeClient, type RequestOptions } from '../../src/operator/runtime/kube/client.ts';
+import { LeaderElector, type LeaderEvent } from '../../src/operator/runtime/leader.ts';
+import { OperatorMetrics } from '../../src/operator/runtime/metrics.ts';
 import { connectToSharedControlPlane } from '../rig/connect.ts';
 import { createNamespace, deleteNamespace, sleep, suffix, waitFor } from './support.ts';
 

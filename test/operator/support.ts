@@ -2,7 +2,7 @@
 // bounded waits.
 import { randomBytes } from 'node:crypto';
 import { connectToSharedControlPlane } from '../rig/connect.ts';
-import { KubeClient, isNotFound, type ResourceType } from '../../src/operator/kube/client.ts';
+import { KubeClient, isNotFound, type ResourceType } from '../../src/operator/runtime/kube/client.ts';
 
 export const CONFIGMAPS: ResourceType = { apiVersion: 'v1', kind: 'ConfigMap', plural: 'configmaps', namespaced: true };
 export const NAMESPACES: ResourceType = { apiVersion: 'v1', kind: 'Namespace', plural: 'namespaces', namespaced: false };

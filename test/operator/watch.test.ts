@@ -3,10 +3,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Observable, Subscription } from 'rxjs';
-import { KubeClient, isGone, resourcePath, type KubeObject, type RequestOptions, type ResourceType } from '../../src/operator/kube/client.ts';
-import { watchResource } from '../../src/operator/kube/watch.ts';
-import type { WatchEvent } from '../../src/operator/kube/store.ts';
-import { OperatorMetrics } from '../../src/operator/metrics.ts';
+import { KubeClient, isGone, resourcePath, type KubeObject, type RequestOptions, type ResourceType } from '../../src/operator/runtime/kube/client.ts';
+import { watchResource } from '../../src/operator/runtime/kube/watch.ts';
+import type { WatchEvent } from '../../src/operator/runtime/kube/store.ts';
+import { OperatorMetrics } from '../../src/operator/runtime/metrics.ts';
 import { createLogger } from '../../src/common/log.ts';
 import { KubeConfig } from '@kubernetes/client-node';
 import { connectToSharedControlPlane } from '../rig/connect.ts';

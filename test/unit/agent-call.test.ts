@@ -1,8 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { CallScope } from '../../src/agent/call.ts';
+import { CallScope } from '../../src/agent-api/call-scope.ts';
 import { SerialQueue } from '../../src/agent/serial-queue.ts';
-import { AgentError } from '../../src/agent/errors.ts';
+import { AgentError } from '../../src/agent-api/errors.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

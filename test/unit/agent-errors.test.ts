@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { status } from '@grpc/grpc-js';
-import { AgentError, toStatus, type ErrorKind } from '../../src/agent/errors.ts';
+import { AgentError, toStatus, type ErrorKind } from '../../src/agent-api/errors.ts';
 import { CommandError } from '../../src/common/exec.ts';
 import { classifyLvmError } from '../../src/agent/lvm/errors.ts';
 

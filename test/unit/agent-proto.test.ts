@@ -1,11 +1,11 @@
-// The committed TypeScript types in src/agent/api/generated must be what `npm run gen:proto`
+// The committed TypeScript types in src/agent-api/generated must be what `npm run gen:proto`
 // makes from the .proto files today; and the loader must load both services.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { assertGeneratedTypesFresh } from '../helpers/generated-types.ts';
-import { loadAgentProto, loadHealthProto } from '../../src/agent/api/loader.ts';
+import { loadAgentProto, loadHealthProto } from '../../src/agent-api/loader.ts';
 
-test('generated types match a fresh generation from the .proto files', () => assertGeneratedTypesFresh('gen:proto', 'src/agent/api/generated'));
+test('generated types match a fresh generation from the .proto files', () => assertGeneratedTypesFresh('gen:proto', 'src/agent-api/generated'));
 
 test('loader: Agent service with every DESIGN.md call, and the health service', () => {
   const methods = Object.keys(loadAgentProto().stratum.agent.v1.Agent.service);

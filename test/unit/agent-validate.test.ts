@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { checkName, checkSize, roundUp } from '../../src/agent/validate.ts';
-import { AgentError } from '../../src/agent/errors.ts';
+import { AgentError } from '../../src/agent-api/errors.ts';
 
 const kindOf = (fn: () => unknown): string | undefined => {
   try {

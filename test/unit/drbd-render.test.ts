@@ -5,7 +5,7 @@ import { checkResourceSpec, protocolFor, resourceNameFor, type DrbdNodeSpec, typ
 import { renderResource } from '../../src/agent/drbd/render.ts';
 import { allocateMinor, minorOf, minorsInUse } from '../../src/agent/drbd/minors.ts';
 import { parseConfigError, parseDryRun, withoutModinfoNoise } from '../../src/agent/drbd/drbdadm.ts';
-import { AgentError } from '../../src/agent/errors.ts';
+import { AgentError } from '../../src/agent-api/errors.ts';
 
 const node = (name: string, nodeId: number, ip: string, minor = 1000): DrbdNodeSpec => ({ name, nodeId, address: ip, disk: `/dev/vg-${name}/pvc-1`, minor });
 const two: DrbdResourceSpec = { volumeId: 'pvc-1', port: 7789, protocol: 'C', nodes: [node('node-b', 1, '127.0.0.3'), node('node-a', 0, '127.0.0.2')] };

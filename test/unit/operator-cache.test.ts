@@ -1,9 +1,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Subject } from 'rxjs';
-import { applyWatchEvent, diffSnapshot, objectKey, ObjectStore, parseKey, type CacheEvent, type WatchEvent } from '../../src/operator/kube/store.ts';
-import { Informer } from '../../src/operator/kube/informer.ts';
-import type { KubeObject } from '../../src/operator/kube/client.ts';
+import { applyWatchEvent, diffSnapshot, objectKey, ObjectStore, parseKey, type CacheEvent, type WatchEvent } from '../../src/operator/runtime/kube/store.ts';
+import { Informer } from '../../src/operator/runtime/kube/informer.ts';
+import type { KubeObject } from '../../src/operator/runtime/kube/client.ts';
 
 interface Vol extends KubeObject {
   spec: { node: string };

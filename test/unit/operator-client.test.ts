@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { KubeApiError, KubeClient, isConflict, isGone, isNotFound, loadKubeConfig, resourcePath, type ResourceType } from '../../src/operator/kube/client.ts';
+import { KubeApiError, KubeClient, isConflict, isGone, isNotFound, loadKubeConfig, resourcePath, type ResourceType } from '../../src/operator/runtime/kube/client.ts';
 
 const CM: ResourceType = { apiVersion: 'v1', kind: 'ConfigMap', plural: 'configmaps', namespaced: true };
 const LV: ResourceType = { apiVersion: 'storage.stratum.dev/v1alpha1', kind: 'LocalVolume', plural: 'localvolumes', namespaced: false };

@@ -3,12 +3,12 @@ import * as assert from 'uvu/assert';
 import { Subject } from 'rxjs';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import { Controller, TerminalError, ownerKeys, type ReconcileResult } from '../../src/operator/controller.ts';
-import { Informer } from '../../src/operator/kube/informer.ts';
-import type { WatchEvent } from '../../src/operator/kube/store.ts';
-import type { KubeObject } from '../../src/operator/kube/client.ts';
-import { OperatorMetrics } from '../../src/operator/metrics.ts';
-import { startHealthServer } from '../../src/operator/health.ts';
+import { Controller, TerminalError, ownerKeys, type ReconcileResult } from '../../src/operator/runtime/controller.ts';
+import { Informer } from '../../src/operator/runtime/kube/informer.ts';
+import type { WatchEvent } from '../../src/operator/runtime/kube/store.ts';
+import type { KubeObject } from '../../src/operator/runtime/kube/client.ts';
+import { OperatorMetrics } from '../../src/operator/runtime/metrics.ts';
+import { startHealthServer } from '../../src/operator/runtime/health.ts';
 
 const obj = (name: string, rv = '1', namespace = 'ns', owners: string[] = []): KubeObject => ({
   apiVersion: 'v1', kind: 'Thing', metadata: { name, namespace, resourceVersion: rv, ownerReferences: owners.map((o) => ({ apiVersion: 'v1', kind: 'Owner', name: o, uid: o })) },

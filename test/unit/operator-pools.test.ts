@@ -1,10 +1,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { LocalDisk, StoragePool } from '../../src/api/index.ts';
-import { matchesLabelSelector } from '../../src/operator/selectors.ts';
+import { matchesLabelSelector } from '../../src/operator/runtime/selectors.ts';
 import { selectDisks } from '../../src/operator/pools/disk-selection.ts';
 import { diskStatus, localDiskName } from '../../src/operator/disks/localdisk-mapping.ts';
-import type { Disk__Output } from '../../src/agent/api/generated/stratum/agent/v1/Disk.ts';
+import type { Disk__Output } from '../../src/agent-api/generated/stratum/agent/v1/Disk.ts';
 
 const pool = (spec: Partial<StoragePool['spec']> = {}): StoragePool => ({
   apiVersion: 'storage.stratum.dev/v1alpha1', kind: 'StoragePool', metadata: { name: 'fast' },

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { WorkQueue } from '../../src/operator/queue.ts';
-import { OperatorMetrics } from '../../src/operator/metrics.ts';
+import { WorkQueue } from '../../src/operator/runtime/queue.ts';
+import { OperatorMetrics } from '../../src/operator/runtime/metrics.ts';
 
 const queues: WorkQueue[] = [];
 const newQueue = (backoff?: { baseMs: number; capMs: number }) => {

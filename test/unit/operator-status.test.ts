@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { findCondition, readyCondition, setCondition } from '../../src/operator/status.ts';
-import { backoffDelay } from '../../src/operator/backoff.ts';
+import { findCondition, readyCondition, setCondition } from '../../src/operator/runtime/status.ts';
+import { backoffDelay } from '../../src/operator/runtime/backoff.ts';
 
 const t1 = new Date('2026-01-01T00:00:00.000Z');
 const t2 = new Date('2026-01-01T01:00:00.000Z');

@@ -8,8 +8,8 @@
 // such volume, too small) leaves device and marker as they were.
 import { createHash } from 'node:crypto';
 import { open, type FileHandle } from 'node:fs/promises';
-import type { VolumeChunk__Output } from '../api/generated/stratum/agent/v1/VolumeChunk.ts';
-import { dataLoss, failedPrecondition, invalidArgument } from '../errors.ts';
+import type { VolumeChunk__Output } from '../../agent-api/generated/stratum/agent/v1/VolumeChunk.ts';
+import { dataLoss, failedPrecondition, invalidArgument } from '../../agent-api/errors.ts';
 import { checkName } from '../validate.ts';
 import { blockDeviceSize } from '../fs/block.ts';
 import { hashDeviceFromDisk, DEFAULT_CHUNK_BYTES } from './device-io.ts';

@@ -3,7 +3,7 @@
 // so a slow receiver slows the reads instead of piling chunks up in memory.
 import { createHash } from 'node:crypto';
 import { once, type EventEmitter } from 'node:events';
-import type { VolumeChunk } from '../api/generated/stratum/agent/v1/VolumeChunk.ts';
+import type { VolumeChunk } from '../../agent-api/generated/stratum/agent/v1/VolumeChunk.ts';
 import { readDevice } from './device-io.ts';
 
 /** The writable half of a ReceiveVolume call (grpc-js ClientWritableStream). */

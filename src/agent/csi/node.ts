@@ -12,8 +12,8 @@ import type { NodeGetVolumeStatsResponse } from '../../csi/api/generated/csi/v1/
 import { accessKind, capabilityProblem } from '../../csi/access.ts';
 import { CsiError, csiError, invalid, notFound } from '../../csi/errors.ts';
 import { csiUnary } from '../../csi/server.ts';
-import type { Volume__Output } from '../api/generated/stratum/agent/v1/Volume.ts';
-import type { CallScope } from '../call.ts';
+import type { Volume__Output } from '../../agent-api/generated/stratum/agent/v1/Volume.ts';
+import type { CallScope } from '../../agent-api/call-scope.ts';
 import { blockDeviceSize, publishBlockDevice } from '../fs/block.ts';
 import { FsError } from '../fs/errors.ts';
 import { findMount } from '../fs/findmnt.ts';
@@ -21,7 +21,9 @@ import { formatIfBlank } from '../fs/format.ts';
 import { growFilesystem } from '../fs/grow.ts';
 import { bindMount, deviceNumber, mountFilesystem, unmount } from '../fs/mount.ts';
 import { volumeStats } from '../fs/stats.ts';
-import { asFsType, type FsType } from '../fs/types.ts';
+import { asFsType } from '../fs/types.ts';
+import { DEFAULT_FS_TYPE } from '../../api/localvolume.ts';
+import { FS_TYPE_CONTEXT_KEY } from '../../csi/volume-context.ts';
 
 export interface NodeServiceOptions {
   readonly node: string;
@@ -31,10 +33,6 @@ export interface NodeServiceOptions {
   findVolume(volumeId: string, scope: CallScope): Promise<Volume__Output | undefined>;
 }
 
-/** Filesystem used when neither the capability nor the volume context names one. */
-export const DEFAULT_FS_TYPE: FsType = 'ext4';
-/** volume_context key CreateVolume fills with the LocalVolume's fsType. */
-export const FS_TYPE_CONTEXT_KEY = 'fsType';
 
 const FS_CODES: Record<FsError['reason'], Status> = {
   'foreign-signature': Status.FAILED_PRECONDITION,

@@ -1,5 +1,5 @@
 // Media class and usage of a disk from what lsblk, wipefs and sysfs report.
-import type { MediaClass__Output } from '../api/generated/stratum/agent/v1/MediaClass.ts';
+import type { MediaClass__Output } from '../../agent-api/generated/stratum/agent/v1/MediaClass.ts';
 import type { BlockDevice } from './lsblk.ts';
 
 export function mediaClass(d: Pick<BlockDevice, 'kname' | 'transport' | 'rotational'>): MediaClass__Output {

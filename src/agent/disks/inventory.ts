@@ -2,9 +2,9 @@
 // are not available to the agent here), remembers disks that went away as MISSING, adds pool
 // ownership, and tells subscribers what changed (WatchDisks).
 import type { Logger } from '../../common/log.ts';
-import type { Disk__Output } from '../api/generated/stratum/agent/v1/Disk.ts';
-import type { DiskEvent } from '../api/generated/stratum/agent/v1/DiskEvent.ts';
-import { CallScope } from '../call.ts';
+import type { Disk__Output } from '../../agent-api/generated/stratum/agent/v1/Disk.ts';
+import type { DiskEvent } from '../../agent-api/generated/stratum/agent/v1/DiskEvent.ts';
+import { CallScope } from '../../agent-api/call-scope.ts';
 import { globToRegExp } from './glob.ts';
 import { scanDisks, type ScannedDisk } from './scan.ts';
 

@@ -4,8 +4,8 @@
 import { readdir, readFile, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { run } from '../../common/exec.ts';
-import type { CallScope } from '../call.ts';
-import type { Disk__Output } from '../api/generated/stratum/agent/v1/Disk.ts';
+import type { CallScope } from '../../agent-api/call-scope.ts';
+import type { Disk__Output } from '../../agent-api/generated/stratum/agent/v1/Disk.ts';
 import { LSBLK_COLUMNS, parseLsblk, parseWipefs, type BlockDevice } from './lsblk.ts';
 import { assignIdentities } from './identity.ts';
 import { mediaClass, usageReasons } from './classify.ts';

@@ -1,7 +1,7 @@
 // DRBD minors (/dev/drbdN) of one host. Each resource's file names the minor every replica uses on
 // its own host; a new resource gets the lowest minor not used on the host it is for.
 import { DRBD_MINOR_BASE, DRBD_MINOR_MAX } from '../../common/constants.ts';
-import { resourceExhausted } from '../errors.ts';
+import { resourceExhausted } from '../../agent-api/errors.ts';
 
 /** The lowest minor from `first` on that is not in `used`. */
 export function allocateMinor(used: Iterable<number>, first = DRBD_MINOR_BASE): number {

@@ -3,7 +3,7 @@
 // narrow alphabet and a refusal names the field and the value.
 import { isIP } from 'node:net';
 import { DRBD_MINOR_MAX, DRBD_RESOURCE_PREFIX } from '../../common/constants.ts';
-import { invalidArgument } from '../errors.ts';
+import { invalidArgument } from '../../agent-api/errors.ts';
 import { checkName } from '../validate.ts';
 
 /** C waits for the peer's disk (sync), A only for the local disk and the send buffer (async). */

@@ -1,8 +1,8 @@
 // The filesystems Stratum formats and grows; anything else is refused by name.
+import { FS_TYPES, type FsType } from '../../api/localvolume.ts';
 import { FsError } from './errors.ts';
 
-export const FS_TYPES = ['ext4', 'xfs'] as const;
-export type FsType = (typeof FS_TYPES)[number];
+export type { FsType };
 
 export function asFsType(value: string): FsType {
   if ((FS_TYPES as readonly string[]).includes(value)) return value as FsType;

@@ -3,13 +3,13 @@
 // certificate); the target checks size and SHA-256 and keeps a durable marker that says
 // `complete` only after the data read back from its device matched.
 import * as grpc from '@grpc/grpc-js';
-import type { AgentClient, AgentHandlers } from '../api/generated/stratum/agent/v1/Agent.ts';
-import type { ReceiveVolumeResponse__Output } from '../api/generated/stratum/agent/v1/ReceiveVolumeResponse.ts';
-import type { SendVolumeRequest__Output } from '../api/generated/stratum/agent/v1/SendVolumeRequest.ts';
-import type { SendVolumeResponse } from '../api/generated/stratum/agent/v1/SendVolumeResponse.ts';
-import type { CallScope } from '../call.ts';
+import type { AgentClient, AgentHandlers } from '../../agent-api/generated/stratum/agent/v1/Agent.ts';
+import type { ReceiveVolumeResponse__Output } from '../../agent-api/generated/stratum/agent/v1/ReceiveVolumeResponse.ts';
+import type { SendVolumeRequest__Output } from '../../agent-api/generated/stratum/agent/v1/SendVolumeRequest.ts';
+import type { SendVolumeResponse } from '../../agent-api/generated/stratum/agent/v1/SendVolumeResponse.ts';
+import type { CallScope } from '../../agent-api/call-scope.ts';
 import type { AgentContext } from '../context.ts';
-import { AgentError, dataLoss, failedPrecondition, invalidArgument, notFound, type ErrorKind } from '../errors.ts';
+import { AgentError, dataLoss, failedPrecondition, invalidArgument, notFound, type ErrorKind } from '../../agent-api/errors.ts';
 import { mountsOf } from '../mounts.ts';
 import { checkName } from '../validate.ts';
 import { blockDeviceSize } from '../fs/block.ts';

@@ -1,6 +1,6 @@
 // ListDisks and WatchDisks. WatchDisks sends every known disk as ADDED, then each change the
 // periodic rescan finds, until the client goes away or the agent shuts down.
-import type { AgentHandlers } from '../api/generated/stratum/agent/v1/Agent.ts';
+import type { AgentHandlers } from '../../agent-api/generated/stratum/agent/v1/Agent.ts';
 import type { AgentContext } from '../context.ts';
 import { serverStream, unary } from './wrap.ts';
 

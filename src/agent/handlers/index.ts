@@ -2,9 +2,9 @@
 // `xxxHandlers(ctx): Partial<AgentHandlers>`; methods no module provides answer UNIMPLEMENTED.
 // Wiring a module is one line in HANDLER_MODULES (plus its import).
 import * as grpc from '@grpc/grpc-js';
-import type { AgentHandlers } from '../api/generated/stratum/agent/v1/Agent.ts';
+import type { AgentHandlers } from '../../agent-api/generated/stratum/agent/v1/Agent.ts';
 import type { AgentContext } from '../context.ts';
-import { loadAgentProto } from '../api/loader.ts';
+import { loadAgentProto } from '../../agent-api/loader.ts';
 import { nodeHandlers } from './node.ts';
 import { diskHandlers } from './disks.ts';
 import { poolHandlers } from './pools.ts';

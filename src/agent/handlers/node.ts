@@ -2,8 +2,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import { run } from '../../common/exec.ts';
-import type { AgentHandlers } from '../api/generated/stratum/agent/v1/Agent.ts';
-import type { GetNodeInfoResponse } from '../api/generated/stratum/agent/v1/GetNodeInfoResponse.ts';
+import type { AgentHandlers } from '../../agent-api/generated/stratum/agent/v1/Agent.ts';
+import type { GetNodeInfoResponse } from '../../agent-api/generated/stratum/agent/v1/GetNodeInfoResponse.ts';
 import type { AgentContext } from '../context.ts';
 import { drbdHostname, drbdSettings } from '../drbd/host.ts';
 import { unary } from './wrap.ts';

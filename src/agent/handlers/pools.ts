@@ -1,5 +1,5 @@
 // EnsurePool, DeletePool, ListPools.
-import type { AgentHandlers } from '../api/generated/stratum/agent/v1/Agent.ts';
+import type { AgentHandlers } from '../../agent-api/generated/stratum/agent/v1/Agent.ts';
 import type { AgentContext } from '../context.ts';
 import { backendOf } from '../pools/service.ts';
 import { unary } from './wrap.ts';

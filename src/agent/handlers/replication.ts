@@ -4,12 +4,12 @@
 // it up would run; Promote/Demote then work only as dry runs.
 import { access, rm } from 'node:fs/promises';
 import { DRBD_MINOR_BASE } from '../../common/constants.ts';
-import type { AgentHandlers } from '../api/generated/stratum/agent/v1/Agent.ts';
-import type { ConfigureReplicationRequest__Output } from '../api/generated/stratum/agent/v1/ConfigureReplicationRequest.ts';
-import type { ConfigureReplicationResponse } from '../api/generated/stratum/agent/v1/ConfigureReplicationResponse.ts';
-import type { CallScope } from '../call.ts';
+import type { AgentHandlers } from '../../agent-api/generated/stratum/agent/v1/Agent.ts';
+import type { ConfigureReplicationRequest__Output } from '../../agent-api/generated/stratum/agent/v1/ConfigureReplicationRequest.ts';
+import type { ConfigureReplicationResponse } from '../../agent-api/generated/stratum/agent/v1/ConfigureReplicationResponse.ts';
+import type { CallScope } from '../../agent-api/call-scope.ts';
 import type { AgentContext } from '../context.ts';
-import { AgentError, alreadyExists, failedPrecondition, invalidArgument, notFound } from '../errors.ts';
+import { AgentError, alreadyExists, failedPrecondition, invalidArgument, notFound } from '../../agent-api/errors.ts';
 import { SerialQueue } from '../serial-queue.ts';
 import { checkName } from '../validate.ts';
 import { Drbdadm, DrbdConfigError } from '../drbd/drbdadm.ts';

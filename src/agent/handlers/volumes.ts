@@ -1,5 +1,5 @@
 // CreateVolume, ExpandVolume, DeleteVolume, ListVolumes.
-import type { AgentHandlers } from '../api/generated/stratum/agent/v1/Agent.ts';
+import type { AgentHandlers } from '../../agent-api/generated/stratum/agent/v1/Agent.ts';
 import type { AgentContext } from '../context.ts';
 import { unary } from './wrap.ts';
 

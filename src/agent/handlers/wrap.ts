@@ -3,8 +3,8 @@
 // failures with the method and node — so no handler repeats that plumbing.
 import type * as grpc from '@grpc/grpc-js';
 import type { AgentContext } from '../context.ts';
-import { CallScope } from '../call.ts';
-import { toStatus } from '../errors.ts';
+import { CallScope } from '../../agent-api/call-scope.ts';
+import { toStatus } from '../../agent-api/errors.ts';
 
 interface AnyCall {
   getDeadline(): grpc.Deadline;

@@ -1,6 +1,6 @@
 // What an LVM failure means for the caller, read from its stderr (LVM has few distinct exit
 // codes: 5 covers almost everything).
-import type { ErrorKind } from '../errors.ts';
+import type { ErrorKind } from '../../agent-api/errors.ts';
 
 const RULES: readonly [RegExp, ErrorKind][] = [
   [/insufficient (free )?(space|extents)/i, 'ResourceExhausted'],

@@ -3,8 +3,8 @@
 // queue per node, reports run in parallel. A failed change becomes an AgentError whose kind is
 // read from LVM's stderr and whose message names the command.
 import { run, CommandError, type RunResult } from '../../common/exec.ts';
-import type { CallScope } from '../call.ts';
-import { AgentError } from '../errors.ts';
+import type { CallScope } from '../../agent-api/call-scope.ts';
+import { AgentError } from '../../agent-api/errors.ts';
 import { SerialQueue } from '../serial-queue.ts';
 import { classifyLvmError } from './errors.ts';
 import { LV_FIELDS, PV_FIELDS, VG_FIELDS, parseLvs, parsePvs, parseVgs, type LvRow, type PvRow, type VgRow } from './report.ts';

@@ -4,10 +4,10 @@
 // is kept in the state file so a restarted agent knows its pools.
 import { run } from '../../common/exec.ts';
 import type { Logger } from '../../common/log.ts';
-import type { Disk__Output } from '../api/generated/stratum/agent/v1/Disk.ts';
-import type { Pool__Output } from '../api/generated/stratum/agent/v1/Pool.ts';
-import type { CallScope } from '../call.ts';
-import { AgentError, failedPrecondition, invalidArgument, notFound } from '../errors.ts';
+import type { Disk__Output } from '../../agent-api/generated/stratum/agent/v1/Disk.ts';
+import type { Pool__Output } from '../../agent-api/generated/stratum/agent/v1/Pool.ts';
+import type { CallScope } from '../../agent-api/call-scope.ts';
+import { AgentError, failedPrecondition, invalidArgument, notFound } from '../../agent-api/errors.ts';
 import type { DiskInventory } from '../disks/inventory.ts';
 import { isBusy } from '../disks/classify.ts';
 import type { Lvm } from '../lvm/lvm.ts';

@@ -1,6 +1,6 @@
 // Where a node's agent answers, read from its DaemonSet Pod as kubelet reports it.
 import { AGENT_GRPC_PORT_NAME } from '../../common/constants.ts';
-import type { KubeObject } from '../kube/client.ts';
+import type { KubeObject } from '../runtime/kube/client.ts';
 
 export interface AgentPod extends KubeObject {
   spec?: { nodeName?: string; containers?: { name: string; ports?: { name?: string; containerPort: number }[] }[] };

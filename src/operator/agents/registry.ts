@@ -3,11 +3,11 @@
 // so reconcilers can say "AgentUnavailable: node-b: …" and /metrics shows each agent's state.
 import * as grpc from '@grpc/grpc-js';
 import { Subject, type Observable, type Subscription } from 'rxjs';
-import { AGENT_SERVER_NAME_OPTIONS, callAgent, createAgentClient, type AgentClient, type ClientTls } from '../../agent/client.ts';
-import type { DiskEvent__Output } from '../../agent/api/generated/stratum/agent/v1/DiskEvent.ts';
+import { AGENT_SERVER_NAME_OPTIONS, callAgent, createAgentClient, type AgentClient, type ClientTls } from '../../agent-api/client.ts';
+import type { DiskEvent__Output } from '../../agent-api/generated/stratum/agent/v1/DiskEvent.ts';
 import { createLogger, type Logger } from '../../common/log.ts';
-import type { Informer } from '../kube/informer.ts';
-import { sharedMetrics, type OperatorMetrics } from '../metrics.ts';
+import type { Informer } from '../runtime/kube/informer.ts';
+import { sharedMetrics, type OperatorMetrics } from '../runtime/metrics.ts';
 import { agentEndpoint, type AgentEndpoint, type AgentPod } from './endpoint.ts';
 
 /** The agent of `node` could not be reached (no pod, not running, or no answer). */

@@ -20,10 +20,10 @@ import type { GetCapacityResponse } from '../../csi/api/generated/csi/v1/GetCapa
 import { capabilityProblem } from '../../csi/access.ts';
 import { CsiError, csiError, invalid, notFound } from '../../csi/errors.ts';
 import { csiUnary as unary, type CsiHandler } from '../../csi/server.ts';
-import type { CallScope } from '../../agent/call.ts';
-import { FS_TYPE_CONTEXT_KEY } from '../../agent/csi/node.ts';
-import { KubeApiError, isConflict, isNotFound, resourcePath, type KubeClient } from '../kube/client.ts';
-import { findCondition } from '../status.ts';
+import type { CallScope } from '../../agent-api/call-scope.ts';
+import { FS_TYPE_CONTEXT_KEY } from '../../csi/volume-context.ts';
+import { KubeApiError, isConflict, isNotFound, resourcePath, type KubeClient } from '../runtime/kube/client.ts';
+import { findCondition } from '../runtime/status.ts';
 import { LOCAL_VOLUMES, STORAGE_POOLS } from '../resources.ts';
 import { CSI_NAME_ANNOTATION, decodeToken, encodeToken, fitsRange, isVolumeName, parseCreateVolume, type VolumeRequest } from './volume-request.ts';
 

@@ -5,7 +5,7 @@ import type { Logger } from '../../common/log.ts';
 import { loadCsiProto } from '../../csi/api/loader.ts';
 import { identityHandlers } from '../../csi/identity.ts';
 import { serveCsi, type CsiServer } from '../../csi/server.ts';
-import { resourcePath, type KubeClient } from '../kube/client.ts';
+import { resourcePath, type KubeClient } from '../runtime/kube/client.ts';
 import { STORAGE_POOLS } from '../resources.ts';
 import { controllerHandlers, type ControllerOptions } from './controller.ts';
 

@@ -5,7 +5,7 @@ import { status as Status } from '@grpc/grpc-js';
 import { API_GROUP, STORAGE_CLASS_PARAMETERS, TOPOLOGY_KEY } from '../../common/constants.ts';
 import { formatBytes } from '../../api/quantity.ts';
 import { MAX_REPLICAS, type LocalVolumeSpec } from '../../api/localvolume.ts';
-import { FS_TYPES } from '../../agent/fs/types.ts';
+import { FS_TYPES } from '../../api/localvolume.ts';
 import type { CreateVolumeRequest__Output } from '../../csi/api/generated/csi/v1/CreateVolumeRequest.ts';
 import type { CapacityRange__Output } from '../../csi/api/generated/csi/v1/CapacityRange.ts';
 import type { TopologyRequirement__Output } from '../../csi/api/generated/csi/v1/TopologyRequirement.ts';

@@ -4,11 +4,11 @@
 // names the LocalDisks to reconcile.
 import type * as grpc from '@grpc/grpc-js';
 import { Subject, type Observable, type Subscription } from 'rxjs';
-import type { Disk__Output as Disk } from '../../agent/api/generated/stratum/agent/v1/Disk.ts';
-import type { DiskEvent__Output as DiskEvent } from '../../agent/api/generated/stratum/agent/v1/DiskEvent.ts';
+import type { Disk__Output as Disk } from '../../agent-api/generated/stratum/agent/v1/Disk.ts';
+import type { DiskEvent__Output as DiskEvent } from '../../agent-api/generated/stratum/agent/v1/DiskEvent.ts';
 import { createLogger, type Logger } from '../../common/log.ts';
 import type { AgentRegistry } from '../agents/registry.ts';
-import { backoffDelay, sleep, type BackoffOptions } from '../backoff.ts';
+import { backoffDelay, sleep, type BackoffOptions } from '../runtime/backoff.ts';
 import { localDiskName } from './localdisk-mapping.ts';
 
 export interface Observation {

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { API_GROUP_VERSION, TOPOLOGY_KEY } from '../../common/constants.ts';
 import { formatBytes } from '../../api/quantity.ts';
 import { localDiskDefinition, type LocalDisk, type LocalDiskStatus } from '../../api/index.ts';
-import type { Disk__Output as Disk } from '../../agent/api/generated/stratum/agent/v1/Disk.ts';
+import type { Disk__Output as Disk } from '../../agent-api/generated/stratum/agent/v1/Disk.ts';
 
 const MEDIA: Record<string, 'hdd' | 'ssd' | 'nvme' | undefined> = { MEDIA_CLASS_HDD: 'hdd', MEDIA_CLASS_SSD: 'ssd', MEDIA_CLASS_NVME: 'nvme' };
 const STATE: Record<string, NonNullable<LocalDiskStatus['state']> | undefined> = {

@@ -3,12 +3,12 @@
 // data), state and health changes become a condition and an Event.
 import { isDeepStrictEqual } from 'node:util';
 import type { LocalDisk, LocalDiskStatus } from '../../api/index.ts';
-import { isConflict, type KubeClient } from '../kube/client.ts';
-import type { Informer } from '../kube/informer.ts';
-import type { ReconcileContext, ReconcileResult } from '../controller.ts';
-import type { EventRecorder } from '../events.ts';
+import { isConflict, type KubeClient } from '../runtime/kube/client.ts';
+import type { Informer } from '../runtime/kube/informer.ts';
+import type { ReconcileContext, ReconcileResult } from '../runtime/controller.ts';
+import type { EventRecorder } from '../runtime/events.ts';
 import { LOCAL_DISKS } from '../resources.ts';
-import { readyCondition, setCondition, updateStatusIfChanged, type Condition, type StatusWithConditions } from '../status.ts';
+import { readyCondition, setCondition, updateStatusIfChanged, type Condition, type StatusWithConditions } from '../runtime/status.ts';
 import type { AgentRegistry } from '../agents/registry.ts';
 import type { DiskInventory, Observation } from './inventory.ts';
 import { diskStatus, newLocalDisk } from './localdisk-mapping.ts';

@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { API_GROUP, CSI_DRIVER_NAME, TOPOLOGY_KEY } from '../../common/constants.ts';
-import type { KubeObject } from '../kube/client.ts';
+import type { KubeObject } from '../runtime/kube/client.ts';
 
 export const CAPACITY_POOL_LABEL = `${API_GROUP}/pool`;
 export const CAPACITY_NODE_LABEL = `${API_GROUP}/node`;

@@ -7,12 +7,12 @@ import { API_GROUP_VERSION, EVICT_NODE_LABEL, FINALIZER, FORCE_DELETE_ANNOTATION
 import { formatBytes, parseQuantity } from '../../api/quantity.ts';
 import { volumeReplicaDefinition, type LocalVolume, type LocalVolumeStatus, type StoragePool, type VolumeReplica } from '../../api/index.ts';
 import { AgentUnavailableError, type AgentRegistry } from '../agents/registry.ts';
-import { isConflict, isNotFound, resourcePath, type KubeClient, type KubeObject } from '../kube/client.ts';
-import type { Informer } from '../kube/informer.ts';
-import type { ReconcileContext, ReconcileResult } from '../controller.ts';
-import type { EventRecorder } from '../events.ts';
+import { isConflict, isNotFound, resourcePath, type KubeClient, type KubeObject } from '../runtime/kube/client.ts';
+import type { Informer } from '../runtime/kube/informer.ts';
+import type { ReconcileContext, ReconcileResult } from '../runtime/controller.ts';
+import type { EventRecorder } from '../runtime/events.ts';
 import { LOCAL_VOLUMES, VOLUME_REPLICAS } from '../resources.ts';
-import { addFinalizer, readyCondition, removeFinalizer, setCondition, updateStatusIfChanged, type Condition, type ConditionInput, type StatusWithConditions } from '../status.ts';
+import { addFinalizer, readyCondition, removeFinalizer, setCondition, updateStatusIfChanged, type Condition, type ConditionInput, type StatusWithConditions } from '../runtime/status.ts';
 import { placeReplicas, type PoolSpace } from './placement.ts';
 import { assignNodeIds, type ReplicationIdAllocator } from './replication-ids.ts';
 import { updatePersistentVolumeNode } from './pv-affinity.ts';

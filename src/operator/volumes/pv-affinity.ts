@@ -3,7 +3,7 @@
 // (what to do about it) rather than hidden.
 import { TOPOLOGY_KEY } from '../../common/constants.ts';
 import type { LocalVolume } from '../../api/index.ts';
-import { isNotFound, type KubeClient } from '../kube/client.ts';
+import { isNotFound, type KubeClient } from '../runtime/kube/client.ts';
 
 interface Claim {
   spec?: { volumeName?: string };

@@ -7,14 +7,14 @@ import * as grpc from '@grpc/grpc-js';
 import { FINALIZER, FORCE_DELETE_ANNOTATION } from '../../common/constants.ts';
 import { formatBytes, parseQuantity } from '../../api/quantity.ts';
 import type { LocalVolume, VolumeReplica, VolumeReplicaStatus } from '../../api/index.ts';
-import type { Volume__Output } from '../../agent/api/generated/stratum/agent/v1/Volume.ts';
+import type { Volume__Output } from '../../agent-api/generated/stratum/agent/v1/Volume.ts';
 import { AgentUnavailableError, type AgentRegistry } from '../agents/registry.ts';
-import type { KubeClient } from '../kube/client.ts';
-import type { Informer } from '../kube/informer.ts';
-import type { ReconcileContext, ReconcileResult } from '../controller.ts';
-import type { EventRecorder } from '../events.ts';
+import type { KubeClient } from '../runtime/kube/client.ts';
+import type { Informer } from '../runtime/kube/informer.ts';
+import type { ReconcileContext, ReconcileResult } from '../runtime/controller.ts';
+import type { EventRecorder } from '../runtime/events.ts';
 import { VOLUME_REPLICAS } from '../resources.ts';
-import { addFinalizer, readyCondition, removeFinalizer, setCondition, updateStatusIfChanged, type Condition, type StatusWithConditions } from '../status.ts';
+import { addFinalizer, readyCondition, removeFinalizer, setCondition, updateStatusIfChanged, type Condition, type StatusWithConditions } from '../runtime/status.ts';
 
 export interface ReplicaReconcilerDeps {
   readonly client: KubeClient;

@@ -7,7 +7,7 @@ import http from 'node:http';
 import { createInterface } from 'node:readline';
 import { existsSync } from 'node:fs';
 import { KubeConfig } from '@kubernetes/client-node';
-import type { ObjectMeta } from '../../api/definition.ts';
+import type { ObjectMeta } from '../../../api/definition.ts';
 
 export interface KubeConfigSource {
   /** Kubeconfig file. @default $KUBECONFIG, else the in-cluster service account */

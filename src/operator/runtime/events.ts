@@ -1,7 +1,7 @@
 // Kubernetes Events (core v1) about the objects the operator manages. A repeat of an identical
 // event bumps the count of the existing one instead of creating another (as client-go's
 // recorder does). Recording never throws into a reconcile: a failed write is logged.
-import { createLogger, type Logger } from '../common/log.ts';
+import { createLogger, type Logger } from '../../common/log.ts';
 import { isNotFound, type KubeClient, type KubeObject } from './kube/client.ts';
 
 export type EventType = 'Normal' | 'Warning';

@@ -7,7 +7,7 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { Subject, type Observable } from 'rxjs';
-import { createLogger, type Logger } from '../common/log.ts';
+import { createLogger, type Logger } from '../../common/log.ts';
 import { sleep } from './backoff.ts';
 import { isConflict, isNotFound, type KubeClient, type KubeObject } from './kube/client.ts';
 import { sharedMetrics, type OperatorMetrics } from './metrics.ts';

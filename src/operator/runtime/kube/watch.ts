@@ -7,8 +7,8 @@
 // back off exponentially with jitter up to a cap. A watch the server ends normally (its timeout)
 // resumes from the last resourceVersion without a relist.
 import { Observable, share } from 'rxjs';
-import type { Logger } from '../../common/log.ts';
-import { createLogger } from '../../common/log.ts';
+import type { Logger } from '../../../common/log.ts';
+import { createLogger } from '../../../common/log.ts';
 import { backoffDelay, sleep, type BackoffOptions } from '../backoff.ts';
 import { sharedMetrics, type OperatorMetrics } from '../metrics.ts';
 import { KubeApiError, isGone, resourcePath, type KubeClient, type KubeList, type KubeObject, type ResourceType } from './client.ts';

@@ -3,9 +3,9 @@
 import { readFileSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import { AGENT_TLS_SERVER_NAME } from '../common/constants.ts';
-import { loadAgentProto, loadHealthProto } from './api/loader.ts';
-import type { AgentClient } from './api/generated/stratum/agent/v1/Agent.ts';
-import type { HealthClient } from './api/generated/grpc/health/v1/Health.ts';
+import { loadAgentProto, loadHealthProto } from './loader.ts';
+import type { AgentClient } from './generated/stratum/agent/v1/Agent.ts';
+import type { HealthClient } from './generated/grpc/health/v1/Health.ts';
 
 export type { AgentClient, HealthClient };
 

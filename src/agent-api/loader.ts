@@ -9,7 +9,7 @@ import * as protoLoader from '@grpc/proto-loader';
 import type { ProtoGrpcType as AgentProto } from './generated/agent.ts';
 import type { ProtoGrpcType as HealthProto } from './generated/health.ts';
 
-export const PROTO_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../proto');
+export const PROTO_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../proto');
 export const AGENT_PROTO = path.join(PROTO_DIR, 'agent/v1/agent.proto');
 export const HEALTH_PROTO = path.join(PROTO_DIR, 'grpc/health/v1/health.proto');
 

@@ -3,7 +3,7 @@
 // reconcileHandler). Workers start only once every cache has synced.
 import { randomUUID } from 'node:crypto';
 import type { Subscription } from 'rxjs';
-import { createLogger, type Logger } from '../common/log.ts';
+import { createLogger, type Logger } from '../../common/log.ts';
 import type { BackoffOptions } from './backoff.ts';
 import { isConflict, type KubeObject } from './kube/client.ts';
 import type { Informer } from './kube/informer.ts';
