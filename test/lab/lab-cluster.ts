@@ -6,7 +6,7 @@ import { copyFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AGENT_GRPC_PORT_NAME, FINALIZER, TOPOLOGY_KEY } from '../../src/common/constants.ts';
-import { KubeClient, isNotFound, resourcePath, type KubeObject, type ResourceType } from '../../src/operator/kube/client.ts';
+import { KubeClient, isNotFound, resourcePath, type KubeObject, type ResourceType } from '../../src/operator/runtime/kube/client.ts';
 import { LOCAL_DISKS, LOCAL_VOLUMES, STORAGE_POOLS, VOLUME_REPLICAS } from '../../src/operator/resources.ts';
 import { OperatorProcess } from '../helpers/operator-process.ts';
 import { connectToSharedControlPlane } from '../rig/connect.ts';

@@ -14,7 +14,7 @@ import type { Server } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AGENT_GRPC_PORT } from '../../src/common/constants.ts';
-import { AGENT_SERVER_NAME_OPTIONS, createHealthClient, type ClientTls } from '../../src/agent/client.ts';
+import { AGENT_SERVER_NAME_OPTIONS, createHealthClient, type ClientTls } from '../../src/agent-api/client.ts';
 import { ManagedProcess } from '../rig/managed-process.ts';
 import { freePort } from '../rig/free-port.ts';
 import type { Accel } from './accel.ts';

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AGENT_TLS_SERVER_NAME } from '../../src/common/constants.ts';
-import type { ClientTls } from '../../src/agent/client.ts';
+import type { ClientTls } from '../../src/agent-api/client.ts';
 import { TestPki } from '../helpers/certs.ts';
 import { registerExitCleanup } from '../rig/exit-cleanup.ts';
 import { chooseAccel } from './accel.ts';

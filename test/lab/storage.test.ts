@@ -10,7 +10,7 @@ import type { LocalDisk, LocalVolume, StoragePool } from '../../src/api/index.ts
 import { parseQuantity } from '../../src/api/quantity.ts';
 import { LVM_VOLUME_TAG_PREFIX } from '../../src/common/constants.ts';
 import { callCsi, connectCsi, type CsiClients } from '../../src/csi/client.ts';
-import { resourcePath } from '../../src/operator/kube/client.ts';
+import { resourcePath } from '../../src/operator/runtime/kube/client.ts';
 import { LOCAL_DISKS, LOCAL_VOLUMES, STORAGE_POOLS, VOLUME_REPLICAS } from '../../src/operator/resources.ts';
 import { EVENTS } from '../integration/csi-support.ts';
 import { reportFailure } from '../integration/support.ts';
