@@ -81,7 +81,7 @@ export class LabNode {
   agentPort = 0;
   /** Host port forwarded to the VM's command server (on 127.0.0.1). */
   commandPort = 0;
-  /** Milliseconds from qemu's start to the command server's first answer, per boot. */
+  /** Milliseconds from qemu's start to the end of the VM's boot (udev settled, commands answered), per boot. */
   readonly bootTimesMs: number[] = [];
   private readonly disks = new Map<string, LabDisk>();
   private qemu?: ManagedProcess;
@@ -111,7 +111,7 @@ export class LabNode {
     return this.qemu !== undefined && this.qemu.exitReason === undefined;
   }
 
-  /** Starts the VM (again: with the disks it had) and waits until its command server answers. */
+  /** Starts the VM (again: with the disks it had) and waits until it has booted and its command server answers. */
   async boot(): Promise<void> {
     if (this.running) throw new Error(`${this.name}: already running`);
     const share = path.join(this.opts.dir, 'share');
@@ -134,6 +134,8 @@ export class LabNode {
       // qemu answers QMP only once every device and netdev exists: it holds the tap now.
       await this.opts.network.attach(this.opts.tap);
       await waitForCommandServer(this.commandPort, BOOT_TIMEOUT_MS, alive);
+      // The VM's init marks the end of its boot once udev has settled (guest/init).
+      await this.sh('while [ ! -e /run/lab-booted ]; do sleep 0.2; done', BOOT_TIMEOUT_MS);
     } catch (err) {
       const why = this.qemu.exitReason ? ` (qemu ${this.qemu.exitReason})` : '';
       await this.kill();
