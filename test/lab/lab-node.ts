@@ -24,8 +24,9 @@ import { forwardUnixSocket, runInVm, waitForCommandServer, type VmResult } from 
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const GUEST_COMMAND_PORT = 7000;
-const BOOT_TIMEOUT_MS = 240_000;
-const AGENT_START_TIMEOUT_MS = 180_000;
+// Generous: under software emulation on a shared 2-core machine a boot took up to 2 minutes.
+const BOOT_TIMEOUT_MS = 300_000;
+const AGENT_START_TIMEOUT_MS = 300_000;
 /** Where the VM's own share (host: <dir>/share) is mounted in the VM. */
 const SHARE = '/lab';
 export const GUEST_CSI_SOCKET = '/run/stratum/csi.sock';
