@@ -54,9 +54,9 @@ test('lvcreate with device-mapper activates and zeroes', () => {
   assert.ok(args.includes('-ay') && args.includes('-Zy'));
 });
 
-test('thin LV: virtual size in the VG thin pool, no VG positional', () => {
+test('thin LV: virtual size in the VG thin pool, no VG positional, no --zero (LVM refuses it for thin LVs)', () => {
   const args = lvcreateArgs({ vg: 'stratum-thin', lv: 'pvc-2', sizeBytes: 1073741824n, tags: [volumeTag('pvc-2')], thin: true, activation: true });
-  assert.equal(args, ['--yes', '-ay', '-Zy', '-Wy', '-n', 'pvc-2', '-V', '1073741824b', '--thinpool', 'stratum-thin/thinpool', '--addtag', 'stratum.volume=pvc-2']);
+  assert.equal(args, ['--yes', '-ay', '-Wy', '-n', 'pvc-2', '-V', '1073741824b', '--thinpool', 'stratum-thin/thinpool', '--addtag', 'stratum.volume=pvc-2']);
   assert.equal(thinPoolCreateArgs('stratum-thin', true), ['--yes', '-ay', '--type', 'thin-pool', '-l', '90%FREE', '-n', 'thinpool', 'stratum-thin']);
 });
 
