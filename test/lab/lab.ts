@@ -65,6 +65,8 @@ export class Lab {
     const kernel = labKernel();
     const dir = await mkdtemp(path.join(tmpdir(), 'stratum-lab-'));
     const logDir = path.join(ROOT, '.rig', 'test-logs', opts.logName ?? path.basename(dir));
+    // A fresh log folder per run: console logs are appended to over a VM's restarts.
+    await rm(logDir, { recursive: true, force: true });
     const lab = new Lab(dir, logDir, await TestPki.create(path.join(dir, 'pki')));
     lab.unregister = registerExitCleanup({ run: () => lab.teardown(), runSync: () => lab.teardownSync() });
     try {
