@@ -7,7 +7,7 @@
 //   await node.sh('lsblk -J');          // throws with the VM, script and stderr on a non-zero exit
 //   await node.hotplug({ id: 'd9', bus: 'virtio', sizeBytes: GiB, serial: 'HOT-1' });
 //   await node.kill();                  // node loss: the qemu process dies
-//   await node.boot();                  // the same disks again
+//   await node.boot();                  // the same disks again (restart() = stop() + boot())
 import { copyFile, mkdir, open, readFile, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import type { Server } from 'node:net';
@@ -225,6 +225,12 @@ export class LabNode {
     await this.exec('sync; echo o > /proc/sysrq-trigger', 10_000).catch(() => undefined);
     await Promise.race([this.qemu!.whenExited(), new Promise((r) => setTimeout(r, 30_000))]);
     await this.halt();
+  }
+
+  /** A clean reboot with the same disks (hot-plugged ones included, unplugged ones not). */
+  async restart(): Promise<void> {
+    await this.stop();
+    await this.boot();
   }
 
   /** Node loss: SIGKILL to qemu, nothing in the VM gets to react. */
