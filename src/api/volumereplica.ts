@@ -3,7 +3,7 @@
 import type { FromSchema } from 'json-schema-to-ts';
 import type { KindDefinition, StratumObject } from './definition.ts';
 import { REPLICA_ROLES } from './localvolume.ts';
-import { conditions, growOnly, immutable, nodeName, observedGeneration, poolName, positiveQuantity, reportedQuantity, AGE_COLUMN } from './schema-parts.ts';
+import { growOnly, immutable, nodeName, poolName, positiveQuantity, reportedQuantity, AGE_COLUMN, statusSchema } from './schema-parts.ts';
 
 export const REPLICA_STATES = ['Pending', 'Creating', 'Ready', 'Syncing', 'Expanding', 'Copying', 'Failed', 'Deleting'] as const;
 
@@ -44,20 +44,14 @@ const spec = {
   },
 } as const;
 
-const status = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    observedGeneration,
-    conditions,
-    state: { type: 'string', enum: REPLICA_STATES, description: 'What the replica is doing.' },
-    devicePath: { type: 'string', description: 'Block device that serves the volume on its node (the DRBD device when replicated).' },
-    backingDevicePath: { type: 'string', description: 'The logical volume or disk holding the data on its node.' },
-    capacity: reportedQuantity('Actual size on the node.'),
-    syncPercent: { type: 'integer', minimum: 0, maximum: 100, description: 'How much of the data the replica has.' },
-    lastError: { type: 'string', description: 'The last failure on the node: the command and its error output.' },
-  },
-} as const;
+const status = statusSchema({
+  state: { type: 'string', enum: REPLICA_STATES, description: 'What the replica is doing.' },
+  devicePath: { type: 'string', description: 'Block device that serves the volume on its node (the DRBD device when replicated).' },
+  backingDevicePath: { type: 'string', description: 'The logical volume or disk holding the data on its node.' },
+  capacity: reportedQuantity('Actual size on the node.'),
+  syncPercent: { type: 'integer', minimum: 0, maximum: 100, description: 'How much of the data the replica has.' },
+  lastError: { type: 'string', description: 'The last failure on the node: the command and its error output.' },
+});
 
 export const volumeReplicaDefinition = {
   kind: 'VolumeReplica',

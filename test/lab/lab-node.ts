@@ -14,7 +14,7 @@ import type { Server } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AGENT_GRPC_PORT } from '../../src/common/constants.ts';
-import { AGENT_SERVER_NAME_OPTIONS, createHealthClient, type ClientTls } from '../../src/agent-api/client.ts';
+import { createHealthClient, type ClientTls } from '../../src/agent-api/client.ts';
 import { ManagedProcess } from '../rig/managed-process.ts';
 import { freePort } from '../rig/free-port.ts';
 import type { Accel } from './accel.ts';
@@ -68,8 +68,8 @@ export interface LabNodeOptions {
   /** Address with prefix on the lab link, e.g. 192.168.77.11/24. */
   readonly linkAddress: string;
   readonly disks: readonly LabDisk[];
-  /** The agent's server certificate (with its CA, which also verifies clients). */
-  readonly agentTls: { readonly ca: string; readonly cert: string; readonly key: string };
+  /** The agent's serving certificate, its peer (client) certificate, and the CA that also verifies clients. */
+  readonly agentTls: { readonly ca: string; readonly cert: string; readonly key: string; readonly peerCert: string; readonly peerKey: string };
   /** The client certificate the tests (and the operator) present to the agent. */
   readonly clientTls: ClientTls;
   /** @default 1024 */
@@ -172,6 +172,7 @@ export class LabNode {
       '--node-name', this.name,
       '--listen', `0.0.0.0:${AGENT_GRPC_PORT}`,
       '--tls-ca', `${SHARE}/tls/ca.pem`, '--tls-cert', `${SHARE}/tls/cert.pem`, '--tls-key', `${SHARE}/tls/key.pem`,
+      '--tls-client-cert', `${SHARE}/tls/peerCert.pem`, '--tls-client-key', `${SHARE}/tls/peerKey.pem`,
       // On the VM's share, so it survives a reboot as /var/lib/stratum does on a real node.
       '--state-dir', `${SHARE}/state`,
       '--csi-endpoint', `unix://${GUEST_CSI_SOCKET}`,
@@ -183,7 +184,7 @@ export class LabNode {
     const quoted = [path.join(ROOT, 'bin/stratum-agent'), ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
     await this.sh(`mkdir -p ${SHARE}/state /run/stratum && echo "--- agent start $(date -u +%T)" >> ${SHARE}/agent.log && ` +
       `{ setsid ${quoted} >> ${SHARE}/agent.log 2>&1 < /dev/null & echo $! > /run/stratum/agent.pid; }`);
-    const health = createHealthClient(this.agentAddress, this.opts.clientTls, AGENT_SERVER_NAME_OPTIONS);
+    const health = createHealthClient(this.agentAddress, this.opts.clientTls, this.name);
     try {
       const deadline = Date.now() + AGENT_START_TIMEOUT_MS;
       let last = '';

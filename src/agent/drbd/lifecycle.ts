@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import { CommandError } from '../../common/exec.ts';
 import { type CallOptions, type Drbdadm } from './drbdadm.ts';
-import { MAX_REPLICAS } from './resource.ts';
+import { MAX_REPLICAS } from '../../api/localvolume.ts';
 
 /** `adjust` makes the running resource match its file: a full `up` when it is down, a no-op when it matches. */
 export const UP = ['adjust'] as const;

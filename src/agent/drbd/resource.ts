@@ -5,6 +5,7 @@ import { isIP } from 'node:net';
 import { DRBD_MINOR_MAX, DRBD_RESOURCE_PREFIX } from '../../common/constants.ts';
 import { invalidArgument } from '../../agent-api/errors.ts';
 import { checkName } from '../validate.ts';
+import { MAX_REPLICAS } from '../../api/localvolume.ts';
 
 /** C waits for the peer's disk (sync), A only for the local disk and the send buffer (async). */
 export type DrbdProtocol = 'A' | 'C';
@@ -35,8 +36,8 @@ export interface DrbdResource extends DrbdResourceSpec {
   readonly name: string;
 }
 
+/** Replication needs a peer; the upper bound is the volume's own (spec.replicas). */
 export const MIN_REPLICAS = 2;
-export const MAX_REPLICAS = 3;
 const MAX_NODE_ID = 31;
 const HOST_NAME = /^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$/;
 const DEVICE_PATH = /^\/[A-Za-z0-9._/+:@-]+$/;

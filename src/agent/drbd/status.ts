@@ -1,14 +1,14 @@
 // DRBD status, parsed from `drbdsetup status --json` (the machine format) or from the text of
 // `drbdadm status`, and reduced to what Stratum reports: sync percent and "all replicas in sync".
 
-export interface LocalVolumeStatus {
+export interface DrbdVolumeStatus {
   readonly volume: number;
   readonly minor?: number;
   /** UpToDate, Inconsistent, Outdated, Diskless, … */
   readonly diskState: string;
 }
 
-export interface PeerVolumeStatus {
+export interface DrbdPeerVolumeStatus {
   readonly volume: number;
   /** Established, SyncSource, SyncTarget, Off, … */
   readonly replicationState: string;
@@ -23,13 +23,13 @@ export interface PeerStatus {
   /** Connected, Connecting, StandAlone, … */
   readonly connectionState: string;
   readonly role?: string;
-  readonly volumes: readonly PeerVolumeStatus[];
+  readonly volumes: readonly DrbdPeerVolumeStatus[];
 }
 
 export interface ResourceStatus {
   readonly name: string;
   readonly role: string;
-  readonly volumes: readonly LocalVolumeStatus[];
+  readonly volumes: readonly DrbdVolumeStatus[];
   readonly peers: readonly PeerStatus[];
 }
 
@@ -79,8 +79,8 @@ function fields(line: string): { head?: string; kv: Map<string, string> } {
   return { head, kv };
 }
 
-interface MutablePeer { name: string; connectionState: string; role?: string; volumes: PeerVolumeStatus[] }
-interface MutableResource { name: string; role: string; volumes: LocalVolumeStatus[]; peers: MutablePeer[] }
+interface MutablePeer { name: string; connectionState: string; role?: string; volumes: DrbdPeerVolumeStatus[] }
+interface MutableResource { name: string; role: string; volumes: DrbdVolumeStatus[]; peers: MutablePeer[] }
 
 /**
  * Parses the text of `drbdadm status` / `drbdsetup status`: a resource line at column 0, local

@@ -10,7 +10,7 @@ import { unary } from './wrap.ts';
 
 const AGENT_VERSION = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
-export function nodeHandlers(ctx: AgentContext): Pick<AgentHandlers, 'GetNodeInfo'> {
+export function nodeInfoHandlers(ctx: AgentContext): Pick<AgentHandlers, 'GetNodeInfo'> {
   let lvmVersion: Promise<string> | undefined;
   // DRBD resource files name hosts as drbdadm sees them (its UTS namespace, where one is set).
   let hostname: Promise<string> | undefined;

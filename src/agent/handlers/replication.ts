@@ -46,10 +46,11 @@ export function replicationHandlers(ctx: AgentContext): ReplicationHandlers {
     hostname ??= drbdHostname(settings);
     const host = await hostname;
     if (self.node !== host) {
-      throw failedPrecondition(`volume ${volumeId}: this node's replica is named ${JSON.stringify(self.node)}, but drbdadm knows this host as ${JSON.stringify(host)}`);
+      const message = `volume ${volumeId}: this node's replica is named ${JSON.stringify(self.node)}, but drbdadm knows this host as ${JSON.stringify(host)}`;
+      throw failedPrecondition(message, { reason: 'HostNameMismatch' });
     }
     const volume = await ctx.findVolume(volumeId, scope);
-    if (!volume) throw notFound(`volume ${volumeId} does not exist on node ${ctx.node}`);
+    if (!volume) throw notFound(`volume ${volumeId} does not exist on node ${ctx.node}`, 'VolumeNotFound');
     const res = checkResourceSpec({
       volumeId,
       port: req.port,
@@ -62,7 +63,7 @@ export function replicationHandlers(ctx: AgentContext): ReplicationHandlers {
     const written = await writeResourceFile(settings.configDir, res.name, renderResource(res), (tmp) => parser.check(tmp, call(scope))).catch((err: unknown) => {
       if (!(err instanceof DrbdConfigError)) throw err;
       // drbdadm checks that this host's own address is configured on one of its interfaces.
-      if (/not found on this host/.test(err.detail)) throw failedPrecondition(`volume ${volumeId}: ${err.detail}`, err);
+      if (/not found on this host/.test(err.detail)) throw failedPrecondition(`volume ${volumeId}: ${err.detail}`, { cause: err });
       // Every other field was checked before rendering: a refusal here is Stratum's bug, not the caller's.
       throw new AgentError('Internal', `volume ${volumeId}: the rendered DRBD resource was refused: ${err.message}`, { cause: err });
     });
@@ -78,7 +79,7 @@ export function replicationHandlers(ctx: AgentContext): ReplicationHandlers {
     if (!(await access(file).then(() => true, () => false))) {
       throw notFound(`volume ${volumeIdIn} has no DRBD resource on node ${ctx.node}: call ConfigureReplication first`);
     }
-    if (!dryRun && !drbdKernelModuleLoaded()) throw failedPrecondition(`node ${ctx.node} has no DRBD kernel module: only a dry run is possible`);
+    if (!dryRun && !drbdKernelModuleLoaded()) throw failedPrecondition(`node ${ctx.node} has no DRBD kernel module: only a dry run is possible`, { reason: 'DrbdNotLoaded' });
     return { commands: await runStep(drbdadm, subcommand, { file, resource, dryRun }, call(scope)) };
   }
 

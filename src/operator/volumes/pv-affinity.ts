@@ -3,7 +3,8 @@
 // (what to do about it) rather than hidden.
 import { TOPOLOGY_KEY } from '../../common/constants.ts';
 import type { LocalVolume } from '../../api/index.ts';
-import { isNotFound, type KubeClient } from '../runtime/kube/client.ts';
+import { isNotFound, resourcePath, type KubeClient } from '../runtime/kube/client.ts';
+import { PERSISTENT_VOLUME_CLAIMS, PERSISTENT_VOLUMES } from '../resources.ts';
 
 interface Claim {
   spec?: { volumeName?: string };
@@ -15,7 +16,7 @@ export async function updatePersistentVolumeNode(client: KubeClient, lv: LocalVo
   if (!ref) return undefined;
   let pvName: string | undefined;
   try {
-    pvName = (await client.request<Claim>('GET', `/api/v1/namespaces/${encodeURIComponent(ref.namespace)}/persistentvolumeclaims/${encodeURIComponent(ref.name)}`)).spec?.volumeName;
+    pvName = (await client.request<Claim>('GET', resourcePath(PERSISTENT_VOLUME_CLAIMS, ref.namespace, ref.name))).spec?.volumeName;
   } catch (err) {
     if (isNotFound(err)) return undefined;
     throw err;
@@ -23,7 +24,7 @@ export async function updatePersistentVolumeNode(client: KubeClient, lv: LocalVo
   if (!pvName) return undefined;
   const nodeAffinity = { required: { nodeSelectorTerms: [{ matchExpressions: [{ key: TOPOLOGY_KEY, operator: 'In', values: [node] }] }] } };
   try {
-    await client.request('PATCH', `/api/v1/persistentvolumes/${encodeURIComponent(pvName)}`, { patchType: 'merge', body: { spec: { nodeAffinity } } });
+    await client.request('PATCH', resourcePath(PERSISTENT_VOLUMES, undefined, pvName), { patchType: 'merge', body: { spec: { nodeAffinity } } });
     return `PersistentVolume ${pvName} now requires node ${node}`;
   } catch (err) {
     return `PersistentVolume ${pvName} still names the old node (${(err as Error).message}); recreate the PV with node ${node}, or enable MutablePVNodeAffinity`;
