@@ -30,6 +30,12 @@ export interface AgentConfig {
    * name; for several agents on one machine (tests). @default unset (the host's own name)
    */
   readonly drbdUtsNamespace?: string;
+  /**
+   * The DRBD version to assume where no DRBD module is installed (e.g. "8.4.11", "9.2.0"):
+   * resource files are rendered for it and checked by drbdadm, and bringing them up is a dry run.
+   * A loaded or installed module always wins. @default unset (no DRBD: replication is refused)
+   */
+  readonly drbdVersion?: string;
   /** CSI node service socket, `unix:///path`. @default unset (no CSI service) */
   readonly csiEndpoint?: string;
   /** MaxVolumesPerNode reported by NodeGetInfo. @default 0 (no limit) */
@@ -55,6 +61,7 @@ const FLAGS = {
   'shutdown-grace-ms': { env: 'STRATUM_SHUTDOWN_GRACE_MS', help: 'graceful shutdown bound in ms (default 10000)' },
   'drbd-config-dir': { env: 'STRATUM_DRBD_CONFIG_DIR', help: 'DRBD resource files (default /etc/drbd.d)' },
   'drbd-uts-namespace': { env: 'STRATUM_DRBD_UTS_NAMESPACE', help: 'nsfs file of a UTS namespace to run drbdadm in (tests)' },
+  'drbd-version': { env: 'STRATUM_DRBD_VERSION', help: 'DRBD version to assume where no module is installed: check and dry-run only (tests)' },
   'csi-endpoint': { env: 'STRATUM_CSI_ENDPOINT', help: 'CSI node service socket, unix:///path (default: none)' },
   'csi-max-volumes': { env: 'STRATUM_CSI_MAX_VOLUMES', help: 'volumes per node NodeGetInfo reports (default 0: no limit)' },
   'log-level': { env: 'STRATUM_LOG_LEVEL', help: 'trace|debug|info|warn|error (default info)' },
@@ -110,6 +117,7 @@ export function parseAgentConfig(argv: readonly string[], env: NodeJS.ProcessEnv
     shutdownGraceMs: positiveInt('shutdown-grace-ms', get('shutdown-grace-ms'), 10_000),
     drbdConfigDir: get('drbd-config-dir'),
     drbdUtsNamespace: get('drbd-uts-namespace'),
+    drbdVersion: get('drbd-version'),
     csiEndpoint: csiEndpoint(get('csi-endpoint')),
     csiMaxVolumes: positiveInt('csi-max-volumes', get('csi-max-volumes'), 0),
     logLevel: get('log-level') ?? 'info',

@@ -9,6 +9,8 @@ export interface GetNodeInfoResponse {
   'deviceMapper'?: (boolean);
   'drbdKernelModule'?: (boolean);
   'lvmVersion'?: (string);
+  'drbdVersion'?: (string);
+  'drbdMaxReplicas'?: (number);
 }
 
 export interface GetNodeInfoResponse__Output {
@@ -19,4 +21,6 @@ export interface GetNodeInfoResponse__Output {
   'deviceMapper': (boolean);
   'drbdKernelModule': (boolean);
   'lvmVersion': (string);
+  'drbdVersion': (string);
+  'drbdMaxReplicas': (number);
 }
