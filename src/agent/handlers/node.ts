@@ -27,6 +27,7 @@ export function nodeHandlers(ctx: AgentContext): Pick<AgentHandlers, 'GetNodeInf
         lvmVersion: await lvmVersion,
         drbdVersion: drbd?.version ?? '',
         drbdMaxReplicas: drbd?.maxReplicas ?? 0,
+        replicationAddress: ctx.config.drbdAddress ?? '',
       };
     }),
   };

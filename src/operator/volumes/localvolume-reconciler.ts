@@ -224,7 +224,9 @@ export function localVolumeReconciler(deps: VolumeReconcilerDeps) {
     const from = source.spec.node;
     const gone = leaving.map((r) => r.spec.node).join(', ');
     const upToDate = kept.filter((r) => r.spec.replication && r.status?.diskState === 'UpToDate' && r.status.state === 'Ready');
-    if (kept.length + leaving.length <= maxMembers) {
+    // Whether the new replica(s) can join while the leaving ones are still members.
+    const addFirst = lv.spec.replicas + leaving.length <= maxMembers;
+    if (addFirst) {
       const syncing = kept.filter((r) => r.status?.state !== 'Ready' || r.status.syncPercent !== 100 || !r.spec.replication);
       if (kept.length < lv.spec.replicas || syncing.length) {
         return { from, message: `waiting for ${syncing.map((r) => `the replica on ${r.spec.node} (${r.status?.syncPercent ?? 'no'} % in sync reported)`).join(', ') || 'a new replica'} before removing ${gone}` };
@@ -240,7 +242,7 @@ export function localVolumeReconciler(deps: VolumeReconcilerDeps) {
     }
     for (const r of leaving) await deleteReplica(r);
     const pv = await updatePersistentVolumeNodes(deps.client, lv, kept.map((r) => r.spec.node));
-    const message = `replicas on ${gone} removed${maxMembers < kept.length + leaving.length ? '; the new replica resyncs from the one that stays' : ': every remaining replica is in sync'}${pv ? `; ${pv}` : ''}`;
+    const message = `replicas on ${gone} removed${addFirst ? ': every remaining replica is in sync' : '; the new replica resyncs from the one that stays'}${pv ? `; ${pv}` : ''}`;
     if (lv.status?.migration?.message !== message) await deps.events.record(lv, { type: 'Normal', reason: 'Migrated', message });
     return { from, message };
   }

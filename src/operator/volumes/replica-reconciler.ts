@@ -141,7 +141,7 @@ export function replicaReconciler(deps: ReplicaReconcilerDeps) {
     const peers = replicated(vr);
     const entries = await Promise.all(peers.map(async (p) => {
       const info = await deps.registry.call(p.spec.node, 'GetNodeInfo', {});
-      const address = deps.registry.endpoint(p.spec.node)?.address.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
+      const address = info.replicationAddress || deps.registry.endpoint(p.spec.node)?.address.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
       if (!address) throw new AgentUnavailableError(p.spec.node, 'no running agent pod on the node');
       return { node: info.hostname, address, nodeId: p.spec.replication!.nodeId, devicePath: p.metadata.name === vr.metadata.name ? backingDevicePath : p.status!.backingDevicePath!, minor: p.spec.replication!.minor };
     }));

@@ -11,6 +11,7 @@ export interface GetNodeInfoResponse {
   'lvmVersion'?: (string);
   'drbdVersion'?: (string);
   'drbdMaxReplicas'?: (number);
+  'replicationAddress'?: (string);
 }
 
 export interface GetNodeInfoResponse__Output {
@@ -23,4 +24,5 @@ export interface GetNodeInfoResponse__Output {
   'lvmVersion': (string);
   'drbdVersion': (string);
   'drbdMaxReplicas': (number);
+  'replicationAddress': (string);
 }
