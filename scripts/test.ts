@@ -5,6 +5,7 @@
 //   npm test                 every suite
 //   npm test -- unit agent   only the named suites
 //   npm test -- integration --filter volumes   only the files of those suites whose name matches
+//   npm test -- lab          the VM lab (test/lab): Debian's kernel under qemu, the agent inside
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
@@ -20,6 +21,8 @@ interface Suite {
   readonly timeoutMs: number;
   /** Needs the system tools (lvm2, mkfs, drbd-utils …) that scripts/install-deps installs. */
   readonly systemTools?: boolean;
+  /** Boots VMs: needs the lab kernel (scripts/lab/build) and the compiled agent (npm run build). */
+  readonly vms?: boolean;
 }
 
 const SUITES: readonly Suite[] = [
@@ -28,6 +31,7 @@ const SUITES: readonly Suite[] = [
   { name: 'agent', dir: 'agent', systemTools: true, timeoutMs: 20 * 60_000 },
   { name: 'operator', dir: 'operator', controlPlane: true, systemTools: true, timeoutMs: 20 * 60_000 },
   { name: 'integration', dir: 'integration', controlPlane: true, systemTools: true, timeoutMs: 30 * 60_000 },
+  { name: 'lab', dir: 'lab', controlPlane: true, systemTools: true, vms: true, timeoutMs: 15 * 60_000 },
 ];
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -75,18 +79,23 @@ async function main(): Promise<number> {
     else totals.failed++;
   }
 
-  // Prerequisites are part of the test command, so a fresh machine needs nothing else: both steps
-  // are no-ops when already done. A failure here fails the run; it is never a skip.
-  const prerequisites: [string, boolean][] = [
-    ['scripts/install-deps', selected.some((s) => s.systemTools || s.controlPlane)],
-    ['scripts/rig/build', selected.some((s) => s.controlPlane)],
+  // Prerequisites are part of the test command, so a fresh machine needs nothing else: each step
+  // is a no-op (or quick) when already done. A failure here fails the run; it is never a skip.
+  const vms = selected.some((s) => s.vms);
+  const prerequisites: [string, string[], boolean][] = [
+    ['scripts/install-deps', ['bash', path.join(root, 'scripts/install-deps')], selected.some((s) => s.systemTools || s.controlPlane)],
+    ['scripts/rig/build', ['bash', path.join(root, 'scripts/rig/build')], selected.some((s) => s.controlPlane)],
+    ['scripts/lab/build', ['bash', path.join(root, 'scripts/lab/build')], vms],
+    // The VMs run bin/stratum-agent, which prefers the compiled agent: a TypeScript loader
+    // costs tens of seconds per start under software emulation.
+    ['npm run build', [process.execPath, path.join(root, 'node_modules/typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.build.json')], vms],
   ];
-  for (const [script, needed] of prerequisites) {
+  for (const [name, [cmd, ...args], needed] of prerequisites) {
     if (!needed) continue;
-    process.stdout.write(`\n[test] ${script}\n`);
-    const res = await run('bash', [path.join(root, script)], env, 60 * 60_000);
+    process.stdout.write(`\n[test] ${name}\n`);
+    const res = await run(cmd!, args, env, 60 * 60_000);
     if (res.code !== 0) {
-      process.stderr.write(`[test] ${script} failed (exit ${res.code}); the suites that need it fail too\n`);
+      process.stderr.write(`[test] ${name} failed (exit ${res.code}); the suites that need it fail too\n`);
       totals.failed++;
     }
   }
