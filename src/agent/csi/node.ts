@@ -38,6 +38,7 @@ export interface NodeServiceOptions {
   readonly replication?: {
     deviceFor(volumeId: string): Promise<string | undefined>;
     promote(volumeId: string, dryRun: boolean, scope: CallScope): Promise<string[]>;
+    resize(volumeId: string, scope: CallScope): Promise<string[]>;
     demote(volumeId: string, dryRun: boolean, scope: CallScope): Promise<string[]>;
   };
 }
@@ -119,6 +120,8 @@ export function nodeHandlers(opts: NodeServiceOptions): NodeHandlers {
   const promote = async (volumeId: string, scope: CallScope): Promise<void> => {
     try {
       await opts.replication!.promote(volumeId, false, scope);
+      // A grow that DRBD deferred while no node was Primary completes now.
+      await opts.replication!.resize(volumeId, scope);
     } catch (err) {
       throw csiError(Status.FAILED_PRECONDITION, `volume ${volumeId} cannot be served on node ${node}: ${(err as Error).message}`);
     }

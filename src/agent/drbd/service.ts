@@ -126,6 +126,7 @@ export class ReplicationService {
     if (owner !== undefined && owner !== res.name) throw alreadyExists(`volume ${volumeId}: DRBD minor ${self.minor} is already used by resource ${owner} on node ${this.node}`);
 
     await this.volumes.ensureDrbdMetadata(volumeId, scope);
+    await this.volumes.activateForDrbd(volumeId, scope);
     // The parser runs in the agent's own UTS namespace. Where drbdadm runs in a namespace of its
     // own (tests: several agents on one machine), its host-specific check — this host's address is
     // on one of its interfaces — would fail for 127.0.0.2…, which are routed but not configured.
@@ -219,7 +220,9 @@ export class ReplicationService {
   /**
    * After the backing LV grew: lets DRBD grow the device to the smallest backing device of all
    * replicas (so the last replica to grow is the one whose resize shows). A no-op where the
-   * resource is down or the module is missing.
+   * resource is down, the module is missing, or the device is as big as the LV. DRBD 8.4 grows
+   * a device only while one node is Primary: with none, the resize waits for the next stage
+   * (which resizes after promoting).
    */
   async resize(volumeId: string, scope: CallScope): Promise<string[]> {
     const drbd = await this.version();
@@ -228,7 +231,15 @@ export class ReplicationService {
     if (!drbd?.loaded || !(await exists(file))) return [];
     const [s, volume] = await Promise.all([this.status(volumeId, scope), this.volumes.find(volumeId, scope)]);
     if (!s.up || !volume || BigInt(s.sizeBytes) >= BigInt(volume.sizeBytes)) return [];
-    return runStep(this.drbdadm(drbd), RESIZE, { file, resource, dryRun: false }, this.call(scope));
+    try {
+      return await runStep(this.drbdadm(drbd), RESIZE, { file, resource, dryRun: false }, this.call(scope));
+    } catch (err) {
+      if (err instanceof CommandError && /need one primary/i.test(err.stderr)) {
+        this.log.info({ volume: volumeId, resource }, 'DRBD resize deferred: no node is Primary; the next stage resizes');
+        return [];
+      }
+      throw err;
+    }
   }
 
   /** Takes the resource down, removes its file and its metadata LV; false when there was none. */

@@ -123,6 +123,20 @@ export class VolumeService {
     return `/dev/${lv.vg}/${name}`;
   }
 
+  /**
+   * Activates the volume's LV and its DRBD metadata LV where device-mapper exists and their device
+   * nodes are missing — after a reboot on a node where nothing activated them (no udev/systemd
+   * autoactivation) — so DRBD can attach them.
+   */
+  async activateForDrbd(volumeId: string, scope: CallScope): Promise<void> {
+    if (!this.lvm.activation) return;
+    const { lv } = await this.requireLv(volumeId, scope);
+    const names = [lv.name, metadataLvName(lv.name)].filter((n) => !existsSync(`/dev/${lv.vg}/${n}`));
+    if (!names.length) return;
+    await this.lvm.change(scope, 'lvchange', ['-ay', ...names.map((n) => `${lv.vg}/${n}`)]);
+    this.log.info({ volume: volumeId, lvs: names }, 'LVs activated for DRBD');
+  }
+
   /** Removes the volume's DRBD metadata LV, if any (the resource must be down); true when one was removed. */
   async removeDrbdMetadata(volumeId: string, scope: CallScope): Promise<boolean> {
     const found = await this.findLvAnywhere(volumeId, scope);
