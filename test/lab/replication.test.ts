@@ -113,7 +113,7 @@ it.after(async () => {
 
 it('replicas: 2 → a real DRBD sync, percentages on the way, Ready only once both disks are UpToDate', async () => {
   const a = lab.nodes[0]!;
-  await createVolume('lab-r1', { size: '512Mi', replicas: 2, accessibility: { nodes: [a.name] } });
+  await createVolume('lab-r1', { size: '256Mi', replicas: 2, accessibility: { nodes: [a.name] } });
   const percents = new Set<number>();
   const reasons = new Set<string>();
   await until('lab-r1', 'lab-r1 Ready', async () => {
@@ -139,7 +139,7 @@ it('replicas: 2 → a real DRBD sync, percentages on the way, Ready only once bo
   // Metadata beside the data: the data LV is exactly the volume's size.
   for (const r of rs) {
     const [lv] = await lvsOn(vmOf(r.spec.node), 'lab-r1');
-    assert.is(lv?.lv_size, String(512 * MiB));
+    assert.is(lv?.lv_size, String(256 * MiB));
     assert.match(await vmOf(r.spec.node).sh('lvs --noheadings -o lv_name'), 'lab-r1_drbdmeta');
   }
 });
@@ -220,18 +220,18 @@ it('online growth of a replicated, mounted volume: both LVs, the DRBD device and
   await stage(a, 'lab-r1');
   const sum = await checksum(a, `${targetOf('lab-r1')}/data`);
   const fsBefore = Number((await a.sh(`df -B1 --output=size ${targetOf('lab-r1')} | tail -1`)).trim());
-  await patchVolume('lab-r1', { size: '768Mi' });
-  await until('lab-r1', 'lab-r1 capacity 768Mi and Ready', async () => {
+  await patchVolume('lab-r1', { size: '512Mi' });
+  await until('lab-r1', 'lab-r1 capacity 512Mi and Ready', async () => {
     const v = await volume('lab-r1');
-    return v?.status?.phase === 'Ready' && v.status.capacity && parseQuantity(v.status.capacity) >= 768n * BigInt(MiB) ? v : undefined;
+    return v?.status?.phase === 'Ready' && v.status.capacity && parseQuantity(v.status.capacity) >= 512n * BigInt(MiB) ? v : undefined;
   }, 600_000);
   for (const r of await replicasOf('lab-r1')) {
     const vm = vmOf(r.spec.node);
-    assert.is((await lvsOn(vm, 'lab-r1'))[0]?.lv_size, String(768 * MiB), `${vm.name}: LV grown`);
-    assert.is(Number((await vm.sh(`cat /sys/block/drbd${minor}/size`)).trim()) * 512, 768 * MiB, `${vm.name}: DRBD device grown`);
+    assert.is((await lvsOn(vm, 'lab-r1'))[0]?.lv_size, String(512 * MiB), `${vm.name}: LV grown`);
+    assert.is(Number((await vm.sh(`cat /sys/block/drbd${minor}/size`)).trim()) * 512, 512 * MiB, `${vm.name}: DRBD device grown`);
   }
   await callCsi(csi.get(a.name)!.node, 'NodeExpandVolume', {
-    volumeId: 'lab-r1', volumePath: targetOf('lab-r1'), stagingTargetPath: stagingOf('lab-r1'), capacityRange: { requiredBytes: String(768 * MiB), limitBytes: '0' }, volumeCapability: mountCap,
+    volumeId: 'lab-r1', volumePath: targetOf('lab-r1'), stagingTargetPath: stagingOf('lab-r1'), capacityRange: { requiredBytes: String(512 * MiB), limitBytes: '0' }, volumeCapability: mountCap,
   }, 120_000);
   const fsAfter = Number((await a.sh(`df -B1 --output=size ${targetOf('lab-r1')} | tail -1`)).trim());
   assert.ok(fsAfter > fsBefore + 200 * MiB, `the file system grew while mounted: ${fsBefore} → ${fsAfter}`);

@@ -31,6 +31,8 @@ type State = NonNullable<VolumeReplicaStatus['state']>;
 /** How often a replicated replica's DRBD state is read while it changes (sync, reconnect), and once settled. */
 export const CHANGING_POLL_MS = 2_000;
 export const SETTLED_POLL_MS = 10_000;
+/** Bringing a resource up, or growing a replicated LV and its DRBD device, runs several LVM and drbdadm commands (and may load the module): more than a plain call's deadline. */
+const CONFIGURE_DEADLINE_MS = 120_000;
 /** A replica that stopped replicating sheds what DRBD last said of it. */
 const NOT_REPLICATED = { role: undefined, connection: undefined, diskState: undefined, peers: undefined, syncPercent: undefined };
 
@@ -119,7 +121,7 @@ export function replicaReconciler(deps: ReplicaReconcilerDeps) {
       }
     }
     try {
-      return (await deps.registry.call(node, 'ExpandVolume', { volumeId, pool, sizeBytes: size })).volume!;
+      return (await deps.registry.call(node, 'ExpandVolume', { volumeId, pool, sizeBytes: size }, CONFIGURE_DEADLINE_MS)).volume!;
     } catch (err) {
       if ((err as grpc.ServiceError).code === grpc.status.NOT_FOUND && vr.status?.devicePath) {
         throw new ReplicaError('VolumeLost', `volume ${volumeId} is gone from pool ${pool} on node ${node} although it was created there; not re-creating it empty. Remove this replica (or the node) to let Stratum place a new one.`, false);
@@ -149,7 +151,7 @@ export function replicaReconciler(deps: ReplicaReconcilerDeps) {
     // to): it is the one DRBD may be told to sync from when no replica is UpToDate yet.
     const res = await deps.registry.call(vr.spec.node, 'ConfigureReplication', {
       volumeId: vr.spec.volume, port: r.port, protocol: r.protocol ?? 'C', nodeId: r.nodeId, peers: entries, initialSyncSource: vr.spec.role === 'primary',
-    });
+    }, CONFIGURE_DEADLINE_MS);
     return { devicePath: res.devicePath, applied: res.applied };
   }
 
