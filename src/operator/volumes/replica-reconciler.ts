@@ -194,11 +194,15 @@ function notLoaded(vr: VolumeReplica): ReturnType<typeof readyCondition> {
   return { type: 'Replicating', status: 'False', reason: 'DrbdNotLoaded', message: `node ${vr.spec.node} has no DRBD kernel module: the resource file is written and checked by drbdadm, but nothing replicates`, observedGeneration: vr.metadata.generation };
 }
 
-/** (Re)apply the resource: it is down or unknown to the kernel, a peer is not connected, or the initial sync may be due. */
+/**
+ * (Re)apply the resource: it is down or unknown to the kernel (e.g. after a reboot), or the
+ * initial sync may be due. A peer that is not connected is not a reason: DRBD keeps trying to
+ * reach it by itself, and rewriting the resource would need that peer's agent, which may be the
+ * one that is gone; a StandAlone connection waits for a person (see drbdView).
+ */
 function needsConfigure(vr: VolumeReplica, s: ReplicationStatus__Output): boolean {
   if (!s.configured || !s.up || !s.peers.length) return true;
-  if (s.peers.some((p) => p.connectionState !== 'Connected')) return true;
-  return vr.spec.role === 'primary' && s.diskState === 'Inconsistent' && !s.peers.some((p) => p.syncing);
+  return vr.spec.role === 'primary' && s.diskState === 'Inconsistent' && s.peers.every((p) => p.connectionState === 'Connected' && !p.syncing);
 }
 
 /** What DRBD says, as the replica's status: state, fields, a Ready and a Replicating condition. */
