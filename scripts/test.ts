@@ -1,15 +1,26 @@
-// The whole test suite: typecheck, then each uvu suite in its own process, then one summed line
-// `N passed, N failed, N skipped` for CI. Suites that talk to Kubernetes share one real control
-// plane, started here once and torn down at the end, also on failure and Ctrl-C.
+// The whole test suite: typecheck, then each test file in its own uvu process (a crash, a
+// leak or a time-out is then pinned on one file and the files after it still run), then one
+// summed line `N passed, N failed, N skipped` for CI. Suites that talk to Kubernetes share one
+// real control plane, started here once and torn down at the end, also on failure and Ctrl-C.
+//
+// Nothing reads as green by accident: a file that crashed before uvu's summary, ran zero tests,
+// failed a hook or was killed, a selection that matched no file, and anything a file left behind
+// (loop devices, mounts, processes: see lib/leftovers.ts) is a problem, listed before the
+// closing line and counted there as one failure. Typecheck is a check, not a test: it prints its
+// own line and only a failure of it reaches the counts (as a problem).
 //
 //   npm test                 every suite
 //   npm test -- unit agent   only the named suites
 //   npm test -- integration --filter volumes   only the files of those suites whose name matches
 //   npm test -- lab          the VM lab (test/lab): Debian's kernel under qemu, the agent inside
 import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, readdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
-import { parseUvu, type Counts } from './lib/uvu-summary.ts';
+import { describeLeftovers, findLeftovers, removeLeftovers, RUN_MARKER_ENV } from './lib/leftovers.ts';
+import { judgeFile, judgeFiles, Tally } from './lib/test-verdict.ts';
 
 interface Suite {
   readonly name: string;
@@ -17,16 +28,22 @@ interface Suite {
   readonly dir: string;
   /** Needs the shared control plane (etcd + kube-apiserver). */
   readonly controlPlane?: boolean;
-  /** Upper bound for the whole suite; the process is killed past it. */
+  /** Upper bound for the whole suite; the running file is killed past it and the rest never run. */
   readonly timeoutMs: number;
   /** Needs the system tools (lvm2, mkfs, drbd-utils …) that scripts/install-deps installs. */
   readonly systemTools?: boolean;
   /** Boots VMs: needs the lab kernel (scripts/lab/build) and the compiled agent (npm run build). */
   readonly vms?: boolean;
+  /**
+   * Pure and fast: all files in one process (a process per file would triple its time). Counts
+   * are still read per file; a crash reruns the files one by one to name the one that crashed.
+   * @default false
+   */
+  readonly oneProcess?: boolean;
 }
 
 const SUITES: readonly Suite[] = [
-  { name: 'unit', dir: 'unit', timeoutMs: 5 * 60_000 },
+  { name: 'unit', dir: 'unit', timeoutMs: 5 * 60_000, oneProcess: true },
   { name: 'rig', dir: 'rig', controlPlane: true, timeoutMs: 10 * 60_000 },
   { name: 'agent', dir: 'agent', systemTools: true, timeoutMs: 20 * 60_000 },
   { name: 'operator', dir: 'operator', controlPlane: true, systemTools: true, timeoutMs: 20 * 60_000 },
@@ -35,11 +52,15 @@ const SUITES: readonly Suite[] = [
 ];
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const UVU = path.join(root, 'node_modules/uvu/bin.js');
 
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<{ code: number; output: string }> {
+interface RunResult { code: number; output: string; killedAfterMs?: number }
+
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<RunResult> {
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
+    let killed = false;
     const onData = (stream: NodeJS.WriteStream) => (chunk: Buffer) => {
       output += chunk.toString();
       stream.write(chunk);
@@ -47,15 +68,89 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: num
     child.stdout.on('data', onData(process.stdout));
     child.stderr.on('data', onData(process.stderr));
     const timer = setTimeout(() => {
+      killed = true;
       process.stderr.write(`\n[test] ${cmd} ${args.join(' ')} exceeded ${timeoutMs / 1000} s: killing it\n`);
       child.kill('SIGTERM');
       setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
     }, timeoutMs);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      resolve({ code: code ?? (signal ? 1 : 0), output });
+      resolve({ code: code ?? (signal ? 1 : 0), output, ...(killed ? { killedAfterMs: timeoutMs } : {}) });
     });
   });
+}
+
+/** The suite's test files as uvu selects them (pattern matched case-blind against the path under the folder), sorted as uvu runs them. */
+async function testFiles(dir: string, pattern: RegExp): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries
+    .filter((e) => e.isFile())
+    .map((e) => path.relative(dir, path.join(e.parentPath, e.name)))
+    .filter((f) => pattern.test(f))
+    .sort((a, b) => a.localeCompare(b));
+}
+
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * Runs uvu on `pattern` under test/<suite.dir> with its own TMPDIR and run marker; afterwards
+ * whatever it left behind there is listed as problems and removed.
+ */
+async function runUvu(suite: Suite, pattern: string, name: string, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<RunResult & { leftovers: string[] }> {
+  const tmp = await mkdtemp(path.join(tmpdir(), 'stratum-test-'));
+  const marker = randomUUID();
+  const res = await run(
+    process.execPath,
+    ['--import', 'tsx', UVU, path.join('test', suite.dir), pattern, '--no-color'],
+    { ...env, TMPDIR: tmp, [RUN_MARKER_ENV]: marker },
+    timeoutMs,
+  );
+  const found = await findLeftovers(tmp, marker);
+  const leftovers = describeLeftovers(name, found);
+  const notRemoved = await removeLeftovers(tmp, found);
+  leftovers.push(...notRemoved.map((e) => `${name}: could not remove what it left: ${e}`));
+  return { ...res, leftovers };
+}
+
+/** Runs each file in its own process within the suite's time budget. */
+async function runFileByFile(suite: Suite, files: readonly string[], env: NodeJS.ProcessEnv, tally: Tally): Promise<void> {
+  const deadline = Date.now() + suite.timeoutMs;
+  for (const [i, file] of files.entries()) {
+    const name = `${suite.name}/${file}`;
+    const left = deadline - Date.now();
+    if (left <= 0) {
+      for (const f of files.slice(i)) tally.problems.push(`${suite.name}/${f}: never ran (the suite's ${suite.timeoutMs / 1000} s were spent)`);
+      return;
+    }
+    process.stdout.write(`\n[test] ${name}\n`);
+    const started = Date.now();
+    const res = await runUvu(suite, `^${escapeRegExp(file)}$`, name, env, left);
+    const verdict = judgeFile({ name, output: res.output, exitCode: res.code, killedAfterMs: res.killedAfterMs });
+    const problems = [...verdict.problems, ...res.leftovers];
+    tally.add({ counts: verdict.counts, problems });
+    const c = verdict.counts;
+    process.stdout.write(`[test] ${name}: ${c.passed} passed, ${c.failed} failed, ${c.skipped} skipped (${((Date.now() - started) / 1000).toFixed(1)} s)\n`);
+    for (const p of problems) process.stderr.write(`[test] PROBLEM ${p}\n`);
+  }
+}
+
+async function runSuite(suite: Suite, pattern: string, files: readonly string[], env: NodeJS.ProcessEnv, tally: Tally): Promise<void> {
+  if (!suite.oneProcess) await runFileByFile(suite, files, env, tally);
+  else {
+    const res = await runUvu(suite, pattern, suite.name, env, suite.timeoutMs);
+    const verdict = judgeFiles({ name: suite.name, output: res.output, exitCode: res.code, killedAfterMs: res.killedAfterMs }, files);
+    if (verdict) {
+      const problems = [...verdict.problems, ...res.leftovers];
+      tally.add({ counts: verdict.counts, problems });
+      const c = verdict.counts;
+      process.stdout.write(`[test] ${suite.name}: ${c.passed} passed, ${c.failed} failed, ${c.skipped} skipped\n`);
+      for (const p of problems) process.stderr.write(`[test] PROBLEM ${p}\n`);
+    } else {
+      process.stderr.write(`[test] suite ${suite.name} did not finish: running its files one by one to name the one that failed\n`);
+      tally.problems.push(...res.leftovers);
+      await runFileByFile(suite, files, env, tally);
+    }
+  }
 }
 
 async function main(): Promise<number> {
@@ -69,14 +164,14 @@ async function main(): Promise<number> {
     return 2;
   }
   const selected = wanted.length ? SUITES.filter((s) => wanted.includes(s.name)) : SUITES;
-  const totals: Counts = { passed: 0, failed: 0, skipped: 0 };
+  const tally = new Tally();
   const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
 
   if (!wanted.length || wanted.includes('typecheck')) {
     process.stdout.write('\n[test] typecheck (tsc --noEmit)\n');
     const tsc = await run(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '--noEmit', '-p', root], env, 5 * 60_000);
-    if (tsc.code === 0) totals.passed++;
-    else totals.failed++;
+    if (tsc.code === 0) process.stdout.write('[test] typecheck passed (a check, not a test: not in the counts)\n');
+    else tally.problems.push(`typecheck: tsc --noEmit exited ${tsc.code}`);
   }
 
   // Prerequisites are part of the test command, so a fresh machine needs nothing else: each step
@@ -94,10 +189,7 @@ async function main(): Promise<number> {
     if (!needed) continue;
     process.stdout.write(`\n[test] ${name}\n`);
     const res = await run(cmd!, args, env, 60 * 60_000);
-    if (res.code !== 0) {
-      process.stderr.write(`[test] ${name} failed (exit ${res.code}); the suites that need it fail too\n`);
-      totals.failed++;
-    }
+    if (res.code !== 0) tally.problems.push(`${name} failed (exit ${res.code}); the suites that need it fail too`);
   }
 
   let stopControlPlane: (() => Promise<void>) | undefined;
@@ -107,8 +199,17 @@ async function main(): Promise<number> {
   process.once('SIGINT', stopOnSignal);
   process.once('SIGTERM', stopOnSignal);
 
+  // Without --filter every suite must have test files; with it, at least one selected suite must
+  // (`rig integration --filter kubectl` is fine; a misspelt filter matching nothing is not).
+  const pattern = filter ? `${filter}.*\\.test\\.ts$` : '\\.test\\.ts$';
+  const filesOf = new Map<Suite, string[]>();
+  for (const suite of selected) filesOf.set(suite, await testFiles(path.join(root, 'test', suite.dir), new RegExp(pattern, 'i')));
+  const empty = selected.filter((s) => !filesOf.get(s)!.length);
+  if (!filter) for (const s of empty) tally.problems.push(`${s.name}: no test file in test/${s.dir}`);
+  else if (empty.length === selected.length) tally.problems.push(`no test file matches /${pattern}/ in ${selected.map((s) => `test/${s.dir}`).join(', ')}`);
+
   try {
-    for (const suite of selected) {
+    for (const suite of selected.filter((s) => !empty.includes(s))) {
       process.stdout.write(`\n[test] suite ${suite.name} (test/${suite.dir})\n`);
       const suiteEnv = { ...env };
       if (suite.controlPlane && !stopControlPlane) {
@@ -119,30 +220,19 @@ async function main(): Promise<number> {
           Object.assign(env, cp.env);
         } catch (err) {
           // Never a skip: without the control plane these suites cannot show anything.
-          process.stderr.write(`[test] cannot start the control plane: ${(err as Error).message}\n`);
-          totals.failed++;
+          tally.problems.push(`${suite.name}: its ${filesOf.get(suite)!.length} test file(s) never ran, the control plane did not start: ${(err as Error).message}`);
           continue;
         }
       }
       if (suite.controlPlane) Object.assign(suiteEnv, env);
-      const res = await run(
-        process.execPath,
-        ['--import', 'tsx', path.join(root, 'node_modules/uvu/bin.js'), path.join('test', suite.dir), filter ? `${filter}.*\\.test\\.ts$` : '\\.test\\.ts$', '--no-color'],
-        suiteEnv,
-        suite.timeoutMs,
-      );
-      const counts = parseUvu(res.output, res.code);
-      process.stdout.write(`[test] ${suite.name}: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped\n`);
-      totals.passed += counts.passed;
-      totals.failed += counts.failed;
-      totals.skipped += counts.skipped;
+      await runSuite(suite, pattern, filesOf.get(suite)!, suiteEnv, tally);
     }
   } finally {
     await stopControlPlane?.();
   }
 
-  process.stdout.write(`\n${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped\n`);
-  return totals.failed > 0 ? 1 : 0;
+  process.stdout.write(`\n${tally.summary()}`);
+  return tally.failed > 0 ? 1 : 0;
 }
 
 main().then((code) => process.exit(code), (err) => {

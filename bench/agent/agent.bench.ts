@@ -1,7 +1,7 @@
 // Agent benchmark (not part of the test suite): `npm run bench:agent`.
 //  1. CreateVolume throughput: 500 volumes on one agent, one at a time and 8 in flight.
 //  2. ListVolumes latency with 1,000 LVs in the pool.
-// One agent with one sparse 2 TiB loop device as PV (`--pv-metadata-size 64m`, RIG-NOTES); LVM
+// One agent with one sparse 2 TiB loop device as PV (`--pv-metadata-size 64m`, docs/agent.md); LVM
 // runs for real with activation off. Prints the figures as JSON lines and a summary table.
 import { performance } from 'node:perf_hooks';
 import { AgentHarness, callAgent } from '../../test/helpers/agent-harness.ts';

@@ -1,14 +1,17 @@
 // A client for an agent's gRPC API with mutual TLS: used by the operator, by an agent that sends
-// a volume to another agent, and by tests. Certificates are PEM files.
+// a volume to another agent, and by tests. The client names the node whose agent it expects and
+// accepts only that agent's serving certificate, whatever address it dials.
 import { readFileSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
-import { AGENT_TLS_SERVER_NAME } from '../common/constants.ts';
 import { loadAgentProto, loadHealthProto } from './loader.ts';
+import { CertificateSource } from './certificate-source.ts';
+import { expectAgent } from './identity.ts';
 import type { AgentClient } from './generated/stratum/agent/v1/Agent.ts';
 import type { HealthClient } from './generated/grpc/health/v1/Health.ts';
 
 export type { AgentClient, HealthClient };
 
+/** PEM files read once (tests, tools). */
 export interface ClientTls {
   readonly ca: string;
   /** Omitted: no client certificate (the agent refuses such clients). */
@@ -16,22 +19,29 @@ export interface ClientTls {
   readonly key?: string;
 }
 
-export function clientCredentials(tls: ClientTls): grpc.ChannelCredentials {
+/** Files read once, or a CertificateSource whose renewals apply to every new connection. */
+export type ClientIdentity = ClientTls | CertificateSource;
+
+export function clientCredentials(tls: ClientIdentity, node: string): grpc.ChannelCredentials {
+  const verify = { checkServerIdentity: expectAgent(node) };
+  if (tls instanceof CertificateSource) return grpc.experimental.createCertificateProviderChannelCredentials(tls, tls, verify);
   const ca = readFileSync(tls.ca);
-  return tls.cert && tls.key ? grpc.credentials.createSsl(ca, readFileSync(tls.key), readFileSync(tls.cert)) : grpc.credentials.createSsl(ca);
+  return tls.cert && tls.key ? grpc.credentials.createSsl(ca, readFileSync(tls.key), readFileSync(tls.cert), verify) : grpc.credentials.createSsl(ca, null, null, verify);
 }
 
-/** Checks the agent's certificate for AGENT_TLS_SERVER_NAME rather than the dialled address. */
-export const AGENT_SERVER_NAME_OPTIONS: grpc.ChannelOptions = { 'grpc.ssl_target_name_override': AGENT_TLS_SERVER_NAME, 'grpc.default_authority': AGENT_TLS_SERVER_NAME };
+/** SNI and authority carry the node name: the dialled address (an IP) is not what is verified. */
+function nodeOptions(node: string, options: grpc.ChannelOptions): grpc.ChannelOptions {
+  return { 'grpc.ssl_target_name_override': node, 'grpc.default_authority': node, ...options };
+}
 
-export function createAgentClient(address: string, tls: ClientTls, options: grpc.ChannelOptions = {}): AgentClient {
+export function createAgentClient(address: string, tls: ClientIdentity, node: string, options: grpc.ChannelOptions = {}): AgentClient {
   const { Agent } = loadAgentProto().stratum.agent.v1;
-  return new Agent(address, clientCredentials(tls), options);
+  return new Agent(address, clientCredentials(tls, node), nodeOptions(node, options));
 }
 
-export function createHealthClient(address: string, tls: ClientTls, options: grpc.ChannelOptions = {}): HealthClient {
+export function createHealthClient(address: string, tls: ClientIdentity, node: string, options: grpc.ChannelOptions = {}): HealthClient {
   const { Health } = loadHealthProto().grpc.health.v1;
-  return new Health(address, clientCredentials(tls), options);
+  return new Health(address, clientCredentials(tls, node), nodeOptions(node, options));
 }
 
 type UnaryMethod = {

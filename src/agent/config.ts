@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 import { isIP } from 'node:net';
 import os from 'node:os';
+import path from 'node:path';
 import { AGENT_GRPC_PORT } from '../common/constants.ts';
 import { socketPath } from '../csi/server.ts';
 
@@ -11,7 +12,15 @@ export interface AgentConfig {
   readonly nodeName: string;
   /** host:port to listen on. @default 0.0.0.0:9443 */
   readonly listen: string;
+  /**
+   * Certificate files. `cert`/`key` serve; `clientCert`/`clientKey` are presented when this agent
+   * sends volume data to a peer. Given as files (tests, own PKI), or kept valid by `bootstrap`.
+   */
   readonly tls: { readonly ca: string; readonly cert: string; readonly key: string; readonly clientCert: string; readonly clientKey: string };
+  /** Re-read the certificate files this often. @default 10_000 */
+  readonly tlsReloadMs: number;
+  /** Ask the operator for certificates (written to the `tls` files) with the pod's token. @default unset (files only) */
+  readonly bootstrap?: { readonly url: string; readonly tokenFile: string };
   /** Pool records and disk claims. @default /var/lib/stratum */
   readonly stateDir: string;
   /** LVM_SYSTEM_DIR for every LVM call. @default unset (the host's /etc/lvm) */
@@ -49,6 +58,9 @@ export interface AgentConfig {
   readonly logLevel: string;
 }
 
+/** Where the DaemonSet mounts the projected ServiceAccount token. */
+export const DEFAULT_TOKEN_FILE = '/var/run/secrets/stratum.dev/agent/token';
+
 export const DEFAULT_DISK_FILTER = ['/dev/sd*', '/dev/vd*', '/dev/xvd*', '/dev/hd*', '/dev/nvme*n*'];
 
 const FLAGS = {
@@ -57,8 +69,11 @@ const FLAGS = {
   'tls-ca': { env: 'STRATUM_TLS_CA', help: 'CA that signs client certificates (PEM file)' },
   'tls-cert': { env: 'STRATUM_TLS_CERT', help: 'server certificate (PEM file)' },
   'tls-key': { env: 'STRATUM_TLS_KEY', help: 'server private key (PEM file)' },
-  'tls-client-cert': { env: 'STRATUM_TLS_CLIENT_CERT', help: 'certificate for calls to other agents (default: --tls-cert)' },
-  'tls-client-key': { env: 'STRATUM_TLS_CLIENT_KEY', help: 'key for calls to other agents (default: --tls-key)' },
+  'tls-client-cert': { env: 'STRATUM_TLS_CLIENT_CERT', help: 'certificate for sending volumes to peers (default: --tls-cert; with --bootstrap-url peer.crt beside it)' },
+  'tls-client-key': { env: 'STRATUM_TLS_CLIENT_KEY', help: 'key for sending volumes to peers (default: --tls-key; with --bootstrap-url peer.key beside it)' },
+  'tls-reload-ms': { env: 'STRATUM_TLS_RELOAD_MS', help: 'how often certificate files are re-read, in ms (default 10000)' },
+  'bootstrap-url': { env: 'STRATUM_BOOTSTRAP_URL', help: "operator's certificate endpoint; the agent keeps the --tls-* files valid from it (default: none)" },
+  'bootstrap-token-file': { env: 'STRATUM_BOOTSTRAP_TOKEN_FILE', help: `projected ServiceAccount token proving the node (default ${DEFAULT_TOKEN_FILE})` },
   'state-dir': { env: 'STRATUM_STATE_DIR', help: 'pool records and disk claims (default /var/lib/stratum)' },
   'lvm-system-dir': { env: 'LVM_SYSTEM_DIR', help: 'LVM_SYSTEM_DIR for every LVM command (default: host /etc/lvm)' },
   'pv-metadata-size': { env: 'STRATUM_PV_METADATA_SIZE', help: 'pvcreate --metadatasize for new PVs, e.g. 64m' },
@@ -75,7 +90,7 @@ const FLAGS = {
 } as const;
 
 export function usage(): string {
-  return ['Usage: stratum-agent [flags]', '', ...Object.entries(FLAGS).map(([f, { env, help }]) => `  --${f.padEnd(18)} $${env.padEnd(26)} ${help}`)].join('\n');
+  return ['Usage: stratum-agent [flags]', '', ...Object.entries(FLAGS).map(([f, { env, help }]) => `  --${f.padEnd(20)} $${env.padEnd(28)} ${help}`)].join('\n');
 }
 
 function positiveInt(name: string, value: string | undefined, fallback: number): number {
@@ -117,10 +132,18 @@ export function parseAgentConfig(argv: readonly string[], env: NodeJS.ProcessEnv
   const ca = need('tls-ca');
   const cert = need('tls-cert');
   const key = need('tls-key');
+  const bootstrapUrl = get('bootstrap-url');
+  if (bootstrapUrl && !/^https:\/\//.test(bootstrapUrl)) throw new Error(`--bootstrap-url: ${JSON.stringify(bootstrapUrl)} is not an https:// URL`);
   return {
     nodeName: get('node-name') ?? os.hostname(),
     listen: get('listen') ?? `0.0.0.0:${AGENT_GRPC_PORT}`,
-    tls: { ca, cert, key, clientCert: get('tls-client-cert') ?? cert, clientKey: get('tls-client-key') ?? key },
+    tls: {
+      ca, cert, key,
+      clientCert: get('tls-client-cert') ?? (bootstrapUrl ? path.join(path.dirname(cert), 'peer.crt') : cert),
+      clientKey: get('tls-client-key') ?? (bootstrapUrl ? path.join(path.dirname(key), 'peer.key') : key),
+    },
+    tlsReloadMs: positiveInt('tls-reload-ms', get('tls-reload-ms'), 10_000),
+    bootstrap: bootstrapUrl ? { url: bootstrapUrl, tokenFile: get('bootstrap-token-file') ?? DEFAULT_TOKEN_FILE } : undefined,
     stateDir: get('state-dir') ?? '/var/lib/stratum',
     lvmSystemDir: get('lvm-system-dir'),
     pvMetadataSize: get('pv-metadata-size'),

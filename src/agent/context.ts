@@ -7,7 +7,7 @@ import type { AgentConfig } from './config.ts';
 import type { CallScope } from '../agent-api/call-scope.ts';
 import type { AgentClient } from '../agent-api/generated/stratum/agent/v1/Agent.ts';
 import type { Volume__Output } from '../agent-api/generated/stratum/agent/v1/Volume.ts';
-import type { DiskInventory } from './disks/inventory.ts';
+import type { NodeDiskInventory } from './disks/inventory.ts';
 import type { PoolService } from './pools/service.ts';
 import type { VolumeService } from './volumes/service.ts';
 import type { Lvm } from './lvm/lvm.ts';
@@ -19,7 +19,7 @@ export interface AgentContext {
   readonly log: Logger;
   readonly config: AgentConfig;
   readonly lvm: Lvm;
-  readonly disks: DiskInventory;
+  readonly disks: NodeDiskInventory;
   readonly pools: PoolService;
   readonly volumes: VolumeService;
   /** DRBD resources of replicated volumes. */
@@ -28,6 +28,6 @@ export interface AgentContext {
   readonly stopping: AbortSignal;
   /** Finds a volume of this node by id (any pool); undefined when there is none. */
   findVolume(volumeId: string, scope: CallScope): Promise<Volume__Output | undefined>;
-  /** A client for another agent (e.g. SendVolume's target), authenticated with this agent's certificate. */
-  connectAgent(address: string, options?: grpc.ChannelOptions): AgentClient;
+  /** A client for `node`'s agent (SendVolume's target), authenticated with this agent's peer certificate. */
+  connectAgent(address: string, node: string, options?: grpc.ChannelOptions): AgentClient;
 }

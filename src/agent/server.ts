@@ -1,19 +1,21 @@
 // The agent's gRPC server: builds the node's services (state, LVM, disks, pools, volumes), serves
 // the Agent API and the standard health service over mutual TLS (client certificates required
-// and checked against the CA), and shuts down gracefully within a bound.
-import { readFile } from 'node:fs/promises';
+// and checked against the CA; certificates re-read when their files change, and kept valid from
+// the operator when bootstrapping), and shuts down gracefully within a bound.
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from '../common/log.ts';
 import type { AgentConfig } from './config.ts';
 import type { AgentContext } from './context.ts';
 import { loadAgentProto } from '../agent-api/loader.ts';
-import { AGENT_SERVER_NAME_OPTIONS, createAgentClient } from '../agent-api/client.ts';
+import { createAgentClient } from '../agent-api/client.ts';
+import { CertificateSource } from '../agent-api/certificate-source.ts';
+import { CertificateRenewer } from './identity/renewal.ts';
 import { agentHandlers } from './handlers/index.ts';
 import { HealthService } from './health.ts';
 import { StateStore } from './state.ts';
 import { Lvm } from './lvm/lvm.ts';
 import { hasDeviceMapper } from './lvm/config.ts';
-import { DiskInventory } from './disks/inventory.ts';
+import { NodeDiskInventory } from './disks/inventory.ts';
 import { PoolService } from './pools/service.ts';
 import { VolumeService } from './volumes/service.ts';
 import { ReplicationService } from './drbd/service.ts';
@@ -21,7 +23,7 @@ import { drbdSettings } from './drbd/host.ts';
 import { serveCsi, type CsiServer } from '../csi/server.ts';
 import { identityHandlers } from '../csi/identity.ts';
 import { loadCsiProto } from '../csi/api/loader.ts';
-import { nodeHandlers } from './csi/node.ts';
+import { csiNodeHandlers } from './csi/node.ts';
 
 /** Largest gRPC message: volume copy chunks plus framing. */
 const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
@@ -35,27 +37,39 @@ export interface RunningAgent {
   shutdown(): Promise<void>;
 }
 
-export async function buildContext(config: AgentConfig, log: Logger, stopping: AbortSignal): Promise<AgentContext> {
+/** Retries between failed first attempts to get certificates from the operator. */
+const BOOTSTRAP_RETRY_MS = 5_000;
+
+export async function buildContext(config: AgentConfig, log: Logger, stopping: AbortSignal, peer: CertificateSource): Promise<AgentContext> {
   const state = await StateStore.open(config.stateDir);
   const activation = await hasDeviceMapper();
   const lvm = new Lvm({ systemDir: config.lvmSystemDir, activation });
   let pools: PoolService | undefined;
-  const disks = new DiskInventory({ filter: config.diskFilter, scanIntervalMs: config.scanIntervalMs, log, owners: () => pools?.owners() ?? new Map() });
+  const disks = new NodeDiskInventory({ filter: config.diskFilter, scanIntervalMs: config.scanIntervalMs, log, owners: () => pools?.owners() ?? new Map() });
   pools = new PoolService(config.nodeName, lvm, disks, state, log, config.pvMetadataSize);
   const volumes = new VolumeService(config.nodeName, lvm, pools, disks, state, log);
   const replication = new ReplicationService(config.nodeName, drbdSettings(config), volumes, log, config.drbdVersion);
-  const tls = { ca: config.tls.ca, cert: config.tls.clientCert, key: config.tls.clientKey };
   return {
     node: config.nodeName, log, config, lvm, disks, pools, volumes, replication, stopping,
     findVolume: (id, scope) => volumes.find(id, scope),
-    connectAgent: (address, options) => createAgentClient(address, tls, { 'grpc.max_send_message_length': MAX_MESSAGE_BYTES, ...AGENT_SERVER_NAME_OPTIONS, ...options }),
+    connectAgent: (address, node, options) => createAgentClient(address, peer, node, { 'grpc.max_send_message_length': MAX_MESSAGE_BYTES, ...options }),
   };
 }
 
 export async function startAgent(config: AgentConfig, log: Logger): Promise<RunningAgent> {
-  const [ca, cert, key] = await Promise.all([readFile(config.tls.ca), readFile(config.tls.cert), readFile(config.tls.key)]);
   const stopper = new AbortController();
-  const context = await buildContext(config, log, stopper.signal);
+  const renewer = config.bootstrap && new CertificateRenewer({
+    node: config.nodeName, url: config.bootstrap.url, tokenFile: config.bootstrap.tokenFile, ca: config.tls.ca,
+    serving: { cert: config.tls.cert, key: config.tls.key }, peer: { cert: config.tls.clientCert, key: config.tls.clientKey }, intervalMs: config.tlsReloadMs,
+  }, log.child({ component: 'certificates' }));
+  if (renewer) await firstCertificates(renewer, log);
+  const watch = (cert: string, key: string) => CertificateSource.watchFiles({ ca: config.tls.ca, cert, key }, config.tlsReloadMs, (err) => log.warn({ err: err.message }, 'certificate files unusable'));
+  const serving = await watch(config.tls.cert, config.tls.key);
+  const peer = await watch(config.tls.clientCert, config.tls.clientKey);
+  serving.onChange((leaf) => log.info({ serial: leaf.serialNumber, validTo: leaf.validTo }, 'serving certificate reloaded'));
+  peer.onChange((leaf) => log.info({ serial: leaf.serialNumber, validTo: leaf.validTo }, 'peer certificate reloaded'));
+  renewer?.start();
+  const context = await buildContext(config, log, stopper.signal, peer);
   log.info({ activation: context.lvm.activation, lvmSystemDir: config.lvmSystemDir ?? '(host)', disks: config.diskFilter }, 'agent starting');
 
   const server = new grpc.Server({ 'grpc.max_receive_message_length': MAX_MESSAGE_BYTES, 'grpc.max_send_message_length': MAX_MESSAGE_BYTES });
@@ -63,7 +77,8 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
   const health = new HealthService();
   health.register(server);
 
-  const credentials = grpc.ServerCredentials.createSsl(ca, [{ cert_chain: cert, private_key: key }], true);
+  // One source for CA and identity: each new handshake takes the newest certificate from it.
+  const credentials = grpc.experimental.createCertificateProviderServerCredentials(serving, serving, true);
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(config.listen, credentials, (err, p) => (err ? reject(new Error(`cannot listen on ${config.listen}: ${err.message}`)) : resolve(p)));
   });
@@ -76,7 +91,7 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
     const { Identity, Node } = loadCsiProto().csi.v1;
     csi = await serveCsi(config.csiEndpoint, (s) => {
       s.addService(Identity.service, identityHandlers({ log: csiLog, ready: () => !stopper.signal.aborted }));
-      s.addService(Node.service, nodeHandlers({ node: config.nodeName, log: csiLog, maxVolumes: config.csiMaxVolumes, findVolume: context.findVolume, replication: context.replication }));
+      s.addService(Node.service, csiNodeHandlers({ node: config.nodeName, log: csiLog, maxVolumes: config.csiMaxVolumes, findVolume: context.findVolume, replication: context.replication }));
     }, csiLog);
   }
   log.info({ address }, 'agent serving');
@@ -101,9 +116,25 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
         server.forceShutdown();
       }
       await csi?.stop(config.shutdownGraceMs);
+      await renewer?.stop();
+      serving.close();
+      peer.close();
       log.info('agent stopped');
     })();
     return stopped;
   };
   return { address, port, context, shutdown };
+}
+
+/** Waits for the first certificates; the operator may not be up yet when the agent starts. */
+async function firstCertificates(renewer: CertificateRenewer, log: Logger): Promise<void> {
+  for (;;) {
+    try {
+      await renewer.ensure();
+      return;
+    } catch (err) {
+      log.warn({ err: (err as Error).message, retryMs: BOOTSTRAP_RETRY_MS }, 'no certificates from the operator yet');
+      await new Promise((r) => setTimeout(r, BOOTSTRAP_RETRY_MS));
+    }
+  }
 }

@@ -18,6 +18,15 @@ export function checkName(kind: 'pool' | 'volume', value: unknown): string {
   return value;
 }
 
+const NODE_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/** A Kubernetes node name (a DNS subdomain). */
+export function checkNodeName(what: string, value: unknown): string {
+  if (typeof value !== 'string' || value === '') throw invalidArgument(`${what} is required`);
+  if (value.length > 253 || !NODE_NAME.test(value)) throw invalidArgument(`${what} ${JSON.stringify(value)} is not a Kubernetes node name`);
+  return value;
+}
+
 /** A positive size in bytes from a uint64 field (string, number or bigint). */
 export function checkSize(what: string, value: unknown): bigint {
   let bytes: bigint;
@@ -28,10 +37,4 @@ export function checkSize(what: string, value: unknown): bigint {
   }
   if (bytes <= 0n) throw invalidArgument(`${what}: size must be greater than 0 bytes`);
   return bytes;
-}
-
-/** `bytes` rounded up to a whole number of `unit`s. */
-export function roundUp(bytes: bigint, unit: bigint): bigint {
-  if (unit <= 0n) return bytes;
-  return ((bytes + unit - 1n) / unit) * unit;
 }

@@ -2,7 +2,7 @@
 // or override its detected media class.
 import type { FromSchema } from 'json-schema-to-ts';
 import type { KindDefinition, StratumObject } from './definition.ts';
-import { conditions, immutable, mediaClass, nodeName, observedGeneration, poolName, reportedQuantity, AGE_COLUMN } from './schema-parts.ts';
+import { immutable, mediaClass, nodeName, poolName, reportedQuantity, AGE_COLUMN, statusSchema } from './schema-parts.ts';
 
 export const DISK_STATES = ['Available', 'InUse', 'Unhealthy', 'Missing'] as const;
 
@@ -18,35 +18,29 @@ const spec = {
   },
 } as const;
 
-const status = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    observedGeneration,
-    conditions,
-    identity: {
-      type: 'object',
-      description: 'How the disk is recognised across reboots and renames; never the sdX name.',
-      additionalProperties: false,
-      properties: {
-        id: { type: 'string', description: 'The stable id the object name is derived from.' },
-        wwn: { type: 'string', description: 'World Wide Name, when the disk reports one.' },
-        serial: { type: 'string', description: 'Serial number, when the disk reports one.' },
-        byIdPath: { type: 'string', description: 'A /dev/disk/by-id link to the disk.' },
-        backingFile: { type: 'string', description: 'For loop devices: the file behind the device.' },
-      },
+const status = statusSchema({
+  identity: {
+    type: 'object',
+    description: 'How the disk is recognised across reboots and renames; never the sdX name.',
+    additionalProperties: false,
+    properties: {
+      id: { type: 'string', description: 'The stable id the object name is derived from.' },
+      wwn: { type: 'string', description: 'World Wide Name, when the disk reports one.' },
+      serial: { type: 'string', description: 'Serial number, when the disk reports one.' },
+      byIdPath: { type: 'string', description: 'A /dev/disk/by-id link to the disk.' },
+      backingFile: { type: 'string', description: 'For loop devices: the file behind the device.' },
     },
-    devicePath: { type: 'string', description: 'Current kernel device path, e.g. /dev/sdb. It may change on reboot.' },
-    capacity: reportedQuantity('Size of the disk.'),
-    detectedMediaClass: mediaClass('Media class the agent detected: hdd when rotational, nvme by transport, ssd otherwise.'),
-    mediaClass: mediaClass('Media class in effect: spec.mediaClass when set, else the detected one.'),
-    state: { type: 'string', enum: DISK_STATES, description: 'Available (free for a pool), InUse (by a pool or by something else), Unhealthy, or Missing (no longer seen on the node).' },
-    inUseBy: { type: 'string', description: 'What holds the disk when it is InUse: a pool, a filesystem, partitions, a mount or a holder.' },
-    health: { type: 'string', enum: ['Healthy', 'Warning', 'Failing', 'Unknown'], description: 'Health as the agent reports it.' },
-    pool: poolName('StoragePool the disk belongs to, if any.'),
-    lastSeen: { type: 'string', format: 'date-time', description: 'When the agent last reported the disk.' },
   },
-} as const;
+  devicePath: { type: 'string', description: 'Current kernel device path, e.g. /dev/sdb. It may change on reboot.' },
+  capacity: reportedQuantity('Size of the disk.'),
+  detectedMediaClass: mediaClass('Media class the agent detected: hdd when rotational, nvme by transport, ssd otherwise.'),
+  mediaClass: mediaClass('Media class in effect: spec.mediaClass when set, else the detected one.'),
+  state: { type: 'string', enum: DISK_STATES, description: 'Available (free for a pool), InUse (by a pool or by something else), Unhealthy, or Missing (no longer seen on the node).' },
+  inUseBy: { type: 'string', description: 'What holds the disk when it is InUse: a pool, a filesystem, partitions, a mount or a holder.' },
+  health: { type: 'string', enum: ['Healthy', 'Warning', 'Failing', 'Unknown'], description: 'Health as the agent reports it.' },
+  pool: poolName('StoragePool the disk belongs to, if any.'),
+  lastSeen: { type: 'string', format: 'date-time', description: 'When the agent last reported the disk.' },
+});
 
 export const localDiskDefinition = {
   kind: 'LocalDisk',

@@ -2,7 +2,7 @@
 // placement is status (and the VolumeReplica objects), never spec.
 import type { FromSchema } from 'json-schema-to-ts';
 import type { KindDefinition, StratumObject } from './definition.ts';
-import { conditions, growOnly, immutable, nodeName, observedGeneration, poolName, positiveQuantity, reportedQuantity, AGE_COLUMN, READY_REASON_COLUMN } from './schema-parts.ts';
+import { growOnly, immutable, nodeName, poolName, positiveQuantity, reportedQuantity, AGE_COLUMN, READY_REASON_COLUMN, statusSchema } from './schema-parts.ts';
 
 export const VOLUME_PHASES = ['Pending', 'Creating', 'Ready', 'Degraded', 'Expanding', 'Migrating', 'Deleting'] as const;
 export const REPLICA_ROLES = ['primary', 'secondary'] as const;
@@ -98,31 +98,25 @@ const replicaPlacement = {
   },
 } as const;
 
-const status = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    observedGeneration,
-    conditions,
-    phase: { type: 'string', enum: VOLUME_PHASES, description: 'Where the volume is in its life; conditions say why.' },
-    capacity: reportedQuantity('Actual size of the volume, at least spec.size once expanded.'),
-    primaryNode: nodeName('Node serving the volume.'),
-    replicas: { type: 'array', description: 'Where each replica is.', items: replicaPlacement, maxItems: 6 },
-    migration: {
-      type: 'object',
-      description: 'An eviction in progress.',
-      additionalProperties: false,
-      properties: {
-        from: nodeName('Node being left.'),
-        to: nodeName('Node receiving the data.'),
-        copiedBytes: { type: 'integer', format: 'int64', minimum: 0, description: 'Bytes copied so far.' },
-        totalBytes: { type: 'integer', format: 'int64', minimum: 0, description: 'Bytes to copy.' },
-        sha256: { type: 'string', description: 'Checksum of the copied data, once verified.' },
-        message: { type: 'string', description: 'Progress or the reason it stopped.' },
-      },
+const status = statusSchema({
+  phase: { type: 'string', enum: VOLUME_PHASES, description: 'Where the volume is in its life; conditions say why.' },
+  capacity: reportedQuantity('Actual size of the volume, at least spec.size once expanded.'),
+  primaryNode: nodeName('Node serving the volume.'),
+  replicas: { type: 'array', description: 'Where each replica is.', items: replicaPlacement, maxItems: 6 },
+  migration: {
+    type: 'object',
+    description: 'An eviction in progress.',
+    additionalProperties: false,
+    properties: {
+      from: nodeName('Node being left.'),
+      to: nodeName('Node receiving the data.'),
+      copiedBytes: { type: 'integer', format: 'int64', minimum: 0, description: 'Bytes copied so far.' },
+      totalBytes: { type: 'integer', format: 'int64', minimum: 0, description: 'Bytes to copy.' },
+      sha256: { type: 'string', description: 'Checksum of the copied data, once verified.' },
+      message: { type: 'string', description: 'Progress or the reason it stopped.' },
     },
   },
-} as const;
+});
 
 export const localVolumeDefinition = {
   kind: 'LocalVolume',

@@ -72,6 +72,10 @@ export const observedGeneration = {
   description: 'The .metadata.generation this status was computed for.',
 } as const;
 
+/** A kind's status schema: observedGeneration and conditions, then the kind's own fields. */
+export const statusSchema = <const P extends Record<string, object>>(properties: P) =>
+  ({ type: 'object', additionalProperties: false, properties: { observedGeneration, conditions, ...properties } }) as const;
+
 /** A Kubernetes label selector (metav1.LabelSelector). */
 export const labelSelector = (description: string) =>
   ({

@@ -3,7 +3,7 @@
 import type { FromSchema } from 'json-schema-to-ts';
 import type { KindDefinition, StratumObject } from './definition.ts';
 import {
-  MEDIA_CLASSES, conditions, immutable, labelSelector, mediaClass, nodeName, observedGeneration, positiveQuantity, reportedQuantity, AGE_COLUMN, READY_REASON_COLUMN,
+  MEDIA_CLASSES, immutable, labelSelector, mediaClass, nodeName, positiveQuantity, reportedQuantity, AGE_COLUMN, READY_REASON_COLUMN, statusSchema,
 } from './schema-parts.ts';
 
 export const POOL_BACKENDS = ['lvm', 'disk'] as const;
@@ -64,19 +64,13 @@ const nodeCapacity = {
   },
 } as const;
 
-const status = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    observedGeneration,
-    conditions,
-    nodes: { type: 'array', description: 'Capacity per node.', items: nodeCapacity, 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['node'] },
-    nodeCount: { type: 'integer', minimum: 0, description: 'Nodes the pool is ready on.' },
-    diskCount: { type: 'integer', minimum: 0, description: 'Disks in the pool over all nodes.' },
-    total: reportedQuantity('Total capacity over all nodes.'),
-    free: reportedQuantity('Free capacity over all nodes.'),
-  },
-} as const;
+const status = statusSchema({
+  nodes: { type: 'array', description: 'Capacity per node.', items: nodeCapacity, 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['node'] },
+  nodeCount: { type: 'integer', minimum: 0, description: 'Nodes the pool is ready on.' },
+  diskCount: { type: 'integer', minimum: 0, description: 'Disks in the pool over all nodes.' },
+  total: reportedQuantity('Total capacity over all nodes.'),
+  free: reportedQuantity('Free capacity over all nodes.'),
+});
 
 export const storagePoolDefinition = {
   kind: 'StoragePool',

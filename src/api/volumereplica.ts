@@ -3,7 +3,7 @@
 import type { FromSchema } from 'json-schema-to-ts';
 import type { KindDefinition, StratumObject } from './definition.ts';
 import { REPLICA_ROLES } from './localvolume.ts';
-import { conditions, growOnly, immutable, nodeName, observedGeneration, poolName, positiveQuantity, reportedQuantity, AGE_COLUMN } from './schema-parts.ts';
+import { growOnly, immutable, nodeName, poolName, positiveQuantity, reportedQuantity, AGE_COLUMN, statusSchema } from './schema-parts.ts';
 
 export const REPLICA_STATES = ['Pending', 'Creating', 'Ready', 'Syncing', 'Expanding', 'Copying', 'Failed', 'Deleting'] as const;
 
@@ -44,40 +44,34 @@ const spec = {
   },
 } as const;
 
-const status = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    observedGeneration,
-    conditions,
-    state: { type: 'string', enum: REPLICA_STATES, description: 'What the replica is doing.' },
-    devicePath: { type: 'string', description: 'Block device that serves the volume on its node (the DRBD device when replicated).' },
-    backingDevicePath: { type: 'string', description: 'The logical volume or disk holding the data on its node.' },
-    capacity: reportedQuantity('Actual size on the node.'),
-    syncPercent: { type: 'integer', minimum: 0, maximum: 100, description: 'How much of the data the replica has: 100 when its disk is UpToDate, the resync progress while it is a sync target.' },
-    role: { type: 'string', maxLength: 32, description: 'DRBD role on the node: Primary where a pod uses the volume, else Secondary (replicated volumes only).' },
-    connection: { type: 'string', maxLength: 64, description: 'DRBD connection to the peers: Connected, or the state of the first peer that is not (Connecting, StandAlone, …).' },
-    diskState: { type: 'string', maxLength: 32, description: 'DRBD disk state of this replica: UpToDate, Inconsistent, Outdated, …' },
-    peers: {
-      type: 'array',
-      maxItems: 2,
-      description: 'The DRBD peers as this replica sees them.',
-      items: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['node'],
-        properties: {
-          node: { type: 'string', maxLength: 253, description: 'Peer host.' },
-          connection: { type: 'string', maxLength: 32, description: 'Connection state.' },
-          role: { type: 'string', maxLength: 32, description: 'Peer role.' },
-          diskState: { type: 'string', maxLength: 32, description: 'Peer disk state.' },
-          replication: { type: 'string', maxLength: 32, description: 'Replication state: Established, SyncSource, SyncTarget, …' },
-        },
+const status = statusSchema({
+  state: { type: 'string', enum: REPLICA_STATES, description: 'What the replica is doing.' },
+  devicePath: { type: 'string', description: 'Block device that serves the volume on its node (the DRBD device when replicated).' },
+  backingDevicePath: { type: 'string', description: 'The logical volume or disk holding the data on its node.' },
+  capacity: reportedQuantity('Actual size on the node.'),
+  syncPercent: { type: 'integer', minimum: 0, maximum: 100, description: 'How much of the data the replica has: 100 when its disk is UpToDate, the resync progress while it is a sync target.' },
+  role: { type: 'string', maxLength: 32, description: 'DRBD role on the node: Primary where a pod uses the volume, else Secondary (replicated volumes only).' },
+  connection: { type: 'string', maxLength: 64, description: 'DRBD connection to the peers: Connected, or the state of the first peer that is not (Connecting, StandAlone, …).' },
+  diskState: { type: 'string', maxLength: 32, description: 'DRBD disk state of this replica: UpToDate, Inconsistent, Outdated, …' },
+  peers: {
+    type: 'array',
+    maxItems: 2,
+    description: 'The DRBD peers as this replica sees them.',
+    items: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['node'],
+      properties: {
+        node: { type: 'string', maxLength: 253, description: 'Peer host.' },
+        connection: { type: 'string', maxLength: 32, description: 'Connection state.' },
+        role: { type: 'string', maxLength: 32, description: 'Peer role.' },
+        diskState: { type: 'string', maxLength: 32, description: 'Peer disk state.' },
+        replication: { type: 'string', maxLength: 32, description: 'Replication state: Established, SyncSource, SyncTarget, …' },
       },
     },
-    lastError: { type: 'string', description: 'The last failure on the node: the command and its error output.' },
   },
-} as const;
+  lastError: { type: 'string', description: 'The last failure on the node: the command and its error output.' },
+});
 
 export const volumeReplicaDefinition = {
   kind: 'VolumeReplica',

@@ -35,14 +35,20 @@ export const CSI_REGISTRATION_DIR = `${KUBELET_DIR}/plugins_registry`;
 export const AGENT_STATE_DIR = '/var/lib/stratum';
 /** Port of the CSI livenessprobe sidecar on the node (host network: chosen not to clash with other drivers' 9808). */
 export const AGENT_HEALTH_PORT = 9818;
-/** Secrets holding the mTLS material between operator and agents. */
-export const AGENT_TLS_SECRET = 'stratum-agent-tls';
+/** Secret with the CA that signs every Stratum certificate (tls.crt, tls.key, ca.crt = trust bundle). */
+export const CA_SECRET = 'stratum-ca';
+/** ConfigMap with the trust bundle (ca.crt) the agents mount: public, so agents need no Secret. */
+export const TRUST_BUNDLE_CONFIGMAP = 'stratum-ca-bundle';
+/** Secret with the operator's own certificate when cert-manager issues it. */
 export const OPERATOR_TLS_SECRET = 'stratum-operator-tls';
-/**
- * The name every agent's serving certificate carries and every client checks, whatever address
- * it dials: node IPs change and are many, so one certificate cannot list them.
- */
-export const AGENT_TLS_SERVER_NAME = 'stratum-agent';
+/** Audience of the ServiceAccount token an agent presents to ask for its certificates. */
+export const AGENT_TOKEN_AUDIENCE = 'stratum.dev/agent';
+/** ServiceAccount of the agent pods: the only accounts whose tokens the bootstrap accepts. */
+export const AGENT_SERVICE_ACCOUNT = 'stratum-agent';
+/** The operator's certificate endpoint for agents (HTTPS), and the Service in front of it. */
+export const OPERATOR_BOOTSTRAP_PORT = 9444;
+export const OPERATOR_SERVICE = 'stratum-operator';
+export const AGENT_CERTIFICATES_PATH = '/v1/agent-certificates';
 
 /** Prefix of every DRBD resource Stratum writes (`stratum-<volume id>`), so its resources are told apart from others on the node. */
 export const DRBD_RESOURCE_PREFIX = 'stratum-';

@@ -12,7 +12,7 @@ export class CsiError extends Error {
 
 export const csiError = (code: Status, message: string) => new CsiError(code, message);
 export const invalid = (message: string) => new CsiError(Status.INVALID_ARGUMENT, message);
-export const notFound = (message: string) => new CsiError(Status.NOT_FOUND, message);
+export const csiNotFound = (message: string) => new CsiError(Status.NOT_FOUND, message);
 
 export function csiStatus(err: unknown, where: string): MappedStatus {
   if (err instanceof CsiError) return { code: err.code, details: `${where}: ${err.message}` };

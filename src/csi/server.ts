@@ -5,7 +5,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from '../common/log.ts';
-import { CallScope } from '../agent-api/call-scope.ts';
+import { unaryHandler, type Handler } from '../agent-api/handler.ts';
 import { csiStatus } from './errors.ts';
 
 /** `unix:///run/csi.sock` or `/run/csi.sock` → `/run/csi.sock`; anything else is refused. */
@@ -15,22 +15,11 @@ export function socketPath(endpoint: string): string {
   return p;
 }
 
-export type CsiHandler<Req, Res> = (req: Req, scope: CallScope) => Promise<Res>;
+export type CsiHandler<Req, Res> = Handler<Req, Res>;
 
-/** A grpc-js unary handler from an async function; errors map through csiStatus. */
+/** A CSI unary handler: the shared adapter, with errors mapped through csiStatus. */
 export function csiUnary<Req, Res>(log: Logger, method: string, fn: CsiHandler<Req, Res>): grpc.handleUnaryCall<Req, Res> {
-  return (call, callback) => {
-    const scope = new CallScope(call.getDeadline(), method);
-    call.on('cancelled', () => scope.abort(new Error(`${method} cancelled by the client`)));
-    Promise.resolve()
-      .then(() => fn(call.request, scope))
-      .then((res) => callback(null, res), (err: unknown) => {
-        const s = csiStatus(err, method);
-        log.warn({ method, code: grpc.status[s.code], err: s.details }, 'CSI call failed');
-        callback(Object.assign(new Error(s.details), { code: s.code, details: s.details, metadata: new grpc.Metadata() }));
-      })
-      .finally(scope.done);
-  };
+  return unaryHandler({ method, where: method, log, toStatus: csiStatus }, fn);
 }
 
 export interface CsiServer {

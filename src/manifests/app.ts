@@ -13,16 +13,18 @@ import { PART_OF, WAVE, syncWave } from './labels.ts';
 import { createRbac } from './rbac.ts';
 import { createCsiDriver, createStorageClasses, createStoragePools } from './storage.ts';
 import { createAgent, createOperator } from './workloads.ts';
+import { createCertManagerCertificates } from './certificates.ts';
 
 class InstallChart extends Chart {
   constructor(scope: Construct, id: string, config: ResolvedConfig) {
     super(scope, id, { disableResourceNameHashes: true, labels: { ...PART_OF } });
     new kplus.Namespace(this, 'namespace', { metadata: { name: config.namespace, annotations: syncWave(WAVE.install) } });
-    const accounts = createRbac(this, config.namespace);
+    const accounts = createRbac(this, config.namespace, config.certManagerIssuer ? 'external' : 'managed');
     createCsiDriver(this);
     createStorageClasses(this, config);
     createOperator(this, config, accounts);
     createAgent(this, config, accounts);
+    if (config.certManagerIssuer) createCertManagerCertificates(this, config.namespace, config.certManagerIssuer);
   }
 }
 

@@ -26,6 +26,17 @@ export const configSchema = {
     logLevel: { type: 'string', enum: ['debug', 'info', 'warn', 'error'], default: 'info', description: 'Log level of every component.' },
     operatorReplicas: { type: 'integer', minimum: 1, maximum: 5, default: 2, description: 'Operator pods; one leads, the others stand by.' },
     defaultReplicas: { type: 'integer', minimum: 1, maximum: 3, default: 1, description: 'Replicas of a volume when its StorageClass does not say.' },
+    certManagerIssuer: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['name'],
+      description: "Bring your own issuer: cert-manager issues Stratum's CA and the operator's certificate from this (CA-type) issuer. Unset: the operator keeps its own CA.",
+      properties: {
+        name: { type: 'string', minLength: 1, description: 'Name of the cert-manager Issuer or ClusterIssuer.' },
+        kind: { type: 'string', enum: ['Issuer', 'ClusterIssuer'], default: 'ClusterIssuer', description: 'An Issuer must live in the install namespace.' },
+        group: { type: 'string', minLength: 1, default: 'cert-manager.io', description: 'API group of the issuer (external issuers have their own).' },
+      },
+    },
     pools: {
       type: 'array',
       default: [],

@@ -1,14 +1,17 @@
 // Least-privilege RBAC. The operator gets exactly the verbs its reconcilers, the CSI controller
-// and its sidecars use; the agent gets no Kubernetes access at all (automount is off as well).
+// and its sidecars use, and Secret and ConfigMap rights only on the CA's own objects (create
+// cannot be limited by name in RBAC); the agent gets no Kubernetes access at all (automount is
+// off; its only token is projected for the operator's audience, which the API server ignores).
 import { Construct } from 'constructs';
 import * as kplus from 'cdk8s-plus-27';
-import { API_GROUP } from '../common/constants.ts';
+import { API_GROUP, CA_SECRET, TRUST_BUNDLE_CONFIGMAP } from '../common/constants.ts';
 import { KIND_DEFINITIONS } from '../api/index.ts';
 
 export interface Rule {
   readonly apiGroups: readonly string[];
   readonly resources: readonly string[];
   readonly verbs: readonly string[];
+  readonly resourceNames?: readonly string[];
 }
 
 const READ = ['get', 'list', 'watch'] as const;
@@ -19,8 +22,10 @@ export const OPERATOR_CLUSTER_RULES: readonly Rule[] = [
   { apiGroups: [API_GROUP], resources: KIND_DEFINITIONS.map((d) => d.plural), verbs: [...READ, ...WRITE] },
   { apiGroups: [API_GROUP], resources: KIND_DEFINITIONS.map((d) => `${d.plural}/status`), verbs: ['get', 'update', 'patch'] },
   { apiGroups: [API_GROUP], resources: KIND_DEFINITIONS.map((d) => `${d.plural}/finalizers`), verbs: ['update'] },
-  // Agent discovery (the agent DaemonSet's pods) and the evict label on nodes.
-  { apiGroups: [''], resources: ['pods', 'nodes'], verbs: [...READ] },
+  // The evict label on nodes.
+  { apiGroups: [''], resources: ['nodes'], verbs: [...READ] },
+  // An agent proves its node with its pod's token.
+  { apiGroups: ['authentication.k8s.io'], resources: ['tokenreviews'], verbs: ['create'] },
   // csi-provisioner and csi-resizer, plus PV node affinity updates after an eviction.
   { apiGroups: [''], resources: ['persistentvolumes'], verbs: [...READ, 'create', 'patch', 'delete'] },
   { apiGroups: [''], resources: ['persistentvolumeclaims'], verbs: [...READ, 'update', 'patch'] },
@@ -30,29 +35,43 @@ export const OPERATOR_CLUSTER_RULES: readonly Rule[] = [
   { apiGroups: ['storage.k8s.io'], resources: ['storageclasses', 'csinodes', 'volumeattachments'], verbs: [...READ] },
 ];
 
-/** Rules in the install namespace: leader election, published capacity, and the TLS secrets. */
-export const OPERATOR_NAMESPACE_RULES: readonly Rule[] = [
-  { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: [...READ, 'create', 'update', 'patch'] },
-  { apiGroups: ['storage.k8s.io'], resources: ['csistoragecapacities'], verbs: [...READ, ...WRITE] },
-  // csi-provisioner --enable-capacity sets its Deployment as owner of the capacity objects.
-  { apiGroups: [''], resources: ['pods'], verbs: ['get'] },
-  { apiGroups: ['apps'], resources: ['replicasets', 'deployments'], verbs: ['get'] },
-  // The operator issues the mTLS certificates of the agents into these secrets.
-  { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'create', 'update'] },
-];
+/**
+ * Rules in the install namespace: leader election, published capacity, agent pods, and the CA.
+ * `managed`: the operator creates and rotates the CA Secret; `external`: cert-manager does, the
+ * operator only reads it.
+ */
+export function operatorNamespaceRules(certificates: 'managed' | 'external'): readonly Rule[] {
+  return [
+    { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: [...READ, 'create', 'update', 'patch'] },
+    { apiGroups: ['storage.k8s.io'], resources: ['csistoragecapacities'], verbs: [...READ, ...WRITE] },
+    // Agent discovery, the pod behind an agent's token, and csi-provisioner --enable-capacity
+    // (which sets its Deployment as owner of the capacity objects).
+    { apiGroups: [''], resources: ['pods'], verbs: [...READ] },
+    { apiGroups: ['apps'], resources: ['replicasets', 'deployments'], verbs: ['get'] },
+    ...(certificates === 'managed'
+      ? [
+        { apiGroups: [''], resources: ['secrets'], verbs: ['create'] },
+        { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'update'], resourceNames: [CA_SECRET] },
+      ]
+      : [{ apiGroups: [''], resources: ['secrets'], verbs: ['get'], resourceNames: [CA_SECRET] }]),
+    // The public trust bundle the agents mount.
+    { apiGroups: [''], resources: ['configmaps'], verbs: ['create'] },
+    { apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'update'], resourceNames: [TRUST_BUNDLE_CONFIGMAP] },
+  ];
+}
 
 export interface Accounts {
   readonly operator: kplus.ServiceAccount;
   readonly agent: kplus.ServiceAccount;
 }
 
-export function createRbac(scope: Construct, namespace: string): Accounts {
+export function createRbac(scope: Construct, namespace: string, certificates: 'managed' | 'external'): Accounts {
   const operator = new kplus.ServiceAccount(scope, 'operator-sa', { metadata: { name: 'stratum-operator', namespace } });
   const agent = new kplus.ServiceAccount(scope, 'agent-sa', { metadata: { name: 'stratum-agent', namespace }, automountToken: false });
 
   const clusterRole = new kplus.k8s.KubeClusterRole(scope, 'operator-clusterrole', {
     metadata: { name: 'stratum-operator' },
-    rules: OPERATOR_CLUSTER_RULES.map((r) => ({ apiGroups: [...r.apiGroups], resources: [...r.resources], verbs: [...r.verbs] })),
+    rules: OPERATOR_CLUSTER_RULES.map(toPolicyRule),
   });
   new kplus.k8s.KubeClusterRoleBinding(scope, 'operator-clusterrolebinding', {
     metadata: { name: 'stratum-operator' },
@@ -61,7 +80,7 @@ export function createRbac(scope: Construct, namespace: string): Accounts {
   });
   const role = new kplus.k8s.KubeRole(scope, 'operator-role', {
     metadata: { name: 'stratum-operator', namespace },
-    rules: OPERATOR_NAMESPACE_RULES.map((r) => ({ apiGroups: [...r.apiGroups], resources: [...r.resources], verbs: [...r.verbs] })),
+    rules: operatorNamespaceRules(certificates).map(toPolicyRule),
   });
   new kplus.k8s.KubeRoleBinding(scope, 'operator-rolebinding', {
     metadata: { name: 'stratum-operator', namespace },
@@ -69,4 +88,8 @@ export function createRbac(scope: Construct, namespace: string): Accounts {
     subjects: [{ kind: 'ServiceAccount', name: operator.name, namespace }],
   });
   return { operator, agent };
+}
+
+function toPolicyRule(r: Rule): kplus.k8s.PolicyRule {
+  return { apiGroups: [...r.apiGroups], resources: [...r.resources], verbs: [...r.verbs], ...(r.resourceNames ? { resourceNames: [...r.resourceNames] } : {}) };
 }

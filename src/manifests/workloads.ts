@@ -1,11 +1,13 @@
 // The operator Deployment (reconcilers + CSI controller + provisioner/resizer sidecars) and the
-// agent DaemonSet (agent + node-driver-registrar + livenessprobe), and the operator's metrics Service.
+// agent DaemonSet (agent + node-driver-registrar + livenessprobe), the operator's metrics Service
+// and the Service in front of its agent-certificate endpoint.
 import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import type { Construct } from 'constructs';
 import {
-  AGENT_GRPC_PORT, AGENT_GRPC_PORT_NAME, AGENT_HEALTH_PORT, AGENT_POD_LABELS, AGENT_STATE_DIR, AGENT_TLS_SECRET,
-  CSI_PLUGIN_DIR, CSI_REGISTRATION_DIR, KUBELET_DIR, OPERATOR_METRICS_PORT, OPERATOR_POD_LABELS, OPERATOR_TLS_SECRET,
+  AGENT_GRPC_PORT, AGENT_GRPC_PORT_NAME, AGENT_HEALTH_PORT, AGENT_POD_LABELS, AGENT_STATE_DIR, AGENT_TOKEN_AUDIENCE,
+  CSI_PLUGIN_DIR, CSI_REGISTRATION_DIR, KUBELET_DIR, OPERATOR_BOOTSTRAP_PORT, OPERATOR_METRICS_PORT, OPERATOR_POD_LABELS,
+  OPERATOR_SERVICE, OPERATOR_TLS_SECRET, TRUST_BUNDLE_CONFIGMAP,
 } from '../common/constants.ts';
 import type { ResolvedConfig } from './config.ts';
 import { SIDECAR_IMAGES, stratumImage } from './images.ts';
@@ -14,6 +16,12 @@ import type { Accounts } from './rbac.ts';
 const CSI_SOCKET_DIR = '/csi';
 const CSI_ADDRESS = `${CSI_SOCKET_DIR}/csi.sock`;
 const TLS_DIR = '/etc/stratum/tls';
+/** The agent's trust bundle (ConfigMap), its own certificates (memory), its projected token. */
+const AGENT_CA_DIR = '/etc/stratum/ca';
+const AGENT_TLS_DIR = '/run/stratum/tls';
+const AGENT_TOKEN_DIR = '/var/run/secrets/stratum.dev/agent';
+/** An hour; kubelet renews the token at 80 % of that, and the agent re-reads it for every request. */
+const AGENT_TOKEN_SECONDS = 3600;
 
 const sidecarResources: kplus.ContainerResources = {
   cpu: { request: kplus.Cpu.millis(10), limit: kplus.Cpu.millis(200) },
@@ -33,7 +41,10 @@ function selectPods(workload: kplus.Deployment | kplus.DaemonSet, labels: Record
 export function createOperator(scope: Construct, config: ResolvedConfig, accounts: Accounts): kplus.Deployment {
   const ns = config.namespace;
   const socketDir = kplus.Volume.fromEmptyDir(scope, 'operator-socket-dir', 'socket-dir');
-  const tls = kplus.Volume.fromSecret(scope, 'operator-tls', kplus.Secret.fromSecretName(scope, 'operator-tls-secret', OPERATOR_TLS_SECRET), { name: 'tls', optional: true });
+  // With cert-manager, the operator's certificate is a Secret cert-manager renews; else it issues its own in memory.
+  const external = Boolean(config.certManagerIssuer);
+  const tls = external ? kplus.Volume.fromSecret(scope, 'operator-tls', kplus.Secret.fromSecretName(scope, 'operator-tls-secret', OPERATOR_TLS_SECRET), { name: 'tls' }) : undefined;
+  const certificateArgs = external ? ['--certificates=external', `--tls-dir=${TLS_DIR}`] : ['--certificates=managed'];
   const podEnv = {
     POD_NAME: kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.POD_NAME),
     NAMESPACE: kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.POD_NAMESPACE),
@@ -48,21 +59,24 @@ export function createOperator(scope: Construct, config: ResolvedConfig, account
     automountServiceAccountToken: true,
     securityContext: { ensureNonRoot: true, user: 65532, group: 65532 },
     terminationGracePeriod: Duration.seconds(30),
-    volumes: [socketDir, tls],
+    volumes: [socketDir, ...(tls ? [tls] : [])],
     containers: [
       {
         name: 'operator',
         image: stratumImage(config),
         imagePullPolicy: pull,
         command: ['stratum-operator'],
-        args: ['--leader-elect', `--csi-endpoint=unix://${CSI_ADDRESS}`, `--metrics-address=:${OPERATOR_METRICS_PORT}`, `--log-level=${config.logLevel}`, `--tls-dir=${TLS_DIR}`],
+        args: [
+          '--leader-elect', `--csi-endpoint=unix://${CSI_ADDRESS}`, `--metrics-address=:${OPERATOR_METRICS_PORT}`, `--log-level=${config.logLevel}`,
+          ...certificateArgs, `--bootstrap-address=:${OPERATOR_BOOTSTRAP_PORT}`,
+        ],
         envVariables: podEnv,
-        ports: [{ number: OPERATOR_METRICS_PORT, name: 'metrics' }],
+        ports: [{ number: OPERATOR_METRICS_PORT, name: 'metrics' }, { number: OPERATOR_BOOTSTRAP_PORT, name: 'certificates' }],
         liveness: kplus.Probe.fromHttpGet('/healthz', { port: OPERATOR_METRICS_PORT, periodSeconds: Duration.seconds(10) }),
         readiness: kplus.Probe.fromHttpGet('/readyz', { port: OPERATOR_METRICS_PORT, periodSeconds: Duration.seconds(5) }),
         resources: { cpu: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.units(1) }, memory: { request: Size.mebibytes(128), limit: Size.mebibytes(512) } },
         securityContext: restricted,
-        volumeMounts: [{ path: CSI_SOCKET_DIR, volume: socketDir }, { path: TLS_DIR, volume: tls, readOnly: true }],
+        volumeMounts: [{ path: CSI_SOCKET_DIR, volume: socketDir }, ...(tls ? [{ path: TLS_DIR, volume: tls, readOnly: true }] : [])],
       },
       {
         name: 'csi-provisioner',
@@ -95,6 +109,11 @@ export function createOperator(scope: Construct, config: ResolvedConfig, account
     spec: { minAvailable: kplus.k8s.IntOrString.fromNumber(1), selector: { matchLabels: { ...OPERATOR_POD_LABELS } } },
   });
   metricsService(scope, 'operator-metrics', ns, 'stratum-operator-metrics', OPERATOR_POD_LABELS, OPERATOR_METRICS_PORT);
+  // Every operator replica serves agent certificates (not only the leader), so the Service always has an endpoint.
+  new kplus.k8s.KubeService(scope, 'operator-certificates', {
+    metadata: { name: OPERATOR_SERVICE, namespace: ns, labels: { ...OPERATOR_POD_LABELS } },
+    spec: { selector: { ...OPERATOR_POD_LABELS }, ports: [{ name: 'certificates', port: OPERATOR_BOOTSTRAP_PORT, targetPort: kplus.k8s.IntOrString.fromString('certificates') }] },
+  });
   return deployment;
 }
 
@@ -109,7 +128,8 @@ export function createAgent(scope: Construct, config: ResolvedConfig, accounts: 
   const kubelet = host('kubelet-dir', KUBELET_DIR, kplus.HostPathVolumeType.DIRECTORY);
   const pluginDir = host('plugin-dir', CSI_PLUGIN_DIR, kplus.HostPathVolumeType.DIRECTORY_OR_CREATE);
   const registration = host('registration-dir', CSI_REGISTRATION_DIR, kplus.HostPathVolumeType.DIRECTORY);
-  const tls = kplus.Volume.fromSecret(scope, 'agent-tls', kplus.Secret.fromSecretName(scope, 'agent-tls-secret', AGENT_TLS_SECRET), { name: 'tls' });
+  const trust = kplus.Volume.fromConfigMap(scope, 'agent-ca', kplus.ConfigMap.fromConfigMapName(scope, 'agent-ca-bundle', TRUST_BUNDLE_CONFIGMAP), { name: 'ca' });
+  const tls = kplus.Volume.fromEmptyDir(scope, 'agent-tls', 'tls', { medium: kplus.EmptyDirMedium.MEMORY, sizeLimit: Size.mebibytes(1) });
 
   const daemonSet = new kplus.DaemonSet(scope, 'agent', {
     metadata: { name: 'stratum-agent', namespace: ns, labels: { ...AGENT_POD_LABELS } },
@@ -122,7 +142,7 @@ export function createAgent(scope: Construct, config: ResolvedConfig, accounts: 
     dns: { policy: kplus.DnsPolicy.CLUSTER_FIRST_WITH_HOST_NET },
     securityContext: { ensureNonRoot: false },
     terminationGracePeriod: Duration.seconds(30),
-    volumes: [dev, sys, udev, lvm, state, kubelet, pluginDir, registration, tls],
+    volumes: [dev, sys, udev, lvm, state, kubelet, pluginDir, registration, trust, tls],
     containers: [
       {
         name: 'agent',
@@ -133,9 +153,11 @@ export function createAgent(scope: Construct, config: ResolvedConfig, accounts: 
           NODE_NAME: kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.NODE_NAME),
           POD_IP: kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.POD_IP),
           STRATUM_AGENT_LISTEN: kplus.EnvValue.fromValue(`$(POD_IP):${AGENT_GRPC_PORT}`),
-          STRATUM_TLS_CA: kplus.EnvValue.fromValue(`${TLS_DIR}/ca.crt`),
-          STRATUM_TLS_CERT: kplus.EnvValue.fromValue(`${TLS_DIR}/tls.crt`),
-          STRATUM_TLS_KEY: kplus.EnvValue.fromValue(`${TLS_DIR}/tls.key`),
+          STRATUM_TLS_CA: kplus.EnvValue.fromValue(`${AGENT_CA_DIR}/ca.crt`),
+          STRATUM_TLS_CERT: kplus.EnvValue.fromValue(`${AGENT_TLS_DIR}/tls.crt`),
+          STRATUM_TLS_KEY: kplus.EnvValue.fromValue(`${AGENT_TLS_DIR}/tls.key`),
+          STRATUM_BOOTSTRAP_URL: kplus.EnvValue.fromValue(`https://${OPERATOR_SERVICE}.${ns}.svc:${OPERATOR_BOOTSTRAP_PORT}`),
+          STRATUM_BOOTSTRAP_TOKEN_FILE: kplus.EnvValue.fromValue(`${AGENT_TOKEN_DIR}/token`),
           STRATUM_STATE_DIR: kplus.EnvValue.fromValue(AGENT_STATE_DIR),
           LVM_SYSTEM_DIR: kplus.EnvValue.fromValue('/etc/lvm'),
           STRATUM_CSI_ENDPOINT: kplus.EnvValue.fromValue(`unix://${CSI_ADDRESS}`),
@@ -155,7 +177,8 @@ export function createAgent(scope: Construct, config: ResolvedConfig, accounts: 
           { path: AGENT_STATE_DIR, volume: state },
           { path: CSI_SOCKET_DIR, volume: pluginDir },
           { path: KUBELET_DIR, volume: kubelet, propagation: kplus.MountPropagation.BIDIRECTIONAL },
-          { path: TLS_DIR, volume: tls, readOnly: true },
+          { path: AGENT_CA_DIR, volume: trust, readOnly: true },
+          { path: AGENT_TLS_DIR, volume: tls },
         ],
       },
       {
@@ -181,6 +204,12 @@ export function createAgent(scope: Construct, config: ResolvedConfig, accounts: 
   selectPods(daemonSet, AGENT_POD_LABELS);
   daemonSet.scheduling.tolerate(kplus.Node.tainted(kplus.NodeTaintQuery.any()));
   ApiObject.of(daemonSet).addJsonPatch(JsonPatch.add('/spec/template/spec/priorityClassName', 'system-node-critical'));
+  // The agent's proof of its node: a token bound to its pod, for the operator's audience only (no
+  // Kubernetes API accepts it). cdk8s-plus has no projected volume, hence the patch.
+  ApiObject.of(daemonSet).addJsonPatch(
+    JsonPatch.add('/spec/template/spec/volumes/-', { name: 'token', projected: { sources: [{ serviceAccountToken: { audience: AGENT_TOKEN_AUDIENCE, expirationSeconds: AGENT_TOKEN_SECONDS, path: 'token' } }] } }),
+    JsonPatch.add('/spec/template/spec/containers/0/volumeMounts/-', { name: 'token', mountPath: AGENT_TOKEN_DIR, readOnly: true }),
+  );
   return daemonSet;
 }
 

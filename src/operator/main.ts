@@ -4,7 +4,8 @@
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEFAULT_NAMESPACE, OPERATOR_METRICS_PORT } from '../common/constants.ts';
+import { DEFAULT_NAMESPACE, OPERATOR_BOOTSTRAP_PORT, OPERATOR_METRICS_PORT } from '../common/constants.ts';
+import { CERTIFICATE_MODES, startOperatorIdentity, type CertificateMode } from './identity/operator-identity.ts';
 import { createLogger } from '../common/log.ts';
 import { startHealthServer } from './runtime/health.ts';
 import { KubeClient, loadKubeConfig } from './runtime/kube/client.ts';
@@ -22,8 +23,12 @@ const USAGE = `Usage: stratum-operator [flags]
   --lease-duration-ms MS   lease duration, whole seconds (default 15000)
   --identity ID            identity in the Lease and Events (default $POD_NAME or the host name)
   --metrics-address ADDR   host:port of /healthz, /readyz, /metrics (default :${OPERATOR_METRICS_PORT})
-  --tls-dir DIR            ca.crt, tls.crt, tls.key for mTLS to the agents
+  --certificates MODE      managed: keep a CA and issue every certificate (default without --tls-*);
+                           external: cert-manager keeps the CA and --tls-dir; files: --tls-* only, no agent certificates
+  --tls-dir DIR            ca.crt, tls.crt, tls.key: the operator's certificate (re-read when they change)
   --tls-ca, --tls-cert, --tls-key FILE   the same files one by one (override --tls-dir)
+  --bootstrap-address ADDR host:port of the agents' certificate endpoint (default :${OPERATOR_BOOTSTRAP_PORT})
+  --certificate-lifetime-ms MS  lifetime of issued certificates (default 7 days)
   --workers N              concurrent reconciles per controller (default 4)
   --csi-endpoint URL       serve the CSI controller on unix:///path (every replica serves it, leader or not)
   --log-level LEVEL        debug, info, warn, error (default $STRATUM_LOG_LEVEL or info)`;
@@ -37,15 +42,22 @@ function parse(argv: string[]) {
       'lease-name': { type: 'string' }, 'lease-duration-ms': { type: 'string' }, identity: { type: 'string' }, 'metrics-address': { type: 'string' },
       'tls-dir': { type: 'string' }, 'tls-ca': { type: 'string' }, 'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' },
       workers: { type: 'string' }, 'log-level': { type: 'string' }, 'csi-endpoint': { type: 'string' },
+      certificates: { type: 'string' }, 'bootstrap-address': { type: 'string' }, 'certificate-lifetime-ms': { type: 'string' },
     },
   });
   const dir = values['tls-dir'];
   const tls = { ca: values['tls-ca'] ?? (dir && path.join(dir, 'ca.crt')), cert: values['tls-cert'] ?? (dir && path.join(dir, 'tls.crt')), key: values['tls-key'] ?? (dir && path.join(dir, 'tls.key')) };
-  if (!values.help && (!tls.ca || !tls.cert || !tls.key)) throw new Error('mTLS to the agents needs --tls-dir, or --tls-ca, --tls-cert and --tls-key');
-  const address = values['metrics-address'] ?? `:${OPERATOR_METRICS_PORT}`;
-  const sep = address.lastIndexOf(':');
-  const port = Number(address.slice(sep + 1));
-  if (sep < 0 || !Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--metrics-address ${JSON.stringify(address)} is not host:port`);
+  const hasFiles = Boolean(tls.ca && tls.cert && tls.key);
+  const certificates = (values.certificates ?? (hasFiles ? 'files' : 'managed')) as CertificateMode;
+  if (!CERTIFICATE_MODES.includes(certificates)) throw new Error(`--certificates ${JSON.stringify(values.certificates)}: one of ${CERTIFICATE_MODES.join(', ')}`);
+  if (!values.help && certificates !== 'managed' && !hasFiles) throw new Error(`--certificates ${certificates} needs --tls-dir, or --tls-ca, --tls-cert and --tls-key`);
+  const hostPort = (flag: string, address: string) => {
+    const sep = address.lastIndexOf(':');
+    const port = Number(address.slice(sep + 1));
+    if (sep < 0 || !Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--${flag} ${JSON.stringify(address)} is not host:port`);
+    return { host: address.slice(0, sep) || '0.0.0.0', port };
+  };
+  const metrics = hostPort('metrics-address', values['metrics-address'] ?? `:${OPERATOR_METRICS_PORT}`);
   const number = (flag: string, v: string | undefined, fallback: number) => {
     if (v === undefined) return fallback;
     const n = Number(v);
@@ -60,9 +72,12 @@ function parse(argv: string[]) {
     leaseName: values['lease-name'] ?? 'stratum-operator',
     leaseDurationMs: number('lease-duration-ms', values['lease-duration-ms'], 15_000),
     identity: values.identity ?? process.env.POD_NAME ?? hostname(),
-    metricsHost: address.slice(0, sep) || '0.0.0.0',
-    metricsPort: port,
-    tls: tls as { ca: string; cert: string; key: string },
+    metricsHost: metrics.host,
+    metricsPort: metrics.port,
+    certificates,
+    tls: hasFiles ? (tls as { ca: string; cert: string; key: string }) : undefined,
+    bootstrap: hostPort('bootstrap-address', values['bootstrap-address'] ?? `:${OPERATOR_BOOTSTRAP_PORT}`),
+    certificateLifetimeMs: number('certificate-lifetime-ms', values['certificate-lifetime-ms'], 7 * 86_400_000),
     workers: number('workers', values.workers, 4),
     // Checked here so a bad endpoint is a usage error, not a failure after startup.
     csiEndpoint: values['csi-endpoint'] === undefined ? undefined : `unix://${socketPath(values['csi-endpoint'])}`,
@@ -86,7 +101,10 @@ async function main(): Promise<void> {
   const metrics = sharedMetrics();
   metrics.collectProcessMetrics();
   const client = new KubeClient(loadKubeConfig({ kubeconfig: opts.kubeconfig }));
-  const manager = new Manager({ client, namespace: opts.namespace, agentTls: opts.tls, identity: opts.identity, workers: opts.workers, log, metrics });
+  const certificates = await startOperatorIdentity({
+    client, namespace: opts.namespace, mode: opts.certificates, files: opts.tls, bootstrap: opts.bootstrap, leafLifetimeMs: opts.certificateLifetimeMs, instance: opts.identity, log,
+  });
+  const manager = new Manager({ client, namespace: opts.namespace, agentTls: certificates.source, identity: opts.identity, workers: opts.workers, log, metrics });
   const health = await startHealthServer({ host: opts.metricsHost, port: opts.metricsPort, registry: metrics.registry, readyChecks: [() => manager.ready()] });
   log.info({ address: `${health.address.address}:${health.address.port}` }, 'health and metrics listening');
   const csi = opts.csiEndpoint ? await serveControllerCsi(opts.csiEndpoint, client, log) : undefined;
@@ -99,6 +117,7 @@ async function main(): Promise<void> {
     timer.unref();
     await manager.stop().catch((err: Error) => log.error({ err: err.message }, 'stopping controllers failed'));
     await csi?.stop();
+    await certificates.stop();
     await health.close();
     client.close();
     process.exit(code);

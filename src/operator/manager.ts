@@ -6,12 +6,12 @@ import { filter, merge, type Subscription } from 'rxjs';
 import { AGENT_POD_LABELS, EVICT_NODE_LABEL } from '../common/constants.ts';
 import { createLogger, type Logger } from '../common/log.ts';
 import type { LocalDisk, LocalVolume, StoragePool, VolumeReplica } from '../api/index.ts';
-import type { ClientTls } from '../agent-api/client.ts';
+import type { ClientIdentity } from '../agent-api/client.ts';
 import { AgentRegistry } from './agents/registry.ts';
 import { DrbdSupport } from './agents/drbd-support.ts';
 import type { AgentPod } from './agents/endpoint.ts';
 import { Controller } from './runtime/controller.ts';
-import { DiskInventory } from './disks/inventory.ts';
+import { ClusterDiskInventory } from './disks/inventory.ts';
 import { localDiskReconciler } from './disks/localdisk-reconciler.ts';
 import { EventRecorder } from './runtime/events.ts';
 import type { KubeClient, KubeObject } from './runtime/kube/client.ts';
@@ -29,7 +29,7 @@ export interface ManagerOptions {
   /** Namespace of the agent pods, the Lease and the CSIStorageCapacity objects. */
   readonly namespace: string;
   /** mTLS material for calls to agents. */
-  readonly agentTls: ClientTls;
+  readonly agentTls: ClientIdentity;
   /** Reported as the Events' reportingInstance. */
   readonly identity: string;
   /** Concurrent reconciles per controller. @default 4 */
@@ -74,9 +74,9 @@ export class Manager {
     const replicas = Informer.for<VolumeReplica>(client, VOLUME_REPLICAS, {
       ...common, indexers: { volume: (r) => [r.spec.volume], node: (r) => [r.spec.node] },
     });
-    const events = new EventRecorder(client, { component: 'stratum-operator', instance: this.opts.identity, log: this.log });
+    const events = new EventRecorder(client, { component: 'stratum-operator', instance: this.opts.identity, ...common });
     const registry = new AgentRegistry(pods, { tls: this.opts.agentTls, ...common });
-    const inventory = new DiskInventory(registry, { log: this.log });
+    const inventory = new ClusterDiskInventory(registry, { log: this.log });
     const workers = this.opts.workers ?? 4;
 
     const diskController = new Controller<LocalDisk>({

@@ -12,5 +12,7 @@ export const VOLUME_REPLICAS = stratum(volumeReplicaDefinition);
 
 export const PODS: ResourceType = { apiVersion: 'v1', kind: 'Pod', plural: 'pods', namespaced: true };
 export const NODES: ResourceType = { apiVersion: 'v1', kind: 'Node', plural: 'nodes', namespaced: false };
+export const PERSISTENT_VOLUMES: ResourceType = { apiVersion: 'v1', kind: 'PersistentVolume', plural: 'persistentvolumes', namespaced: false };
+export const PERSISTENT_VOLUME_CLAIMS: ResourceType = { apiVersion: 'v1', kind: 'PersistentVolumeClaim', plural: 'persistentvolumeclaims', namespaced: true };
 export const STORAGE_CLASSES: ResourceType = { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', plural: 'storageclasses', namespaced: false };
 export const CSI_STORAGE_CAPACITIES: ResourceType = { apiVersion: 'storage.k8s.io/v1', kind: 'CSIStorageCapacity', plural: 'csistoragecapacities', namespaced: true };

@@ -8,7 +8,7 @@ import type { ClientReadableStream } from '@grpc/grpc-js';
 import { run } from '../../src/common/exec.ts';
 import type { DiskEvent__Output } from '../../src/agent-api/generated/stratum/agent/v1/DiskEvent.ts';
 import { type AgentHarness, callAgent, type TestAgent, withAgentHarness } from '../helpers/agent-harness.ts';
-import { LoopDevices, type LoopDevice } from '../helpers/loopdev.ts';
+import { detachIfAttached, LoopDevices, type LoopDevice } from '../helpers/loopdev.ts';
 
 const GiB = 1024 ** 3;
 const t = suite('agent disk discovery');
@@ -132,7 +132,7 @@ t('a renamed device (re-attached under another loop number) is the same disk', a
     assert.is(after[0]!.devicePath, device);
     assert.is(after[0]!.state, 'DISK_STATE_AVAILABLE');
   } finally {
-    if (device) await run('losetup', ['-d', device]).catch(() => undefined);
+    if (device) await detachIfAttached(device, file);
     await rm(file, { force: true });
     await others.cleanup();
   }

@@ -9,8 +9,10 @@ import path from 'node:path';
 import { status } from '@grpc/grpc-js';
 import { run } from '../../src/common/exec.ts';
 import type { Pool__Output } from '../../src/agent-api/generated/stratum/agent/v1/Pool.ts';
+import { reasonOf } from '../../src/agent-api/errors.ts';
 import { type AgentHarness, callAgent, type TestAgent, withAgentHarness, refused } from '../helpers/agent-harness.ts';
 import type { LoopDevice } from '../helpers/loopdev.ts';
+import { unmountAll } from '../helpers/cleanup.ts';
 
 const GiB = 1024 ** 3;
 const MiB = 1024 ** 2;
@@ -82,6 +84,7 @@ t('a disk with a filesystem is refused unless allow_used; a disk of another pool
   const other = await refused(callAgent(a.client, 'EnsurePool', { name: 'other', backend: 'POOL_BACKEND_LVM', disks: [l0.device] }));
   assert.is(other.code, status.FAILED_PRECONDITION);
   assert.match(other.details, /belongs to pool fast/);
+  assert.equal([reasonOf(used), reasonOf(other)], ['DiskNotUsable', 'DiskNotUsable']);
   assert.is((await vgs('stratum-fast'))!.vg_seqno, before, 'nothing changed');
   assert.is(await vgs('stratum-other'), undefined);
   assert.match((await run('wipefs', ['--no-act', '--json', l2.device])).stdout, /ext4/, 'the filesystem is still there');
@@ -149,7 +152,7 @@ t('disk backend: a volume claims the smallest disk that fits; format, mount, ref
     assert.match(busy.details, new RegExp(`volume pvc-d \\(disk ${small.device}\\) on node node-a is mounted at ${mnt}`));
     await run('umount', [mnt]);
   } finally {
-    await run('umount', [mnt]).catch(() => undefined);
+    await unmountAll(mnt);
     await rm(mnt, { recursive: true, force: true });
   }
   assert.ok((await callAgent(a.client, 'DeleteVolume', { volumeId: 'pvc-d' })).deleted);
@@ -170,7 +173,7 @@ t('a mounted disk is refused even with allow_used, and left as it was', async ()
     assert.match((await run('wipefs', ['--no-act', '--json', l1.device])).stdout, /ext4/);
     assert.is(await vgs('stratum-busy'), undefined);
   } finally {
-    await run('umount', [mnt]).catch(() => undefined);
+    await unmountAll(mnt);
     await rm(mnt, { recursive: true, force: true });
   }
 });

@@ -37,7 +37,7 @@ t('a client with a certificate from the agents CA is served', async () => {
 });
 
 t('a client without a certificate is refused', async () => {
-  const client = createAgentClient(a.address, { ca: h!.pki.ca.cert }, a.channelOptions);
+  const client = createAgentClient(a.address, { ca: h!.pki.ca.cert }, a.name);
   try {
     const err = await refused(callAgent(client, 'GetNodeInfo', {}, 5_000));
     assert.is(err.code, status.UNAVAILABLE, err.details);
@@ -51,8 +51,8 @@ t('a client whose certificate comes from another CA is refused (health too)', as
   const cert = await rogue.issue({ name: 'operator', commonName: 'stratum-operator', usage: 'client' });
   // Trusts the real CA (so the server is accepted) but presents the rogue certificate.
   const tls = { ca: h!.pki.ca.cert, cert: cert.cert, key: cert.key };
-  const client = createAgentClient(a.address, tls, a.channelOptions);
-  const health = createHealthClient(a.address, tls, a.channelOptions);
+  const client = createAgentClient(a.address, tls, a.name);
+  const health = createHealthClient(a.address, tls, a.name);
   try {
     const err = await refused(callAgent(client, 'ListVolumes', {}, 5_000));
     assert.is(err.code, status.UNAVAILABLE, err.details);

@@ -4,6 +4,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { status } from '@grpc/grpc-js';
 import { callAgent, refused, withAgentHarness, type TestAgent } from '../helpers/agent-harness.ts';
+import { reasonOf, type AgentReason } from '../../src/agent-api/errors.ts';
 
 const GiB = 1024 ** 3;
 const MiB = 1024 ** 2;
@@ -89,28 +90,29 @@ t('delete removes the LV; deleting again is success with deleted=false', async (
 });
 
 t('bad input gets the right code, a message naming the object, and changes nothing on disk', async () => {
-  const cases: [string, () => Promise<unknown>, status, RegExp][] = [
+  const cases: [string, () => Promise<unknown>, status, RegExp, AgentReason?][] = [
     ['zero size', () => callAgent(a.client, 'CreateVolume', { volumeId: 'pvc-z', pool: 'fast', sizeBytes: 0 }), status.INVALID_ARGUMENT, /volume pvc-z: size/],
     ['shell metacharacters', () => callAgent(a.client, 'CreateVolume', { volumeId: 'x;rm -rf /', pool: 'fast', sizeBytes: MiB }), status.INVALID_ARGUMENT, /volume name "x;rm -rf \/"/],
     ['command substitution', () => callAgent(a.client, 'CreateVolume', { volumeId: '$(reboot)', pool: 'fast', sizeBytes: MiB }), status.INVALID_ARGUMENT, /volume name/],
     ['path separator', () => callAgent(a.client, 'CreateVolume', { volumeId: '../../etc', pool: 'fast', sizeBytes: MiB }), status.INVALID_ARGUMENT, /volume name "..\/..\/etc"/],
     ['pool with a path separator', () => callAgent(a.client, 'CreateVolume', { volumeId: 'pvc-p', pool: 'fast/x', sizeBytes: MiB }), status.INVALID_ARGUMENT, /pool name "fast\/x"/],
-    ['unknown pool', () => callAgent(a.client, 'CreateVolume', { volumeId: 'pvc-u', pool: 'nope', sizeBytes: MiB }), status.NOT_FOUND, /pool nope not found on node node-a/],
+    ['unknown pool', () => callAgent(a.client, 'CreateVolume', { volumeId: 'pvc-u', pool: 'nope', sizeBytes: MiB }), status.NOT_FOUND, /pool nope not found on node node-a/, 'PoolNotFound'],
     ['above free space', () => callAgent(a.client, 'CreateVolume', { volumeId: 'pvc-big', pool: 'fast', sizeBytes: 64 * GiB }), status.RESOURCE_EXHAUSTED, /pool fast on node node-a has \d+ bytes free; volume pvc-big needs/],
     ['second create, other size', () => callAgent(a.client, 'CreateVolume', { volumeId: 'pvc-a', pool: 'fast', sizeBytes: 5 * MiB }), status.ALREADY_EXISTS, /volume pvc-a exists in pool fast on node node-a/],
-    ['expand unknown volume', () => callAgent(a.client, 'ExpandVolume', { volumeId: 'pvc-none', pool: 'fast', sizeBytes: 5 * MiB }), status.NOT_FOUND, /volume pvc-none not found in pool fast/],
+    ['expand unknown volume', () => callAgent(a.client, 'ExpandVolume', { volumeId: 'pvc-none', pool: 'fast', sizeBytes: 5 * MiB }), status.NOT_FOUND, /volume pvc-none not found in pool fast/, 'VolumeNotFound'],
     ['expand above free space', () => callAgent(a.client, 'ExpandVolume', { volumeId: 'pvc-a', pool: 'fast', sizeBytes: 64 * GiB }), status.RESOURCE_EXHAUSTED, /pool fast .* volume pvc-a needs/],
-    ['list unknown pool', () => callAgent(a.client, 'ListVolumes', { pool: 'nope' }), status.NOT_FOUND, /pool nope/],
-    ['delete pool with volumes', () => callAgent(a.client, 'DeletePool', { name: 'fast' }), status.FAILED_PRECONDITION, /pool fast on node node-a still holds 1 volume\(s\): pvc-a/],
+    ['list unknown pool', () => callAgent(a.client, 'ListVolumes', { pool: 'nope' }), status.NOT_FOUND, /pool nope/, 'PoolNotFound'],
+    ['delete pool with volumes', () => callAgent(a.client, 'DeletePool', { name: 'fast' }), status.FAILED_PRECONDITION, /pool fast on node node-a still holds 1 volume\(s\): pvc-a/, 'PoolInUse'],
     ['pool without backend', () => callAgent(a.client, 'EnsurePool', { name: 'other', disks: ['/dev/loop0'] }), status.INVALID_ARGUMENT, /backend/],
-    ['pool with unknown disk', () => callAgent(a.client, 'EnsurePool', { name: 'other', backend: 'POOL_BACKEND_LVM', disks: ['/dev/sdzz'] }), status.NOT_FOUND, /disk \/dev\/sdzz not found on node node-a/],
+    ['pool with unknown disk', () => callAgent(a.client, 'EnsurePool', { name: 'other', backend: 'POOL_BACKEND_LVM', disks: ['/dev/sdzz'] }), status.NOT_FOUND, /disk \/dev\/sdzz not found on node node-a/, 'DiskNotFound'],
   ];
   const beforeLvs = JSON.stringify(await lvs());
   const beforeSeq = await seqno();
-  for (const [name, call, code, message] of cases) {
+  for (const [name, call, code, message, reason] of cases) {
     const err = await refused(call());
     assert.is(err.code, code, `${name}: ${err.details}`);
     assert.match(err.details, message, `${name}: ${err.details}`);
+    assert.is(reasonOf(err), reason, `${name}: reason`);
   }
   assert.is(JSON.stringify(await lvs()), beforeLvs);
   assert.is(await seqno(), beforeSeq);
@@ -132,14 +134,31 @@ t('20 concurrent creates all succeed; LVM metadata stays consistent (vgck, lvs)'
   assert.is((await lvs()).filter((l) => l.lv_name.startsWith('pvc-c')).length, 0);
 });
 
-t('a change still queued when its deadline passes is not run', async () => {
-  const busy = Array.from({ length: 8 }, (_, i) => callAgent(a.client, 'CreateVolume', { volumeId: `pvc-q${i}`, pool: 'fast', sizeBytes: 4 * MiB }, 60_000));
-  const late = await refused(callAgent(a.client, 'CreateVolume', { volumeId: 'pvc-late', pool: 'fast', sizeBytes: 4 * MiB }, 50));
-  assert.is(late.code, status.DEADLINE_EXCEEDED);
-  await Promise.all(busy);
-  await new Promise((r) => setTimeout(r, 500));
-  assert.not.ok((await lvs()).some((l) => l.lv_name === 'pvc-late'), 'the late create never ran');
-  await Promise.all(Array.from({ length: 8 }, (_, i) => callAgent(a.client, 'DeleteVolume', { volumeId: `pvc-q${i}` }, 60_000)));
+/** The agent's own log lines saying a call failed because its deadline passed or it was cancelled. */
+const droppedCreates = () => a.logs().split('\n').filter((l) => l.includes('"msg":"call failed"') && l.includes('"method":"CreateVolume"') && l.includes(`"code":${status.DEADLINE_EXCEEDED}`));
+
+t('a change still queued when its deadline passes is dropped by the agent, never run', async () => {
+  const queued = Array.from({ length: 8 }, (_, i) => `pvc-q${i}`);
+  const droppedBefore = droppedCreates().length;
+  try {
+    const busy = queued.map((id) => callAgent(a.client, 'CreateVolume', { volumeId: id, pool: 'fast', sizeBytes: 4 * MiB }, 60_000));
+    const late = await refused(callAgent(a.client, 'CreateVolume', { volumeId: 'pvc-late', pool: 'fast', sizeBytes: 4 * MiB }, 50));
+    assert.is(late.code, status.DEADLINE_EXCEEDED);
+    await Promise.all(busy);
+    // LVM changes run one at a time in arrival order: once a change sent after the late one is
+    // done, the late one has had its turn. Then wait past its deadline again for good measure.
+    await callAgent(a.client, 'CreateVolume', { volumeId: 'pvc-after-late', pool: 'fast', sizeBytes: 4 * MiB }, 60_000);
+    await new Promise((r) => setTimeout(r, 500));
+    const names = (await lvs()).map((l) => l.lv_name);
+    assert.ok(names.includes('pvc-after-late') && queued.every((q) => names.includes(q)), `the other creates ran: ${names.join(', ')}`);
+    assert.not.ok(names.includes('pvc-late'), 'the late create never ran');
+    const dropped = droppedCreates().slice(droppedBefore);
+    assert.is(dropped.length, 1, `the agent itself refused exactly the late create:\n${dropped.join('\n')}`);
+    assert.match(dropped[0]!, /CreateVolume: (cancelled or past its deadline|cancelled by the client)/);
+  } finally {
+    for (const id of [...queued, 'pvc-after-late', 'pvc-late']) await callAgent(a.client, 'DeleteVolume', { volumeId: id, pool: 'fast' }, 60_000);
+  }
+  assert.not.ok((await lvs()).some((l) => l.lv_name.startsWith('pvc-q') || l.lv_name.includes('late')), 'all removed');
 });
 
 t('thin pool: the refusal from LVM without device-mapper is a clear FailedPrecondition, nothing left behind', async () => {
@@ -149,6 +168,7 @@ t('thin pool: the refusal from LVM without device-mapper is a clear FailedPrecon
   const err = await refused(callAgent(a.client, 'EnsurePool', { name: 'thin', backend: 'POOL_BACKEND_LVM', thin: true, disks: [disk.id] }));
   assert.is(err.code, status.FAILED_PRECONDITION);
   assert.match(err.details, /pool thin on node node-a: cannot create the thin pool: .*device-mapper/);
+  assert.is(reasonOf(err), 'ThinPoolUnsupported');
   const vgs = await a.lvm('vgs', ['--noheadings', '-o', 'vg_name']);
   assert.not.match(vgs, /stratum-thin/);
   const pvs = await a.lvm('pvs', ['--noheadings', '-o', 'pv_name']);

@@ -123,13 +123,19 @@ async function waitDevicePresent(agent: TestAgent, volumeId: string): Promise<vo
   throw new Error(`${agent.name}: ${volumeId} has no device 10 s after the restart`);
 }
 
+/** The operator's copy order: node-b takes `volumeId` from node-a (as the reconciler gives it before SendVolume). */
+async function order(ctx: { b: TestAgent }, volumeId = TARGET): Promise<void> {
+  await callAgent(ctx.b.client, 'ExpectVolume', { volumeId, sourceNode: 'node-a', validSeconds: 300 });
+}
+
 async function rejection(p: Promise<unknown>): Promise<grpc.ServiceError> {
   return p.then(() => { throw new Error('expected the call to fail'); }, (e: grpc.ServiceError) => e);
 }
 
 copy('SendVolume copies 64 MiB of random data; the target reads back the same SHA-256 and is marked complete', async (ctx) => {
+  await order(ctx);
   const started = Date.now();
-  const res = await callAgent(ctx.a.client, 'SendVolume', { volumeId: SOURCE, targetAddress: ctx.b.address, targetVolumeId: TARGET, chunkBytes: 0 }, 60_000);
+  const res = await callAgent(ctx.a.client, 'SendVolume', { volumeId: SOURCE, targetAddress: ctx.b.address, targetNode: 'node-b', targetVolumeId: TARGET, chunkBytes: 0 }, 60_000);
   const seconds = (Date.now() - started) / 1000;
   assert.is(res.bytes, String(SIZE));
   assert.is(res.sha256, ctx.sourceSha);
@@ -145,7 +151,8 @@ copy('SendVolume copies 64 MiB of random data; the target reads back the same SH
 });
 
 copy('bad SendVolume input is refused before anything moves', async (ctx) => {
-  const base = { volumeId: SOURCE, targetAddress: ctx.b.address, targetVolumeId: TARGET, chunkBytes: 0 };
+  await order(ctx, 'pvc-absent');
+  const base = { volumeId: SOURCE, targetAddress: ctx.b.address, targetNode: 'node-b', targetVolumeId: TARGET, chunkBytes: 0 };
   const chunk = await rejection(callAgent(ctx.a.client, 'SendVolume', { ...base, chunkBytes: 100 }));
   assert.is(chunk.code, grpc.status.INVALID_ARGUMENT);
   assert.match(chunk.details, 'chunk size 100');
@@ -221,9 +228,10 @@ copy('a stream cancelled in the middle leaves the target incomplete', async (ctx
 
 copy('cancelling SendVolume mid-copy cancels the stream to the target, which stays incomplete', async (ctx) => {
   // 4 KiB chunks make the copy take seconds, so the cancel lands in the middle of it.
+  await order(ctx);
   let call!: grpc.ClientUnaryCall;
   const sent = new Promise((resolve, reject) => {
-    call = ctx.a.client.SendVolume({ volumeId: SOURCE, targetAddress: ctx.b.address, targetVolumeId: TARGET, chunkBytes: 4096 }, { deadline: Date.now() + 60_000 }, (err, res) => (err ? reject(err) : resolve(res)));
+    call = ctx.a.client.SendVolume({ volumeId: SOURCE, targetAddress: ctx.b.address, targetNode: 'node-b', targetVolumeId: TARGET, chunkBytes: 4096 }, { deadline: Date.now() + 60_000 }, (err, res) => (err ? reject(err) : resolve(res)));
   });
   await waitMarker(ctx.b, (m) => m?.reason === 'receiving');
   call.cancel();
@@ -249,7 +257,8 @@ copy('a receiver killed mid-copy stays incomplete after it restarts; a new copy 
   await waitDevicePresent(ctx.b, TARGET);
   assert.equal((await markersOf(ctx.b).list()).map((m) => [m.volumeId, m.state]), [[TARGET, 'incomplete']], 'listed for reporting');
 
-  const res = await callAgent(ctx.a.client, 'SendVolume', { volumeId: SOURCE, targetAddress: ctx.b.address, targetVolumeId: TARGET, chunkBytes: 256 * 1024 }, 60_000);
+  await order(ctx);
+  const res = await callAgent(ctx.a.client, 'SendVolume', { volumeId: SOURCE, targetAddress: ctx.b.address, targetNode: 'node-b', targetVolumeId: TARGET, chunkBytes: 256 * 1024 }, 60_000);
   assert.is(res.sha256, ctx.sourceSha);
   assert.is(await sha256Of(ctx.targetDevice), ctx.sourceSha);
   assert.is((await markersOf(ctx.b).read(TARGET))?.state, 'complete');

@@ -10,9 +10,10 @@ import path from 'node:path';
 import { status } from '@grpc/grpc-js';
 import { CSI_DRIVER_NAME, TOPOLOGY_KEY } from '../../src/common/constants.ts';
 import { run } from '../../src/common/exec.ts';
-import { findMount } from '../../src/agent/fs/findmnt.ts';
+import { findMount } from '../../src/agent/fs/mount-table.ts';
 import { callCsi, connectCsi, type CsiClients } from '../../src/csi/client.ts';
 import { AgentHarness, callAgent, type TestAgent } from '../helpers/agent-harness.ts';
+import { cleanupAll, unmountAll } from '../helpers/cleanup.ts';
 
 const t = suite('agent: CSI node service');
 const MiB = 1024 * 1024;
@@ -46,12 +47,12 @@ t.before(async () => {
 
 t.after(async () => {
   const p = dir ? paths() : undefined;
-  for (const m of p ? [p.ro, p.target, p.staging, p.blockTarget] : []) {
-    while (await findMount(m)) await run('umount', [m]).catch(() => undefined);
-  }
-  csi?.close();
-  await h?.cleanup();
-  if (dir) await rm(dir, { recursive: true, force: true });
+  await cleanupAll('agent/csi-node cleanup', [
+    ...(p ? [p.ro, p.target, p.staging, p.blockTarget] : []).map((m) => () => unmountAll(m)),
+    async () => csi?.close(),
+    async () => h?.cleanup(),
+    async () => dir && rm(dir, { recursive: true, force: true }),
+  ]);
 });
 
 t('identity: name, capabilities, Probe ready', async () => {

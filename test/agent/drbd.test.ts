@@ -8,6 +8,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { run } from '../../src/common/exec.ts';
+import { cleanupAll, unmountAll } from '../helpers/cleanup.ts';
 import { checkResourceSpec, type DrbdNodeSpec, type DrbdResource, type DrbdResourceSpec } from '../../src/agent/drbd/resource.ts';
 import { renderResource } from '../../src/agent/drbd/render.ts';
 import { resourceFilePath, writeResourceFile } from '../../src/agent/drbd/files.ts';
@@ -39,16 +40,18 @@ drbd.before(async (ctx) => {
   ctx.namespaces = [];
   for (const n of NODES) {
     const ns = path.join(ctx.dir, `uts-${n.name}`);
-    ctx.namespaces.push(ns);
     await makeUtsNamespace(ns, n.name);
+    ctx.namespaces.push(ns);
     ctx.views.set(n.name, new Drbdadm({ utsNamespace: ns }));
     ctx.views84.set(n.name, new Drbdadm({ utsNamespace: ns, flavour: '8.4' }));
   }
 });
 
 drbd.after(async (ctx) => {
-  for (const ns of ctx.namespaces) await run('umount', [ns]).catch(() => undefined);
-  await rm(ctx.dir, { recursive: true, force: true });
+  await cleanupAll('agent/drbd cleanup', [
+    ...ctx.namespaces.map((ns) => () => unmountAll(ns)),
+    () => rm(ctx.dir, { recursive: true, force: true }),
+  ]);
 });
 
 function view(ctx: Ctx, name: string): Drbdadm {

@@ -15,9 +15,10 @@ import { bindMount, mountFilesystem, unmount } from '../../src/agent/fs/mount.ts
 import { blockDeviceSize, publishBlockDevice } from '../../src/agent/fs/block.ts';
 import { growFilesystem, type GrowResult } from '../../src/agent/fs/grow.ts';
 import { volumeStats } from '../../src/agent/fs/stats.ts';
-import { findMount } from '../../src/agent/fs/findmnt.ts';
+import { findMount } from '../../src/agent/fs/mount-table.ts';
 import { FsError } from '../../src/agent/fs/errors.ts';
 import type { FsType } from '../../src/agent/fs/types.ts';
+import { cleanupAll, unmountAll } from '../helpers/cleanup.ts';
 
 const MiB = 1024 * 1024;
 // mkfs.xfs (xfsprogs >= 5.19) refuses filesystems under 300 MB; sparse files cost nothing.
@@ -45,14 +46,12 @@ fs.before(async (ctx) => {
 });
 
 fs.after(async (ctx) => {
-  for (const t of ctx.targets.reverse()) {
-    // Stacked mounts are possible after a failed assertion: unmount until nothing is left (bounded).
-    for (let i = 0; i < 4 && (await findMount(t).catch(() => undefined)); i++) {
-      await run('umount', [t]).catch(() => run('umount', ['-l', t]).catch(() => undefined));
-    }
-  }
-  await ctx.loops.cleanup();
-  await rm(ctx.dir, { recursive: true, force: true });
+  // Stacked mounts are possible after a failed assertion: unmountAll removes them all, or throws.
+  await cleanupAll('agent/fs cleanup', [
+    ...ctx.targets.reverse().map((t) => () => unmountAll(t)),
+    () => ctx.loops.cleanup(),
+    () => rm(ctx.dir, { recursive: true, force: true }),
+  ]);
 });
 
 function target(ctx: Ctx, name: string): string {

@@ -10,8 +10,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { run } from '../../src/common/exec.ts';
 import { AgentHarness, callAgent, type TestAgent } from '../helpers/agent-harness.ts';
+import { cleanupAll, unmountAll } from '../helpers/cleanup.ts';
 import { Drbdadm, makeUtsNamespace } from '../../src/agent/drbd/drbdadm.ts';
 import type { ConfigureReplicationRequest } from '../../src/agent-api/generated/stratum/agent/v1/ConfigureReplicationRequest.ts';
 
@@ -55,9 +55,11 @@ repl.before(async (ctx) => {
 });
 
 repl.after(async (ctx) => {
-  await ctx.h?.cleanup().catch(() => undefined);
-  for (const ns of ctx.namespaces ?? []) await run('umount', [ns]).catch(() => undefined);
-  if (ctx.dir) await rm(ctx.dir, { recursive: true, force: true });
+  await cleanupAll('agent/replication cleanup', [
+    async () => ctx.h?.cleanup(),
+    ...(ctx.namespaces ?? []).map((ns) => () => unmountAll(ns)),
+    async () => ctx.dir && rm(ctx.dir, { recursive: true, force: true }),
+  ]);
 });
 
 function request(ctx: Ctx, self: number, overrides: Partial<ConfigureReplicationRequest> = {}): ConfigureReplicationRequest {

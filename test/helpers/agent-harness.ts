@@ -1,8 +1,9 @@
 // Real stratum-agent processes for tests. Each agent runs `src/agent/main.ts` under tsx (as it
 // runs for real) on its own loopback address (127.0.0.2, 127.0.0.3, …, port chosen by the
 // kernel), with its own loop devices, LVM_SYSTEM_DIR (lvm.conf accepting only its loops,
-// activation off without device-mapper), state directory and server certificate from one
-// TestPki. Everything is undone by `cleanup()`, also after a failed test or a crashed agent.
+// activation off without device-mapper), state directory, and serving and peer certificates
+// naming its node from one TestPki — or, with `bootstrap`, certificates it gets from an operator
+// endpoint with a ServiceAccount token. Everything is undone by `cleanup()`, also after a failed test or a crashed agent.
 //
 //   const h = await AgentHarness.start({ agents: 2, loopsPerAgent: 2 });
 //   try {
@@ -11,18 +12,19 @@
 //     await a.lvm('vgs', ['--reportformat', 'json']);   // look behind the agent's back
 //   } finally { await h.cleanup(); }
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import type { ChannelOptions, ServiceError } from '@grpc/grpc-js';
+import type { ServiceError } from '@grpc/grpc-js';
 import type { Test } from 'uvu';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { run } from '../../src/common/exec.ts';
-import { callAgent, createAgentClient, createHealthClient, type AgentClient, type ClientTls, type HealthClient } from '../../src/agent-api/client.ts';
+import { callAgent, createAgentClient, createHealthClient, type AgentClient, type ClientIdentity, type HealthClient } from '../../src/agent-api/client.ts';
 import { hasDeviceMapper, writeLvmConf } from '../../src/agent/lvm/config.ts';
 import { makeUtsNamespace } from '../../src/agent/drbd/drbdadm.ts';
-import { AGENT_TLS_SERVER_NAME } from '../../src/common/constants.ts';
+import { agentPeerIdentity, agentServerIdentity, OPERATOR_IDENTITY } from '../../src/agent-api/identity.ts';
+import { cleanupAll } from './cleanup.ts';
 import { LoopDevices, type LoopDevice } from './loopdev.ts';
 import { TestPki } from './certs.ts';
 
@@ -86,6 +88,21 @@ export interface AgentHarnessOptions {
    * order they are added; the last one repeats. @default ['9.2.0']
    */
   readonly drbdVersions?: readonly string[];
+  /** Kubernetes node names of the agents, in order. @default node-a, node-b, … */
+  readonly nodeNames?: readonly string[];
+  /**
+   * Agents get their certificates from an operator endpoint instead of the TestPki; set the
+   * harness's `clientTls` to an operator certificate of the same CA before adding agents.
+   */
+  readonly bootstrap?: {
+    readonly url: string;
+    /** Trust bundle file (the operator's CA). */
+    readonly ca: string;
+    /** The token file of the agent of `node`. */
+    readonly tokenFile: (node: string) => string;
+    /** --tls-reload-ms. @default 10_000 */
+    readonly reloadMs?: number;
+  };
 }
 
 export class TestAgent {
@@ -109,6 +126,7 @@ export class TestAgent {
     readonly attached: LoopDevice[],
     private readonly harness: AgentHarness,
     private readonly extraArgs: readonly string[],
+    private readonly bootstrap?: AgentHarnessOptions['bootstrap'],
   ) {}
 
   get lvmSystemDir(): string {
@@ -129,20 +147,30 @@ export class TestAgent {
     return this.loopDir ? path.join(this.loopDir, '*') : path.join(this.dir, 'no-loops', '*');
   }
 
-  /** Verify the server by its DNS name (in its certificate) rather than the IP: no SNI-with-IP warning. */
-  get channelOptions(): ChannelOptions {
-    return { 'grpc.ssl_target_name_override': this.name, 'grpc.default_authority': this.name };
+  /** The node the agent serves now (its certificates name it). */
+  get node(): string {
+    return this.nodeName ?? this.name;
   }
 
-  /** Agent client authenticated with the harness's client certificate. */
+  /** Where a bootstrapping agent writes its certificates. */
+  get tlsDir(): string {
+    return path.join(this.dir, 'tls');
+  }
+
+  /** Agent client authenticated with the harness's client certificate (the operator's identity). */
   get client(): AgentClient {
-    this.clients.agent ??= createAgentClient(this.address, this.harness.clientTls, this.channelOptions);
+    this.clients.agent ??= createAgentClient(this.address, this.harness.clientTls, this.node);
     return this.clients.agent;
   }
 
   get health(): HealthClient {
-    this.clients.health ??= createHealthClient(this.address, this.harness.clientTls, this.channelOptions);
+    this.clients.health ??= createHealthClient(this.address, this.harness.clientTls, this.node);
     return this.clients.health;
+  }
+
+  /** Process id of the running agent (a restart changes it). */
+  get pid(): number | undefined {
+    return this.child?.pid;
   }
 
   /** Everything the agent printed (JSON log lines), for failure messages. */
@@ -179,14 +207,11 @@ export class TestAgent {
 
   /** Starts the agent process and waits until its health service answers SERVING. */
   async start(): Promise<void> {
-    const pki = this.harness.pki;
     const args = [
       '--import', 'tsx', MAIN,
-      '--node-name', this.nodeName ?? this.name,
+      '--node-name', this.node,
       '--listen', `${this.host}:${this.address ? this.address.split(':')[1] : '0'}`,
-      '--tls-ca', pki.ca.cert,
-      '--tls-cert', path.join(pki.dir, `${this.name}.crt`),
-      '--tls-key', path.join(pki.dir, `${this.name}.key`),
+      ...(await this.tlsArgs()),
       '--state-dir', this.stateDir,
       '--lvm-system-dir', this.lvmSystemDir,
       '--disks', this.diskFilter,
@@ -226,6 +251,20 @@ export class TestAgent {
     await this.waitServing();
   }
 
+  /** Certificates naming the node the agent serves now: its own, or from the operator endpoint. */
+  private async tlsArgs(): Promise<string[]> {
+    if (this.bootstrap) {
+      return [
+        '--tls-ca', this.bootstrap.ca, '--tls-cert', path.join(this.tlsDir, 'tls.crt'), '--tls-key', path.join(this.tlsDir, 'tls.key'),
+        '--bootstrap-url', this.bootstrap.url, '--bootstrap-token-file', this.bootstrap.tokenFile(this.node), '--tls-reload-ms', String(this.bootstrap.reloadMs ?? 10_000),
+      ];
+    }
+    const pki = this.harness.pki;
+    const serving = await pki.issue({ name: this.name, commonName: this.node, uris: [agentServerIdentity(this.node)], usage: 'server' });
+    const peer = await pki.issue({ name: `${this.name}-peer`, commonName: this.node, uris: [agentPeerIdentity(this.node)], usage: 'client' });
+    return ['--tls-ca', pki.ca.cert, '--tls-cert', serving.cert, '--tls-key', serving.key, '--tls-client-cert', peer.cert, '--tls-client-key', peer.key];
+  }
+
   private async waitServing(): Promise<void> {
     const until = Date.now() + 15_000;
     for (;;) {
@@ -236,6 +275,18 @@ export class TestAgent {
       if (Date.now() > until) throw new Error(`${this.name}: health never SERVING (last: ${status})\n${this.output}`);
       await new Promise((r) => setTimeout(r, 200));
     }
+  }
+
+  /**
+   * Freezes the agent (SIGSTOP): its sockets still accept connections but nothing answers, as on
+   * a hung node. `resume()` (SIGCONT) undoes it; call it in a `finally`.
+   */
+  pause(): void {
+    if (!this.child?.kill('SIGSTOP')) throw new Error(`${this.name}: cannot pause the agent: not running`);
+  }
+
+  resume(): void {
+    if (!this.child?.kill('SIGCONT')) throw new Error(`${this.name}: cannot resume the agent: not running`);
   }
 
   /** SIGTERM, then SIGKILL after `graceMs`; resolves with the exit code (null when killed). */
@@ -264,6 +315,8 @@ export class TestAgent {
       }
     };
     this.child?.kill('SIGKILL');
+    // Without its lvm.conf (no loop ever added) LVM would see every device of the machine.
+    if (!existsSync(path.join(this.lvmSystemDir, 'lvm.conf'))) return;
     let vgs = '';
     try {
       vgs = execFileSync('vgs', ['--noheadings', '-o', 'vg_name'], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 20_000 });
@@ -279,21 +332,31 @@ export class TestAgent {
     if (this.loopDir) rmSync(this.loopDir, { recursive: true, force: true });
   }
 
-  /** Removes every VG/PV this agent's LVM sees and detaches its loops. */
+  /** Removes every VG/PV this agent's LVM sees and detaches its loops; every step is tried, any failure thrown. */
   async teardown(): Promise<void> {
-    await this.stop(5_000).catch(() => null);
-    const vgs = await this.lvm('vgs', ['--noheadings', '-o', 'vg_name']).catch(() => '');
-    for (const vg of vgs.split('\n').map((s) => s.trim()).filter(Boolean)) await this.lvm('vgremove', ['-ff', '--yes', vg]).catch(() => '');
-    const devices = this.attached.map((l) => l.device);
-    if (devices.length) await this.lvm('pvremove', ['-ff', '--yes', ...devices]).catch(() => '');
-    await this.loops.cleanup();
+    const names = async (cmd: string, field: string) => (await this.lvm(cmd, ['--noheadings', '-o', field])).split('\n').map((s) => s.trim()).filter(Boolean);
+    await cleanupAll(`${this.name}: teardown`, [
+      () => this.stop(5_000),
+      async () => {
+        // Without its lvm.conf (no loop ever added) LVM would see every device of the machine.
+        if (!existsSync(path.join(this.lvmSystemDir, 'lvm.conf'))) return;
+        for (const vg of await names('vgs', 'vg_name')) await this.lvm('vgremove', ['-ff', '--yes', vg]);
+        // Only devices that carry a PV: others may hold a filesystem a test made, or nothing.
+        const pvs = await names('pvs', 'pv_name');
+        const devices = this.attached.map((l) => l.device).filter((d) => pvs.includes(d));
+        if (devices.length) await this.lvm('pvremove', ['-ff', '--yes', ...devices]);
+        const left = await names('vgs', 'vg_name');
+        if (left.length) throw new Error(`volume groups left: ${left.join(', ')}`);
+      },
+      () => this.loops.cleanup(),
+    ]);
   }
 }
 
 export class AgentHarness {
   readonly agents: TestAgent[] = [];
-  /** Certificate the tests (playing the operator) present to the agents. */
-  clientTls!: ClientTls;
+  /** Certificate the tests (playing the operator) present to the agents: TestPki files, or a renewing source. */
+  clientTls!: ClientIdentity;
   private readonly children = new Set<ChildProcess>();
   /** nsfs mounts of the agents' UTS namespaces (opts.drbd). */
   private readonly utsNamespaces: string[] = [];
@@ -323,7 +386,7 @@ export class AgentHarness {
     const dir = await mkdtemp(path.join(tmpdir(), 'stratum-agents-'));
     const harness = new AgentHarness(dir, await TestPki.create(path.join(dir, 'pki')));
     try {
-      const client = await harness.pki.issue({ name: 'operator', commonName: 'stratum-operator', usage: 'client' });
+      const client = await harness.pki.issue({ name: 'operator', commonName: 'stratum-operator', uris: [OPERATOR_IDENTITY], usage: 'client' });
       harness.clientTls = { ca: harness.pki.ca.cert, cert: client.cert, key: client.key };
       const count = opts.agents ?? 1;
       for (let i = 0; i < count; i++) await harness.addAgent(opts);
@@ -340,9 +403,6 @@ export class AgentHarness {
     const name = `node-${String.fromCharCode(97 + i)}`;
     const host = `127.0.0.${i + 2}`;
     const agentDir = path.join(this.dir, name);
-    // As in a cluster, the certificate carries the agents' common name; the node name and address
-    // let tests dial one agent by name.
-    await this.pki.issue({ name, commonName: name, dnsNames: [AGENT_TLS_SERVER_NAME, name, 'localhost'], ips: [host], usage: 'both' });
     const loops = new LoopDevices();
     const drbdArgs: string[] = [];
     if (opts.drbd) {
@@ -359,7 +419,8 @@ export class AgentHarness {
       '--log-level', 'info',
       '--shutdown-grace-ms', '5000',
       ...(opts.extraArgs ?? []),
-    ]);
+    ], opts.bootstrap);
+    agent.nodeName = opts.nodeNames?.[i];
     this.agents.push(agent);
     for (let n = 0; n < (opts.loopsPerAgent ?? 2); n++) await agent.addLoop(opts.loopSizeBytes ?? GiB);
     await agent.start();
@@ -382,6 +443,6 @@ export class AgentHarness {
     process.removeListener('SIGTERM', this.onSignal);
     process.removeListener('SIGINT', this.onSignal);
     await rm(this.dir, { recursive: true, force: true });
-    if (errors.length) throw new AggregateError(errors, 'agent harness cleanup failed');
+    if (errors.length) throw new AggregateError(errors, `agent harness cleanup failed: ${errors.map((e) => (e as Error).message).join('; ')}`);
   }
 }

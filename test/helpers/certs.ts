@@ -16,6 +16,8 @@ export interface CertRequest {
   readonly organizations?: readonly string[];
   readonly dnsNames?: readonly string[];
   readonly ips?: readonly string[];
+  /** URI names: Stratum's identities (stratum://operator, stratum://agent/<node>, …). */
+  readonly uris?: readonly string[];
   readonly usage: 'server' | 'client' | 'both';
 }
 
@@ -43,7 +45,7 @@ export class TestPki {
     const subject = `/CN=${req.commonName}${(req.organizations ?? []).map((o) => `/O=${o}`).join('')}`;
     await run('openssl', ['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
       '-keyout', files.key, '-out', csr, '-subj', subject]);
-    const sans = [...(req.dnsNames ?? []).map((d) => `DNS:${d}`), ...(req.ips ?? []).map((i) => `IP:${i}`)];
+    const sans = [...(req.dnsNames ?? []).map((d) => `DNS:${d}`), ...(req.ips ?? []).map((i) => `IP:${i}`), ...(req.uris ?? []).map((u) => `URI:${u}`)];
     const usage = { server: 'serverAuth', client: 'clientAuth', both: 'serverAuth,clientAuth' }[req.usage];
     await writeFile(ext, [
       'basicConstraints=CA:FALSE',

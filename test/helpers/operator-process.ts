@@ -67,11 +67,16 @@ export class OperatorProcess {
 
   /** The value of one sample, e.g. metric('stratum_leader', { lease: 'ns/stratum-operator' }); 0 when absent. */
   async metric(name: string, labels: Record<string, string> = {}): Promise<number> {
+    return (await this.exportedMetric(name, labels)) ?? 0;
+  }
+
+  /** As metric(), but undefined when no sample matches: for checks that the metric exists at all. */
+  async exportedMetric(name: string, labels: Record<string, string> = {}): Promise<number | undefined> {
     const want = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
-    let sum = 0;
+    let sum: number | undefined;
     for (const line of (await this.metrics()).split('\n')) {
       if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
-      if (want.every((w) => line.includes(w))) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+      if (want.every((w) => line.includes(w))) sum = (sum ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1));
     }
     return sum;
   }

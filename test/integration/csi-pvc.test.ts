@@ -5,7 +5,7 @@
 // node's agent). The full node is never chosen; the PV is bound with node affinity; data is
 // written and read; a resize grows volume and filesystem; deleting the claim removes PV,
 // LocalVolume and the disk claim; a claim for an unknown pool gets the CSI refusal as an Event.
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { suite } from 'uvu';
@@ -14,7 +14,7 @@ import { CSI_DRIVER_NAME, TOPOLOGY_KEY } from '../../src/common/constants.ts';
 import type { LocalVolume, StoragePool } from '../../src/api/index.ts';
 import { parseQuantity } from '../../src/api/quantity.ts';
 import { run } from '../../src/common/exec.ts';
-import { findMount } from '../../src/agent/fs/findmnt.ts';
+import { findMount } from '../../src/agent/fs/mount-table.ts';
 import { callCsi, connectCsi } from '../../src/csi/client.ts';
 import { resourcePath } from '../../src/operator/runtime/kube/client.ts';
 import { CSI_STORAGE_CAPACITIES, LOCAL_VOLUMES, STORAGE_CLASSES, STORAGE_POOLS } from '../../src/operator/resources.ts';
@@ -22,6 +22,7 @@ import type { CSIStorageCapacity } from '../../src/operator/pools/capacity.ts';
 import { startSharedControllers } from '../rig/connect.ts';
 import type { Controllers } from '../rig/controllers.ts';
 import { callAgent } from '../helpers/agent-harness.ts';
+import { unmountAll } from '../helpers/cleanup.ts';
 import { TestCluster, reportFailure, waitFor, type ClusterNode } from './support.ts';
 import {
   CSI_DRIVERS, EVENTS, PODS, PVCS, PVS, controllerEndpoint, ensureCsiDriver, nameAgentsAfterNodes, registerCsiNodes, removeCsiNodes, startSidecars, type Sidecars,
@@ -87,14 +88,15 @@ it.after(reportFailure(async () => {
   await controllers?.stop();
   if (dir) {
     const { stdout } = await run('findmnt', ['-rn', '-o', 'TARGET'], { okCodes: [0, 1] });
-    for (const m of stdout.split('\n').filter((l) => l.startsWith(dir)).reverse()) await run('umount', [m]).catch(() => undefined);
+    for (const m of stdout.split('\n').filter((l) => l.startsWith(dir)).reverse()) await unmountAll(m);
     await rm(dir, { recursive: true, force: true });
   }
   if (cluster) {
     // PVs the provisioner made and could not delete (a failed test): drop their finalizers and delete them.
+    const gone = (e: unknown) => { if (!isNotFound(e)) throw e; };
     for (const p of (await cluster.list<Pv & { metadata: Record<string, unknown> }>(PVS)).filter((x) => (x as unknown as { spec: { storageClassName?: string } }).spec.storageClassName?.startsWith(cluster.prefix))) {
-      await cluster.client.request('PATCH', resourcePath(PVS, undefined, p.metadata.name as string), { patchType: 'merge', body: { metadata: { finalizers: null } } }).catch(() => undefined);
-      await cluster.client.request('DELETE', resourcePath(PVS, undefined, p.metadata.name as string)).catch(() => undefined);
+      await cluster.client.request('PATCH', resourcePath(PVS, undefined, p.metadata.name as string), { patchType: 'merge', body: { metadata: { finalizers: null } } }).catch(gone);
+      await cluster.client.request('DELETE', resourcePath(PVS, undefined, p.metadata.name as string)).catch(gone);
     }
     await removeCsiNodes(cluster);
     if (madeDriver) await cluster.client.request('DELETE', resourcePath(CSI_DRIVERS, undefined, CSI_DRIVER_NAME)).catch((e: unknown) => { if (!isNotFound(e)) throw e; });
@@ -141,18 +143,46 @@ const cap = { accessMode: { mode: 'SINGLE_NODE_WRITER' as const }, mount: { fsTy
 const staging = (c: string) => path.join(dir, c, 'globalmount');
 const target = (c: string) => path.join(dir, c, 'pod', 'mount');
 
-it('kubelet played: NodeStage + NodePublish on the chosen node; data written and read back', async () => {
+async function stageAndPublish(csi: ReturnType<typeof connectCsi>, c: string): Promise<void> {
+  const { id } = await volumeOf(c);
+  const ctx = (await pv(id))!.spec.csi as unknown as { volumeAttributes?: Record<string, string> };
+  await callCsi(csi.node, 'NodeStageVolume', { volumeId: id, stagingTargetPath: staging(c), volumeCapability: cap, volumeContext: ctx.volumeAttributes ?? {} }, 120_000);
+  await callCsi(csi.node, 'NodePublishVolume', { volumeId: id, stagingTargetPath: staging(c), targetPath: target(c), volumeCapability: cap });
+}
+
+it('kubelet played: NodeStage + NodePublish on the chosen node; data written and read back from each claim\'s own disk', async () => {
   const csi = connectCsi(roomy.agent.csiEndpoint);
   try {
     for (const c of claims) {
-      const { id } = await volumeOf(c);
-      const ctx = (await pv(id))!.spec.csi as unknown as { volumeAttributes?: Record<string, string> };
-      await callCsi(csi.node, 'NodeStageVolume', { volumeId: id, stagingTargetPath: staging(c), volumeCapability: cap, volumeContext: ctx.volumeAttributes ?? {} }, 120_000);
-      await callCsi(csi.node, 'NodePublishVolume', { volumeId: id, stagingTargetPath: staging(c), targetPath: target(c), volumeCapability: cap });
+      await stageAndPublish(csi, c);
       assert.is((await findMount(staging(c)))?.fsType, 'xfs');
       await writeFile(path.join(target(c), 'hello.txt'), `hello from ${c}`);
     }
-    for (const c of claims) assert.is(await readFile(path.join(target(c), 'hello.txt'), 'utf8'), `hello from ${c}`, 'each claim has its own disk');
+    // Not through the live mounts (the page cache would answer): each claim's mount is backed by
+    // its own device; unstaged (unmounted, cache gone) and mounted afresh read-only, each device
+    // holds that claim's file and nothing else.
+    const devices: string[] = [];
+    for (const c of claims) {
+      const { id, device } = await volumeOf(c);
+      assert.is((await findMount(staging(c)))?.source, device, `${c} is mounted from its volume's device`);
+      devices.push(device);
+      await callCsi(csi.node, 'NodeUnpublishVolume', { volumeId: id, targetPath: target(c) });
+      await callCsi(csi.node, 'NodeUnstageVolume', { volumeId: id, stagingTargetPath: staging(c) });
+    }
+    assert.is(new Set(devices).size, claims.length, `one device per claim: ${devices.join(', ')}`);
+    for (const [i, c] of claims.entries()) {
+      const check = path.join(dir, `check-${c}`);
+      await mkdir(check, { recursive: true });
+      await run('mount', ['-o', 'ro', devices[i]!, check]);
+      try {
+        assert.equal(await readdir(check), ['hello.txt'], `${devices[i]} holds ${c}'s file only`);
+        assert.is(await readFile(path.join(check, 'hello.txt'), 'utf8'), `hello from ${c}`, 'each claim has its own disk');
+      } finally {
+        await unmountAll(check);
+      }
+    }
+    for (const c of claims) await stageAndPublish(csi, c);
+    for (const c of claims) assert.is(await readFile(path.join(target(c), 'hello.txt'), 'utf8'), `hello from ${c}`, 'published again');
   } finally {
     csi.close();
   }

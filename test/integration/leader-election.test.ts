@@ -9,6 +9,7 @@ import type { StoragePool } from '../../src/api/index.ts';
 import { LOCAL_DISKS, STORAGE_POOLS } from '../../src/operator/resources.ts';
 import type { OperatorProcess } from '../helpers/operator-process.ts';
 import { TestCluster, reportFailure, sleep, waitFor } from './support.ts';
+import { findCondition } from '../../src/operator/runtime/status.ts';
 
 const POOL_LABEL = 'test.stratum.dev/pool';
 const LEASE_NAME = 'stratum-operator';
@@ -41,7 +42,7 @@ async function createPoolReady(n: number): Promise<void> {
 function poolReady(n: number): Promise<StoragePool> {
   return waitFor(`pool ${n} Ready`, async () => {
     const p = await c().get<StoragePool>(STORAGE_POOLS, poolName(n));
-    return p?.status?.nodeCount === 1 && p.status.conditions?.find((x) => x.type === 'Ready')?.status === 'True' ? p : undefined;
+    return p?.status?.nodeCount === 1 && findCondition(p.status.conditions, 'Ready')?.status === 'True' ? p : undefined;
   }, 60_000, 200);
 }
 

@@ -10,6 +10,7 @@ import type { LocalDisk, StoragePool } from '../../src/api/index.ts';
 import { CSI_STORAGE_CAPACITIES, LOCAL_DISKS, STORAGE_CLASSES, STORAGE_POOLS } from '../../src/operator/resources.ts';
 import { CAPACITY_POOL_LABEL, type CSIStorageCapacity } from '../../src/operator/pools/capacity.ts';
 import { TestCluster, reportFailure, sleep, waitFor, type ClusterNode } from './support.ts';
+import { findCondition } from '../../src/operator/runtime/status.ts';
 
 const POOL_LABEL = 'test.stratum.dev/pool';
 const it = suite('operator: disks and pools');
@@ -23,6 +24,12 @@ const vg = async (node: ClusterNode, pool: string) => {
 };
 const pool = () => cluster.get<StoragePool & { metadata: { name: string } }>(STORAGE_POOLS, poolName);
 const nodeStatus = async (node: ClusterNode) => (await pool())?.status?.nodes?.find((n) => n.node === node.name);
+
+/** Times (ms) of the operator's log lines that `match`, from `since` on. */
+function retryTimes(logs: Record<string, unknown>[], match: (l: Record<string, unknown>) => boolean, since: number): number[] {
+  return logs.filter(match).map((l) => Date.parse(String(l.time))).filter((t) => t >= since);
+}
+
 const capacities = () => cluster.list<CSIStorageCapacity>(CSI_STORAGE_CAPACITIES, { labelSelector: `${CAPACITY_POOL_LABEL}=${poolName}` }, cluster.namespace);
 
 it.before(reportFailure(async () => {
@@ -48,7 +55,7 @@ it('every agent disk becomes a LocalDisk with its identity, size and media class
       assert.ok(node.agent.attached.some((l) => l.file === d.status!.identity!.backingFile), 'identity is the backing file');
       assert.is(d.status!.capacity, '1Gi');
       assert.is(d.status!.mediaClass, 'hdd', 'loop devices are rotational');
-      assert.is(d.status!.conditions!.find((c) => c.type === 'Ready')?.status, 'True');
+      assert.is(findCondition(d.status!.conditions, 'Ready')?.status, 'True');
     }
   }
 });
@@ -57,7 +64,7 @@ it('a pool forms on the selected nodes only, with the capacity vgs reports, publ
   await cluster.create(STORAGE_POOLS, { apiVersion: 'storage.stratum.dev/v1alpha1', kind: 'StoragePool', metadata: { name: poolName }, spec: { mediaClass: 'hdd', nodeSelector: { matchLabels: { [POOL_LABEL]: 'yes' } } } });
   const ready = await waitFor('pool Ready on 2 nodes', async () => {
     const p = await pool();
-    return p?.status?.nodeCount === 2 && p.status.conditions?.find((c) => c.type === 'Ready')?.status === 'True' ? p : undefined;
+    return p?.status?.nodeCount === 2 && findCondition(p.status.conditions, 'Ready')?.status === 'True' ? p : undefined;
   }, 60_000, 200);
   assert.equal(ready.status!.nodes!.map((n) => n.node).sort(), [cluster.nodes[0]!.name, cluster.nodes[1]!.name]);
   for (const node of cluster.nodes.slice(0, 2)) {
@@ -107,7 +114,7 @@ it('a disk attached after start appears as a LocalDisk; detached, it becomes Mis
     const d = await cluster.get<LocalDisk>(LOCAL_DISKS, disk.metadata.name!);
     return d?.status?.state === 'Missing' ? d : undefined;
   }, 30_000, 200);
-  const ready = missing.status!.conditions!.find((c) => c.type === 'Ready')!;
+  const ready = findCondition(missing.status!.conditions, 'Ready')!;
   assert.is(ready.status, 'False');
   assert.is(ready.reason, 'Missing');
   assert.match(ready.message, new RegExp(node.name));
@@ -118,6 +125,7 @@ it('a disk attached after start appears as a LocalDisk; detached, it becomes Mis
 it('an agent that is down shows in status with a reason, is retried with backoff, and recovers by itself', async () => {
   const node = cluster.nodes[1]!;
   const [op] = cluster.operators;
+  const stoppedAt = Date.now();
   await node.agent.stop();
   const down = await waitFor('node 1 not ready', async () => {
     const s = await nodeStatus(node);
@@ -125,13 +133,36 @@ it('an agent that is down shows in status with a reason, is retried with backoff
   }, 60_000, 200);
   assert.match(down.message!, /AgentUnavailable/);
   const p = await pool();
-  assert.match(p!.status!.conditions!.find((c) => c.type === 'Ready')!.message, new RegExp(`${node.name}.*AgentUnavailable`));
-  // Count the calls to the dead agent over 20 s: backoff, not a hot loop.
+  assert.match(findCondition(p!.status!.conditions, 'Ready')!.message, new RegExp(`${node.name}.*AgentUnavailable`));
+  // Watch the retries for 20 s: counted, spaced by growing intervals, not a hot loop.
   const calls = () => op!.metric('stratum_agent_calls_total', { node: node.name });
   const start = await calls();
   await sleep(20_000);
   const made = (await calls()) - start;
   assert.ok(made <= 25, `${made} calls to a dead agent in 20 s`);
+  const unavailable = await op!.exportedMetric('stratum_agent_calls_total', { node: node.name, code: 'UNAVAILABLE' });
+  assert.ok(unavailable !== undefined && unavailable > 0, `failed calls to the dead agent are counted: ${unavailable}`);
+  const retries = await op!.exportedMetric('stratum_workqueue_retries_total', { name: 'StoragePool' });
+  assert.ok(retries !== undefined && retries > 0, `pool retries are counted: ${retries}`);
+  // The disk watch of that node: its own retry loop, 500 ms doubling, 30 % jitter. Gap k is at
+  // least its delay, 0.7 × 500 ms × 2^(k-1) (a later first attempt only lengthens it), less
+  // 150 ms for a late timer on a loaded machine. A fixed interval or no retry fails here.
+  const diskRetries = retryTimes(op!.logs(), (l) => l.msg === 'disk watch interrupted: retrying' && l.node === node.name, stoppedAt);
+  const diskGaps = diskRetries.slice(1).map((t, i) => t - diskRetries[i]!);
+  const shown = `${diskRetries.length} attempts, gaps ${diskGaps.join(', ')} ms`;
+  assert.ok(diskGaps.length >= 4, `disk watch retries: ${shown}`);
+  diskGaps.forEach((g, i) => assert.ok(g >= 0.7 * 500 * 2 ** i - 150, `disk watch retry gap ${i + 1} at least ${0.7 * 500 * 2 ** i} ms: ${shown}`));
+  assert.ok(diskGaps.at(-1)! >= 4 * diskGaps[0]!, `disk watch retry gaps grow: ${shown}`);
+  // The pool's reconciles go through the work queue's per-key backoff (doubling). Their gaps are
+  // no witness: each attempt takes seconds on a loaded machine, and other changes (its disks, the
+  // agent's state) reconcile it in between. So: the per-key failure count only grows (never reset
+  // by those) and each retry is scheduled later than the one before.
+  const poolFailures = op!.logs().filter((l) => l.msg === 'reconcile failed: retrying' && l.key === poolName && Date.parse(String(l.time)) >= stoppedAt);
+  const counts = poolFailures.map((l) => Number(l.retries));
+  const delays = poolFailures.map((l) => Number(l.retryInMs));
+  const seen = `retries ${counts.join(', ')}; scheduled in ${delays.join(', ')} ms`;
+  assert.ok(counts.length >= 3 && counts.every((n, i) => i === 0 || n > counts[i - 1]!), `pool retry counts grow: ${seen}`);
+  assert.ok(delays.every((d, i) => i === 0 || d >= delays[i - 1]!) && delays.at(-1)! >= 4 * delays[0]!, `pool retry delays grow: ${seen}`);
   await node.agent.start();
   await waitFor('node 1 ready again', async () => (await nodeStatus(node))?.ready, 60_000, 250);
 });

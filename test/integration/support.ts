@@ -75,11 +75,14 @@ export class TestCluster {
     }
     const namespace = await createNamespace(client, 'stratum');
     const dir = await mkdtemp(path.join(tmpdir(), 'stratum-it-'));
-    const harness = await AgentHarness.start({ agents: opts.agents, loopsPerAgent: opts.loopsPerAgent ?? 2, scanIntervalMs: 500, ...opts.harness });
-    const cluster = new TestCluster(client, rig.kubeconfigPath, new Kubelet(kc), namespace, harness, dir, `it${suffix()}`);
+    const prefix = `it${suffix()}`;
+    // Each agent runs under its Node's name, as in a cluster: its certificates name that node.
+    const nodeNames = Array.from({ length: opts.agents }, (_, i) => `${prefix}-node-${String.fromCharCode(97 + i)}`);
+    const harness = await AgentHarness.start({ agents: opts.agents, loopsPerAgent: opts.loopsPerAgent ?? 2, scanIntervalMs: 500, nodeNames, ...opts.harness });
+    const cluster = new TestCluster(client, rig.kubeconfigPath, new Kubelet(kc), namespace, harness, dir, prefix);
     try {
       for (const [i, agent] of harness.agents.entries()) {
-        const name = `${cluster.prefix}-${agent.name}`;
+        const name = agent.node;
         await cluster.kubelet.addNode({ name, address: agent.host, labels: { [TOPOLOGY_KEY]: name, ...opts.nodeLabels?.(i) } });
         const node: ClusterNode = { name, agent, pod: '' };
         cluster.nodes.push(node);
@@ -109,8 +112,9 @@ export class TestCluster {
   async startOperator(
     name = `operator-${this.operators.length}`, extraArgs: readonly string[] = [], opts: Pick<OperatorProcessOptions, 'leaseDurationMs'> = {},
   ): Promise<OperatorProcess> {
-    const tls = this.harness.clientTls as { ca: string; cert: string; key: string };
-    const op = await OperatorProcess.start({ name, kubeconfig: this.kubeconfig, namespace: this.namespace, tls, dir: this.dir, extraArgs, ...opts });
+    const tls = this.harness.clientTls;
+    if (!('cert' in tls) || !tls.cert || !tls.key) throw new Error('the operator process needs the harness\'s certificate files');
+    const op = await OperatorProcess.start({ name, kubeconfig: this.kubeconfig, namespace: this.namespace, tls: { ca: tls.ca, cert: tls.cert, key: tls.key }, dir: this.dir, extraArgs, ...opts });
     this.operators.push(op);
     return op;
   }
@@ -180,6 +184,6 @@ export class TestCluster {
     await attempt(() => deleteNamespace(this.client, this.namespace));
     await attempt(() => rm(this.dir, { recursive: true, force: true }));
     this.client.close();
-    if (errors.length) throw new AggregateError(errors, 'test cluster teardown failed');
+    if (errors.length) throw new AggregateError(errors, `test cluster teardown failed: ${errors.map((e) => (e as Error).message ?? String(e)).join('; ')}`);
   }
 }

@@ -12,6 +12,8 @@ import { resourcePath } from '../../src/operator/runtime/kube/client.ts';
 import { LOCAL_VOLUMES, STORAGE_CLASSES, STORAGE_POOLS, VOLUME_REPLICAS } from '../../src/operator/resources.ts';
 import { TestCluster, reportFailure, sleep, waitFor, type ClusterNode } from './support.ts';
 import { callAgent } from '../helpers/agent-harness.ts';
+import { findCondition } from '../../src/operator/runtime/status.ts';
+import { seededRandom } from '../helpers/seeded-random.ts';
 
 const MiB = 1024 ** 2;
 const it = suite('operator: volume lifecycle');
@@ -143,7 +145,7 @@ it('replicas 1 → 2: a second LV on another node, and a DRBD resource on both t
     const x = await volume('vol-a');
     return x?.status?.phase === 'Degraded' ? x : undefined;
   }, 30_000, 200);
-  const ready = v.status!.conditions!.find((c) => c.type === 'Ready')!;
+  const ready = findCondition(v.status!.conditions, 'Ready')!;
   assert.is(ready.reason, 'DrbdNotLoaded');
   assert.match(ready.message, /DRBD kernel module/);
 });
@@ -185,7 +187,7 @@ it('a volume that fits nowhere gets InsufficientCapacity naming the pool and the
     const x = await volume('vol-huge');
     return x?.status?.phase === 'Pending' ? x : undefined;
   }, 30_000, 200);
-  const ready = v.status!.conditions!.find((c) => c.type === 'Ready')!;
+  const ready = findCondition(v.status!.conditions, 'Ready')!;
   assert.is(ready.reason, 'InsufficientCapacity');
   assert.match(ready.message, new RegExp(`pool ${lvmPool}.*the most is \\d+(Mi|Gi|Ki)? on node`));
   assert.is((await replicasOf('vol-huge')).length, 0);
@@ -240,10 +242,10 @@ it('with its agent down: growth waits as Expanding with the reason and completes
     await patchVolume('vol-stuck', { size: '320Mi' });
     const expanding = await waitForVolume('vol-stuck', 'Expanding with AgentUnavailable', async () => {
       const v = await volume('vol-stuck');
-      const ready = v?.status?.conditions?.find((c) => c.type === 'Ready');
+      const ready = findCondition(v?.status?.conditions, 'Ready');
       return v?.status?.phase === 'Expanding' && /AgentUnavailable|unavailable/.test(`${ready?.reason} ${ready?.message}`) ? v : undefined;
     }, 60_000);
-    assert.match(expanding.status!.conditions!.find((c) => c.type === 'Ready')!.message, new RegExp(node.name));
+    assert.match(findCondition(expanding.status!.conditions, 'Ready')!.message, new RegExp(node.name));
     // The failed attempt is retried once the agent answers again: nothing is taken as done.
     await node.agent.start();
     down = false;
@@ -258,7 +260,7 @@ it('with its agent down: growth waits as Expanding with the reason and completes
     await cluster.client.request('DELETE', resourcePath(LOCAL_VOLUMES, undefined, 'vol-stuck'));
     await waitForVolume('vol-stuck', 'Deleting, waiting for the agent, saying how to force it', async () => {
       const v = await volume('vol-stuck');
-      return v?.status?.phase === 'Deleting' && /force-delete/.test(v.status.conditions?.find((c) => c.type === 'Ready')?.message ?? '');
+      return v?.status?.phase === 'Deleting' && /force-delete/.test(findCondition(v.status.conditions, 'Ready')?.message ?? '');
     }, 60_000);
     await cluster.client.request('PATCH', resourcePath(LOCAL_VOLUMES, undefined, 'vol-stuck'), { patchType: 'merge', body: { metadata: { annotations: { 'storage.stratum.dev/force-delete': 'true' } } } });
     await waitFor('vol-stuck gone once forced', async () => !(await volume('vol-stuck')) && (await replicasOf('vol-stuck')).length === 0, 60_000, 250);
@@ -268,11 +270,14 @@ it('with its agent down: growth waits as Expanding with the reason and completes
 });
 
 it('the operator killed at random points during create and expand converges to the same end state, no duplicate or leaked LV', async () => {
+  const random = seededRandom('volumes.test.ts kill points during create and expand');
   let op = cluster.operators[0]!;
   for (let round = 0; round < 3; round++) {
     const name = `vol-kill-${round}`;
     await createVolume(name, { replicas: 2 });
-    await sleep(Math.floor(Math.random() * 1500));
+    const killAfter = random.int(1500);
+    process.stdout.write(`  round ${round}: kill ${killAfter} ms after create\n`);
+    await sleep(killAfter);
     await op.kill();
     op = await cluster.startOperator(`operator-r${round}`);
     await waitForVolume(name, `${name} with 2 ready replicas`, async () => {
@@ -280,7 +285,9 @@ it('the operator killed at random points during create and expand converges to t
       return r.length === 2 && r.every((x) => x.status?.state === 'Ready');
     }, 90_000);
     await patchVolume(name, { size: '384Mi' });
-    await sleep(Math.floor(Math.random() * 1000));
+    const killAfterGrow = random.int(1000);
+    process.stdout.write(`  round ${round}: kill ${killAfterGrow} ms after the grow\n`);
+    await sleep(killAfterGrow);
     await op.kill();
     op = await cluster.startOperator(`operator-r${round}b`);
     await waitForVolume(name, `${name} grown`, async () => (await volume(name))?.status?.capacity === '384Mi', 90_000);
@@ -294,6 +301,7 @@ it('the operator killed at random points during create and expand converges to t
 });
 
 it('the operator killed at random points during an eviction converges: data intact, one copy, old disks released', async () => {
+  const random = seededRandom('volumes.test.ts kill points during an eviction');
   let op = cluster.operators.at(-1)!;
   const first = cluster.nodes[0]!;
   await cluster.create(LOCAL_VOLUMES, { apiVersion: 'storage.stratum.dev/v1alpha1', kind: 'LocalVolume', metadata: { name: 'vol-move2' }, spec: { pool: diskPool, size: '100Mi', accessibility: { nodes: [first.name] } } });
@@ -312,7 +320,9 @@ it('the operator killed at random points during an eviction converges: data inta
     const from = (await volume('vol-move2'))!.status!.primaryNode!;
     evicted.push(from);
     await patchVolume('vol-move2', { evictNodes: evicted });
-    await sleep(Math.floor(Math.random() * 3000));
+    const killAfter = random.int(3000);
+    process.stdout.write(`  round ${round}: kill ${killAfter} ms after the eviction request\n`);
+    await sleep(killAfter);
     await op.kill();
     op = await cluster.startOperator(`operator-e${round}`);
     const moved = await waitFor(`vol-move2 moved off ${evicted.join(', ')}`, async () => {

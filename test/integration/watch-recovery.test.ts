@@ -15,6 +15,7 @@ import { CAPACITY_POOL_LABEL, type CSIStorageCapacity } from '../../src/operator
 import type { OperatorProcess } from '../helpers/operator-process.ts';
 import { ControlPlane } from '../rig/control-plane.ts';
 import { TestCluster, reportFailure, sleep, waitFor, type ClusterNode } from './support.ts';
+import { findCondition } from '../../src/operator/runtime/status.ts';
 
 const POOL_LABEL = 'test.stratum.dev/pool';
 // A leader that cannot renew for 2/3 of its lease exits (by design): the outage must stay shorter.
@@ -49,7 +50,7 @@ const diskOf = async (file: string) => (await c().localDisks<LocalDisk>()).find(
 /** Pool status, CSIStorageCapacity and `vgs` agree on every node of `nodes`, each with `disks` PVs. */
 async function converged(nodes: readonly ClusterNode[], disks: readonly number[]): Promise<boolean> {
   const p = await pool();
-  if (p?.status?.nodeCount !== nodes.length || p.status.conditions?.find((x) => x.type === 'Ready')?.reason !== 'Ready') return false;
+  if (p?.status?.nodeCount !== nodes.length || findCondition(p.status.conditions, 'Ready')?.reason !== 'Ready') return false;
   const caps = await capacities();
   if (caps.length !== nodes.length) return false;
   for (const [i, node] of nodes.entries()) {

@@ -1,6 +1,7 @@
 // The lab's VMs as a Kubernetes cluster: the shared control plane with the Stratum CRDs, one Node
-// per VM and an agent Pod whose Pod IP and port are the VM's loopback forward (agents are verified
-// by their certificate name, not by address), and the operator as a real process on the host.
+// per VM and an agent Pod whose Pod IP and port are the VM's loopback forward (agents are
+// verified by the node name in their certificate, not by address), and the operator as a real
+// process on the host.
 // `teardown()` removes every object it made, also after a failed test; the VMs belong to the Lab.
 import { copyFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';

@@ -7,14 +7,14 @@
 //   await node.sh('lsblk -J');          // throws with the VM, script and stderr on a non-zero exit
 //   await node.hotplug({ id: 'd9', bus: 'virtio', sizeBytes: GiB, serial: 'HOT-1' });
 //   await node.kill();                  // node loss: the qemu process dies
-//   await node.boot();                  // the same disks again
+//   await node.boot();                  // the same disks again (restart() = stop() + boot())
 import { copyFile, mkdir, open, readFile, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import type { Server } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AGENT_GRPC_PORT } from '../../src/common/constants.ts';
-import { AGENT_SERVER_NAME_OPTIONS, createHealthClient, type ClientTls } from '../../src/agent-api/client.ts';
+import { createHealthClient, type ClientTls } from '../../src/agent-api/client.ts';
 import { ManagedProcess } from '../rig/managed-process.ts';
 import { freePort } from '../rig/free-port.ts';
 import type { Accel } from './accel.ts';
@@ -24,8 +24,9 @@ import { forwardUnixSocket, runInVm, waitForCommandServer, type VmResult } from 
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const GUEST_COMMAND_PORT = 7000;
-const BOOT_TIMEOUT_MS = 240_000;
-const AGENT_START_TIMEOUT_MS = 180_000;
+// Generous: under software emulation on a shared 2-core machine a boot took up to 2 minutes.
+const BOOT_TIMEOUT_MS = 300_000;
+const AGENT_START_TIMEOUT_MS = 300_000;
 /** Where the VM's own share (host: <dir>/share) is mounted in the VM. */
 const SHARE = '/lab';
 export const GUEST_CSI_SOCKET = '/run/stratum/csi.sock';
@@ -67,8 +68,8 @@ export interface LabNodeOptions {
   /** Address with prefix on the lab link, e.g. 192.168.77.11/24. */
   readonly linkAddress: string;
   readonly disks: readonly LabDisk[];
-  /** The agent's server certificate (with its CA, which also verifies clients). */
-  readonly agentTls: { readonly ca: string; readonly cert: string; readonly key: string };
+  /** The agent's serving certificate, its peer (client) certificate, and the CA that also verifies clients. */
+  readonly agentTls: { readonly ca: string; readonly cert: string; readonly key: string; readonly peerCert: string; readonly peerKey: string };
   /** The client certificate the tests (and the operator) present to the agent. */
   readonly clientTls: ClientTls;
   /** @default 1024 */
@@ -81,7 +82,7 @@ export class LabNode {
   agentPort = 0;
   /** Host port forwarded to the VM's command server (on 127.0.0.1). */
   commandPort = 0;
-  /** Milliseconds from qemu's start to the command server's first answer, per boot. */
+  /** Milliseconds from qemu's start to the end of the VM's boot (udev settled, commands answered), per boot. */
   readonly bootTimesMs: number[] = [];
   private readonly disks = new Map<string, LabDisk>();
   private qemu?: ManagedProcess;
@@ -111,7 +112,7 @@ export class LabNode {
     return this.qemu !== undefined && this.qemu.exitReason === undefined;
   }
 
-  /** Starts the VM (again: with the disks it had) and waits until its command server answers. */
+  /** Starts the VM (again: with the disks it had) and waits until it has booted and its command server answers. */
   async boot(): Promise<void> {
     if (this.running) throw new Error(`${this.name}: already running`);
     const share = path.join(this.opts.dir, 'share');
@@ -134,6 +135,8 @@ export class LabNode {
       // qemu answers QMP only once every device and netdev exists: it holds the tap now.
       await this.opts.network.attach(this.opts.tap);
       await waitForCommandServer(this.commandPort, BOOT_TIMEOUT_MS, alive);
+      // The VM's init marks the end of its boot once udev has settled (guest/init).
+      await this.sh('while [ ! -e /run/lab-booted ]; do sleep 0.2; done', BOOT_TIMEOUT_MS);
     } catch (err) {
       const why = this.qemu.exitReason ? ` (qemu ${this.qemu.exitReason})` : '';
       await this.kill();
@@ -169,6 +172,7 @@ export class LabNode {
       '--node-name', this.name,
       '--listen', `0.0.0.0:${AGENT_GRPC_PORT}`,
       '--tls-ca', `${SHARE}/tls/ca.pem`, '--tls-cert', `${SHARE}/tls/cert.pem`, '--tls-key', `${SHARE}/tls/key.pem`,
+      '--tls-client-cert', `${SHARE}/tls/peerCert.pem`, '--tls-client-key', `${SHARE}/tls/peerKey.pem`,
       // On the VM's share, so it survives a reboot as /var/lib/stratum does on a real node.
       '--state-dir', `${SHARE}/state`,
       '--csi-endpoint', `unix://${GUEST_CSI_SOCKET}`,
@@ -180,7 +184,7 @@ export class LabNode {
     const quoted = [path.join(ROOT, 'bin/stratum-agent'), ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
     await this.sh(`mkdir -p ${SHARE}/state /run/stratum && echo "--- agent start $(date -u +%T)" >> ${SHARE}/agent.log && ` +
       `{ setsid ${quoted} >> ${SHARE}/agent.log 2>&1 < /dev/null & echo $! > /run/stratum/agent.pid; }`);
-    const health = createHealthClient(this.agentAddress, this.opts.clientTls, AGENT_SERVER_NAME_OPTIONS);
+    const health = createHealthClient(this.agentAddress, this.opts.clientTls, this.name);
     try {
       const deadline = Date.now() + AGENT_START_TIMEOUT_MS;
       let last = '';
@@ -222,6 +226,12 @@ export class LabNode {
     await this.exec('sync; echo o > /proc/sysrq-trigger', 10_000).catch(() => undefined);
     await Promise.race([this.qemu!.whenExited(), new Promise((r) => setTimeout(r, 30_000))]);
     await this.halt();
+  }
+
+  /** A clean reboot with the same disks (hot-plugged ones included, unplugged ones not). */
+  async restart(): Promise<void> {
+    await this.stop();
+    await this.boot();
   }
 
   /** Node loss: SIGKILL to qemu, nothing in the VM gets to react. */

@@ -10,7 +10,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { AGENT_TLS_SERVER_NAME } from '../../src/common/constants.ts';
+import { OPERATOR_IDENTITY, agentPeerIdentity, agentServerIdentity } from '../../src/agent-api/identity.ts';
 import type { ClientTls } from '../../src/agent-api/client.ts';
 import { TestPki } from '../helpers/certs.ts';
 import { registerExitCleanup } from '../rig/exit-cleanup.ts';
@@ -67,10 +67,12 @@ export class Lab {
     const kernel = labKernel();
     const dir = await mkdtemp(path.join(tmpdir(), 'stratum-lab-'));
     const logDir = path.join(ROOT, '.rig', 'test-logs', opts.logName ?? path.basename(dir));
+    // A fresh log folder per run: console logs are appended to over a VM's restarts.
+    await rm(logDir, { recursive: true, force: true });
     const lab = new Lab(dir, logDir, await TestPki.create(path.join(dir, 'pki')));
     lab.unregister = registerExitCleanup({ run: () => lab.teardown(), runSync: () => lab.teardownSync() });
     try {
-      const client = await lab.pki.issue({ name: 'operator', commonName: 'stratum-operator', usage: 'client' });
+      const client = await lab.pki.issue({ name: 'operator', commonName: 'stratum-operator', uris: [OPERATOR_IDENTITY], usage: 'client' });
       lab.clientTls = { ca: lab.pki.ca.cert, cert: client.cert, key: client.key };
       const accel = await chooseAccel(LAB_DIR, kernel.vmlinuz);
       lab.network = await LabNetwork.create();
@@ -78,12 +80,13 @@ export class Lab {
       const prefix = `lab${randomBytes(2).toString('hex')}`;
       for (let i = 0; i < opts.nodes; i++) {
         const name = `${prefix}-${String.fromCharCode(97 + i)}`;
-        // As in a cluster: one certificate name for every agent (AGENT_TLS_SERVER_NAME).
-        const cert = await lab.pki.issue({ name, commonName: name, dnsNames: [AGENT_TLS_SERVER_NAME, name], ips: ['127.0.0.1'], usage: 'both' });
+        // As in a cluster: the agent is verified by the node it serves, not by the address dialled.
+        const serving = await lab.pki.issue({ name, commonName: name, uris: [agentServerIdentity(name)], usage: 'server' });
+        const peer = await lab.pki.issue({ name: `${name}-peer`, commonName: name, uris: [agentPeerIdentity(name)], usage: 'client' });
         lab.nodes.push(new LabNode({
           name, dir: path.join(dir, name), logDir, kernel, accel, network: lab.network,
           tap: `${lab.network.netns.slice(-6)}t${i}`, mac: `52:54:00:77:00:${(0x11 + i).toString(16)}`, linkAddress: `192.168.77.${11 + i}/24`,
-          disks: (opts.disks ?? defaultDisks)(i), agentTls: { ca: lab.pki.ca.cert, ...cert }, clientTls: lab.clientTls,
+          disks: (opts.disks ?? defaultDisks)(i), agentTls: { ca: lab.pki.ca.cert, cert: serving.cert, key: serving.key, peerCert: peer.cert, peerKey: peer.key }, clientTls: lab.clientTls,
           memoryMiB: opts.memoryMiB ?? (opts.nodes > 1 ? 768 : 1024),
         }));
       }

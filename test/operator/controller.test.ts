@@ -3,6 +3,7 @@
 // Events with count bumps.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { pino } from 'pino';
 import type { Subscription } from 'rxjs';
 import { KubeClient, isConflict, resourcePath, type KubeObject, type ResourceType } from '../../src/operator/runtime/kube/client.ts';
 import { Informer } from '../../src/operator/runtime/kube/informer.ts';
@@ -150,9 +151,12 @@ test('finalizers: add once, a stale removal conflicts, removal from a deleted ob
   void other;
 });
 
-test('events: an identical event bumps the count of one Event; a failed write does not throw', async () => {
+test('events: an identical event bumps the count of one Event; a failed write does not throw but is logged and counted', async () => {
   const w = await createWidget('w4', 1);
-  const recorder = new EventRecorder(operatorClient, { component: 'stratum-operator', instance: 'test', log: createLogger('test', 'silent') });
+  const logged: Record<string, unknown>[] = [];
+  const log = pino({ level: 'warn' }, { write: (line: string) => { logged.push(JSON.parse(line) as Record<string, unknown>); } });
+  const metrics = new OperatorMetrics();
+  const recorder = new EventRecorder(operatorClient, { component: 'stratum-operator', instance: 'test', log, metrics });
   for (let i = 0; i < 3; i++) await recorder.record(w, { type: 'Warning', reason: 'AgentUnreachable', message: 'node-a: connect ECONNREFUSED 127.0.0.2:9443' });
   await recorder.record(w, { type: 'Normal', reason: 'Provisioned', message: 'ok' });
   const list = await admin.request<{ items: { reason: string; count: number; involvedObject: { name: string; uid: string; kind: string } }[] }>(
@@ -164,8 +168,17 @@ test('events: an identical event bumps the count of one Event; a failed write do
   assert.is(byReason.AgentUnreachable!.involvedObject.uid, w.metadata.uid);
   assert.is(byReason.Provisioned!.count, 1);
 
+  assert.equal(logged, [], 'nothing logged while writes succeed');
+  assert.not.match(await metrics.registry.metrics(), /^stratum_event_write_failures_total\{/m, 'no failure counted while writes succeed');
+
   const nowhere = { ...w, metadata: { ...w.metadata, namespace: 'no-such-namespace' } };
-  await recorder.record(nowhere, { type: 'Normal', reason: 'X', message: 'y' });
+  await recorder.record(nowhere, { type: 'Normal', reason: 'Unwritable', message: 'y' });
+  assert.is(logged.length, 1, JSON.stringify(logged));
+  assert.is(logged[0]!.msg, 'cannot record event');
+  assert.is(logged[0]!.reason, 'Unwritable');
+  assert.is(logged[0]!.object, `${w.kind}/no-such-namespace/w4`);
+  assert.match(String(logged[0]!.err), /no-such-namespace/);
+  assert.match(await metrics.registry.metrics(), /^stratum_event_write_failures_total\{reason="Unwritable"\} 1$/m);
 });
 
 test.run();

@@ -23,6 +23,8 @@ interface Gap extends KubeObject {
 /** A real client that can hold list/watch requests at a gate, cut the open watch, and resume one watch from resourceVersion 1. */
 class InstrumentedClient extends KubeClient {
   lists = 0;
+  /** When each list request was sent (ms). */
+  readonly listTimes: number[] = [];
   watches = 0;
   active = 0;
   held = 0;
@@ -51,6 +53,7 @@ class InstrumentedClient extends KubeClient {
     if (method === 'GET' && /\/(configmaps|gaps)$/.test(path)) {
       await this.wait();
       this.lists++;
+      this.listTimes.push(performance.now());
     }
     return super.request<T>(method, path, opts);
   }
@@ -234,11 +237,22 @@ test('an unreachable API server is retried with growing backoff, not in a hot lo
   const client = new InstrumentedClient(kc);
   clients.push(client);
   const metrics = new OperatorMetrics();
-  const rec = record(watchResource<ConfigMap>(client, CONFIGMAPS, { namespace: 'x', backoff: { baseMs: 100, capMs: 10_000, jitter: 0.5 }, metrics, log: createLogger('test', 'silent') }));
-  await new Promise((r) => setTimeout(r, 2_000));
-  // Delays of at least 50, 100, 200, 400, 800 ms: no more than 6 attempts fit in 2 s; a hot loop would make thousands.
-  assert.ok(client.lists >= 3 && client.lists <= 6, `${client.lists} list attempts in 2 s`);
-  assert.match(await metrics.registry.metrics(), new RegExp(`stratum_watch_restarts_total\\{resource="configmaps"\\} ${client.lists}`));
+  // No jitter: the delays are exactly 200, 400, 800, 1600 ms (plus a refused connect each).
+  const rec = record(watchResource<ConfigMap>(client, CONFIGMAPS, { namespace: 'x', backoff: { baseMs: 200, capMs: 10_000, jitter: 0 }, metrics, log: createLogger('test', 'silent') }));
+  await waitFor('five list attempts', () => client.lists >= 5, 10_000);
+  const gaps = client.listTimes.slice(1, 5).map((t, i) => t - client.listTimes[i]!);
+  const shown = gaps.map((g) => `${g.toFixed(0)} ms`).join(', ');
+  gaps.forEach((gap, i) => {
+    // At least its delay, less 100 ms for a late timer on a loaded machine: a fixed interval fails by gap 2.
+    assert.ok(gap >= 200 * 2 ** i - 100, `gap ${i + 1} at least ${200 * 2 ** i} ms: ${shown}`);
+    // Growth, not a fixed interval: each gap exceeds the one before by at least half the expected step.
+    if (i > 0) assert.ok(gap - gaps[i - 1]! >= 100 * 2 ** (i - 1), `gap ${i + 1} grows over gap ${i}: ${shown}`);
+  });
+  const restarts = /^stratum_watch_restarts_total\{resource="configmaps"\} (\d+)$/m.exec(await metrics.registry.metrics());
+  assert.ok(restarts, 'the restart counter is exported');
+  const counted = Number(restarts[1]);
+  // Each failed attempt is counted once it has failed: the last one may still be in flight.
+  assert.ok(counted >= 4 && counted >= client.lists - 1 && counted <= client.lists, `restarts counted: ${counted}, list attempts: ${client.lists}`);
   assert.equal(rec.events, []);
 });
 

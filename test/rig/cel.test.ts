@@ -68,22 +68,32 @@ async function refusal(call: () => Promise<unknown>, code: number): Promise<stri
 
 let base: LocalVolume;
 
-test('a valid LocalVolume is accepted, may grow and change its replica count', async () => {
+/** The stored spec, read back from the API server. */
+async function storedSpec(name: string): Promise<Record<string, unknown>> {
+  const got = await custom.getClusterCustomObject({ ...resource, name }) as LocalVolume;
+  return got.spec;
+}
+
+test('a valid LocalVolume is accepted as sent, may grow and change its replica count', async () => {
   base = volume({ size: '2Gi', replicas: 1 });
   await create(base);
+  assert.equal(await storedSpec(base.metadata.name), base.spec, 'stored spec equals the one sent');
   await patchSpec(base.metadata.name, { size: '3Gi', replicas: 2 });
+  assert.equal(await storedSpec(base.metadata.name), { ...base.spec, size: '3Gi', replicas: 2 }, 'stored spec after the patch');
 });
 
 test('shrinking spec.size is refused with the grow-only rule\'s message', async () => {
   const expected = celMessage(crd, 'spec.size', isTransitionRule, 'compares size with oldSelf');
   const message = await refusal(() => patchSpec(base.metadata.name, { size: '1Gi' }), 422);
   assert.ok(message.includes(expected), `"${message}" carries "${expected}"`);
+  assert.is((await storedSpec(base.metadata.name)).size, '3Gi', 'size unchanged');
 });
 
 test('changing spec.pool is refused with the immutability rule\'s message', async () => {
   const expected = celMessage(crd, 'spec.pool', isTransitionRule, 'compares pool with oldSelf');
   const message = await refusal(() => patchSpec(base.metadata.name, { pool: `${String(example.spec.pool)}-other` }), 422);
   assert.ok(message.includes(expected), `"${message}" carries "${expected}"`);
+  assert.is((await storedSpec(base.metadata.name)).pool, example.spec.pool, 'pool unchanged');
 });
 
 for (const replicas of [0, 4]) {

@@ -2,6 +2,7 @@
 // switches, RBAC in force, an API server restart that cuts watches, teardown, failures.
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -22,6 +23,22 @@ async function eventually<T>(what: string, check: () => Promise<T | undefined>, 
     if (Date.now() >= deadline) throw new Error(`${what}: not within ${timeoutMs / 1000} s`);
     await sleep(250);
   }
+}
+
+/** One GET with the cluster CA and no credentials: the status code and body. */
+function httpGet(url: string, ca: Buffer): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(url, { ca, timeout: 5_000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => { body += c; });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error(`GET ${url}: no answer within 5 s`)));
+    req.on('error', reject);
+    req.end();
+  });
 }
 
 const own = suite<{ plane?: ControlPlane }>('control-plane', {});
@@ -54,7 +71,12 @@ own('the admin kubeconfig has access; an anonymous client is refused by RBAC', a
   assert.ok(names.includes('kube-system'), `namespaces: ${names.join(', ')}`);
   const ca = await readFile(plane!.files.caCert);
   assert.ok(await probe(`${plane!.server}/readyz`, { ca }), 'readyz is public');
-  assert.not.ok(await probe(`${plane!.server}/api/v1/namespaces`, { ca }), 'anonymous list refused');
+  const anonymous = await httpGet(`${plane!.server}/api/v1/namespaces`, ca);
+  // Anonymous requests are authenticated as system:anonymous, which RBAC grants nothing.
+  assert.is(anonymous.status, 403, `anonymous list: ${anonymous.status} ${anonymous.body}`);
+  const status = JSON.parse(anonymous.body) as { reason?: string; message?: string };
+  assert.is(status.reason, 'Forbidden');
+  assert.match(status.message ?? '', /"system:anonymous" cannot list resource "namespaces"/);
 });
 
 own('with the controller-manager and scheduler, a played node loses its not-ready taint and a pod is bound to it', async ({ plane }) => {

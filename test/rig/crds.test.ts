@@ -12,6 +12,7 @@ import { connectToSharedControlPlane, uniqueName } from './connect.ts';
 import { kubectl } from './kubectl.ts';
 import { describe, FIELD_MANAGER, installCrds, ObjectApi, readManifests, type Manifest } from './manifests.ts';
 import { createTestNamespace, deleteTestNamespace } from './namespace.ts';
+import { findCondition } from '../../src/operator/runtime/status.ts';
 
 const CRDS_DIR = path.join(REPO_ROOT, 'crds');
 const EXAMPLES_DIR = path.join(REPO_ROOT, 'examples');
@@ -36,7 +37,7 @@ test('every CRD in crds/ becomes Established', async () => {
   const established = await installCrds(kc, rig.kubeconfigPath, CRDS_DIR);
   assert.equal(established.map((c) => c.metadata?.name), files.map((f) => f.object.metadata.name));
   for (const crd of established) {
-    const names = crd.status?.conditions?.find((c) => c.type === 'NamesAccepted');
+    const names = findCondition(crd.status?.conditions, 'NamesAccepted');
     assert.is(names?.status, 'True', `${crd.metadata?.name} names accepted`);
   }
 });

@@ -1,5 +1,8 @@
 // `kubectl get lv` and `kubectl get sp` with the real kubectl: the header is the CRD's
-// additionalPrinterColumns and a row shows the object's values.
+// additionalPrinterColumns and a row shows the object's values. Each example gets a full status
+// (through the status subresource, as the operator writes it) so that every column — the Ready
+// condition's status and reason included — has a value to compare; a non-Ready condition listed
+// first proves the Ready columns pick the Ready one.
 import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -27,7 +30,26 @@ interface Created {
 }
 const created = new Map<string, Created>();
 
-/** Creates the first example of `kind` under a fresh name. */
+const TIME = '2026-01-02T03:04:05Z';
+const condition = (type: string, status: string, reason: string) => ({ type, status, reason, message: `${type} is ${status}: ${reason}`, lastTransitionTime: TIME });
+
+/** A status with every field a printer column shows, as the operator would write it. */
+const STATUS: Record<string, Record<string, unknown>> = {
+  LocalVolume: {
+    phase: 'Degraded', capacity: '20Gi', primaryNode: 'node-a', observedGeneration: 1,
+    conditions: [condition('Expanded', 'True', 'Grown'), condition('Ready', 'False', 'NotInSync')],
+  },
+  StoragePool: {
+    nodeCount: 3, diskCount: 7, total: '12Ti', free: '5Ti', observedGeneration: 1,
+    conditions: [condition('Degraded', 'False', 'AllNodesUp'), condition('Ready', 'True', 'Available')],
+  },
+};
+/** Spec fields a column shows but the example leaves unset. */
+const SPEC: Record<string, Record<string, unknown>> = {
+  LocalVolume: { pvcRef: { namespace: 'apps', name: 'db-data-claim' } },
+};
+
+/** Creates the first example of `kind` under a fresh name and writes its status. */
 async function createExample(kind: string): Promise<Created> {
   const crd = (await readManifests(CRDS_DIR)).map((m) => m.object as CrdManifest).find((c) => c.spec.names.kind === kind);
   if (!crd) throw new Error(`no CRD for ${kind} in ${CRDS_DIR}`);
@@ -35,17 +57,29 @@ async function createExample(kind: string): Promise<Created> {
   if (!example) throw new Error(`no ${kind} in ${EXAMPLES_DIR}`);
   const [group, version] = crdVersion(crd).split('/') as [string, string];
   const resource = { group, version, plural: crd.spec.names.plural };
-  const body = { ...example.object, metadata: { name: uniqueName(`rig-columns-${kind.toLowerCase()}`) } };
-  const object = await custom.createClusterCustomObject({ ...resource, body, fieldValidation: 'Strict' }) as Created['object'];
+  const spec = { ...(example.object as { spec?: object }).spec, ...SPEC[kind] };
+  const body = { ...example.object, spec, metadata: { name: uniqueName(`rig-columns-${kind.toLowerCase()}`) } };
+  const stored = await custom.createClusterCustomObject({ ...resource, body, fieldValidation: 'Strict' }) as Created['object'];
+  const object = await custom.replaceClusterCustomObjectStatus({ ...resource, name: stored.metadata.name, body: { ...stored, status: STATUS[kind] }, fieldValidation: 'Strict' }) as Created['object'];
+  assert.equal(object.status, STATUS[kind], `${kind} status stored as written`);
   const entry = { crd, resource, object };
   created.set(kind, entry);
   return entry;
 }
 
-/** A simple `.a.b.c` JSONPath evaluated on `obj`; undefined for anything fancier (filters, indexes). */
-function simplePath(obj: unknown, jsonPath: string): unknown {
-  if (!/^(\.[A-Za-z0-9_-]+)+$/.test(jsonPath)) return undefined;
-  return jsonPath.slice(1).split('.').reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), obj);
+/**
+ * The value at a printer column's JSONPath: `.a.b.c`, optionally through one list filter
+ * `.list[?(@.key=="value")].field` (the Ready-condition columns). Throws on anything else, so a
+ * column can never go unchecked.
+ */
+function columnValue(obj: unknown, jsonPath: string): unknown {
+  const m = /^((?:\.[A-Za-z0-9_-]+)+)(?:\[\?\(@\.([A-Za-z0-9_-]+)=="([^"]*)"\)\]((?:\.[A-Za-z0-9_-]+)+))?$/.exec(jsonPath);
+  if (!m) throw new Error(`column path ${jsonPath} is not understood by this test: extend columnValue`);
+  const walk = (o: unknown, p: string) => p.slice(1).split('.').reduce<unknown>((x, k) => (x && typeof x === 'object' ? (x as Record<string, unknown>)[k] : undefined), o);
+  const at = walk(obj, m[1]!);
+  if (m[2] === undefined) return at;
+  const item = (Array.isArray(at) ? at : []).find((x: Record<string, unknown>) => String(x[m[2]!]) === m[3]);
+  return item === undefined ? undefined : walk(item, m[4]!);
 }
 
 /** Splits kubectl's table into header names and the cells of each row, by the header's column offsets. */
@@ -71,13 +105,17 @@ async function checkColumns(shortName: string, kind: string, wide: boolean): Pro
   const row = rows[0]!;
   assert.is(row[0], object.metadata.name);
 
-  const checked = columns.flatMap((c: PrinterColumn, i) => {
-    const value = simplePath(object, c.jsonPath);
-    if (value === undefined || c.type === 'date') return [];
-    assert.is(row[i + 1], String(value), `column ${c.name} (${c.jsonPath})`);
-    return [c.name];
+  columns.forEach((c: PrinterColumn, i) => {
+    const cell = row[i + 1];
+    if (c.type === 'date') {
+      // kubectl shows a date column as an age: seconds (or minutes, on a slow machine) old here.
+      assert.match(cell ?? '', /^\d+s$|^\d+m(\d+s)?$/, `column ${c.name} (${c.jsonPath}) shows an age: ${res.stdout}`);
+      return;
+    }
+    const value = columnValue(object, c.jsonPath);
+    assert.ok(value !== undefined && value !== '', `column ${c.name} (${c.jsonPath}) has a value to compare: set it in STATUS or SPEC`);
+    assert.is(cell, String(value), `column ${c.name} (${c.jsonPath})`);
   });
-  assert.ok(checked.length > 0, `no column of ${kind} shows a value set in the example: ${res.stdout}`);
 }
 
 test.before(async () => {
@@ -95,9 +133,9 @@ test.after(async () => {
   }
 });
 
-test('kubectl get lv prints the LocalVolume printer columns with the object\'s values', () => checkColumns('lv', 'LocalVolume', false));
+test('kubectl get lv prints every LocalVolume printer column with the object\'s values, status included', () => checkColumns('lv', 'LocalVolume', false));
 test('kubectl get lv -o wide adds the priority columns', () => checkColumns('lv', 'LocalVolume', true));
-test('kubectl get sp prints the StoragePool printer columns with the object\'s values', () => checkColumns('sp', 'StoragePool', false));
+test('kubectl get sp prints every StoragePool printer column with the object\'s values, status included', () => checkColumns('sp', 'StoragePool', false));
 test('kubectl get sp -o wide adds the priority columns', () => checkColumns('sp', 'StoragePool', true));
 
 test.run();

@@ -8,6 +8,7 @@ import { AGENT_GRPC_PORT, AGENT_GRPC_PORT_NAME, AGENT_POD_LABELS } from '../../s
 import { connectToSharedControlPlane, uniqueName } from './connect.ts';
 import { Kubelet } from './kubelet.ts';
 import { createTestNamespace, deleteTestNamespace } from './namespace.ts';
+import { findCondition } from '../../src/operator/runtime/status.ts';
 
 const kc = connectToSharedControlPlane().kubeConfig();
 const core = kc.makeApiClient(CoreV1Api);
@@ -40,7 +41,7 @@ test('addNode registers a Ready node with its loopback address, capacity and lab
   await kubelet.addNode(nodeA);
   await kubelet.addNode(nodeB);
   const node = await core.readNode({ name: nodeA.name });
-  const ready = node.status?.conditions?.find((c) => c.type === 'Ready');
+  const ready = findCondition(node.status?.conditions, 'Ready');
   assert.is(ready?.status, 'True');
   assert.equal(node.status?.addresses?.find((a) => a.type === 'InternalIP')?.address, '127.0.0.2');
   assert.is(node.status?.allocatable?.pods, '110');
@@ -70,7 +71,7 @@ test('runPod reports a Running, Ready agent pod with its pod IP and the named gr
   assert.equal(pod.metadata?.labels, { ...AGENT_POD_LABELS });
   assert.is(pod.status?.phase, 'Running');
   assert.is(pod.status?.podIP, '127.0.0.3');
-  assert.is(pod.status?.conditions?.find((c) => c.type === 'Ready')?.status, 'True');
+  assert.is(findCondition(pod.status?.conditions, 'Ready')?.status, 'True');
   const port = pod.spec?.containers.flatMap((c) => c.ports ?? []).find((p) => p.name === AGENT_GRPC_PORT_NAME);
   assert.is(port?.containerPort, AGENT_GRPC_PORT);
 });
@@ -78,12 +79,12 @@ test('runPod reports a Running, Ready agent pod with its pod IP and the named gr
 test('setPodReady flips the Ready condition and keeps the pod IP', async () => {
   await kubelet.setPodReady(namespace, podName, false);
   let pod = await core.readNamespacedPod({ namespace, name: podName });
-  assert.is(pod.status?.conditions?.find((c) => c.type === 'Ready')?.status, 'False');
+  assert.is(findCondition(pod.status?.conditions, 'Ready')?.status, 'False');
   assert.is(pod.status?.containerStatuses?.[0]?.ready, false);
   assert.is(pod.status?.podIP, '127.0.0.3');
   await kubelet.setPodReady(namespace, podName, true);
   pod = await core.readNamespacedPod({ namespace, name: podName });
-  assert.is(pod.status?.conditions?.find((c) => c.type === 'Ready')?.status, 'True');
+  assert.is(findCondition(pod.status?.conditions, 'Ready')?.status, 'True');
 });
 
 test('runPod refuses a node it does not play', async () => {

@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ApiextensionsV1Api, KubernetesObjectApi, type KubeConfig, type KubernetesObject, type V1CustomResourceDefinition } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
 import { kubectl } from './kubectl.ts';
+import { findCondition } from '../../src/operator/runtime/status.ts';
 
 export const FIELD_MANAGER = 'stratum-rig-test';
 
@@ -76,7 +77,7 @@ export async function waitForCrdsEstablished(kc: KubeConfig, names: readonly str
   for (const name of names) {
     for (;;) {
       const current = await ext.readCustomResourceDefinition({ name });
-      const cond = (type: string) => current.status?.conditions?.find((c) => c.type === type);
+      const cond = (type: string) => findCondition(current.status?.conditions, type);
       if (cond('Established')?.status === 'True') {
         established.push(current);
         break;

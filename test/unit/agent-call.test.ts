@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CallScope } from '../../src/agent-api/call-scope.ts';
-import { SerialQueue } from '../../src/agent/serial-queue.ts';
+import { KeyedSerialQueue, SerialQueue } from '../../src/agent/serial-queue.ts';
 import { AgentError } from '../../src/agent-api/errors.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -64,6 +64,23 @@ test('CallScope: no deadline (Infinity) gets the default budget; abort() cancels
   assert.ok(scope.signal.aborted);
   assert.throws(() => scope.check());
   scope.done();
+});
+
+test('KeyedSerialQueue: one key takes turns, other keys run alongside, an idle key is dropped', async () => {
+  const q = new KeyedSerialQueue();
+  const log: string[] = [];
+  const task = (key: string, name: string, ms: number, fail = false) => q.run(key, undefined, async () => {
+    log.push(`start ${name}`);
+    await sleep(ms);
+    log.push(`end ${name}`);
+    if (fail) throw new Error(name);
+  });
+  const all = Promise.allSettled([task('v1', 'a', 30, true), task('v1', 'b', 1), task('v2', 'c', 5)]);
+  assert.is(q.size, 2);
+  await all;
+  assert.equal(log, ['start a', 'start c', 'end c', 'end a', 'start b', 'end b']);
+  await sleep(0);
+  assert.is(q.size, 0);
 });
 
 test.run();

@@ -24,6 +24,15 @@ test('environment fills in, flags win over it', () => {
   assert.is(c.scanIntervalMs, 500);
 });
 
+test('bootstrap: the peer certificate defaults to peer.crt beside the serving one; the token to the projected path', () => {
+  const c = parseAgentConfig([...TLS, '--bootstrap-url', 'https://stratum-operator.stratum-system.svc:9444'], {})!;
+  assert.equal(c.bootstrap, { url: 'https://stratum-operator.stratum-system.svc:9444', tokenFile: '/var/run/secrets/stratum.dev/agent/token' });
+  assert.equal([c.tls.clientCert, c.tls.clientKey], ['/p/peer.crt', '/p/peer.key']);
+  assert.is(c.tlsReloadMs, 10_000);
+  assert.is(parseAgentConfig(TLS, {})!.bootstrap, undefined);
+  assert.throws(() => parseAgentConfig([...TLS, '--bootstrap-url', 'http://operator:9444'], {}), /--bootstrap-url: "http:\/\/operator:9444" is not an https:\/\/ URL/);
+});
+
 test('bad input: missing TLS, unknown flag, bad numbers', () => {
   assert.throws(() => parseAgentConfig([], {}), /--tls-ca \(or \$STRATUM_TLS_CA\) is required/);
   assert.throws(() => parseAgentConfig([...TLS, '--bogus', 'x'], {}), /bogus/);

@@ -2,9 +2,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parseLsblk, parseWipefs } from '../../src/agent/disks/lsblk.ts';
 import { assignIdentities, type IdentitySource } from '../../src/agent/disks/identity.ts';
-import { isBusy, mediaClass, usageReasons } from '../../src/agent/disks/classify.ts';
+import { detectMediaClass, isBusy, usageReasons } from '../../src/agent/disks/classify.ts';
 import { globToRegExp, matchesAny } from '../../src/agent/disks/glob.ts';
-import { parseMountInfo } from '../../src/agent/mounts.ts';
 
 const LSBLK = JSON.stringify({
   blockdevices: [
@@ -64,10 +63,10 @@ test('two disks with the same serial are told apart by position, stable across r
 });
 
 test('media class: nvme by transport or name, hdd by rotational, else ssd', () => {
-  assert.is(mediaClass({ kname: 'nvme0n1', transport: 'nvme', rotational: false }), 'MEDIA_CLASS_NVME');
-  assert.is(mediaClass({ kname: 'nvme1n1', transport: '', rotational: false }), 'MEDIA_CLASS_NVME');
-  assert.is(mediaClass({ kname: 'sda', transport: 'sata', rotational: true }), 'MEDIA_CLASS_HDD');
-  assert.is(mediaClass({ kname: 'sdb', transport: 'sas', rotational: false }), 'MEDIA_CLASS_SSD');
+  assert.is(detectMediaClass({ kname: 'nvme0n1', transport: 'nvme', rotational: false }), 'MEDIA_CLASS_NVME');
+  assert.is(detectMediaClass({ kname: 'nvme1n1', transport: '', rotational: false }), 'MEDIA_CLASS_NVME');
+  assert.is(detectMediaClass({ kname: 'sda', transport: 'sata', rotational: true }), 'MEDIA_CLASS_HDD');
+  assert.is(detectMediaClass({ kname: 'sdb', transport: 'sas', rotational: false }), 'MEDIA_CLASS_SSD');
 });
 
 test('usage: partitions, signatures, holders, mounts (own and partitions); mounts and holders are busy', () => {
@@ -87,11 +86,6 @@ test('disk filter globs: * stays in a segment, ** crosses, ? one char; any candi
   assert.ok(matchesAny(g, ['/dev/nvme0n1']));
   assert.not.ok(matchesAny(g, ['/dev/nvme10n1', '']));
   assert.not.ok(matchesAny([globToRegExp('/tmp/a.b/*')], ['/tmp/aXb/c']));
-});
-
-test('mountinfo: source and target, octal escapes undone', () => {
-  const text = '36 35 98:0 / /mnt/my\\040data rw,noatime master:1 - ext4 /dev/loop3 rw,errors=continue\n37 35 0:5 / /proc rw - proc proc rw\n';
-  assert.equal(parseMountInfo(text), [{ source: '/dev/loop3', target: '/mnt/my data' }, { source: 'proc', target: '/proc' }]);
 });
 
 test.run();

@@ -12,6 +12,7 @@ test('each domain error kind maps to its gRPC code, message prefixed with where'
     ResourceExhausted: status.RESOURCE_EXHAUSTED,
     AlreadyExists: status.ALREADY_EXISTS,
     FailedPrecondition: status.FAILED_PRECONDITION,
+    PermissionDenied: status.PERMISSION_DENIED,
     Unavailable: status.UNAVAILABLE,
     DeadlineExceeded: status.DEADLINE_EXCEEDED,
     DataLoss: status.DATA_LOSS,

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { pino } from 'pino';
-import { DiskInventory } from '../../src/agent/disks/inventory.ts';
+import { NodeDiskInventory } from '../../src/agent/disks/inventory.ts';
 import type { ScannedDisk } from '../../src/agent/disks/scan.ts';
 
 const disk = (id: string, devicePath: string, over: Partial<ScannedDisk> = {}): ScannedDisk => ({
@@ -11,7 +11,7 @@ const disk = (id: string, devicePath: string, over: Partial<ScannedDisk> = {}): 
 
 function inventory(scans: ScannedDisk[][], owners = new Map<string, string>()) {
   let i = 0;
-  const inv = new DiskInventory({ filter: [], scanIntervalMs: 1000, log: pino({ level: 'silent' }), owners: () => owners, scan: async () => scans[Math.min(i++, scans.length - 1)]! });
+  const inv = new NodeDiskInventory({ filter: [], scanIntervalMs: 1000, log: pino({ level: 'silent' }), owners: () => owners, scan: async () => scans[Math.min(i++, scans.length - 1)]! });
   const events: string[] = [];
   inv.subscribe((e) => events.push(`${e.type} ${e.disk.id} ${e.disk.devicePath} ${e.disk.state}`));
   return { inv, events };
@@ -55,7 +55,7 @@ test('a pool disk absent at start is listed MISSING with its pool; find() skips 
 
 test('concurrent refreshes share one scan', async () => {
   let scans = 0;
-  const inv = new DiskInventory({ filter: [], scanIntervalMs: 1000, log: pino({ level: 'silent' }), owners: () => new Map(), scan: async () => {
+  const inv = new NodeDiskInventory({ filter: [], scanIntervalMs: 1000, log: pino({ level: 'silent' }), owners: () => new Map(), scan: async () => {
     scans++;
     await new Promise((r) => setTimeout(r, 20));
     return [disk('serial:A', '/dev/sdb')];

@@ -7,7 +7,7 @@ import { loadAgentProto, loadHealthProto } from '../../src/agent-api/loader.ts';
 
 test('generated types match a fresh generation from the .proto files', () => assertGeneratedTypesFresh('gen:proto', 'src/agent-api/generated'));
 
-test('loader: Agent service with every DESIGN.md call, and the health service', () => {
+test('loader: the Agent service with its calls, and the health service', () => {
   const methods = Object.keys(loadAgentProto().stratum.agent.v1.Agent.service);
   for (const m of ['GetNodeInfo', 'ListDisks', 'WatchDisks', 'EnsurePool', 'DeletePool', 'CreateVolume', 'ExpandVolume', 'DeleteVolume', 'ListVolumes',
     'ConfigureReplication', 'Promote', 'Demote', 'SendVolume', 'ReceiveVolume']) assert.ok(methods.includes(m), m);

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { checkName, checkSize, roundUp } from '../../src/agent/validate.ts';
+import { checkName, checkSize } from '../../src/agent/validate.ts';
 import { AgentError } from '../../src/agent-api/errors.ts';
 
 const kindOf = (fn: () => unknown): string | undefined => {
@@ -36,14 +36,6 @@ test('sizes: uint64 strings and numbers become bigint; zero, negative, fractions
   assert.is(checkSize('v', 5), 5n);
   assert.is(checkSize('v', '18446744073709551615'), 18446744073709551615n);
   for (const bad of ['0', 0, '-1', '1.5', 1.5, 'abc', '', '1e3x']) assert.is(kindOf(() => checkSize('v', bad)), 'InvalidArgument', String(bad));
-});
-
-test('roundUp to the extent size', () => {
-  const MiB4 = 4n * 1024n * 1024n;
-  assert.is(roundUp(1n, MiB4), MiB4);
-  assert.is(roundUp(MiB4, MiB4), MiB4);
-  assert.is(roundUp(MiB4 + 1n, MiB4), 2n * MiB4);
-  assert.is(roundUp(10_000_000n, MiB4), 12_582_912n);
 });
 
 test.run();

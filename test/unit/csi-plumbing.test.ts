@@ -6,7 +6,7 @@ import { status } from '@grpc/grpc-js';
 import { socketPath } from '../../src/csi/server.ts';
 import { CsiError, csiStatus, invalid } from '../../src/csi/errors.ts';
 import { notFound as agentNotFound } from '../../src/agent-api/errors.ts';
-import { KubeApiError } from '../../src/operator/runtime/kube/client.ts';
+import { KubeApiError, KubeTransportError } from '../../src/operator/runtime/kube/client.ts';
 import { apiFailure } from '../../src/operator/csi/controller.ts';
 import { parseAgentConfig } from '../../src/agent/config.ts';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -36,7 +36,13 @@ test('API server failures: overload and outage are UNAVAILABLE, refusals stay as
   assert.instance(overloaded, CsiError);
   assert.is((overloaded as CsiError).code, status.UNAVAILABLE);
   assert.is((apiFailure(new KubeApiError(503, 'ServiceUnavailable', 'GET', '/x', '')) as CsiError).code, status.UNAVAILABLE);
-  assert.is((apiFailure(new Error('POST /apis/storage.stratum.dev/v1alpha1/localvolumes: connect ECONNREFUSED 127.0.0.1:6443')) as CsiError).code, status.UNAVAILABLE);
+  const econnrefused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6443'), { code: 'ECONNREFUSED' });
+  const outage = new KubeTransportError('POST', '/apis/storage.stratum.dev/v1alpha1/localvolumes', econnrefused);
+  assert.is(outage.code, 'ECONNREFUSED');
+  assert.is((apiFailure(outage) as CsiError).code, status.UNAVAILABLE);
+  // Told by its type, not its text: a bug whose message happens to start like a request stays a bug.
+  const bug = new Error('POST /apis/x: cannot read properties of undefined');
+  assert.is(apiFailure(bug), bug);
   const refused = new KubeApiError(422, 'Invalid', 'POST', '/x', 'spec.size: invalid');
   assert.is(apiFailure(refused), refused);
   const csi = invalid('x');

@@ -5,7 +5,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { checkResourceSpec, protocolFor, resourceNameFor, type DrbdNodeSpec, type DrbdResourceSpec } from '../../src/agent/drbd/resource.ts';
 import { renderResource } from '../../src/agent/drbd/render.ts';
-import { allocateMinor, minorOf, minorsInUse } from '../../src/agent/drbd/minors.ts';
+import { minorOf, minorsInUse } from '../../src/agent/drbd/minors.ts';
 import { parseConfigError, parseDryRun, withoutModinfoNoise } from '../../src/agent/drbd/drbdadm.ts';
 import { AgentError } from '../../src/agent-api/errors.ts';
 import { metadataBytes, metadataDevicePath, metadataLvName } from '../../src/agent/drbd/metadata.ts';
@@ -107,10 +107,7 @@ test('resource name is the volume id with the Stratum prefix', () => {
   assert.is(resourceNameFor('pvc-0f1e'), 'stratum-pvc-0f1e');
 });
 
-test('minors: lowest free from the base; read back from rendered files per host', () => {
-  assert.is(allocateMinor([]), 1000);
-  assert.is(allocateMinor([1000, 1001, 1003]), 1002);
-  assert.is(allocateMinor([5], 5), 6);
+test('minors: read back from rendered files per host', () => {
   const text = renderResource(checkResourceSpec(three));
   assert.is(minorOf(text, 'node-c'), 1003);
   assert.is(minorOf(text, 'node-a'), 1000);

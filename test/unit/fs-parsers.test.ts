@@ -1,11 +1,14 @@
-// Parsers of blkid, findmnt and dumpe2fs output, on samples recorded on this machine.
+// Parsers of blkid, mountinfo and dumpe2fs output, on samples recorded on this machine.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parseBlkidExport, describeSignature } from '../../src/agent/fs/probe.ts';
-import { parseFindmntJson } from '../../src/agent/fs/findmnt.ts';
+import { findMount, mountsOf, parseMountInfo } from '../../src/agent/fs/mount-table.ts';
 import { parseExt4Size } from '../../src/agent/fs/grow.ts';
 import { asFsType } from '../../src/agent/fs/types.ts';
 import { FsError } from '../../src/agent/fs/errors.ts';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 
 test('blkid -p -o export: filesystem and partition table', () => {
   const ext4 = 'DEVNAME=/dev/loop0\nUUID=9a9e3caa-a7f1-4543-afb8-d6bb206e8ade\nVERSION=1.0\nBLOCK_SIZE=1024\nTYPE=ext4\nUSAGE=filesystem\n';
@@ -16,18 +19,33 @@ test('blkid -p -o export: filesystem and partition table', () => {
   assert.match(describeSignature({ ambivalent: true }), 'conflicting');
 });
 
-test('findmnt --json: device mount and device-node bind mount', () => {
-  const out = JSON.stringify({
-    filesystems: [
-      { source: '/dev/loop0', target: '/tmp/mnt1', fstype: 'ext4', 'vfs-options': 'rw,relatime', 'maj:min': '7:0', fsroot: '/' },
-      { source: 'devtmpfs[/loop0]', target: '/tmp/blk', fstype: 'devtmpfs', 'vfs-options': 'ro,relatime', 'maj:min': '0:6', fsroot: '/loop0' },
-    ],
-  });
-  const [dev, blk] = parseFindmntJson(out);
-  assert.equal(dev, { source: '/dev/loop0', target: '/tmp/mnt1', fsType: 'ext4', vfsOptions: ['rw', 'relatime'], majMin: '7:0', fsRoot: '/' });
-  assert.equal(blk?.vfsOptions, ['ro', 'relatime']);
-  assert.is(blk?.fsRoot, '/loop0');
-  assert.equal(parseFindmntJson(''), []);
+const MOUNTINFO = [
+  '36 35 7:0 / /mnt/my\\040data rw,noatime master:1 - ext4 /dev/loop0 rw,errors=continue',
+  '37 35 0:5 / /proc rw - proc proc rw',
+  '40 35 0:6 /loop0 /tmp/blk ro,relatime shared:2 - devtmpfs devtmpfs rw,size=100k',
+  '41 36 7:1 / /mnt/my\\040data rw - xfs /dev/loop1 rw',
+  '',
+].join('\n');
+
+test('mountinfo: every field, octal escapes undone, a device-node bind mount', () => {
+  const [data, proc, blk] = parseMountInfo(MOUNTINFO);
+  assert.equal(data, { source: '/dev/loop0', target: '/mnt/my data', fsType: 'ext4', vfsOptions: ['rw', 'noatime'], majMin: '7:0', fsRoot: '/' });
+  assert.equal(proc, { source: 'proc', target: '/proc', fsType: 'proc', vfsOptions: ['rw'], majMin: '0:5', fsRoot: '/' });
+  assert.equal(blk, { source: 'devtmpfs', target: '/tmp/blk', fsType: 'devtmpfs', vfsOptions: ['ro', 'relatime'], majMin: '0:6', fsRoot: '/loop0' });
+  assert.equal(parseMountInfo(''), []);
+});
+
+test('mount table: the top mount of a stacked mount point; the mount points of given devices', async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'mountinfo-'));
+  try {
+    const file = path.join(dir, 'mountinfo');
+    await writeFile(file, MOUNTINFO);
+    assert.is((await findMount('/mnt/my data', file))?.source, '/dev/loop1');
+    assert.is(await findMount('/mnt/nothing', file), undefined);
+    assert.equal(await mountsOf(['/dev/loop0', '/dev/loop9'], file), ['/mnt/my data']);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });
 
 test('dumpe2fs -h: size is block count times block size', () => {

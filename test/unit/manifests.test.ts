@@ -5,7 +5,9 @@ import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { run } from '../../src/common/exec.ts';
-import { API_GROUP, CSI_DRIVER_NAME } from '../../src/common/constants.ts';
+import { AGENT_TOKEN_AUDIENCE, API_GROUP, CA_SECRET, CSI_DRIVER_NAME, OPERATOR_BOOTSTRAP_PORT, OPERATOR_SERVICE, OPERATOR_TLS_SECRET, TRUST_BUNDLE_CONFIGMAP } from '../../src/common/constants.ts';
+import { buildApps } from '../../src/manifests/app.ts';
+import { resolveConfig } from '../../src/manifests/config.ts';
 import { readYamlObjects, repoRoot } from '../helpers/crd-validator.ts';
 
 /** Runs the cdk8s app exactly as `cdk8s synth` does, into a temp dir, and returns the files. */
@@ -45,7 +47,7 @@ test('synth is deterministic, and crds/ and charts-gen/ in git equal a fresh syn
   }
 });
 
-test('the install has everything DESIGN.md lists', () => {
+test('the install has every object docs/architecture.md lists', () => {
   const kinds = new Set(install.map((o) => o.kind));
   for (const k of ['CustomResourceDefinition', 'Namespace', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding',
     'Deployment', 'DaemonSet', 'CSIDriver', 'StorageClass', 'PodDisruptionBudget', 'Service', 'StoragePool']) assert.ok(kinds.has(k), k);
@@ -118,6 +120,49 @@ test('RBAC: no wildcard anywhere; the agent has no Kubernetes access at all', ()
   assert.not.ok(bindings.some((b) => b.subjects.some((s: any) => s.name === 'stratum-agent')), 'the agent is bound to no role');
   const operatorRules = ofKind('ClusterRole').flatMap((r) => r.rules);
   assert.ok(operatorRules.some((r: any) => r.apiGroups.includes(API_GROUP) && r.verbs.includes('update')), 'the operator writes Stratum objects');
+});
+
+test('identity: the agent proves its node with a projected token for the operator only; the operator serves certificates', () => {
+  const spec = ofKind('DaemonSet')[0]!.spec.template.spec;
+  const token = spec.volumes.find((v: any) => v.projected)?.projected.sources[0].serviceAccountToken;
+  assert.equal(token, { audience: AGENT_TOKEN_AUDIENCE, expirationSeconds: 3600, path: 'token' });
+  assert.ok(spec.volumes.some((v: any) => v.configMap?.name === TRUST_BUNDLE_CONFIGMAP), 'the agent mounts the public trust bundle');
+  assert.not.ok(spec.volumes.some((v: any) => v.secret), 'the agent mounts no Secret');
+  const env = Object.fromEntries(spec.containers.find((c: any) => c.name === 'agent').env.map((e: any) => [e.name, e.value]));
+  assert.is(env.STRATUM_BOOTSTRAP_URL, `https://${OPERATOR_SERVICE}.stratum-system.svc:${OPERATOR_BOOTSTRAP_PORT}`);
+  const service = ofKind('Service').find((s) => s.metadata.name === OPERATOR_SERVICE);
+  assert.equal(service?.spec.ports[0].port, OPERATOR_BOOTSTRAP_PORT);
+  const op = ofKind('Deployment')[0]!.spec.template.spec.containers.find((c: any) => c.name === 'operator');
+  assert.ok(op.args.includes('--certificates=managed'));
+});
+
+test('RBAC: pods only in the namespace; Secret and ConfigMap rights only on the CA\'s own objects (create aside)', () => {
+  const clusterRules = ofKind('ClusterRole').flatMap((r) => r.rules);
+  assert.not.ok(clusterRules.some((r: any) => r.resources.includes('pods')), 'no cluster-wide pod access');
+  assert.not.ok(clusterRules.some((r: any) => r.resources.includes('secrets') || r.resources.includes('configmaps')), 'no cluster-wide Secret or ConfigMap access');
+  const nsRules = ofKind('Role').flatMap((r) => r.rules);
+  for (const r of nsRules.filter((x: any) => x.resources.includes('secrets') || x.resources.includes('configmaps'))) {
+    if (r.verbs.length === 1 && r.verbs[0] === 'create') continue;
+    assert.ok(r.resourceNames?.length, `${r.resources} ${r.verbs} is limited by name`);
+    assert.ok(r.resourceNames.every((n: string) => n === CA_SECRET || n === TRUST_BUNDLE_CONFIGMAP), String(r.resourceNames));
+  }
+});
+
+test('certManagerIssuer: cert-manager Certificates for the CA and the operator; the operator only reads the CA Secret', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'stratum-certmanager-'));
+  try {
+    for (const app of buildApps(resolveConfig({ certManagerIssuer: { name: 'corp-ca' } }), dir)) app.synth();
+    const objects = readdirSync(dir).filter((f) => f.endsWith('.yaml')).flatMap((f) => readYamlObjects(path.join(dir, f)));
+    const certs = objects.filter((o) => o.kind === 'Certificate');
+    assert.equal(certs.map((c) => [c.metadata.name, c.spec.secretName, c.spec.isCA ?? false, c.spec.issuerRef.name]), [[CA_SECRET, CA_SECRET, true, 'corp-ca'], [OPERATOR_TLS_SECRET, OPERATOR_TLS_SECRET, false, 'corp-ca']]);
+    assert.equal(certs[1]!.spec.uris, ['stratum://operator']);
+    const secretRules = objects.filter((o) => o.kind === 'Role').flatMap((r) => r.rules).filter((r: any) => r.resources.includes('secrets'));
+    assert.equal(secretRules, [{ apiGroups: [''], resources: ['secrets'], verbs: ['get'], resourceNames: [CA_SECRET] }]);
+    const op = objects.find((o) => o.kind === 'Deployment')!.spec.template.spec.containers.find((c: any) => c.name === 'operator');
+    assert.ok(op.args.includes('--certificates=external'));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test.run();

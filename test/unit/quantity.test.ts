@@ -43,6 +43,8 @@ test('formats bytes in the shortest exact binary form', () => {
 test('rounds up to an extent', () => {
   assert.is(roundUp(1n, 4n * 2n ** 20n), 4n * 2n ** 20n);
   assert.is(roundUp(8n * 2n ** 20n, 4n * 2n ** 20n), 8n * 2n ** 20n);
+  assert.is(roundUp(8n * 2n ** 20n + 1n, 4n * 2n ** 20n), 12n * 2n ** 20n);
+  assert.is(roundUp(10_000_000n, 4n * 2n ** 20n), 12_582_912n);
 });
 
 test.run();

@@ -20,6 +20,8 @@ import type { EnsurePoolRequest as _stratum_agent_v1_EnsurePoolRequest, EnsurePo
 import type { EnsurePoolResponse as _stratum_agent_v1_EnsurePoolResponse, EnsurePoolResponse__Output as _stratum_agent_v1_EnsurePoolResponse__Output } from './stratum/agent/v1/EnsurePoolResponse.ts';
 import type { ExpandVolumeRequest as _stratum_agent_v1_ExpandVolumeRequest, ExpandVolumeRequest__Output as _stratum_agent_v1_ExpandVolumeRequest__Output } from './stratum/agent/v1/ExpandVolumeRequest.ts';
 import type { ExpandVolumeResponse as _stratum_agent_v1_ExpandVolumeResponse, ExpandVolumeResponse__Output as _stratum_agent_v1_ExpandVolumeResponse__Output } from './stratum/agent/v1/ExpandVolumeResponse.ts';
+import type { ExpectVolumeRequest as _stratum_agent_v1_ExpectVolumeRequest, ExpectVolumeRequest__Output as _stratum_agent_v1_ExpectVolumeRequest__Output } from './stratum/agent/v1/ExpectVolumeRequest.ts';
+import type { ExpectVolumeResponse as _stratum_agent_v1_ExpectVolumeResponse, ExpectVolumeResponse__Output as _stratum_agent_v1_ExpectVolumeResponse__Output } from './stratum/agent/v1/ExpectVolumeResponse.ts';
 import type { GetNodeInfoRequest as _stratum_agent_v1_GetNodeInfoRequest, GetNodeInfoRequest__Output as _stratum_agent_v1_GetNodeInfoRequest__Output } from './stratum/agent/v1/GetNodeInfoRequest.ts';
 import type { GetNodeInfoResponse as _stratum_agent_v1_GetNodeInfoResponse, GetNodeInfoResponse__Output as _stratum_agent_v1_GetNodeInfoResponse__Output } from './stratum/agent/v1/GetNodeInfoResponse.ts';
 import type { GetReplicationStatusRequest as _stratum_agent_v1_GetReplicationStatusRequest, GetReplicationStatusRequest__Output as _stratum_agent_v1_GetReplicationStatusRequest__Output } from './stratum/agent/v1/GetReplicationStatusRequest.ts';
@@ -72,6 +74,8 @@ export interface ProtoGrpcType {
         EnsurePoolResponse: MessageTypeDefinition<_stratum_agent_v1_EnsurePoolResponse, _stratum_agent_v1_EnsurePoolResponse__Output>
         ExpandVolumeRequest: MessageTypeDefinition<_stratum_agent_v1_ExpandVolumeRequest, _stratum_agent_v1_ExpandVolumeRequest__Output>
         ExpandVolumeResponse: MessageTypeDefinition<_stratum_agent_v1_ExpandVolumeResponse, _stratum_agent_v1_ExpandVolumeResponse__Output>
+        ExpectVolumeRequest: MessageTypeDefinition<_stratum_agent_v1_ExpectVolumeRequest, _stratum_agent_v1_ExpectVolumeRequest__Output>
+        ExpectVolumeResponse: MessageTypeDefinition<_stratum_agent_v1_ExpectVolumeResponse, _stratum_agent_v1_ExpectVolumeResponse__Output>
         GetNodeInfoRequest: MessageTypeDefinition<_stratum_agent_v1_GetNodeInfoRequest, _stratum_agent_v1_GetNodeInfoRequest__Output>
         GetNodeInfoResponse: MessageTypeDefinition<_stratum_agent_v1_GetNodeInfoResponse, _stratum_agent_v1_GetNodeInfoResponse__Output>
         GetReplicationStatusRequest: MessageTypeDefinition<_stratum_agent_v1_GetReplicationStatusRequest, _stratum_agent_v1_GetReplicationStatusRequest__Output>

@@ -12,14 +12,15 @@ import type { Logger } from '../../common/log.ts';
 import type { NodeHandlers } from '../../csi/api/generated/csi/v1/Node.ts';
 import type { VolumeCapability__Output } from '../../csi/api/generated/csi/v1/VolumeCapability.ts';
 import type { NodeGetVolumeStatsResponse } from '../../csi/api/generated/csi/v1/NodeGetVolumeStatsResponse.ts';
-import { accessKind, capabilityProblem } from '../../csi/access.ts';
-import { CsiError, csiError, invalid, notFound } from '../../csi/errors.ts';
+import { accessKind, capabilityProblem, isReadOnlyMode } from '../../csi/access.ts';
+import { CsiError, csiError, invalid, csiNotFound } from '../../csi/errors.ts';
 import { csiUnary } from '../../csi/server.ts';
 import type { Volume__Output } from '../../agent-api/generated/stratum/agent/v1/Volume.ts';
 import type { CallScope } from '../../agent-api/call-scope.ts';
 import { blockDeviceSize, publishBlockDevice } from '../fs/block.ts';
 import { FsError } from '../fs/errors.ts';
-import { findMount } from '../fs/findmnt.ts';
+import { findMount } from '../fs/mount-table.ts';
+import { KeyedSerialQueue } from '../serial-queue.ts';
 import { formatIfBlank } from '../fs/format.ts';
 import { growFilesystem } from '../fs/grow.ts';
 import { bindMount, deviceNumber, mountFilesystem, unmount } from '../fs/mount.ts';
@@ -73,22 +74,6 @@ function checkCapability(cap: VolumeCapability__Output | null): VolumeCapability
   return cap;
 }
 
-/** One chain of calls per volume id; the chain is dropped once idle. */
-class PerVolume {
-  private readonly tails = new Map<string, Promise<unknown>>();
-
-  run<T>(id: string, fn: () => Promise<T>): Promise<T> {
-    const prev = this.tails.get(id) ?? Promise.resolve();
-    const result = prev.then(fn, fn);
-    const tail = result.then(() => undefined, () => undefined);
-    this.tails.set(id, tail);
-    void tail.then(() => {
-      if (this.tails.get(id) === tail) this.tails.delete(id);
-    });
-    return result;
-  }
-}
-
 async function removeTarget(target: string): Promise<void> {
   const st = await stat(target).catch(() => undefined);
   if (!st) return;
@@ -97,13 +82,13 @@ async function removeTarget(target: string): Promise<void> {
   else await rm(target, { force: true });
 }
 
-export function nodeHandlers(opts: NodeServiceOptions): NodeHandlers {
+export function csiNodeHandlers(opts: NodeServiceOptions): NodeHandlers {
   const { log, node } = opts;
-  const queue = new PerVolume();
+  const queue = new KeyedSerialQueue();
 
   const device = async (volumeId: string, scope: CallScope): Promise<Volume__Output> => {
     const volume = await opts.findVolume(volumeId, scope);
-    if (!volume) throw notFound(`volume ${volumeId} does not exist on node ${node}`);
+    if (!volume) throw csiNotFound(`volume ${volumeId} does not exist on node ${node}`);
     if (!volume.devicePresent || !volume.devicePath) {
       throw csiError(Status.FAILED_PRECONDITION, `volume ${volumeId} on node ${node} has no device node (${volume.backend === 'POOL_BACKEND_LVM' ? 'LVM activation needs device-mapper' : 'its disk is missing'})`);
     }
@@ -142,7 +127,7 @@ export function nodeHandlers(opts: NodeServiceOptions): NodeHandlers {
       const id = need(req.volumeId, 'volume_id');
       const staging = need(req.stagingTargetPath, 'staging_target_path');
       const cap = checkCapability(req.volumeCapability);
-      return queue.run(id, async () => {
+      return queue.run(id, scope, async () => {
         const { devicePath, replicated } = await serving(id, scope);
         if (replicated) await promote(id, scope);
         // Block volumes are published straight from the device: nothing to stage.
@@ -164,7 +149,7 @@ export function nodeHandlers(opts: NodeServiceOptions): NodeHandlers {
     NodeUnstageVolume: csiUnary(log, 'NodeUnstageVolume', async (req, scope) => {
       const id = need(req.volumeId, 'volume_id');
       const staging = need(req.stagingTargetPath, 'staging_target_path');
-      return queue.run(id, async () => {
+      return queue.run(id, scope, async () => {
         const { changed } = await fsCall(() => unmount(staging));
         if (changed) log.info({ volume: id, staging }, 'volume unstaged');
         if (opts.replication && (await opts.replication.deviceFor(id))) {
@@ -183,8 +168,8 @@ export function nodeHandlers(opts: NodeServiceOptions): NodeHandlers {
       const target = need(req.targetPath, 'target_path');
       const staging = need(req.stagingTargetPath, 'staging_target_path');
       const cap = checkCapability(req.volumeCapability);
-      const readOnly = req.readonly || cap.accessMode?.mode === 'SINGLE_NODE_READER_ONLY';
-      return queue.run(id, async () => {
+      const readOnly = req.readonly || isReadOnlyMode(cap);
+      return queue.run(id, scope, async () => {
         const { devicePath } = await serving(id, scope);
         await fsCall(async () => {
           if (accessKind(cap) === 'block') {
@@ -202,10 +187,10 @@ export function nodeHandlers(opts: NodeServiceOptions): NodeHandlers {
       });
     }),
 
-    NodeUnpublishVolume: csiUnary(log, 'NodeUnpublishVolume', async (req) => {
+    NodeUnpublishVolume: csiUnary(log, 'NodeUnpublishVolume', async (req, scope) => {
       const id = need(req.volumeId, 'volume_id');
       const target = need(req.targetPath, 'target_path');
-      return queue.run(id, async () => {
+      return queue.run(id, scope, async () => {
         await fsCall(() => unmount(target));
         await removeTarget(target);
         log.info({ volume: id, target }, 'volume unpublished');
@@ -217,9 +202,9 @@ export function nodeHandlers(opts: NodeServiceOptions): NodeHandlers {
       const id = need(req.volumeId, 'volume_id');
       const path = need(req.volumePath, 'volume_path');
       const st = await stat(path).catch(() => undefined);
-      if (!st) throw notFound(`volume path ${path} does not exist on node ${node}`);
+      if (!st) throw csiNotFound(`volume path ${path} does not exist on node ${node}`);
       const volume = await opts.findVolume(id, scope);
-      if (!volume) throw notFound(`volume ${id} does not exist on node ${node}`);
+      if (!volume) throw csiNotFound(`volume ${id} does not exist on node ${node}`);
       const mounted = await findMount(path);
       const abnormal = !volume.devicePresent ? 'its device is missing' : !mounted ? `${path} is not mounted` : '';
       const volumeCondition = { abnormal: Boolean(abnormal), message: abnormal ? `volume ${id} on node ${node}: ${abnormal}` : 'healthy' };
@@ -240,10 +225,10 @@ export function nodeHandlers(opts: NodeServiceOptions): NodeHandlers {
     NodeExpandVolume: csiUnary(log, 'NodeExpandVolume', async (req, scope) => {
       const id = need(req.volumeId, 'volume_id');
       const path = need(req.volumePath, 'volume_path');
-      return queue.run(id, async () => {
+      return queue.run(id, scope, async () => {
         const { devicePath } = await serving(id, scope);
         const st = await stat(path).catch(() => undefined);
-        if (!st) throw notFound(`volume path ${path} does not exist on node ${node}`);
+        if (!st) throw csiNotFound(`volume path ${path} does not exist on node ${node}`);
         const required = BigInt(req.capacityRange?.requiredBytes || '0');
         // The device must have grown already (ControllerExpandVolume); the filesystem is always a
         // little smaller than its device, so the device is what is checked and reported.

@@ -2,7 +2,7 @@
 import type { MediaClass__Output } from '../../agent-api/generated/stratum/agent/v1/MediaClass.ts';
 import type { BlockDevice } from './lsblk.ts';
 
-export function mediaClass(d: Pick<BlockDevice, 'kname' | 'transport' | 'rotational'>): MediaClass__Output {
+export function detectMediaClass(d: Pick<BlockDevice, 'kname' | 'transport' | 'rotational'>): MediaClass__Output {
   if (d.transport === 'nvme' || d.kname.startsWith('nvme')) return 'MEDIA_CLASS_NVME';
   return d.rotational ? 'MEDIA_CLASS_HDD' : 'MEDIA_CLASS_SSD';
 }

@@ -10,7 +10,7 @@ import { scanDisks, type ScannedDisk } from './scan.ts';
 
 export type DiskListener = (event: DiskEvent & { disk: Disk__Output }) => void;
 
-export interface DiskInventoryOptions {
+export interface NodeDiskInventoryOptions {
   readonly filter: readonly string[];
   readonly scanIntervalMs: number;
   readonly log: Logger;
@@ -35,7 +35,7 @@ function missing(last: Disk__Output | undefined, id: string, pool: string): Disk
 
 const fingerprint = (d: Disk__Output): string => JSON.stringify([d.devicePath, d.sizeBytes, d.state, d.pool, d.inUseReasons, d.mediaClass]);
 
-export class DiskInventory {
+export class NodeDiskInventory {
   private readonly filter: RegExp[];
   private readonly disks = new Map<string, Disk__Output>();
   private readonly listeners = new Set<DiskListener>();
@@ -43,7 +43,7 @@ export class DiskInventory {
   private timer?: NodeJS.Timeout;
   private scanned = false;
 
-  constructor(private readonly opts: DiskInventoryOptions) {
+  constructor(private readonly opts: NodeDiskInventoryOptions) {
     this.filter = opts.filter.map(globToRegExp);
   }
 

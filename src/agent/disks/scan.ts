@@ -8,7 +8,7 @@ import type { CallScope } from '../../agent-api/call-scope.ts';
 import type { Disk__Output } from '../../agent-api/generated/stratum/agent/v1/Disk.ts';
 import { LSBLK_COLUMNS, parseLsblk, parseWipefs, type BlockDevice } from './lsblk.ts';
 import { assignIdentities } from './identity.ts';
-import { mediaClass, usageReasons } from './classify.ts';
+import { detectMediaClass, usageReasons } from './classify.ts';
 import { matchesAny } from './glob.ts';
 
 export interface ScanOptions {
@@ -73,7 +73,7 @@ export async function scanDisks(scope: CallScope, opts: ScanOptions): Promise<Sc
       model: dev.model,
       vendor: dev.vendor,
       sizeBytes: String(dev.sizeBytes),
-      mediaClass: mediaClass(dev),
+      mediaClass: detectMediaClass(dev),
       rotational: dev.rotational,
       transport: dev.transport,
       inUseReasons: reasons,

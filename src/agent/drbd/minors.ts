@@ -1,14 +1,6 @@
-// DRBD minors (/dev/drbdN) of one host. Each resource's file names the minor every replica uses on
-// its own host; a new resource gets the lowest minor not used on the host it is for.
-import { DRBD_MINOR_BASE, DRBD_MINOR_MAX } from '../../common/constants.ts';
-import { resourceExhausted } from '../../agent-api/errors.ts';
-
-/** The lowest minor from `first` on that is not in `used`. */
-export function allocateMinor(used: Iterable<number>, first = DRBD_MINOR_BASE): number {
-  const taken = new Set(used);
-  for (let m = first; m <= DRBD_MINOR_MAX; m++) if (!taken.has(m)) return m;
-  throw resourceExhausted(`no free DRBD minor from ${first} to ${DRBD_MINOR_MAX}`);
-}
+// DRBD minors (/dev/drbdN) of one host. The operator gives each replicated volume its minor; each
+// resource's file names the minor every replica uses on its own host, and the agent reads them
+// back to refuse a minor another resource on this host already uses.
 
 function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

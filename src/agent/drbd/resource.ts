@@ -5,6 +5,7 @@ import { isIP } from 'node:net';
 import { DRBD_MINOR_MAX, DRBD_RESOURCE_PREFIX } from '../../common/constants.ts';
 import { invalidArgument } from '../../agent-api/errors.ts';
 import { checkName } from '../validate.ts';
+import { MAX_REPLICAS } from '../../api/localvolume.ts';
 import type { DrbdFlavour } from './version.ts';
 
 /** C waits for the peer's disk (sync), A only for the local disk and the send buffer (async). */
@@ -40,10 +41,10 @@ export interface DrbdResource extends DrbdResourceSpec {
   readonly name: string;
 }
 
+/** Replication needs a peer; the upper bound is the volume's own (spec.replicas). */
 export const MIN_REPLICAS = 2;
-/** DRBD 9; 8.4 connects exactly two. */
-export const MAX_REPLICAS = 3;
 
+/** DRBD 9 takes as many replicas as a volume may have; 8.4 connects exactly two. */
 export function maxReplicasOf(flavour: DrbdFlavour): number {
   return flavour === '8.4' ? 2 : MAX_REPLICAS;
 }

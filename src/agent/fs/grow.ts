@@ -4,7 +4,7 @@
 //   or offline when no mountpoint is given (forced fsck first: resize2fs refuses otherwise).
 import { run } from '../../common/exec.ts';
 import { FsError } from './errors.ts';
-import { findMount } from './findmnt.ts';
+import { findMount } from './mount-table.ts';
 import { deviceNumber } from './mount.ts';
 import { probeSignature } from './probe.ts';
 import { volumeStats } from './stats.ts';

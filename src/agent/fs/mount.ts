@@ -4,7 +4,7 @@ import { mkdir, open, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { run } from '../../common/exec.ts';
 import { FsError } from './errors.ts';
-import { findMount, type MountEntry } from './findmnt.ts';
+import { findMount, type MountEntry } from './mount-table.ts';
 import { assertAbsolutePath, type FsType } from './types.ts';
 
 export interface MountOptions {
@@ -20,7 +20,7 @@ export interface MountResult {
 
 const MOUNT_TIMEOUT_MS = 60_000;
 
-/** "major:minor" of a block device node, as findmnt prints it. */
+/** "major:minor" of a block device node, as the mount table gives it. */
 export async function deviceNumber(device: string): Promise<string> {
   const st = await stat(device, { bigint: true }).catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'ENOENT') throw new FsError('invalid-argument', `${device} does not exist`, { device });

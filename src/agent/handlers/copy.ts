@@ -1,7 +1,9 @@
 // SendVolume and ReceiveVolume: the agent-to-agent copy of a volume for migration. The source
 // streams its device to the target agent's ReceiveVolume over mutual TLS (with this agent's
 // certificate); the target checks size and SHA-256 and keeps a durable marker that says
-// `complete` only after the data read back from its device matched.
+// `complete` only after the data read back from its device matched. The target takes data only
+// from the node the operator named in its copy order (ExpectVolume), proven by the sender's peer
+// certificate; the sender talks only to the target node's agent, proven by its serving certificate.
 import * as grpc from '@grpc/grpc-js';
 import type { AgentClient, AgentHandlers } from '../../agent-api/generated/stratum/agent/v1/Agent.ts';
 import type { ReceiveVolumeResponse__Output } from '../../agent-api/generated/stratum/agent/v1/ReceiveVolumeResponse.ts';
@@ -10,8 +12,11 @@ import type { SendVolumeResponse } from '../../agent-api/generated/stratum/agent
 import type { CallScope } from '../../agent-api/call-scope.ts';
 import type { AgentContext } from '../context.ts';
 import { AgentError, dataLoss, failedPrecondition, invalidArgument, notFound, type ErrorKind } from '../../agent-api/errors.ts';
-import { mountsOf } from '../mounts.ts';
-import { checkName } from '../validate.ts';
+import type { ExpectVolumeRequest__Output } from '../../agent-api/generated/stratum/agent/v1/ExpectVolumeRequest.ts';
+import { callerOfCall } from '../authorize.ts';
+import { CopyOrders } from '../copy/orders.ts';
+import { mountsOf } from '../fs/mount-table.ts';
+import { checkName, checkNodeName } from '../validate.ts';
 import { blockDeviceSize } from '../fs/block.ts';
 import { DEFAULT_CHUNK_BYTES, MAX_CHUNK_BYTES, MIN_CHUNK_BYTES } from '../copy/device-io.ts';
 import { copyMarkersFor } from '../copy/markers-dir.ts';
@@ -19,7 +24,7 @@ import { VolumeReceiver } from '../copy/receive.ts';
 import { streamVolume } from '../copy/send.ts';
 import { clientStream, unary } from './wrap.ts';
 
-type CopyHandlers = Pick<AgentHandlers, 'SendVolume' | 'ReceiveVolume'>;
+type CopyHandlers = Pick<AgentHandlers, 'ExpectVolume' | 'SendVolume' | 'ReceiveVolume'>;
 
 const TARGET_ADDRESS = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?):(\d{1,5})$/;
 
@@ -28,6 +33,7 @@ const REMOTE_KINDS: Partial<Record<grpc.status, ErrorKind>> = {
   [grpc.status.INVALID_ARGUMENT]: 'InvalidArgument',
   [grpc.status.NOT_FOUND]: 'NotFound',
   [grpc.status.FAILED_PRECONDITION]: 'FailedPrecondition',
+  [grpc.status.PERMISSION_DENIED]: 'PermissionDenied',
   [grpc.status.DATA_LOSS]: 'DataLoss',
   [grpc.status.DEADLINE_EXCEEDED]: 'DeadlineExceeded',
   [grpc.status.UNAVAILABLE]: 'Unavailable',
@@ -57,7 +63,7 @@ function checkChunk(bytes: number): number {
 /** The device of a volume of this node that can be read or written now. */
 async function usableDevice(ctx: AgentContext, volumeId: string, scope: CallScope): Promise<string> {
   const volume = await ctx.findVolume(volumeId, scope);
-  if (!volume) throw notFound(`volume ${volumeId} does not exist on node ${ctx.node}`);
+  if (!volume) throw notFound(`volume ${volumeId} does not exist on node ${ctx.node}`, 'VolumeNotFound');
   if (!volume.devicePresent) throw failedPrecondition(`volume ${volumeId} has no device node on node ${ctx.node} (its disk is missing, or LVM runs without device-mapper)`);
   const mounted = await mountsOf([volume.devicePath]);
   if (mounted.length) throw failedPrecondition(`volume ${volumeId}: ${volume.devicePath} is mounted at ${mounted.join(', ')} on node ${ctx.node}; unmount it before copying`);
@@ -89,17 +95,27 @@ function openReceive(client: AgentClient, deadline: number, abort: AbortControll
 
 export function copyHandlers(ctx: AgentContext): CopyHandlers {
   const receiver = new VolumeReceiver(copyMarkersFor(ctx.config));
+  const orders = new CopyOrders(ctx.node);
+
+  async function expect(req: ExpectVolumeRequest__Output): Promise<Record<string, never>> {
+    const volumeId = checkName('volume', req.volumeId);
+    const source = checkNodeName('source node', req.sourceNode);
+    orders.expect(volumeId, source, (req.validSeconds || 3600) * 1000);
+    ctx.log.info({ volume: volumeId, from: source, validSeconds: req.validSeconds || 3600 }, 'copy order received');
+    return {};
+  }
 
   async function send(req: SendVolumeRequest__Output, scope: CallScope): Promise<SendVolumeResponse> {
     const volumeId = checkName('volume', req.volumeId);
     const targetVolumeId = checkName('volume', req.targetVolumeId);
     const target = checkTarget(req.targetAddress);
+    const targetNode = checkNodeName('target node', req.targetNode);
     const chunkBytes = checkChunk(req.chunkBytes);
     const device = await usableDevice(ctx, volumeId, scope);
     const bytes = await blockDeviceSize(device);
 
     scope.check();
-    const client = ctx.connectAgent(target);
+    const client = ctx.connectAgent(target, targetNode);
     // One abort for everything: this call's cancellation or deadline, a local failure, or the target's early answer.
     const abort = new AbortController();
     const onScopeAbort = () => abort.abort(scope.signal.reason);
@@ -129,11 +145,17 @@ export function copyHandlers(ctx: AgentContext): CopyHandlers {
   }
 
   return {
+    ExpectVolume: unary(ctx, 'ExpectVolume', expect),
     SendVolume: unary(ctx, 'SendVolume', send),
     ReceiveVolume: clientStream(ctx, 'ReceiveVolume', async (call, scope) => {
       // Ends the read loop when the call is cancelled or runs past its deadline.
       scope.signal.addEventListener('abort', () => call.destroy(scope.signal.reason as Error), { once: true });
-      const r = await receiver.receive(call, (id) => usableDevice(ctx, id, scope), scope.signal);
+      const caller = callerOfCall(call);
+      const r = await receiver.receive(call, (id) => {
+        // The operator may write any volume itself; a peer only the one it was ordered to send.
+        if (caller?.role !== 'operator') orders.check(id, caller);
+        return usableDevice(ctx, id, scope);
+      }, scope.signal);
       ctx.log.info({ volume: r.volumeId, bytes: r.bytes, sha256: r.sha256 }, 'volume received and verified');
       return { bytes: String(r.bytes), sha256: r.sha256, verified: true };
     }),

@@ -1,21 +1,23 @@
 // Every Agent method, each from the handler module that owns it. A module exports
 // `xxxHandlers(ctx): Partial<AgentHandlers>`; methods no module provides answer UNIMPLEMENTED.
-// Wiring a module is one line in HANDLER_MODULES (plus its import).
+// Wiring a module is one line in HANDLER_MODULES (plus its import). Every method is behind the
+// caller check of authorize.ts.
 import * as grpc from '@grpc/grpc-js';
 import type { AgentHandlers } from '../../agent-api/generated/stratum/agent/v1/Agent.ts';
 import type { AgentContext } from '../context.ts';
 import { loadAgentProto } from '../../agent-api/loader.ts';
-import { nodeHandlers } from './node.ts';
+import { nodeInfoHandlers } from './node.ts';
 import { diskHandlers } from './disks.ts';
 import { poolHandlers } from './pools.ts';
 import { volumeHandlers } from './volumes.ts';
 import { replicationHandlers } from './replication.ts';
 import { copyHandlers } from './copy.ts';
+import { authorized } from '../authorize.ts';
 
 export type HandlerModule = (ctx: AgentContext) => Partial<AgentHandlers>;
 
 const HANDLER_MODULES: readonly HandlerModule[] = [
-  nodeHandlers,
+  nodeInfoHandlers,
   diskHandlers,
   poolHandlers,
   volumeHandlers,
@@ -37,6 +39,6 @@ function unimplemented(ctx: AgentContext, method: string) {
 export function agentHandlers(ctx: AgentContext): AgentHandlers {
   const provided: Partial<AgentHandlers> = Object.assign({}, ...HANDLER_MODULES.map((m) => m(ctx)));
   const all: Record<string, unknown> = {};
-  for (const method of METHODS) all[method] = provided[method] ?? unimplemented(ctx, String(method));
+  for (const method of METHODS) all[method] = authorized(ctx, String(method), provided[method] ?? unimplemented(ctx, String(method)));
   return all as AgentHandlers;
 }

@@ -9,7 +9,7 @@ import { unary } from './wrap.ts';
 
 const AGENT_VERSION = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
-export function nodeHandlers(ctx: AgentContext): Pick<AgentHandlers, 'GetNodeInfo'> {
+export function nodeInfoHandlers(ctx: AgentContext): Pick<AgentHandlers, 'GetNodeInfo'> {
   let lvmVersion: Promise<string> | undefined;
   return {
     GetNodeInfo: unary(ctx, 'GetNodeInfo', async (_req, scope): Promise<GetNodeInfoResponse> => {

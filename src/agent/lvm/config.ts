@@ -1,7 +1,7 @@
 // lvm.conf for an agent that runs with its own LVM_SYSTEM_DIR: LVM then sees only the devices
 // the filter accepts, keeps its locks, archives and backups in that directory, and — where the
 // kernel has no device-mapper — runs with activation off, so metadata changes are real and LV
-// device nodes are not (RIG-NOTES "Disks and LVM on this kernel").
+// device nodes are not (docs/testing.md, "What the test machine cannot exercise").
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileAtomic } from '../../common/atomic-file.ts';

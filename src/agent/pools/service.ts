@@ -8,7 +8,7 @@ import type { Disk__Output } from '../../agent-api/generated/stratum/agent/v1/Di
 import type { Pool__Output } from '../../agent-api/generated/stratum/agent/v1/Pool.ts';
 import type { CallScope } from '../../agent-api/call-scope.ts';
 import { AgentError, failedPrecondition, invalidArgument, notFound } from '../../agent-api/errors.ts';
-import type { DiskInventory } from '../disks/inventory.ts';
+import type { NodeDiskInventory } from '../disks/inventory.ts';
 import { isBusy } from '../disks/classify.ts';
 import type { Lvm } from '../lvm/lvm.ts';
 import { THIN_POOL_LV, pvcreateArgs, thinPoolCreateArgs, vgcreateArgs } from '../lvm/commands.ts';
@@ -19,6 +19,9 @@ import { checkName } from '../validate.ts';
 export const POOL_VG_PREFIX = 'stratum-';
 export const POOL_TAG_PREFIX = 'stratum.pool=';
 export const vgName = (pool: string): string => `${POOL_VG_PREFIX}${pool}`;
+
+/** A disk a person must free (or allow wiping) before a pool can take it. */
+const diskNotUsable = (message: string) => failedPrecondition(message, { reason: 'DiskNotUsable' });
 
 export interface EnsurePoolInput {
   readonly name: string;
@@ -38,7 +41,7 @@ export class PoolService {
   constructor(
     private readonly node: string,
     private readonly lvm: Lvm,
-    private readonly disks: DiskInventory,
+    private readonly disks: NodeDiskInventory,
     private readonly state: StateStore,
     private readonly log: Logger,
     private readonly pvMetadataSize?: string,
@@ -51,7 +54,7 @@ export class PoolService {
   /** The pool record or NotFound naming pool and node. */
   require(name: string): PoolRecord {
     const rec = this.get(name);
-    if (!rec) throw notFound(`pool ${name} not found on node ${this.node}`);
+    if (!rec) throw notFound(`pool ${name} not found on node ${this.node}`, 'PoolNotFound');
     return rec;
   }
 
@@ -70,7 +73,7 @@ export class PoolService {
     const changed = await this.lvm.changes.run(scope, async () => {
       const existing = this.get(name);
       if (existing && (existing.backend !== input.backend || existing.thin !== input.thin)) {
-        throw failedPrecondition(`pool ${name} exists on node ${this.node} with backend ${existing.backend}${existing.thin ? ' (thin)' : ''}; it cannot change`);
+        throw failedPrecondition(`pool ${name} exists on node ${this.node} with backend ${existing.backend}${existing.thin ? ' (thin)' : ''}; it cannot change`, { reason: 'PoolLayoutChanged' });
       }
       if (!existing && input.disks.length === 0) throw invalidArgument(`pool ${name}: a new pool needs at least one disk`);
       await this.disks.refresh();
@@ -100,7 +103,7 @@ export class PoolService {
       if (!rec) return false;
       if (rec.backend === 'disk') {
         const claims = Object.values(this.state.get().claims).filter((c) => c.pool === name);
-        if (claims.length) throw failedPrecondition(`pool ${name} on node ${this.node} still holds ${claims.length} volume(s): ${claims.map((c) => c.volumeId).join(', ')}`);
+        if (claims.length) throw failedPrecondition(`pool ${name} on node ${this.node} still holds ${claims.length} volume(s): ${claims.map((c) => c.volumeId).join(', ')}`, { reason: 'PoolInUse' });
       } else {
         await this.removeVg(name, scope);
       }
@@ -132,7 +135,7 @@ export class PoolService {
     for (const ref of refs) {
       if (typeof ref !== 'string' || ref === '') throw invalidArgument(`pool ${pool}: empty disk reference`);
       const d = this.disks.find(ref);
-      if (!d) throw notFound(`pool ${pool}: disk ${ref} not found on node ${this.node} (or outside this agent's disk filter)`);
+      if (!d) throw notFound(`pool ${pool}: disk ${ref} not found on node ${this.node} (or outside this agent's disk filter)`, 'DiskNotFound');
       found.set(d.id, d);
     }
     return [...found.values()];
@@ -140,14 +143,14 @@ export class PoolService {
 
   private checkTakeable(pool: string, d: Disk__Output, allowUsed: boolean, backend: Backend): void {
     const what = `pool ${pool}: disk ${d.id} (${d.devicePath}) on node ${this.node}`;
-    if (d.pool && d.pool !== pool) throw failedPrecondition(`${what} belongs to pool ${d.pool}`);
+    if (d.pool && d.pool !== pool) throw diskNotUsable(`${what} belongs to pool ${d.pool}`);
     const reasons = d.inUseReasons.filter((r) => !r.startsWith('pool:'));
-    if (isBusy(reasons)) throw failedPrecondition(`${what} is in use (${reasons.join(', ')})`);
-    if (reasons.includes('read-only')) throw failedPrecondition(`${what} is read-only`);
+    if (isBusy(reasons)) throw diskNotUsable(`${what} is in use (${reasons.join(', ')})`);
+    if (reasons.includes('read-only')) throw diskNotUsable(`${what} is read-only`);
     // An LVM label alone is judged by ensureVg, which can tell a PV of this pool's own VG.
     const lvmLabelOnly = backend === 'lvm' && reasons.every((r) => r === 'signature:LVM2_member');
     if (reasons.length && !allowUsed && !lvmLabelOnly) {
-      throw failedPrecondition(`${what} is not blank (${reasons.join(', ')}); set allow_used to wipe it and take it`);
+      throw diskNotUsable(`${what} is not blank (${reasons.join(', ')}); set allow_used to wipe it and take it`);
     }
   }
 
@@ -170,9 +173,9 @@ export class PoolService {
     for (const d of fresh) {
       const pv = pvs.find((p) => p.name === d.devicePath);
       if (pv?.vg === vg) continue;
-      if (pv?.vg) throw failedPrecondition(`pool ${pool}: disk ${d.id} (${d.devicePath}) on node ${this.node} is a PV of volume group ${pv.vg}`);
+      if (pv?.vg) throw diskNotUsable(`pool ${pool}: disk ${d.id} (${d.devicePath}) on node ${this.node} is a PV of volume group ${pv.vg}`);
       if (d.inUseReasons.includes('signature:LVM2_member') && !allowUsed) {
-        throw failedPrecondition(`pool ${pool}: disk ${d.id} (${d.devicePath}) on node ${this.node} carries an LVM label; set allow_used to wipe it and take it`);
+        throw diskNotUsable(`pool ${pool}: disk ${d.id} (${d.devicePath}) on node ${this.node} carries an LVM label; set allow_used to wipe it and take it`);
       }
       toAdd.push(d.devicePath);
     }
@@ -190,7 +193,7 @@ export class PoolService {
     } catch (err) {
       await this.rollbackVg(vg, toAdd, scope);
       if (err instanceof AgentError && err.kind === 'FailedPrecondition' && thin) {
-        throw failedPrecondition(`pool ${pool} on node ${this.node}: cannot create the thin pool: ${err.message}`, err);
+        throw failedPrecondition(`pool ${pool} on node ${this.node}: cannot create the thin pool: ${err.message}`, { cause: err, reason: 'ThinPoolUnsupported' });
       }
       throw err;
     }
@@ -207,7 +210,8 @@ export class PoolService {
     const [lvs, pvs] = await Promise.all([this.lvm.lvs(scope, [vg]), this.lvm.pvs(scope)]);
     const volumes = lvs.filter((l) => l.name !== THIN_POOL_LV && l.vg === vg);
     if (volumes.length) {
-      throw failedPrecondition(`pool ${pool} on node ${this.node} still holds ${volumes.length} volume(s): ${volumes.slice(0, 10).map((l) => l.name).join(', ')}${volumes.length > 10 ? ', …' : ''}`);
+      const names = `${volumes.slice(0, 10).map((l) => l.name).join(', ')}${volumes.length > 10 ? ', …' : ''}`;
+      throw failedPrecondition(`pool ${pool} on node ${this.node} still holds ${volumes.length} volume(s): ${names}`, { reason: 'PoolInUse' });
     }
     const members = pvs.filter((p) => p.vg === vg).map((p) => p.name);
     if (!members.length) return;

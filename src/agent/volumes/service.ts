@@ -11,22 +11,23 @@ import type { Volume__Output } from '../../agent-api/generated/stratum/agent/v1/
 import type { Disk__Output } from '../../agent-api/generated/stratum/agent/v1/Disk.ts';
 import type { CallScope } from '../../agent-api/call-scope.ts';
 import { AgentError, alreadyExists, failedPrecondition, invalidArgument, notFound, resourceExhausted } from '../../agent-api/errors.ts';
-import type { DiskInventory } from '../disks/inventory.ts';
+import type { NodeDiskInventory } from '../disks/inventory.ts';
 import type { Lvm } from '../lvm/lvm.ts';
 import { lvcreateArgs, lvextendArgs, lvremoveArgs, volumeTag } from '../lvm/commands.ts';
 import type { LvRow } from '../lvm/report.ts';
-import { mountsOf } from '../mounts.ts';
+import { mountsOf } from '../fs/mount-table.ts';
 import { vgName, type PoolService } from '../pools/service.ts';
 import type { ClaimRecord, PoolRecord, StateStore } from '../state.ts';
-import { checkName, checkSize, roundUp } from '../validate.ts';
+import { checkName, checkSize } from '../validate.ts';
+import { roundUp } from '../../api/quantity.ts';
 import { LVM_VOLUME_TAG_PREFIX } from '../../common/constants.ts';
 import { METADATA_TAG_PREFIX, metadataBytes, metadataLvName } from '../drbd/metadata.ts';
-import { MAX_REPLICAS } from '../drbd/resource.ts';
+import { MAX_REPLICAS } from '../../api/localvolume.ts';
 
 /** Bitmap slots in every DRBD metadata LV: enough peers for the largest volume, so it never needs re-creating. */
 const METADATA_PEERS = MAX_REPLICAS - 1;
 
-export interface VolumeRequest {
+export interface VolumeSizeRequest {
   readonly volumeId: string;
   readonly pool: string;
   readonly sizeBytes: string;
@@ -40,29 +41,30 @@ export class VolumeService {
     private readonly node: string,
     private readonly lvm: Lvm,
     private readonly pools: PoolService,
-    private readonly disks: DiskInventory,
+    private readonly disks: NodeDiskInventory,
     private readonly state: StateStore,
     private readonly log: Logger,
   ) {}
 
-  async create(req: VolumeRequest, scope: CallScope): Promise<{ volume: Volume__Output; created: boolean }> {
+  async create(req: VolumeSizeRequest, scope: CallScope): Promise<{ volume: Volume__Output; created: boolean }> {
     const { id, pool, size } = this.checkRequest(req);
     return pool.backend === 'lvm' ? this.createLv(id, pool, size, scope) : this.claimDisk(id, pool, size, scope);
   }
 
-  async expand(req: VolumeRequest, scope: CallScope): Promise<{ volume: Volume__Output; expanded: boolean }> {
+  async expand(req: VolumeSizeRequest, scope: CallScope): Promise<{ volume: Volume__Output; expanded: boolean }> {
     const { id, pool, size } = this.checkRequest(req);
     if (pool.backend === 'disk') {
       const claim = this.state.get().claims[id];
-      if (!claim || claim.pool !== pool.name) throw notFound(`volume ${id} not found in pool ${pool.name} on node ${this.node}`);
+      if (!claim || claim.pool !== pool.name) throw notFound(`volume ${id} not found in pool ${pool.name} on node ${this.node}`, 'VolumeNotFound');
       const volume = this.diskVolume(claim, this.disks.current());
       if (BigInt(volume.sizeBytes) >= size) return { volume, expanded: false };
-      throw failedPrecondition(`volume ${id} in disk pool ${pool.name} on node ${this.node} is a whole disk of ${volume.sizeBytes} bytes and cannot grow to ${size}`);
+      const message = `volume ${id} in disk pool ${pool.name} on node ${this.node} is a whole disk of ${volume.sizeBytes} bytes and cannot grow to ${size}`;
+      throw failedPrecondition(message, { reason: 'DiskCannotGrow' });
     }
     const vg = vgName(pool.name);
     const target = roundUp(size, await this.extentSize(pool.name, scope));
     const lv = await this.findLv(vg, id, scope);
-    if (!lv) throw notFound(`volume ${id} not found in pool ${pool.name} on node ${this.node}`);
+    if (!lv) throw notFound(`volume ${id} not found in pool ${pool.name} on node ${this.node}`, 'VolumeNotFound');
     if (target < lv.sizeBytes) throw invalidArgument(`volume ${id} in pool ${pool.name} is ${lv.sizeBytes} bytes; shrinking to ${target} is not supported`);
     if (target === lv.sizeBytes) return { volume: this.lvVolume(pool.name, lv), expanded: false };
     // DRBD's bitmap grows with the data: its LV first, so a resize never finds it short.
@@ -90,7 +92,8 @@ export class VolumeService {
     const devices = [lv.path, `/dev/mapper/${lv.vg.replace(/-/g, '--')}-${lv.name.replace(/-/g, '--')}`];
     const mounts = await mountsOf(devices);
     if (lv.open || mounts.length) {
-      throw failedPrecondition(`volume ${id} in volume group ${lv.vg} on node ${this.node} is ${mounts.length ? `mounted at ${mounts.join(', ')}` : 'open'}; unmount it first`);
+      const held = mounts.length ? `mounted at ${mounts.join(', ')}` : 'open';
+      throw failedPrecondition(`volume ${id} in volume group ${lv.vg} on node ${this.node} is ${held}; unmount it first`, { reason: 'VolumeInUse' });
     }
     const meta = lvs.find((l) => l.vg === lv.vg && l.name === metadataLvName(lv.name) && l.tags.includes(`${METADATA_TAG_PREFIX}${id}`));
     if (meta) await this.lvm.change(scope, 'lvremove', lvremoveArgs(meta.vg, meta.name));
@@ -198,7 +201,7 @@ export class VolumeService {
     return (await this.list('', scope)).find((v) => v.id === volumeId);
   }
 
-  private checkRequest(req: VolumeRequest): { id: string; pool: PoolRecord; size: bigint } {
+  private checkRequest(req: VolumeSizeRequest): { id: string; pool: PoolRecord; size: bigint } {
     const id = checkName('volume', req.volumeId);
     const poolName = checkName('pool', req.pool);
     const size = checkSize(`volume ${id}`, req.sizeBytes);
@@ -295,7 +298,8 @@ export class VolumeService {
         const mounts = await mountsOf([disk.devicePath]);
         const holders = await readdir(path.join('/sys/class/block', path.basename(disk.devicePath), 'holders')).catch(() => [] as string[]);
         if (mounts.length || holders.length) {
-          throw failedPrecondition(`volume ${claim.volumeId} (disk ${disk.devicePath}) on node ${this.node} is ${mounts.length ? `mounted at ${mounts.join(', ')}` : `held by ${holders.join(', ')}`}; release it first`);
+          const held = mounts.length ? `mounted at ${mounts.join(', ')}` : `held by ${holders.join(', ')}`;
+          throw failedPrecondition(`volume ${claim.volumeId} (disk ${disk.devicePath}) on node ${this.node} is ${held}; release it first`, { reason: 'VolumeInUse' });
         }
         await run('wipefs', ['--all', disk.devicePath], { timeoutMs: scope.commandTimeout(60_000), signal: scope.signal });
       } else {

@@ -3,7 +3,7 @@
 // so reconcilers can say "AgentUnavailable: node-b: …" and /metrics shows each agent's state.
 import * as grpc from '@grpc/grpc-js';
 import { Subject, type Observable, type Subscription } from 'rxjs';
-import { AGENT_SERVER_NAME_OPTIONS, callAgent, createAgentClient, type AgentClient, type ClientTls } from '../../agent-api/client.ts';
+import { callAgent, createAgentClient, type AgentClient, type ClientIdentity } from '../../agent-api/client.ts';
 import type { DiskEvent__Output } from '../../agent-api/generated/stratum/agent/v1/DiskEvent.ts';
 import { createLogger, type Logger } from '../../common/log.ts';
 import type { Informer } from '../runtime/kube/informer.ts';
@@ -18,7 +18,7 @@ export class AgentUnavailableError extends Error {
   }
 }
 
-export interface AgentState {
+export interface AgentConnectionState {
   readonly connected: boolean;
   /** Why not, when not connected. */
   readonly message: string;
@@ -27,11 +27,12 @@ export interface AgentState {
 interface Entry {
   readonly endpoint: AgentEndpoint;
   readonly client: AgentClient;
-  state: AgentState;
+  state: AgentConnectionState;
 }
 
 export interface AgentRegistryOptions {
-  readonly tls: ClientTls;
+  /** The operator's client certificate: files, or a source whose renewals reach new connections. */
+  readonly tls: ClientIdentity;
   /** Deadline of a call when the caller gives none. @default 30_000 */
   readonly deadlineMs?: number;
   readonly log?: Logger;
@@ -85,7 +86,7 @@ export class AgentRegistry {
     return this.entries.get(node)?.endpoint;
   }
 
-  state(node: string): AgentState {
+  state(node: string): AgentConnectionState {
     return this.entries.get(node)?.state ?? { connected: false, message: `no running agent pod on node ${node}` };
   }
 
@@ -125,7 +126,7 @@ export class AgentRegistry {
     this.record(node, entry, 'WatchDisks', code, { connected: reachable, message: reachable ? '' : `WatchDisks: ${err?.details || err?.message}` });
   }
 
-  private record(node: string, entry: Entry, method: string, code: grpc.status, state: AgentState): void {
+  private record(node: string, entry: Entry, method: string, code: grpc.status, state: AgentConnectionState): void {
     this.metrics.agentCalls.inc({ node, method, code: grpc.status[code] ?? String(code) });
     const changed = entry.state.connected !== state.connected;
     entry.state = state;
@@ -145,7 +146,7 @@ export class AgentRegistry {
     if (current && next && current.endpoint.address === next.address) return;
     if (current) this.drop(node);
     if (next) {
-      const client = createAgentClient(next.address, this.opts.tls, { ...KEEPALIVE, ...AGENT_SERVER_NAME_OPTIONS });
+      const client = createAgentClient(next.address, this.opts.tls, node, KEEPALIVE);
       this.entries.set(node, { endpoint: next, client, state: { connected: false, message: 'not called yet' } });
       this.log.info({ node, address: next.address, pod: next.pod }, 'agent registered');
     }

@@ -18,16 +18,16 @@ import type { ControllerHandlers } from '../../csi/api/generated/csi/v1/Controll
 import type { Volume } from '../../csi/api/generated/csi/v1/Volume.ts';
 import type { GetCapacityResponse } from '../../csi/api/generated/csi/v1/GetCapacityResponse.ts';
 import { capabilityProblem } from '../../csi/access.ts';
-import { CsiError, csiError, invalid, notFound } from '../../csi/errors.ts';
-import { csiUnary as unary, type CsiHandler } from '../../csi/server.ts';
+import { CsiError, csiError, csiNotFound, csiStatus, invalid } from '../../csi/errors.ts';
+import { unaryHandler, type Handler } from '../../agent-api/handler.ts';
 import type { CallScope } from '../../agent-api/call-scope.ts';
 import { FS_TYPE_CONTEXT_KEY } from '../../csi/volume-context.ts';
-import { KubeApiError, isConflict, isNotFound, resourcePath, type KubeClient } from '../runtime/kube/client.ts';
+import { KubeApiError, KubeTransportError, isConflict, isNotFound, resourcePath, type KubeClient } from '../runtime/kube/client.ts';
 import { findCondition } from '../runtime/status.ts';
 import { LOCAL_VOLUMES, STORAGE_POOLS } from '../resources.ts';
-import { CSI_NAME_ANNOTATION, decodeToken, encodeToken, fitsRange, isVolumeName, parseCreateVolume, type VolumeRequest } from './volume-request.ts';
+import { CSI_NAME_ANNOTATION, decodeToken, encodeToken, fitsRange, isVolumeName, parseCreateVolume, type CsiVolumeRequest } from './volume-request.ts';
 
-export interface ControllerOptions {
+export interface CsiControllerOptions {
   readonly client: KubeClient;
   readonly log: Logger;
   /** Longest wait inside one call when the client set a longer deadline or none. @default 60_000 */
@@ -71,14 +71,16 @@ function csiVolume(lv: LocalVolume): Volume {
 export function apiFailure(err: unknown): unknown {
   if (err instanceof CsiError) return err;
   if (err instanceof KubeApiError) return err.statusCode === 429 || err.statusCode >= 500 ? csiError(Status.UNAVAILABLE, `API server: ${err.message}`) : err;
-  if (err instanceof Error && /^(GET|POST|PUT|PATCH|DELETE) \//.test(err.message)) return csiError(Status.UNAVAILABLE, `API server unreachable: ${err.message}`);
+  if (err instanceof KubeTransportError) return csiError(Status.UNAVAILABLE, `API server unreachable: ${err.message}`);
   return err;
 }
 
-export function controllerHandlers(opts: ControllerOptions): Partial<ControllerHandlers> {
+export function controllerHandlers(opts: CsiControllerOptions): Partial<ControllerHandlers> {
   const { client, log } = opts;
-  const csiUnary = <Req, Res>(l: Logger, method: string, fn: CsiHandler<Req, Res>) =>
-    unary<Req, Res>(l, method, (req, scope) => fn(req, scope).catch((err: unknown) => { throw apiFailure(err); }));
+  // CSI's statuses, with the API server's own failures told apart first.
+  const toStatus = (err: unknown, where: string) => csiStatus(apiFailure(err), where);
+  const csiUnary = <Req, Res>(method: string, fn: Handler<Req, Res>) =>
+    unaryHandler<Req, Res>({ method, where: method, log, toStatus }, fn);
   const maxWaitMs = opts.maxWaitMs ?? 60_000;
   const margin = opts.deadlineMarginMs ?? 1_000;
 
@@ -104,7 +106,7 @@ export function controllerHandlers(opts: ControllerOptions): Partial<ControllerH
   };
 
   /** Refuses a request the pool cannot serve before anything is written. */
-  const checkPlacement = async (want: VolumeRequest): Promise<void> => {
+  const checkPlacement = async (want: CsiVolumeRequest): Promise<void> => {
     const pool = await get<StoragePool>(STORAGE_POOLS, want.spec.pool);
     if (!pool) throw invalid(`parameter pool: StoragePool ${want.spec.pool} does not exist`);
     const node = want.spec.accessibility?.nodes[0];
@@ -120,7 +122,7 @@ export function controllerHandlers(opts: ControllerOptions): Partial<ControllerH
   };
 
   /** Whether an existing LocalVolume is what this request asks for. */
-  const compatible = (lv: LocalVolume, want: VolumeRequest, range: Parameters<typeof fitsRange>[1]): string | undefined => {
+  const compatible = (lv: LocalVolume, want: CsiVolumeRequest, range: Parameters<typeof fitsRange>[1]): string | undefined => {
     if (lv.metadata.annotations?.[CSI_NAME_ANNOTATION] !== want.csiName) return `LocalVolume ${want.name} exists and was not made for CSI volume ${JSON.stringify(want.csiName)}`;
     const size = parseQuantity(lv.spec.size);
     if (!fitsRange(size, range)) return `volume ${want.csiName} exists with ${lv.spec.size}, outside the requested capacity range`;
@@ -131,11 +133,11 @@ export function controllerHandlers(opts: ControllerOptions): Partial<ControllerH
   };
 
   return {
-    ControllerGetCapabilities: csiUnary(log, 'ControllerGetCapabilities', async () => ({
+    ControllerGetCapabilities: csiUnary('ControllerGetCapabilities', async () => ({
       capabilities: (['CREATE_DELETE_VOLUME', 'EXPAND_VOLUME', 'GET_CAPACITY', 'LIST_VOLUMES'] as const).map((type) => ({ rpc: { type } })),
     })),
 
-    CreateVolume: csiUnary(log, 'CreateVolume', async (req, scope) => {
+    CreateVolume: csiUnary('CreateVolume', async (req, scope) => {
       const want = parseCreateVolume(req);
       let lv = await get<LocalVolume>(LOCAL_VOLUMES, want.name);
       if (lv) {
@@ -174,7 +176,7 @@ export function controllerHandlers(opts: ControllerOptions): Partial<ControllerH
       return { volume: csiVolume(ready.lv) };
     }),
 
-    DeleteVolume: csiUnary(log, 'DeleteVolume', async (req, scope) => {
+    DeleteVolume: csiUnary('DeleteVolume', async (req, scope) => {
       if (!req.volumeId) throw invalid('volume_id is required');
       const lv = await getVolume(req.volumeId);
       if (!lv) return {};
@@ -190,7 +192,7 @@ export function controllerHandlers(opts: ControllerOptions): Partial<ControllerH
       return {};
     }),
 
-    ControllerExpandVolume: csiUnary(log, 'ControllerExpandVolume', async (req, scope) => {
+    ControllerExpandVolume: csiUnary('ControllerExpandVolume', async (req, scope) => {
       if (!req.volumeId) throw invalid('volume_id is required');
       if (!req.capacityRange) throw invalid('capacity_range is required');
       const required = BigInt(req.capacityRange.requiredBytes || '0');
@@ -202,14 +204,14 @@ export function controllerHandlers(opts: ControllerOptions): Partial<ControllerH
         if (problem) throw invalid(problem);
       }
       const lv = await getVolume(req.volumeId);
-      if (!lv) throw notFound(`volume ${req.volumeId} does not exist`);
+      if (!lv) throw csiNotFound(`volume ${req.volumeId} does not exist`);
       if (parseQuantity(lv.spec.size) < required) {
         await client.request('PATCH', resourcePath(LOCAL_VOLUMES, undefined, req.volumeId), { patchType: 'merge', body: { spec: { size: formatBytes(required) } } });
         log.info({ volume: req.volumeId, from: lv.spec.size, to: formatBytes(required) }, 'LocalVolume size raised');
       }
       const grown = await waitFor(scope, async () => {
         const cur = await getVolume(req.volumeId);
-        if (!cur) throw notFound(`volume ${req.volumeId} was deleted while expanding`);
+        if (!cur) throw csiNotFound(`volume ${req.volumeId} was deleted while expanding`);
         return capacityOf(cur) >= required ? cur : undefined;
       });
       if (!grown) {
@@ -219,17 +221,17 @@ export function controllerHandlers(opts: ControllerOptions): Partial<ControllerH
       return { capacityBytes: String(capacityOf(grown)), nodeExpansionRequired: grown.spec.volumeMode !== 'Block' };
     }),
 
-    ValidateVolumeCapabilities: csiUnary(log, 'ValidateVolumeCapabilities', async (req) => {
+    ValidateVolumeCapabilities: csiUnary('ValidateVolumeCapabilities', async (req) => {
       if (!req.volumeId) throw invalid('volume_id is required');
       if (!req.volumeCapabilities.length) throw invalid('volume_capabilities are required');
       const lv = await getVolume(req.volumeId);
-      if (!lv) throw notFound(`volume ${req.volumeId} does not exist`);
+      if (!lv) throw csiNotFound(`volume ${req.volumeId} does not exist`);
       const problems = req.volumeCapabilities.map(capabilityProblem).filter((p): p is string => !!p);
       if (problems.length) return { message: problems.join('; ') };
       return { confirmed: { volumeContext: req.volumeContext, volumeCapabilities: req.volumeCapabilities, parameters: req.parameters } };
     }),
 
-    ListVolumes: csiUnary(log, 'ListVolumes', async (req) => {
+    ListVolumes: csiUnary('ListVolumes', async (req) => {
       const after = decodeToken(req.startingToken);
       if (req.maxEntries < 0) throw invalid('max_entries must not be negative');
       const all = (await client.request<{ items: LocalVolume[] }>('GET', resourcePath(LOCAL_VOLUMES))).items
@@ -241,7 +243,7 @@ export function controllerHandlers(opts: ControllerOptions): Partial<ControllerH
       return { entries: page.map((lv) => ({ volume: csiVolume(lv) })), nextToken: more ? encodeToken(page.at(-1)!.metadata.name!) : '' };
     }),
 
-    GetCapacity: csiUnary(log, 'GetCapacity', async (req): Promise<GetCapacityResponse> => {
+    GetCapacity: csiUnary('GetCapacity', async (req): Promise<GetCapacityResponse> => {
       if (req.volumeCapabilities.some((c) => capabilityProblem(c))) return { availableCapacity: '0' };
       const node = req.accessibleTopology?.segments[TOPOLOGY_KEY];
       const poolName = req.parameters.pool;

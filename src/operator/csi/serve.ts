@@ -7,9 +7,9 @@ import { identityHandlers } from '../../csi/identity.ts';
 import { serveCsi, type CsiServer } from '../../csi/server.ts';
 import { resourcePath, type KubeClient } from '../runtime/kube/client.ts';
 import { STORAGE_POOLS } from '../resources.ts';
-import { controllerHandlers, type ControllerOptions } from './controller.ts';
+import { controllerHandlers, type CsiControllerOptions } from './controller.ts';
 
-export async function serveControllerCsi(endpoint: string, client: KubeClient, log: Logger, options: Partial<ControllerOptions> = {}): Promise<CsiServer> {
+export async function serveControllerCsi(endpoint: string, client: KubeClient, log: Logger, options: Partial<CsiControllerOptions> = {}): Promise<CsiServer> {
   const csiLog = log.child({ service: 'csi-controller' });
   const { Identity, Controller } = loadCsiProto().csi.v1;
   const apiAnswers = () => client.request('GET', resourcePath(STORAGE_POOLS), { query: { limit: 1 }, timeoutMs: 5_000 }).then(() => true, () => false);

@@ -72,7 +72,7 @@ export function topologyNodes(req: TopologyRequirement__Output | null): string[]
   return nodes;
 }
 
-export interface VolumeRequest {
+export interface CsiVolumeRequest {
   /** LocalVolume name = CSI volume_id. */
   readonly name: string;
   readonly csiName: string;
@@ -80,7 +80,7 @@ export interface VolumeRequest {
   readonly spec: LocalVolumeSpec;
 }
 
-export function parseCreateVolume(req: CreateVolumeRequest__Output): VolumeRequest {
+export function parseCreateVolume(req: CreateVolumeRequest__Output): CsiVolumeRequest {
   if (!req.name) throw invalid('name is required');
   if (req.volumeContentSource) throw invalid('creating a volume from a snapshot or another volume is not supported');
   if (!req.volumeCapabilities.length) throw invalid('volume_capabilities are required');

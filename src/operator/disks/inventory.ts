@@ -18,7 +18,7 @@ export interface Observation {
   readonly authoritative: boolean;
 }
 
-export interface DiskInventoryOptions {
+export interface ClusterDiskInventoryOptions {
   /** Reconnect backoff per node. @default { baseMs: 500, capMs: 30_000, jitter: 0.3 } */
   readonly backoff?: BackoffOptions;
   readonly log?: Logger;
@@ -29,7 +29,7 @@ interface NodeStream {
   readonly done: Promise<void>;
 }
 
-export class DiskInventory {
+export class ClusterDiskInventory {
   /** Per node: the last snapshot plus the changes since, by LocalDisk name; `complete` once a
    *  snapshot arrived since the last (re)connect, so that absence means Missing. */
   private readonly nodes = new Map<string, { disks: Map<string, Disk>; complete: boolean }>();
@@ -43,7 +43,7 @@ export class DiskInventory {
   /** Names of LocalDisks whose observation changed. */
   readonly changes$: Observable<string> = this.changed.asObservable();
 
-  constructor(private readonly registry: AgentRegistry, private readonly opts: DiskInventoryOptions = {}) {
+  constructor(private readonly registry: AgentRegistry, private readonly opts: ClusterDiskInventoryOptions = {}) {
     this.log = (opts.log ?? createLogger('operator')).child({ component: 'disk-inventory' });
   }
 
@@ -66,11 +66,6 @@ export class DiskInventory {
     if (!node) return undefined;
     const state = this.nodes.get(node);
     return { node, disk: state?.disks.get(name), authoritative: Boolean(state?.complete) };
-  }
-
-  /** Every LocalDisk name this inventory knows, present or gone. */
-  names(): string[] {
-    return [...this.owners.keys()];
   }
 
   /** Starts a stream for a node with an agent, stops it for a node without one. */

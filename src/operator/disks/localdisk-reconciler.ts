@@ -3,20 +3,20 @@
 // data), state and health changes become a condition and an Event.
 import { isDeepStrictEqual } from 'node:util';
 import type { LocalDisk, LocalDiskStatus } from '../../api/index.ts';
-import { isConflict, type KubeClient } from '../runtime/kube/client.ts';
+import { isConflict, resourcePath, type KubeClient } from '../runtime/kube/client.ts';
 import type { Informer } from '../runtime/kube/informer.ts';
 import type { ReconcileContext, ReconcileResult } from '../runtime/controller.ts';
 import type { EventRecorder } from '../runtime/events.ts';
 import { LOCAL_DISKS } from '../resources.ts';
 import { readyCondition, setCondition, updateStatusIfChanged, type Condition, type StatusWithConditions } from '../runtime/status.ts';
 import type { AgentRegistry } from '../agents/registry.ts';
-import type { DiskInventory, Observation } from './inventory.ts';
+import type { ClusterDiskInventory, Observation } from './inventory.ts';
 import { diskStatus, newLocalDisk } from './localdisk-mapping.ts';
 
 export interface LocalDiskReconcilerDeps {
   readonly client: KubeClient;
   readonly disks: Informer<LocalDisk>;
-  readonly inventory: DiskInventory;
+  readonly inventory: ClusterDiskInventory;
   readonly registry: AgentRegistry;
   readonly events: EventRecorder;
   readonly now?: () => Date;
@@ -47,7 +47,7 @@ export function localDiskReconciler(deps: LocalDiskReconcilerDeps) {
   async function create(seen: Observation, ctx: ReconcileContext): Promise<LocalDisk | undefined> {
     const obj = newLocalDisk(seen.node, seen.disk!);
     try {
-      const created = await deps.client.request<LocalDisk>('POST', `/apis/${LOCAL_DISKS.apiVersion}/${LOCAL_DISKS.plural}`, { body: obj });
+      const created = await deps.client.request<LocalDisk>('POST', resourcePath(LOCAL_DISKS), { body: obj });
       ctx.log.info({ disk: obj.metadata.name, node: seen.node, device: seen.disk!.devicePath }, 'disk discovered');
       return created;
     } catch (err) {

@@ -2,12 +2,12 @@
 // the selector picks), report per-node capacity in status, and keep the CSIStorageCapacity
 // objects the scheduler reads in step. A node that fails does not hold back the others: its
 // entry in status says why, and the pool is retried with backoff until it recovers.
-import * as grpc from '@grpc/grpc-js';
 import { FINALIZER } from '../../common/constants.ts';
 import { formatBytes, parseQuantity } from '../../api/quantity.ts';
 import type { LocalDisk, StoragePool, StoragePoolStatus } from '../../api/index.ts';
 import type { Pool__Output } from '../../agent-api/generated/stratum/agent/v1/Pool.ts';
-import { AgentUnavailableError, type AgentRegistry } from '../agents/registry.ts';
+import { agentFailure } from '../agents/agent-failure.ts';
+import type { AgentRegistry } from '../agents/registry.ts';
 import { isNotFound, resourcePath, type KubeClient, type KubeObject } from '../runtime/kube/client.ts';
 import type { Informer } from '../runtime/kube/informer.ts';
 import type { ReconcileContext, ReconcileResult } from '../runtime/controller.ts';
@@ -39,7 +39,11 @@ type NodeStatus = NonNullable<StoragePoolStatus['nodes']>[number];
 
 interface NodeOutcome {
   readonly status: NodeStatus;
-  /** Worth retrying (agent down, call failed), as opposed to "no disk matches". */
+  /**
+   * Worth retrying with backoff (agent down, call failed), as opposed to "no disk matches" or a
+   * disk a person must free. Those are not terminal for the pool: the other nodes' capacity is
+   * still refreshed every POOL_RESYNC_MS, and a disk or node change requeues the pool.
+   */
   readonly retry: boolean;
 }
 
@@ -86,12 +90,8 @@ export function poolReconciler(deps: PoolReconcilerDeps) {
       });
       return { status: capacityOf(node, res.pool!), retry: false };
     } catch (err) {
-      if (err instanceof AgentUnavailableError) return notReady(`AgentUnavailable: ${err.message}`, true);
-      const e = err as grpc.ServiceError;
-      const code = grpc.status[e.code] ?? 'UNKNOWN';
-      // A refusal (bad disk, thin without device-mapper) will not heal by retrying fast; a failure might.
-      const retry = ![grpc.status.INVALID_ARGUMENT, grpc.status.FAILED_PRECONDITION].includes(e.code);
-      return notReady(`EnsurePoolFailed: ${code}: ${e.details ?? e.message}`, retry);
+      const f = agentFailure(err);
+      return notReady(`${f.reason}: ${f.message}`, f.retryable);
     }
   }
 
@@ -102,8 +102,7 @@ export function poolReconciler(deps: PoolReconcilerDeps) {
       try {
         await deps.registry.call(node, 'DeletePool', { name });
       } catch (err) {
-        const e = err as grpc.ServiceError;
-        blocking.push(`${node}: ${err instanceof AgentUnavailableError ? err.message : e.details ?? e.message}`);
+        blocking.push(`${node}: ${agentFailure(err).message}`);
       }
     }
     if (blocking.length) {

@@ -1,8 +1,11 @@
 // Kubernetes Events (core v1) about the objects the operator manages. A repeat of an identical
 // event bumps the count of the existing one instead of creating another (as client-go's
-// recorder does). Recording never throws into a reconcile: a failed write is logged.
+// recorder does). Recording never throws into a reconcile: a failed write is logged and counted.
 import { createLogger, type Logger } from '../../common/log.ts';
-import { isNotFound, type KubeClient, type KubeObject } from './kube/client.ts';
+import { isNotFound, resourcePath, type KubeClient, type KubeObject, type ResourceType } from './kube/client.ts';
+import { sharedMetrics, type OperatorMetrics } from './metrics.ts';
+
+const EVENTS: ResourceType = { apiVersion: 'v1', kind: 'Event', plural: 'events', namespaced: true };
 
 export type EventType = 'Normal' | 'Warning';
 
@@ -23,6 +26,8 @@ export interface EventRecorderOptions {
   /** Identical events remembered for count bumps (oldest forgotten first). @default 4096 */
   readonly maxRemembered?: number;
   readonly log?: Logger;
+  /** @default the process-wide metrics */
+  readonly metrics?: OperatorMetrics;
 }
 
 interface Remembered {
@@ -39,7 +44,7 @@ export class EventRecorder {
     this.log = (opts.log ?? createLogger('events')).child({ component: opts.component });
   }
 
-  /** Records `ev` about `obj`; resolves once written (or the failure logged), never rejects. */
+  /** Records `ev` about `obj`; resolves once written (or the failure logged and counted), never rejects. */
   async record(obj: KubeObject, ev: EventInput): Promise<void> {
     const { name, namespace, uid } = obj.metadata;
     const key = JSON.stringify([obj.kind, namespace, name, uid, ev.type, ev.reason, ev.message]);
@@ -47,7 +52,7 @@ export class EventRecorder {
     try {
       const prior = this.seen.get(key);
       if (prior && (await this.bump(prior, now))) return this.remember(key, prior);
-      const created = await this.client.request<KubeObject>('POST', `/api/v1/namespaces/${this.namespaceFor(obj)}/events`, {
+      const created = await this.client.request<KubeObject>('POST', resourcePath(EVENTS, this.namespaceFor(obj)), {
         body: {
           apiVersion: 'v1',
           kind: 'Event',
@@ -66,6 +71,7 @@ export class EventRecorder {
       });
       this.remember(key, { name: created.metadata.name!, namespace: created.metadata.namespace!, count: 1 });
     } catch (err) {
+      (this.opts.metrics ?? sharedMetrics()).eventWriteFailures.inc({ reason: ev.reason });
       this.log.warn({ err: (err as Error).message, object: `${obj.kind}/${namespace ? `${namespace}/` : ''}${name}`, reason: ev.reason }, 'cannot record event');
     }
   }
@@ -73,7 +79,7 @@ export class EventRecorder {
   /** Bumps the count of a remembered event; false when it expired meanwhile (TTL) and must be re-created. */
   private async bump(prior: Remembered, now: string): Promise<boolean> {
     try {
-      await this.client.request('PATCH', `/api/v1/namespaces/${prior.namespace}/events/${prior.name}`, {
+      await this.client.request('PATCH', resourcePath(EVENTS, prior.namespace, prior.name), {
         patchType: 'merge',
         body: { count: prior.count + 1, lastTimestamp: now },
       });

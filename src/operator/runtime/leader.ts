@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { Subject, type Observable } from 'rxjs';
 import { createLogger, type Logger } from '../../common/log.ts';
 import { sleep } from './backoff.ts';
-import { isConflict, isNotFound, type KubeClient, type KubeObject } from './kube/client.ts';
+import { isConflict, isNotFound, resourcePath, type KubeClient, type KubeObject, type ResourceType } from './kube/client.ts';
 import { sharedMetrics, type OperatorMetrics } from './metrics.ts';
 
 export interface LeaderElectionOptions {
@@ -42,6 +42,7 @@ interface Lease extends KubeObject {
   spec?: LeaseSpec;
 }
 
+const LEASES: ResourceType = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', plural: 'leases', namespaced: true };
 /** RFC 3339 with microseconds, as Lease's MicroTime fields require. */
 const microTime = (d: Date) => d.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
 
@@ -70,7 +71,7 @@ export class LeaderElector {
     if (this.leaseDurationMs % 1000 !== 0 || this.leaseDurationMs < 1000) throw new Error(`leaseDurationMs must be whole seconds, got ${this.leaseDurationMs}`);
     if (!(this.renewDeadlineMs < this.leaseDurationMs)) throw new Error(`renewDeadlineMs (${this.renewDeadlineMs}) must be less than leaseDurationMs (${this.leaseDurationMs})`);
     if (!(this.retryPeriodMs > 0 && this.retryPeriodMs * 1.2 < this.renewDeadlineMs)) throw new Error(`retryPeriodMs (${this.retryPeriodMs}) ×1.2 must be less than renewDeadlineMs (${this.renewDeadlineMs})`);
-    this.path = `/apis/coordination.k8s.io/v1/namespaces/${encodeURIComponent(opts.namespace)}/leases/${encodeURIComponent(opts.name)}`;
+    this.path = resourcePath(LEASES, opts.namespace, opts.name);
     this.log = (opts.log ?? createLogger('leader')).child({ lease: `${opts.namespace}/${opts.name}`, identity: this.identity });
     this.metrics = opts.metrics ?? sharedMetrics();
   }

@@ -18,6 +18,7 @@ export class OperatorMetrics {
   readonly leader: Gauge<'lease'>;
   readonly agentConnected: Gauge<'node'>;
   readonly agentCalls: Counter<'node' | 'method' | 'code'>;
+  readonly eventWriteFailures: Counter<'reason'>;
 
   constructor(readonly registry: Registry = new Registry()) {
     const registers = [registry];
@@ -34,6 +35,7 @@ export class OperatorMetrics {
     this.leader = new Gauge({ name: 'stratum_leader', help: '1 while this process holds the lease.', labelNames: ['lease'], registers });
     this.agentConnected = new Gauge({ name: 'stratum_agent_connected', help: '1 while the last call to the node\'s agent got an answer, 0 while it is unreachable.', labelNames: ['node'], registers });
     this.agentCalls = new Counter({ name: 'stratum_agent_calls_total', help: 'Calls to agents by node, method and gRPC status code.', labelNames: ['node', 'method', 'code'], registers });
+    this.eventWriteFailures = new Counter({ name: 'stratum_event_write_failures_total', help: 'Events that could not be written (logged, never thrown), by event reason.', labelNames: ['reason'], registers });
   }
 
   /** Process metrics (CPU, memory, event loop lag) with the `stratum_` prefix. */

@@ -37,7 +37,8 @@ export function setCondition(conditions: readonly Condition[] | undefined, c: Co
   return list;
 }
 
-export function findCondition(conditions: readonly Condition[] | undefined, type: string): Condition | undefined {
+/** The condition of `type`, from any object's status (ours or a Kubernetes one). */
+export function findCondition<C extends { readonly type: string }>(conditions: readonly C[] | undefined, type: string): C | undefined {
   return conditions?.find((c) => c.type === type);
 }
 

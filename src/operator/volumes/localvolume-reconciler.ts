@@ -4,8 +4,9 @@
 // status: phase, capacity, placement, and a Ready condition that says why not.
 import { createHash } from 'node:crypto';
 import { API_GROUP_VERSION, EVICT_NODE_LABEL, FINALIZER, FORCE_DELETE_ANNOTATION, VOLUME_LABEL } from '../../common/constants.ts';
-import { formatBytes, parseQuantity } from '../../api/quantity.ts';
+import { parseQuantity } from '../../api/quantity.ts';
 import { volumeReplicaDefinition, type LocalVolume, type LocalVolumeStatus, type StoragePool, type VolumeReplica } from '../../api/index.ts';
+import { agentFailure } from '../agents/agent-failure.ts';
 import { AgentUnavailableError, type AgentRegistry } from '../agents/registry.ts';
 import { membersAllowed, replicationRefusal, type DrbdSupport } from '../agents/drbd-support.ts';
 import { isConflict, isNotFound, resourcePath, type KubeClient, type KubeObject } from '../runtime/kube/client.ts';
@@ -13,8 +14,9 @@ import type { Informer } from '../runtime/kube/informer.ts';
 import type { ReconcileContext, ReconcileResult } from '../runtime/controller.ts';
 import type { EventRecorder } from '../runtime/events.ts';
 import { LOCAL_VOLUMES, VOLUME_REPLICAS } from '../resources.ts';
-import { addFinalizer, readyCondition, removeFinalizer, setCondition, updateStatusIfChanged, type Condition, type ConditionInput, type StatusWithConditions } from '../runtime/status.ts';
+import { addFinalizer, readyCondition, removeFinalizer, setCondition, updateStatusIfChanged, type Condition, type StatusWithConditions } from '../runtime/status.ts';
 import { placeReplicas, type PoolSpace } from './placement.ts';
+import { deriveVolumeStatus, type Migration, type PhaseReason as Reason, type VolumePhase as Phase } from './volume-phase.ts';
 import { assignNodeIds, type ReplicationIdAllocator } from './replication-ids.ts';
 import { updatePersistentVolumeNodes } from './pv-affinity.ts';
 
@@ -38,10 +40,6 @@ export interface VolumeReconcilerDeps {
   readonly drbd: DrbdSupport;
 }
 
-type Phase = NonNullable<LocalVolumeStatus['phase']>;
-type Migration = NonNullable<LocalVolumeStatus['migration']>;
-/** Why the volume is not Ready: a CamelCase reason and a message naming the pool, node or replica. */
-interface Reason { readonly reason: string; readonly message: string }
 
 export const EVICTING_INDEX = 'evicting';
 export const evictingIndex = (node: KubeObject): string[] => (node.metadata.labels?.[EVICT_NODE_LABEL] === 'true' ? ['true'] : []);
@@ -198,9 +196,12 @@ export function localVolumeReconciler(deps: VolumeReconcilerDeps) {
     ctx.log.info({ volume: lv.metadata.name, from: source.spec.node, to: target.spec.node }, 'copying volume');
     let copied;
     try {
-      copied = await deps.registry.call(source.spec.node, 'SendVolume', { volumeId: lv.metadata.name!, targetAddress, targetVolumeId: lv.metadata.name!, chunkBytes: 1 << 20 }, COPY_DEADLINE_MS);
+      // The target takes this volume's data from the source's agent only, and only for this copy.
+      await deps.registry.call(target.spec.node, 'ExpectVolume', { volumeId: lv.metadata.name!, sourceNode: source.spec.node, validSeconds: Math.ceil(COPY_DEADLINE_MS / 1000) });
+      copied = await deps.registry.call(source.spec.node, 'SendVolume', { volumeId: lv.metadata.name!, targetAddress, targetNode: target.spec.node, targetVolumeId: lv.metadata.name!, chunkBytes: 1 << 20 }, COPY_DEADLINE_MS);
     } catch (err) {
-      const message = `copy from ${source.spec.node} to ${target.spec.node} failed; the replica on ${source.spec.node} stays: ${(err as Error).message}`;
+      const { reason, message: why } = agentFailure(err);
+      const message = `copy from ${source.spec.node} to ${target.spec.node} failed; the replica on ${source.spec.node} stays: ${reason}: ${why}`;
       await deps.events.record(lv, { type: 'Warning', reason: 'MigrationFailed', message });
       await writeStatus(lv, [...kept, ...leaving], 'Migrating', undefined, { from: source.spec.node, to: target.spec.node, message });
       throw new Error(message, { cause: err });
@@ -294,76 +295,36 @@ export function localVolumeReconciler(deps: VolumeReconcilerDeps) {
     await deps.client.request('PATCH', resourcePath(VOLUME_REPLICAS, undefined, r.metadata.name), { patchType: 'merge', body });
   }
 
-  /** Derives phase and conditions from the replicas; writes only on change. Returns the phase. */
-  async function writeStatus(lv: LocalVolume, replicas: readonly VolumeReplica[], forced: Phase | undefined, problem?: Reason, migration?: Migration): Promise<Phase> {
-    const live = replicas.filter((r) => !r.metadata.deletionTimestamp);
-    const ready = live.filter((r) => r.status?.state === 'Ready');
-    const excluded = excludedNodes(lv);
-    const primary = live.find((r) => r.spec.role === 'primary');
-    const capacities = ready.filter((r) => !excluded.has(r.spec.node) && r.status?.capacity).map((r) => parseQuantity(r.status!.capacity!));
-    const capacity = capacities.length ? capacities.reduce((a, b) => (a < b ? a : b)) : undefined;
-    const size = parseQuantity(lv.spec.size);
-    // A replica can be Ready (its data is there) and still fail what it was asked last (grow it).
-    const failing = live.filter((r) => r.status?.state !== 'Ready' || r.status.conditions?.find((c) => c.type === 'Ready')?.status === 'False');
-    const notReplicating = live.length > 1 ? live.filter((r) => r.status?.conditions?.find((c) => c.type === 'Replicating')?.status !== 'True' || r.status?.syncPercent !== 100) : [];
-    const leaving = live.filter((r) => excluded.has(r.spec.node));
-
-    let phase: Phase;
-    let why: Reason;
-    if (forced && problem) [phase, why] = [forced, problem];
-    else if (forced === 'Deleting' || forced === 'Pending') [phase, why] = [forced, problem ?? { reason: forced, message: forced }];
-    else if (!ready.length) [phase, why] = ['Creating', failing.length ? replicaProblem(failing) : { reason: 'Creating', message: 'placing replicas' }];
-    else if (leaving.length || forced === 'Migrating') [phase, why] = ['Migrating', { reason: 'Migrating', message: migration?.message ?? `moving off ${leaving.map((r) => r.spec.node).join(', ')}` }];
-    else if (capacity !== undefined && capacity < size) {
-      const stuck = failing.length ? replicaProblem(failing) : undefined;
-      [phase, why] = ['Expanding', { reason: stuck?.reason ?? 'Expanding', message: `growing from ${formatBytes(capacity)} to ${lv.spec.size}${stuck ? `: ${stuck.message}` : ''}` }];
-    }
-    else if (failing.length) [phase, why] = ['Degraded', replicaProblem(failing)];
-    else if (ready.length < lv.spec.replicas) [phase, why] = ['Degraded', problem ?? { reason: 'MissingReplicas', message: `${ready.length} of ${lv.spec.replicas} replicas` }];
-    else if (notReplicating.length) [phase, why] = ['Degraded', replicationProblem(notReplicating)];
-    else [phase, why] = ['Ready', { reason: 'Ready', message: `${ready.length} replica(s) ready, primary on ${primary?.spec.node}` }];
-
+  /** Derives the status from the replicas, writes it when it changed, and records a transition to Ready or Degraded. */
+  async function writeStatus(
+    lv: LocalVolume,
+    replicas: readonly VolumeReplica[],
+    forced?: Phase,
+    problem?: Reason,
+    migration?: Migration,
+  ): Promise<Phase> {
+    const derived = deriveVolumeStatus({ volume: lv, replicas, excluded: excludedNodes(lv), forced, problem, migration });
+    const { phase, reason, message, capacity, primaryNode, replicas: summary } = derived;
     const prev = lv.status ?? {};
-    const condition: ConditionInput = readyCondition(phase === 'Ready', why.reason, why.message, lv.metadata.generation);
+    const ready = readyCondition(phase === 'Ready', reason, message, lv.metadata.generation);
     const status: LocalVolumeStatus = {
       ...prev,
       phase,
-      ...(capacity !== undefined ? { capacity: formatBytes(capacity) } : {}),
-      ...(primary ? { primaryNode: primary.spec.node } : {}),
-      replicas: live.map((r) => ({ name: r.metadata.name!, node: r.spec.node, pool: r.spec.pool, role: r.spec.role, state: r.status?.state ?? 'Pending', ...(r.status?.syncPercent !== undefined ? { syncPercent: r.status.syncPercent } : {}) })),
-      conditions: setCondition(prev.conditions as Condition[] | undefined, condition) as LocalVolumeStatus['conditions'],
+      ...(capacity !== undefined ? { capacity } : {}),
+      primaryNode,
+      replicas: summary,
+      conditions: setCondition(prev.conditions as Condition[] | undefined, ready) as LocalVolumeStatus['conditions'],
     };
     if (migration) status.migration = migration;
-    if (!primary) delete status.primaryNode;
-    const before = prev.phase;
+    if (!primaryNode) delete status.primaryNode;
     await updateStatusIfChanged(deps.client, LOCAL_VOLUMES, lv, status as StatusWithConditions);
     // Replicas added or moved: the PV admits every node that now holds the data.
-    if (before !== phase && phase === 'Ready' && live.length > 1) {
-      const pv = await updatePersistentVolumeNodes(deps.client, lv, live.map((r) => r.spec.node));
+    if (prev.phase !== phase && phase === 'Ready' && summary.length > 1) {
+      const pv = await updatePersistentVolumeNodes(deps.client, lv, summary.map((r) => r.node));
       if (pv) await deps.events.record(lv, { type: 'Normal', reason: 'NodeAffinityUpdated', message: pv });
     }
-    if (before !== phase && (phase === 'Ready' || phase === 'Degraded')) {
-      await deps.events.record(lv, { type: phase === 'Ready' ? 'Normal' : 'Warning', reason: phase === 'Ready' ? 'VolumeReady' : why.reason, message: why.message });
-    }
+    if (prev.phase !== phase && phase === 'Ready') await deps.events.record(lv, { type: 'Normal', reason: 'VolumeReady', message });
+    if (prev.phase !== phase && phase === 'Degraded') await deps.events.record(lv, { type: 'Warning', reason, message });
     return phase;
   }
-}
-
-/** Replicas that hold their data but do not replicate it (yet): the first one's reason, every one's message. */
-function replicationProblem(replicas: readonly VolumeReplica[]): Reason {
-  const condition = (r: VolumeReplica) => r.status?.conditions?.find((c) => c.type === 'Replicating');
-  const first = replicas.find((r) => condition(r)?.status === 'False') ?? replicas[0]!;
-  return {
-    reason: condition(first)?.status === 'False' ? condition(first)!.reason : 'NotReplicating',
-    message: replicas.map((r) => `replica on ${r.spec.node}: ${condition(r)?.message ?? `not in the DRBD resource yet (${r.status?.syncPercent ?? 'unknown'} % in sync)`}`).join('; '),
-  };
-}
-
-function replicaProblem(failing: readonly VolumeReplica[]): Reason {
-  const first = failing.find((r) => r.status?.conditions?.find((c) => c.type === 'Ready' && c.status === 'False')) ?? failing[0]!;
-  const cond = first.status?.conditions?.find((c) => c.type === 'Ready');
-  return {
-    reason: cond?.reason && cond.status === 'False' ? cond.reason : 'ReplicaNotReady',
-    message: failing.map((r) => `replica on ${r.spec.node}: ${r.status?.lastError ?? r.status?.conditions?.find((c) => c.type === 'Ready')?.message ?? r.status?.state ?? 'not created yet'}`).join('; '),
-  };
 }

@@ -5,7 +5,8 @@
 // rather than hidden.
 import { TOPOLOGY_KEY } from '../../common/constants.ts';
 import type { LocalVolume } from '../../api/index.ts';
-import { isNotFound, type KubeClient } from '../runtime/kube/client.ts';
+import { isNotFound, resourcePath, type KubeClient } from '../runtime/kube/client.ts';
+import { PERSISTENT_VOLUME_CLAIMS, PERSISTENT_VOLUMES } from '../resources.ts';
 
 interface Claim {
   spec?: { volumeName?: string };
@@ -26,14 +27,14 @@ export async function updatePersistentVolumeNodes(client: KubeClient, lv: LocalV
   if (!ref) return undefined;
   let pvName: string | undefined;
   try {
-    pvName = (await client.request<Claim>('GET', `/api/v1/namespaces/${encodeURIComponent(ref.namespace)}/persistentvolumeclaims/${encodeURIComponent(ref.name)}`)).spec?.volumeName;
+    pvName = (await client.request<Claim>('GET', resourcePath(PERSISTENT_VOLUME_CLAIMS, ref.namespace, ref.name))).spec?.volumeName;
   } catch (err) {
     if (isNotFound(err)) return undefined;
     throw err;
   }
   if (!pvName) return undefined;
   const nodeAffinity = nodeAffinityFor(nodes);
-  const path = `/api/v1/persistentvolumes/${encodeURIComponent(pvName)}`;
+  const path = resourcePath(PERSISTENT_VOLUMES, undefined, pvName);
   const want = nodeAffinity.required.nodeSelectorTerms[0]!.matchExpressions[0]!.values;
   try {
     const pv = await client.request<PersistentVolume>('GET', path);

@@ -10,13 +10,16 @@ import { formatBytes, parseQuantity } from '../../api/quantity.ts';
 import type { LocalVolume, VolumeReplica, VolumeReplicaStatus } from '../../api/index.ts';
 import type { Volume__Output } from '../../agent-api/generated/stratum/agent/v1/Volume.ts';
 import type { ReplicationStatus__Output } from '../../agent-api/generated/stratum/agent/v1/ReplicationStatus.ts';
+import { reasonOf } from '../../agent-api/errors.ts';
+import { agentFailure, failureToThrow, type AgentFailure } from '../agents/agent-failure.ts';
 import { AgentUnavailableError, type AgentRegistry } from '../agents/registry.ts';
 import type { KubeClient } from '../runtime/kube/client.ts';
 import type { Informer } from '../runtime/kube/informer.ts';
-import type { ReconcileContext, ReconcileResult } from '../runtime/controller.ts';
+import { TerminalError, type ReconcileContext, type ReconcileResult } from '../runtime/controller.ts';
 import type { EventRecorder } from '../runtime/events.ts';
 import { VOLUME_REPLICAS } from '../resources.ts';
-import { addFinalizer, readyCondition, removeFinalizer, setCondition, updateStatusIfChanged, type Condition, type StatusWithConditions } from '../runtime/status.ts';
+import { addFinalizer, findCondition, readyCondition, removeFinalizer, setCondition, updateStatusIfChanged } from '../runtime/status.ts';
+import type { Condition, StatusWithConditions } from '../runtime/status.ts';
 
 export interface ReplicaReconcilerDeps {
   readonly client: KubeClient;
@@ -36,11 +39,14 @@ const CONFIGURE_DEADLINE_MS = 120_000;
 /** A replica that stopped replicating sheds what DRBD last said of it. */
 const NOT_REPLICATED = { role: undefined, connection: undefined, diskState: undefined, peers: undefined, syncPercent: undefined };
 
-/** A failure worth reporting on the replica; `retry` says whether backoff will help. */
-class ReplicaError extends Error {
-  constructor(readonly reason: string, message: string, readonly retry: boolean) {
+/** The replica's volume existed on its node and is gone: re-creating it would hand out an empty volume. */
+class VolumeLostError extends TerminalError {
+  readonly failure: AgentFailure;
+
+  constructor(message: string) {
     super(message);
-    this.name = 'ReplicaError';
+    this.name = 'VolumeLostError';
+    this.failure = { reason: 'VolumeLost', retryable: false, message };
   }
 }
 
@@ -52,7 +58,7 @@ export function replicaReconciler(deps: ReplicaReconcilerDeps) {
     if (await addFinalizer(deps.client, VOLUME_REPLICAS, vr, FINALIZER)) return;
     // Steady: this generation was handled and handled well. A failed attempt also records the
     // generation (its Ready condition says False), and must be retried, not taken as done.
-    const ready = vr.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
+    const ready = findCondition(vr.status?.conditions, 'Ready')?.status === 'True';
     const steady = vr.status?.observedGeneration === vr.metadata.generation && vr.status?.state === 'Ready' && ready;
     // A replicated replica is watched while it runs: DRBD's state changes without any edit.
     const watched = vr.spec.replication && replicatingCondition(vr)?.reason !== 'DrbdNotLoaded';
@@ -70,10 +76,10 @@ export function replicaReconciler(deps: ReplicaReconcilerDeps) {
       const volumeDone = vr.status?.observedGeneration === vr.metadata.generation && !!vr.status?.backingDevicePath && !vr.status?.lastError;
       return await reconcileReplicated(vr, volumeDone);
     } catch (err) {
-      const e = err instanceof ReplicaError ? err : classify(err, vr);
-      const state: State = e.reason === 'VolumeLost' ? 'Failed' : vr.status?.devicePath ? vr.status.state ?? 'Pending' : 'Pending';
-      await writeStatus(vr, state, { lastError: e.message }, readyCondition(false, e.reason, e.message, vr.metadata.generation));
-      if (e.retry) throw e;
+      const f = err instanceof VolumeLostError ? err.failure : agentFailure(err, where(vr));
+      const state: State = err instanceof VolumeLostError ? 'Failed' : vr.status?.devicePath ? vr.status.state ?? 'Pending' : 'Pending';
+      await writeStatus(vr, state, { lastError: f.message }, readyCondition(false, f.reason, f.message, vr.metadata.generation));
+      throw err instanceof VolumeLostError ? err : failureToThrow(f, err);
     }
   };
 
@@ -123,8 +129,10 @@ export function replicaReconciler(deps: ReplicaReconcilerDeps) {
     try {
       return (await deps.registry.call(node, 'ExpandVolume', { volumeId, pool, sizeBytes: size }, CONFIGURE_DEADLINE_MS)).volume!;
     } catch (err) {
-      if ((err as grpc.ServiceError).code === grpc.status.NOT_FOUND && vr.status?.devicePath) {
-        throw new ReplicaError('VolumeLost', `volume ${volumeId} is gone from pool ${pool} on node ${node} although it was created there; not re-creating it empty. Remove this replica (or the node) to let Stratum place a new one.`, false);
+      // A pool missing from the agent's records says nothing about the data; a missing volume does.
+      if ((err as grpc.ServiceError).code === grpc.status.NOT_FOUND && reasonOf(err) !== 'PoolNotFound' && vr.status?.devicePath) {
+        throw new VolumeLostError(`volume ${volumeId} is gone from pool ${pool} on node ${node} although it was created there; `
+          + 'not re-creating it empty. Remove this replica (or the node) to let Stratum place a new one.');
       }
       throw err;
     }
@@ -162,12 +170,16 @@ export function replicaReconciler(deps: ReplicaReconcilerDeps) {
       if (vr.spec.replication || vr.status?.devicePath?.startsWith('/dev/drbd')) await deps.registry.call(vr.spec.node, 'RemoveReplication', { volumeId: vr.spec.volume });
       await deps.registry.call(vr.spec.node, 'DeleteVolume', { volumeId: vr.spec.volume, pool: vr.spec.pool });
     } catch (err) {
-      const e = classify(err, vr);
+      const f = agentFailure(err, where(vr));
       if (!forced) {
-        await writeStatus(vr, 'Deleting', { lastError: e.message }, readyCondition(false, e.reason, `cannot confirm the volume is gone: ${e.message}. To give up on the data on node ${vr.spec.node}, annotate the LocalVolume with ${FORCE_DELETE_ANNOTATION}=true`, vr.metadata.generation));
-        throw e;
+        const hint = `To give up on the data on node ${vr.spec.node}, annotate the LocalVolume with ${FORCE_DELETE_ANNOTATION}=true`;
+        const message = `cannot confirm the volume is gone: ${f.message}. ${hint}`;
+        await writeStatus(vr, 'Deleting', { lastError: f.message }, readyCondition(false, f.reason, message, vr.metadata.generation));
+        throw failureToThrow(f, err);
       }
-      await deps.events.record(vr, { type: 'Warning', reason: 'ForcedDelete', message: `released without the agent's confirmation (${FORCE_DELETE_ANNOTATION}); volume ${vr.spec.volume} may remain on node ${vr.spec.node}: ${e.message}` });
+      const left = `volume ${vr.spec.volume} may remain on node ${vr.spec.node}`;
+      const message = `released without the agent's confirmation (${FORCE_DELETE_ANNOTATION}); ${left}: ${f.message}`;
+      await deps.events.record(vr, { type: 'Warning', reason: 'ForcedDelete', message });
     }
     await removeFinalizer(deps.client, VOLUME_REPLICAS, vr, FINALIZER);
     ctx.log.info({ volume: vr.spec.volume, node: vr.spec.node, forced }, 'replica removed');
@@ -246,18 +258,7 @@ export function drbdView(vr: VolumeReplica, s: ReplicationStatus__Output) {
   return { state, fields, ready, replicating, settled: upToDate && replicating.status === 'True' };
 }
 
-/** Turns an agent failure into a reason a human can act on, with the node and the agent's words. */
-function classify(err: unknown, vr: VolumeReplica): ReplicaError {
-  if (err instanceof ReplicaError) return err;
-  const where = `node ${vr.spec.node}, pool ${vr.spec.pool}`;
-  if (err instanceof AgentUnavailableError) return new ReplicaError('AgentUnavailable', err.message, true);
-  const e = err as grpc.ServiceError;
-  const detail = e.details || e.message;
-  switch (e.code) {
-    case grpc.status.RESOURCE_EXHAUSTED: return new ReplicaError('InsufficientCapacity', `${where}: ${detail}`, true);
-    case grpc.status.NOT_FOUND: return new ReplicaError('PoolNotFound', `${where}: ${detail}`, true);
-    case grpc.status.INVALID_ARGUMENT: return new ReplicaError('InvalidRequest', `${where}: ${detail}`, false);
-    case grpc.status.FAILED_PRECONDITION: return new ReplicaError('FailedPrecondition', `${where}: ${detail}`, true);
-    default: return new ReplicaError('AgentError', `${where}: ${grpc.status[e.code] ?? 'UNKNOWN'}: ${detail}`, true);
-  }
+/** Where a replica's agent calls go, as failure messages name it. */
+function where(vr: VolumeReplica): string {
+  return `node ${vr.spec.node}, pool ${vr.spec.pool}`;
 }

@@ -77,6 +77,18 @@ export class KubeApiError extends Error {
   }
 }
 
+/** The API server could not be asked or did not answer: no connection, a reset, a timeout. */
+export class KubeTransportError extends Error {
+  /** The socket's errno code (ECONNREFUSED, ECONNRESET…), or the abort's name on a timeout. */
+  readonly code: string | undefined;
+
+  constructor(readonly method: string, readonly path: string, cause: Error) {
+    super(`${method} ${path}: ${cause.message}`, { cause });
+    this.name = 'KubeTransportError';
+    this.code = (cause as NodeJS.ErrnoException).code ?? cause.name;
+  }
+}
+
 export const isNotFound = (err: unknown): boolean => err instanceof KubeApiError && err.statusCode === 404;
 export const isConflict = (err: unknown): boolean => err instanceof KubeApiError && err.statusCode === 409;
 export const isGone = (err: unknown): boolean => err instanceof KubeApiError && err.statusCode === 410;
@@ -158,7 +170,7 @@ export class KubeClient {
     const signal = timeoutMs > 0 ? anySignal(opts.signal, AbortSignal.timeout(timeoutMs)) : opts.signal;
     return new Promise((resolve, reject) => {
       const req = (secure ? https : http).request(url, { method, headers, agent: this.agent, auth: auth.auth, signal }, resolve);
-      req.on('error', (err) => reject(new Error(`${method} ${path}: ${err.message}`, { cause: err })));
+      req.on('error', (err) => reject(new KubeTransportError(method, path, err)));
       req.end(body);
     });
   }

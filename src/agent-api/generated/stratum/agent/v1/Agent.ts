@@ -17,6 +17,8 @@ import type { EnsurePoolRequest as _stratum_agent_v1_EnsurePoolRequest, EnsurePo
 import type { EnsurePoolResponse as _stratum_agent_v1_EnsurePoolResponse, EnsurePoolResponse__Output as _stratum_agent_v1_EnsurePoolResponse__Output } from '../../../stratum/agent/v1/EnsurePoolResponse.ts';
 import type { ExpandVolumeRequest as _stratum_agent_v1_ExpandVolumeRequest, ExpandVolumeRequest__Output as _stratum_agent_v1_ExpandVolumeRequest__Output } from '../../../stratum/agent/v1/ExpandVolumeRequest.ts';
 import type { ExpandVolumeResponse as _stratum_agent_v1_ExpandVolumeResponse, ExpandVolumeResponse__Output as _stratum_agent_v1_ExpandVolumeResponse__Output } from '../../../stratum/agent/v1/ExpandVolumeResponse.ts';
+import type { ExpectVolumeRequest as _stratum_agent_v1_ExpectVolumeRequest, ExpectVolumeRequest__Output as _stratum_agent_v1_ExpectVolumeRequest__Output } from '../../../stratum/agent/v1/ExpectVolumeRequest.ts';
+import type { ExpectVolumeResponse as _stratum_agent_v1_ExpectVolumeResponse, ExpectVolumeResponse__Output as _stratum_agent_v1_ExpectVolumeResponse__Output } from '../../../stratum/agent/v1/ExpectVolumeResponse.ts';
 import type { GetNodeInfoRequest as _stratum_agent_v1_GetNodeInfoRequest, GetNodeInfoRequest__Output as _stratum_agent_v1_GetNodeInfoRequest__Output } from '../../../stratum/agent/v1/GetNodeInfoRequest.ts';
 import type { GetNodeInfoResponse as _stratum_agent_v1_GetNodeInfoResponse, GetNodeInfoResponse__Output as _stratum_agent_v1_GetNodeInfoResponse__Output } from '../../../stratum/agent/v1/GetNodeInfoResponse.ts';
 import type { GetReplicationStatusRequest as _stratum_agent_v1_GetReplicationStatusRequest, GetReplicationStatusRequest__Output as _stratum_agent_v1_GetReplicationStatusRequest__Output } from '../../../stratum/agent/v1/GetReplicationStatusRequest.ts';
@@ -100,6 +102,15 @@ export interface AgentClient extends grpc.Client {
   expandVolume(argument: _stratum_agent_v1_ExpandVolumeRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_stratum_agent_v1_ExpandVolumeResponse__Output>): grpc.ClientUnaryCall;
   expandVolume(argument: _stratum_agent_v1_ExpandVolumeRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_stratum_agent_v1_ExpandVolumeResponse__Output>): grpc.ClientUnaryCall;
   expandVolume(argument: _stratum_agent_v1_ExpandVolumeRequest, callback: grpc.requestCallback<_stratum_agent_v1_ExpandVolumeResponse__Output>): grpc.ClientUnaryCall;
+  
+  ExpectVolume(argument: _stratum_agent_v1_ExpectVolumeRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_stratum_agent_v1_ExpectVolumeResponse__Output>): grpc.ClientUnaryCall;
+  ExpectVolume(argument: _stratum_agent_v1_ExpectVolumeRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_stratum_agent_v1_ExpectVolumeResponse__Output>): grpc.ClientUnaryCall;
+  ExpectVolume(argument: _stratum_agent_v1_ExpectVolumeRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_stratum_agent_v1_ExpectVolumeResponse__Output>): grpc.ClientUnaryCall;
+  ExpectVolume(argument: _stratum_agent_v1_ExpectVolumeRequest, callback: grpc.requestCallback<_stratum_agent_v1_ExpectVolumeResponse__Output>): grpc.ClientUnaryCall;
+  expectVolume(argument: _stratum_agent_v1_ExpectVolumeRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_stratum_agent_v1_ExpectVolumeResponse__Output>): grpc.ClientUnaryCall;
+  expectVolume(argument: _stratum_agent_v1_ExpectVolumeRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_stratum_agent_v1_ExpectVolumeResponse__Output>): grpc.ClientUnaryCall;
+  expectVolume(argument: _stratum_agent_v1_ExpectVolumeRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_stratum_agent_v1_ExpectVolumeResponse__Output>): grpc.ClientUnaryCall;
+  expectVolume(argument: _stratum_agent_v1_ExpectVolumeRequest, callback: grpc.requestCallback<_stratum_agent_v1_ExpectVolumeResponse__Output>): grpc.ClientUnaryCall;
   
   GetNodeInfo(argument: _stratum_agent_v1_GetNodeInfoRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_stratum_agent_v1_GetNodeInfoResponse__Output>): grpc.ClientUnaryCall;
   GetNodeInfo(argument: _stratum_agent_v1_GetNodeInfoRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_stratum_agent_v1_GetNodeInfoResponse__Output>): grpc.ClientUnaryCall;
@@ -204,6 +215,8 @@ export interface AgentHandlers extends grpc.UntypedServiceImplementation {
   
   ExpandVolume: grpc.handleUnaryCall<_stratum_agent_v1_ExpandVolumeRequest__Output, _stratum_agent_v1_ExpandVolumeResponse>;
   
+  ExpectVolume: grpc.handleUnaryCall<_stratum_agent_v1_ExpectVolumeRequest__Output, _stratum_agent_v1_ExpectVolumeResponse>;
+  
   GetNodeInfo: grpc.handleUnaryCall<_stratum_agent_v1_GetNodeInfoRequest__Output, _stratum_agent_v1_GetNodeInfoResponse>;
   
   GetReplicationStatus: grpc.handleUnaryCall<_stratum_agent_v1_GetReplicationStatusRequest__Output, _stratum_agent_v1_ReplicationStatus>;
@@ -234,6 +247,7 @@ export interface AgentDefinition extends grpc.ServiceDefinition {
   Demote: MethodDefinition<_stratum_agent_v1_DemoteRequest, _stratum_agent_v1_DemoteResponse, _stratum_agent_v1_DemoteRequest__Output, _stratum_agent_v1_DemoteResponse__Output>
   EnsurePool: MethodDefinition<_stratum_agent_v1_EnsurePoolRequest, _stratum_agent_v1_EnsurePoolResponse, _stratum_agent_v1_EnsurePoolRequest__Output, _stratum_agent_v1_EnsurePoolResponse__Output>
   ExpandVolume: MethodDefinition<_stratum_agent_v1_ExpandVolumeRequest, _stratum_agent_v1_ExpandVolumeResponse, _stratum_agent_v1_ExpandVolumeRequest__Output, _stratum_agent_v1_ExpandVolumeResponse__Output>
+  ExpectVolume: MethodDefinition<_stratum_agent_v1_ExpectVolumeRequest, _stratum_agent_v1_ExpectVolumeResponse, _stratum_agent_v1_ExpectVolumeRequest__Output, _stratum_agent_v1_ExpectVolumeResponse__Output>
   GetNodeInfo: MethodDefinition<_stratum_agent_v1_GetNodeInfoRequest, _stratum_agent_v1_GetNodeInfoResponse, _stratum_agent_v1_GetNodeInfoRequest__Output, _stratum_agent_v1_GetNodeInfoResponse__Output>
   GetReplicationStatus: MethodDefinition<_stratum_agent_v1_GetReplicationStatusRequest, _stratum_agent_v1_ReplicationStatus, _stratum_agent_v1_GetReplicationStatusRequest__Output, _stratum_agent_v1_ReplicationStatus__Output>
   ListDisks: MethodDefinition<_stratum_agent_v1_ListDisksRequest, _stratum_agent_v1_ListDisksResponse, _stratum_agent_v1_ListDisksRequest__Output, _stratum_agent_v1_ListDisksResponse__Output>

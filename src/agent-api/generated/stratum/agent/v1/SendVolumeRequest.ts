@@ -6,6 +6,7 @@ export interface SendVolumeRequest {
   'targetAddress'?: (string);
   'targetVolumeId'?: (string);
   'chunkBytes'?: (number);
+  'targetNode'?: (string);
 }
 
 export interface SendVolumeRequest__Output {
@@ -13,4 +14,5 @@ export interface SendVolumeRequest__Output {
   'targetAddress': (string);
   'targetVolumeId': (string);
   'chunkBytes': (number);
+  'targetNode': (string);
 }
