@@ -48,7 +48,7 @@ const SUITES: readonly Suite[] = [
   { name: 'agent', dir: 'agent', systemTools: true, timeoutMs: 20 * 60_000 },
   { name: 'operator', dir: 'operator', controlPlane: true, systemTools: true, timeoutMs: 20 * 60_000 },
   { name: 'integration', dir: 'integration', controlPlane: true, systemTools: true, timeoutMs: 30 * 60_000 },
-  { name: 'lab', dir: 'lab', controlPlane: true, systemTools: true, vms: true, timeoutMs: 15 * 60_000 },
+  { name: 'lab', dir: 'lab', controlPlane: true, systemTools: true, vms: true, timeoutMs: 20 * 60_000 },
 ];
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');

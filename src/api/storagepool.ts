@@ -28,6 +28,12 @@ const spec = {
       description: 'Thin-provisioned logical volumes (lvm backend only; needs device-mapper thin support on the node).',
       'x-kubernetes-validations': [immutable('spec.thin', 'existing volumes were created thick or thin')],
     },
+    thinOvercommitPercent: {
+      type: 'integer',
+      minimum: 100,
+      maximum: 10000,
+      description: 'Thin pools only: the volumes\' sizes may add up to this percentage of the thin pool on each node; unset means 100 (no overcommit). A volume past it is refused with InsufficientCapacity, never created.',
+    },
     nodeSelector: labelSelector('Nodes the pool is formed on. Empty selects every node that runs the agent.'),
     diskSelector: {
       type: 'object',

@@ -19,7 +19,7 @@ import { LabNetwork } from './lab-network.ts';
 import { LabNode, type LabDisk, type LabKernel } from './lab-node.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const LAB_DIR = path.join(ROOT, '.rig', 'lab');
+const LAB_DIR = path.join(ROOT, '.rig', 'lab');
 const GiB = 1024 ** 3;
 
 export interface LabOptions {
@@ -29,7 +29,7 @@ export interface LabOptions {
   readonly disks?: (index: number) => LabDisk[];
   /** @default 1024 for one VM, 768 for more */
   readonly memoryMiB?: number;
-  /** Folder name under .rig/test-logs. @default lab-<random> */
+  /** Folder name under .rig/test-logs. @default the name of the lab's temporary folder */
   readonly logName?: string;
   /** Extra stratum-agent flags for VM `index`, e.g. its address on the lab link. @default none */
   readonly agentArgs?: (index: number) => string[];
@@ -45,7 +45,7 @@ export function defaultDisks(index: number): LabDisk[] {
   ];
 }
 
-export function labKernel(): LabKernel {
+function labKernel(): LabKernel {
   const kernel = { vmlinuz: path.join(LAB_DIR, 'vmlinuz'), initrd: path.join(LAB_DIR, 'initrd.gz'), modules: path.join(LAB_DIR, 'modules') };
   for (const f of Object.values(kernel)) {
     if (!existsSync(f)) throw new Error(`${f} is missing: the lab is built by scripts/lab/build (npm test runs it; or 'npm run lab:build')`);

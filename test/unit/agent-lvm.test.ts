@@ -2,6 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { lvcreateArgs, lvextendArgs, pvcreateArgs, thinPoolCreateArgs, vgcreateArgs, volumeTag } from '../../src/agent/lvm/commands.ts';
 import { parseLvs, parsePvs, parseVgs } from '../../src/agent/lvm/report.ts';
+import { thinCapacity } from '../../src/agent/pools/service.ts';
 import { renderLvmConf, hasDeviceMapper } from '../../src/agent/lvm/config.ts';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -12,7 +13,7 @@ const LVS = `  {
           {
               "lv": [
                   {"lv_name":"vol1", "vg_name":"stratum-p1", "lv_size":"12582912", "lv_tags":"stratum.volume=vol1,other", "lv_device_open":"unknown", "lv_path":"/dev/stratum-p1/vol1", "lv_layout":"linear", "pool_lv":""},
-                  {"lv_name":"vol2", "vg_name":"stratum-p1", "lv_size":"4194304", "lv_tags":"", "lv_device_open":"open", "lv_path":"/dev/stratum-p1/vol2", "lv_layout":"thin,sparse", "pool_lv":"thinpool"}
+                  {"lv_name":"vol2", "vg_name":"stratum-p1", "lv_size":"4194304", "lv_tags":"", "lv_device_open":"open", "lv_path":"/dev/stratum-p1/vol2", "lv_layout":"thin,sparse", "pool_lv":"thinpool", "data_percent":"12.50"}
               ]
           }
       ]
@@ -20,9 +21,19 @@ const LVS = `  {
 
 test('lvs report: sizes as bigint, tags split, open tri-state', () => {
   const [a, b] = parseLvs(LVS);
-  assert.equal(a, { name: 'vol1', vg: 'stratum-p1', sizeBytes: 12582912n, tags: ['stratum.volume=vol1', 'other'], open: null, path: '/dev/stratum-p1/vol1', layout: 'linear', poolLv: '' });
+  assert.equal(a, { name: 'vol1', vg: 'stratum-p1', sizeBytes: 12582912n, tags: ['stratum.volume=vol1', 'other'], open: null, path: '/dev/stratum-p1/vol1', layout: 'linear', poolLv: '', dataPercent: null });
   assert.is(b!.open, true);
+  assert.is(b!.dataPercent, 12.5);
   assert.equal(b!.tags, []);
+});
+
+test('thin pool capacity: the thin-pool LV\'s size, its unwritten part, and the thin volumes\' virtual sizes', () => {
+  const MiB = 1024n ** 2n;
+  const lv = (name: string, size: bigint, poolLv: string, dataPercent: number | null) =>
+    ({ name, vg: 'stratum-t', sizeBytes: size, tags: [], open: false, path: '', layout: poolLv ? 'thin,sparse' : 'thin,pool', poolLv, dataPercent });
+  const cap = thinCapacity([lv('thinpool', 1024n * MiB, '', 25), lv('v1', 1024n * MiB, 'thinpool', 10), lv('v2', 512n * MiB, 'thinpool', null)]);
+  assert.equal(cap, { totalBytes: String(1024n * MiB), freeBytes: String(768n * MiB), allocatableBytes: '0', provisionedBytes: String(1536n * MiB) });
+  assert.is(thinCapacity([lv('thinpool', 1024n * MiB, '', null), lv('v1', 256n * MiB, 'thinpool', null)]).allocatableBytes, String(768n * MiB));
 });
 
 test('vgs and pvs reports; an empty report is no rows; non-JSON is an error', () => {
@@ -43,9 +54,9 @@ test('lvcreate with device-mapper activates and zeroes', () => {
   assert.ok(args.includes('-ay') && args.includes('-Zy'));
 });
 
-test('thin LV: virtual size in the VG thin pool, no VG positional', () => {
+test('thin LV: virtual size in the VG thin pool, no VG positional, no --zero (LVM refuses it for thin LVs)', () => {
   const args = lvcreateArgs({ vg: 'stratum-thin', lv: 'pvc-2', sizeBytes: 1073741824n, tags: [volumeTag('pvc-2')], thin: true, activation: true });
-  assert.equal(args, ['--yes', '-ay', '-Zy', '-Wy', '-n', 'pvc-2', '-V', '1073741824b', '--thinpool', 'stratum-thin/thinpool', '--addtag', 'stratum.volume=pvc-2']);
+  assert.equal(args, ['--yes', '-ay', '-Wy', '-n', 'pvc-2', '-V', '1073741824b', '--thinpool', 'stratum-thin/thinpool', '--addtag', 'stratum.volume=pvc-2']);
   assert.equal(thinPoolCreateArgs('stratum-thin', true), ['--yes', '-ay', '--type', 'thin-pool', '-l', '90%FREE', '-n', 'thinpool', 'stratum-thin']);
 });
 

@@ -3,6 +3,7 @@ import * as assert from 'uvu/assert';
 import type { LocalDisk, StoragePool } from '../../src/api/index.ts';
 import { matchesLabelSelector } from '../../src/operator/runtime/selectors.ts';
 import { selectDisks } from '../../src/operator/pools/disk-selection.ts';
+import { thinAllocatable } from '../../src/operator/pools/pool-reconciler.ts';
 import { diskStatus, localDiskName } from '../../src/operator/disks/localdisk-mapping.ts';
 import type { Disk__Output } from '../../src/agent-api/generated/stratum/agent/v1/Disk.ts';
 
@@ -82,6 +83,15 @@ test('disk status maps the agent report, with the spec override winning the medi
     identity: { id: 'loop:/tmp/x.img', backingFile: '/tmp/x.img' }, devicePath: '/dev/loop3', capacity: '1Gi',
     detectedMediaClass: 'hdd', mediaClass: 'ssd', state: 'InUse', inUseBy: 'pool:fast', pool: 'fast', lastSeen: '1970-01-01T00:00:00.000Z',
   });
+});
+
+test('thin pools: allocatable is the overcommit limit less the volumes already provisioned, never negative', () => {
+  const GiB = 1024n ** 3n;
+  const pool = (total: bigint, provisioned: bigint) => ({ totalBytes: String(total), provisionedBytes: String(provisioned) });
+  assert.is(thinAllocatable(pool(10n * GiB, 0n), 100), 10n * GiB);
+  assert.is(thinAllocatable(pool(10n * GiB, 4n * GiB), 100), 6n * GiB);
+  assert.is(thinAllocatable(pool(10n * GiB, 15n * GiB), 200), 5n * GiB);
+  assert.is(thinAllocatable(pool(10n * GiB, 25n * GiB), 200), 0n);
 });
 
 test.run();

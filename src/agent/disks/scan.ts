@@ -53,14 +53,27 @@ export async function scanDisks(scope: CallScope, opts: ScanOptions): Promise<Sc
   }
   if (!candidates.length) return [];
 
-  const wipefs = await run('wipefs', ['--no-act', '--json', ...candidates.map((c) => c.dev.path)], {
+  const probe = (devices: typeof candidates) => run('wipefs', ['--no-act', '--json', ...devices.map((c) => c.dev.path)], {
     timeoutMs: scope.commandTimeout(30_000),
     signal: scope.signal,
   });
+  let present = candidates;
+  let wipefs;
+  try {
+    wipefs = await probe(present);
+  } catch (err) {
+    // wipefs fails as a whole when one device went away after lsblk listed it (a disk unplugged
+    // during the scan): probe the others again; the one gone is reported missing by the next scan.
+    const gone = await Promise.all(candidates.map((c) => readdir(path.join(sys, c.dev.kname)).then(() => false, () => true)));
+    present = candidates.filter((_, i) => !gone[i]);
+    if (present.length === candidates.length) throw err;
+    if (!present.length) return [];
+    wipefs = await probe(present);
+  }
   const signatures = parseWipefs(wipefs.stdout);
-  const ids = assignIdentities(candidates.map((c) => ({ ...c, ...c.dev })));
+  const ids = assignIdentities(present.map((c) => ({ ...c, ...c.dev })));
 
-  return Promise.all(candidates.map(async ({ dev, backingFile, byIdPaths }, i) => {
+  return Promise.all(present.map(async ({ dev, backingFile, byIdPaths }, i) => {
     const holders = await readdir(path.join(sys, dev.kname, 'holders')).catch(() => [] as string[]);
     const reasons = usageReasons(dev, signatures.get(dev.kname) ?? [], holders);
     if (dev.readOnly) reasons.push('read-only');

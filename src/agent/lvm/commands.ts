@@ -21,7 +21,9 @@ export interface LvCreate {
 
 export function lvcreateArgs(c: LvCreate): string[] {
   const tagArgs = c.tags.flatMap((t) => ['--addtag', t]);
-  const activation = c.activation ? ['-ay', '-Zy', '-Wy'] : ['-an', '-Zn', '-Wy'];
+  // A thin LV takes no --zero (LVM refuses it): its pool hands out zeroed blocks itself.
+  const zero = c.thin ? [] : [c.activation ? '-Zy' : '-Zn'];
+  const activation = [c.activation ? '-ay' : '-an', ...zero, '-Wy'];
   const size = c.thin ? ['-V', `${c.sizeBytes}b`, '--thinpool', `${c.vg}/${THIN_POOL_LV}`] : ['-L', `${c.sizeBytes}b`];
   return ['--yes', ...activation, '-n', c.lv, ...size, ...tagArgs, ...(c.thin ? [] : [c.vg])];
 }

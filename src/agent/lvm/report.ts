@@ -13,6 +13,8 @@ export interface LvRow {
   /** lv_layout, e.g. "linear", "thin,sparse", "pool,thin". */
   readonly layout: string;
   readonly poolLv: string;
+  /** Thin pools and thin LVs: how much of the data space is written; null when LVM cannot tell. */
+  readonly dataPercent: number | null;
 }
 
 export interface VgRow {
@@ -33,7 +35,7 @@ export interface PvRow {
 }
 
 // LV-level fields only: a segment field (segtype, seg_*) would print one row per segment.
-export const LV_FIELDS = 'lv_name,vg_name,lv_size,lv_tags,lv_device_open,lv_path,lv_layout,pool_lv';
+export const LV_FIELDS = 'lv_name,vg_name,lv_size,lv_tags,lv_device_open,lv_path,lv_layout,pool_lv,data_percent';
 export const VG_FIELDS = 'vg_name,vg_size,vg_free,vg_extent_size,vg_free_count,lv_count,pv_count,vg_tags';
 export const PV_FIELDS = 'pv_name,vg_name,pv_size';
 
@@ -62,6 +64,7 @@ export function parseLvs(json: string): LvRow[] {
     path: r.lv_path ?? '',
     layout: r.lv_layout ?? '',
     poolLv: r.pool_lv ?? '',
+    dataPercent: r.data_percent && /^\d+(\.\d+)?$/.test(r.data_percent) ? Number(r.data_percent) : null,
   }));
 }
 

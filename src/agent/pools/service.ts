@@ -12,7 +12,7 @@ import type { NodeDiskInventory } from '../disks/inventory.ts';
 import { isBusy } from '../disks/classify.ts';
 import type { Lvm } from '../lvm/lvm.ts';
 import { THIN_POOL_LV, pvcreateArgs, thinPoolCreateArgs, vgcreateArgs } from '../lvm/commands.ts';
-import type { VgRow } from '../lvm/report.ts';
+import type { LvRow, VgRow } from '../lvm/report.ts';
 import type { Backend, PoolRecord, StateStore } from '../state.ts';
 import { checkName } from '../validate.ts';
 
@@ -125,9 +125,12 @@ export class PoolService {
   private async view(records: readonly PoolRecord[], scope: CallScope): Promise<Pool__Output[]> {
     const lvmVgs = records.filter((r) => r.backend === 'lvm').map((r) => vgName(r.name));
     const vgs = new Map((lvmVgs.length ? await this.lvm.vgs(scope, lvmVgs) : []).map((v) => [v.name, v]));
+    // Thin pools: their capacity is the thin-pool LV's and their volumes' virtual sizes (one `lvs`).
+    const thinVgs = records.filter((r) => r.backend === 'lvm' && r.thin).map((r) => vgName(r.name));
+    const thinLvs = thinVgs.length ? await this.lvm.lvs(scope, thinVgs) : [];
     const claims = Object.values(this.state.get().claims);
     const disks = new Map(this.disks.current().map((d) => [d.id, d]));
-    return records.map((r) => (r.backend === 'lvm' ? lvmPool(r, vgs.get(vgName(r.name))) : diskPool(r, disks, claims.filter((c) => c.pool === r.name).map((c) => c.diskId))));
+    return records.map((r) => (r.backend === 'lvm' ? lvmPool(r, vgs.get(vgName(r.name)), thinLvs.filter((l) => l.vg === vgName(r.name))) : diskPool(r, disks, claims.filter((c) => c.pool === r.name).map((c) => c.diskId))));
   }
 
   private resolveDisks(pool: string, refs: readonly string[]): Disk__Output[] {
@@ -220,11 +223,25 @@ export class PoolService {
   }
 }
 
-function lvmPool(r: PoolRecord, vg: VgRow | undefined): Pool__Output {
-  return {
+function lvmPool(r: PoolRecord, vg: VgRow | undefined, thinLvs: readonly LvRow[]): Pool__Output {
+  const pool: Pool__Output = {
     name: r.name, backend: 'POOL_BACKEND_LVM', thin: r.thin, vgName: vgName(r.name), disks: [...r.disks],
     totalBytes: String(vg?.sizeBytes ?? 0n), freeBytes: String(vg?.freeBytes ?? 0n), allocatableBytes: String(vg?.freeBytes ?? 0n),
-    extentSizeBytes: String(vg?.extentBytes ?? 0n), volumeCount: Math.max(0, (vg?.lvCount ?? 0) - (r.thin ? 1 : 0)),
+    extentSizeBytes: String(vg?.extentBytes ?? 0n), volumeCount: Math.max(0, (vg?.lvCount ?? 0) - (r.thin ? 1 : 0)), provisionedBytes: '0',
+  };
+  return r.thin ? { ...pool, ...thinCapacity(thinLvs) } : pool;
+}
+
+/** A thin pool's capacity from its LVs: the thin-pool LV's size and written part, the volumes' virtual sizes. */
+export function thinCapacity(lvs: readonly LvRow[]): Pick<Pool__Output, 'totalBytes' | 'freeBytes' | 'allocatableBytes' | 'provisionedBytes'> {
+  const thinPool = lvs.find((l) => l.name === THIN_POOL_LV);
+  const total = thinPool?.sizeBytes ?? 0n;
+  // Written data in basis points: LVM reports data_percent with two decimals.
+  const used = (total * BigInt(Math.round((thinPool?.dataPercent ?? 0) * 100))) / 10_000n;
+  const provisioned = lvs.filter((l) => l.poolLv === THIN_POOL_LV).reduce((sum, l) => sum + l.sizeBytes, 0n);
+  return {
+    totalBytes: String(total), freeBytes: String(total - used),
+    allocatableBytes: String(total > provisioned ? total - provisioned : 0n), provisionedBytes: String(provisioned),
   };
 }
 
@@ -234,6 +251,6 @@ function diskPool(r: PoolRecord, disks: ReadonlyMap<string, Disk__Output>, claim
   return {
     name: r.name, backend: 'POOL_BACKEND_DISK', thin: false, vgName: '', disks: [...r.disks],
     totalBytes: String(sizes.reduce((a, d) => a + BigInt(d.sizeBytes), 0n)), freeBytes: String(free.reduce((a, b) => a + b, 0n)),
-    allocatableBytes: String(free.reduce((a, b) => (b > a ? b : a), 0n)), extentSizeBytes: '0', volumeCount: claimed.length,
+    allocatableBytes: String(free.reduce((a, b) => (b > a ? b : a), 0n)), extentSizeBytes: '0', volumeCount: claimed.length, provisionedBytes: '0',
   };
 }

@@ -221,7 +221,7 @@ export class VolumeService {
       return { volume: this.lvVolume(pool.name, lv), created: false };
     }
     this.log.info({ volume: id, pool: pool.name, bytes: String(target) }, 'volume created');
-    const lv: LvRow = { name: id, vg, sizeBytes: target, tags: [volumeTag(id)], open: false, path: `/dev/${vg}/${id}`, layout: pool.thin ? 'thin,sparse' : 'linear', poolLv: '' };
+    const lv: LvRow = { name: id, vg, sizeBytes: target, tags: [volumeTag(id)], open: false, path: `/dev/${vg}/${id}`, layout: pool.thin ? 'thin,sparse' : 'linear', poolLv: '', dataPercent: null };
     return { volume: this.lvVolume(pool.name, lv), created: true };
   }
 

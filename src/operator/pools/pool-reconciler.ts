@@ -88,7 +88,7 @@ export function poolReconciler(deps: PoolReconcilerDeps) {
         disks: selected.map((d) => d.status!.identity!.id!),
         allowUsed: false,
       });
-      return { status: capacityOf(node, res.pool!), retry: false };
+      return { status: capacityOf(node, res.pool!, pool.spec.thinOvercommitPercent ?? 100), retry: false };
     } catch (err) {
       const f = agentFailure(err);
       return notReady(`${f.reason}: ${f.message}`, f.retryable);
@@ -135,15 +135,22 @@ export function poolReconciler(deps: PoolReconcilerDeps) {
   }
 }
 
-function capacityOf(node: string, pool: Pool__Output): NodeStatus {
+function capacityOf(node: string, pool: Pool__Output, overcommitPercent: number): NodeStatus {
   return {
     node,
     ready: true,
     disks: pool.disks.length,
     total: formatBytes(pool.totalBytes),
     free: formatBytes(pool.freeBytes),
-    allocatable: formatBytes(pool.allocatableBytes),
+    allocatable: formatBytes(pool.thin ? thinAllocatable(pool, overcommitPercent) : BigInt(pool.allocatableBytes)),
   };
+}
+
+/** What a thin pool may still hand out: its overcommit limit less the volumes it already holds. */
+export function thinAllocatable(pool: Pick<Pool__Output, 'totalBytes' | 'provisionedBytes'>, overcommitPercent: number): bigint {
+  const limit = (BigInt(pool.totalBytes) * BigInt(overcommitPercent)) / 100n;
+  const provisioned = BigInt(pool.provisionedBytes);
+  return limit > provisioned ? limit - provisioned : 0n;
 }
 
 function poolStatus(pool: StoragePool, nodes: NodeStatus[]): StoragePoolStatus {

@@ -14,6 +14,7 @@ export interface Pool {
   'allocatableBytes'?: (number | string | Long);
   'extentSizeBytes'?: (number | string | Long);
   'volumeCount'?: (number);
+  'provisionedBytes'?: (number | string | Long);
 }
 
 export interface Pool__Output {
@@ -27,4 +28,5 @@ export interface Pool__Output {
   'allocatableBytes': (string);
   'extentSizeBytes': (string);
   'volumeCount': (number);
+  'provisionedBytes': (string);
 }
