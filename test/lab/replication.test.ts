@@ -179,6 +179,9 @@ it('failover: data written through /dev/drbdN on A; A killed → Degraded naming
 
   await a.boot();
   await a.startAgent(['--drbd-address', linkAddress(lab.nodes.indexOf(a))]);
+  // The CSI socket forward died with the VM: a new one, as kubelet would reconnect.
+  csi.get(a.name)!.close();
+  csi.set(a.name, connectCsi(`unix://${await a.forwardSocket(GUEST_CSI_SOCKET, path.join(lab.dir, `csi-${a.name}-2.sock`))}`));
   await readyVolume('lab-r1', 600_000);
   for (const r of await replicasOf('lab-r1')) assert.is(r.status?.diskState, 'UpToDate', r.spec.node);
   assert.match(await procLine(a, minor), 'ds:UpToDate/UpToDate');
@@ -249,7 +252,8 @@ it('consistency async vs sync: protocol A vs C in the running DRBD resource', as
     for (const r of await replicasOf(name)) {
       const vm = vmOf(r.spec.node);
       // The kernel's own view of the connection: /proc/drbd names the protocol after the disk states.
-      assert.match(await procLine(vm, r.spec.replication!.minor), new RegExp(`ds:UpToDate/UpToDate ${protocol} `), `${name} on ${vm.name}`);
+      const line = await procLine(vm, r.spec.replication!.minor);
+      assert.match(line, new RegExp(`ds:UpToDate/UpToDate ${protocol} `), `${name} on ${vm.name}: ${line}`);
       assert.match(await vm.sh(`/lib/drbd/drbdsetup-84 show stratum-${name}`), new RegExp(`protocol\\s+${protocol};`), `${name} on ${vm.name}`);
     }
   }
