@@ -1,6 +1,7 @@
 // stratum-agent's configuration: every setting is a flag and an environment variable (flags win),
 // parsed with node:util parseArgs. Defaults fit a DaemonSet pod; tests pass everything explicitly.
 import { parseArgs } from 'node:util';
+import { isIP } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { AGENT_GRPC_PORT, AGENT_METRICS_PORT } from '../common/constants.ts';
@@ -41,6 +42,17 @@ export interface AgentConfig {
    * name; for several agents on one machine (tests). @default unset (the host's own name)
    */
   readonly drbdUtsNamespace?: string;
+  /**
+   * The DRBD version to assume where no DRBD module is installed (e.g. "8.4.11", "9.2.0"):
+   * resource files are rendered for it and checked by drbdadm, and bringing them up is a dry run.
+   * A loaded or installed module always wins. @default unset (no DRBD: replication is refused)
+   */
+  readonly drbdVersion?: string;
+  /**
+   * IP address DRBD replicates over on this node, e.g. on a storage network. @default unset (the
+   * operator uses the agent Pod's IP, which is the node's with host networking)
+   */
+  readonly drbdAddress?: string;
   /** CSI node service socket, `unix:///path`. @default unset (no CSI service) */
   readonly csiEndpoint?: string;
   /** MaxVolumesPerNode reported by NodeGetInfo. @default 0 (no limit) */
@@ -73,6 +85,8 @@ const FLAGS = {
   'shutdown-grace-ms': { env: 'STRATUM_SHUTDOWN_GRACE_MS', help: 'graceful shutdown bound in ms (default 10000)' },
   'drbd-config-dir': { env: 'STRATUM_DRBD_CONFIG_DIR', help: 'DRBD resource files (default /etc/drbd.d)' },
   'drbd-uts-namespace': { env: 'STRATUM_DRBD_UTS_NAMESPACE', help: 'nsfs file of a UTS namespace to run drbdadm in (tests)' },
+  'drbd-address': { env: 'STRATUM_DRBD_ADDRESS', help: 'IP address DRBD replicates over (default: the agent Pod IP)' },
+  'drbd-version': { env: 'STRATUM_DRBD_VERSION', help: 'DRBD version to assume where no module is installed: check and dry-run only (tests)' },
   'csi-endpoint': { env: 'STRATUM_CSI_ENDPOINT', help: 'CSI node service socket, unix:///path (default: none)' },
   'csi-max-volumes': { env: 'STRATUM_CSI_MAX_VOLUMES', help: 'volumes per node NodeGetInfo reports (default 0: no limit)' },
   'log-level': { env: 'STRATUM_LOG_LEVEL', help: 'trace|debug|info|warn|error (default info)' },
@@ -102,6 +116,11 @@ function csiEndpoint(value: string | undefined): string | undefined {
   } catch (err) {
     throw new Error(`--csi-endpoint: ${(err as Error).message}`);
   }
+}
+
+function ipAddress(name: string, value: string | undefined): string | undefined {
+  if (value !== undefined && isIP(value) === 0) throw new Error(`--${name}: ${JSON.stringify(value)} is not an IP address`);
+  return value;
 }
 
 /** Reads flags over env; throws a plain Error naming the bad flag. Returns undefined for --help. */
@@ -143,6 +162,8 @@ export function parseAgentConfig(argv: readonly string[], env: NodeJS.ProcessEnv
     shutdownGraceMs: positiveInt('shutdown-grace-ms', get('shutdown-grace-ms'), 10_000),
     drbdConfigDir: get('drbd-config-dir'),
     drbdUtsNamespace: get('drbd-uts-namespace'),
+    drbdVersion: get('drbd-version'),
+    drbdAddress: ipAddress('drbd-address', get('drbd-address')),
     csiEndpoint: csiEndpoint(get('csi-endpoint')),
     csiMaxVolumes: positiveInt('csi-max-volumes', get('csi-max-volumes'), 0),
     logLevel: get('log-level') ?? 'info',

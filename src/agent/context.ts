@@ -11,6 +11,7 @@ import type { NodeDiskInventory } from './disks/inventory.ts';
 import type { PoolService } from './pools/service.ts';
 import type { VolumeService } from './volumes/service.ts';
 import type { Lvm } from './lvm/lvm.ts';
+import type { ReplicationService } from './drbd/service.ts';
 
 export interface AgentContext {
   /** Kubernetes node name this agent serves. */
@@ -21,6 +22,8 @@ export interface AgentContext {
   readonly disks: NodeDiskInventory;
   readonly pools: PoolService;
   readonly volumes: VolumeService;
+  /** DRBD resources of replicated volumes. */
+  readonly replication: ReplicationService;
   /** Fires when the agent begins to shut down: long-running streams end themselves. */
   readonly stopping: AbortSignal;
   /** Finds a volume of this node by id (any pool); undefined when there is none. */

@@ -18,6 +18,8 @@ import { hasDeviceMapper } from './lvm/config.ts';
 import { NodeDiskInventory } from './disks/inventory.ts';
 import { PoolService } from './pools/service.ts';
 import { VolumeService } from './volumes/service.ts';
+import { ReplicationService } from './drbd/service.ts';
+import { drbdSettings } from './drbd/host.ts';
 import { serveCsi, type CsiServer } from '../csi/server.ts';
 import { identityHandlers } from '../csi/identity.ts';
 import { loadCsiProto } from '../csi/api/loader.ts';
@@ -49,8 +51,9 @@ export async function buildContext(config: AgentConfig, log: Logger, stopping: A
   const disks = new NodeDiskInventory({ filter: config.diskFilter, scanIntervalMs: config.scanIntervalMs, log, owners: () => pools?.owners() ?? new Map() });
   pools = new PoolService(config.nodeName, lvm, disks, state, log, config.pvMetadataSize);
   const volumes = new VolumeService(config.nodeName, lvm, pools, disks, state, log);
+  const replication = new ReplicationService(config.nodeName, drbdSettings(config), volumes, log, config.drbdVersion);
   return {
-    node: config.nodeName, log, config, lvm, disks, pools, volumes, stopping,
+    node: config.nodeName, log, config, lvm, disks, pools, volumes, replication, stopping,
     findVolume: (id, scope) => volumes.find(id, scope),
     connectAgent: (address, node, options) => createAgentClient(address, peer, node, { 'grpc.max_send_message_length': MAX_MESSAGE_BYTES, ...options }),
   };
@@ -91,7 +94,7 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
     const { Identity, Node } = loadCsiProto().csi.v1;
     csi = await serveCsi(config.csiEndpoint, (s) => {
       s.addService(Identity.service, identityHandlers({ log: csiLog, ready: () => !stopper.signal.aborted }));
-      s.addService(Node.service, csiNodeHandlers({ node: config.nodeName, log: csiLog, maxVolumes: config.csiMaxVolumes, findVolume: context.findVolume }));
+      s.addService(Node.service, csiNodeHandlers({ node: config.nodeName, log: csiLog, maxVolumes: config.csiMaxVolumes, findVolume: context.findVolume, replication: context.replication }));
     }, csiLog);
   }
   const metrics = new AgentMetrics(config.nodeName);

@@ -49,7 +49,27 @@ const status = statusSchema({
   devicePath: { type: 'string', description: 'Block device that serves the volume on its node (the DRBD device when replicated).' },
   backingDevicePath: { type: 'string', description: 'The logical volume or disk holding the data on its node.' },
   capacity: reportedQuantity('Actual size on the node.'),
-  syncPercent: { type: 'integer', minimum: 0, maximum: 100, description: 'How much of the data the replica has.' },
+  syncPercent: { type: 'integer', minimum: 0, maximum: 100, description: 'How much of the data the replica has: 100 when its disk is UpToDate, the resync progress while it is a sync target.' },
+  role: { type: 'string', maxLength: 32, description: 'DRBD role on the node: Primary where a pod uses the volume, else Secondary (replicated volumes only).' },
+  connection: { type: 'string', maxLength: 64, description: 'DRBD connection to the peers: Connected, or the state of the first peer that is not (Connecting, StandAlone, …).' },
+  diskState: { type: 'string', maxLength: 32, description: 'DRBD disk state of this replica: UpToDate, Inconsistent, Outdated, …' },
+  peers: {
+    type: 'array',
+    maxItems: 2,
+    description: 'The DRBD peers as this replica sees them.',
+    items: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['node'],
+      properties: {
+        node: { type: 'string', maxLength: 253, description: 'Peer host.' },
+        connection: { type: 'string', maxLength: 32, description: 'Connection state.' },
+        role: { type: 'string', maxLength: 32, description: 'Peer role.' },
+        diskState: { type: 'string', maxLength: 32, description: 'Peer disk state.' },
+        replication: { type: 'string', maxLength: 32, description: 'Replication state: Established, SyncSource, SyncTarget, …' },
+      },
+    },
+  },
   lastError: { type: 'string', description: 'The last failure on the node: the command and its error output.' },
 });
 
@@ -65,9 +85,12 @@ export const volumeReplicaDefinition = {
   printerColumns: [
     { name: 'Volume', type: 'string', jsonPath: '.spec.volume', description: 'Owning LocalVolume.' },
     { name: 'Node', type: 'string', jsonPath: '.spec.node', description: 'Node of the replica.' },
-    { name: 'Role', type: 'string', jsonPath: '.spec.role', description: 'primary or secondary.' },
+    { name: 'Role', type: 'string', jsonPath: '.spec.role', description: 'primary (holds the data first) or secondary.' },
     { name: 'State', type: 'string', jsonPath: '.status.state', description: 'What the replica is doing.' },
-    { name: 'Sync', type: 'integer', jsonPath: '.status.syncPercent', description: 'Percent in sync.' },
+    { name: 'DRBD', type: 'string', jsonPath: '.status.role', description: 'DRBD role: Primary where the volume is in use.' },
+    { name: 'Connection', type: 'string', jsonPath: '.status.connection', description: 'DRBD connection to the peers.' },
+    { name: 'Disk', type: 'string', jsonPath: '.status.diskState', description: 'DRBD disk state.' },
+    { name: 'Sync', type: 'integer', jsonPath: '.status.syncPercent', description: 'Percent of the data the replica holds.' },
     { name: 'Device', type: 'string', jsonPath: '.status.devicePath', description: 'Device on the node.', priority: 1 },
     AGE_COLUMN,
   ],

@@ -85,6 +85,11 @@ export function run(command: string, args: readonly string[], opts: RunOptions =
         reject(new CommandError(command, args, code, stderr ?? '', stdout ?? '', timedOut, e));
       },
     );
-    if (opts.input !== undefined) child.stdin?.end(opts.input);
+    if (opts.input !== undefined) {
+      // A command that exits without reading its input closes the pipe first: its exit status
+      // says how it went, the failed write says nothing.
+      child.stdin?.on('error', () => undefined);
+      child.stdin?.end(opts.input);
+    }
   });
 }

@@ -8,6 +8,7 @@ import { createLogger, type Logger } from '../common/log.ts';
 import type { LocalDisk, LocalVolume, StoragePool, VolumeReplica } from '../api/index.ts';
 import type { ClientIdentity } from '../agent-api/client.ts';
 import { AgentRegistry } from './agents/registry.ts';
+import { DrbdSupport } from './agents/drbd-support.ts';
 import type { AgentPod } from './agents/endpoint.ts';
 import { Controller } from './runtime/controller.ts';
 import { ClusterDiskInventory } from './disks/inventory.ts';
@@ -95,7 +96,7 @@ export class Manager {
 
     const volumeController = new Controller<LocalVolume>({
       kind: 'LocalVolume', informer: volumes, workers, ...common,
-      reconcile: localVolumeReconciler({ client, volumes, replicas, pools, nodes, registry, events, ids: new ReplicationIdAllocator(() => replicas.list()) }),
+      reconcile: localVolumeReconciler({ client, volumes, replicas, pools, nodes, registry, events, ids: new ReplicationIdAllocator(() => replicas.list()), drbd: new DrbdSupport(registry) }),
       secondaries: [
         { informer: replicas, map: (r) => [r.spec.volume] },
         // Capacity or readiness of a pool changed: volumes waiting on it may go on.

@@ -13,19 +13,21 @@ import { checkResourceSpec, type DrbdNodeSpec, type DrbdResource, type DrbdResou
 import { renderResource } from '../../src/agent/drbd/render.ts';
 import { resourceFilePath, writeResourceFile } from '../../src/agent/drbd/files.ts';
 import { Drbdadm, DrbdConfigError, makeUtsNamespace } from '../../src/agent/drbd/drbdadm.ts';
-import { bringUp, DEMOTE, PROMOTE } from '../../src/agent/drbd/lifecycle.ts';
+import { bringUp, createMetadata, DEMOTE, PROMOTE, PROMOTE_AS_SYNC_SOURCE, RESIZE } from '../../src/agent/drbd/lifecycle.ts';
 
 const PORT = 7789;
 const NODES: readonly DrbdNodeSpec[] = [
-  { name: 'node-a', nodeId: 0, address: '127.0.0.2', disk: '/dev/stratum-a/pvc-1', minor: 1000 },
-  { name: 'node-b', nodeId: 1, address: '127.0.0.3', disk: '/dev/stratum-b/pvc-1', minor: 1001 },
-  { name: 'node-c', nodeId: 2, address: '127.0.0.4', disk: '/dev/stratum-c/pvc-1', minor: 1002 },
+  { name: 'node-a', nodeId: 0, address: '127.0.0.2', disk: '/dev/stratum-a/pvc-1', metaDisk: '/dev/stratum-a/pvc-1_drbdmeta', minor: 1000 },
+  { name: 'node-b', nodeId: 1, address: '127.0.0.3', disk: '/dev/stratum-b/pvc-1', metaDisk: '/dev/stratum-b/pvc-1_drbdmeta', minor: 1001 },
+  { name: 'node-c', nodeId: 2, address: '127.0.0.4', disk: '/dev/stratum-c/pvc-1', metaDisk: '/dev/stratum-c/pvc-1_drbdmeta', minor: 1002 },
 ];
 
 interface Ctx {
   dir: string;
   /** One drbdadm per node, each in a UTS namespace named like the node. */
   views: Map<string, Drbdadm>;
+  /** The same, with DRBD 8.4's drbdadm. */
+  views84: Map<string, Drbdadm>;
   namespaces: string[];
 }
 
@@ -34,12 +36,14 @@ const drbd = suite<Ctx>('agent/drbd');
 drbd.before(async (ctx) => {
   ctx.dir = await mkdtemp(path.join(tmpdir(), 'stratum-drbd-'));
   ctx.views = new Map();
+  ctx.views84 = new Map();
   ctx.namespaces = [];
   for (const n of NODES) {
     const ns = path.join(ctx.dir, `uts-${n.name}`);
     await makeUtsNamespace(ns, n.name);
     ctx.namespaces.push(ns);
     ctx.views.set(n.name, new Drbdadm({ utsNamespace: ns }));
+    ctx.views84.set(n.name, new Drbdadm({ utsNamespace: ns, flavour: '8.4' }));
   }
 });
 
@@ -56,9 +60,9 @@ function view(ctx: Ctx, name: string): Drbdadm {
   return v;
 }
 
-async function write(ctx: Ctx, spec: DrbdResourceSpec): Promise<{ res: DrbdResource; file: string; changed: boolean }> {
-  const res = checkResourceSpec(spec);
-  const checker = new Drbdadm();
+async function write(ctx: Ctx, spec: Omit<DrbdResourceSpec, 'flavour'> & { flavour?: DrbdResourceSpec['flavour'] }): Promise<{ res: DrbdResource; file: string; changed: boolean }> {
+  const res = checkResourceSpec({ flavour: '9', ...spec });
+  const checker = new Drbdadm({ flavour: res.flavour });
   const { path: file, changed } = await writeResourceFile(path.join(ctx.dir, 'drbd.d'), res.name, renderResource(res), (tmp) => checker.check(tmp));
   return { res, file, changed };
 }
@@ -71,7 +75,7 @@ drbd('each UTS namespace has its own host name', async (ctx) => {
 });
 
 drbd('two replicas, protocol C: drbdadm accepts the file; a rewrite with the same content is a no-op', async (ctx) => {
-  const spec: DrbdResourceSpec = { volumeId: 'pvc-two', port: PORT, protocol: 'C', nodes: NODES.slice(0, 2) };
+  const spec: DrbdResourceSpec = { flavour: '9', volumeId: 'pvc-two', port: PORT, protocol: 'C', nodes: NODES.slice(0, 2) };
   const first = await write(ctx, spec);
   assert.is(first.changed, true);
   assert.is(first.file, resourceFilePath(path.join(ctx.dir, 'drbd.d'), 'stratum-pvc-two'));
@@ -80,7 +84,8 @@ drbd('two replicas, protocol C: drbdadm accepts the file; a rewrite with the sam
   assert.match(dump, 'resource stratum-pvc-two {');
   assert.match(dump, /protocol\s+C;/);
   assert.match(dump, /on node-a \{\s+node-id 0;/);
-  assert.match(dump, /device\s+minor 1001;\s+disk\s+\/dev\/stratum-b\/pvc-1;\s+meta-disk\s+internal;/);
+  assert.match(dump, /device\s+minor 1001;\s+disk\s+\/dev\/stratum-b\/pvc-1;\s+meta-disk\s+\/dev\/stratum-b\/pvc-1_drbdmeta;/);
+  assert.match(dump, /usage-count no;/);
   assert.is(dump.match(/connection \{/g)?.length, 1);
   assert.equal((await readdir(path.join(ctx.dir, 'drbd.d'))).sort(), ['stratum-pvc-two.res'], 'no temporary files left behind');
 });
@@ -120,7 +125,7 @@ drbd('dry-run up: each of three nodes sets up its own minor and disk, and a peer
     const cmds = await view(ctx, self.name).dryRun(file, ['up'], res.name);
     assert.is(cmds[0], `drbdsetup new-resource ${res.name} ${self.nodeId} --quorum=majority --on-no-quorum=io-error`, self.name);
     assert.ok(cmds.includes(`drbdsetup new-minor ${res.name} ${self.minor} 0`), `${self.name}: ${cmds.join('\n')}`);
-    assert.ok(cmds.includes(`drbdsetup attach ${self.minor} ${self.disk} ${self.disk} internal`), self.name);
+    assert.ok(cmds.includes(`drbdsetup attach ${self.minor} ${self.disk} ${self.metaDisk} flexible`), self.name);
     for (const peer of NODES.filter((n) => n !== self)) {
       assert.ok(cmds.includes(`drbdsetup new-peer ${res.name} ${peer.nodeId} --_name=${peer.name} --protocol=C`), `${self.name} → ${peer.name}`);
       assert.ok(cmds.includes(`drbdsetup new-path ${res.name} ${peer.nodeId} ipv4:${self.address}:${PORT} ipv4:${peer.address}:${PORT}`), `${self.name} → ${peer.name}`);
@@ -141,6 +146,31 @@ drbd('dry-run up for two replicas, protocol A: one peer each way', async (ctx) =
   assert.ok(b.includes(`drbdsetup new-peer ${res.name} 0 --_name=node-a --protocol=A`), b.join('\n'));
   assert.ok(b.includes(`drbdsetup new-path ${res.name} 0 ipv4:127.0.0.3:7790 ipv4:127.0.0.2:7790`));
   assert.is(a[0], `drbdsetup new-resource ${res.name} 0`, 'no quorum options with two replicas');
+});
+
+drbd('DRBD 8.4: drbdadm-84 accepts the 8.4 file; each node attaches its data and external metadata and connects to the other', async (ctx) => {
+  const { res, file } = await write(ctx, { flavour: '8.4', volumeId: 'pvc-84', port: 7791, protocol: 'A', nodes: NODES.slice(0, 2) });
+  const dump = await new Drbdadm({ flavour: '8.4' }).check(file);
+  assert.match(dump, /protocol\s+A;/);
+  assert.match(dump, /usage-count no;/);
+  // The DRBD 9 parser reads the 8.4 dialect too; the 8.4 parser refuses the DRBD 9 one.
+  await new Drbdadm().check(file);
+  const nine = await write(ctx, { volumeId: 'pvc-84-as-9', port: 7792, protocol: 'C', nodes: NODES.slice(0, 2) });
+  const refused = await new Drbdadm({ flavour: '8.4' }).check(nine.file).then(() => undefined, (e: unknown) => e);
+  assert.ok(refused instanceof DrbdConfigError, String(refused));
+  assert.match(refused.detail, 'node-id');
+  const pairs: [DrbdNodeSpec, DrbdNodeSpec][] = [[NODES[0]!, NODES[1]!], [NODES[1]!, NODES[0]!]];
+  for (const [self, peer] of pairs) {
+    const view = ctx.views84.get(self.name)!;
+    const cmds = await view.dryRun(file, ['up'], res.name);
+    assert.ok(cmds.includes(`drbdsetup-84 new-minor ${res.name} ${self.minor} 0`), `${self.name}: ${cmds.join('\n')}`);
+    assert.ok(cmds.includes(`drbdsetup-84 attach ${self.minor} ${self.disk} ${self.metaDisk} flexible`), self.name);
+    assert.ok(cmds.includes(`drbdsetup-84 connect ${res.name} ipv4:${self.address}:7791 ipv4:${peer.address}:7791 --protocol=A`), self.name);
+    assert.equal(await bringUp(view, { file, resource: res.name, dryRun: true }), cmds, `${self.name}: adjust on a resource that is down is a full up`);
+    assert.equal(await view.dryRun(file, createMetadata(view), res.name), [`drbdmeta ${self.minor} v08 ${self.metaDisk} flex-external create-md`], 'metadata only on the metadata LV, never --force');
+    assert.equal(await view.dryRun(file, PROMOTE_AS_SYNC_SOURCE, res.name), [`drbdsetup-84 primary ${self.minor} --force`]);
+    assert.equal(await view.dryRun(file, RESIZE, res.name), [`drbdsetup-84 resize ${self.minor}`, `drbdsetup-84 check-resize ${self.minor}`]);
+  }
 });
 
 drbd('dry-run promote and demote; a host with no `on` section is refused', async (ctx) => {

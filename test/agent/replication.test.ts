@@ -1,7 +1,9 @@
-// ConfigureReplication / Promote / Demote through the gRPC API of two real agents, each running
-// drbdadm in its own UTS namespace (--drbd-uts-namespace), so each sees its own host name. There
-// is no DRBD kernel module here: the file is written and checked by drbdadm's parser, and the
-// commands that would bring it up come from drbdadm's dry run (`applied: false`).
+// ConfigureReplication / GetReplicationStatus / Promote / Demote through the gRPC API of real
+// agents, each running drbdadm in its own UTS namespace (--drbd-uts-namespace), so each sees its
+// own host name. There is no DRBD kernel module here: the agents are told which DRBD to assume
+// (--drbd-version: two DRBD 9 nodes and one 8.4 node), the file is written and checked by that
+// DRBD's drbdadm parser, and the commands that would bring it up come from its dry run
+// (`applied: false`). The metadata LV beside each data LV is real (LVM metadata operations).
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -14,6 +16,8 @@ import { Drbdadm, makeUtsNamespace } from '../../src/agent/drbd/drbdadm.ts';
 import type { ConfigureReplicationRequest } from '../../src/agent-api/generated/stratum/agent/v1/ConfigureReplicationRequest.ts';
 
 const NAMES = ['node-a', 'node-b'] as const;
+/** A third agent whose DRBD is the kernel's own 8.4. */
+const NODE_84 = 'node-c';
 const VOLUME = 'pvc-r';
 const PORT = 7789;
 
@@ -22,6 +26,7 @@ interface Ctx {
   namespaces: string[];
   h: AgentHarness;
   agents: TestAgent[];
+  agent84: TestAgent;
   /** Device path of VOLUME on each agent (an LV path: no device node without device-mapper). */
   devices: string[];
 }
@@ -32,16 +37,17 @@ repl.before(async (ctx) => {
   ctx.dir = await mkdtemp(path.join(tmpdir(), 'stratum-repl-'));
   ctx.namespaces = [];
   ctx.h = await AgentHarness.start({ agents: 0 });
-  for (const name of NAMES) {
+  for (const name of [...NAMES, NODE_84]) {
     const ns = path.join(ctx.dir, `uts-${name}`);
     await makeUtsNamespace(ns, name);
     ctx.namespaces.push(ns);
     // The harness names agents node-a, node-b… in the order they are added.
-    await ctx.h.addAgent({ loopsPerAgent: 1, extraArgs: ['--drbd-uts-namespace', ns, '--drbd-config-dir', path.join(ctx.dir, name, 'drbd.d')] });
+    await ctx.h.addAgent({ loopsPerAgent: 1, extraArgs: ['--drbd-uts-namespace', ns, '--drbd-config-dir', path.join(ctx.dir, name, 'drbd.d'), '--drbd-version', name === NODE_84 ? '8.4.11' : '9.2.0'] });
   }
-  ctx.agents = ctx.h.agents;
+  ctx.agent84 = ctx.h.agents[2]!;
+  ctx.agents = ctx.h.agents.slice(0, 2);
   ctx.devices = [];
-  for (const a of ctx.agents) {
+  for (const a of ctx.h.agents) {
     await callAgent(a.client, 'EnsurePool', { name: 'fast', backend: 'POOL_BACKEND_LVM', disks: a.attached.map((l) => l.device) });
     const { volume } = await callAgent(a.client, 'CreateVolume', { volumeId: VOLUME, pool: 'fast', sizeBytes: String(64 * 1024 * 1024) });
     ctx.devices.push(volume!.devicePath);
@@ -67,6 +73,11 @@ function request(ctx: Ctx, self: number, overrides: Partial<ConfigureReplication
   };
 }
 
+async function lvsOf(agent: TestAgent): Promise<{ lv_name: string; lv_size: string; lv_tags: string }[]> {
+  const out = await agent.lvm('lvs', ['--reportformat', 'json', '--units', 'b', '--nosuffix', '-o', 'lv_name,lv_size,lv_tags', 'stratum-fast']);
+  return (JSON.parse(out) as { report: { lv: { lv_name: string; lv_size: string; lv_tags: string }[] }[] }).report[0]!.lv;
+}
+
 async function rejection(p: Promise<unknown>): Promise<grpc.ServiceError> {
   return p.then(() => { throw new Error('expected the call to fail'); }, (e: grpc.ServiceError) => e);
 }
@@ -80,7 +91,7 @@ repl('each node writes a checked resource file and reports its own view of bring
     assert.is(res.devicePath, `/dev/drbd${1000 + i}`);
     assert.is(res.changed, true);
     assert.is(res.applied, false, 'no DRBD kernel module here');
-    assert.ok(res.commands.includes(`drbdsetup attach ${1000 + i} ${ctx.devices[i]} ${ctx.devices[i]} internal`), res.commands.join('\n'));
+    assert.ok(res.commands.includes(`drbdsetup attach ${1000 + i} ${ctx.devices[i]} ${ctx.devices[i]}_drbdmeta flexible`), res.commands.join('\n'));
     assert.ok(res.commands.includes(`drbdsetup new-peer stratum-pvc-r ${other} --_name=${NAMES[other]} --protocol=C`));
     assert.ok(res.commands.includes(`drbdsetup new-path stratum-pvc-r ${other} ipv4:127.0.0.${i + 2}:${PORT} ipv4:127.0.0.${other + 2}:${PORT}`));
     assert.ok(res.commands.includes(`drbdsetup connect stratum-pvc-r ${other}`));
@@ -93,6 +104,45 @@ repl('each node writes a checked resource file and reports its own view of bring
   }
   const [a, b] = await Promise.all(NAMES.map((n) => readFile(path.join(ctx.dir, n, 'drbd.d', 'stratum-pvc-r.res'), 'utf8')));
   assert.is(a, b, 'both nodes hold the same resource file');
+  for (const agent of ctx.agents) {
+    const lvs = await lvsOf(agent);
+    assert.equal(lvs.map((l) => l.lv_name).sort(), ['pvc-r', 'pvc-r_drbdmeta'], 'the metadata LV sits beside the data LV');
+    assert.is(lvs.find((l) => l.lv_name === 'pvc-r')!.lv_size, String(64 * 1024 * 1024), 'the data LV is untouched');
+    assert.is(lvs.find((l) => l.lv_name === 'pvc-r_drbdmeta')!.lv_tags, 'stratum.drbdmeta=pvc-r');
+  }
+  const listed = await callAgent(ctx.agents[0]!.client, 'ListVolumes', {});
+  assert.equal(listed.volumes.map((v) => v.id), ['pvc-r'], 'the metadata LV is not a volume');
+});
+
+repl('GetNodeInfo names the DRBD; GetReplicationStatus: configured but not up without the module', async (ctx) => {
+  const info = await callAgent(ctx.agents[0]!.client, 'GetNodeInfo', {});
+  assert.is(info.drbdVersion, '9.2.0');
+  assert.is(info.drbdMaxReplicas, 3);
+  const info84 = await callAgent(ctx.agent84.client, 'GetNodeInfo', {});
+  assert.is(info84.drbdVersion, '8.4.11');
+  assert.is(info84.drbdMaxReplicas, 2);
+  const status = await callAgent(ctx.agents[0]!.client, 'GetReplicationStatus', { volumeId: VOLUME });
+  assert.equal([status.resource, status.configured, status.up, status.drbdVersion], ['stratum-pvc-r', true, false, '9.2.0']);
+  const none = await callAgent(ctx.agents[0]!.client, 'GetReplicationStatus', { volumeId: 'pvc-none' });
+  assert.equal([none.configured, none.up], [false, false]);
+});
+
+repl('a DRBD 8.4 node writes the 8.4 dialect, which its drbdadm-84 accepts, and refuses three replicas', async (ctx) => {
+  const peers = [
+    { node: 'node-a', nodeId: 0, address: '127.0.0.2', devicePath: ctx.devices[0]!, minor: 1000 },
+    { node: NODE_84, nodeId: 2, address: '127.0.0.4', devicePath: ctx.devices[2]!, minor: 1000 },
+  ];
+  const res = await callAgent(ctx.agent84.client, 'ConfigureReplication', { volumeId: VOLUME, port: PORT, protocol: 'C', nodeId: 2, peers });
+  const text = await readFile(res.configPath, 'utf8');
+  assert.match(text, '(DRBD 8.4)');
+  assert.not.match(text, 'node-id');
+  assert.ok(res.commands.includes(`drbdsetup-84 attach 1000 ${ctx.devices[2]} ${ctx.devices[2]}_drbdmeta flexible`), res.commands.join('\n'));
+  assert.ok(res.commands.includes('drbdsetup-84 connect stratum-pvc-r ipv4:127.0.0.4:7789 ipv4:127.0.0.2:7789 --protocol=C'), res.commands.join('\n'));
+  const three = [...peers, { node: 'node-b', nodeId: 1, address: '127.0.0.3', devicePath: ctx.devices[1]!, minor: 1001 }];
+  const err = await rejection(callAgent(ctx.agent84.client, 'ConfigureReplication', { volumeId: VOLUME, port: PORT, protocol: 'C', nodeId: 2, peers: three }));
+  assert.is(err.code, grpc.status.INVALID_ARGUMENT);
+  assert.match(err.details, '3 replicas given, DRBD 8.4 replication needs 2 to 2');
+  await callAgent(ctx.agent84.client, 'RemoveReplication', { volumeId: VOLUME });
 });
 
 repl('switching to async rewrites the file with protocol A', async (ctx) => {
@@ -148,7 +198,7 @@ repl('a minor already used by another resource on the node is refused', async (c
   assert.is(ok.devicePath, '/dev/drbd1010');
 });
 
-repl('RemoveReplication removes the resource file and frees its minor; a second call is a no-op', async (ctx) => {
+repl('RemoveReplication removes the resource file and the metadata LV and frees its minor; a second call is a no-op', async (ctx) => {
   const [a] = ctx.agents as [TestAgent, TestAgent];
   const file = path.join(ctx.dir, NAMES[0], 'drbd.d', 'stratum-pvc-r.res');
   await callAgent(a.client, 'ConfigureReplication', request(ctx, 0));
@@ -156,6 +206,7 @@ repl('RemoveReplication removes the resource file and frees its minor; a second 
   assert.is(res.removed, true);
   assert.equal(res.commands, [], 'no DRBD kernel module here: nothing to take down');
   assert.not.ok(await readFile(file).then(() => true, () => false), 'the file is gone');
+  assert.equal((await lvsOf(a)).map((l) => l.lv_name).filter((n) => n.startsWith('pvc-r')), ['pvc-r'], 'the data LV stays, its metadata LV is gone');
   assert.is((await callAgent(a.client, 'RemoveReplication', { volumeId: VOLUME })).removed, false);
   // The minor is free again: another volume may take it.
   await callAgent(a.client, 'CreateVolume', { volumeId: 'pvc-other', pool: 'fast', sizeBytes: String(8 * 1024 * 1024) });

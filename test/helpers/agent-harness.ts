@@ -83,6 +83,11 @@ export interface AgentHarnessOptions {
    * one machine sees each agent as its own host (ConfigureReplication checks that). @default false
    */
   readonly drbd?: boolean;
+  /**
+   * With `drbd`: the DRBD version each agent assumes (there is no module here), per agent in the
+   * order they are added; the last one repeats. @default ['9.2.0']
+   */
+  readonly drbdVersions?: readonly string[];
   /** Kubernetes node names of the agents, in order. @default node-a, node-b, … */
   readonly nodeNames?: readonly string[];
   /**
@@ -407,7 +412,8 @@ export class AgentHarness {
       const uts = path.join(this.dir, `uts-${name}`);
       await makeUtsNamespace(uts, name);
       this.utsNamespaces.push(uts);
-      drbdArgs.push('--drbd-uts-namespace', uts, '--drbd-config-dir', path.join(agentDir, 'drbd.d'));
+      const versions = opts.drbdVersions ?? ['9.2.0'];
+      drbdArgs.push('--drbd-uts-namespace', uts, '--drbd-config-dir', path.join(agentDir, 'drbd.d'), '--drbd-version', versions[Math.min(i, versions.length - 1)]!);
     }
     const agent = new TestAgent(name, host, agentDir, loops, [], this, [
       ...drbdArgs,

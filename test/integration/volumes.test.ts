@@ -77,7 +77,8 @@ async function sha256Of(device: string, bytes: number): Promise<string> {
 }
 
 it.before(reportFailure(async () => {
-  cluster = await TestCluster.start({ agents: 3, harness: { drbd: true } });
+  // No DRBD module here: the agents assume one — DRBD 9 on node-a and node-b, the kernel's own 8.4 on node-c.
+  cluster = await TestCluster.start({ agents: 3, harness: { drbd: true, drbdVersions: ['9.2.0', '9.2.0', '8.4.11'] } });
   // A small extra disk per node for the `backend: disk` pool, whose volumes are real devices.
   for (const n of cluster.nodes) await n.agent.addLoop(128 * MiB);
   lvmPool = `${cluster.prefix}-lvm`;
@@ -133,6 +134,7 @@ it('replicas 1 → 2: a second LV on another node, and a DRBD resource on both t
   for (const r of replicas) {
     const node = cluster.nodes.find((n) => n.name === r.spec.node)!;
     assert.is((await lvsFor(node, 'vol-a')).length, 1, `${node.name} holds an LV`);
+    assert.match(await node.agent.lvm('lvs', ['--noheadings', '-o', 'lv_name']), 'vol-a_drbdmeta', `${node.name} holds the DRBD metadata beside it`);
     const file = `${node.agent.dir}/drbd.d/stratum-vol-a.res`;
     const dump = await run('drbdadm', ['-c', file, 'dump', 'all']);
     assert.match(dump.stdout, /protocol\s+C/);
@@ -144,33 +146,39 @@ it('replicas 1 → 2: a second LV on another node, and a DRBD resource on both t
     return x?.status?.phase === 'Degraded' ? x : undefined;
   }, 30_000, 200);
   const ready = findCondition(v.status!.conditions, 'Ready')!;
-  assert.is(ready.reason, 'NotInSync');
+  assert.is(ready.reason, 'DrbdNotLoaded');
   assert.match(ready.message, /DRBD kernel module/);
 });
 
-it('replicas 2 → 3 → 1: a third replica joins every DRBD resource; scaling down keeps only the primary', async () => {
+it('replicas 2 → 3 is refused while a node has DRBD 8.4, naming it and what to install; 3 → 1 keeps only the primary', async () => {
+  const two = await replicasOf('vol-a');
   await patchVolume('vol-a', { replicas: 3 });
-  const three = await waitFor('3 ready replicas', async () => {
-    const r = await replicasOf('vol-a');
-    return r.length === 3 && r.every((x) => x.status?.state === 'Ready' && x.status.observedGeneration === x.metadata.generation) ? r : undefined;
-  }, 60_000, 200);
-  assert.is(new Set(three.map((r) => r.spec.node)).size, 3);
-  for (const r of three) {
-    const node = cluster.nodes.find((n) => n.name === r.spec.node)!;
-    const dump = (await run('drbdadm', ['-c', `${node.agent.dir}/drbd.d/stratum-vol-a.res`, 'dump', 'all'])).stdout;
-    for (const n of cluster.nodes) assert.match(dump, new RegExp(`on ${n.agent.name}`), `${node.name}'s resource names ${n.agent.name}`);
-  }
-  const primary = three.find((r) => r.spec.role === 'primary')!;
+  const v = await waitFor('vol-a refused 3 replicas', async () => {
+    const x = await volume('vol-a');
+    return x?.status?.conditions?.find((c) => c.type === 'Ready')?.reason === 'ReplicationUnsupported' ? x : undefined;
+  }, 30_000, 200);
+  const c = cluster.nodes[2]!;
+  const message = v.status!.conditions!.find((x) => x.type === 'Ready')!.message;
+  assert.match(message, `node ${c.name} has DRBD 8.4.11, which connects 2 replicas at most (install DRBD 9 for 3)`);
+  assert.is(v.status!.phase, 'Degraded');
+  assert.is((await replicasOf('vol-a')).length, 2, 'no third replica was placed');
+  assert.is((await lvsFor(c, 'vol-a')).length, two.some((r) => r.spec.node === c.name) ? 1 : 0, `no LV made on ${c.name} for a third replica`);
+  const primary = two.find((r) => r.spec.role === 'primary')!;
   await patchVolume('vol-a', { replicas: 1 });
   await waitFor('one replica left', async () => (await replicasOf('vol-a')).length === 1, 60_000, 200);
-  for (const r of three.filter((x) => x !== primary)) {
+  for (const r of two.filter((x) => x !== primary)) {
     const node = cluster.nodes.find((n) => n.name === r.spec.node)!;
     await waitFor(`secondary LV removed from ${node.name}`, async () => (await lvsFor(node, 'vol-a')).length === 0, 30_000, 200);
   }
   const [left] = await replicasOf('vol-a');
   assert.is(left!.metadata.name, primary.metadata.name, 'the primary stays');
-  const v = await phaseIs('vol-a', 'Ready');
-  assert.is(v.status!.primaryNode, primary.spec.node);
+  const after = await phaseIs('vol-a', 'Ready');
+  assert.is(after.status!.primaryNode, primary.spec.node);
+  const home = cluster.nodes.find((n) => n.name === primary.spec.node)!;
+  await waitFor(`DRBD metadata LV gone from ${home.name}, data LV kept`, async () => {
+    const out = await home.agent.lvm('lvs', ['--noheadings', '-o', 'lv_name']);
+    return !out.includes('vol-a_drbdmeta') && out.includes('vol-a');
+  }, 30_000, 200);
 });
 
 it('a volume that fits nowhere gets InsufficientCapacity naming the pool and the biggest free space, and no LV anywhere', async () => {

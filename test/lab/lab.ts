@@ -31,6 +31,8 @@ export interface LabOptions {
   readonly memoryMiB?: number;
   /** Folder name under .rig/test-logs. @default the name of the lab's temporary folder */
   readonly logName?: string;
+  /** Extra stratum-agent flags for VM `index`, e.g. its address on the lab link. @default none */
+  readonly agentArgs?: (index: number) => string[];
 }
 
 /** Serials and WWNs unique per VM, so two VMs never report the same disk identity. */
@@ -88,9 +90,9 @@ export class Lab {
           memoryMiB: opts.memoryMiB ?? (opts.nodes > 1 ? 768 : 1024),
         }));
       }
-      await Promise.all(lab.nodes.map(async (n) => {
+      await Promise.all(lab.nodes.map(async (n, i) => {
         await n.boot();
-        await n.startAgent();
+        await n.startAgent(opts.agentArgs?.(i) ?? []);
       }));
     } catch (err) {
       await lab.teardown().catch(() => undefined);

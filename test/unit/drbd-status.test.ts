@@ -1,108 +1,108 @@
-// DRBD status parsing. There is no DRBD kernel module on the test machine, so these samples are
-// not recorded here: they follow drbd-utils 9's formats (`drbdsetup status --json`, including
-// its `peer_devices` key, and the `drbdadm status` text layout from the DRBD 9 user's guide).
+// DRBD status, reduced to one shape from DRBD 8.4's /proc/drbd and DRBD 9's `drbdsetup status
+// --json`. The 8.4 samples follow the module the lab runs (8.4.11; its lines are proven there by
+// test/lab/replication.test.ts); DRBD 9 exists nowhere here, so its samples follow drbd-utils 9's
+// format (including its `peer_devices` key).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { inSync, parseStatusJson, parseStatusText, syncPercent } from '../../src/agent/drbd/status.ts';
+import { isSyncing, localSyncPercent, parseProcDrbd, stateFrom84, stateFromJson } from '../../src/agent/drbd/status.ts';
+
+const PROC_SYNC_SOURCE = `version: 8.4.11 (api:1/proto:86-101)
+srcversion: 211FB288A383ED945B83420 
+1000: cs:SyncSource ro:Primary/Secondary ds:UpToDate/Inconsistent C r-----
+    ns:11264 nr:0 dw:0 dr:12184 al:8 bm:0 lo:0 pe:2 ua:0 ap:0 ep:1 wo:f oos:54272
+\t[==>.................] sync'ed: 17.4% (54272/65532)K
+\tfinish: 0:00:05 speed: 10,852 (10,852) K/sec
+1001: cs:Unconfigured
+`;
+
+const PROC_TARGET_AND_WAITING = `version: 8.4.11 (api:1/proto:86-101)
+1000: cs:SyncTarget ro:Secondary/Primary ds:Inconsistent/UpToDate C r-----
+    ns:0 nr:11264 dw:11264 dr:0 al:8 bm:0 lo:0 pe:0 ua:0 ap:0 ep:1 wo:f oos:54272
+\t[==>.................] sync'ed: 17.4% (54272/65532)K
+1002: cs:WFConnection ro:Secondary/Unknown ds:UpToDate/DUnknown C r-----
+    ns:0 nr:0 dw:0 dr:0 al:0 bm:0 lo:0 pe:0 ua:0 ap:0 ep:1 wo:f oos:0
+1003: cs:StandAlone ro:Primary/Unknown ds:UpToDate/DUnknown   r-----
+1004: cs:Connected ro:Secondary/Secondary ds:UpToDate/UpToDate C r-----
+`;
 
 const JSON_SYNCING = JSON.stringify([
   {
-    name: 'stratum-pvc-1', 'node-id': 0, role: 'Primary', suspended: false, 'write-ordering': 'flush',
+    name: 'stratum-pvc-1', 'node-id': 0, role: 'Primary', suspended: false,
     devices: [{ volume: 0, minor: 1000, 'disk-state': 'UpToDate', client: false, quorum: true, size: 1048576 }],
     connections: [
-      {
-        'peer-node-id': 1, name: 'node-b', 'connection-state': 'Connected', congested: false, 'peer-role': 'Secondary',
-        peer_devices: [{ volume: 0, 'replication-state': 'SyncSource', 'peer-disk-state': 'Inconsistent', 'out-of-sync': 602112, 'has-sync-details': true, 'percent-in-sync': 42.58 }],
-      },
-      {
-        'peer-node-id': 2, name: 'node-c', 'connection-state': 'Connected', congested: false, 'peer-role': 'Secondary',
-        peer_devices: [{ volume: 0, 'replication-state': 'Established', 'peer-disk-state': 'UpToDate', 'out-of-sync': 0, 'has-sync-details': false, 'percent-in-sync': 100 }],
-      },
+      { 'peer-node-id': 1, name: 'node-b', 'connection-state': 'Connected', 'peer-role': 'Secondary', peer_devices: [{ volume: 0, 'replication-state': 'SyncSource', 'peer-disk-state': 'Inconsistent', 'percent-in-sync': 42.58 }] },
+      { 'peer-node-id': 2, name: 'node-c', 'connection-state': 'Connected', 'peer-role': 'Secondary', peer_devices: [{ volume: 0, 'replication-state': 'Established', 'peer-disk-state': 'UpToDate', 'percent-in-sync': 100 }] },
     ],
   },
+  { name: 'other', role: 'Secondary', devices: [], connections: [] },
 ]);
 
-const JSON_IN_SYNC = JSON.stringify([
+const JSON_TARGET = JSON.stringify([
   {
-    name: 'stratum-pvc-2', 'node-id': 1, role: 'Secondary',
-    devices: [{ volume: 0, minor: 1001, 'disk-state': 'UpToDate' }],
-    connections: [{ 'peer-node-id': 0, name: 'node-a', 'connection-state': 'Connected', 'peer-role': 'Primary', peer_devices: [{ volume: 0, 'replication-state': 'Established', 'peer-disk-state': 'UpToDate', 'percent-in-sync': 100 }] }],
+    name: 'stratum-pvc-1', role: 'Secondary',
+    devices: [{ volume: 0, minor: 1001, 'disk-state': 'Inconsistent' }],
+    connections: [{ name: 'node-a', 'connection-state': 'Connected', 'peer-role': 'Primary', peer_devices: [{ volume: 0, 'replication-state': 'SyncTarget', 'peer-disk-state': 'UpToDate', 'percent-in-sync': 7.9 }] }],
   },
 ]);
 
-const TEXT_SOURCE = `stratum-pvc-1 role:Primary
-  disk:UpToDate
-  node-b role:Secondary
-    replication:SyncSource peer-disk:Inconsistent done:42.58
-  node-c role:Secondary
-    peer-disk:UpToDate
-`;
+const JSON_CUT_OFF = JSON.stringify([
+  { name: 'stratum-pvc-1', role: 'Secondary', devices: [{ volume: 0, minor: 1001, 'disk-state': 'UpToDate' }], connections: [{ name: 'node-a', 'connection-state': 'Connecting', 'peer-role': 'Unknown', peer_devices: [{ volume: 0, 'replication-state': 'Off', 'peer-disk-state': 'DUnknown' }] }] },
+]);
 
-const TEXT_TARGET = `stratum-pvc-1 role:Secondary
-  disk:Inconsistent
-  node-a role:Primary
-    replication:SyncTarget peer-disk:UpToDate done:7.90
-`;
-
-const TEXT_DISCONNECTED_TWO_RESOURCES = `stratum-pvc-3 role:Secondary
-  volume:0 disk:UpToDate
-  node-a connection:Connecting
-
-stratum-pvc-4 role:Primary
-  disk:UpToDate
-  node-b role:Secondary
-    peer-disk:UpToDate
-`;
-
-test('json: a resource syncing to one of two peers', () => {
-  const [r] = parseStatusJson(JSON_SYNCING);
-  assert.ok(r);
-  assert.is(r.name, 'stratum-pvc-1');
-  assert.is(r.role, 'Primary');
-  assert.equal(r.volumes, [{ volume: 0, minor: 1000, diskState: 'UpToDate' }]);
-  assert.equal(r.peers.map((p) => [p.name, p.nodeId, p.connectionState, p.role]), [['node-b', 1, 'Connected', 'Secondary'], ['node-c', 2, 'Connected', 'Secondary']]);
-  assert.is(r.peers[0]?.volumes[0]?.replicationState, 'SyncSource');
-  assert.is(syncPercent(r), 42.58);
-  assert.is(inSync(r), false);
+test('8.4: a sync source reports its role, disks and the progress; unconfigured minors are not there', () => {
+  const devices = parseProcDrbd(PROC_SYNC_SOURCE);
+  assert.equal(devices.map((d) => [d.minor, d.cs]), [[1000, 'SyncSource'], [1001, 'Unconfigured']]);
+  const s = stateFrom84(devices, 1000, 'node-b')!;
+  assert.equal(s, {
+    role: 'Primary', diskState: 'UpToDate',
+    peers: [{ node: 'node-b', connectionState: 'Connected', role: 'Secondary', diskState: 'Inconsistent', replicationState: 'SyncSource', syncPercent: 17.4 }],
+  });
+  assert.is(localSyncPercent(s), 100, 'the source has all the data');
+  assert.ok(isSyncing(s.peers[0]!));
+  assert.is(stateFrom84(devices, 1001, 'node-b'), undefined, 'Unconfigured: the resource is down');
+  assert.is(stateFrom84(devices, 1005, 'node-b'), undefined, 'absent: the resource is down');
 });
 
-test('json: all in sync', () => {
-  const [r] = parseStatusJson(JSON_IN_SYNC);
-  assert.ok(r);
-  assert.is(syncPercent(r), 100);
-  assert.is(inSync(r), true);
+test('8.4: sync target, waiting for the peer, cut off (StandAlone), in sync', () => {
+  const devices = parseProcDrbd(PROC_TARGET_AND_WAITING);
+  const target = stateFrom84(devices, 1000, 'node-a')!;
+  assert.is(target.diskState, 'Inconsistent');
+  assert.is(target.peers[0]!.replicationState, 'SyncTarget');
+  assert.is(localSyncPercent(target), 17.4, 'the target has what the resync copied so far');
+  const waiting = stateFrom84(devices, 1002, 'node-a')!;
+  assert.equal(waiting.peers[0], { node: 'node-a', connectionState: 'Connecting', role: 'Unknown', diskState: 'DUnknown', replicationState: 'Off' });
+  assert.is(localSyncPercent(waiting), 100);
+  const alone = stateFrom84(devices, 1003, 'node-a')!;
+  assert.is(alone.peers[0]!.connectionState, 'StandAlone');
+  assert.is(alone.role, 'Primary');
+  const synced = stateFrom84(devices, 1004, 'node-a')!;
+  assert.equal(synced.peers[0], { node: 'node-a', connectionState: 'Connected', role: 'Secondary', diskState: 'UpToDate', replicationState: 'Established' });
+  assert.not.ok(isSyncing(synced.peers[0]!));
 });
 
-test('text: sync source and sync target agree on the progress', () => {
-  const [src] = parseStatusText(TEXT_SOURCE);
-  assert.ok(src);
-  assert.is(src.peers.length, 2);
-  assert.equal(src.peers[1]?.volumes, [{ volume: 0, replicationState: 'Established', peerDiskState: 'UpToDate' }]);
-  assert.is(syncPercent(src), 42.58);
-  assert.is(inSync(src), false);
-  const [dst] = parseStatusText(TEXT_TARGET);
-  assert.ok(dst);
-  assert.is(dst.volumes[0]?.diskState, 'Inconsistent');
-  assert.is(syncPercent(dst), 7.9, 'the local inconsistent disk counts the progress reported for it');
+test('9: a resource syncing to one of two peers; other resources ignored', () => {
+  const s = stateFromJson(JSON_SYNCING, 'stratum-pvc-1')!;
+  assert.is(s.role, 'Primary');
+  assert.is(s.diskState, 'UpToDate');
+  assert.equal(s.peers.map((p) => [p.node, p.connectionState, p.role, p.diskState, p.replicationState, p.syncPercent]), [
+    ['node-b', 'Connected', 'Secondary', 'Inconsistent', 'SyncSource', 42.58],
+    ['node-c', 'Connected', 'Secondary', 'UpToDate', 'Established', undefined],
+  ]);
+  assert.is(localSyncPercent(s), 100);
+  assert.is(stateFromJson(JSON_SYNCING, 'stratum-pvc-9'), undefined, 'not up');
 });
 
-test('text: a peer that is not connected is not in sync; several resources', () => {
-  const [a, b] = parseStatusText(TEXT_DISCONNECTED_TWO_RESOURCES);
-  assert.ok(a && b);
-  assert.is(a.peers[0]?.connectionState, 'Connecting');
-  assert.is(syncPercent(a), 0);
-  assert.is(inSync(a), false);
-  assert.is(b.name, 'stratum-pvc-4');
-  assert.is(syncPercent(b), 100);
-  assert.is(inSync(b), true);
+test('9: a sync target counts its source\'s progress; a cut-off peer is Connecting with an unknown disk', () => {
+  assert.is(localSyncPercent(stateFromJson(JSON_TARGET, 'stratum-pvc-1')!), 7.9);
+  const cut = stateFromJson(JSON_CUT_OFF, 'stratum-pvc-1')!;
+  assert.equal(cut.peers[0], { node: 'node-a', connectionState: 'Connecting', role: 'Unknown', diskState: 'DUnknown', replicationState: 'Off' });
 });
 
 test('garbage is refused with a message, not a crash', () => {
-  assert.throws(() => parseStatusJson('not json'), /not JSON/);
-  assert.throws(() => parseStatusJson('{}'), /array/);
-  assert.throws(() => parseStatusText('  disk:UpToDate\n'), /before any resource/);
-  assert.equal(parseStatusJson('[]'), []);
-  assert.equal(parseStatusText(''), []);
+  assert.throws(() => stateFromJson('not json', 'r'), /not JSON/);
+  assert.throws(() => stateFromJson('{}', 'r'), /array/);
+  assert.is(stateFromJson('[]', 'r'), undefined);
+  assert.equal(parseProcDrbd(''), []);
 });
 
 test.run();

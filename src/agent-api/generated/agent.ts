@@ -24,6 +24,7 @@ import type { ExpectVolumeRequest as _stratum_agent_v1_ExpectVolumeRequest, Expe
 import type { ExpectVolumeResponse as _stratum_agent_v1_ExpectVolumeResponse, ExpectVolumeResponse__Output as _stratum_agent_v1_ExpectVolumeResponse__Output } from './stratum/agent/v1/ExpectVolumeResponse.ts';
 import type { GetNodeInfoRequest as _stratum_agent_v1_GetNodeInfoRequest, GetNodeInfoRequest__Output as _stratum_agent_v1_GetNodeInfoRequest__Output } from './stratum/agent/v1/GetNodeInfoRequest.ts';
 import type { GetNodeInfoResponse as _stratum_agent_v1_GetNodeInfoResponse, GetNodeInfoResponse__Output as _stratum_agent_v1_GetNodeInfoResponse__Output } from './stratum/agent/v1/GetNodeInfoResponse.ts';
+import type { GetReplicationStatusRequest as _stratum_agent_v1_GetReplicationStatusRequest, GetReplicationStatusRequest__Output as _stratum_agent_v1_GetReplicationStatusRequest__Output } from './stratum/agent/v1/GetReplicationStatusRequest.ts';
 import type { ListDisksRequest as _stratum_agent_v1_ListDisksRequest, ListDisksRequest__Output as _stratum_agent_v1_ListDisksRequest__Output } from './stratum/agent/v1/ListDisksRequest.ts';
 import type { ListDisksResponse as _stratum_agent_v1_ListDisksResponse, ListDisksResponse__Output as _stratum_agent_v1_ListDisksResponse__Output } from './stratum/agent/v1/ListDisksResponse.ts';
 import type { ListPoolsRequest as _stratum_agent_v1_ListPoolsRequest, ListPoolsRequest__Output as _stratum_agent_v1_ListPoolsRequest__Output } from './stratum/agent/v1/ListPoolsRequest.ts';
@@ -37,6 +38,8 @@ import type { ReceiveVolumeResponse as _stratum_agent_v1_ReceiveVolumeResponse, 
 import type { RemoveReplicationRequest as _stratum_agent_v1_RemoveReplicationRequest, RemoveReplicationRequest__Output as _stratum_agent_v1_RemoveReplicationRequest__Output } from './stratum/agent/v1/RemoveReplicationRequest.ts';
 import type { RemoveReplicationResponse as _stratum_agent_v1_RemoveReplicationResponse, RemoveReplicationResponse__Output as _stratum_agent_v1_RemoveReplicationResponse__Output } from './stratum/agent/v1/RemoveReplicationResponse.ts';
 import type { ReplicationPeer as _stratum_agent_v1_ReplicationPeer, ReplicationPeer__Output as _stratum_agent_v1_ReplicationPeer__Output } from './stratum/agent/v1/ReplicationPeer.ts';
+import type { ReplicationPeerStatus as _stratum_agent_v1_ReplicationPeerStatus, ReplicationPeerStatus__Output as _stratum_agent_v1_ReplicationPeerStatus__Output } from './stratum/agent/v1/ReplicationPeerStatus.ts';
+import type { ReplicationStatus as _stratum_agent_v1_ReplicationStatus, ReplicationStatus__Output as _stratum_agent_v1_ReplicationStatus__Output } from './stratum/agent/v1/ReplicationStatus.ts';
 import type { SendVolumeRequest as _stratum_agent_v1_SendVolumeRequest, SendVolumeRequest__Output as _stratum_agent_v1_SendVolumeRequest__Output } from './stratum/agent/v1/SendVolumeRequest.ts';
 import type { SendVolumeResponse as _stratum_agent_v1_SendVolumeResponse, SendVolumeResponse__Output as _stratum_agent_v1_SendVolumeResponse__Output } from './stratum/agent/v1/SendVolumeResponse.ts';
 import type { Volume as _stratum_agent_v1_Volume, Volume__Output as _stratum_agent_v1_Volume__Output } from './stratum/agent/v1/Volume.ts';
@@ -75,6 +78,7 @@ export interface ProtoGrpcType {
         ExpectVolumeResponse: MessageTypeDefinition<_stratum_agent_v1_ExpectVolumeResponse, _stratum_agent_v1_ExpectVolumeResponse__Output>
         GetNodeInfoRequest: MessageTypeDefinition<_stratum_agent_v1_GetNodeInfoRequest, _stratum_agent_v1_GetNodeInfoRequest__Output>
         GetNodeInfoResponse: MessageTypeDefinition<_stratum_agent_v1_GetNodeInfoResponse, _stratum_agent_v1_GetNodeInfoResponse__Output>
+        GetReplicationStatusRequest: MessageTypeDefinition<_stratum_agent_v1_GetReplicationStatusRequest, _stratum_agent_v1_GetReplicationStatusRequest__Output>
         ListDisksRequest: MessageTypeDefinition<_stratum_agent_v1_ListDisksRequest, _stratum_agent_v1_ListDisksRequest__Output>
         ListDisksResponse: MessageTypeDefinition<_stratum_agent_v1_ListDisksResponse, _stratum_agent_v1_ListDisksResponse__Output>
         ListPoolsRequest: MessageTypeDefinition<_stratum_agent_v1_ListPoolsRequest, _stratum_agent_v1_ListPoolsRequest__Output>
@@ -90,6 +94,8 @@ export interface ProtoGrpcType {
         RemoveReplicationRequest: MessageTypeDefinition<_stratum_agent_v1_RemoveReplicationRequest, _stratum_agent_v1_RemoveReplicationRequest__Output>
         RemoveReplicationResponse: MessageTypeDefinition<_stratum_agent_v1_RemoveReplicationResponse, _stratum_agent_v1_RemoveReplicationResponse__Output>
         ReplicationPeer: MessageTypeDefinition<_stratum_agent_v1_ReplicationPeer, _stratum_agent_v1_ReplicationPeer__Output>
+        ReplicationPeerStatus: MessageTypeDefinition<_stratum_agent_v1_ReplicationPeerStatus, _stratum_agent_v1_ReplicationPeerStatus__Output>
+        ReplicationStatus: MessageTypeDefinition<_stratum_agent_v1_ReplicationStatus, _stratum_agent_v1_ReplicationStatus__Output>
         SendVolumeRequest: MessageTypeDefinition<_stratum_agent_v1_SendVolumeRequest, _stratum_agent_v1_SendVolumeRequest__Output>
         SendVolumeResponse: MessageTypeDefinition<_stratum_agent_v1_SendVolumeResponse, _stratum_agent_v1_SendVolumeResponse__Output>
         Volume: MessageTypeDefinition<_stratum_agent_v1_Volume, _stratum_agent_v1_Volume__Output>

@@ -1,7 +1,10 @@
 // The CSI Node service of the agent: what kubelet calls to give a pod the volume. The volume id is
 // the LocalVolume name, which is also the agent's volume id on this node, so the device comes
 // from the agent's own volume list. Every call is idempotent (a repeat finds the wanted state and
-// does nothing) and calls for one volume run one at a time.
+// does nothing) and calls for one volume run one at a time. A replicated volume is served from its
+// DRBD device: staging makes this node's replica Primary (DRBD refuses while another node is
+// Primary, and when this replica has no up-to-date data to serve), unstaging makes it Secondary
+// again, so the pod can start on any node that holds a replica.
 import { rm, rmdir, stat } from 'node:fs/promises';
 import { status as Status } from '@grpc/grpc-js';
 import { TOPOLOGY_KEY } from '../../common/constants.ts';
@@ -32,6 +35,13 @@ export interface NodeServiceOptions {
   /** MaxVolumesPerNode for the scheduler; 0 = no limit. */
   readonly maxVolumes: number;
   findVolume(volumeId: string, scope: CallScope): Promise<Volume__Output | undefined>;
+  /** DRBD of replicated volumes. @default none: every volume is served from its own device */
+  readonly replication?: {
+    deviceFor(volumeId: string): Promise<string | undefined>;
+    promote(volumeId: string, dryRun: boolean, scope: CallScope): Promise<string[]>;
+    resize(volumeId: string, scope: CallScope): Promise<string[]>;
+    demote(volumeId: string, dryRun: boolean, scope: CallScope): Promise<string[]>;
+  };
 }
 
 
@@ -85,6 +95,23 @@ export function csiNodeHandlers(opts: NodeServiceOptions): NodeHandlers {
     return volume;
   };
 
+  /** The device a pod gets: the DRBD device of a replicated volume, else the volume's own. */
+  const serving = async (volumeId: string, scope: CallScope): Promise<{ volume: Volume__Output; devicePath: string; replicated: boolean }> => {
+    const volume = await device(volumeId, scope);
+    const drbd = await opts.replication?.deviceFor(volumeId);
+    return { volume, devicePath: drbd ?? volume.devicePath, replicated: drbd !== undefined };
+  };
+
+  const promote = async (volumeId: string, scope: CallScope): Promise<void> => {
+    try {
+      await opts.replication!.promote(volumeId, false, scope);
+      // A grow that DRBD deferred while no node was Primary completes now.
+      await opts.replication!.resize(volumeId, scope);
+    } catch (err) {
+      throw csiError(Status.FAILED_PRECONDITION, `volume ${volumeId} cannot be served on node ${node}: ${(err as Error).message}`);
+    }
+  };
+
   return {
     NodeGetInfo: csiUnary(log, 'NodeGetInfo', async () => ({
       nodeId: node,
@@ -101,18 +128,19 @@ export function csiNodeHandlers(opts: NodeServiceOptions): NodeHandlers {
       const staging = need(req.stagingTargetPath, 'staging_target_path');
       const cap = checkCapability(req.volumeCapability);
       return queue.run(id, scope, async () => {
-        const volume = await device(id, scope);
+        const { devicePath, replicated } = await serving(id, scope);
+        if (replicated) await promote(id, scope);
         // Block volumes are published straight from the device: nothing to stage.
         if (accessKind(cap) === 'block') return {};
         const fsType = asFsType(cap.mount?.fsType || req.volumeContext[FS_TYPE_CONTEXT_KEY] || DEFAULT_FS_TYPE);
         await fsCall(async () => {
           const staged = await findMount(staging);
-          if (staged && staged.majMin === (await deviceNumber(volume.devicePath)) && staged.fsType !== fsType) {
+          if (staged && staged.majMin === (await deviceNumber(devicePath)) && staged.fsType !== fsType) {
             throw csiError(Status.ALREADY_EXISTS, `volume ${id} is already staged at ${staging} with ${staged.fsType}, not ${fsType}`);
           }
-          const formatted = await formatIfBlank(volume.devicePath, fsType);
-          await mountFilesystem(volume.devicePath, staging, fsType, { options: cap.mount?.mountFlags ?? [] });
-          log.info({ volume: id, device: volume.devicePath, staging, fsType, formatted: formatted.formatted }, 'volume staged');
+          const formatted = await formatIfBlank(devicePath, fsType);
+          await mountFilesystem(devicePath, staging, fsType, { options: cap.mount?.mountFlags ?? [] });
+          log.info({ volume: id, device: devicePath, staging, fsType, formatted: formatted.formatted }, 'volume staged');
         });
         return {};
       });
@@ -124,6 +152,13 @@ export function csiNodeHandlers(opts: NodeServiceOptions): NodeHandlers {
       return queue.run(id, scope, async () => {
         const { changed } = await fsCall(() => unmount(staging));
         if (changed) log.info({ volume: id, staging }, 'volume unstaged');
+        if (opts.replication && (await opts.replication.deviceFor(id))) {
+          try {
+            await opts.replication.demote(id, false, scope);
+          } catch (err) {
+            throw csiError(Status.FAILED_PRECONDITION, `volume ${id} on node ${node} stays DRBD Primary: ${(err as Error).message}`);
+          }
+        }
         return {};
       });
     }),
@@ -135,13 +170,13 @@ export function csiNodeHandlers(opts: NodeServiceOptions): NodeHandlers {
       const cap = checkCapability(req.volumeCapability);
       const readOnly = req.readonly || isReadOnlyMode(cap);
       return queue.run(id, scope, async () => {
-        const volume = await device(id, scope);
+        const { devicePath } = await serving(id, scope);
         await fsCall(async () => {
           if (accessKind(cap) === 'block') {
-            await publishBlockDevice(volume.devicePath, target, { readOnly });
+            await publishBlockDevice(devicePath, target, { readOnly });
           } else {
             const staged = await findMount(staging);
-            if (staged?.majMin !== (await deviceNumber(volume.devicePath))) {
+            if (staged?.majMin !== (await deviceNumber(devicePath))) {
               throw csiError(Status.FAILED_PRECONDITION, `volume ${id} is not staged at ${staging} on node ${node}: call NodeStageVolume first`);
             }
             await bindMount(staging, target, { readOnly });
@@ -174,7 +209,7 @@ export function csiNodeHandlers(opts: NodeServiceOptions): NodeHandlers {
       const abnormal = !volume.devicePresent ? 'its device is missing' : !mounted ? `${path} is not mounted` : '';
       const volumeCondition = { abnormal: Boolean(abnormal), message: abnormal ? `volume ${id} on node ${node}: ${abnormal}` : 'healthy' };
       if (st.isBlockDevice() || (mounted && !st.isDirectory())) {
-        const total = volume.devicePresent ? await blockDeviceSize(volume.devicePath) : Number(volume.sizeBytes);
+        const total = volume.devicePresent ? await blockDeviceSize((await opts.replication?.deviceFor(id)) ?? volume.devicePath) : Number(volume.sizeBytes);
         return { usage: [{ unit: 'BYTES', total: String(total) }], volumeCondition };
       }
       const s = await volumeStats(path);
@@ -191,18 +226,18 @@ export function csiNodeHandlers(opts: NodeServiceOptions): NodeHandlers {
       const id = need(req.volumeId, 'volume_id');
       const path = need(req.volumePath, 'volume_path');
       return queue.run(id, scope, async () => {
-        const volume = await device(id, scope);
+        const { devicePath } = await serving(id, scope);
         const st = await stat(path).catch(() => undefined);
         if (!st) throw csiNotFound(`volume path ${path} does not exist on node ${node}`);
         const required = BigInt(req.capacityRange?.requiredBytes || '0');
         // The device must have grown already (ControllerExpandVolume); the filesystem is always a
         // little smaller than its device, so the device is what is checked and reported.
-        const size = await blockDeviceSize(volume.devicePath);
+        const size = await blockDeviceSize(devicePath);
         if (BigInt(size) < required) {
           throw new CsiError(Status.OUT_OF_RANGE, `volume ${id} on node ${node} is a ${size}-byte device, less than the ${required} asked for: the device has not grown yet`);
         }
         const block = req.volumeCapability ? accessKind(req.volumeCapability) === 'block' : !st.isDirectory();
-        if (!block) await fsCall(() => growFilesystem(volume.devicePath, { mountpoint: path, timeoutMs: scope.commandTimeout(10 * 60_000) }));
+        if (!block) await fsCall(() => growFilesystem(devicePath, { mountpoint: path, timeoutMs: scope.commandTimeout(10 * 60_000) }));
         log.info({ volume: id, path, bytes: size }, 'volume expanded on the node');
         return { capacityBytes: String(size) };
       });

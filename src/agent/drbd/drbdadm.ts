@@ -3,12 +3,18 @@
 // drbdadm inside its own persistent UTS namespace via `nsenter --uts=FILE`, so each sees its own
 // host name. The namespace file is made once with `unshare --uts=FILE hostname NAME` (see
 // makeUtsNamespace); no shell is involved at any point.
+// DRBD 8.4 has its own drbdadm (drbdadm-84, shipped with drbd-utils 9): the 9 one hands over to it
+// only when the 8.4 module is loaded, so for 8.4 it is called by name, loaded or not.
+import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { CommandError, run } from '../../common/exec.ts';
+import type { DrbdFlavour } from './version.ts';
 
 export interface DrbdadmOptions {
   /** A persistent UTS namespace (bind-mounted nsfs file) to run drbdadm in. @default the host's own */
   readonly utsNamespace?: string;
+  /** Which drbdadm: 8.4's (drbdadm-84) or 9's. @default '9' */
+  readonly flavour?: DrbdFlavour;
   /** @default 60_000 */
   readonly timeoutMs?: number;
 }
@@ -50,18 +56,34 @@ export function parseConfigError(file: string, stderr: string): { line?: number;
   return { detail: clean.replace(/\s+/g, ' ').trim() || 'no message' };
 }
 
-/** The drbdsetup/drbdmeta command lines a `--dry-run` prints. */
+/** The drbdsetup/drbdmeta command lines a `--dry-run` prints (8.4's name drbdsetup-84 by its full path: shown without it). */
 export function parseDryRun(stdout: string): string[] {
-  return stdout.split('\n').map((l) => l.trim()).filter((l) => /^(drbdsetup|drbdmeta) /.test(l));
+  return stdout.split('\n').map((l) => l.trim().replace(/^\/\S*\//, '')).filter((l) => /^(drbdsetup|drbdmeta)(-84)? /.test(l));
+}
+
+const DRBDADM_84 = ['/usr/lib/drbd/drbdadm-84', '/lib/drbd/drbdadm-84'];
+
+/** The drbdadm binary for a flavour; 8.4's lives in drbd-utils' library directory. */
+export function drbdadmBinary(flavour: DrbdFlavour = '9'): string {
+  if (flavour === '9') return 'drbdadm';
+  const found = DRBDADM_84.find((p) => existsSync(p));
+  if (!found) throw new Error(`drbdadm-84 is not installed (looked at ${DRBDADM_84.join(', ')}): install drbd-utils`);
+  return found;
 }
 
 export class Drbdadm {
   constructor(private readonly opts: DrbdadmOptions = {}) {}
 
+  get flavour(): DrbdFlavour {
+    return this.opts.flavour ?? '9';
+  }
+
   private exec(args: readonly string[], call: CallOptions = {}) {
     const ns = this.opts.utsNamespace;
-    const [command, argv] = ns ? ['nsenter', [`--uts=${ns}`, '--', 'drbdadm', ...args]] : ['drbdadm', args];
-    return run(command, argv, { timeoutMs: call.timeoutMs ?? this.opts.timeoutMs ?? 60_000, signal: call.signal });
+    const bin = drbdadmBinary(this.opts.flavour);
+    const [command, argv] = ns ? ['nsenter', [`--uts=${ns}`, '--', bin, ...args]] : [bin, args];
+    // An empty stdin: a question drbdadm or drbdmeta would ask gets end-of-file (a refusal), never a hang.
+    return run(command, argv, { timeoutMs: call.timeoutMs ?? this.opts.timeoutMs ?? 60_000, signal: call.signal, input: '' });
   }
 
   /** Parses `file` with drbdadm's own parser; resolves to the normalised config, throws DrbdConfigError. */

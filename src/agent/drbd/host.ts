@@ -3,7 +3,6 @@
 import os from 'node:os';
 import { run } from '../../common/exec.ts';
 import type { AgentConfig } from '../config.ts';
-import { Drbdadm } from './drbdadm.ts';
 
 export const DEFAULT_DRBD_CONFIG_DIR = '/etc/drbd.d';
 
@@ -14,10 +13,6 @@ export interface DrbdSettings {
 
 export function drbdSettings(config: Pick<AgentConfig, 'drbdConfigDir' | 'drbdUtsNamespace'>): DrbdSettings {
   return { configDir: config.drbdConfigDir ?? DEFAULT_DRBD_CONFIG_DIR, utsNamespace: config.drbdUtsNamespace };
-}
-
-export function drbdadmFor(settings: DrbdSettings): Drbdadm {
-  return new Drbdadm({ utsNamespace: settings.utsNamespace });
 }
 
 /** `uname -n` as drbdadm will see it. */

@@ -1,21 +1,30 @@
-// The drbdadm steps of a replica's life — up, promote, demote — each either run for real
-// (needs the DRBD kernel module) or as a dry run that returns the drbdsetup/drbdmeta commands
+// The drbdadm steps of a replica's life — up, promote, demote, resize, down — each either run for
+// real (needs the DRBD kernel module) or as a dry run that returns the drbdsetup/drbdmeta commands
 // drbdadm would issue. Where the module is missing, the dry run is all that can be shown.
-import { existsSync } from 'node:fs';
 import { CommandError } from '../../common/exec.ts';
 import { type CallOptions, type Drbdadm } from './drbdadm.ts';
 import { MAX_REPLICAS } from '../../api/localvolume.ts';
 
 /** `adjust` makes the running resource match its file: a full `up` when it is down, a no-op when it matches. */
 export const UP = ['adjust'] as const;
-/** Metadata with bitmap slots for every peer a volume can ever have, so a third replica can join later. */
-export const CREATE_METADATA = ['create-md', '--force', `--max-peers=${MAX_REPLICAS - 1}`] as const;
 export const PROMOTE = ['primary'] as const;
 export const DEMOTE = ['secondary'] as const;
+export const RESIZE = ['resize'] as const;
 export const DOWN = ['down'] as const;
+/**
+ * Makes this replica the source of a full sync although its disk is not UpToDate: only ever for
+ * the replica that holds the volume's data, when no replica has UpToDate data (fresh metadata
+ * everywhere). See ensureInitialSync in the replication handler.
+ */
+export const PROMOTE_AS_SYNC_SOURCE = ['primary', '--force'] as const;
 
-export function drbdKernelModuleLoaded(): boolean {
-  return existsSync('/proc/drbd');
+/**
+ * New metadata, without --force: drbdmeta then refuses to write over metadata it finds (and gets
+ * no answer to its question), so only a metadata device that never held any is initialised.
+ * DRBD 9 gets bitmap slots for every peer a volume can ever have, so a third replica can join later.
+ */
+export function createMetadata(drbdadm: Drbdadm): readonly string[] {
+  return drbdadm.flavour === '9' ? ['create-md', `--max-peers=${MAX_REPLICAS - 1}`] : ['create-md'];
 }
 
 export interface Step {
@@ -32,15 +41,15 @@ export async function runStep(drbdadm: Drbdadm, subcommand: readonly string[], s
 }
 
 /**
- * Brings the resource up. On a backing device that has never carried DRBD, attach fails with
- * "No valid meta data found": then (and only then) the metadata is created and up retried, so
- * existing metadata — and the replica's sync state — is never overwritten.
+ * Brings the resource up. On a metadata device that has never carried DRBD metadata, attach fails
+ * with "No valid meta data found": then (and only then) the metadata is created and up retried,
+ * so existing metadata — and the replica's sync state — is never overwritten.
  */
 export async function bringUp(drbdadm: Drbdadm, step: Step, call: CallOptions = {}): Promise<string[]> {
   try {
     return await runStep(drbdadm, UP, step, call);
   } catch (err) {
     if (step.dryRun || !(err instanceof CommandError) || !/no valid meta.?data/i.test(err.stderr)) throw err;
-    return [...(await runStep(drbdadm, CREATE_METADATA, step, call)), ...(await runStep(drbdadm, UP, step, call))];
+    return [...(await runStep(drbdadm, createMetadata(drbdadm), step, call)), ...(await runStep(drbdadm, UP, step, call))];
   }
 }

@@ -1,37 +1,92 @@
-// DRBD status, parsed from `drbdsetup status --json` (the machine format) or from the text of
-// `drbdadm status`, and reduced to what Stratum reports: sync percent and "all replicas in sync".
+// DRBD's view of one resource on this node, read from the kernel: /proc/drbd for DRBD 8.4 (its
+// only status interface) and `drbdsetup status --json` for DRBD 9, both reduced to one shape —
+// role, local disk, and per peer the connection, its disk and the resync progress.
 
-export interface DrbdVolumeStatus {
-  readonly volume: number;
-  readonly minor?: number;
-  /** UpToDate, Inconsistent, Outdated, Diskless, … */
-  readonly diskState: string;
-}
-
-export interface DrbdPeerVolumeStatus {
-  readonly volume: number;
-  /** Established, SyncSource, SyncTarget, Off, … */
-  readonly replicationState: string;
-  readonly peerDiskState: string;
-  /** Present in the JSON always, in the text only while a resync or verify runs (`done:`). */
-  readonly percentInSync?: number;
-}
-
-export interface PeerStatus {
-  readonly name: string;
-  readonly nodeId?: number;
-  /** Connected, Connecting, StandAlone, … */
+export interface PeerState {
+  readonly node: string;
+  /** Connected, Connecting, StandAlone, Disconnecting, … (8.4's WFConnection and kin read Connecting). */
   readonly connectionState: string;
-  readonly role?: string;
-  readonly volumes: readonly DrbdPeerVolumeStatus[];
+  readonly role: string;
+  readonly diskState: string;
+  /** Established, SyncSource, SyncTarget, … (Off while not connected). */
+  readonly replicationState: string;
+  /** Resync progress with this peer, while one runs. */
+  readonly syncPercent?: number;
 }
 
-export interface ResourceStatus {
-  readonly name: string;
+export interface ResourceState {
   readonly role: string;
-  readonly volumes: readonly DrbdVolumeStatus[];
-  readonly peers: readonly PeerStatus[];
+  readonly diskState: string;
+  readonly peers: readonly PeerState[];
 }
+
+const SYNCING = /^(SyncSource|SyncTarget|PausedSyncS|PausedSyncT|StartingSyncS|StartingSyncT|WFBitMapS|WFBitMapT|WFSyncUUID)$/;
+
+/** How much of the data this replica holds: 100 when UpToDate, the progress as a sync target, else 0. */
+export function localSyncPercent(r: ResourceState): number {
+  if (r.diskState === 'UpToDate') return 100;
+  const target = r.peers.find((p) => /SyncT|WFBitMapT|WFSyncUUID/.test(p.replicationState));
+  return target?.syncPercent ?? 0;
+}
+
+export function isSyncing(p: PeerState): boolean {
+  return SYNCING.test(p.replicationState);
+}
+
+// ---- DRBD 8.4: /proc/drbd ----
+
+/** 8.4 connection states (`cs:`) that mean a live connection; the others are on the way to one, or off. */
+const CONNECTED_84 = /^(Connected|SyncSource|SyncTarget|PausedSyncS|PausedSyncT|StartingSyncS|StartingSyncT|WFBitMapS|WFBitMapT|WFSyncUUID|VerifyS|VerifyT|Ahead|Behind)$/;
+const CONNECTING_84 = /^(Unconnected|WFConnection|WFReportParams|Timeout|BrokenPipe|NetworkFailure|ProtocolError)$/;
+
+export interface ProcDevice {
+  readonly minor: number;
+  /** The raw `cs:` value. */
+  readonly cs: string;
+  readonly role?: string;
+  readonly peerRole?: string;
+  readonly diskState?: string;
+  readonly peerDiskState?: string;
+  readonly syncPercent?: number;
+}
+
+/** Every device line of /proc/drbd (8.4), with the `sync'ed:` figure that follows a resyncing one. */
+export function parseProcDrbd(text: string): ProcDevice[] {
+  const out: ProcDevice[] = [];
+  for (const line of text.split('\n')) {
+    const dev = /^\s*(\d+): cs:(\S+)(?: ro:(\S+)\/(\S+))?(?: ds:(\S+)\/(\S+))?/.exec(line);
+    if (dev) {
+      out.push({ minor: Number(dev[1]), cs: dev[2]!, role: dev[3], peerRole: dev[4], diskState: dev[5], peerDiskState: dev[6] });
+      continue;
+    }
+    const synced = /sync'ed:\s*([\d.]+)%/.exec(line);
+    const last = out.at(-1);
+    if (synced && last) out[out.length - 1] = { ...last, syncPercent: Number(synced[1]) };
+  }
+  return out;
+}
+
+/** The state of the 8.4 device `minor`, whose one peer is `peer`; undefined when the device is not configured. */
+export function stateFrom84(devices: readonly ProcDevice[], minor: number, peer: string): ResourceState | undefined {
+  const d = devices.find((x) => x.minor === minor);
+  if (!d || d.cs === 'Unconfigured') return undefined;
+  const connected = CONNECTED_84.test(d.cs);
+  const connectionState = connected ? 'Connected' : CONNECTING_84.test(d.cs) ? 'Connecting' : d.cs;
+  return {
+    role: d.role ?? 'Unknown',
+    diskState: d.diskState ?? 'Unknown',
+    peers: [{
+      node: peer,
+      connectionState,
+      role: d.peerRole ?? 'Unknown',
+      diskState: d.peerDiskState ?? 'DUnknown',
+      replicationState: connected ? (d.cs === 'Connected' ? 'Established' : d.cs) : 'Off',
+      ...(d.syncPercent !== undefined ? { syncPercent: d.syncPercent } : {}),
+    }],
+  };
+}
+
+// ---- DRBD 9: drbdsetup status --json ----
 
 type Json = Record<string, unknown>;
 
@@ -39,8 +94,8 @@ const str = (o: Json, k: string, fallback = ''): string => (typeof o[k] === 'str
 const num = (o: Json, k: string): number | undefined => (typeof o[k] === 'number' ? (o[k] as number) : undefined);
 const arr = (o: Json, k: string): Json[] => (Array.isArray(o[k]) ? (o[k] as Json[]) : []);
 
-/** Parses `drbdsetup status --json` (drbd-utils 9: an array of resources). */
-export function parseStatusJson(stdout: string): ResourceStatus[] {
+/** `drbdsetup status --json RES` (drbd-utils 9: an array of resources); undefined when the resource is not up. */
+export function stateFromJson(stdout: string, resource: string): ResourceState | undefined {
   let doc: unknown;
   try {
     doc = JSON.parse(stdout);
@@ -48,97 +103,25 @@ export function parseStatusJson(stdout: string): ResourceStatus[] {
     throw new Error(`drbdsetup status --json printed something that is not JSON: ${(err as Error).message}`);
   }
   if (!Array.isArray(doc)) throw new Error('drbdsetup status --json did not print an array of resources');
-  return (doc as Json[]).map((r) => ({
-    name: str(r, 'name'),
+  const r = (doc as Json[]).find((x) => str(x, 'name') === resource);
+  if (!r) return undefined;
+  const device = arr(r, 'devices')[0] ?? {};
+  return {
     role: str(r, 'role', 'Unknown'),
-    volumes: arr(r, 'devices').map((d) => ({ volume: num(d, 'volume') ?? 0, minor: num(d, 'minor'), diskState: str(d, 'disk-state', 'Unknown') })),
-    peers: arr(r, 'connections').map((c) => ({
-      name: str(c, 'name'),
-      nodeId: num(c, 'peer-node-id'),
-      connectionState: str(c, 'connection-state', 'Unknown'),
-      role: str(c, 'peer-role') || undefined,
+    diskState: str(device, 'disk-state', 'Unknown'),
+    peers: arr(r, 'connections').map((c) => {
       // drbd-utils spells this one key with an underscore.
-      volumes: arr(c, 'peer_devices').map((p) => ({
-        volume: num(p, 'volume') ?? 0,
-        replicationState: str(p, 'replication-state', 'Unknown'),
-        peerDiskState: str(p, 'peer-disk-state', 'Unknown'),
-        percentInSync: num(p, 'percent-in-sync'),
-      })),
-    })),
-  }));
-}
-
-function fields(line: string): { head?: string; kv: Map<string, string> } {
-  const kv = new Map<string, string>();
-  let head: string | undefined;
-  for (const token of line.trim().split(/\s+/)) {
-    const i = token.indexOf(':');
-    if (i > 0) kv.set(token.slice(0, i), token.slice(i + 1));
-    else head ??= token;
-  }
-  return { head, kv };
-}
-
-interface MutablePeer { name: string; connectionState: string; role?: string; volumes: DrbdPeerVolumeStatus[] }
-interface MutableResource { name: string; role: string; volumes: DrbdVolumeStatus[]; peers: MutablePeer[] }
-
-/**
- * Parses the text of `drbdadm status` / `drbdsetup status`: a resource line at column 0, local
- * volume lines and peer lines indented by 2, peer volume lines by 4. States that are normal are
- * left out of the text (no `connection:` when Connected, no `replication:` when Established).
- */
-export function parseStatusText(stdout: string): ResourceStatus[] {
-  const out: MutableResource[] = [];
-  for (const raw of stdout.split('\n')) {
-    if (!raw.trim()) continue;
-    const indent = raw.length - raw.trimStart().length;
-    const { head, kv } = fields(raw);
-    const res = out.at(-1);
-    if (indent === 0) {
-      if (!head) throw new Error(`drbd status: resource line without a name: ${JSON.stringify(raw)}`);
-      out.push({ name: head, role: kv.get('role') ?? 'Unknown', volumes: [], peers: [] });
-    } else if (!res) {
-      throw new Error(`drbd status: indented line before any resource: ${JSON.stringify(raw)}`);
-    } else if (indent <= 2 && head === undefined) {
-      res.volumes.push({ volume: Number(kv.get('volume') ?? 0), diskState: kv.get('disk') ?? 'Unknown' });
-    } else if (indent <= 2) {
-      res.peers.push({ name: head as string, connectionState: kv.get('connection') ?? 'Connected', role: kv.get('role'), volumes: [] });
-    } else {
-      const peer = res.peers.at(-1);
-      if (!peer) throw new Error(`drbd status: peer volume line before any peer: ${JSON.stringify(raw)}`);
-      const done = kv.get('done');
-      peer.volumes.push({
-        volume: Number(kv.get('volume') ?? 0),
-        replicationState: kv.get('replication') ?? 'Established',
-        peerDiskState: kv.get('peer-disk') ?? 'Unknown',
-        ...(done !== undefined ? { percentInSync: Number(done) } : {}),
-      });
-    }
-  }
-  return out;
-}
-
-/**
- * How far the resource is in sync, 0–100: the lowest figure over the local disks (UpToDate is
- * 100; a sync target counts the progress its source reports; anything else 0) and over every
- * peer volume (its percent-in-sync, else 100 when the peer's disk is UpToDate, else 0; an
- * unconnected peer 0).
- */
-export function syncPercent(r: ResourceStatus): number {
-  const peerVolumes = r.peers.flatMap((p) => p.volumes);
-  const local = r.volumes.map((v) => {
-    if (v.diskState === 'UpToDate') return 100;
-    const progress = peerVolumes.filter((p) => p.volume === v.volume && p.replicationState === 'SyncTarget').map((p) => p.percentInSync ?? 0);
-    return progress.length ? Math.max(...progress) : 0;
-  });
-  // A peer without volume lines is not connected: nothing of it is known to be in sync.
-  const peers = r.peers.flatMap((peer) => (peer.volumes.length ? peer.volumes.map((p) => p.percentInSync ?? (p.peerDiskState === 'UpToDate' ? 100 : 0)) : [0]));
-  const all = [...local, ...peers];
-  return all.length ? Math.min(...all) : 0;
-}
-
-/** Every local disk and every peer's disk UpToDate over a Connected link. */
-export function inSync(r: ResourceStatus): boolean {
-  return r.volumes.length > 0 && r.volumes.every((v) => v.diskState === 'UpToDate')
-    && r.peers.every((p) => p.connectionState === 'Connected' && p.volumes.length > 0 && p.volumes.every((v) => v.peerDiskState === 'UpToDate'));
+      const pd = arr(c, 'peer_devices')[0] ?? {};
+      const replicationState = str(pd, 'replication-state', 'Off');
+      const percent = num(pd, 'percent-in-sync');
+      return {
+        node: str(c, 'name'),
+        connectionState: str(c, 'connection-state', 'Unknown'),
+        role: str(c, 'peer-role', 'Unknown'),
+        diskState: str(pd, 'peer-disk-state', 'DUnknown'),
+        replicationState,
+        ...(percent !== undefined && SYNCING.test(replicationState) ? { syncPercent: percent } : {}),
+      };
+    }),
+  };
 }

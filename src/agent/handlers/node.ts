@@ -5,28 +5,29 @@ import { run } from '../../common/exec.ts';
 import type { AgentHandlers } from '../../agent-api/generated/stratum/agent/v1/Agent.ts';
 import type { GetNodeInfoResponse } from '../../agent-api/generated/stratum/agent/v1/GetNodeInfoResponse.ts';
 import type { AgentContext } from '../context.ts';
-import { drbdHostname, drbdSettings } from '../drbd/host.ts';
 import { unary } from './wrap.ts';
 
 const AGENT_VERSION = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 export function nodeInfoHandlers(ctx: AgentContext): Pick<AgentHandlers, 'GetNodeInfo'> {
   let lvmVersion: Promise<string> | undefined;
-  // DRBD resource files name hosts as drbdadm sees them (its UTS namespace, where one is set).
-  let hostname: Promise<string> | undefined;
   return {
     GetNodeInfo: unary(ctx, 'GetNodeInfo', async (_req, scope): Promise<GetNodeInfoResponse> => {
       lvmVersion ??= run('lvm', ['version'], { timeoutMs: scope.commandTimeout(10_000) })
         .then(({ stdout }) => /LVM version:\s*(\S+)/.exec(stdout)?.[1] ?? '')
         .catch(() => '');
+      const drbd = await ctx.replication.version();
       return {
         nodeName: ctx.node,
         agentVersion: AGENT_VERSION,
-        hostname: await (hostname ??= drbdHostname(drbdSettings(ctx.config))),
+        hostname: await ctx.replication.host(),
         kernelRelease: os.release(),
         deviceMapper: ctx.lvm.activation,
         drbdKernelModule: existsSync('/proc/drbd'),
         lvmVersion: await lvmVersion,
+        drbdVersion: drbd?.version ?? '',
+        drbdMaxReplicas: drbd?.maxReplicas ?? 0,
+        replicationAddress: ctx.config.drbdAddress ?? '',
       };
     }),
   };

@@ -1,4 +1,7 @@
-// CreateVolume, ExpandVolume, DeleteVolume, ListVolumes.
+// CreateVolume, ExpandVolume, DeleteVolume, ListVolumes. A replicated volume grows in order: its
+// LV (and DRBD metadata LV), then the DRBD device (`drbdadm resize`, which takes the smallest LV of
+// all replicas, so the last replica to grow is the one that makes the device grow), then — on the
+// node that mounts it — the filesystem (NodeExpandVolume).
 import type { AgentHandlers } from '../../agent-api/generated/stratum/agent/v1/Agent.ts';
 import type { AgentContext } from '../context.ts';
 import { unary } from './wrap.ts';
@@ -6,7 +9,12 @@ import { unary } from './wrap.ts';
 export function volumeHandlers(ctx: AgentContext): Pick<AgentHandlers, 'CreateVolume' | 'ExpandVolume' | 'DeleteVolume' | 'ListVolumes'> {
   return {
     CreateVolume: unary(ctx, 'CreateVolume', (req, scope) => ctx.volumes.create(req, scope)),
-    ExpandVolume: unary(ctx, 'ExpandVolume', (req, scope) => ctx.volumes.expand(req, scope)),
+    ExpandVolume: unary(ctx, 'ExpandVolume', async (req, scope) => {
+      const res = await ctx.volumes.expand(req, scope);
+      // Also when the LV had already grown: an earlier resize may have failed (a peer not connected).
+      await ctx.replication.resize(req.volumeId, scope);
+      return res;
+    }),
     DeleteVolume: unary(ctx, 'DeleteVolume', async (req, scope) => ({ deleted: await ctx.volumes.delete(req.volumeId, req.pool, scope) })),
     ListVolumes: unary(ctx, 'ListVolumes', async (req, scope) => ({ volumes: await ctx.volumes.list(req.pool, scope) })),
   };

@@ -21,6 +21,11 @@ import type { ClaimRecord, PoolRecord, StateStore } from '../state.ts';
 import { checkName, checkSize } from '../validate.ts';
 import { roundUp } from '../../api/quantity.ts';
 import { LVM_VOLUME_TAG_PREFIX } from '../../common/constants.ts';
+import { METADATA_TAG_PREFIX, metadataBytes, metadataLvName } from '../drbd/metadata.ts';
+import { MAX_REPLICAS } from '../../api/localvolume.ts';
+
+/** Bitmap slots in every DRBD metadata LV: enough peers for the largest volume, so it never needs re-creating. */
+const METADATA_PEERS = MAX_REPLICAS - 1;
 
 export interface VolumeSizeRequest {
   readonly volumeId: string;
@@ -62,6 +67,9 @@ export class VolumeService {
     if (!lv) throw notFound(`volume ${id} not found in pool ${pool.name} on node ${this.node}`, 'VolumeNotFound');
     if (target < lv.sizeBytes) throw invalidArgument(`volume ${id} in pool ${pool.name} is ${lv.sizeBytes} bytes; shrinking to ${target} is not supported`);
     if (target === lv.sizeBytes) return { volume: this.lvVolume(pool.name, lv), expanded: false };
+    // DRBD's bitmap grows with the data: its LV first, so a resize never finds it short.
+    const meta = await this.findMetadataLv(vg, id, scope);
+    if (meta) await this.growTo(scope, pool.name, vg, meta, metadataBytes(target, METADATA_PEERS));
     try {
       await this.lvm.change(scope, 'lvextend', lvextendArgs(vg, id, target));
     } catch (err) {
@@ -87,9 +95,91 @@ export class VolumeService {
       const held = mounts.length ? `mounted at ${mounts.join(', ')}` : 'open';
       throw failedPrecondition(`volume ${id} in volume group ${lv.vg} on node ${this.node} is ${held}; unmount it first`, { reason: 'VolumeInUse' });
     }
+    const meta = lvs.find((l) => l.vg === lv.vg && l.name === metadataLvName(lv.name) && l.tags.includes(`${METADATA_TAG_PREFIX}${id}`));
+    if (meta) await this.lvm.change(scope, 'lvremove', lvremoveArgs(meta.vg, meta.name));
     await this.lvm.change(scope, 'lvremove', lvremoveArgs(lv.vg, lv.name));
     this.log.info({ volume: id, vg: lv.vg }, 'volume deleted');
     return true;
+  }
+
+  /**
+   * The DRBD metadata LV of an LVM volume, created (or grown) to fit the volume's size; its
+   * device path. Only LVM volumes replicate: a disk-backend volume is a whole disk with no room
+   * beside it for metadata.
+   */
+  async ensureDrbdMetadata(volumeId: string, scope: CallScope): Promise<string> {
+    const { pool, lv } = await this.requireLv(volumeId, scope);
+    const want = metadataBytes(lv.sizeBytes, METADATA_PEERS);
+    const existing = await this.findMetadataLv(lv.vg, volumeId, scope);
+    if (existing) {
+      await this.growTo(scope, pool, lv.vg, existing, want);
+      return `/dev/${lv.vg}/${existing.name}`;
+    }
+    const name = metadataLvName(lv.name);
+    const size = roundUp(want, await this.extentSize(pool, scope));
+    try {
+      await this.lvm.change(scope, 'lvcreate', lvcreateArgs({ vg: lv.vg, lv: name, sizeBytes: size, tags: [`${METADATA_TAG_PREFIX}${volumeId}`], thin: false, activation: this.lvm.activation }));
+    } catch (err) {
+      throw await this.explainSpace(err, pool, lv.vg, name, size, scope);
+    }
+    this.log.info({ volume: volumeId, lv: name, bytes: String(size) }, 'DRBD metadata volume created');
+    return `/dev/${lv.vg}/${name}`;
+  }
+
+  /**
+   * Activates the volume's LV and its DRBD metadata LV where device-mapper exists and their device
+   * nodes are missing — after a reboot on a node where nothing activated them (no udev/systemd
+   * autoactivation) — so DRBD can attach them.
+   */
+  async activateForDrbd(volumeId: string, scope: CallScope): Promise<void> {
+    if (!this.lvm.activation) return;
+    const { lv } = await this.requireLv(volumeId, scope);
+    const names = [lv.name, metadataLvName(lv.name)].filter((n) => !existsSync(`/dev/${lv.vg}/${n}`));
+    if (!names.length) return;
+    await this.lvm.change(scope, 'lvchange', ['-ay', ...names.map((n) => `${lv.vg}/${n}`)]);
+    this.log.info({ volume: volumeId, lvs: names }, 'LVs activated for DRBD');
+  }
+
+  /** Removes the volume's DRBD metadata LV, if any (the resource must be down); true when one was removed. */
+  async removeDrbdMetadata(volumeId: string, scope: CallScope): Promise<boolean> {
+    const found = await this.findLvAnywhere(volumeId, scope);
+    if (!found) return false;
+    const meta = await this.findMetadataLv(found.lv.vg, volumeId, scope);
+    if (!meta) return false;
+    await this.lvm.change(scope, 'lvremove', lvremoveArgs(meta.vg, meta.name));
+    this.log.info({ volume: volumeId, lv: meta.name }, 'DRBD metadata volume removed');
+    return true;
+  }
+
+  private async findLvAnywhere(volumeId: string, scope: CallScope): Promise<{ pool: string; lv: LvRow } | undefined> {
+    const id = checkName('volume', volumeId);
+    const pools = this.pools.all().filter((p) => p.backend === 'lvm');
+    if (!pools.length) return undefined;
+    const lvs = await this.lvm.lvs(scope, pools.map((p) => vgName(p.name)));
+    const lv = lvs.find((l) => l.name === id && l.tags.includes(volumeTag(id)));
+    return lv ? { pool: pools.find((p) => vgName(p.name) === lv.vg)!.name, lv } : undefined;
+  }
+
+  private async requireLv(volumeId: string, scope: CallScope): Promise<{ pool: string; lv: LvRow }> {
+    const found = await this.findLvAnywhere(volumeId, scope);
+    if (found) return found;
+    const claim = this.state.get().claims[volumeId];
+    if (claim) throw failedPrecondition(`volume ${volumeId} on node ${this.node} is a whole disk (pool ${claim.pool}): DRBD replication needs an LVM pool, whose metadata LV sits beside the data`);
+    throw notFound(`volume ${volumeId} does not exist on node ${this.node}`);
+  }
+
+  private async findMetadataLv(vg: string, volumeId: string, scope: CallScope): Promise<LvRow | undefined> {
+    return (await this.lvm.lvs(scope, [vg])).find((l) => l.name === metadataLvName(volumeId) && l.tags.includes(`${METADATA_TAG_PREFIX}${volumeId}`));
+  }
+
+  private async growTo(scope: CallScope, pool: string, vg: string, lv: LvRow, bytes: bigint): Promise<void> {
+    const target = roundUp(bytes, await this.extentSize(pool, scope));
+    if (target <= lv.sizeBytes) return;
+    try {
+      await this.lvm.change(scope, 'lvextend', lvextendArgs(vg, lv.name, target));
+    } catch (err) {
+      throw await this.explainSpace(err, pool, vg, lv.name, target - lv.sizeBytes, scope);
+    }
   }
 
   /** Every volume (or one pool's): one `lvs` call for the LVM pools, the state file for disk pools. */

@@ -40,6 +40,7 @@ export interface CsiControllerOptions {
 const REFUSALS: Record<string, Status> = {
   InsufficientCapacity: Status.RESOURCE_EXHAUSTED,
   NotEnoughNodes: Status.RESOURCE_EXHAUSTED,
+  ReplicationUnsupported: Status.RESOURCE_EXHAUSTED,
   PoolNotFound: Status.INVALID_ARGUMENT,
 };
 
@@ -51,13 +52,15 @@ function whyNot(lv: LocalVolume): string {
   return `phase ${lv.status?.phase ?? 'Pending'}${c ? `, ${c.reason}: ${c.message}` : ''}`;
 }
 
+/** Every node that holds a replica, the primary's first: the PV admits a pod on any of them. */
 function csiVolume(lv: LocalVolume): Volume {
-  const node = lv.status?.primaryNode;
+  const primary = lv.status?.primaryNode;
+  const nodes = [...new Set([...(primary ? [primary] : []), ...(lv.status?.replicas ?? []).map((r) => r.node)])];
   return {
     volumeId: lv.metadata.name!,
     capacityBytes: String(capacityOf(lv)),
     volumeContext: lv.spec.volumeMode === 'Block' ? {} : { [FS_TYPE_CONTEXT_KEY]: lv.spec.fsType },
-    accessibleTopology: node ? [{ segments: { [TOPOLOGY_KEY]: node } }] : [],
+    accessibleTopology: nodes.map((node) => ({ segments: { [TOPOLOGY_KEY]: node } })),
   };
 }
 

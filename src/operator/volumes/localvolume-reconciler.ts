@@ -8,6 +8,7 @@ import { parseQuantity } from '../../api/quantity.ts';
 import { volumeReplicaDefinition, type LocalVolume, type LocalVolumeStatus, type StoragePool, type VolumeReplica } from '../../api/index.ts';
 import { agentFailure } from '../agents/agent-failure.ts';
 import { AgentUnavailableError, type AgentRegistry } from '../agents/registry.ts';
+import { membersAllowed, replicationRefusal, type DrbdSupport } from '../agents/drbd-support.ts';
 import { isConflict, isNotFound, resourcePath, type KubeClient, type KubeObject } from '../runtime/kube/client.ts';
 import type { Informer } from '../runtime/kube/informer.ts';
 import type { ReconcileContext, ReconcileResult } from '../runtime/controller.ts';
@@ -17,7 +18,7 @@ import { addFinalizer, readyCondition, removeFinalizer, setCondition, updateStat
 import { placeReplicas, type PoolSpace } from './placement.ts';
 import { deriveVolumeStatus, type Migration, type PhaseReason as Reason, type VolumePhase as Phase } from './volume-phase.ts';
 import { assignNodeIds, type ReplicationIdAllocator } from './replication-ids.ts';
-import { updatePersistentVolumeNode } from './pv-affinity.ts';
+import { updatePersistentVolumeNodes } from './pv-affinity.ts';
 
 /** Retry a volume that waits on capacity or a pool this often, besides the events that requeue it. */
 export const WAITING_REQUEUE_MS = 15_000;
@@ -35,6 +36,8 @@ export interface VolumeReconcilerDeps {
   readonly registry: AgentRegistry;
   readonly events: EventRecorder;
   readonly ids: ReplicationIdAllocator;
+  /** Which DRBD each node has: how many replicas a volume may have there. */
+  readonly drbd: DrbdSupport;
 }
 
 
@@ -82,15 +85,22 @@ export function localVolumeReconciler(deps: VolumeReconcilerDeps) {
       await writeStatus(lv, all, 'Pending', plan.shortfall);
       return { requeueAfter: WAITING_REQUEUE_MS };
     }
+    const drbd = lv.spec.replicas > 1 ? await deps.drbd.ofAll([...live.map((r) => r.spec.node), ...plan.add.map((a) => a.node)]) : new Map();
+    const refusal = replicationRefusal(lv.spec.replicas, new Map([...drbd].filter(([node]) => !leaving.some((r) => r.spec.node === node))));
+    if (refusal) {
+      await writeStatus(lv, all, live.length ? 'Degraded' : 'Pending', { reason: 'ReplicationUnsupported', message: refusal });
+      return { requeueAfter: WAITING_REQUEUE_MS };
+    }
     // While a single copy moves, the data lives on the leaving replica: the new one waits as secondary.
     const moving = leaving.some((r) => r.spec.role === 'primary') && !kept.some((r) => r.spec.role === 'primary');
     const created = [];
     for (const add of plan.add) created.push(await createReplica(lv, add.node, add.pool, moving ? 'secondary' : add.role));
     const replicas = [...live, ...created];
-    await syncReplication(lv, replicas);
+    const members = membersAllowed(drbd);
+    await syncReplication(lv, replicas, members);
 
     let migration: Migration | undefined = lv.status?.migration;
-    if (leaving.length) migration = await evict(lv, kept, leaving, ctx);
+    if (leaving.length) migration = await evict(lv, kept, leaving, members, ctx);
     else if (kept.length > lv.spec.replicas) await shrink(lv, kept, ctx);
 
     // The cache may already hold what this reconcile created, or not yet.
@@ -142,13 +152,18 @@ export function localVolumeReconciler(deps: VolumeReconcilerDeps) {
     }
   }
 
-  /** Two or more replicas: every one carries the volume's port and minor, its node id and its peers. */
-  async function syncReplication(lv: LocalVolume, replicas: readonly VolumeReplica[]): Promise<void> {
+  /**
+   * Two or more replicas: every member of the DRBD resource carries the volume's port and minor,
+   * its node id and its peers. At most `maxMembers` replicas are members (DRBD 8.4 connects two):
+   * replicas that already are come first, a newer one waits until one leaves.
+   */
+  async function syncReplication(lv: LocalVolume, all: readonly VolumeReplica[], maxMembers: number): Promise<void> {
     // A single-replica volume that moves has two replicas for a while; it is copied, not replicated.
-    if (lv.spec.replicas < 2 || replicas.length < 2) {
-      for (const r of replicas) if (r.spec.replication && replicas.length === 1) await patchReplica(r, { spec: { replication: null } });
+    if (lv.spec.replicas < 2 || all.length < 2) {
+      for (const r of all) if (r.spec.replication && all.length === 1) await patchReplica(r, { spec: { replication: null } });
       return;
     }
+    const replicas = [...all].sort((a, b) => Number(!a.spec.replication) - Number(!b.spec.replication)).slice(0, maxMembers);
     const { port, minor } = deps.ids.idsFor(lv.metadata.name!);
     const nodeIds = assignNodeIds(replicas.map((r) => ({ name: r.metadata.name!, role: r.spec.role, nodeId: r.spec.replication?.nodeId })));
     const protocol = lv.spec.consistency === 'async' ? 'A' : 'C';
@@ -165,20 +180,12 @@ export function localVolumeReconciler(deps: VolumeReconcilerDeps) {
    * Moves replicas off evicted nodes. One replica: stream its data to the new replica, verify the
    * checksum, make the new one primary, then remove the old one — a crash between any two steps
    * resumes from what the objects show (a promoted replica exists only after a verified copy).
-   * Several: the new replica resyncs through DRBD; the old one goes only when every replica that
-   * stays reports 100 % in sync. Status is written once, by the caller, with what this returns.
+   * Several: see evictReplicated. Status is written once, by the caller, with what this returns.
    */
-  async function evict(lv: LocalVolume, kept: readonly VolumeReplica[], leaving: readonly VolumeReplica[], ctx: ReconcileContext): Promise<Migration> {
+  async function evict(lv: LocalVolume, kept: readonly VolumeReplica[], leaving: readonly VolumeReplica[], maxMembers: number, ctx: ReconcileContext): Promise<Migration> {
     const source = leaving.find((r) => r.spec.role === 'primary') ?? leaving[0]!;
     const previous = lv.status?.migration;
-    if (lv.spec.replicas > 1) {
-      const syncing = kept.filter((r) => r.status?.syncPercent !== 100);
-      if (kept.length < lv.spec.replicas || syncing.length) {
-        return { from: source.spec.node, message: `waiting for ${syncing.map((r) => `the replica on ${r.spec.node} (${r.status?.syncPercent ?? 'no'} % in sync reported)`).join(', ') || 'a new replica'} before removing ${leaving.map((r) => r.spec.node).join(', ')}` };
-      }
-      for (const r of leaving) await deleteReplica(r);
-      return { from: source.spec.node, message: `replicas on ${leaving.map((r) => r.spec.node).join(', ')} removed: every remaining replica is in sync` };
-    }
+    if (lv.spec.replicas > 1) return evictReplicated(lv, kept, leaving, maxMembers, source);
     const promoted = kept.find((r) => r.spec.role === 'primary' && r.status?.state === 'Ready');
     if (promoted) return finishMove(lv, leaving, promoted, previous?.to === promoted.spec.node ? previous : { from: source.spec.node, to: promoted.spec.node });
     const target = kept.find((r) => r.spec.role === 'secondary' && r.status?.state === 'Ready' && r.status.observedGeneration === r.metadata.generation);
@@ -206,10 +213,45 @@ export function localVolumeReconciler(deps: VolumeReconcilerDeps) {
     });
   }
 
+  /**
+   * A replicated volume leaves a node through DRBD. When the resource can take one more member
+   * (DRBD 9 with two replicas), the new replica joins, resyncs, and the old one goes once every
+   * replica that stays is UpToDate. When it cannot (DRBD 8.4 connects two), the old one goes
+   * first — but only once a replica that stays holds UpToDate data — and the new one then joins
+   * and resyncs from it. Either way a replica that is DRBD Primary (a pod uses it there) stays
+   * until the pod has moved, and no replica goes while it is the only UpToDate copy.
+   */
+  async function evictReplicated(lv: LocalVolume, kept: readonly VolumeReplica[], leaving: readonly VolumeReplica[], maxMembers: number, source: VolumeReplica): Promise<Migration> {
+    const from = source.spec.node;
+    const gone = leaving.map((r) => r.spec.node).join(', ');
+    const upToDate = kept.filter((r) => r.spec.replication && r.status?.diskState === 'UpToDate' && r.status.state === 'Ready');
+    // Whether the new replica(s) can join while the leaving ones are still members.
+    const addFirst = lv.spec.replicas + leaving.length <= maxMembers;
+    if (addFirst) {
+      const syncing = kept.filter((r) => r.status?.state !== 'Ready' || r.status.syncPercent !== 100 || !r.spec.replication);
+      if (kept.length < lv.spec.replicas || syncing.length) {
+        return { from, message: `waiting for ${syncing.map((r) => `the replica on ${r.spec.node} (${r.status?.syncPercent ?? 'no'} % in sync reported)`).join(', ') || 'a new replica'} before removing ${gone}` };
+      }
+    } else if (!upToDate.length) {
+      return { from, message: `waiting for a replica that stays to hold UpToDate data before removing ${gone} (this DRBD connects ${maxMembers} replicas: the new one joins after)` };
+    }
+    const inUse = leaving.filter((r) => r.status?.role === 'Primary');
+    if (inUse.length) return { from, message: `the replica on ${inUse.map((r) => r.spec.node).join(', ')} is DRBD Primary (a pod uses the volume there): it goes once the pod has moved` };
+    if (!kept.some((r) => r.spec.role === 'primary')) {
+      const heir = upToDate[0] ?? kept[0]!;
+      await patchReplica(heir, { spec: { role: 'primary' } });
+    }
+    for (const r of leaving) await deleteReplica(r);
+    const pv = await updatePersistentVolumeNodes(deps.client, lv, kept.map((r) => r.spec.node));
+    const message = `replicas on ${gone} removed${addFirst ? ': every remaining replica is in sync' : '; the new replica resyncs from the one that stays'}${pv ? `; ${pv}` : ''}`;
+    if (lv.status?.migration?.message !== message) await deps.events.record(lv, { type: 'Normal', reason: 'Migrated', message });
+    return { from, message };
+  }
+
   /** The new primary holds verified data: the old replicas go, and the PV follows. */
   async function finishMove(lv: LocalVolume, leaving: readonly VolumeReplica[], primary: VolumeReplica, migration: Migration): Promise<Migration> {
     for (const r of leaving) await deleteReplica(r);
-    const pv = await updatePersistentVolumeNode(deps.client, lv, primary.spec.node);
+    const pv = await updatePersistentVolumeNodes(deps.client, lv, [primary.spec.node]);
     const message = `moved from ${migration.from} to ${primary.spec.node}${migration.sha256 ? `, ${migration.copiedBytes} bytes verified by sha256` : ''}${pv ? `; ${pv}` : ''}`;
     if (lv.status?.migration?.message !== message) await deps.events.record(lv, { type: 'Normal', reason: 'Migrated', message });
     return { ...migration, to: primary.spec.node, message };
@@ -276,6 +318,11 @@ export function localVolumeReconciler(deps: VolumeReconcilerDeps) {
     if (migration) status.migration = migration;
     if (!primaryNode) delete status.primaryNode;
     await updateStatusIfChanged(deps.client, LOCAL_VOLUMES, lv, status as StatusWithConditions);
+    // Replicas added or moved: the PV admits every node that now holds the data.
+    if (prev.phase !== phase && phase === 'Ready' && summary.length > 1) {
+      const pv = await updatePersistentVolumeNodes(deps.client, lv, summary.map((r) => r.node));
+      if (pv) await deps.events.record(lv, { type: 'Normal', reason: 'NodeAffinityUpdated', message: pv });
+    }
     if (prev.phase !== phase && phase === 'Ready') await deps.events.record(lv, { type: 'Normal', reason: 'VolumeReady', message });
     if (prev.phase !== phase && phase === 'Degraded') await deps.events.record(lv, { type: 'Warning', reason, message });
     return phase;

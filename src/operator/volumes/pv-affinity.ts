@@ -1,6 +1,8 @@
-// After a volume moved, its PersistentVolume must point pods at the new node. PV node affinity is
-// immutable on API servers without the MutablePVNodeAffinity feature, so a refusal is reported
-// (what to do about it) rather than hidden.
+// A PersistentVolume's node affinity names every node that holds a replica of its volume, so a
+// pod can start wherever a copy of the data is (after a node dies, on a surviving replica). After
+// a volume moved or gained replicas, the PV follows. PV node affinity is immutable on API servers
+// without the MutablePVNodeAffinity feature, so a refusal is reported (what to do about it)
+// rather than hidden.
 import { TOPOLOGY_KEY } from '../../common/constants.ts';
 import type { LocalVolume } from '../../api/index.ts';
 import { isNotFound, resourcePath, type KubeClient } from '../runtime/kube/client.ts';
@@ -10,8 +12,17 @@ interface Claim {
   spec?: { volumeName?: string };
 }
 
-/** Points the volume's PV at `node`; returns what happened, for status and Events, or undefined without a PV. */
-export async function updatePersistentVolumeNode(client: KubeClient, lv: LocalVolume, node: string): Promise<string | undefined> {
+interface PersistentVolume {
+  spec?: { nodeAffinity?: { required?: { nodeSelectorTerms?: { matchExpressions?: { key: string; values?: string[] }[] }[] } } };
+}
+
+/** The node affinity that admits exactly `nodes`. */
+export function nodeAffinityFor(nodes: readonly string[]) {
+  return { required: { nodeSelectorTerms: [{ matchExpressions: [{ key: TOPOLOGY_KEY, operator: 'In', values: [...new Set(nodes)].sort() }] }] } };
+}
+
+/** Points the volume's PV at `nodes`; returns what happened, for status and Events, or undefined without a PV or when it already did. */
+export async function updatePersistentVolumeNodes(client: KubeClient, lv: LocalVolume, nodes: readonly string[]): Promise<string | undefined> {
   const ref = lv.spec.pvcRef;
   if (!ref) return undefined;
   let pvName: string | undefined;
@@ -22,11 +33,23 @@ export async function updatePersistentVolumeNode(client: KubeClient, lv: LocalVo
     throw err;
   }
   if (!pvName) return undefined;
-  const nodeAffinity = { required: { nodeSelectorTerms: [{ matchExpressions: [{ key: TOPOLOGY_KEY, operator: 'In', values: [node] }] }] } };
+  const nodeAffinity = nodeAffinityFor(nodes);
+  const path = resourcePath(PERSISTENT_VOLUMES, undefined, pvName);
+  const want = nodeAffinity.required.nodeSelectorTerms[0]!.matchExpressions[0]!.values;
   try {
-    await client.request('PATCH', resourcePath(PERSISTENT_VOLUMES, undefined, pvName), { patchType: 'merge', body: { spec: { nodeAffinity } } });
-    return `PersistentVolume ${pvName} now requires node ${node}`;
+    const pv = await client.request<PersistentVolume>('GET', path);
+    const terms = pv.spec?.nodeAffinity?.required?.nodeSelectorTerms ?? [];
+    const have = terms.length === 1 ? terms[0]!.matchExpressions?.find((e) => e.key === TOPOLOGY_KEY)?.values ?? [] : [];
+    if (JSON.stringify([...have].sort()) === JSON.stringify(want)) return undefined;
   } catch (err) {
-    return `PersistentVolume ${pvName} still names the old node (${(err as Error).message}); recreate the PV with node ${node}, or enable MutablePVNodeAffinity`;
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+  const names = want.join(', ');
+  try {
+    await client.request('PATCH', path, { patchType: 'merge', body: { spec: { nodeAffinity } } });
+    return `PersistentVolume ${pvName} now admits node(s) ${names}`;
+  } catch (err) {
+    return `PersistentVolume ${pvName} still names other nodes (${(err as Error).message}); recreate the PV with node(s) ${names}, or enable MutablePVNodeAffinity`;
   }
 }

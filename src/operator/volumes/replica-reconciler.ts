@@ -1,13 +1,15 @@
 // VolumeReplica: one copy of a volume on one node, made real by that node's agent. Create and
-// grow the LV (or claim the disk), write the DRBD resource when the volume is replicated, and on
-// deletion release the finalizer only once the agent confirms the data is gone — so no LV leaks
-// and no object vanishes while data remains. A steady replica (status matches its generation)
-// costs no agent call.
+// grow the LV (or claim the disk), write and bring up the DRBD resource when the volume is
+// replicated and report DRBD's view of it while it runs, and on deletion release the finalizer
+// only once the agent confirms the data is gone — so no LV leaks and no object vanishes while data
+// remains. A steady single replica (status matches its generation) costs no agent call; a
+// replicated one costs one status read per poll.
 import * as grpc from '@grpc/grpc-js';
 import { FINALIZER, FORCE_DELETE_ANNOTATION } from '../../common/constants.ts';
 import { formatBytes, parseQuantity } from '../../api/quantity.ts';
 import type { LocalVolume, VolumeReplica, VolumeReplicaStatus } from '../../api/index.ts';
 import type { Volume__Output } from '../../agent-api/generated/stratum/agent/v1/Volume.ts';
+import type { ReplicationStatus__Output } from '../../agent-api/generated/stratum/agent/v1/ReplicationStatus.ts';
 import { reasonOf } from '../../agent-api/errors.ts';
 import { agentFailure, failureToThrow, type AgentFailure } from '../agents/agent-failure.ts';
 import { AgentUnavailableError, type AgentRegistry } from '../agents/registry.ts';
@@ -28,6 +30,14 @@ export interface ReplicaReconcilerDeps {
 }
 
 type State = NonNullable<VolumeReplicaStatus['state']>;
+
+/** How often a replicated replica's DRBD state is read while it changes (sync, reconnect), and once settled. */
+export const CHANGING_POLL_MS = 2_000;
+export const SETTLED_POLL_MS = 10_000;
+/** Bringing a resource up, or growing a replicated LV and its DRBD device, runs several LVM and drbdadm commands (and may load the module): more than a plain call's deadline. */
+const CONFIGURE_DEADLINE_MS = 120_000;
+/** A replica that stopped replicating sheds what DRBD last said of it. */
+const NOT_REPLICATED = { role: undefined, connection: undefined, diskState: undefined, peers: undefined, syncPercent: undefined };
 
 /** The replica's volume existed on its node and is gone: re-creating it would hand out an empty volume. */
 class VolumeLostError extends TerminalError {
@@ -50,25 +60,21 @@ export function replicaReconciler(deps: ReplicaReconcilerDeps) {
     // generation (its Ready condition says False), and must be retried, not taken as done.
     const ready = findCondition(vr.status?.conditions, 'Ready')?.status === 'True';
     const steady = vr.status?.observedGeneration === vr.metadata.generation && vr.status?.state === 'Ready' && ready;
-    if (steady) return;
+    // A replicated replica is watched while it runs: DRBD's state changes without any edit.
+    const watched = vr.spec.replication && replicatingCondition(vr)?.reason !== 'DrbdNotLoaded';
+    if (steady && !watched) return;
     try {
-      const volume = await ensureVolume(vr);
-      const present = { backingDevicePath: volume.devicePath, capacity: formatBytes(volume.sizeBytes) };
       if (!vr.spec.replication) {
+        const volume = await ensureVolume(vr);
+        const present = { backingDevicePath: volume.devicePath, capacity: formatBytes(volume.sizeBytes) };
         // Replication was dropped (replicas down to 1): take the DRBD resource down first.
         if (vr.status?.devicePath?.startsWith('/dev/drbd')) await deps.registry.call(vr.spec.node, 'RemoveReplication', { volumeId: vr.spec.volume });
-        await writeStatus(vr, 'Ready', { ...present, devicePath: volume.devicePath }, readyCondition(true, 'Ready', `volume present on node ${vr.spec.node} (${present.capacity})`, vr.metadata.generation));
+        await writeStatus(vr, 'Ready', { ...present, devicePath: volume.devicePath, ...NOT_REPLICATED }, readyCondition(true, 'Ready', `volume present on node ${vr.spec.node} (${present.capacity})`, vr.metadata.generation));
         return;
       }
-      // The DRBD resource names every replica's backing device: publish ours, wait for the others'.
-      const waiting = peersWithoutDevice(vr);
-      if (waiting.length) {
-        const message = `waiting for replica(s) ${waiting.map((p) => `${p.metadata.name} on ${p.spec.node}`).join(', ')} before writing the DRBD resource`;
-        await writeStatus(vr, 'Creating', present, readyCondition(false, 'WaitingForPeers', message, vr.metadata.generation));
-        return;
-      }
-      const replication = await configureReplication(vr, volume);
-      await writeStatus(vr, 'Ready', { ...present, devicePath: replication.devicePath }, readyCondition(true, 'Ready', `volume present on node ${vr.spec.node} (${present.capacity}), DRBD resource written`, vr.metadata.generation), [replicatingCondition(vr, replication.applied)]);
+      // The LV matches this generation: a replicated replica then only needs DRBD looked at.
+      const volumeDone = vr.status?.observedGeneration === vr.metadata.generation && !!vr.status?.backingDevicePath && !vr.status?.lastError;
+      return await reconcileReplicated(vr, volumeDone);
     } catch (err) {
       const f = err instanceof VolumeLostError ? err.failure : agentFailure(err, where(vr));
       const state: State = err instanceof VolumeLostError ? 'Failed' : vr.status?.devicePath ? vr.status.state ?? 'Pending' : 'Pending';
@@ -76,6 +82,38 @@ export function replicaReconciler(deps: ReplicaReconcilerDeps) {
       throw err instanceof VolumeLostError ? err : failureToThrow(f, err);
     }
   };
+
+  /**
+   * A member of a DRBD resource: make the LV and the resource real (when the spec changed, or DRBD
+   * shows the resource down, cut off, or waiting for its initial sync), then report what DRBD
+   * says — role, connection, disks, sync — and look again soon while it changes.
+   */
+  async function reconcileReplicated(vr: VolumeReplica, volumeDone: boolean): Promise<ReconcileResult> {
+    let present: Partial<VolumeReplicaStatus> = {};
+    if (!volumeDone) {
+      const volume = await ensureVolume(vr);
+      present = { backingDevicePath: volume.devicePath, capacity: formatBytes(volume.sizeBytes) };
+    }
+    // The DRBD resource names every replica's backing device: publish ours, wait for the others'.
+    const waiting = peersWithoutDevice(vr);
+    if (waiting.length) {
+      const message = `waiting for replica(s) ${waiting.map((p) => `${p.metadata.name} on ${p.spec.node}`).join(', ')} before writing the DRBD resource`;
+      await writeStatus(vr, 'Creating', present, readyCondition(false, 'WaitingForPeers', message, vr.metadata.generation));
+      return;
+    }
+    let status = volumeDone ? await deps.registry.call(vr.spec.node, 'GetReplicationStatus', { volumeId: vr.spec.volume }) : undefined;
+    if (!status || needsConfigure(vr, status)) {
+      const configured = await configureReplication(vr, present.backingDevicePath ?? vr.status?.backingDevicePath ?? '');
+      if (!configured.applied) {
+        await writeStatus(vr, 'Ready', { ...present, devicePath: configured.devicePath }, readyCondition(true, 'Ready', `volume present on node ${vr.spec.node} (${present.capacity ?? vr.status?.capacity}), DRBD resource written`, vr.metadata.generation), [notLoaded(vr)]);
+        return;
+      }
+      status = await deps.registry.call(vr.spec.node, 'GetReplicationStatus', { volumeId: vr.spec.volume });
+    }
+    const seen = drbdView(vr, status);
+    await writeStatus(vr, seen.state, { ...present, ...seen.fields, lastError: undefined }, seen.ready, [seen.replicating]);
+    return { requeueAfter: seen.settled ? SETTLED_POLL_MS : CHANGING_POLL_MS };
+  }
 
   /** Creates the volume, or grows it to spec.size. A volume that existed and is gone is never silently re-created empty. */
   async function ensureVolume(vr: VolumeReplica): Promise<Volume__Output> {
@@ -89,7 +127,7 @@ export function replicaReconciler(deps: ReplicaReconcilerDeps) {
       }
     }
     try {
-      return (await deps.registry.call(node, 'ExpandVolume', { volumeId, pool, sizeBytes: size })).volume!;
+      return (await deps.registry.call(node, 'ExpandVolume', { volumeId, pool, sizeBytes: size }, CONFIGURE_DEADLINE_MS)).volume!;
     } catch (err) {
       // A pool missing from the agent's records says nothing about the data; a missing volume does.
       if ((err as grpc.ServiceError).code === grpc.status.NOT_FOUND && reasonOf(err) !== 'PoolNotFound' && vr.status?.devicePath) {
@@ -108,16 +146,20 @@ export function replicaReconciler(deps: ReplicaReconcilerDeps) {
     return replicated(vr).filter((p) => p.metadata.name !== vr.metadata.name && !p.status?.backingDevicePath);
   }
 
-  async function configureReplication(vr: VolumeReplica, volume: Volume__Output): Promise<{ devicePath: string; applied: boolean }> {
+  async function configureReplication(vr: VolumeReplica, backingDevicePath: string): Promise<{ devicePath: string; applied: boolean }> {
     const r = vr.spec.replication!;
     const peers = replicated(vr);
     const entries = await Promise.all(peers.map(async (p) => {
       const info = await deps.registry.call(p.spec.node, 'GetNodeInfo', {});
-      const address = deps.registry.endpoint(p.spec.node)?.address.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
+      const address = info.replicationAddress || deps.registry.endpoint(p.spec.node)?.address.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
       if (!address) throw new AgentUnavailableError(p.spec.node, 'no running agent pod on the node');
-      return { node: info.hostname, address, nodeId: p.spec.replication!.nodeId, devicePath: p.metadata.name === vr.metadata.name ? volume.devicePath : p.status!.backingDevicePath!, minor: p.spec.replication!.minor };
+      return { node: info.hostname, address, nodeId: p.spec.replication!.nodeId, devicePath: p.metadata.name === vr.metadata.name ? backingDevicePath : p.status!.backingDevicePath!, minor: p.spec.replication!.minor };
     }));
-    const res = await deps.registry.call(vr.spec.node, 'ConfigureReplication', { volumeId: vr.spec.volume, port: r.port, protocol: r.protocol ?? 'C', nodeId: r.nodeId, peers: entries });
+    // The primary replica holds the data (the first one placed, or the one a single copy moved
+    // to): it is the one DRBD may be told to sync from when no replica is UpToDate yet.
+    const res = await deps.registry.call(vr.spec.node, 'ConfigureReplication', {
+      volumeId: vr.spec.volume, port: r.port, protocol: r.protocol ?? 'C', nodeId: r.nodeId, peers: entries, initialSyncSource: vr.spec.role === 'primary',
+    }, CONFIGURE_DEADLINE_MS);
     return { devicePath: res.devicePath, applied: res.applied };
   }
 
@@ -155,11 +197,65 @@ export function replicaReconciler(deps: ReplicaReconcilerDeps) {
   }
 }
 
-/** Whether DRBD replicates this replica: the resource file is always written and checked; it runs only where the module is loaded. */
-function replicatingCondition(vr: VolumeReplica, applied: boolean): ReturnType<typeof readyCondition> {
-  return applied
-    ? { type: 'Replicating', status: 'True', reason: 'ResourceUp', message: `DRBD resource up on node ${vr.spec.node}`, observedGeneration: vr.metadata.generation }
-    : { type: 'Replicating', status: 'False', reason: 'DrbdNotLoaded', message: `node ${vr.spec.node} has no DRBD kernel module: the resource file is written and checked by drbdadm, but nothing replicates`, observedGeneration: vr.metadata.generation };
+function replicatingCondition(vr: VolumeReplica): Condition | undefined {
+  return (vr.status?.conditions as Condition[] | undefined)?.find((c) => c.type === 'Replicating');
+}
+
+/** The resource file is always written and checked; it runs only where the module is loaded. */
+function notLoaded(vr: VolumeReplica): ReturnType<typeof readyCondition> {
+  return { type: 'Replicating', status: 'False', reason: 'DrbdNotLoaded', message: `node ${vr.spec.node} has no DRBD kernel module: the resource file is written and checked by drbdadm, but nothing replicates`, observedGeneration: vr.metadata.generation };
+}
+
+/**
+ * (Re)apply the resource: it is down or unknown to the kernel (e.g. after a reboot), or the
+ * initial sync may be due. A peer that is not connected is not a reason: DRBD keeps trying to
+ * reach it by itself, and rewriting the resource would need that peer's agent, which may be the
+ * one that is gone; a StandAlone connection waits for a person (see drbdView).
+ */
+function needsConfigure(vr: VolumeReplica, s: ReplicationStatus__Output): boolean {
+  if (!s.configured || !s.up || !s.peers.length) return true;
+  return vr.spec.role === 'primary' && s.diskState === 'Inconsistent' && s.peers.every((p) => p.connectionState === 'Connected' && !p.syncing);
+}
+
+/** What DRBD says, as the replica's status: state, fields, a Ready and a Replicating condition. */
+export function drbdView(vr: VolumeReplica, s: ReplicationStatus__Output) {
+  const gen = vr.metadata.generation;
+  const node = vr.spec.node;
+  const percent = Math.floor(s.syncPercent);
+  const cut = s.peers.filter((p) => p.connectionState !== 'Connected');
+  const syncing = s.peers.filter((p) => p.syncing);
+  const behind = s.peers.filter((p) => p.connectionState === 'Connected' && p.diskState !== 'UpToDate' && !p.syncing);
+  const fields: Partial<VolumeReplicaStatus> = {
+    role: s.role,
+    diskState: s.diskState,
+    connection: cut[0]?.connectionState ?? (s.peers.length ? 'Connected' : 'None'),
+    syncPercent: percent,
+    peers: s.peers.map((p) => ({ node: p.node, connection: p.connectionState, role: p.role, diskState: p.diskState, replication: p.replicationState })),
+    devicePath: s.devicePath,
+    ...(BigInt(s.sizeBytes) > 0n ? { capacity: formatBytes(BigInt(s.sizeBytes)) } : {}),
+  };
+  const upToDate = s.diskState === 'UpToDate';
+  const source = syncing.find((p) => /SyncT/.test(p.replicationState))?.node;
+  const ready = upToDate
+    ? readyCondition(true, 'UpToDate', `replica on node ${node} holds all the data (DRBD ${s.role}, disk UpToDate)`, gen)
+    : source
+      ? readyCondition(false, 'Syncing', `replica on node ${node} is ${percent} % in sync, syncing from node ${source}`, gen)
+      : readyCondition(false, s.diskState || 'NotUpToDate', `replica on node ${node} does not hold all the data (DRBD disk ${s.diskState}${cut.length ? `, cannot reach ${cut.map((p) => p.node).join(', ')}` : ''})`, gen);
+  const standAlone = cut.filter((p) => p.connectionState === 'StandAlone');
+  let replicating: ReturnType<typeof readyCondition>;
+  if (standAlone.length) {
+    replicating = { type: 'Replicating', status: 'False', reason: 'StandAlone', observedGeneration: gen, message: `DRBD on node ${node} dropped the connection to ${standAlone.map((p) => `node ${p.node} (peer disk ${p.diskState})`).join(', ')} and will not retry (StandAlone: split brain or a refused handshake; this disk is ${s.diskState}). Stratum discards no data: decide which copy wins and reconnect by hand (drbdadm connect --discard-my-data on the other)` };
+  } else if (cut.length) {
+    replicating = { type: 'Replicating', status: 'False', reason: 'PeerUnreachable', observedGeneration: gen, message: `node ${node} cannot reach ${cut.map((p) => `node ${p.node} (DRBD ${p.connectionState}, peer disk ${p.diskState})`).join(', ')}` };
+  } else if (syncing.length) {
+    replicating = { type: 'Replicating', status: 'False', reason: 'Syncing', observedGeneration: gen, message: syncing.map((p) => `${p.replicationState} with node ${p.node}: ${Math.floor(p.syncPercent)} %`).join('; ') };
+  } else if (behind.length || !s.peers.length) {
+    replicating = { type: 'Replicating', status: 'False', reason: 'PeerNotUpToDate', observedGeneration: gen, message: behind.map((p) => `node ${p.node}: peer disk ${p.diskState}`).join('; ') || 'no peer in the DRBD resource' };
+  } else {
+    replicating = { type: 'Replicating', status: 'True', reason: 'InSync', observedGeneration: gen, message: `in sync with ${s.peers.map((p) => `node ${p.node}`).join(', ')}` };
+  }
+  const state: State = upToDate ? 'Ready' : 'Syncing';
+  return { state, fields, ready, replicating, settled: upToDate && replicating.status === 'True' };
 }
 
 /** Where a replica's agent calls go, as failure messages name it. */

@@ -80,7 +80,7 @@ function phaseOf(input: VolumeStatusInput, live: Live, ready: Live, capacity?: b
     const missing = { reason: 'MissingReplicas', message: `${ready.length} of ${volume.spec.replicas} replicas` };
     return { phase: 'Degraded', ...(problem ?? missing) };
   }
-  if (notInSync.length) return { phase: 'Degraded', reason: 'NotInSync', message: notInSync.map(syncLine).join('; ') };
+  if (notInSync.length) return { phase: 'Degraded', reason: replicationReason(notInSync), message: notInSync.map(syncLine).join('; ') };
   return { phase: 'Ready', reason: 'Ready', message: `${ready.length} replica(s) ready, primary on ${primaryOf(live)?.spec.node}` };
 }
 
@@ -98,7 +98,13 @@ function replicating(r: VolumeReplica) {
 }
 
 function syncLine(r: VolumeReplica): string {
-  return `replica on ${r.spec.node}: ${replicating(r)?.message ?? `${r.status?.syncPercent ?? 'unknown'} % in sync`}`;
+  return `replica on ${r.spec.node}: ${replicating(r)?.message ?? `not in the DRBD resource yet (${r.status?.syncPercent ?? 'unknown'} % in sync)`}`;
+}
+
+/** The first replica's own reason for not replicating (Syncing, PeerUnreachable, StandAlone, DrbdNotLoaded, …). */
+function replicationReason(replicas: Live): string {
+  const off = replicas.map(replicating).find((c) => c?.status === 'False');
+  return off?.reason ?? 'NotInSync';
 }
 
 /** The first failing replica's own reason (its Ready condition), and a line for every failing replica. */

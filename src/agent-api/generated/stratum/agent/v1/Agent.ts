@@ -21,6 +21,7 @@ import type { ExpectVolumeRequest as _stratum_agent_v1_ExpectVolumeRequest, Expe
 import type { ExpectVolumeResponse as _stratum_agent_v1_ExpectVolumeResponse, ExpectVolumeResponse__Output as _stratum_agent_v1_ExpectVolumeResponse__Output } from '../../../stratum/agent/v1/ExpectVolumeResponse.ts';
 import type { GetNodeInfoRequest as _stratum_agent_v1_GetNodeInfoRequest, GetNodeInfoRequest__Output as _stratum_agent_v1_GetNodeInfoRequest__Output } from '../../../stratum/agent/v1/GetNodeInfoRequest.ts';
 import type { GetNodeInfoResponse as _stratum_agent_v1_GetNodeInfoResponse, GetNodeInfoResponse__Output as _stratum_agent_v1_GetNodeInfoResponse__Output } from '../../../stratum/agent/v1/GetNodeInfoResponse.ts';
+import type { GetReplicationStatusRequest as _stratum_agent_v1_GetReplicationStatusRequest, GetReplicationStatusRequest__Output as _stratum_agent_v1_GetReplicationStatusRequest__Output } from '../../../stratum/agent/v1/GetReplicationStatusRequest.ts';
 import type { ListDisksRequest as _stratum_agent_v1_ListDisksRequest, ListDisksRequest__Output as _stratum_agent_v1_ListDisksRequest__Output } from '../../../stratum/agent/v1/ListDisksRequest.ts';
 import type { ListDisksResponse as _stratum_agent_v1_ListDisksResponse, ListDisksResponse__Output as _stratum_agent_v1_ListDisksResponse__Output } from '../../../stratum/agent/v1/ListDisksResponse.ts';
 import type { ListPoolsRequest as _stratum_agent_v1_ListPoolsRequest, ListPoolsRequest__Output as _stratum_agent_v1_ListPoolsRequest__Output } from '../../../stratum/agent/v1/ListPoolsRequest.ts';
@@ -32,6 +33,7 @@ import type { PromoteResponse as _stratum_agent_v1_PromoteResponse, PromoteRespo
 import type { ReceiveVolumeResponse as _stratum_agent_v1_ReceiveVolumeResponse, ReceiveVolumeResponse__Output as _stratum_agent_v1_ReceiveVolumeResponse__Output } from '../../../stratum/agent/v1/ReceiveVolumeResponse.ts';
 import type { RemoveReplicationRequest as _stratum_agent_v1_RemoveReplicationRequest, RemoveReplicationRequest__Output as _stratum_agent_v1_RemoveReplicationRequest__Output } from '../../../stratum/agent/v1/RemoveReplicationRequest.ts';
 import type { RemoveReplicationResponse as _stratum_agent_v1_RemoveReplicationResponse, RemoveReplicationResponse__Output as _stratum_agent_v1_RemoveReplicationResponse__Output } from '../../../stratum/agent/v1/RemoveReplicationResponse.ts';
+import type { ReplicationStatus as _stratum_agent_v1_ReplicationStatus, ReplicationStatus__Output as _stratum_agent_v1_ReplicationStatus__Output } from '../../../stratum/agent/v1/ReplicationStatus.ts';
 import type { SendVolumeRequest as _stratum_agent_v1_SendVolumeRequest, SendVolumeRequest__Output as _stratum_agent_v1_SendVolumeRequest__Output } from '../../../stratum/agent/v1/SendVolumeRequest.ts';
 import type { SendVolumeResponse as _stratum_agent_v1_SendVolumeResponse, SendVolumeResponse__Output as _stratum_agent_v1_SendVolumeResponse__Output } from '../../../stratum/agent/v1/SendVolumeResponse.ts';
 import type { VolumeChunk as _stratum_agent_v1_VolumeChunk, VolumeChunk__Output as _stratum_agent_v1_VolumeChunk__Output } from '../../../stratum/agent/v1/VolumeChunk.ts';
@@ -118,6 +120,15 @@ export interface AgentClient extends grpc.Client {
   getNodeInfo(argument: _stratum_agent_v1_GetNodeInfoRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_stratum_agent_v1_GetNodeInfoResponse__Output>): grpc.ClientUnaryCall;
   getNodeInfo(argument: _stratum_agent_v1_GetNodeInfoRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_stratum_agent_v1_GetNodeInfoResponse__Output>): grpc.ClientUnaryCall;
   getNodeInfo(argument: _stratum_agent_v1_GetNodeInfoRequest, callback: grpc.requestCallback<_stratum_agent_v1_GetNodeInfoResponse__Output>): grpc.ClientUnaryCall;
+  
+  GetReplicationStatus(argument: _stratum_agent_v1_GetReplicationStatusRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_stratum_agent_v1_ReplicationStatus__Output>): grpc.ClientUnaryCall;
+  GetReplicationStatus(argument: _stratum_agent_v1_GetReplicationStatusRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_stratum_agent_v1_ReplicationStatus__Output>): grpc.ClientUnaryCall;
+  GetReplicationStatus(argument: _stratum_agent_v1_GetReplicationStatusRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_stratum_agent_v1_ReplicationStatus__Output>): grpc.ClientUnaryCall;
+  GetReplicationStatus(argument: _stratum_agent_v1_GetReplicationStatusRequest, callback: grpc.requestCallback<_stratum_agent_v1_ReplicationStatus__Output>): grpc.ClientUnaryCall;
+  getReplicationStatus(argument: _stratum_agent_v1_GetReplicationStatusRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_stratum_agent_v1_ReplicationStatus__Output>): grpc.ClientUnaryCall;
+  getReplicationStatus(argument: _stratum_agent_v1_GetReplicationStatusRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_stratum_agent_v1_ReplicationStatus__Output>): grpc.ClientUnaryCall;
+  getReplicationStatus(argument: _stratum_agent_v1_GetReplicationStatusRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_stratum_agent_v1_ReplicationStatus__Output>): grpc.ClientUnaryCall;
+  getReplicationStatus(argument: _stratum_agent_v1_GetReplicationStatusRequest, callback: grpc.requestCallback<_stratum_agent_v1_ReplicationStatus__Output>): grpc.ClientUnaryCall;
   
   ListDisks(argument: _stratum_agent_v1_ListDisksRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_stratum_agent_v1_ListDisksResponse__Output>): grpc.ClientUnaryCall;
   ListDisks(argument: _stratum_agent_v1_ListDisksRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_stratum_agent_v1_ListDisksResponse__Output>): grpc.ClientUnaryCall;
@@ -208,6 +219,8 @@ export interface AgentHandlers extends grpc.UntypedServiceImplementation {
   
   GetNodeInfo: grpc.handleUnaryCall<_stratum_agent_v1_GetNodeInfoRequest__Output, _stratum_agent_v1_GetNodeInfoResponse>;
   
+  GetReplicationStatus: grpc.handleUnaryCall<_stratum_agent_v1_GetReplicationStatusRequest__Output, _stratum_agent_v1_ReplicationStatus>;
+  
   ListDisks: grpc.handleUnaryCall<_stratum_agent_v1_ListDisksRequest__Output, _stratum_agent_v1_ListDisksResponse>;
   
   ListPools: grpc.handleUnaryCall<_stratum_agent_v1_ListPoolsRequest__Output, _stratum_agent_v1_ListPoolsResponse>;
@@ -236,6 +249,7 @@ export interface AgentDefinition extends grpc.ServiceDefinition {
   ExpandVolume: MethodDefinition<_stratum_agent_v1_ExpandVolumeRequest, _stratum_agent_v1_ExpandVolumeResponse, _stratum_agent_v1_ExpandVolumeRequest__Output, _stratum_agent_v1_ExpandVolumeResponse__Output>
   ExpectVolume: MethodDefinition<_stratum_agent_v1_ExpectVolumeRequest, _stratum_agent_v1_ExpectVolumeResponse, _stratum_agent_v1_ExpectVolumeRequest__Output, _stratum_agent_v1_ExpectVolumeResponse__Output>
   GetNodeInfo: MethodDefinition<_stratum_agent_v1_GetNodeInfoRequest, _stratum_agent_v1_GetNodeInfoResponse, _stratum_agent_v1_GetNodeInfoRequest__Output, _stratum_agent_v1_GetNodeInfoResponse__Output>
+  GetReplicationStatus: MethodDefinition<_stratum_agent_v1_GetReplicationStatusRequest, _stratum_agent_v1_ReplicationStatus, _stratum_agent_v1_GetReplicationStatusRequest__Output, _stratum_agent_v1_ReplicationStatus__Output>
   ListDisks: MethodDefinition<_stratum_agent_v1_ListDisksRequest, _stratum_agent_v1_ListDisksResponse, _stratum_agent_v1_ListDisksRequest__Output, _stratum_agent_v1_ListDisksResponse__Output>
   ListPools: MethodDefinition<_stratum_agent_v1_ListPoolsRequest, _stratum_agent_v1_ListPoolsResponse, _stratum_agent_v1_ListPoolsRequest__Output, _stratum_agent_v1_ListPoolsResponse__Output>
   ListVolumes: MethodDefinition<_stratum_agent_v1_ListVolumesRequest, _stratum_agent_v1_ListVolumesResponse, _stratum_agent_v1_ListVolumesRequest__Output, _stratum_agent_v1_ListVolumesResponse__Output>

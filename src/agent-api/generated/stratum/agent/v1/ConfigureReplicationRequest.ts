@@ -8,6 +8,7 @@ export interface ConfigureReplicationRequest {
   'protocol'?: (string);
   'peers'?: (_stratum_agent_v1_ReplicationPeer)[];
   'nodeId'?: (number);
+  'initialSyncSource'?: (boolean);
 }
 
 export interface ConfigureReplicationRequest__Output {
@@ -16,4 +17,5 @@ export interface ConfigureReplicationRequest__Output {
   'protocol': (string);
   'peers': (_stratum_agent_v1_ReplicationPeer__Output)[];
   'nodeId': (number);
+  'initialSyncSource': (boolean);
 }

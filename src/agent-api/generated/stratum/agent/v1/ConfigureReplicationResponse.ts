@@ -8,6 +8,7 @@ export interface ConfigureReplicationResponse {
   'changed'?: (boolean);
   'commands'?: (string)[];
   'applied'?: (boolean);
+  'initialSyncStarted'?: (boolean);
 }
 
 export interface ConfigureReplicationResponse__Output {
@@ -17,4 +18,5 @@ export interface ConfigureReplicationResponse__Output {
   'changed': (boolean);
   'commands': (string)[];
   'applied': (boolean);
+  'initialSyncStarted': (boolean);
 }

@@ -9,6 +9,9 @@ export interface GetNodeInfoResponse {
   'deviceMapper'?: (boolean);
   'drbdKernelModule'?: (boolean);
   'lvmVersion'?: (string);
+  'drbdVersion'?: (string);
+  'drbdMaxReplicas'?: (number);
+  'replicationAddress'?: (string);
 }
 
 export interface GetNodeInfoResponse__Output {
@@ -19,4 +22,7 @@ export interface GetNodeInfoResponse__Output {
   'deviceMapper': (boolean);
   'drbdKernelModule': (boolean);
   'lvmVersion': (string);
+  'drbdVersion': (string);
+  'drbdMaxReplicas': (number);
+  'replicationAddress': (string);
 }
