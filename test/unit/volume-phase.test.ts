@@ -155,7 +155,7 @@ const TABLE: Row[] = [
     name: 'Degraded: not in sync, no Replicating condition: the percentage',
     volume: volume(2),
     replicas: [inSync('a', 'primary'), ready('b', { role: 'secondary', sync: 40 })],
-    phase: 'Degraded', reason: 'NotInSync', message: 'replica on b: 40 % in sync',
+    phase: 'Degraded', reason: 'NotInSync', message: 'replica on b: not in the DRBD resource yet (40 % in sync)',
   },
   {
     name: 'Ready: one replica',
