@@ -135,7 +135,7 @@ t('20 concurrent creates all succeed; LVM metadata stays consistent (vgck, lvs)'
 });
 
 /** The agent's own log lines saying a call failed because its deadline passed or it was cancelled. */
-const droppedCreates = () => a.logs().split('\n').filter((l) => l.includes('"msg":"call failed"') && l.includes('"method":"CreateVolume"') && l.includes(`"code":${status.DEADLINE_EXCEEDED}`));
+const droppedCreates = () => a.logs().split('\n').filter((l) => l.includes('"msg":"call failed"') && l.includes('"method":"CreateVolume"') && l.includes(`"code":"${status[status.DEADLINE_EXCEEDED]}"`));
 
 t('a change still queued when its deadline passes is dropped by the agent, never run', async () => {
   const queued = Array.from({ length: 8 }, (_, i) => `pvc-q${i}`);
