@@ -168,10 +168,17 @@ async function main(): Promise<number> {
   const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
 
   if (!wanted.length || wanted.includes('typecheck')) {
-    process.stdout.write('\n[test] typecheck (tsc --noEmit)\n');
-    const tsc = await run(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '--noEmit', '-p', root], env, 5 * 60_000);
-    if (tsc.code === 0) process.stdout.write('[test] typecheck passed (a check, not a test: not in the counts)\n');
-    else tally.problems.push(`typecheck: tsc --noEmit exited ${tsc.code}`);
+    // Checks, not tests: a pass is not counted, a failure is a problem (and so a failure in the counts).
+    const checks: [string, string[]][] = [
+      ['typecheck (tsc --noEmit)', [path.join(root, 'node_modules/typescript/bin/tsc'), '--noEmit', '-p', root]],
+      ['lint and format (biome check)', [path.join(root, 'node_modules/@biomejs/biome/bin/biome'), 'check', root]],
+    ];
+    for (const [name, args] of checks) {
+      process.stdout.write(`\n[test] ${name}\n`);
+      const res = await run(process.execPath, args, env, 5 * 60_000);
+      if (res.code === 0) process.stdout.write(`[test] ${name} passed (a check, not a test: not in the counts)\n`);
+      else tally.problems.push(`${name} exited ${res.code}`);
+    }
   }
 
   // Prerequisites are part of the test command, so a fresh machine needs nothing else: each step

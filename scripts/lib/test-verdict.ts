@@ -1,7 +1,7 @@
 // Turns what a uvu process printed into counts and problems. A problem is a way a run failed
 // besides a failed test — it crashed, ran no test, was killed, failed a hook, left something
 // behind — and counts as one failure, so no such run ever reads as green.
-import { countsByFile, parseUvu, type Counts } from './uvu-summary.ts';
+import { countsByFile, parseUvu, stripColour, type Counts } from './uvu-summary.ts';
 
 export interface UvuRun {
   /** What the problems are reported under: `agent/replication.test.ts`, or the suite's name. */
@@ -54,7 +54,7 @@ export function judgeFiles(run: UvuRun, files: readonly string[]): Verdict | und
 
 /** The line that best says why a process died: its first error line, else its last line. */
 function errorLine(output: string): string {
-  const lines = output.replace(/\x1b\[[0-9;]*m/g, '').split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = stripColour(output).split('\n').map((l) => l.trim()).filter(Boolean);
   const error = lines.map((l) => /\b(?:\w*Error|ERR_[A-Z_]+)\b.*/.exec(l)?.[0]).find(Boolean);
   const line = error ?? lines.at(-1) ?? '(no output)';
   return line.length > 300 ? `${line.slice(0, 300)}…` : line;

@@ -2,6 +2,9 @@
 // one process, each file's share (uvu prints the file's name, then one `(passed / total)` line
 // per suite).
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: colour codes start with the ESC control character
+const ANSI_COLOUR = /\x1b\[[0-9;]*m/g;
+
 export interface Counts { passed: number; failed: number; skipped: number }
 
 /** The closing block's counts; undefined when the run ended (crashed, was killed) before printing it. */
@@ -39,6 +42,7 @@ export function countsByFile(output: string, files: readonly string[]): Map<stri
   return byFile;
 }
 
-function stripColour(s: string): string {
-  return s.replace(/\x1b\[[0-9;]*m/g, '');
+/** uvu's output without its colour codes. */
+export function stripColour(s: string): string {
+  return s.replace(ANSI_COLOUR, '');
 }

@@ -1,5 +1,5 @@
 // What it takes to describe one Stratum kind; src/api/crd.ts turns it into a CustomResourceDefinition.
-import { API_GROUP_VERSION } from '../common/constants.ts';
+import type { API_GROUP_VERSION } from '../common/constants.ts';
 
 export interface PrinterColumn {
   readonly name: string;

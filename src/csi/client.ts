@@ -21,7 +21,7 @@ export function connectCsi(endpoint: string): CsiClients {
   const identity = new Identity(address, creds);
   const controller = new Controller(address, creds);
   const node = new Node(address, creds);
-  return { identity, controller, node, close: () => [identity, controller, node].forEach((c) => c.close()) };
+  return { identity, controller, node, close: () => [identity, controller, node].forEach((c) => { c.close(); }) };
 }
 
 type Unary<Req, Res> = (argument: Req, callback: grpc.requestCallback<Res>) => grpc.ClientUnaryCall;

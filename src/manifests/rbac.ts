@@ -2,7 +2,7 @@
 // and its sidecars use, and Secret and ConfigMap rights only on the CA's own objects (create
 // cannot be limited by name in RBAC); the agent gets no Kubernetes access at all (automount is
 // off; its only token is projected for the operator's audience, which the API server ignores).
-import { Construct } from 'constructs';
+import type { Construct } from 'constructs';
 import * as kplus from 'cdk8s-plus-27';
 import { API_GROUP, CA_SECRET, TRUST_BUNDLE_CONFIGMAP } from '../common/constants.ts';
 import { KIND_DEFINITIONS } from '../api/index.ts';

@@ -122,7 +122,7 @@ export class Manager {
     subscriptions.push(inventory.changes$.subscribe((name) => diskController.queue.add(name)));
     // Node heartbeats change status every few seconds; only label changes move pools.
     const labelChanges = nodes.events$.pipe(filter((ev) => ev.type !== 'update' || !isDeepStrictEqual(ev.old.metadata.labels, ev.object.metadata.labels)));
-    subscriptions.push(merge(labelChanges, registry.changes$).subscribe(() => allPools().forEach((k) => poolController.queue.add(k))));
+    subscriptions.push(merge(labelChanges, registry.changes$).subscribe(() => allPools().forEach((k) => { poolController.queue.add(k); })));
     // A node's agent came back or its evict label changed: its replicas and their volumes move on.
     const onNode = (node: string) => replicas.byIndex('node', node).forEach((r) => {
       replicaController.queue.add(r.metadata.name!);
@@ -131,7 +131,7 @@ export class Manager {
     subscriptions.push(registry.changes$.subscribe(onNode));
     subscriptions.push(labelChanges.subscribe((ev) => {
       onNode(ev.object.metadata.name!);
-      if (ev.object.metadata.labels?.[EVICT_NODE_LABEL] !== undefined || (ev.type === 'update' && ev.old.metadata.labels?.[EVICT_NODE_LABEL] !== undefined)) volumes.keys().forEach((k) => volumeController.queue.add(k));
+      if (ev.object.metadata.labels?.[EVICT_NODE_LABEL] !== undefined || (ev.type === 'update' && ev.old.metadata.labels?.[EVICT_NODE_LABEL] !== undefined)) volumes.keys().forEach((k) => { volumeController.queue.add(k); });
     }));
 
     await diskController.start();
@@ -145,7 +145,7 @@ export class Manager {
     this.running = {
       stop: async () => {
         this.metrics.storage.observe(undefined);
-        subscriptions.forEach((s) => s.unsubscribe());
+        subscriptions.forEach((s) => { s.unsubscribe(); });
         await Promise.all([diskController.stop(), poolController.stop(), volumeController.stop(), replicaController.stop()]);
         await inventory.stop();
         registry.stop();

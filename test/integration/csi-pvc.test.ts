@@ -123,7 +123,7 @@ it('a full node is never chosen: both claims bind on the node with room, PVs car
     assert.is(bound.metadata.annotations?.['volume.kubernetes.io/selected-node'], roomy.name);
     const volume = (await pv(bound.spec.volumeName!))!;
     assert.is(volume.spec.csi.driver, CSI_DRIVER_NAME);
-    assert.equal(volume.spec.nodeAffinity?.required.nodeSelectorTerms[0]!.matchExpressions[0], { key: TOPOLOGY_KEY, operator: 'In', values: [roomy.name] });
+    assert.equal(volume.spec.nodeAffinity!.required.nodeSelectorTerms[0]!.matchExpressions[0], { key: TOPOLOGY_KEY, operator: 'In', values: [roomy.name] });
     const lv = (await cluster.get<LocalVolume>(LOCAL_VOLUMES, volume.spec.csi.volumeHandle))!;
     assert.is(lv.status?.primaryNode, roomy.name);
     assert.equal(lv.spec.pvcRef, { namespace: cluster.namespace, name: c });

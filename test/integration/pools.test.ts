@@ -151,7 +151,7 @@ it('an agent that is down shows in status with a reason, is retried with backoff
   const diskGaps = diskRetries.slice(1).map((t, i) => t - diskRetries[i]!);
   const shown = `${diskRetries.length} attempts, gaps ${diskGaps.join(', ')} ms`;
   assert.ok(diskGaps.length >= 4, `disk watch retries: ${shown}`);
-  diskGaps.forEach((g, i) => assert.ok(g >= 0.7 * 500 * 2 ** i - 150, `disk watch retry gap ${i + 1} at least ${0.7 * 500 * 2 ** i} ms: ${shown}`));
+  diskGaps.forEach((g, i) => { assert.ok(g >= 0.7 * 500 * 2 ** i - 150, `disk watch retry gap ${i + 1} at least ${0.7 * 500 * 2 ** i} ms: ${shown}`); });
   assert.ok(diskGaps.at(-1)! >= 4 * diskGaps[0]!, `disk watch retry gaps grow: ${shown}`);
   // The pool's reconciles go through the work queue's per-key backoff (doubling). Their gaps are
   // no witness: each attempt takes seconds on a loaded machine, and other changes (its disks, the

@@ -53,14 +53,14 @@ test.before(async () => {
 
 test.after.each(async () => {
   await Promise.all(controllers.splice(0).map((c) => c.stop(5_000)));
-  informers.splice(0).forEach((i) => i.stop());
-  subscriptions.splice(0).forEach((s) => s.unsubscribe());
+  informers.splice(0).forEach((i) => { i.stop(); });
+  subscriptions.splice(0).forEach((s) => { s.unsubscribe(); });
 });
 
 test.after(async () => {
   await deleteNamespace(admin, ns);
   await deleteTestCrd(admin, widgets);
-  [admin, operatorClient, watcherClient].forEach((c) => c.close());
+  [admin, operatorClient, watcherClient].forEach((c) => { c.close(); });
 });
 
 test('a reconciler that computes the same status again writes it once (status subresource, observedGeneration)', async () => {

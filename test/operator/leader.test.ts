@@ -58,7 +58,7 @@ test.after.each(async () => {
 
 test.after(async () => {
   await deleteNamespace(admin, ns);
-  clients.forEach((c) => c.close());
+  clients.forEach((c) => { c.close(); });
 });
 
 test('two electors on one Lease: exactly one leads, the other stays standby', async () => {

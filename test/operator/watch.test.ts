@@ -117,13 +117,13 @@ function record<T extends KubeObject>(stream: Observable<WatchEvent<T>>): { even
 }
 
 test.after.each(() => {
-  subscriptions.splice(0).forEach((s) => s.unsubscribe());
+  subscriptions.splice(0).forEach((s) => { s.unsubscribe(); });
 });
 
 test.after(async () => {
   for (const ns of namespaces) await deleteNamespace(admin, ns);
   for (const crd of crds) await deleteTestCrd(admin, crd);
-  clients.forEach((c) => c.close());
+  clients.forEach((c) => { c.close(); });
 });
 
 test('a watch sees ConfigMaps added, updated and deleted', async () => {
@@ -218,7 +218,7 @@ test('one shared stream per resource: a late subscriber gets the cache replayed;
   assert.is(client.lists, 1, 'one list for two subscribers');
   assert.is(client.watches, 1, 'one watch for two subscribers');
 
-  subscriptions.splice(0).forEach((s) => s.unsubscribe());
+  subscriptions.splice(0).forEach((s) => { s.unsubscribe(); });
   await waitFor('watch request closed', () => client.active === 0, 2_000);
   const watches = client.watches;
   await new Promise((r) => setTimeout(r, 500));

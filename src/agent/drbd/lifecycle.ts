@@ -2,7 +2,7 @@
 // real (needs the DRBD kernel module) or as a dry run that returns the drbdsetup/drbdmeta commands
 // drbdadm would issue. Where the module is missing, the dry run is all that can be shown.
 import { CommandError } from '../../common/exec.ts';
-import { type CallOptions, type Drbdadm } from './drbdadm.ts';
+import type { CallOptions, Drbdadm } from './drbdadm.ts';
 import { MAX_REPLICAS } from '../../api/localvolume.ts';
 
 /** `adjust` makes the running resource match its file: a full `up` when it is down, a no-op when it matches. */

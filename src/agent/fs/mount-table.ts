@@ -17,7 +17,7 @@ export interface MountEntry {
 
 export const MOUNTINFO = '/proc/self/mountinfo';
 
-const unescape = (s: string): string => s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+const unescapeOctal = (s: string): string => s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
 
 /**
  * One entry per line: `id parent major:minor root target options [optional…] - fstype source super`
@@ -32,7 +32,7 @@ export function parseMountInfo(text: string): MountEntry[] {
     const [fsType, source] = line.slice(sep + 3).split(' ');
     if (!target || !source || !majMin || !fsRoot || options === undefined || fsType === undefined) continue;
     const vfsOptions = options.split(',').filter(Boolean);
-    mounts.push({ source: unescape(source), target: unescape(target), fsType, vfsOptions, majMin, fsRoot: unescape(fsRoot) });
+    mounts.push({ source: unescapeOctal(source), target: unescapeOctal(target), fsType, vfsOptions, majMin, fsRoot: unescapeOctal(fsRoot) });
   }
   return mounts;
 }

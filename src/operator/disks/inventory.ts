@@ -57,7 +57,7 @@ export class ClusterDiskInventory {
     this.subscription = undefined;
     const running = [...this.streams.values()];
     this.streams.clear();
-    running.forEach((s) => s.abort.abort());
+    running.forEach((s) => { s.abort.abort(); });
     await Promise.all(running.map((s) => s.done));
   }
 

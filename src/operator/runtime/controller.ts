@@ -76,12 +76,12 @@ export class Controller<T extends KubeObject> {
 
   /** Starts the informers (shared ones may already run; stopping them is their owner's job), waits for their caches, then starts the workers. */
   async start(): Promise<void> {
-    if (this.running) throw new Error(`controller ${this.opts.kind} already started`);
-    const enqueue = (keys: readonly string[]) => keys.forEach((k) => this.queue.add(k));
+    if (this.running !== undefined) throw new Error(`controller ${this.opts.kind} already started`);
+    const enqueue = (keys: readonly string[]) => keys.forEach((k) => { this.queue.add(k); });
     this.subscriptions.push(this.opts.informer.events$.subscribe((ev) => enqueue([objectKey(ev.object)])));
     for (const s of this.opts.secondaries ?? []) this.subscriptions.push(s.informer.events$.subscribe((ev) => enqueue(mapEvent(s.map, ev))));
     const informers = [this.opts.informer, ...(this.opts.secondaries ?? []).map((s) => s.informer)];
-    informers.forEach((i) => i.start());
+    informers.forEach((i) => { i.start(); });
     const timeoutMs = this.opts.syncTimeoutMs ?? 120_000;
     try {
       await Promise.all(informers.map((i) => i.waitForSync(timeoutMs)));
@@ -102,7 +102,7 @@ export class Controller<T extends KubeObject> {
   }
 
   private stopSubscriptions(): void {
-    this.subscriptions.splice(0).forEach((s) => s.unsubscribe());
+    this.subscriptions.splice(0).forEach((s) => { s.unsubscribe(); });
   }
 
   private async reconcileHandler(key: string): Promise<void> {

@@ -127,8 +127,8 @@ export class LeaderElector {
         await this.release();
       })().finally(then);
     };
-    const dispose = () => signals.forEach((s) => process.off(s, handler));
-    signals.forEach((s) => process.once(s, handler));
+    const dispose = () => signals.forEach((s) => { process.off(s, handler); });
+    signals.forEach((s) => { process.once(s, handler); });
     return dispose;
   }
 

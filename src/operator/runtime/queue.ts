@@ -60,7 +60,10 @@ export class WorkQueue {
   /** Adds `key` after `delayMs`; with several pending, the earliest wins. */
   addAfter(key: string, delayMs: number): void {
     if (this.shuttingDown) return;
-    if (delayMs <= 0) return this.add(key);
+    if (delayMs <= 0) {
+      this.add(key);
+      return;
+    }
     const at = Date.now() + delayMs;
     const pending = this.timers.get(key);
     if (pending && pending.at <= at) return;

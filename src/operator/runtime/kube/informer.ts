@@ -1,6 +1,6 @@
 // An in-memory cache fed by a shared watch stream: reconcilers read it instead of calling the
 // API, and subscribe to its add/update/delete events (with the old state for updates).
-import { Observable, Subject, type Subscription } from 'rxjs';
+import { type Observable, Subject, type Subscription } from 'rxjs';
 import type { KubeClient, KubeObject, ResourceType } from './client.ts';
 import { applyWatchEvent, ObjectStore, type CacheEvent, type IndexFunc, type WatchEvent } from './store.ts';
 import { watchResource, type WatchOptions } from './watch.ts';
