@@ -31,41 +31,66 @@ async function main(): Promise<void> {
   const plane = await ControlPlane.start();
   let cluster: TestCluster | undefined;
   let stopping: Promise<void> | undefined;
-  const stop = () => (stopping ??= (async () => {
-    say('tearing down …');
-    await cluster?.teardown().catch((err: Error) => say(`teardown: ${err.message}`));
-    await plane.teardown();
-    say('stopped; nothing left behind');
-  })());
+  const stop = () =>
+    (stopping ??= (async () => {
+      say('tearing down …');
+      await cluster?.teardown().catch((err: Error) => say(`teardown: ${err.message}`));
+      await plane.teardown();
+      say('stopped; nothing left behind');
+    })());
   // Ctrl-C: the rig's signal handler runs this (and exits once it is done). The agent harness
   // kills its agents and frees its loop devices on its own at process exit.
   const unregister = registerExitCleanup({ run: stop, runSync: () => undefined });
   say(`starting ${NODES} nodes (loop-device agents) …`);
   cluster = await startNodes(plane);
-  say(`nodes' state, logs and loop devices: ${path.dirname(cluster.nodes[0]!.agent.dir)}, ${cluster.nodes.map((n) => n.agent.diskFilter).join(' ')}`);
+  say(
+    `nodes' state, logs and loop devices: ${path.dirname(cluster.nodes[0]!.agent.dir)}, ${cluster.nodes.map((n) => n.agent.diskFilter).join(' ')}`,
+  );
   await cluster.startOperator('stratum-operator');
-  await cluster.create(STORAGE_POOLS, { apiVersion: 'storage.stratum.dev/v1alpha1', kind: 'StoragePool', metadata: { name: POOL }, spec: { mediaClass: 'hdd', backend: 'lvm' } });
-  await waitFor(`pool ${POOL} ready on ${NODES} nodes`, async () => (await cluster!.get<StoragePool>(STORAGE_POOLS, POOL))?.status?.nodeCount === NODES, 120_000, 500);
-  await cluster.create(LOCAL_VOLUMES, { apiVersion: 'storage.stratum.dev/v1alpha1', kind: 'LocalVolume', metadata: { name: VOLUME }, spec: { pool: POOL, size: '128Mi', replicas: 1 } });
-  await waitFor(`volume ${VOLUME} Ready`, async () => (await cluster!.get<LocalVolume>(LOCAL_VOLUMES, VOLUME))?.status?.phase === 'Ready', 120_000, 500);
+  await cluster.create(STORAGE_POOLS, {
+    apiVersion: 'storage.stratum.dev/v1alpha1',
+    kind: 'StoragePool',
+    metadata: { name: POOL },
+    spec: { mediaClass: 'hdd', backend: 'lvm' },
+  });
+  await waitFor(
+    `pool ${POOL} ready on ${NODES} nodes`,
+    async () => (await cluster!.get<StoragePool>(STORAGE_POOLS, POOL))?.status?.nodeCount === NODES,
+    120_000,
+    500,
+  );
+  await cluster.create(LOCAL_VOLUMES, {
+    apiVersion: 'storage.stratum.dev/v1alpha1',
+    kind: 'LocalVolume',
+    metadata: { name: VOLUME },
+    spec: { pool: POOL, size: '128Mi', replicas: 1 },
+  });
+  await waitFor(
+    `volume ${VOLUME} Ready`,
+    async () => (await cluster!.get<LocalVolume>(LOCAL_VOLUMES, VOLUME))?.status?.phase === 'Ready',
+    120_000,
+    500,
+  );
   const op = cluster.operators[0]!;
-  process.stdout.write([
-    '',
-    `Stratum sandbox ready in ${seconds()}: ${NODES} nodes, pool ${POOL}, volume ${VOLUME} Ready.`,
-    '',
-    `  export KUBECONFIG=${cluster.kubeconfig}`,
-    `  export PATH=$PWD/.rig/bin:$PATH`,
-    '',
-    'Try:',
-    '  kubectl get stratum                                  # pools, disks, volumes, replicas',
-    `  kubectl edit lv ${VOLUME}                           # grow spec.size, set spec.replicas`,
-    `  kubectl wait --for=condition=Ready lv/${VOLUME}`,
-    `  curl -s ${op.metricsUrl}/metrics | grep ^stratum_pool`,
-    `  curl -s ${cluster.nodes[0]!.agent.metricsUrl}/metrics | grep lvcreate`,
-    '',
-    'Ctrl-C tears everything down.',
-    '',
-  ].join('\n'));
+  process.stdout.write(
+    [
+      '',
+      `Stratum sandbox ready in ${seconds()}: ${NODES} nodes, pool ${POOL}, volume ${VOLUME} Ready.`,
+      '',
+      `  export KUBECONFIG=${cluster.kubeconfig}`,
+      `  export PATH=$PWD/.rig/bin:$PATH`,
+      '',
+      'Try:',
+      '  kubectl get stratum                                  # pools, disks, volumes, replicas',
+      `  kubectl edit lv ${VOLUME}                           # grow spec.size, set spec.replicas`,
+      `  kubectl wait --for=condition=Ready lv/${VOLUME}`,
+      `  curl -s ${op.metricsUrl}/metrics | grep ^stratum_pool`,
+      `  curl -s ${cluster.nodes[0]!.agent.metricsUrl}/metrics | grep lvcreate`,
+      '',
+      'Ctrl-C tears everything down.',
+      '',
+    ].join('\n'),
+  );
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
@@ -74,7 +99,10 @@ async function main(): Promise<void> {
   unregister();
 }
 
-main().then(() => process.exit(0), (err: Error) => {
-  process.stderr.write(`[sandbox] failed: ${err.stack ?? err.message}\n`);
-  process.exit(1);
-});
+main().then(
+  () => process.exit(0),
+  (err: Error) => {
+    process.stderr.write(`[sandbox] failed: ${err.stack ?? err.message}\n`);
+    process.exit(1);
+  },
+);

@@ -54,7 +54,11 @@ const SUITES: readonly Suite[] = [
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const UVU = path.join(root, 'node_modules/uvu/bin.js');
 
-interface RunResult { code: number; output: string; killedAfterMs?: number }
+interface RunResult {
+  code: number;
+  output: string;
+  killedAfterMs?: number;
+}
 
 function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<RunResult> {
   return new Promise((resolve) => {
@@ -96,7 +100,13 @@ const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
  * Runs uvu on `pattern` under test/<suite.dir> with its own TMPDIR and run marker; afterwards
  * whatever it left behind there is listed as problems and removed.
  */
-async function runUvu(suite: Suite, pattern: string, name: string, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<RunResult & { leftovers: string[] }> {
+async function runUvu(
+  suite: Suite,
+  pattern: string,
+  name: string,
+  env: NodeJS.ProcessEnv,
+  timeoutMs: number,
+): Promise<RunResult & { leftovers: string[] }> {
   const tmp = await mkdtemp(path.join(tmpdir(), 'stratum-test-'));
   const marker = randomUUID();
   const res = await run(
@@ -119,7 +129,8 @@ async function runFileByFile(suite: Suite, files: readonly string[], env: NodeJS
     const name = `${suite.name}/${file}`;
     const left = deadline - Date.now();
     if (left <= 0) {
-      for (const f of files.slice(i)) tally.problems.push(`${suite.name}/${f}: never ran (the suite's ${suite.timeoutMs / 1000} s were spent)`);
+      for (const f of files.slice(i))
+        tally.problems.push(`${suite.name}/${f}: never ran (the suite's ${suite.timeoutMs / 1000} s were spent)`);
       return;
     }
     process.stdout.write(`\n[test] ${name}\n`);
@@ -129,7 +140,9 @@ async function runFileByFile(suite: Suite, files: readonly string[], env: NodeJS
     const problems = [...verdict.problems, ...res.leftovers];
     tally.add({ counts: verdict.counts, problems });
     const c = verdict.counts;
-    process.stdout.write(`[test] ${name}: ${c.passed} passed, ${c.failed} failed, ${c.skipped} skipped (${((Date.now() - started) / 1000).toFixed(1)} s)\n`);
+    process.stdout.write(
+      `[test] ${name}: ${c.passed} passed, ${c.failed} failed, ${c.skipped} skipped (${((Date.now() - started) / 1000).toFixed(1)} s)\n`,
+    );
     for (const p of problems) process.stderr.write(`[test] PROBLEM ${p}\n`);
   }
 }
@@ -190,7 +203,11 @@ async function main(): Promise<number> {
     ['scripts/lab/build', ['bash', path.join(root, 'scripts/lab/build')], vms],
     // The VMs run bin/stratum-agent, which prefers the compiled agent: a TypeScript loader
     // costs tens of seconds per start under software emulation.
-    ['npm run build', [process.execPath, path.join(root, 'node_modules/typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.build.json')], vms],
+    [
+      'npm run build',
+      [process.execPath, path.join(root, 'node_modules/typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.build.json')],
+      vms,
+    ],
   ];
   for (const [name, [cmd, ...args], needed] of prerequisites) {
     if (!needed) continue;
@@ -213,7 +230,8 @@ async function main(): Promise<number> {
   for (const suite of selected) filesOf.set(suite, await testFiles(path.join(root, 'test', suite.dir), new RegExp(pattern, 'i')));
   const empty = selected.filter((s) => !filesOf.get(s)!.length);
   if (!filter) for (const s of empty) tally.problems.push(`${s.name}: no test file in test/${s.dir}`);
-  else if (empty.length === selected.length) tally.problems.push(`no test file matches /${pattern}/ in ${selected.map((s) => `test/${s.dir}`).join(', ')}`);
+  else if (empty.length === selected.length)
+    tally.problems.push(`no test file matches /${pattern}/ in ${selected.map((s) => `test/${s.dir}`).join(', ')}`);
 
   try {
     for (const suite of selected.filter((s) => !empty.includes(s))) {
@@ -227,7 +245,9 @@ async function main(): Promise<number> {
           Object.assign(env, cp.env);
         } catch (err) {
           // Never a skip: without the control plane these suites cannot show anything.
-          tally.problems.push(`${suite.name}: its ${filesOf.get(suite)!.length} test file(s) never ran, the control plane did not start: ${(err as Error).message}`);
+          tally.problems.push(
+            `${suite.name}: its ${filesOf.get(suite)!.length} test file(s) never ran, the control plane did not start: ${(err as Error).message}`,
+          );
           continue;
         }
       }
@@ -242,7 +262,10 @@ async function main(): Promise<number> {
   return tally.failed > 0 ? 1 : 0;
 }
 
-main().then((code) => process.exit(code), (err) => {
-  process.stderr.write(`${(err as Error).stack ?? err}\n0 passed, 1 failed\n`);
-  process.exit(1);
-});
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    process.stderr.write(`${(err as Error).stack ?? err}\n0 passed, 1 failed\n`);
+    process.exit(1);
+  },
+);

@@ -45,7 +45,11 @@ async function main(): Promise<void> {
       'creates 500 total per s': +(500 / total500).toFixed(1),
     };
 
-    const fillSeconds = await creates(a!.client, Array.from({ length: 500 }, (_, i) => `bench-f${i}`), 8);
+    const fillSeconds = await creates(
+      a!.client,
+      Array.from({ length: 500 }, (_, i) => `bench-f${i}`),
+      8,
+    );
     results['creates 501-1000 (8 in flight) per s'] = +(500 / fillSeconds).toFixed(1);
     const lvCount = (await a!.lvm('lvs', ['--noheadings', '-o', 'lv_name', 'stratum-bench'])).trim().split('\n').length;
     results['LVs in pool'] = lvCount;

@@ -29,7 +29,11 @@ function countingController(informer: Informer<KubeObject>, accept: (obj: KubeOb
   let reached: (() => void) | undefined;
   let target = Infinity;
   const controller = new Controller<KubeObject>({
-    kind: 'Bench', informer, workers: WORKERS, log: silent, metrics: new OperatorMetrics(),
+    kind: 'Bench',
+    informer,
+    workers: WORKERS,
+    log: silent,
+    metrics: new OperatorMetrics(),
     reconcile: async (key) => {
       const obj = informer.get(key);
       if (obj && accept(obj)) seen.add(key);
@@ -39,11 +43,12 @@ function countingController(informer: Informer<KubeObject>, accept: (obj: KubeOb
   return {
     controller,
     reset: () => seen.clear(),
-    until: (n: number) => new Promise<void>((resolve) => {
-      target = n;
-      reached = resolve;
-      if (seen.size >= n) resolve();
-    }),
+    until: (n: number) =>
+      new Promise<void>((resolve) => {
+        target = n;
+        reached = resolve;
+        if (seen.size >= n) resolve();
+      }),
   };
 }
 
@@ -55,7 +60,13 @@ async function synthetic(): Promise<void> {
   const started = c.controller.start();
   source.next({ type: 'SYNCED' });
   await started;
-  const cm = (i: number, rv: string): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `cm-${i}`, namespace: 'bench', resourceVersion: rv }, data: { i: String(i) } } as KubeObject);
+  const cm = (i: number, rv: string): KubeObject =>
+    ({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: `cm-${i}`, namespace: 'bench', resourceVersion: rv },
+      data: { i: String(i) },
+    }) as KubeObject;
   let t0 = performance.now();
   for (let i = 0; i < N; i++) source.next({ type: 'ADDED', object: cm(i, '1') });
   await c.until(N);
@@ -73,9 +84,11 @@ async function synthetic(): Promise<void> {
 
 async function pool<T>(items: readonly T[], concurrency: number, fn: (item: T) => Promise<unknown>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < items.length) await fn(items[next++]!);
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < items.length) await fn(items[next++]!);
+    }),
+  );
 }
 
 async function endToEnd(): Promise<void> {
@@ -91,7 +104,11 @@ async function endToEnd(): Promise<void> {
     await client.request('POST', '/api/v1/namespaces', { body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } } });
     const indices = Array.from({ length: N }, (_, i) => i);
     let t0 = performance.now();
-    await pool(indices, 16, (i) => client.request('POST', `/api/v1/namespaces/${ns}/configmaps`, { body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `cm-${i}` }, data: { i: String(i), v: '1' } } }));
+    await pool(indices, 16, (i) =>
+      client.request('POST', `/api/v1/namespaces/${ns}/configmaps`, {
+        body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `cm-${i}` }, data: { i: String(i), v: '1' } },
+      }),
+    );
     out(`end-to-end setup: created ${N} ConfigMaps in ${((performance.now() - t0) / 1000).toFixed(1)} s (16 concurrent POSTs)`);
 
     const informer = Informer.for<KubeObject>(client, CONFIGMAPS, { namespace: ns, metrics: new OperatorMetrics(), log: silent });
@@ -102,20 +119,26 @@ async function endToEnd(): Promise<void> {
     const syncedMs = performance.now() - t0;
     await c.until(N);
     const listMs = performance.now() - t0;
-    out(`end-to-end list  ${N} objects → cache (synced after ${syncedMs.toFixed(0)} ms) → queue → no-op reconcile: ${listMs.toFixed(0)} ms, ${rate(N, listMs)}`);
+    out(
+      `end-to-end list  ${N} objects → cache (synced after ${syncedMs.toFixed(0)} ms) → queue → no-op reconcile: ${listMs.toFixed(0)} ms, ${rate(N, listMs)}`,
+    );
 
     c.reset();
     wanted = '2';
     let events = 0;
     const sub = informer.events$.subscribe(() => events++);
     t0 = performance.now();
-    await pool(indices, 32, (i) => client.request('PATCH', `/api/v1/namespaces/${ns}/configmaps/cm-${i}`, { patchType: 'merge', body: { data: { v: '2' } } }));
+    await pool(indices, 32, (i) =>
+      client.request('PATCH', `/api/v1/namespaces/${ns}/configmaps/cm-${i}`, { patchType: 'merge', body: { data: { v: '2' } } }),
+    );
     const writeMs = performance.now() - t0;
     await c.until(N);
     const watchMs = performance.now() - t0;
     sub.unsubscribe();
-    out(`end-to-end watch ${N} updates (32 concurrent PATCHes, ${rate(N, writeMs).replace('events', 'writes')}) → watch → cache → queue → no-op reconcile: ` +
-      `all reconciled ${watchMs.toFixed(0)} ms after the first write, ${(watchMs - writeMs).toFixed(0)} ms after the last; ${rate(events, watchMs)} delivered`);
+    out(
+      `end-to-end watch ${N} updates (32 concurrent PATCHes, ${rate(N, writeMs).replace('events', 'writes')}) → watch → cache → queue → no-op reconcile: ` +
+        `all reconciled ${watchMs.toFixed(0)} ms after the first write, ${(watchMs - writeMs).toFixed(0)} ms after the last; ${rate(events, watchMs)} delivered`,
+    );
     await c.controller.stop();
     informer.stop();
   } finally {
@@ -141,18 +164,75 @@ function localVolume(i: number): string {
       labels: { 'storage.stratum.dev/pool': 'nvme-fast', 'app.kubernetes.io/managed-by': 'stratum' },
       finalizers: ['storage.stratum.dev/data-protection'],
       managedFields: [
-        { manager: 'csi-provisioner', operation: 'Update', apiVersion: 'storage.stratum.dev/v1alpha1', time: ts, fieldsType: 'FieldsV1', fieldsV1: { 'f:spec': { '.': {}, 'f:pool': {}, 'f:size': {}, 'f:replicas': {}, 'f:volumeMode': {}, 'f:fsType': {}, 'f:accessibility': { '.': {}, 'f:nodes': {} }, 'f:pvcRef': { '.': {}, 'f:name': {}, 'f:namespace': {} } } } },
-        { manager: 'stratum-operator', operation: 'Update', apiVersion: 'storage.stratum.dev/v1alpha1', time: ts, fieldsType: 'FieldsV1', subresource: 'status', fieldsV1: { 'f:status': { '.': {}, 'f:capacity': {}, 'f:conditions': {}, 'f:observedGeneration': {}, 'f:phase': {}, 'f:primaryNode': {}, 'f:replicas': {} } } },
+        {
+          manager: 'csi-provisioner',
+          operation: 'Update',
+          apiVersion: 'storage.stratum.dev/v1alpha1',
+          time: ts,
+          fieldsType: 'FieldsV1',
+          fieldsV1: {
+            'f:spec': {
+              '.': {},
+              'f:pool': {},
+              'f:size': {},
+              'f:replicas': {},
+              'f:volumeMode': {},
+              'f:fsType': {},
+              'f:accessibility': { '.': {}, 'f:nodes': {} },
+              'f:pvcRef': { '.': {}, 'f:name': {}, 'f:namespace': {} },
+            },
+          },
+        },
+        {
+          manager: 'stratum-operator',
+          operation: 'Update',
+          apiVersion: 'storage.stratum.dev/v1alpha1',
+          time: ts,
+          fieldsType: 'FieldsV1',
+          subresource: 'status',
+          fieldsV1: {
+            'f:status': {
+              '.': {},
+              'f:capacity': {},
+              'f:conditions': {},
+              'f:observedGeneration': {},
+              'f:phase': {},
+              'f:primaryNode': {},
+              'f:replicas': {},
+            },
+          },
+        },
       ],
     },
-    spec: { pool: 'nvme-fast', size: '10Gi', replicas: 2, volumeMode: 'Filesystem', fsType: 'ext4', accessibility: { nodes: [node] }, pvcRef: { namespace: 'team-a', name: `data-db-${i}` }, consistency: 'sync' },
+    spec: {
+      pool: 'nvme-fast',
+      size: '10Gi',
+      replicas: 2,
+      volumeMode: 'Filesystem',
+      fsType: 'ext4',
+      accessibility: { nodes: [node] },
+      pvcRef: { namespace: 'team-a', name: `data-db-${i}` },
+      consistency: 'sync',
+    },
     status: {
-      observedGeneration: 3, phase: 'Ready', capacity: '10Gi', primaryNode: node,
+      observedGeneration: 3,
+      phase: 'Ready',
+      capacity: '10Gi',
+      primaryNode: node,
       replicas: [
         { name: `pvc-${i}-r0`, node, pool: 'nvme-fast', role: 'primary', state: 'UpToDate', syncPercent: 100 },
         { name: `pvc-${i}-r1`, node: `node-${(i + 1) % 50}`, pool: 'nvme-fast', role: 'secondary', state: 'UpToDate', syncPercent: 100 },
       ],
-      conditions: [{ type: 'Ready', status: 'True', reason: 'ReplicasInSync', message: 'all 2 replicas in sync', lastTransitionTime: ts, observedGeneration: 3 }],
+      conditions: [
+        {
+          type: 'Ready',
+          status: 'True',
+          reason: 'ReplicasInSync',
+          message: 'all 2 replicas in sync',
+          lastTransitionTime: ts,
+          observedGeneration: 3,
+        },
+      ],
     },
   });
 }
@@ -168,7 +248,9 @@ async function memory(): Promise<void> {
     return process.memoryUsage();
   };
   const source = new Subject<WatchEvent<KubeObject>>();
-  const informer = new Informer<KubeObject>(source, { node: (o) => [(o as KubeObject & { status: { primaryNode: string } }).status.primaryNode] });
+  const informer = new Informer<KubeObject>(source, {
+    node: (o) => [(o as KubeObject & { status: { primaryNode: string } }).status.primaryNode],
+  });
   informer.start();
   const before = await settle();
   let bytes = 0;
@@ -179,9 +261,11 @@ async function memory(): Promise<void> {
   }
   source.next({ type: 'SYNCED' });
   const after = await settle();
-  out(`memory     ${N} LocalVolumes (${Math.round(bytes / N)} B of JSON each, indexed by node) in cache: ` +
-    `heap +${mib(after.heapUsed - before.heapUsed)} (${Math.round((after.heapUsed - before.heapUsed) / N)} B/object), ` +
-    `RSS ${mib(before.rss)} → ${mib(after.rss)} (+${mib(after.rss - before.rss)})`);
+  out(
+    `memory     ${N} LocalVolumes (${Math.round(bytes / N)} B of JSON each, indexed by node) in cache: ` +
+      `heap +${mib(after.heapUsed - before.heapUsed)} (${Math.round((after.heapUsed - before.heapUsed) / N)} B/object), ` +
+      `RSS ${mib(before.rss)} → ${mib(after.rss)} (+${mib(after.rss - before.rss)})`,
+  );
   if (informer.list().length !== N) throw new Error('cache lost objects');
   informer.stop();
 }

@@ -29,15 +29,20 @@ async function apiWrites(plane: ControlPlane): Promise<number> {
   const opts: https.RequestOptions = {};
   await kc.applyToHTTPSOptions(opts);
   const text = await new Promise<string>((resolve, reject) => {
-    https.get(`${plane.server}/metrics`, opts, (res) => {
-      let body = '';
-      res.on('data', (c: Buffer) => { body += c.toString(); });
-      res.on('end', () => resolve(body));
-    }).on('error', reject);
+    https
+      .get(`${plane.server}/metrics`, opts, (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => {
+          body += c.toString();
+        });
+        res.on('end', () => resolve(body));
+      })
+      .on('error', reject);
   });
   let sum = 0;
   for (const line of text.split('\n')) {
-    if (line.startsWith('apiserver_request_total{') && /verb="(POST|PUT|PATCH|DELETE|CREATE|UPDATE|APPLY)"/.test(line)) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+    if (line.startsWith('apiserver_request_total{') && /verb="(POST|PUT|PATCH|DELETE|CREATE|UPDATE|APPLY)"/.test(line))
+      sum += Number(line.slice(line.lastIndexOf(' ') + 1));
   }
   return sum;
 }
@@ -46,19 +51,39 @@ const plane = await ControlPlane.start();
 let cluster: TestCluster | undefined;
 try {
   cluster = await TestCluster.start({
-    agents: AGENTS, loopsPerAgent: 1, controlPlane: plane,
+    agents: AGENTS,
+    loopsPerAgent: 1,
+    controlPlane: plane,
     harness: { loopSizeBytes: 2 * 1024 ** 4, extraArgs: ['--pv-metadata-size', '64m'], scanIntervalMs: 5_000 },
   });
   const pool = `${cluster.prefix}-bench`;
-  await cluster.create(STORAGE_POOLS, { apiVersion: 'storage.stratum.dev/v1alpha1', kind: 'StoragePool', metadata: { name: pool }, spec: { mediaClass: 'hdd' } });
-  await cluster.create(STORAGE_CLASSES, { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: `${pool}-sc` }, provisioner: CSI_DRIVER_NAME, parameters: { pool } });
+  await cluster.create(STORAGE_POOLS, {
+    apiVersion: 'storage.stratum.dev/v1alpha1',
+    kind: 'StoragePool',
+    metadata: { name: pool },
+    spec: { mediaClass: 'hdd' },
+  });
+  await cluster.create(STORAGE_CLASSES, {
+    apiVersion: 'storage.k8s.io/v1',
+    kind: 'StorageClass',
+    metadata: { name: `${pool}-sc` },
+    provisioner: CSI_DRIVER_NAME,
+    parameters: { pool },
+  });
   const op = await cluster.startOperator('operator-bench', ['--workers', '16', '--log-level', 'warn']);
-  await waitFor('pool ready everywhere', async () => (await cluster!.get<StoragePool>(STORAGE_POOLS, pool))?.status?.nodeCount === AGENTS, 120_000, 250);
+  await waitFor(
+    'pool ready everywhere',
+    async () => (await cluster!.get<StoragePool>(STORAGE_POOLS, pool))?.status?.nodeCount === AGENTS,
+    120_000,
+    250,
+  );
 
   const created = new Map<string, number>();
   const ready = new Map<string, number>();
   let allReady: () => void = () => undefined;
-  const done = new Promise<void>((resolve) => { allReady = resolve; });
+  const done = new Promise<void>((resolve) => {
+    allReady = resolve;
+  });
   const sub = watchResource<LocalVolume>(cluster.client, LOCAL_VOLUMES, { log: createLogger('bench', 'silent') }).subscribe((ev) => {
     if (ev.type === 'SYNCED' || ev.type === 'DELETED') return;
     const name = ev.object.metadata.name!;
@@ -72,10 +97,14 @@ try {
   const started = performance.now();
   const names = Array.from({ length: VOLUMES }, (_, i) => `bench-${String(i).padStart(5, '0')}`);
   for (let i = 0; i < names.length; i += CONCURRENCY) {
-    await Promise.all(names.slice(i, i + CONCURRENCY).map(async (name) => {
-      created.set(name, performance.now());
-      await cluster!.client.request('POST', resourcePath(LOCAL_VOLUMES), { body: { apiVersion: 'storage.stratum.dev/v1alpha1', kind: 'LocalVolume', metadata: { name }, spec: { pool, size: '1Gi' } } });
-    }));
+    await Promise.all(
+      names.slice(i, i + CONCURRENCY).map(async (name) => {
+        created.set(name, performance.now());
+        await cluster!.client.request('POST', resourcePath(LOCAL_VOLUMES), {
+          body: { apiVersion: 'storage.stratum.dev/v1alpha1', kind: 'LocalVolume', metadata: { name }, spec: { pool, size: '1Gi' } },
+        });
+      }),
+    );
   }
   const timeout = setTimeout(() => allReady(), 30 * 60_000);
   await done;
@@ -83,7 +112,10 @@ try {
   const elapsed = performance.now() - started;
   sub.unsubscribe();
   const writes = (await apiWrites(plane)) - writesBefore - VOLUMES;
-  const latencies = names.filter((n) => ready.has(n)).map((n) => ready.get(n)! - created.get(n)!).sort((a, b) => a - b);
+  const latencies = names
+    .filter((n) => ready.has(n))
+    .map((n) => ready.get(n)! - created.get(n)!)
+    .sort((a, b) => a - b);
   const rss = Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${op.proc.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
 
   out(`bench/provision: ${VOLUMES} LocalVolumes of 1Gi over ${AGENTS} agents (real lvm2 metadata, activation off)`);

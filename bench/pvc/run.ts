@@ -13,7 +13,17 @@ import { startSharedControllers } from '../../test/rig/connect.ts';
 import type { Controllers } from '../../test/rig/controllers.ts';
 import { TestCluster, waitFor } from '../../test/integration/support.ts';
 import {
-  CSI_DRIVERS, PODS, PVCS, PVS, controllerEndpoint, ensureCsiDriver, nameAgentsAfterNodes, registerCsiNodes, removeCsiNodes, startSidecars, type Sidecars,
+  CSI_DRIVERS,
+  PODS,
+  PVCS,
+  PVS,
+  controllerEndpoint,
+  ensureCsiDriver,
+  nameAgentsAfterNodes,
+  registerCsiNodes,
+  removeCsiNodes,
+  startSidecars,
+  type Sidecars,
 } from '../../test/integration/csi-support.ts';
 
 const N = Number(process.env.BENCH_PVCS ?? 100);
@@ -39,11 +49,29 @@ async function main(): Promise<void> {
     const c = cluster;
     const pool = `${c.prefix}-bench`;
     const sc = `${pool}-sc`;
-    await c.create(STORAGE_POOLS, { apiVersion: 'storage.stratum.dev/v1alpha1', kind: 'StoragePool', metadata: { name: pool }, spec: { mediaClass: 'hdd', backend: 'lvm' } });
-    await c.create(STORAGE_CLASSES, { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: sc }, provisioner: CSI_DRIVER_NAME, volumeBindingMode: 'WaitForFirstConsumer', reclaimPolicy: 'Delete', parameters: { pool } });
+    await c.create(STORAGE_POOLS, {
+      apiVersion: 'storage.stratum.dev/v1alpha1',
+      kind: 'StoragePool',
+      metadata: { name: pool },
+      spec: { mediaClass: 'hdd', backend: 'lvm' },
+    });
+    await c.create(STORAGE_CLASSES, {
+      apiVersion: 'storage.k8s.io/v1',
+      kind: 'StorageClass',
+      metadata: { name: sc },
+      provisioner: CSI_DRIVER_NAME,
+      volumeBindingMode: 'WaitForFirstConsumer',
+      reclaimPolicy: 'Delete',
+      parameters: { pool },
+    });
     madeDriver = await ensureCsiDriver(c.client);
     await c.startOperator('operator-0', ['--csi-endpoint', controllerEndpoint(c), '--log-level', 'info']);
-    await waitFor('pool ready on 2 nodes', async () => (await c.get<StoragePool>(STORAGE_POOLS, pool))?.status?.nodeCount === 2, 120_000, 250);
+    await waitFor(
+      'pool ready on 2 nodes',
+      async () => (await c.get<StoragePool>(STORAGE_POOLS, pool))?.status?.nodeCount === 2,
+      120_000,
+      250,
+    );
     await registerCsiNodes(c);
     controllers = await startSharedControllers({ controllerManager: true, scheduler: true });
     sidecars = startSidecars(c, { capacityPollInterval: '10s', timeout: '60s' });
@@ -54,9 +82,26 @@ async function main(): Promise<void> {
     const start = Date.now();
     for (let i = 0; i < N; i++) {
       const name = `claim-${i}`;
-      await c.client.request('POST', resourcePath(PVCS, c.namespace), { body: { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name }, spec: { accessModes: ['ReadWriteOnce'], storageClassName: sc, resources: { requests: { storage: '64Mi' } } } } });
+      await c.client.request('POST', resourcePath(PVCS, c.namespace), {
+        body: {
+          apiVersion: 'v1',
+          kind: 'PersistentVolumeClaim',
+          metadata: { name },
+          spec: { accessModes: ['ReadWriteOnce'], storageClassName: sc, resources: { requests: { storage: '64Mi' } } },
+        },
+      });
       created.set(name, Date.now());
-      await c.client.request('POST', resourcePath(PODS, c.namespace), { body: { apiVersion: 'v1', kind: 'Pod', metadata: { name: `app-${i}` }, spec: { containers: [{ name: 'app', image: 'busybox' }], volumes: [{ name: 'data', persistentVolumeClaim: { claimName: name } }] } } });
+      await c.client.request('POST', resourcePath(PODS, c.namespace), {
+        body: {
+          apiVersion: 'v1',
+          kind: 'Pod',
+          metadata: { name: `app-${i}` },
+          spec: {
+            containers: [{ name: 'app', image: 'busybox' }],
+            volumes: [{ name: 'data', persistentVolumeClaim: { claimName: name } }],
+          },
+        },
+      });
     }
     const createdMs = Date.now() - start;
     const deadline = Date.now() + 15 * 60_000;
@@ -67,7 +112,10 @@ async function main(): Promise<void> {
     while (bound.size < N && Date.now() < deadline) {
       const [claims, volumes] = await Promise.all([
         c.client.request<{ items: { metadata: { name: string }; status?: { phase?: string } }[] }>('GET', resourcePath(PVCS, c.namespace)),
-        c.client.request<{ items: { spec: { pool: string; pvcRef?: { name: string } }; status?: { phase?: string } }[] }>('GET', resourcePath(LOCAL_VOLUMES)),
+        c.client.request<{ items: { spec: { pool: string; pvcRef?: { name: string } }; status?: { phase?: string } }[] }>(
+          'GET',
+          resourcePath(LOCAL_VOLUMES),
+        ),
       ]);
       const now = Date.now();
       for (const p of claims.items) if (p.status?.phase === 'Bound' && !bound.has(p.metadata.name)) bound.set(p.metadata.name, now);
@@ -80,18 +128,28 @@ async function main(): Promise<void> {
     const total = Math.max(...bound.values()) - start;
     const latencies = [...bound.entries()].map(([n, t]) => t - created.get(n)!).sort((a, b) => a - b);
     out(`  created ${N} PVCs + Pods in ${s(createdMs)}`);
-    out(`  bound ${bound.size}/${N}; PVC-to-Bound p50 ${s(pct(latencies, 50))}, p99 ${s(pct(latencies, 99))}, max ${s(latencies.at(-1)!)}; all bound ${s(total)} after the first create`);
+    out(
+      `  bound ${bound.size}/${N}; PVC-to-Bound p50 ${s(pct(latencies, 50))}, p99 ${s(pct(latencies, 99))}, max ${s(latencies.at(-1)!)}; all bound ${s(total)} after the first create`,
+    );
     const toReady = [...volumeReady.entries()].map(([n, t]) => t - created.get(n)!).sort((a, b) => a - b);
-    const readyToBound = [...volumeReady.entries()].filter(([n]) => bound.has(n)).map(([n, t]) => bound.get(n)! - t).sort((a, b) => a - b);
+    const readyToBound = [...volumeReady.entries()]
+      .filter(([n]) => bound.has(n))
+      .map(([n, t]) => bound.get(n)! - t)
+      .sort((a, b) => a - b);
     if (toReady.length) {
       out(`    of which PVC created → LocalVolume Ready: p50 ${s(pct(toReady, 50))}, p99 ${s(pct(toReady, 99))}`);
       out(`    and LocalVolume Ready → PVC Bound: p50 ${s(pct(readyToBound, 50))}, p99 ${s(pct(readyToBound, 99))}`);
     }
     // The scheduler binds each Pod once its claim is bound: wait for the last ones.
-    const pods = await waitFor('every Pod scheduled', async () => {
-      const list = await c.client.request<{ items: { spec: { nodeName?: string } }[] }>('GET', resourcePath(PODS, c.namespace));
-      return list.items.filter((p) => p.spec.nodeName).length === N ? list : undefined;
-    }, 120_000, 250);
+    const pods = await waitFor(
+      'every Pod scheduled',
+      async () => {
+        const list = await c.client.request<{ items: { spec: { nodeName?: string } }[] }>('GET', resourcePath(PODS, c.namespace));
+        return list.items.filter((p) => p.spec.nodeName).length === N ? list : undefined;
+      },
+      120_000,
+      250,
+    );
     const perNode = new Map<string, number>();
     for (const p of pods.items) if (p.spec.nodeName) perNode.set(p.spec.nodeName, (perNode.get(p.spec.nodeName) ?? 0) + 1);
     out(`  pods per node: ${[...perNode.entries()].map(([n, k]) => `${n.slice(c.prefix.length + 1)}=${k}`).join(', ')}`);
@@ -99,11 +157,18 @@ async function main(): Promise<void> {
     const delStart = Date.now();
     for (let i = 0; i < N; i++) await c.kubelet.deletePod(c.namespace, `app-${i}`);
     for (let i = 0; i < N; i++) await c.client.request('DELETE', resourcePath(PVCS, c.namespace, `claim-${i}`));
-    await waitFor('every PV and LocalVolume deleted', async () => {
-      const pvs = (await c.list<{ metadata: { name: string }; spec: { storageClassName?: string } }>(PVS)).filter((p) => p.spec.storageClassName === sc);
-      const lvs = (await c.list(LOCAL_VOLUMES)).filter((v) => (v as unknown as { spec: { pool: string } }).spec.pool === pool);
-      return pvs.length === 0 && lvs.length === 0;
-    }, 15 * 60_000, 500);
+    await waitFor(
+      'every PV and LocalVolume deleted',
+      async () => {
+        const pvs = (await c.list<{ metadata: { name: string }; spec: { storageClassName?: string } }>(PVS)).filter(
+          (p) => p.spec.storageClassName === sc,
+        );
+        const lvs = (await c.list(LOCAL_VOLUMES)).filter((v) => (v as unknown as { spec: { pool: string } }).spec.pool === pool);
+        return pvs.length === 0 && lvs.length === 0;
+      },
+      15 * 60_000,
+      500,
+    );
     out(`  deleted ${N} PVCs → PVs, LocalVolumes and LVs gone in ${s(Date.now() - delStart)}`);
   } finally {
     await sidecars?.stop();
@@ -117,7 +182,10 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(() => process.exit(0), (err: unknown) => {
-  process.stderr.write(`bench/pvc failed: ${(err as Error).stack ?? String(err)}\n`);
-  process.exit(1);
-});
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    process.stderr.write(`bench/pvc failed: ${(err as Error).stack ?? String(err)}\n`);
+    process.exit(1);
+  },
+);

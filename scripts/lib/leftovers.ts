@@ -23,7 +23,8 @@ export async function findLeftovers(root: string, marker: string): Promise<Lefto
   const loops = listed
     .map((l) => ({ device: l.name, file: (l['back-file'] ?? '').replace(/ \(deleted\)$/, '') }))
     .filter((l) => under(l.file));
-  const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n')
+  const mounts = readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
     .map((line) => unescapeMountPath(line.split(' ')[4] ?? ''))
     .filter(under);
   return { loops, mounts, processes: markedProcesses(`${RUN_MARKER_ENV}=${marker}`) };
@@ -51,7 +52,9 @@ export async function removeLeftovers(root: string, l: Leftovers): Promise<strin
   for (let i = 0; i < 50 && l.processes.some((p) => isAlive(p.pid)); i++) await sleep(100);
   // Deepest first: a mount inside another must go before it.
   for (const m of [...l.mounts].sort((a, b) => b.length - a.length)) {
-    await run('umount', [m]).catch(() => run('umount', ['-l', m])).catch((err: Error) => errors.push(err.message));
+    await run('umount', [m])
+      .catch(() => run('umount', ['-l', m]))
+      .catch((err: Error) => errors.push(err.message));
   }
   for (const x of l.loops) await run('losetup', ['-d', x.device]).catch((err: Error) => errors.push(err.message));
   await rm(root, { recursive: true, force: true }).catch((err: Error) => errors.push(`rm -r ${root}: ${err.message}`));
@@ -60,7 +63,9 @@ export async function removeLeftovers(root: string, l: Leftovers): Promise<strin
 
 function markedProcesses(entry: string): { pid: number; command: string }[] {
   const found: { pid: number; command: string }[] = [];
-  for (const pid of readdirSync('/proc').filter((e) => /^\d+$/.test(e)).map(Number)) {
+  for (const pid of readdirSync('/proc')
+    .filter((e) => /^\d+$/.test(e))
+    .map(Number)) {
     if (pid === process.pid) continue;
     let environ: string;
     let command: string;

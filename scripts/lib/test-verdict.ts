@@ -28,7 +28,8 @@ export function judgeFile(run: UvuRun): Verdict {
   }
   if (counts.passed + counts.failed === 0) problems.push(`${run.name}: ran zero tests`);
   // uvu exits 1 when a hook fails, which its counts may not show.
-  if (run.exitCode !== 0 && counts.failed === 0) problems.push(`${run.name}: exited ${run.exitCode} although no test failed (a failing hook?)`);
+  if (run.exitCode !== 0 && counts.failed === 0)
+    problems.push(`${run.name}: exited ${run.exitCode} although no test failed (a failing hook?)`);
   return { counts, problems };
 }
 
@@ -48,13 +49,17 @@ export function judgeFiles(run: UvuRun, files: readonly string[]): Verdict | und
     if (!c) problems.push(`${run.name}/${f}: never ran`);
     else if (c.total === 0) problems.push(`${run.name}/${f}: ran zero tests`);
   }
-  if (run.exitCode !== 0 && counts.failed === 0) problems.push(`${run.name}: exited ${run.exitCode} although no test failed (a failing hook?)`);
+  if (run.exitCode !== 0 && counts.failed === 0)
+    problems.push(`${run.name}: exited ${run.exitCode} although no test failed (a failing hook?)`);
   return { counts, problems };
 }
 
 /** The line that best says why a process died: its first error line, else its last line. */
 function errorLine(output: string): string {
-  const lines = stripColour(output).split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = stripColour(output)
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   const error = lines.map((l) => /\b(?:\w*Error|ERR_[A-Z_]+)\b.*/.exec(l)?.[0]).find(Boolean);
   const line = error ?? lines.at(-1) ?? '(no output)';
   return line.length > 300 ? `${line.slice(0, 300)}…` : line;

@@ -5,7 +5,11 @@
 // biome-ignore lint/suspicious/noControlCharactersInRegex: colour codes start with the ESC control character
 const ANSI_COLOUR = /\x1b\[[0-9;]*m/g;
 
-export interface Counts { passed: number; failed: number; skipped: number }
+export interface Counts {
+  passed: number;
+  failed: number;
+  skipped: number;
+}
 
 /** The closing block's counts; undefined when the run ended (crashed, was killed) before printing it. */
 export function parseUvu(output: string): Counts | undefined {

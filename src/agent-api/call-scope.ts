@@ -11,7 +11,11 @@ export class CallScope {
   readonly signal: AbortSignal;
   private readonly deadlineAt: number;
 
-  constructor(deadline: grpc.Deadline | undefined, private readonly what: string, defaultBudgetMs = DEFAULT_CALL_BUDGET_MS) {
+  constructor(
+    deadline: grpc.Deadline | undefined,
+    private readonly what: string,
+    defaultBudgetMs = DEFAULT_CALL_BUDGET_MS,
+  ) {
     const at = deadline instanceof Date ? deadline.getTime() : typeof deadline === 'number' ? deadline : Infinity;
     this.deadlineAt = Number.isFinite(at) ? at : Date.now() + defaultBudgetMs;
     const controller = new AbortController();

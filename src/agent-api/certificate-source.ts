@@ -48,7 +48,11 @@ export class CertificateSource implements Provider {
   static async watchFiles(files: CertificateFiles, intervalMs: number, onError: (err: Error) => void): Promise<CertificateSource> {
     const source = new CertificateSource(await readSet(files));
     source.timer = setInterval(() => {
-      readSet(files).then((set) => source.set(set), (err: Error) => onError(new Error(`certificate files ${files.cert}, ${files.key}, ${files.ca}: ${err.message}; keeping the last good ones`)));
+      readSet(files).then(
+        (set) => source.set(set),
+        (err: Error) =>
+          onError(new Error(`certificate files ${files.cert}, ${files.key}, ${files.ca}: ${err.message}; keeping the last good ones`)),
+      );
     }, intervalMs);
     source.timer.unref();
     return source;

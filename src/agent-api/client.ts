@@ -26,7 +26,9 @@ export function clientCredentials(tls: ClientIdentity, node: string): grpc.Chann
   const verify = { checkServerIdentity: expectAgent(node) };
   if (tls instanceof CertificateSource) return grpc.experimental.createCertificateProviderChannelCredentials(tls, tls, verify);
   const ca = readFileSync(tls.ca);
-  return tls.cert && tls.key ? grpc.credentials.createSsl(ca, readFileSync(tls.key), readFileSync(tls.cert), verify) : grpc.credentials.createSsl(ca, null, null, verify);
+  return tls.cert && tls.key
+    ? grpc.credentials.createSsl(ca, readFileSync(tls.key), readFileSync(tls.cert), verify)
+    : grpc.credentials.createSsl(ca, null, null, verify);
 }
 
 /** SNI and authority carry the node name: the dialled address (an IP) is not what is verified. */
@@ -45,16 +47,41 @@ export function createHealthClient(address: string, tls: ClientIdentity, node: s
 }
 
 type UnaryMethod = {
-  [M in keyof AgentClient]: AgentClient[M] extends (argument: infer _Req, callback: grpc.requestCallback<infer _Res>) => grpc.ClientUnaryCall ? M : never;
-}[keyof AgentClient] & Capitalize<string>;
+  [M in keyof AgentClient]: AgentClient[M] extends (
+    argument: infer _Req,
+    callback: grpc.requestCallback<infer _Res>,
+  ) => grpc.ClientUnaryCall
+    ? M
+    : never;
+}[keyof AgentClient] &
+  Capitalize<string>;
 
-type RequestOf<M extends UnaryMethod> = AgentClient[M] extends (argument: infer Req, callback: grpc.requestCallback<infer _Res>) => grpc.ClientUnaryCall ? Req : never;
-type ResponseOf<M extends UnaryMethod> = AgentClient[M] extends (argument: infer _Req, callback: grpc.requestCallback<infer Res>) => grpc.ClientUnaryCall ? Res : never;
+type RequestOf<M extends UnaryMethod> = AgentClient[M] extends (
+  argument: infer Req,
+  callback: grpc.requestCallback<infer _Res>,
+) => grpc.ClientUnaryCall
+  ? Req
+  : never;
+type ResponseOf<M extends UnaryMethod> = AgentClient[M] extends (
+  argument: infer _Req,
+  callback: grpc.requestCallback<infer Res>,
+) => grpc.ClientUnaryCall
+  ? Res
+  : never;
 
 /** One unary call as a promise, with a deadline (every agent call has one). Rejects with the grpc ServiceError. */
-export function callAgent<M extends UnaryMethod>(client: AgentClient, method: M, request: RequestOf<M>, deadlineMs = 30_000): Promise<ResponseOf<M>> {
+export function callAgent<M extends UnaryMethod>(
+  client: AgentClient,
+  method: M,
+  request: RequestOf<M>,
+  deadlineMs = 30_000,
+): Promise<ResponseOf<M>> {
   return new Promise((resolve, reject) => {
-    const fn = client[method] as unknown as (req: unknown, options: grpc.CallOptions, cb: grpc.requestCallback<ResponseOf<M>>) => grpc.ClientUnaryCall;
+    const fn = client[method] as unknown as (
+      req: unknown,
+      options: grpc.CallOptions,
+      cb: grpc.requestCallback<ResponseOf<M>>,
+    ) => grpc.ClientUnaryCall;
     fn.call(client, request, { deadline: Date.now() + deadlineMs }, (err, res) => (err ? reject(err) : resolve(res!)));
   });
 }

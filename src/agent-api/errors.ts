@@ -64,7 +64,11 @@ export interface AgentErrorOptions {
 export class AgentError extends Error {
   readonly reason: AgentReason | undefined;
 
-  constructor(readonly kind: ErrorKind, message: string, options: AgentErrorOptions = {}) {
+  constructor(
+    readonly kind: ErrorKind,
+    message: string,
+    options: AgentErrorOptions = {},
+  ) {
     super(message, { cause: options.cause });
     this.name = 'AgentError';
     this.reason = options.reason;

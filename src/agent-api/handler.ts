@@ -48,6 +48,12 @@ export function runCall<T>(
 
 export function unaryHandler<Req, Res>(site: CallSite, fn: Handler<Req, Res>): grpc.handleUnaryCall<Req, Res> {
   return (call, callback) => {
-    runCall(site, call as unknown as CancellableCall, (scope) => fn(call.request, scope), (res) => callback(null, res), callback);
+    runCall(
+      site,
+      call as unknown as CancellableCall,
+      (scope) => fn(call.request, scope),
+      (res) => callback(null, res),
+      callback,
+    );
   };
 }

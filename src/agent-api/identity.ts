@@ -17,7 +17,10 @@ export type Caller = { readonly role: 'operator' } | { readonly role: 'agent' | 
 
 /** URI subject alternative names, from Node's `subjectaltname` string ("DNS:a, URI:stratum://…"). */
 export function uriNames(subjectaltname: string | undefined): string[] {
-  return (subjectaltname ?? '').split(', ').filter((n) => n.startsWith('URI:')).map((n) => n.slice(4));
+  return (subjectaltname ?? '')
+    .split(', ')
+    .filter((n) => n.startsWith('URI:'))
+    .map((n) => n.slice(4));
 }
 
 /** The Stratum identity a certificate proves, or undefined when it carries none. */
@@ -32,7 +35,9 @@ export function callerOf(cert: Pick<PeerCertificate, 'subjectaltname'> | undefin
 
 export function describeCaller(caller: Caller | undefined): string {
   if (!caller) return 'a certificate without a Stratum identity';
-  return caller.role === 'operator' ? `the operator (${OPERATOR_IDENTITY})` : `${caller.role === 'agent' ? agentServerIdentity(caller.node) : agentPeerIdentity(caller.node)}`;
+  return caller.role === 'operator'
+    ? `the operator (${OPERATOR_IDENTITY})`
+    : `${caller.role === 'agent' ? agentServerIdentity(caller.node) : agentPeerIdentity(caller.node)}`;
 }
 
 /**
@@ -41,5 +46,10 @@ export function describeCaller(caller: Caller | undefined): string {
  */
 export function expectAgent(node: string): (host: string, cert: PeerCertificate) => Error | undefined {
   const want = agentServerIdentity(node);
-  return (_host, cert) => (uriNames(cert.subjectaltname).includes(want) ? undefined : new Error(`the server's certificate does not name ${want} (it names ${uriNames(cert.subjectaltname).join(', ') || 'no Stratum identity'})`));
+  return (_host, cert) =>
+    uriNames(cert.subjectaltname).includes(want)
+      ? undefined
+      : new Error(
+          `the server's certificate does not name ${want} (it names ${uriNames(cert.subjectaltname).join(', ') || 'no Stratum identity'})`,
+        );
 }

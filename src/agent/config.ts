@@ -18,7 +18,13 @@ export interface AgentConfig {
    * Certificate files. `cert`/`key` serve; `clientCert`/`clientKey` are presented when this agent
    * sends volume data to a peer. Given as files (tests, own PKI), or kept valid by `bootstrap`.
    */
-  readonly tls: { readonly ca: string; readonly cert: string; readonly key: string; readonly clientCert: string; readonly clientKey: string };
+  readonly tls: {
+    readonly ca: string;
+    readonly cert: string;
+    readonly key: string;
+    readonly clientCert: string;
+    readonly clientKey: string;
+  };
   /** Re-read the certificate files this often. @default 10_000 */
   readonly tlsReloadMs: number;
   /** Ask the operator for certificates (written to the `tls` files) with the pod's token. @default unset (files only) */
@@ -68,32 +74,57 @@ export const DEFAULT_DISK_FILTER = ['/dev/sd*', '/dev/vd*', '/dev/xvd*', '/dev/h
 const FLAGS = {
   'node-name': { env: 'NODE_NAME', help: 'Kubernetes node name' },
   listen: { env: 'STRATUM_AGENT_LISTEN', help: `host:port of the gRPC server (default 0.0.0.0:${AGENT_GRPC_PORT})` },
-  'metrics-listen': { env: 'STRATUM_AGENT_METRICS_LISTEN', help: `host:port of the Prometheus /metrics endpoint, plain HTTP (default 0.0.0.0:${AGENT_METRICS_PORT})` },
+  'metrics-listen': {
+    env: 'STRATUM_AGENT_METRICS_LISTEN',
+    help: `host:port of the Prometheus /metrics endpoint, plain HTTP (default 0.0.0.0:${AGENT_METRICS_PORT})`,
+  },
   'tls-ca': { env: 'STRATUM_TLS_CA', help: 'CA that signs client certificates (PEM file)' },
   'tls-cert': { env: 'STRATUM_TLS_CERT', help: 'server certificate (PEM file)' },
   'tls-key': { env: 'STRATUM_TLS_KEY', help: 'server private key (PEM file)' },
-  'tls-client-cert': { env: 'STRATUM_TLS_CLIENT_CERT', help: 'certificate for sending volumes to peers (default: --tls-cert; with --bootstrap-url peer.crt beside it)' },
-  'tls-client-key': { env: 'STRATUM_TLS_CLIENT_KEY', help: 'key for sending volumes to peers (default: --tls-key; with --bootstrap-url peer.key beside it)' },
+  'tls-client-cert': {
+    env: 'STRATUM_TLS_CLIENT_CERT',
+    help: 'certificate for sending volumes to peers (default: --tls-cert; with --bootstrap-url peer.crt beside it)',
+  },
+  'tls-client-key': {
+    env: 'STRATUM_TLS_CLIENT_KEY',
+    help: 'key for sending volumes to peers (default: --tls-key; with --bootstrap-url peer.key beside it)',
+  },
   'tls-reload-ms': { env: 'STRATUM_TLS_RELOAD_MS', help: 'how often certificate files are re-read, in ms (default 10000)' },
-  'bootstrap-url': { env: 'STRATUM_BOOTSTRAP_URL', help: "operator's certificate endpoint; the agent keeps the --tls-* files valid from it (default: none)" },
-  'bootstrap-token-file': { env: 'STRATUM_BOOTSTRAP_TOKEN_FILE', help: `projected ServiceAccount token proving the node (default ${DEFAULT_TOKEN_FILE})` },
+  'bootstrap-url': {
+    env: 'STRATUM_BOOTSTRAP_URL',
+    help: "operator's certificate endpoint; the agent keeps the --tls-* files valid from it (default: none)",
+  },
+  'bootstrap-token-file': {
+    env: 'STRATUM_BOOTSTRAP_TOKEN_FILE',
+    help: `projected ServiceAccount token proving the node (default ${DEFAULT_TOKEN_FILE})`,
+  },
   'state-dir': { env: 'STRATUM_STATE_DIR', help: 'pool records and disk claims (default /var/lib/stratum)' },
   'lvm-system-dir': { env: 'LVM_SYSTEM_DIR', help: 'LVM_SYSTEM_DIR for every LVM command (default: host /etc/lvm)' },
   'pv-metadata-size': { env: 'STRATUM_PV_METADATA_SIZE', help: 'pvcreate --metadatasize for new PVs, e.g. 64m' },
-  disks: { env: 'STRATUM_DISKS', help: `comma-separated globs over device path, by-id link or loop backing file (default ${DEFAULT_DISK_FILTER.join(',')})` },
+  disks: {
+    env: 'STRATUM_DISKS',
+    help: `comma-separated globs over device path, by-id link or loop backing file (default ${DEFAULT_DISK_FILTER.join(',')})`,
+  },
   'scan-interval-ms': { env: 'STRATUM_SCAN_INTERVAL_MS', help: 'disk rescan period in ms (default 10000)' },
   'shutdown-grace-ms': { env: 'STRATUM_SHUTDOWN_GRACE_MS', help: 'graceful shutdown bound in ms (default 10000)' },
   'drbd-config-dir': { env: 'STRATUM_DRBD_CONFIG_DIR', help: 'DRBD resource files (default /etc/drbd.d)' },
   'drbd-uts-namespace': { env: 'STRATUM_DRBD_UTS_NAMESPACE', help: 'nsfs file of a UTS namespace to run drbdadm in (tests)' },
   'drbd-address': { env: 'STRATUM_DRBD_ADDRESS', help: 'IP address DRBD replicates over (default: the agent Pod IP)' },
-  'drbd-version': { env: 'STRATUM_DRBD_VERSION', help: 'DRBD version to assume where no module is installed: check and dry-run only (tests)' },
+  'drbd-version': {
+    env: 'STRATUM_DRBD_VERSION',
+    help: 'DRBD version to assume where no module is installed: check and dry-run only (tests)',
+  },
   'csi-endpoint': { env: 'STRATUM_CSI_ENDPOINT', help: 'CSI node service socket, unix:///path (default: none)' },
   'csi-max-volumes': { env: 'STRATUM_CSI_MAX_VOLUMES', help: 'volumes per node NodeGetInfo reports (default 0: no limit)' },
   'log-level': { env: 'STRATUM_LOG_LEVEL', help: 'trace|debug|info|warn|error (default info)' },
 } as const;
 
 export function usage(): string {
-  return ['Usage: stratum-agent [flags]', '', ...Object.entries(FLAGS).map(([f, { env, help }]) => `  --${f.padEnd(20)} $${env.padEnd(28)} ${help}`)].join('\n');
+  return [
+    'Usage: stratum-agent [flags]',
+    '',
+    ...Object.entries(FLAGS).map(([f, { env, help }]) => `  --${f.padEnd(20)} $${env.padEnd(28)} ${help}`),
+  ].join('\n');
 }
 
 function positiveInt(name: string, value: string | undefined, fallback: number): number {
@@ -105,7 +136,8 @@ function positiveInt(name: string, value: string | undefined, fallback: number):
 
 function hostPort(name: string, value: string): string {
   const port = Number(value.slice(value.lastIndexOf(':') + 1));
-  if (!value.includes(':') || !Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--${name}: ${JSON.stringify(value)} is not host:port`);
+  if (!value.includes(':') || !Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`--${name}: ${JSON.stringify(value)} is not host:port`);
   return value;
 }
 
@@ -127,7 +159,10 @@ function ipAddress(name: string, value: string | undefined): string | undefined 
 export function parseAgentConfig(argv: readonly string[], env: NodeJS.ProcessEnv): AgentConfig | undefined {
   const options: Record<string, { type: 'string' | 'boolean' }> = { help: { type: 'boolean' } };
   for (const f of Object.keys(FLAGS)) options[f] = { type: 'string' };
-  const values = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }).values as Record<string, string | boolean | undefined>;
+  const values = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }).values as Record<
+    string,
+    string | boolean | undefined
+  >;
   if (values.help) return undefined;
   const get = (flag: keyof typeof FLAGS): string | undefined => {
     const v = values[flag] ?? env[FLAGS[flag].env];
@@ -142,13 +177,16 @@ export function parseAgentConfig(argv: readonly string[], env: NodeJS.ProcessEnv
   const cert = need('tls-cert');
   const key = need('tls-key');
   const bootstrapUrl = get('bootstrap-url');
-  if (bootstrapUrl && !/^https:\/\//.test(bootstrapUrl)) throw new Error(`--bootstrap-url: ${JSON.stringify(bootstrapUrl)} is not an https:// URL`);
+  if (bootstrapUrl && !/^https:\/\//.test(bootstrapUrl))
+    throw new Error(`--bootstrap-url: ${JSON.stringify(bootstrapUrl)} is not an https:// URL`);
   return {
     nodeName: get('node-name') ?? os.hostname(),
     listen: get('listen') ?? `0.0.0.0:${AGENT_GRPC_PORT}`,
     metricsListen: hostPort('metrics-listen', get('metrics-listen') ?? `0.0.0.0:${AGENT_METRICS_PORT}`),
     tls: {
-      ca, cert, key,
+      ca,
+      cert,
+      key,
       clientCert: get('tls-client-cert') ?? (bootstrapUrl ? path.join(path.dirname(cert), 'peer.crt') : cert),
       clientKey: get('tls-client-key') ?? (bootstrapUrl ? path.join(path.dirname(key), 'peer.key') : key),
     },
@@ -157,7 +195,11 @@ export function parseAgentConfig(argv: readonly string[], env: NodeJS.ProcessEnv
     stateDir: get('state-dir') ?? '/var/lib/stratum',
     lvmSystemDir: get('lvm-system-dir'),
     pvMetadataSize: get('pv-metadata-size'),
-    diskFilter: get('disks')?.split(',').map((s) => s.trim()).filter(Boolean) ?? DEFAULT_DISK_FILTER,
+    diskFilter:
+      get('disks')
+        ?.split(',')
+        .map((s) => s.trim())
+        .filter(Boolean) ?? DEFAULT_DISK_FILTER,
     scanIntervalMs: positiveInt('scan-interval-ms', get('scan-interval-ms'), 10_000),
     shutdownGraceMs: positiveInt('shutdown-grace-ms', get('shutdown-grace-ms'), 10_000),
     drbdConfigDir: get('drbd-config-dir'),

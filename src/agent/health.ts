@@ -35,7 +35,8 @@ export class HealthService {
   private handlers(): HealthHandlers {
     return {
       Check: (call, callback) => {
-        if (!this.known(call.request.service)) return callback({ code: grpc.status.NOT_FOUND, details: `unknown service ${call.request.service}` });
+        if (!this.known(call.request.service))
+          return callback({ code: grpc.status.NOT_FOUND, details: `unknown service ${call.request.service}` });
         callback(null, { status: this.status });
       },
       Watch: (call) => {

@@ -62,9 +62,10 @@ export async function serveMetrics(listen: string, registry: Registry): Promise<
   });
   return {
     address: server.address() as AddressInfo,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

@@ -20,7 +20,12 @@ export class SerialQueue {
       scope?.check();
       return task();
     });
-    const settled = result.then(() => undefined, () => undefined).finally(() => this.waiting--);
+    const settled = result
+      .then(
+        () => undefined,
+        () => undefined,
+      )
+      .finally(() => this.waiting--);
     this.tail = settled;
     return result;
   }

@@ -43,39 +43,77 @@ export interface RunningAgent {
 /** Retries between failed first attempts to get certificates from the operator. */
 const BOOTSTRAP_RETRY_MS = 5_000;
 
-export async function buildContext(config: AgentConfig, log: Logger, stopping: AbortSignal, peer: CertificateSource): Promise<AgentContext> {
+export async function buildContext(
+  config: AgentConfig,
+  log: Logger,
+  stopping: AbortSignal,
+  peer: CertificateSource,
+): Promise<AgentContext> {
   const state = await StateStore.open(config.stateDir);
   const activation = await hasDeviceMapper();
   const lvm = new Lvm({ systemDir: config.lvmSystemDir, activation });
   let pools: PoolService | undefined;
-  const disks = new NodeDiskInventory({ filter: config.diskFilter, scanIntervalMs: config.scanIntervalMs, log, owners: () => pools?.owners() ?? new Map() });
+  const disks = new NodeDiskInventory({
+    filter: config.diskFilter,
+    scanIntervalMs: config.scanIntervalMs,
+    log,
+    owners: () => pools?.owners() ?? new Map(),
+  });
   pools = new PoolService(config.nodeName, lvm, disks, state, log, config.pvMetadataSize);
   const volumes = new VolumeService(config.nodeName, lvm, pools, disks, state, log);
   const replication = new ReplicationService(config.nodeName, drbdSettings(config), volumes, log, config.drbdVersion);
   return {
-    node: config.nodeName, log, config, lvm, disks, pools, volumes, replication, stopping,
+    node: config.nodeName,
+    log,
+    config,
+    lvm,
+    disks,
+    pools,
+    volumes,
+    replication,
+    stopping,
     findVolume: (id, scope) => volumes.find(id, scope),
-    connectAgent: (address, node, options) => createAgentClient(address, peer, node, { 'grpc.max_send_message_length': MAX_MESSAGE_BYTES, ...options }),
+    connectAgent: (address, node, options) =>
+      createAgentClient(address, peer, node, { 'grpc.max_send_message_length': MAX_MESSAGE_BYTES, ...options }),
   };
 }
 
 export async function startAgent(config: AgentConfig, log: Logger): Promise<RunningAgent> {
   const stopper = new AbortController();
-  const renewer = config.bootstrap && new CertificateRenewer({
-    node: config.nodeName, url: config.bootstrap.url, tokenFile: config.bootstrap.tokenFile, ca: config.tls.ca,
-    serving: { cert: config.tls.cert, key: config.tls.key }, peer: { cert: config.tls.clientCert, key: config.tls.clientKey }, intervalMs: config.tlsReloadMs,
-  }, log.child({ component: 'certificates' }));
+  const renewer =
+    config.bootstrap &&
+    new CertificateRenewer(
+      {
+        node: config.nodeName,
+        url: config.bootstrap.url,
+        tokenFile: config.bootstrap.tokenFile,
+        ca: config.tls.ca,
+        serving: { cert: config.tls.cert, key: config.tls.key },
+        peer: { cert: config.tls.clientCert, key: config.tls.clientKey },
+        intervalMs: config.tlsReloadMs,
+      },
+      log.child({ component: 'certificates' }),
+    );
   if (renewer) await firstCertificates(renewer, log);
-  const watch = (cert: string, key: string) => CertificateSource.watchFiles({ ca: config.tls.ca, cert, key }, config.tlsReloadMs, (err) => log.warn({ err: err.message }, 'certificate files unusable'));
+  const watch = (cert: string, key: string) =>
+    CertificateSource.watchFiles({ ca: config.tls.ca, cert, key }, config.tlsReloadMs, (err) =>
+      log.warn({ err: err.message }, 'certificate files unusable'),
+    );
   const serving = await watch(config.tls.cert, config.tls.key);
   const peer = await watch(config.tls.clientCert, config.tls.clientKey);
   serving.onChange((leaf) => log.info({ serial: leaf.serialNumber, validTo: leaf.validTo }, 'serving certificate reloaded'));
   peer.onChange((leaf) => log.info({ serial: leaf.serialNumber, validTo: leaf.validTo }, 'peer certificate reloaded'));
   renewer?.start();
   const context = await buildContext(config, log, stopper.signal, peer);
-  log.info({ activation: context.lvm.activation, lvmSystemDir: config.lvmSystemDir ?? '(host)', disks: config.diskFilter }, 'agent starting');
+  log.info(
+    { activation: context.lvm.activation, lvmSystemDir: config.lvmSystemDir ?? '(host)', disks: config.diskFilter },
+    'agent starting',
+  );
 
-  const server = new grpc.Server({ 'grpc.max_receive_message_length': MAX_MESSAGE_BYTES, 'grpc.max_send_message_length': MAX_MESSAGE_BYTES });
+  const server = new grpc.Server({
+    'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
+    'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
+  });
   server.addService(loadAgentProto().stratum.agent.v1.Agent.service, agentHandlers(context));
   const health = new HealthService();
   health.register(server);
@@ -83,7 +121,9 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
   // One source for CA and identity: each new handshake takes the newest certificate from it.
   const credentials = grpc.experimental.createCertificateProviderServerCredentials(serving, serving, true);
   const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(config.listen, credentials, (err, p) => (err ? reject(new Error(`cannot listen on ${config.listen}: ${err.message}`)) : resolve(p)));
+    server.bindAsync(config.listen, credentials, (err, p) =>
+      err ? reject(new Error(`cannot listen on ${config.listen}: ${err.message}`)) : resolve(p),
+    );
   });
   const host = config.listen.slice(0, config.listen.lastIndexOf(':'));
   const address = `${host}:${port}`;
@@ -92,10 +132,23 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
   if (config.csiEndpoint) {
     const csiLog = log.child({ service: 'csi-node' });
     const { Identity, Node } = loadCsiProto().csi.v1;
-    csi = await serveCsi(config.csiEndpoint, (s) => {
-      s.addService(Identity.service, identityHandlers({ log: csiLog, ready: () => !stopper.signal.aborted }));
-      s.addService(Node.service, csiNodeHandlers({ node: config.nodeName, log: csiLog, maxVolumes: config.csiMaxVolumes, findVolume: context.findVolume, replication: context.replication }));
-    }, csiLog);
+    csi = await serveCsi(
+      config.csiEndpoint,
+      (s) => {
+        s.addService(Identity.service, identityHandlers({ log: csiLog, ready: () => !stopper.signal.aborted }));
+        s.addService(
+          Node.service,
+          csiNodeHandlers({
+            node: config.nodeName,
+            log: csiLog,
+            maxVolumes: config.csiMaxVolumes,
+            findVolume: context.findVolume,
+            replication: context.replication,
+          }),
+        );
+      },
+      csiLog,
+    );
   }
   const metrics = new AgentMetrics(config.nodeName);
   const metricsServer = await serveMetrics(config.metricsListen, metrics.registry);

@@ -37,7 +37,10 @@ const EMPTY: AgentState = { version: 1, pools: {}, claims: {} };
 export class StateStore {
   private readonly writes = new SerialQueue();
 
-  private constructor(readonly file: string, private state: AgentState) {}
+  private constructor(
+    readonly file: string,
+    private state: AgentState,
+  ) {}
 
   static async open(dir: string): Promise<StateStore> {
     await mkdir(dir, { recursive: true });

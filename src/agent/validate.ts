@@ -12,9 +12,12 @@ export function checkName(kind: 'pool' | 'volume', value: unknown): string {
   if (typeof value !== 'string' || value === '') throw invalidArgument(`${kind} name is required`);
   if (value.length > MAX_NAME) throw invalidArgument(`${kind} name ${JSON.stringify(value)} is longer than ${MAX_NAME} characters`);
   if (!NAME.test(value)) {
-    throw invalidArgument(`${kind} name ${JSON.stringify(value)} must be lower-case letters, digits and '-', starting and ending with a letter or digit`);
+    throw invalidArgument(
+      `${kind} name ${JSON.stringify(value)} must be lower-case letters, digits and '-', starting and ending with a letter or digit`,
+    );
   }
-  if (LVM_RESERVED.test(value)) throw invalidArgument(`${kind} name ${JSON.stringify(value)} starts with a name LVM reserves (snapshot, pvmove)`);
+  if (LVM_RESERVED.test(value))
+    throw invalidArgument(`${kind} name ${JSON.stringify(value)} starts with a name LVM reserves (snapshot, pvmove)`);
   return value;
 }
 

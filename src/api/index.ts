@@ -13,4 +13,9 @@ export * from './localvolume.ts';
 export * from './volumereplica.ts';
 export { MEDIA_CLASSES } from './schema-parts.ts';
 
-export const KIND_DEFINITIONS: readonly KindDefinition[] = [localDiskDefinition, storagePoolDefinition, localVolumeDefinition, volumeReplicaDefinition];
+export const KIND_DEFINITIONS: readonly KindDefinition[] = [
+  localDiskDefinition,
+  storagePoolDefinition,
+  localVolumeDefinition,
+  volumeReplicaDefinition,
+];

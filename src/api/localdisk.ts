@@ -12,7 +12,10 @@ const spec = {
   required: ['nodeName'],
   additionalProperties: false,
   properties: {
-    nodeName: { ...nodeName('Node the disk is attached to.'), 'x-kubernetes-validations': [immutable('spec.nodeName', 'a disk moved to another node is a new LocalDisk')] },
+    nodeName: {
+      ...nodeName('Node the disk is attached to.'),
+      'x-kubernetes-validations': [immutable('spec.nodeName', 'a disk moved to another node is a new LocalDisk')],
+    },
     reserved: { type: 'boolean', default: false, description: 'Keep Stratum from ever using this disk, even when a pool selects it.' },
     mediaClass: mediaClass('Overrides the detected media class (e.g. an SSD behind a RAID controller that reports itself rotational).'),
   },
@@ -35,7 +38,11 @@ const status = statusSchema({
   capacity: reportedQuantity('Size of the disk.'),
   detectedMediaClass: mediaClass('Media class the agent detected: hdd when rotational, nvme by transport, ssd otherwise.'),
   mediaClass: mediaClass('Media class in effect: spec.mediaClass when set, else the detected one.'),
-  state: { type: 'string', enum: DISK_STATES, description: 'Available (free for a pool), InUse (by a pool or by something else), Unhealthy, or Missing (no longer seen on the node).' },
+  state: {
+    type: 'string',
+    enum: DISK_STATES,
+    description: 'Available (free for a pool), InUse (by a pool or by something else), Unhealthy, or Missing (no longer seen on the node).',
+  },
   inUseBy: { type: 'string', description: 'What holds the disk when it is InUse: a pool, a filesystem, partitions, a mount or a holder.' },
   health: { type: 'string', enum: ['Healthy', 'Warning', 'Failing', 'Unknown'], description: 'Health as the agent reports it.' },
   pool: poolName('StoragePool the disk belongs to, if any.'),

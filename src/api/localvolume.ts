@@ -2,7 +2,17 @@
 // placement is status (and the VolumeReplica objects), never spec.
 import type { FromSchema } from 'json-schema-to-ts';
 import type { KindDefinition, StratumObject } from './definition.ts';
-import { growOnly, immutable, nodeName, poolName, positiveQuantity, reportedQuantity, AGE_COLUMN, READY_REASON_COLUMN, statusSchema } from './schema-parts.ts';
+import {
+  growOnly,
+  immutable,
+  nodeName,
+  poolName,
+  positiveQuantity,
+  reportedQuantity,
+  AGE_COLUMN,
+  READY_REASON_COLUMN,
+  statusSchema,
+} from './schema-parts.ts';
 
 export const VOLUME_PHASES = ['Pending', 'Creating', 'Ready', 'Degraded', 'Expanding', 'Migrating', 'Deleting'] as const;
 export const REPLICA_ROLES = ['primary', 'secondary'] as const;
@@ -54,7 +64,14 @@ const spec = {
       additionalProperties: false,
       required: ['nodes'],
       properties: {
-        nodes: { type: 'array', items: nodeName('Node name.'), minItems: 1, maxItems: 3, 'x-kubernetes-list-type': 'set', description: 'Preferred nodes, the first for the primary replica.' },
+        nodes: {
+          type: 'array',
+          items: nodeName('Node name.'),
+          minItems: 1,
+          maxItems: 3,
+          'x-kubernetes-list-type': 'set',
+          description: 'Preferred nodes, the first for the primary replica.',
+        },
       },
     },
     evictNodes: {
@@ -62,7 +79,7 @@ const spec = {
       items: nodeName('Node name.'),
       maxItems: 16,
       'x-kubernetes-list-type': 'set',
-      description: 'Nodes to move this volume\'s replicas off. The data is copied and verified before the old replica is removed.',
+      description: "Nodes to move this volume's replicas off. The data is copied and verified before the old replica is removed.",
     },
     pvcRef: {
       type: 'object',
@@ -93,7 +110,7 @@ const replicaPlacement = {
     node: nodeName('Node the replica lives on.'),
     pool: poolName('Pool the replica is cut from.'),
     role: { type: 'string', enum: REPLICA_ROLES, description: 'primary serves I/O; secondary receives a copy.' },
-    state: { type: 'string', description: 'The replica\'s state (see VolumeReplica status).' },
+    state: { type: 'string', description: "The replica's state (see VolumeReplica status)." },
     syncPercent: { type: 'integer', minimum: 0, maximum: 100, description: 'How much of the data the replica has.' },
   },
 } as const;

@@ -46,7 +46,7 @@ export const mediaClass = (description: string) => ({ type: 'string', descriptio
 /** metav1.Condition, as every Kubernetes API uses it. */
 export const conditions = {
   type: 'array',
-  description: 'Observations of the object\'s state. `Ready` says whether it serves its purpose; its reason and message say why not.',
+  description: "Observations of the object's state. `Ready` says whether it serves its purpose; its reason and message say why not.",
   maxItems: 16,
   'x-kubernetes-list-type': 'map',
   'x-kubernetes-list-map-keys': ['type'],
@@ -57,7 +57,12 @@ export const conditions = {
     properties: {
       type: { type: 'string', description: 'Condition type, e.g. Ready.', maxLength: 316 },
       status: { type: 'string', description: 'True, False or Unknown.', enum: ['True', 'False', 'Unknown'] },
-      observedGeneration: { type: 'integer', format: 'int64', minimum: 0, description: 'The .metadata.generation the condition was set for.' },
+      observedGeneration: {
+        type: 'integer',
+        format: 'int64',
+        minimum: 0,
+        description: 'The .metadata.generation the condition was set for.',
+      },
       lastTransitionTime: { type: 'string', format: 'date-time', description: 'When the status last changed.' },
       reason: { type: 'string', description: 'A CamelCase word for programs.', maxLength: 1024 },
       message: { type: 'string', description: 'What happened and, where it helps, what to do, for humans.', maxLength: 32768 },
@@ -83,7 +88,11 @@ export const labelSelector = (description: string) =>
     description,
     additionalProperties: false,
     properties: {
-      matchLabels: { type: 'object', description: 'Labels that must all be present with these values.', additionalProperties: { type: 'string' } },
+      matchLabels: {
+        type: 'object',
+        description: 'Labels that must all be present with these values.',
+        additionalProperties: { type: 'string' },
+      },
       matchExpressions: {
         type: 'array',
         description: 'Label requirements that must all hold.',
@@ -93,7 +102,11 @@ export const labelSelector = (description: string) =>
           additionalProperties: false,
           properties: {
             key: { type: 'string', description: 'Label key.' },
-            operator: { type: 'string', description: 'In, NotIn, Exists or DoesNotExist.', enum: ['In', 'NotIn', 'Exists', 'DoesNotExist'] },
+            operator: {
+              type: 'string',
+              description: 'In, NotIn, Exists or DoesNotExist.',
+              enum: ['In', 'NotIn', 'Exists', 'DoesNotExist'],
+            },
             values: { type: 'array', description: 'Values for In and NotIn.', items: { type: 'string' } },
           },
         },
@@ -105,5 +118,16 @@ export const labelSelector = (description: string) =>
 export const immutable = (field: string, why: string) => ({ rule: 'self == oldSelf', message: `${field} is immutable: ${why}` }) as const;
 
 /** Printer columns every kind shows the same way. */
-export const AGE_COLUMN = { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp', description: 'Age of the object.' } as const;
-export const READY_REASON_COLUMN = { name: 'Reason', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].reason', description: 'Why it is (not) ready.', priority: 1 } as const;
+export const AGE_COLUMN = {
+  name: 'Age',
+  type: 'date',
+  jsonPath: '.metadata.creationTimestamp',
+  description: 'Age of the object.',
+} as const;
+export const READY_REASON_COLUMN = {
+  name: 'Reason',
+  type: 'string',
+  jsonPath: '.status.conditions[?(@.type=="Ready")].reason',
+  description: 'Why it is (not) ready.',
+  priority: 1,
+} as const;

@@ -4,7 +4,16 @@ import type { FromSchema } from 'json-schema-to-ts';
 import { CSI_DRIVER_NAME, STORAGE_CLASS_PARAMETERS as SC } from '../common/constants.ts';
 import type { KindDefinition, StratumObject } from './definition.ts';
 import {
-  MEDIA_CLASSES, immutable, labelSelector, mediaClass, nodeName, positiveQuantity, reportedQuantity, AGE_COLUMN, READY_REASON_COLUMN, statusSchema,
+  MEDIA_CLASSES,
+  immutable,
+  labelSelector,
+  mediaClass,
+  nodeName,
+  positiveQuantity,
+  reportedQuantity,
+  AGE_COLUMN,
+  READY_REASON_COLUMN,
+  statusSchema,
 } from './schema-parts.ts';
 
 export const POOL_BACKENDS = ['lvm', 'disk'] as const;
@@ -21,7 +30,7 @@ const spec = {
       enum: POOL_BACKENDS,
       default: 'lvm',
       description: 'lvm: one LVM volume group per node, volumes are logical volumes. disk: whole disks are handed out as volumes.',
-      'x-kubernetes-validations': [immutable('spec.backend', 'the pool\'s disks already hold volumes of this backend')],
+      'x-kubernetes-validations': [immutable('spec.backend', "the pool's disks already hold volumes of this backend")],
     },
     thin: {
       type: 'boolean',
@@ -33,18 +42,28 @@ const spec = {
       type: 'integer',
       minimum: 100,
       maximum: 10000,
-      description: 'Thin pools only: the volumes\' sizes may add up to this percentage of the thin pool on each node; unset means 100 (no overcommit). A volume past it is refused with InsufficientCapacity, never created.',
+      description:
+        "Thin pools only: the volumes' sizes may add up to this percentage of the thin pool on each node; unset means 100 (no overcommit). A volume past it is refused with InsufficientCapacity, never created.",
     },
     nodeSelector: labelSelector('Nodes the pool is formed on. Empty selects every node that runs the agent.'),
     diskSelector: {
       type: 'object',
-      description: 'Which of a node\'s available disks join the pool. Disks with partitions, filesystems or mounts never join.',
+      description: "Which of a node's available disks join the pool. Disks with partitions, filesystems or mounts never join.",
       additionalProperties: false,
       properties: {
-        mediaClasses: { type: 'array', description: 'Media classes accepted; defaults to spec.mediaClass.', items: { type: 'string', enum: MEDIA_CLASSES }, maxItems: 3 },
+        mediaClasses: {
+          type: 'array',
+          description: 'Media classes accepted; defaults to spec.mediaClass.',
+          items: { type: 'string', enum: MEDIA_CLASSES },
+          maxItems: 3,
+        },
         minSize: positiveQuantity('Smallest disk accepted.'),
         maxSize: positiveQuantity('Largest disk accepted.'),
-        byIdPattern: { type: 'string', maxLength: 256, description: 'Glob over the disk\'s /dev/disk/by-id name (e.g. "nvme-Samsung*"), or over its backing file for loop devices.' },
+        byIdPattern: {
+          type: 'string',
+          maxLength: 256,
+          description: 'Glob over the disk\'s /dev/disk/by-id name (e.g. "nvme-Samsung*"), or over its backing file for loop devices.',
+        },
       },
       'x-kubernetes-validations': [
         {
@@ -72,7 +91,13 @@ const nodeCapacity = {
 } as const;
 
 const status = statusSchema({
-  nodes: { type: 'array', description: 'Capacity per node.', items: nodeCapacity, 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['node'] },
+  nodes: {
+    type: 'array',
+    description: 'Capacity per node.',
+    items: nodeCapacity,
+    'x-kubernetes-list-type': 'map',
+    'x-kubernetes-list-map-keys': ['node'],
+  },
   nodeCount: { type: 'integer', minimum: 0, description: 'Nodes the pool is ready on.' },
   diskCount: { type: 'integer', minimum: 0, description: 'Disks in the pool over all nodes.' },
   total: reportedQuantity('Total capacity over all nodes.'),
@@ -85,11 +110,11 @@ export const storagePoolDefinition = {
   singular: 'storagepool',
   shortNames: ['sp'],
   description:
-    `A pool of node-local disks from which Stratum serves volumes. PVCs reach it through a StorageClass with provisioner ${CSI_DRIVER_NAME} and parameters.${SC.pool} set to the pool's name `
-    + `(optional: ${SC.replicas}, ${SC.fsType}); \`npm run synth\` writes one per pool of stratum.config.yaml, a pool applied by hand needs its own.`,
+    `A pool of node-local disks from which Stratum serves volumes. PVCs reach it through a StorageClass with provisioner ${CSI_DRIVER_NAME} and parameters.${SC.pool} set to the pool's name ` +
+    `(optional: ${SC.replicas}, ${SC.fsType}); \`npm run synth\` writes one per pool of stratum.config.yaml, a pool applied by hand needs its own.`,
   spec,
   status,
-  specValidations: [{ rule: '!self.thin || self.backend == \'lvm\'', message: 'spec.thin requires backend lvm' }],
+  specValidations: [{ rule: "!self.thin || self.backend == 'lvm'", message: 'spec.thin requires backend lvm' }],
   printerColumns: [
     { name: 'Media', type: 'string', jsonPath: '.spec.mediaClass', description: 'Media class of the pool.' },
     { name: 'Backend', type: 'string', jsonPath: '.spec.backend', description: 'lvm or disk.' },

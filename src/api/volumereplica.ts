@@ -23,10 +23,21 @@ const spec = {
   required: ['volume', 'node', 'pool', 'size', 'role'],
   additionalProperties: false,
   properties: {
-    volume: { type: 'string', maxLength: 253, description: 'The owning LocalVolume.', 'x-kubernetes-validations': [immutable('spec.volume', 'a replica belongs to one volume')] },
-    node: { ...nodeName('Node the replica lives on.'), 'x-kubernetes-validations': [immutable('spec.node', 'moving data is an eviction, which makes a new replica')] },
-    pool: { ...poolName('Pool the replica is cut from.'), 'x-kubernetes-validations': [immutable('spec.pool', 'the data lives in this pool')] },
-    size: positiveQuantity('Size of the replica; follows the volume\'s size.', growOnly('spec.size', 'a replica is never shrunk')),
+    volume: {
+      type: 'string',
+      maxLength: 253,
+      description: 'The owning LocalVolume.',
+      'x-kubernetes-validations': [immutable('spec.volume', 'a replica belongs to one volume')],
+    },
+    node: {
+      ...nodeName('Node the replica lives on.'),
+      'x-kubernetes-validations': [immutable('spec.node', 'moving data is an eviction, which makes a new replica')],
+    },
+    pool: {
+      ...poolName('Pool the replica is cut from.'),
+      'x-kubernetes-validations': [immutable('spec.pool', 'the data lives in this pool')],
+    },
+    size: positiveQuantity("Size of the replica; follows the volume's size.", growOnly('spec.size', 'a replica is never shrunk')),
     role: { type: 'string', enum: REPLICA_ROLES, description: 'primary serves I/O; secondary receives a copy.' },
     replication: {
       type: 'object',
@@ -35,7 +46,12 @@ const spec = {
       required: ['port', 'nodeId', 'minor'],
       properties: {
         port: { type: 'integer', minimum: 1024, maximum: 65535, description: 'DRBD port of the resource.' },
-        minor: { type: 'integer', minimum: 1000, maximum: 1048575, description: 'Minor of the /dev/drbdN device, the same on every replica.' },
+        minor: {
+          type: 'integer',
+          minimum: 1000,
+          maximum: 1048575,
+          description: 'Minor of the /dev/drbdN device, the same on every replica.',
+        },
         nodeId: { type: 'integer', minimum: 0, maximum: 31, description: 'DRBD node id of this replica.' },
         protocol: { type: 'string', enum: ['C', 'A'], default: 'C', description: 'C (sync) or A (async).' },
         peers: { type: 'array', items: peer, maxItems: 2, description: 'The other replicas.' },
@@ -49,9 +65,22 @@ const status = statusSchema({
   devicePath: { type: 'string', description: 'Block device that serves the volume on its node (the DRBD device when replicated).' },
   backingDevicePath: { type: 'string', description: 'The logical volume or disk holding the data on its node.' },
   capacity: reportedQuantity('Actual size on the node.'),
-  syncPercent: { type: 'integer', minimum: 0, maximum: 100, description: 'How much of the data the replica has: 100 when its disk is UpToDate, the resync progress while it is a sync target.' },
-  role: { type: 'string', maxLength: 32, description: 'DRBD role on the node: Primary where a pod uses the volume, else Secondary (replicated volumes only).' },
-  connection: { type: 'string', maxLength: 64, description: 'DRBD connection to the peers: Connected, or the state of the first peer that is not (Connecting, StandAlone, …).' },
+  syncPercent: {
+    type: 'integer',
+    minimum: 0,
+    maximum: 100,
+    description: 'How much of the data the replica has: 100 when its disk is UpToDate, the resync progress while it is a sync target.',
+  },
+  role: {
+    type: 'string',
+    maxLength: 32,
+    description: 'DRBD role on the node: Primary where a pod uses the volume, else Secondary (replicated volumes only).',
+  },
+  connection: {
+    type: 'string',
+    maxLength: 64,
+    description: 'DRBD connection to the peers: Connected, or the state of the first peer that is not (Connecting, StandAlone, …).',
+  },
   diskState: { type: 'string', maxLength: 32, description: 'DRBD disk state of this replica: UpToDate, Inconsistent, Outdated, …' },
   peers: {
     type: 'array',
@@ -78,7 +107,7 @@ export const volumeReplicaDefinition = {
   plural: 'volumereplicas',
   singular: 'volumereplica',
   shortNames: ['vr'],
-  description: 'One copy of a LocalVolume\'s data on one node.',
+  description: "One copy of a LocalVolume's data on one node.",
   spec,
   status,
   selectableFields: ['.spec.node', '.spec.volume'],

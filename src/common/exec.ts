@@ -59,7 +59,11 @@ export function run(command: string, args: readonly string[], opts: RunOptions =
   const started = process.hrtime.bigint();
   const finished = (ok: boolean) => {
     if (COMMAND_CHANNEL.hasSubscribers) {
-      COMMAND_CHANNEL.publish({ command: path.basename(command), seconds: Number(process.hrtime.bigint() - started) / 1e9, ok } satisfies CommandFinished);
+      COMMAND_CHANNEL.publish({
+        command: path.basename(command),
+        seconds: Number(process.hrtime.bigint() - started) / 1e9,
+        ok,
+      } satisfies CommandFinished);
     }
   };
   return new Promise((resolve, reject) => {

@@ -4,6 +4,14 @@ import { pino, type Logger, type LevelWithSilent } from 'pino';
 
 export type { Logger };
 
-export function createLogger(component: string, level: LevelWithSilent = (process.env.STRATUM_LOG_LEVEL as LevelWithSilent) ?? 'info'): Logger {
-  return pino({ level, base: { component }, timestamp: pino.stdTimeFunctions.isoTime, formatters: { level: (label) => ({ level: label }) } });
+export function createLogger(
+  component: string,
+  level: LevelWithSilent = (process.env.STRATUM_LOG_LEVEL as LevelWithSilent) ?? 'info',
+): Logger {
+  return pino({
+    level,
+    base: { component },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: { level: (label) => ({ level: label }) },
+  });
 }

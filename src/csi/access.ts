@@ -21,7 +21,8 @@ export function capabilityProblem(cap: VolumeCapability__Output): string | undef
   if (cap.accessType === 'block' || cap.block) return undefined;
   if (cap.accessType !== 'mount' && !cap.mount) return 'volume capability has neither mount nor block access type';
   const fsType = cap.mount?.fsType ?? '';
-  if (fsType && !(FS_TYPES as readonly string[]).includes(fsType)) return `filesystem type ${fsType} is not supported (supported: ${FS_TYPES.join(', ')})`;
+  if (fsType && !(FS_TYPES as readonly string[]).includes(fsType))
+    return `filesystem type ${fsType} is not supported (supported: ${FS_TYPES.join(', ')})`;
   return undefined;
 }
 

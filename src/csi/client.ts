@@ -21,7 +21,15 @@ export function connectCsi(endpoint: string): CsiClients {
   const identity = new Identity(address, creds);
   const controller = new Controller(address, creds);
   const node = new Node(address, creds);
-  return { identity, controller, node, close: () => [identity, controller, node].forEach((c) => { c.close(); }) };
+  return {
+    identity,
+    controller,
+    node,
+    close: () =>
+      [identity, controller, node].forEach((c) => {
+        c.close();
+      }),
+  };
 }
 
 type Unary<Req, Res> = (argument: Req, callback: grpc.requestCallback<Res>) => grpc.ClientUnaryCall;
@@ -29,9 +37,18 @@ type RequestOf<F> = F extends Unary<infer Req, infer _Res> ? Req : never;
 type ResponseOf<F> = F extends Unary<infer _Req, infer Res> ? Res : never;
 
 /** `callCsi(clients.node, 'NodeGetInfo', {})`: one unary call with a deadline, rejected with the ServiceError. */
-export function callCsi<C extends grpc.Client, M extends keyof C & Capitalize<string>>(client: C, method: M, request: RequestOf<C[M]>, deadlineMs = 30_000): Promise<ResponseOf<C[M]>> {
+export function callCsi<C extends grpc.Client, M extends keyof C & Capitalize<string>>(
+  client: C,
+  method: M,
+  request: RequestOf<C[M]>,
+  deadlineMs = 30_000,
+): Promise<ResponseOf<C[M]>> {
   return new Promise((resolve, reject) => {
-    const fn = client[method] as unknown as (req: unknown, opts: grpc.CallOptions, cb: grpc.requestCallback<ResponseOf<C[M]>>) => grpc.ClientUnaryCall;
+    const fn = client[method] as unknown as (
+      req: unknown,
+      opts: grpc.CallOptions,
+      cb: grpc.requestCallback<ResponseOf<C[M]>>,
+    ) => grpc.ClientUnaryCall;
     fn.call(client, request, { deadline: Date.now() + deadlineMs }, (err, res) => (err ? reject(err) : resolve(res!)));
   });
 }

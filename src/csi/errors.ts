@@ -4,7 +4,10 @@ import { status as Status } from '@grpc/grpc-js';
 import { toStatus, type MappedStatus } from '../agent-api/errors.ts';
 
 export class CsiError extends Error {
-  constructor(readonly code: Status, message: string) {
+  constructor(
+    readonly code: Status,
+    message: string,
+  ) {
     super(message);
     this.name = 'CsiError';
   }

@@ -7,7 +7,8 @@ import { CSI_DRIVER_NAME } from '../common/constants.ts';
 import type { IdentityHandlers } from './api/generated/csi/v1/Identity.ts';
 import { csiUnary } from './server.ts';
 
-export const PLUGIN_VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+export const PLUGIN_VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string })
+  .version;
 
 export interface IdentityOptions {
   readonly log: Logger;

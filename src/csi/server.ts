@@ -35,7 +35,9 @@ export async function serveCsi(endpoint: string, register: (server: grpc.Server)
   const server = new grpc.Server();
   register(server);
   await new Promise<void>((resolve, reject) => {
-    server.bindAsync(`unix://${socket}`, grpc.ServerCredentials.createInsecure(), (err) => (err ? reject(new Error(`cannot listen on ${endpoint}: ${err.message}`)) : resolve()));
+    server.bindAsync(`unix://${socket}`, grpc.ServerCredentials.createInsecure(), (err) =>
+      err ? reject(new Error(`cannot listen on ${endpoint}: ${err.message}`)) : resolve(),
+    );
   });
   log.info({ endpoint }, 'CSI serving');
   return {

@@ -19,7 +19,8 @@ export const ALERTS: readonly AlertRule[] = [
     for: '15m',
     severity: 'warning',
     summary: 'Pool {{ $labels.pool }} on node {{ $labels.node }} is more than 90% full.',
-    description: 'Only {{ $value | humanizePercentage }} of pool {{ $labels.pool }} is free on node {{ $labels.node }}; new volumes and growth there will be refused.',
+    description:
+      'Only {{ $value | humanizePercentage }} of pool {{ $labels.pool }} is free on node {{ $labels.node }}; new volumes and growth there will be refused.',
   },
   {
     alert: 'StratumVolumeDegraded',
@@ -27,7 +28,8 @@ export const ALERTS: readonly AlertRule[] = [
     for: '10m',
     severity: 'warning',
     summary: 'Volume {{ $labels.volume }} has fewer ready replicas than it asks for.',
-    description: 'LocalVolume {{ $labels.volume }} (pool {{ $labels.pool }}) has been Degraded for 10 minutes: kubectl describe lv {{ $labels.volume }} says why.',
+    description:
+      'LocalVolume {{ $labels.volume }} (pool {{ $labels.pool }}) has been Degraded for 10 minutes: kubectl describe lv {{ $labels.volume }} says why.',
   },
   {
     alert: 'StratumVolumeLost',
@@ -59,6 +61,7 @@ export const ALERTS: readonly AlertRule[] = [
     for: '30m',
     severity: 'warning',
     summary: 'Replica {{ $labels.replica }} of volume {{ $labels.volume }} has been out of sync for 30 minutes.',
-    description: 'Replica {{ $labels.replica }} on node {{ $labels.node }} holds {{ $value | humanizePercentage }} of the data after 30 minutes.',
+    description:
+      'Replica {{ $labels.replica }} on node {{ $labels.node }} holds {{ $value | humanizePercentage }} of the data after 30 minutes.',
   },
 ];

@@ -15,12 +15,30 @@ interface KindHealth {
 }
 
 const volumePhases: Record<(typeof VOLUME_PHASES)[number], Health> = {
-  Pending: 'Progressing', Creating: 'Progressing', Ready: 'Healthy', Degraded: 'Degraded', Expanding: 'Progressing', Migrating: 'Progressing', Deleting: 'Progressing',
+  Pending: 'Progressing',
+  Creating: 'Progressing',
+  Ready: 'Healthy',
+  Degraded: 'Degraded',
+  Expanding: 'Progressing',
+  Migrating: 'Progressing',
+  Deleting: 'Progressing',
 };
 const replicaStates: Record<(typeof REPLICA_STATES)[number], Health> = {
-  Pending: 'Progressing', Creating: 'Progressing', Ready: 'Healthy', Syncing: 'Progressing', Expanding: 'Progressing', Copying: 'Progressing', Failed: 'Degraded', Deleting: 'Progressing',
+  Pending: 'Progressing',
+  Creating: 'Progressing',
+  Ready: 'Healthy',
+  Syncing: 'Progressing',
+  Expanding: 'Progressing',
+  Copying: 'Progressing',
+  Failed: 'Degraded',
+  Deleting: 'Progressing',
 };
-const diskStates: Record<(typeof DISK_STATES)[number], Health> = { Available: 'Healthy', InUse: 'Healthy', Unhealthy: 'Degraded', Missing: 'Degraded' };
+const diskStates: Record<(typeof DISK_STATES)[number], Health> = {
+  Available: 'Healthy',
+  InUse: 'Healthy',
+  Unhealthy: 'Degraded',
+  Missing: 'Degraded',
+};
 
 export const HEALTH_CHECKS: readonly KindHealth[] = [
   { kind: 'LocalVolume', state: { field: 'phase', health: volumePhases } },
@@ -30,7 +48,10 @@ export const HEALTH_CHECKS: readonly KindHealth[] = [
   { kind: 'LocalDisk', state: { field: 'state', health: diskStates } },
 ];
 
-const luaTable = (health: Readonly<Record<string, Health>>) => `{ ${Object.entries(health).map(([k, v]) => `${k} = "${v}"`).join(', ')} }`;
+const luaTable = (health: Readonly<Record<string, Health>>) =>
+  `{ ${Object.entries(health)
+    .map(([k, v]) => `${k} = "${v}"`)
+    .join(', ')} }`;
 
 /** The Lua health script of one kind. */
 export function healthScript(check: KindHealth): string {

@@ -17,15 +17,30 @@ export function createCertManagerCertificates(scope: Construct, namespace: strin
     apiVersion: 'cert-manager.io/v1',
     kind: 'Certificate',
     metadata: { name: CA_SECRET, namespace },
-    spec: { secretName: CA_SECRET, isCA: true, commonName: 'stratum-ca', duration: '8760h', renewBefore: '2920h', privateKey, usages: ['cert sign', 'crl sign'], issuerRef },
+    spec: {
+      secretName: CA_SECRET,
+      isCA: true,
+      commonName: 'stratum-ca',
+      duration: '8760h',
+      renewBefore: '2920h',
+      privateKey,
+      usages: ['cert sign', 'crl sign'],
+      issuerRef,
+    },
   });
   new ApiObject(scope, 'operator-certificate', {
     apiVersion: 'cert-manager.io/v1',
     kind: 'Certificate',
     metadata: { name: OPERATOR_TLS_SECRET, namespace },
     spec: {
-      secretName: OPERATOR_TLS_SECRET, commonName: 'stratum-operator', uris: [OPERATOR_IDENTITY], duration: '720h', renewBefore: '240h',
-      privateKey, usages: ['digital signature', 'server auth', 'client auth'], issuerRef,
+      secretName: OPERATOR_TLS_SECRET,
+      commonName: 'stratum-operator',
+      uris: [OPERATOR_IDENTITY],
+      duration: '720h',
+      renewBefore: '240h',
+      privateKey,
+      usages: ['digital signature', 'server auth', 'client auth'],
+      issuerRef,
     },
   });
 }

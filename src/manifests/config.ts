@@ -19,22 +19,50 @@ export const configSchema = {
       additionalProperties: false,
       default: {},
       properties: {
-        repository: { type: 'string', minLength: 1, default: 'ghcr.io/stratum-dev/stratum', description: 'Image of the operator and the agent.' },
+        repository: {
+          type: 'string',
+          minLength: 1,
+          default: 'ghcr.io/stratum-dev/stratum',
+          description: 'Image of the operator and the agent.',
+        },
         tag: { type: 'string', minLength: 1, pattern: '^[\\w][\\w.-]{0,127}$', default: '0.1.0', description: 'Pinned tag; never latest.' },
       },
     },
     logLevel: { type: 'string', enum: ['debug', 'info', 'warn', 'error'], default: 'info', description: 'Log level of every component.' },
-    operatorReplicas: { type: 'integer', minimum: 1, maximum: 5, default: 2, description: 'Operator pods; one leads, the others stand by.' },
-    defaultReplicas: { type: 'integer', minimum: 1, maximum: 3, default: 1, description: 'Replicas of a volume when its StorageClass does not say.' },
+    operatorReplicas: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 5,
+      default: 2,
+      description: 'Operator pods; one leads, the others stand by.',
+    },
+    defaultReplicas: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 3,
+      default: 1,
+      description: 'Replicas of a volume when its StorageClass does not say.',
+    },
     certManagerIssuer: {
       type: 'object',
       additionalProperties: false,
       required: ['name'],
-      description: "Bring your own issuer: cert-manager issues Stratum's CA and the operator's certificate from this (CA-type) issuer. Unset: the operator keeps its own CA.",
+      description:
+        "Bring your own issuer: cert-manager issues Stratum's CA and the operator's certificate from this (CA-type) issuer. Unset: the operator keeps its own CA.",
       properties: {
         name: { type: 'string', minLength: 1, description: 'Name of the cert-manager Issuer or ClusterIssuer.' },
-        kind: { type: 'string', enum: ['Issuer', 'ClusterIssuer'], default: 'ClusterIssuer', description: 'An Issuer must live in the install namespace.' },
-        group: { type: 'string', minLength: 1, default: 'cert-manager.io', description: 'API group of the issuer (external issuers have their own).' },
+        kind: {
+          type: 'string',
+          enum: ['Issuer', 'ClusterIssuer'],
+          default: 'ClusterIssuer',
+          description: 'An Issuer must live in the install namespace.',
+        },
+        group: {
+          type: 'string',
+          minLength: 1,
+          default: 'cert-manager.io',
+          description: 'API group of the issuer (external issuers have their own).',
+        },
       },
     },
     monitoring: {
@@ -43,12 +71,27 @@ export const configSchema = {
       default: {},
       description: 'Objects for Prometheus and Grafana, written to charts-gen/monitoring/ when any is on.',
       properties: {
-        serviceMonitor: { type: 'boolean', default: false, description: 'ServiceMonitors for the operator\'s and the agents\' /metrics (needs the Prometheus Operator CRDs).' },
-        prometheusRule: { type: 'boolean', default: false, description: 'A PrometheusRule with Stratum\'s alerts, each linking its runbook in docs/runbooks.md.' },
-        grafanaDashboard: { type: 'boolean', default: false, description: 'The Grafana dashboard as a ConfigMap labelled grafana_dashboard=1 for the Grafana sidecar.' },
+        serviceMonitor: {
+          type: 'boolean',
+          default: false,
+          description: "ServiceMonitors for the operator's and the agents' /metrics (needs the Prometheus Operator CRDs).",
+        },
+        prometheusRule: {
+          type: 'boolean',
+          default: false,
+          description: "A PrometheusRule with Stratum's alerts, each linking its runbook in docs/runbooks.md.",
+        },
+        grafanaDashboard: {
+          type: 'boolean',
+          default: false,
+          description: 'The Grafana dashboard as a ConfigMap labelled grafana_dashboard=1 for the Grafana sidecar.',
+        },
         labels: {
-          type: 'object', additionalProperties: { type: 'string' }, default: {},
-          description: 'Extra labels on the ServiceMonitors and the PrometheusRule, e.g. release: kube-prometheus-stack, so your Prometheus selects them.',
+          type: 'object',
+          additionalProperties: { type: 'string' },
+          default: {},
+          description:
+            'Extra labels on the ServiceMonitors and the PrometheusRule, e.g. release: kube-prometheus-stack, so your Prometheus selects them.',
         },
       },
     },
@@ -65,10 +108,20 @@ export const configSchema = {
           mediaClass: { type: 'string', enum: MEDIA_CLASSES, description: 'Media class of the pool.' },
           backend: { type: 'string', enum: POOL_BACKENDS, default: 'lvm', description: 'lvm or disk.' },
           thin: { type: 'boolean', default: false, description: 'Thin provisioning (lvm only).' },
-          nodeSelector: { type: 'object', additionalProperties: { type: 'string' }, default: {}, description: 'Node labels that select the pool\'s nodes.' },
+          nodeSelector: {
+            type: 'object',
+            additionalProperties: { type: 'string' },
+            default: {},
+            description: "Node labels that select the pool's nodes.",
+          },
           storageClassName: { ...dnsLabel, description: 'Name of the StorageClass; defaults to stratum-<name>.' },
           defaultClass: { type: 'boolean', default: false, description: 'Make the StorageClass the cluster default.' },
-          replicas: { type: 'integer', minimum: 1, maximum: 3, description: 'Replicas of volumes of this class; defaults to defaultReplicas.' },
+          replicas: {
+            type: 'integer',
+            minimum: 1,
+            maximum: 3,
+            description: 'Replicas of volumes of this class; defaults to defaultReplicas.',
+          },
           fsType: { type: 'string', enum: ['ext4', 'xfs'], default: 'ext4', description: 'Filesystem of volumes of this class.' },
         },
       },
@@ -96,9 +149,12 @@ function optionPath(err: ErrorObject): string {
 
 function explain(err: ErrorObject): string {
   switch (err.keyword) {
-    case 'additionalProperties': return 'is not a known option';
-    case 'enum': return `must be one of ${(err.params.allowedValues as unknown[]).join(', ')}`;
-    default: return err.message ?? 'is invalid';
+    case 'additionalProperties':
+      return 'is not a known option';
+    case 'enum':
+      return `must be one of ${(err.params.allowedValues as unknown[]).join(', ')}`;
+    default:
+      return err.message ?? 'is invalid';
   }
 }
 
@@ -116,7 +172,8 @@ export function resolveConfig(raw: unknown, source = 'configuration'): ResolvedC
     names.add(pool.name);
     if (pool.thin && pool.backend !== 'lvm') throw new ConfigError(`invalid ${source}:\n  pools[${i}].thin requires backend lvm`);
   }
-  if (config.pools.filter((p) => p.defaultClass).length > 1) throw new ConfigError(`invalid ${source}:\n  pools: only one pool may set defaultClass`);
+  if (config.pools.filter((p) => p.defaultClass).length > 1)
+    throw new ConfigError(`invalid ${source}:\n  pools: only one pool may set defaultClass`);
   return config;
 }
 

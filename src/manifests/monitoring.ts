@@ -14,16 +14,18 @@ export const PROMETHEUS_RULE_NAME = 'stratum';
 /** The PrometheusRule's `spec`: one group, every alert with its runbook. */
 export function prometheusRuleSpec() {
   return {
-    groups: [{
-      name: 'stratum',
-      rules: ALERTS.map((a) => ({
-        alert: a.alert,
-        expr: a.expr,
-        for: a.for,
-        labels: { severity: a.severity },
-        annotations: { summary: a.summary, description: a.description, runbook_url: runbookLink(a.alert) },
-      })),
-    }],
+    groups: [
+      {
+        name: 'stratum',
+        rules: ALERTS.map((a) => ({
+          alert: a.alert,
+          expr: a.expr,
+          for: a.for,
+          labels: { severity: a.severity },
+          annotations: { summary: a.summary, description: a.description, runbook_url: runbookLink(a.alert) },
+        })),
+      },
+    ],
   };
 }
 
@@ -32,7 +34,10 @@ export function createMonitoring(scope: Construct, config: ResolvedConfig): void
   const m = config.monitoring;
   const labels = { ...PART_OF, ...m.labels };
   if (m.serviceMonitor) {
-    for (const [component, selector] of [['operator', OPERATOR_POD_LABELS], ['agent', AGENT_POD_LABELS]] as const) {
+    for (const [component, selector] of [
+      ['operator', OPERATOR_POD_LABELS],
+      ['agent', AGENT_POD_LABELS],
+    ] as const) {
       new ApiObject(scope, `${component}-service-monitor`, {
         apiVersion: 'monitoring.coreos.com/v1',
         kind: 'ServiceMonitor',
@@ -47,12 +52,16 @@ export function createMonitoring(scope: Construct, config: ResolvedConfig): void
   }
   if (m.prometheusRule) {
     new ApiObject(scope, 'prometheus-rule', {
-      apiVersion: 'monitoring.coreos.com/v1', kind: 'PrometheusRule', metadata: { name: PROMETHEUS_RULE_NAME, namespace, labels }, spec: prometheusRuleSpec(),
+      apiVersion: 'monitoring.coreos.com/v1',
+      kind: 'PrometheusRule',
+      metadata: { name: PROMETHEUS_RULE_NAME, namespace, labels },
+      spec: prometheusRuleSpec(),
     });
   }
   if (m.grafanaDashboard) {
     new ApiObject(scope, 'grafana-dashboard', {
-      apiVersion: 'v1', kind: 'ConfigMap',
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
       metadata: { name: 'stratum-dashboard', namespace, labels: { ...PART_OF, grafana_dashboard: '1' } },
       data: { 'stratum.json': dashboardJson() },
     });

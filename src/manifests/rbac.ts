@@ -50,9 +50,9 @@ export function operatorNamespaceRules(certificates: 'managed' | 'external'): re
     { apiGroups: ['apps'], resources: ['replicasets', 'deployments'], verbs: ['get'] },
     ...(certificates === 'managed'
       ? [
-        { apiGroups: [''], resources: ['secrets'], verbs: ['create'] },
-        { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'update'], resourceNames: [CA_SECRET] },
-      ]
+          { apiGroups: [''], resources: ['secrets'], verbs: ['create'] },
+          { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'update'], resourceNames: [CA_SECRET] },
+        ]
       : [{ apiGroups: [''], resources: ['secrets'], verbs: ['get'], resourceNames: [CA_SECRET] }]),
     // The public trust bundle the agents mount.
     { apiGroups: [''], resources: ['configmaps'], verbs: ['create'] },
@@ -91,5 +91,10 @@ export function createRbac(scope: Construct, namespace: string, certificates: 'm
 }
 
 function toPolicyRule(r: Rule): kplus.k8s.PolicyRule {
-  return { apiGroups: [...r.apiGroups], resources: [...r.resources], verbs: [...r.verbs], ...(r.resourceNames ? { resourceNames: [...r.resourceNames] } : {}) };
+  return {
+    apiGroups: [...r.apiGroups],
+    resources: [...r.resources],
+    verbs: [...r.verbs],
+    ...(r.resourceNames ? { resourceNames: [...r.resourceNames] } : {}),
+  };
 }

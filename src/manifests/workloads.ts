@@ -5,9 +5,22 @@ import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import type { Construct } from 'constructs';
 import {
-  AGENT_GRPC_PORT, AGENT_GRPC_PORT_NAME, AGENT_HEALTH_PORT, AGENT_METRICS_PORT, AGENT_POD_LABELS, AGENT_STATE_DIR, AGENT_TOKEN_AUDIENCE,
-  CSI_PLUGIN_DIR, CSI_REGISTRATION_DIR, KUBELET_DIR, OPERATOR_BOOTSTRAP_PORT, OPERATOR_METRICS_PORT, OPERATOR_POD_LABELS,
-  OPERATOR_SERVICE, OPERATOR_TLS_SECRET, TRUST_BUNDLE_CONFIGMAP,
+  AGENT_GRPC_PORT,
+  AGENT_GRPC_PORT_NAME,
+  AGENT_HEALTH_PORT,
+  AGENT_METRICS_PORT,
+  AGENT_POD_LABELS,
+  AGENT_STATE_DIR,
+  AGENT_TOKEN_AUDIENCE,
+  CSI_PLUGIN_DIR,
+  CSI_REGISTRATION_DIR,
+  KUBELET_DIR,
+  OPERATOR_BOOTSTRAP_PORT,
+  OPERATOR_METRICS_PORT,
+  OPERATOR_POD_LABELS,
+  OPERATOR_SERVICE,
+  OPERATOR_TLS_SECRET,
+  TRUST_BUNDLE_CONFIGMAP,
 } from '../common/constants.ts';
 import type { ResolvedConfig } from './config.ts';
 import { SIDECAR_IMAGES, stratumImage } from './images.ts';
@@ -29,9 +42,17 @@ const sidecarResources: kplus.ContainerResources = {
   memory: { request: Size.mebibytes(32), limit: Size.mebibytes(128) },
 };
 /** Operator containers: non-root, read-only, no escalation. */
-const restricted: kplus.ContainerSecurityContextProps = { ensureNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false };
+const restricted: kplus.ContainerSecurityContextProps = {
+  ensureNonRoot: true,
+  readOnlyRootFilesystem: true,
+  allowPrivilegeEscalation: false,
+};
 /** Node sidecars run as root (they write into kubelet's root-owned dirs) but need nothing else. */
-const nodeSidecar: kplus.ContainerSecurityContextProps = { ensureNonRoot: false, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false };
+const nodeSidecar: kplus.ContainerSecurityContextProps = {
+  ensureNonRoot: false,
+  readOnlyRootFilesystem: true,
+  allowPrivilegeEscalation: false,
+};
 /** Tags are pinned, so a present image is the right one. */
 const pull = kplus.ImagePullPolicy.IF_NOT_PRESENT;
 
@@ -44,7 +65,11 @@ export function createOperator(scope: Construct, config: ResolvedConfig, account
   const socketDir = kplus.Volume.fromEmptyDir(scope, 'operator-socket-dir', 'socket-dir');
   // With cert-manager, the operator's certificate is a Secret cert-manager renews; else it issues its own in memory.
   const external = Boolean(config.certManagerIssuer);
-  const tls = external ? kplus.Volume.fromSecret(scope, 'operator-tls', kplus.Secret.fromSecretName(scope, 'operator-tls-secret', OPERATOR_TLS_SECRET), { name: 'tls' }) : undefined;
+  const tls = external
+    ? kplus.Volume.fromSecret(scope, 'operator-tls', kplus.Secret.fromSecretName(scope, 'operator-tls-secret', OPERATOR_TLS_SECRET), {
+        name: 'tls',
+      })
+    : undefined;
   const certificateArgs = external ? ['--certificates=external', `--tls-dir=${TLS_DIR}`] : ['--certificates=managed'];
   const podEnv = {
     POD_NAME: kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.POD_NAME),
@@ -68,14 +93,24 @@ export function createOperator(scope: Construct, config: ResolvedConfig, account
         imagePullPolicy: pull,
         command: ['stratum-operator'],
         args: [
-          '--leader-elect', `--csi-endpoint=unix://${CSI_ADDRESS}`, `--metrics-address=:${OPERATOR_METRICS_PORT}`, `--log-level=${config.logLevel}`,
-          ...certificateArgs, `--bootstrap-address=:${OPERATOR_BOOTSTRAP_PORT}`,
+          '--leader-elect',
+          `--csi-endpoint=unix://${CSI_ADDRESS}`,
+          `--metrics-address=:${OPERATOR_METRICS_PORT}`,
+          `--log-level=${config.logLevel}`,
+          ...certificateArgs,
+          `--bootstrap-address=:${OPERATOR_BOOTSTRAP_PORT}`,
         ],
         envVariables: podEnv,
-        ports: [{ number: OPERATOR_METRICS_PORT, name: 'metrics' }, { number: OPERATOR_BOOTSTRAP_PORT, name: 'certificates' }],
+        ports: [
+          { number: OPERATOR_METRICS_PORT, name: 'metrics' },
+          { number: OPERATOR_BOOTSTRAP_PORT, name: 'certificates' },
+        ],
         liveness: kplus.Probe.fromHttpGet('/healthz', { port: OPERATOR_METRICS_PORT, periodSeconds: Duration.seconds(10) }),
         readiness: kplus.Probe.fromHttpGet('/readyz', { port: OPERATOR_METRICS_PORT, periodSeconds: Duration.seconds(5) }),
-        resources: { cpu: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.units(1) }, memory: { request: Size.mebibytes(128), limit: Size.mebibytes(512) } },
+        resources: {
+          cpu: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.units(1) },
+          memory: { request: Size.mebibytes(128), limit: Size.mebibytes(512) },
+        },
         securityContext: restricted,
         volumeMounts: [{ path: CSI_SOCKET_DIR, volume: socketDir }, ...(tls ? [{ path: TLS_DIR, volume: tls, readOnly: true }] : [])],
       },
@@ -83,8 +118,15 @@ export function createOperator(scope: Construct, config: ResolvedConfig, account
         name: 'csi-provisioner',
         image: SIDECAR_IMAGES.provisioner,
         args: [
-          `--csi-address=${CSI_ADDRESS}`, '--feature-gates=Topology=true', '--enable-capacity', '--capacity-ownerref-level=2',
-          '--extra-create-metadata', '--leader-election', `--leader-election-namespace=${ns}`, '--default-fstype=ext4', '--timeout=120s',
+          `--csi-address=${CSI_ADDRESS}`,
+          '--feature-gates=Topology=true',
+          '--enable-capacity',
+          '--capacity-ownerref-level=2',
+          '--extra-create-metadata',
+          '--leader-election',
+          `--leader-election-namespace=${ns}`,
+          '--default-fstype=ext4',
+          '--timeout=120s',
         ],
         envVariables: podEnv,
         resources: sidecarResources,
@@ -113,14 +155,18 @@ export function createOperator(scope: Construct, config: ResolvedConfig, account
   // Every operator replica serves agent certificates (not only the leader), so the Service always has an endpoint.
   new kplus.k8s.KubeService(scope, 'operator-certificates', {
     metadata: { name: OPERATOR_SERVICE, namespace: ns, labels: { ...OPERATOR_POD_LABELS } },
-    spec: { selector: { ...OPERATOR_POD_LABELS }, ports: [{ name: 'certificates', port: OPERATOR_BOOTSTRAP_PORT, targetPort: kplus.k8s.IntOrString.fromString('certificates') }] },
+    spec: {
+      selector: { ...OPERATOR_POD_LABELS },
+      ports: [{ name: 'certificates', port: OPERATOR_BOOTSTRAP_PORT, targetPort: kplus.k8s.IntOrString.fromString('certificates') }],
+    },
   });
   return deployment;
 }
 
 export function createAgent(scope: Construct, config: ResolvedConfig, accounts: Accounts): kplus.DaemonSet {
   const ns = config.namespace;
-  const host = (id: string, path: string, type: kplus.HostPathVolumeType) => kplus.Volume.fromHostPath(scope, `agent-${id}`, id, { path, type });
+  const host = (id: string, path: string, type: kplus.HostPathVolumeType) =>
+    kplus.Volume.fromHostPath(scope, `agent-${id}`, id, { path, type });
   const dev = host('dev', '/dev', kplus.HostPathVolumeType.DIRECTORY);
   const sys = host('sys', '/sys', kplus.HostPathVolumeType.DIRECTORY);
   const udev = host('run-udev', '/run/udev', kplus.HostPathVolumeType.DIRECTORY_OR_CREATE);
@@ -129,7 +175,12 @@ export function createAgent(scope: Construct, config: ResolvedConfig, accounts: 
   const kubelet = host('kubelet-dir', KUBELET_DIR, kplus.HostPathVolumeType.DIRECTORY);
   const pluginDir = host('plugin-dir', CSI_PLUGIN_DIR, kplus.HostPathVolumeType.DIRECTORY_OR_CREATE);
   const registration = host('registration-dir', CSI_REGISTRATION_DIR, kplus.HostPathVolumeType.DIRECTORY);
-  const trust = kplus.Volume.fromConfigMap(scope, 'agent-ca', kplus.ConfigMap.fromConfigMapName(scope, 'agent-ca-bundle', TRUST_BUNDLE_CONFIGMAP), { name: 'ca' });
+  const trust = kplus.Volume.fromConfigMap(
+    scope,
+    'agent-ca',
+    kplus.ConfigMap.fromConfigMapName(scope, 'agent-ca-bundle', TRUST_BUNDLE_CONFIGMAP),
+    { name: 'ca' },
+  );
   const tls = kplus.Volume.fromEmptyDir(scope, 'agent-tls', 'tls', { medium: kplus.EmptyDirMedium.MEMORY, sizeLimit: Size.mebibytes(1) });
 
   const daemonSet = new kplus.DaemonSet(scope, 'agent', {
@@ -165,9 +216,19 @@ export function createAgent(scope: Construct, config: ResolvedConfig, accounts: 
           STRATUM_CSI_ENDPOINT: kplus.EnvValue.fromValue(`unix://${CSI_ADDRESS}`),
           STRATUM_LOG_LEVEL: kplus.EnvValue.fromValue(config.logLevel),
         },
-        ports: [{ number: AGENT_GRPC_PORT, name: AGENT_GRPC_PORT_NAME }, { number: AGENT_METRICS_PORT, name: 'metrics' }],
-        liveness: kplus.Probe.fromHttpGet('/healthz', { port: AGENT_HEALTH_PORT, periodSeconds: Duration.seconds(10), failureThreshold: 5 }),
-        resources: { cpu: { request: kplus.Cpu.millis(50), limit: kplus.Cpu.units(1) }, memory: { request: Size.mebibytes(96), limit: Size.mebibytes(512) } },
+        ports: [
+          { number: AGENT_GRPC_PORT, name: AGENT_GRPC_PORT_NAME },
+          { number: AGENT_METRICS_PORT, name: 'metrics' },
+        ],
+        liveness: kplus.Probe.fromHttpGet('/healthz', {
+          port: AGENT_HEALTH_PORT,
+          periodSeconds: Duration.seconds(10),
+          failureThreshold: 5,
+        }),
+        resources: {
+          cpu: { request: kplus.Cpu.millis(50), limit: kplus.Cpu.units(1) },
+          memory: { request: Size.mebibytes(96), limit: Size.mebibytes(512) },
+        },
         // Disks, LVM, mounts and DRBD need the host's devices and mount namespace.
         securityContext: { privileged: true, ensureNonRoot: false, readOnlyRootFilesystem: false, allowPrivilegeEscalation: true },
         imagePullPolicy: pull,
@@ -190,7 +251,10 @@ export function createAgent(scope: Construct, config: ResolvedConfig, accounts: 
         resources: sidecarResources,
         securityContext: nodeSidecar,
         imagePullPolicy: pull,
-        volumeMounts: [{ path: CSI_SOCKET_DIR, volume: pluginDir }, { path: '/registration', volume: registration }],
+        volumeMounts: [
+          { path: CSI_SOCKET_DIR, volume: pluginDir },
+          { path: '/registration', volume: registration },
+        ],
       },
       {
         name: 'livenessprobe',
@@ -210,13 +274,25 @@ export function createAgent(scope: Construct, config: ResolvedConfig, accounts: 
   // The agent's proof of its node: a token bound to its pod, for the operator's audience only (no
   // Kubernetes API accepts it). cdk8s-plus has no projected volume, hence the patch.
   ApiObject.of(daemonSet).addJsonPatch(
-    JsonPatch.add('/spec/template/spec/volumes/-', { name: 'token', projected: { sources: [{ serviceAccountToken: { audience: AGENT_TOKEN_AUDIENCE, expirationSeconds: AGENT_TOKEN_SECONDS, path: 'token' } }] } }),
+    JsonPatch.add('/spec/template/spec/volumes/-', {
+      name: 'token',
+      projected: {
+        sources: [{ serviceAccountToken: { audience: AGENT_TOKEN_AUDIENCE, expirationSeconds: AGENT_TOKEN_SECONDS, path: 'token' } }],
+      },
+    }),
     JsonPatch.add('/spec/template/spec/containers/0/volumeMounts/-', { name: 'token', mountPath: AGENT_TOKEN_DIR, readOnly: true }),
   );
   return daemonSet;
 }
 
-function metricsService(scope: Construct, id: string, namespace: string, name: string, selector: Record<string, string>, port: number): void {
+function metricsService(
+  scope: Construct,
+  id: string,
+  namespace: string,
+  name: string,
+  selector: Record<string, string>,
+  port: number,
+): void {
   new kplus.k8s.KubeService(scope, id, {
     metadata: { name, namespace, labels: { ...selector, ...METRICS_SERVICE_LABELS } },
     spec: { selector: { ...selector }, ports: [{ name: 'metrics', port, targetPort: kplus.k8s.IntOrString.fromString('metrics') }] },

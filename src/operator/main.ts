@@ -38,23 +38,43 @@ function parse(argv: string[]) {
     args: argv,
     strict: true,
     options: {
-      help: { type: 'boolean' }, kubeconfig: { type: 'string' }, namespace: { type: 'string' }, 'leader-elect': { type: 'boolean' },
-      'lease-name': { type: 'string' }, 'lease-duration-ms': { type: 'string' }, identity: { type: 'string' }, 'metrics-address': { type: 'string' },
-      'tls-dir': { type: 'string' }, 'tls-ca': { type: 'string' }, 'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' },
-      workers: { type: 'string' }, 'log-level': { type: 'string' }, 'csi-endpoint': { type: 'string' },
-      certificates: { type: 'string' }, 'bootstrap-address': { type: 'string' }, 'certificate-lifetime-ms': { type: 'string' },
+      help: { type: 'boolean' },
+      kubeconfig: { type: 'string' },
+      namespace: { type: 'string' },
+      'leader-elect': { type: 'boolean' },
+      'lease-name': { type: 'string' },
+      'lease-duration-ms': { type: 'string' },
+      identity: { type: 'string' },
+      'metrics-address': { type: 'string' },
+      'tls-dir': { type: 'string' },
+      'tls-ca': { type: 'string' },
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
+      workers: { type: 'string' },
+      'log-level': { type: 'string' },
+      'csi-endpoint': { type: 'string' },
+      certificates: { type: 'string' },
+      'bootstrap-address': { type: 'string' },
+      'certificate-lifetime-ms': { type: 'string' },
     },
   });
   const dir = values['tls-dir'];
-  const tls = { ca: values['tls-ca'] ?? (dir && path.join(dir, 'ca.crt')), cert: values['tls-cert'] ?? (dir && path.join(dir, 'tls.crt')), key: values['tls-key'] ?? (dir && path.join(dir, 'tls.key')) };
+  const tls = {
+    ca: values['tls-ca'] ?? (dir && path.join(dir, 'ca.crt')),
+    cert: values['tls-cert'] ?? (dir && path.join(dir, 'tls.crt')),
+    key: values['tls-key'] ?? (dir && path.join(dir, 'tls.key')),
+  };
   const hasFiles = Boolean(tls.ca && tls.cert && tls.key);
   const certificates = (values.certificates ?? (hasFiles ? 'files' : 'managed')) as CertificateMode;
-  if (!CERTIFICATE_MODES.includes(certificates)) throw new Error(`--certificates ${JSON.stringify(values.certificates)}: one of ${CERTIFICATE_MODES.join(', ')}`);
-  if (!values.help && certificates !== 'managed' && !hasFiles) throw new Error(`--certificates ${certificates} needs --tls-dir, or --tls-ca, --tls-cert and --tls-key`);
+  if (!CERTIFICATE_MODES.includes(certificates))
+    throw new Error(`--certificates ${JSON.stringify(values.certificates)}: one of ${CERTIFICATE_MODES.join(', ')}`);
+  if (!values.help && certificates !== 'managed' && !hasFiles)
+    throw new Error(`--certificates ${certificates} needs --tls-dir, or --tls-ca, --tls-cert and --tls-key`);
   const hostPort = (flag: string, address: string) => {
     const sep = address.lastIndexOf(':');
     const port = Number(address.slice(sep + 1));
-    if (sep < 0 || !Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--${flag} ${JSON.stringify(address)} is not host:port`);
+    if (sep < 0 || !Number.isInteger(port) || port < 0 || port > 65535)
+      throw new Error(`--${flag} ${JSON.stringify(address)} is not host:port`);
     return { host: address.slice(0, sep) || '0.0.0.0', port };
   };
   const metrics = hostPort('metrics-address', values['metrics-address'] ?? `:${OPERATOR_METRICS_PORT}`);
@@ -102,10 +122,30 @@ async function main(): Promise<void> {
   metrics.collectProcessMetrics();
   const client = new KubeClient(loadKubeConfig({ kubeconfig: opts.kubeconfig }));
   const certificates = await startOperatorIdentity({
-    client, namespace: opts.namespace, mode: opts.certificates, files: opts.tls, bootstrap: opts.bootstrap, leafLifetimeMs: opts.certificateLifetimeMs, instance: opts.identity, log,
+    client,
+    namespace: opts.namespace,
+    mode: opts.certificates,
+    files: opts.tls,
+    bootstrap: opts.bootstrap,
+    leafLifetimeMs: opts.certificateLifetimeMs,
+    instance: opts.identity,
+    log,
   });
-  const manager = new Manager({ client, namespace: opts.namespace, agentTls: certificates.source, identity: opts.identity, workers: opts.workers, log, metrics });
-  const health = await startHealthServer({ host: opts.metricsHost, port: opts.metricsPort, registry: metrics.registry, readyChecks: [() => manager.ready()] });
+  const manager = new Manager({
+    client,
+    namespace: opts.namespace,
+    agentTls: certificates.source,
+    identity: opts.identity,
+    workers: opts.workers,
+    log,
+    metrics,
+  });
+  const health = await startHealthServer({
+    host: opts.metricsHost,
+    port: opts.metricsPort,
+    registry: metrics.registry,
+    readyChecks: [() => manager.ready()],
+  });
   log.info({ address: `${health.address.address}:${health.address.port}` }, 'health and metrics listening');
   const csi = opts.csiEndpoint ? await serveControllerCsi(opts.csiEndpoint, client, log) : undefined;
 
@@ -122,10 +162,11 @@ async function main(): Promise<void> {
     client.close();
     process.exit(code);
   };
-  const startManager = () => manager.start().catch((err: Error) => {
-    log.error({ err: err.message }, 'controllers failed to start');
-    void shutdown(1);
-  });
+  const startManager = () =>
+    manager.start().catch((err: Error) => {
+      log.error({ err: err.message }, 'controllers failed to start');
+      void shutdown(1);
+    });
 
   if (!opts.leaderElect) {
     process.once('SIGTERM', () => void shutdown(0));
@@ -134,8 +175,14 @@ async function main(): Promise<void> {
     return;
   }
   const elector = new LeaderElector(client, {
-    namespace: opts.namespace, name: opts.leaseName, identity: opts.identity, leaseDurationMs: opts.leaseDurationMs,
-    renewDeadlineMs: Math.round((opts.leaseDurationMs * 2) / 3), retryPeriodMs: Math.max(200, Math.round(opts.leaseDurationMs / 7.5)), log, metrics,
+    namespace: opts.namespace,
+    name: opts.leaseName,
+    identity: opts.identity,
+    leaseDurationMs: opts.leaseDurationMs,
+    renewDeadlineMs: Math.round((opts.leaseDurationMs * 2) / 3),
+    retryPeriodMs: Math.max(200, Math.round(opts.leaseDurationMs / 7.5)),
+    log,
+    metrics,
   });
   elector.events$.subscribe((ev) => {
     if (ev.type === 'started') {
@@ -148,10 +195,14 @@ async function main(): Promise<void> {
   });
   // The controllers stop while the lease is still ours, and only then is it handed over: the next
   // leader never runs beside them. Bounded like shutdown(): past 20 s the process exits anyway.
-  elector.releaseOn(['SIGTERM', 'SIGINT'], () => void shutdown(0), () => {
-    setTimeout(() => process.exit(1), 20_000).unref();
-    return manager.stop();
-  });
+  elector.releaseOn(
+    ['SIGTERM', 'SIGINT'],
+    () => void shutdown(0),
+    () => {
+      setTimeout(() => process.exit(1), 20_000).unref();
+      return manager.stop();
+    },
+  );
   elector.start();
 }
 

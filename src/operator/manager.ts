@@ -19,7 +19,16 @@ import { Informer } from './runtime/kube/informer.ts';
 import { sharedMetrics, type OperatorMetrics } from './runtime/metrics.ts';
 import { CAPACITY_MANAGED_BY, CAPACITY_POOL_LABEL, type CSIStorageCapacity, type StorageClass } from './pools/capacity.ts';
 import { poolReconciler } from './pools/pool-reconciler.ts';
-import { CSI_STORAGE_CAPACITIES, LOCAL_DISKS, LOCAL_VOLUMES, NODES, PODS, STORAGE_CLASSES, STORAGE_POOLS, VOLUME_REPLICAS } from './resources.ts';
+import {
+  CSI_STORAGE_CAPACITIES,
+  LOCAL_DISKS,
+  LOCAL_VOLUMES,
+  NODES,
+  PODS,
+  STORAGE_CLASSES,
+  STORAGE_POOLS,
+  VOLUME_REPLICAS,
+} from './resources.ts';
 import { EVICTING_INDEX, evictingIndex, localVolumeReconciler } from './volumes/localvolume-reconciler.ts';
 import { replicaReconciler } from './volumes/replica-reconciler.ts';
 import { ReplicationIdAllocator } from './volumes/replication-ids.ts';
@@ -38,7 +47,10 @@ export interface ManagerOptions {
   readonly metrics?: OperatorMetrics;
 }
 
-const selector = (labels: Record<string, string>) => Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(',');
+const selector = (labels: Record<string, string>) =>
+  Object.entries(labels)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
 
 export class Manager {
   private readonly log: Logger;
@@ -66,13 +78,18 @@ export class Manager {
     const pools = Informer.for<StoragePool>(client, STORAGE_POOLS, common);
     const classes = Informer.for<StorageClass>(client, STORAGE_CLASSES, common);
     const capacities = Informer.for<CSIStorageCapacity>(client, CSI_STORAGE_CAPACITIES, {
-      ...common, namespace, labelSelector: selector(CAPACITY_MANAGED_BY), indexers: { pool: (c) => [c.metadata.labels?.[CAPACITY_POOL_LABEL] ?? ''] },
+      ...common,
+      namespace,
+      labelSelector: selector(CAPACITY_MANAGED_BY),
+      indexers: { pool: (c) => [c.metadata.labels?.[CAPACITY_POOL_LABEL] ?? ''] },
     });
     const volumes = Informer.for<LocalVolume>(client, LOCAL_VOLUMES, {
-      ...common, indexers: { pool: (v) => [v.spec.pool, ...(v.spec.replicaPool ? [v.spec.replicaPool] : [])] },
+      ...common,
+      indexers: { pool: (v) => [v.spec.pool, ...(v.spec.replicaPool ? [v.spec.replicaPool] : [])] },
     });
     const replicas = Informer.for<VolumeReplica>(client, VOLUME_REPLICAS, {
-      ...common, indexers: { volume: (r) => [r.spec.volume], node: (r) => [r.spec.node] },
+      ...common,
+      indexers: { volume: (r) => [r.spec.volume], node: (r) => [r.spec.node] },
     });
     const events = new EventRecorder(client, { component: 'stratum-operator', instance: this.opts.identity, ...common });
     const registry = new AgentRegistry(pods, { tls: this.opts.agentTls, ...common });
@@ -80,12 +97,18 @@ export class Manager {
     const workers = this.opts.workers ?? 4;
 
     const diskController = new Controller<LocalDisk>({
-      kind: 'LocalDisk', informer: disks, workers, ...common,
+      kind: 'LocalDisk',
+      informer: disks,
+      workers,
+      ...common,
       reconcile: localDiskReconciler({ client, disks, inventory, registry, events }),
     });
     const allPools = () => pools.keys();
     const poolController = new Controller<StoragePool>({
-      kind: 'StoragePool', informer: pools, workers, ...common,
+      kind: 'StoragePool',
+      informer: pools,
+      workers,
+      ...common,
       reconcile: poolReconciler({ client, namespace, pools, disks, nodes, storageClasses: classes, capacities, registry, events }),
       secondaries: [
         { informer: disks, map: allPools },
@@ -95,8 +118,21 @@ export class Manager {
     });
 
     const volumeController = new Controller<LocalVolume>({
-      kind: 'LocalVolume', informer: volumes, workers, ...common,
-      reconcile: localVolumeReconciler({ client, volumes, replicas, pools, nodes, registry, events, ids: new ReplicationIdAllocator(() => replicas.list()), drbd: new DrbdSupport(registry) }),
+      kind: 'LocalVolume',
+      informer: volumes,
+      workers,
+      ...common,
+      reconcile: localVolumeReconciler({
+        client,
+        volumes,
+        replicas,
+        pools,
+        nodes,
+        registry,
+        events,
+        ids: new ReplicationIdAllocator(() => replicas.list()),
+        drbd: new DrbdSupport(registry),
+      }),
       secondaries: [
         { informer: replicas, map: (r) => [r.spec.volume] },
         // Capacity or readiness of a pool changed: volumes waiting on it may go on.
@@ -104,12 +140,18 @@ export class Manager {
       ],
     });
     const replicaController = new Controller<VolumeReplica>({
-      kind: 'VolumeReplica', informer: replicas, workers, ...common,
+      kind: 'VolumeReplica',
+      informer: replicas,
+      workers,
+      ...common,
       reconcile: replicaReconciler({ client, replicas, volumes, registry, events }),
       secondaries: [
         { informer: volumes, map: (v) => replicas.byIndex('volume', v.metadata.name!).map((r) => r.metadata.name!) },
         // A replica waits on its peers' devices before it writes the DRBD resource.
-        { informer: replicas, map: (r) => (r.spec.replication ? replicas.byIndex('volume', r.spec.volume).map((p) => p.metadata.name!) : []) },
+        {
+          informer: replicas,
+          map: (r) => (r.spec.replication ? replicas.byIndex('volume', r.spec.volume).map((p) => p.metadata.name!) : []),
+        },
       ],
     });
 
@@ -121,18 +163,35 @@ export class Manager {
     inventory.start();
     subscriptions.push(inventory.changes$.subscribe((name) => diskController.queue.add(name)));
     // Node heartbeats change status every few seconds; only label changes move pools.
-    const labelChanges = nodes.events$.pipe(filter((ev) => ev.type !== 'update' || !isDeepStrictEqual(ev.old.metadata.labels, ev.object.metadata.labels)));
-    subscriptions.push(merge(labelChanges, registry.changes$).subscribe(() => allPools().forEach((k) => { poolController.queue.add(k); })));
+    const labelChanges = nodes.events$.pipe(
+      filter((ev) => ev.type !== 'update' || !isDeepStrictEqual(ev.old.metadata.labels, ev.object.metadata.labels)),
+    );
+    subscriptions.push(
+      merge(labelChanges, registry.changes$).subscribe(() =>
+        allPools().forEach((k) => {
+          poolController.queue.add(k);
+        }),
+      ),
+    );
     // A node's agent came back or its evict label changed: its replicas and their volumes move on.
-    const onNode = (node: string) => replicas.byIndex('node', node).forEach((r) => {
-      replicaController.queue.add(r.metadata.name!);
-      volumeController.queue.add(r.spec.volume);
-    });
+    const onNode = (node: string) =>
+      replicas.byIndex('node', node).forEach((r) => {
+        replicaController.queue.add(r.metadata.name!);
+        volumeController.queue.add(r.spec.volume);
+      });
     subscriptions.push(registry.changes$.subscribe(onNode));
-    subscriptions.push(labelChanges.subscribe((ev) => {
-      onNode(ev.object.metadata.name!);
-      if (ev.object.metadata.labels?.[EVICT_NODE_LABEL] !== undefined || (ev.type === 'update' && ev.old.metadata.labels?.[EVICT_NODE_LABEL] !== undefined)) volumes.keys().forEach((k) => { volumeController.queue.add(k); });
-    }));
+    subscriptions.push(
+      labelChanges.subscribe((ev) => {
+        onNode(ev.object.metadata.name!);
+        if (
+          ev.object.metadata.labels?.[EVICT_NODE_LABEL] !== undefined ||
+          (ev.type === 'update' && ev.old.metadata.labels?.[EVICT_NODE_LABEL] !== undefined)
+        )
+          volumes.keys().forEach((k) => {
+            volumeController.queue.add(k);
+          });
+      }),
+    );
 
     await diskController.start();
     await poolController.start();
@@ -145,7 +204,9 @@ export class Manager {
     this.running = {
       stop: async () => {
         this.metrics.storage.observe(undefined);
-        subscriptions.forEach((s) => { s.unsubscribe(); });
+        subscriptions.forEach((s) => {
+          s.unsubscribe();
+        });
         await Promise.all([diskController.stop(), poolController.stop(), volumeController.stop(), replicaController.stop()]);
         await inventory.stop();
         registry.stop();

@@ -20,10 +20,18 @@ export class StorageMetrics {
 
   constructor(registry: Registry) {
     const registers = [registry];
-    const gauge = <L extends string>(name: string, help: string, labelNames: readonly L[], fill: (g: Gauge<L>, view: StorageView) => void) => {
+    const gauge = <L extends string>(
+      name: string,
+      help: string,
+      labelNames: readonly L[],
+      fill: (g: Gauge<L>, view: StorageView) => void,
+    ) => {
       const read = () => this.view;
       return new Gauge<L>({
-        name, help, labelNames, registers,
+        name,
+        help,
+        labelNames,
+        registers,
         collect() {
           this.reset();
           const view = read();
@@ -32,27 +40,50 @@ export class StorageMetrics {
       });
     };
 
-    const perPoolNode = (pick: (n: NonNullable<NonNullable<StoragePool['status']>['nodes']>[number]) => number | undefined) => (g: Gauge<'pool' | 'node'>, v: StorageView) => {
-      for (const p of v.pools.list()) {
-        for (const n of p.status?.nodes ?? []) {
-          const value = pick(n);
-          if (value !== undefined) g.set({ pool: p.metadata.name!, node: n.node }, value);
+    const perPoolNode =
+      (pick: (n: NonNullable<NonNullable<StoragePool['status']>['nodes']>[number]) => number | undefined) =>
+      (g: Gauge<'pool' | 'node'>, v: StorageView) => {
+        for (const p of v.pools.list()) {
+          for (const n of p.status?.nodes ?? []) {
+            const value = pick(n);
+            if (value !== undefined) g.set({ pool: p.metadata.name!, node: n.node }, value);
+          }
         }
-      }
-    };
-    gauge('stratum_pool_capacity_bytes', 'Total capacity of the pool on the node.', ['pool', 'node'], perPoolNode((n) => bytes(n.total)));
-    gauge('stratum_pool_free_bytes', 'Free capacity of the pool on the node.', ['pool', 'node'], perPoolNode((n) => bytes(n.free)));
-    gauge('stratum_pool_allocatable_bytes', 'Largest volume the pool can create on the node now.', ['pool', 'node'], perPoolNode((n) => bytes(n.allocatable)));
-    gauge('stratum_pool_ready', '1 while the pool is formed and usable on the node.', ['pool', 'node'], perPoolNode((n) => (n.ready ? 1 : 0)));
+      };
+    gauge(
+      'stratum_pool_capacity_bytes',
+      'Total capacity of the pool on the node.',
+      ['pool', 'node'],
+      perPoolNode((n) => bytes(n.total)),
+    );
+    gauge(
+      'stratum_pool_free_bytes',
+      'Free capacity of the pool on the node.',
+      ['pool', 'node'],
+      perPoolNode((n) => bytes(n.free)),
+    );
+    gauge(
+      'stratum_pool_allocatable_bytes',
+      'Largest volume the pool can create on the node now.',
+      ['pool', 'node'],
+      perPoolNode((n) => bytes(n.allocatable)),
+    );
+    gauge(
+      'stratum_pool_ready',
+      '1 while the pool is formed and usable on the node.',
+      ['pool', 'node'],
+      perPoolNode((n) => (n.ready ? 1 : 0)),
+    );
     gauge('stratum_pool_volumes', 'Volume replicas the pool holds on the node.', ['pool', 'node'], (g, v) => {
       for (const p of v.pools.list()) for (const n of p.status?.nodes ?? []) g.set({ pool: p.metadata.name!, node: n.node }, 0);
       for (const r of v.replicas.list()) g.inc({ pool: r.spec.pool, node: r.spec.node });
     });
 
-    gauge('stratum_volume_phase', 'The volume\'s phase: 1 for the current one, 0 for the others.', ['volume', 'pool', 'phase'], (g, v) => {
+    gauge('stratum_volume_phase', "The volume's phase: 1 for the current one, 0 for the others.", ['volume', 'pool', 'phase'], (g, v) => {
       for (const lv of v.volumes.list()) {
         if (!lv.status?.phase) continue;
-        for (const phase of VOLUME_PHASES) g.set({ volume: lv.metadata.name!, pool: lv.spec.pool, phase }, lv.status.phase === phase ? 1 : 0);
+        for (const phase of VOLUME_PHASES)
+          g.set({ volume: lv.metadata.name!, pool: lv.spec.pool, phase }, lv.status.phase === phase ? 1 : 0);
       }
     });
     gauge('stratum_volume_capacity_bytes', 'Actual size of the volume.', ['volume'], (g, v) => {
@@ -68,25 +99,36 @@ export class StorageMetrics {
       for (const lv of v.volumes.list()) g.set({ volume: lv.metadata.name! }, 0);
       for (const r of v.replicas.list()) if (r.status?.state === 'Ready') g.inc({ volume: r.spec.volume });
     });
-    gauge('stratum_replica_synced_ratio', 'Share of the volume\'s data the replica has (0 to 1).', ['volume', 'replica', 'node'], (g, v) => {
+    gauge('stratum_replica_synced_ratio', "Share of the volume's data the replica has (0 to 1).", ['volume', 'replica', 'node'], (g, v) => {
       for (const r of v.replicas.list()) {
-        if (r.status?.syncPercent !== undefined) g.set({ volume: r.spec.volume, replica: r.metadata.name!, node: r.spec.node }, r.status.syncPercent / 100);
+        if (r.status?.syncPercent !== undefined)
+          g.set({ volume: r.spec.volume, replica: r.metadata.name!, node: r.spec.node }, r.status.syncPercent / 100);
       }
     });
-    gauge('stratum_volume_eviction_copied_bytes', 'Bytes copied so far by the volume\'s eviction in progress.', ['volume', 'from', 'to'], (g, v) => {
-      for (const lv of v.volumes.list()) {
-        const m = lv.status?.migration;
-        if (m?.copiedBytes !== undefined) g.set({ volume: lv.metadata.name!, from: m.from ?? '', to: m.to ?? '' }, m.copiedBytes);
-      }
-    });
-    gauge('stratum_volume_eviction_total_bytes', 'Bytes the volume\'s eviction in progress has to copy.', ['volume', 'from', 'to'], (g, v) => {
-      for (const lv of v.volumes.list()) {
-        const m = lv.status?.migration;
-        if (m?.totalBytes !== undefined) g.set({ volume: lv.metadata.name!, from: m.from ?? '', to: m.to ?? '' }, m.totalBytes);
-      }
-    });
+    gauge(
+      'stratum_volume_eviction_copied_bytes',
+      "Bytes copied so far by the volume's eviction in progress.",
+      ['volume', 'from', 'to'],
+      (g, v) => {
+        for (const lv of v.volumes.list()) {
+          const m = lv.status?.migration;
+          if (m?.copiedBytes !== undefined) g.set({ volume: lv.metadata.name!, from: m.from ?? '', to: m.to ?? '' }, m.copiedBytes);
+        }
+      },
+    );
+    gauge(
+      'stratum_volume_eviction_total_bytes',
+      "Bytes the volume's eviction in progress has to copy.",
+      ['volume', 'from', 'to'],
+      (g, v) => {
+        for (const lv of v.volumes.list()) {
+          const m = lv.status?.migration;
+          if (m?.totalBytes !== undefined) g.set({ volume: lv.metadata.name!, from: m.from ?? '', to: m.to ?? '' }, m.totalBytes);
+        }
+      },
+    );
 
-    gauge('stratum_disk_state', 'The disk\'s state: 1 for the current one, 0 for the others.', ['disk', 'node', 'state'], (g, v) => {
+    gauge('stratum_disk_state', "The disk's state: 1 for the current one, 0 for the others.", ['disk', 'node', 'state'], (g, v) => {
       for (const d of v.disks.list()) {
         if (!d.status?.state) continue;
         for (const state of DISK_STATES) g.set({ disk: d.metadata.name!, node: d.spec.nodeName, state }, d.status.state === state ? 1 : 0);

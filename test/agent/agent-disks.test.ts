@@ -41,7 +41,10 @@ function watch(agent: TestAgent) {
         const hit = events.find(pred);
         if (hit) return hit;
         const left = until - Date.now();
-        if (left <= 0) throw new Error(`no matching disk event within ${timeoutMs} ms; got ${JSON.stringify(events.map((e) => [e.type, e.disk?.devicePath, e.disk?.state]))}`);
+        if (left <= 0)
+          throw new Error(
+            `no matching disk event within ${timeoutMs} ms; got ${JSON.stringify(events.map((e) => [e.type, e.disk?.devicePath, e.disk?.state]))}`,
+          );
         await new Promise<void>((r) => {
           const timer = setTimeout(r, Math.min(left, 500));
           wake = () => {
@@ -97,7 +100,10 @@ t('WatchDisks: current disks first, then attach → ADDED, grow → CHANGED, det
     assert.is(added.disk!.id, `loop:${loop.file}`);
     assert.is(added.disk!.sizeBytes, String(GiB / 2));
     const seenByB = await callAgent(b.client, 'ListDisks', {});
-    assert.not.ok(seenByB.disks.some((d) => d.devicePath === loop.device), 'the other agent does not see it');
+    assert.not.ok(
+      seenByB.disks.some((d) => d.devicePath === loop.device),
+      'the other agent does not see it',
+    );
 
     await truncate(loop.file, GiB);
     await run('losetup', ['-c', loop.device]);

@@ -54,21 +54,29 @@ const until = async (what: string, check: () => Promise<boolean>, timeoutMs = 10
   }
 };
 
-t('a mutating call with another agent\'s certificate is refused with PERMISSION_DENIED', async () => {
-  const err = await refused(callAgent(asNodeB('peer'), 'CreateVolume', { volumeId: 'pvc-x', pool: 'p', sizeBytes: String(1 << 20) }, 5_000));
+t("a mutating call with another agent's certificate is refused with PERMISSION_DENIED", async () => {
+  const err = await refused(
+    callAgent(asNodeB('peer'), 'CreateVolume', { volumeId: 'pvc-x', pool: 'p', sizeBytes: String(1 << 20) }, 5_000),
+  );
   assert.is(err.code, grpc.status.PERMISSION_DENIED, err.details);
-  assert.match(err.details, `node-a: CreateVolume refused: the client certificate names ${agentPeerIdentity('node-b')}; only the operator (stratum://operator) may call it`);
+  assert.match(
+    err.details,
+    `node-a: CreateVolume refused: the client certificate names ${agentPeerIdentity('node-b')}; only the operator (stratum://operator) may call it`,
+  );
 });
 
-t('another agent\'s serving certificate is no client certificate at all: refused in the handshake', async () => {
+t("another agent's serving certificate is no client certificate at all: refused in the handshake", async () => {
   const err = await refused(callAgent(asNodeB('serving'), 'GetNodeInfo', {}, 5_000));
   assert.is(err.code, grpc.status.UNAVAILABLE, err.details);
 });
 
-t('volume data from a peer is refused without the operator\'s copy order, and from a peer the order does not name', async () => {
+t("volume data from a peer is refused without the operator's copy order, and from a peer the order does not name", async () => {
   const none = await refused(receive(asNodeB('peer'), 'pvc-ordered'));
   assert.is(none.code, grpc.status.PERMISSION_DENIED, none.details);
-  assert.match(none.details, 'volume pvc-ordered on node-a: refused data from stratum://peer/node-b: the operator has given no copy order for it');
+  assert.match(
+    none.details,
+    'volume pvc-ordered on node-a: refused data from stratum://peer/node-b: the operator has given no copy order for it',
+  );
   await callAgent(a.client, 'ExpectVolume', { volumeId: 'pvc-ordered', sourceNode: 'node-c', validSeconds: 60 });
   const other = await refused(receive(asNodeB('peer'), 'pvc-ordered'));
   assert.is(other.code, grpc.status.PERMISSION_DENIED, other.details);
@@ -79,8 +87,10 @@ t('volume data from a peer is refused without the operator\'s copy order, and fr
   assert.is(ordered.code, grpc.status.NOT_FOUND, ordered.details);
 });
 
-t('ExpectVolume itself is the operator\'s: a peer cannot order its own copy', async () => {
-  const err = await refused(callAgent(asNodeB('peer'), 'ExpectVolume', { volumeId: 'pvc-self', sourceNode: 'node-b', validSeconds: 60 }, 5_000));
+t("ExpectVolume itself is the operator's: a peer cannot order its own copy", async () => {
+  const err = await refused(
+    callAgent(asNodeB('peer'), 'ExpectVolume', { volumeId: 'pvc-self', sourceNode: 'node-b', validSeconds: 60 }, 5_000),
+  );
   assert.is(err.code, grpc.status.PERMISSION_DENIED, err.details);
 });
 
@@ -88,7 +98,10 @@ t('the agent serves a renewed certificate file without a restart', async () => {
   const ca = readFileSync(h.pki.ca.cert);
   const before = await servedCertificate(a.address, ca);
   await h.pki.issue({ name: 'node-a', commonName: 'node-a', uris: ['stratum://agent/node-a'], usage: 'server' });
-  await until('the new serving certificate is served', async () => (await servedCertificate(a.address, ca)).serialNumber !== before.serialNumber);
+  await until(
+    'the new serving certificate is served',
+    async () => (await servedCertificate(a.address, ca)).serialNumber !== before.serialNumber,
+  );
   const fresh = createAgentClient(a.address, h.clientTls, 'node-a');
   clients.push(fresh);
   assert.is((await callAgent(fresh, 'GetNodeInfo', {}, 5_000)).nodeName, 'node-a');
@@ -108,7 +121,10 @@ t('the operator side re-reads its certificate files: new connections present the
     await until('the client presents the re-read certificate', async () => {
       const next = createAgentClient(a.address, source, 'node-a');
       clients.push(next);
-      const err = await callAgent(next, 'GetNodeInfo', {}, 5_000).then(() => undefined, (e: grpc.ServiceError) => e);
+      const err = await callAgent(next, 'GetNodeInfo', {}, 5_000).then(
+        () => undefined,
+        (e: grpc.ServiceError) => e,
+      );
       return err?.code === grpc.status.PERMISSION_DENIED;
     });
   } finally {

@@ -26,14 +26,21 @@ withAgentHarness(t, { agents: 1, loopsPerAgent: 3, loopSizeBytes: GiB }, (harnes
   a = h.agents[0]!;
 });
 
-
 async function diskId(loop: LoopDevice): Promise<string> {
   const { disks } = await callAgent(a.client, 'ListDisks', {});
   return disks.find((d) => d.devicePath === loop.device)!.id;
 }
 
 async function vgs(vg: string): Promise<Record<string, string> | undefined> {
-  const out = await a.lvm('vgs', ['--reportformat', 'json', '--units', 'b', '--nosuffix', '-o', 'vg_name,vg_size,vg_free,vg_extent_size,pv_count,vg_seqno']);
+  const out = await a.lvm('vgs', [
+    '--reportformat',
+    'json',
+    '--units',
+    'b',
+    '--nosuffix',
+    '-o',
+    'vg_name,vg_size,vg_free,vg_extent_size,pv_count,vg_seqno',
+  ]);
   return (JSON.parse(out) as { report: { vg: Record<string, string>[] }[] }).report[0]!.vg.find((v) => v.vg_name === vg);
 }
 
@@ -80,7 +87,10 @@ t('a disk with a filesystem is refused unless allow_used; a disk of another pool
   const before = (await vgs('stratum-fast'))!.vg_seqno;
   const used = await refused(callAgent(a.client, 'EnsurePool', { name: 'fast', backend: 'POOL_BACKEND_LVM', disks: [l2.device] }));
   assert.is(used.code, status.FAILED_PRECONDITION);
-  assert.match(used.details, new RegExp(`disk loop:${l2.file} \\(${l2.device}\\) on node node-a is not blank \\(signature:ext4\\); set allow_used`));
+  assert.match(
+    used.details,
+    new RegExp(`disk loop:${l2.file} \\(${l2.device}\\) on node node-a is not blank \\(signature:ext4\\); set allow_used`),
+  );
   const other = await refused(callAgent(a.client, 'EnsurePool', { name: 'other', backend: 'POOL_BACKEND_LVM', disks: [l0.device] }));
   assert.is(other.code, status.FAILED_PRECONDITION);
   assert.match(other.details, /belongs to pool fast/);
@@ -118,13 +128,20 @@ t('DeletePool refuses while volumes exist, then removes VG and PVs; again is a n
   assert.is(pvs.trim(), '', 'PV labels removed');
   assert.is((await callAgent(a.client, 'DeletePool', { name: 'fast' })).deleted, false);
   const { disks } = await callAgent(a.client, 'ListDisks', {});
-  assert.ok(disks.every((d) => d.state === 'DISK_STATE_AVAILABLE'), JSON.stringify(disks.map((d) => [d.devicePath, d.inUseReasons])));
+  assert.ok(
+    disks.every((d) => d.state === 'DISK_STATE_AVAILABLE'),
+    JSON.stringify(disks.map((d) => [d.devicePath, d.inUseReasons])),
+  );
 });
 
 t('disk backend: a volume claims the smallest disk that fits; format, mount, refuse delete while mounted, wipe on delete', async () => {
   const [l0] = a.attached as [LoopDevice];
   const small = await a.addLoop(512 * MiB);
-  const res = await callAgent(a.client, 'EnsurePool', { name: 'whole', backend: 'POOL_BACKEND_DISK', disks: [await diskId(l0), small.device] });
+  const res = await callAgent(a.client, 'EnsurePool', {
+    name: 'whole',
+    backend: 'POOL_BACKEND_DISK',
+    disks: [await diskId(l0), small.device],
+  });
   assert.is(res.pool!.totalBytes, String(GiB + 512 * MiB));
   assert.is(res.pool!.allocatableBytes, String(GiB));
 
@@ -167,9 +184,14 @@ t('a mounted disk is refused even with allow_used, and left as it was', async ()
   try {
     await run('mkfs.ext4', ['-q', '-F', l1.device]);
     await run('mount', [l1.device, mnt]);
-    const err = await refused(callAgent(a.client, 'EnsurePool', { name: 'busy', backend: 'POOL_BACKEND_LVM', disks: [l1.device], allowUsed: true }));
+    const err = await refused(
+      callAgent(a.client, 'EnsurePool', { name: 'busy', backend: 'POOL_BACKEND_LVM', disks: [l1.device], allowUsed: true }),
+    );
     assert.is(err.code, status.FAILED_PRECONDITION);
-    assert.match(err.details, new RegExp(`disk loop:${l1.file} \\(${l1.device}\\) on node node-a is in use \\(signature:ext4, mount:${mnt}\\)`));
+    assert.match(
+      err.details,
+      new RegExp(`disk loop:${l1.file} \\(${l1.device}\\) on node node-a is in use \\(signature:ext4, mount:${mnt}\\)`),
+    );
     assert.match((await run('wipefs', ['--no-act', '--json', l1.device])).stdout, /ext4/);
     assert.is(await vgs('stratum-busy'), undefined);
   } finally {

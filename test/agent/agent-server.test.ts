@@ -18,11 +18,12 @@ withAgentHarness(t, { agents: 1, loopsPerAgent: 1 }, (harness) => {
   a = h.agents[0]!;
 });
 
-
 t('health: SERVING for the server and the Agent service, NOT_FOUND for others', async () => {
   const check = (service: string) =>
     new Promise<{ status?: string; code?: number }>((resolve) => {
-      a.health.Check({ service }, { deadline: Date.now() + 5_000 }, (err, res) => resolve(err ? { code: err.code } : { status: res!.status }));
+      a.health.Check({ service }, { deadline: Date.now() + 5_000 }, (err, res) =>
+        resolve(err ? { code: err.code } : { status: res!.status }),
+      );
     });
   assert.equal(await check(''), { status: 'SERVING' });
   assert.equal(await check('stratum.agent.v1.Agent'), { status: 'SERVING' });
@@ -56,7 +57,9 @@ t('a client whose certificate comes from another CA is refused (health too)', as
   try {
     const err = await refused(callAgent(client, 'ListVolumes', {}, 5_000));
     assert.is(err.code, status.UNAVAILABLE, err.details);
-    const herr = await new Promise<number | undefined>((resolve) => health.Check({ service: '' }, { deadline: Date.now() + 5_000 }, (e) => resolve(e?.code)));
+    const herr = await new Promise<number | undefined>((resolve) =>
+      health.Check({ service: '' }, { deadline: Date.now() + 5_000 }, (e) => resolve(e?.code)),
+    );
     assert.is(herr, status.UNAVAILABLE);
   } finally {
     client.close();

@@ -91,20 +91,89 @@ t('delete removes the LV; deleting again is success with deleted=false', async (
 
 t('bad input gets the right code, a message naming the object, and changes nothing on disk', async () => {
   const cases: [string, () => Promise<unknown>, status, RegExp, AgentReason?][] = [
-    ['zero size', () => callAgent(a.client, 'CreateVolume', { volumeId: 'pvc-z', pool: 'fast', sizeBytes: 0 }), status.INVALID_ARGUMENT, /volume pvc-z: size/],
-    ['shell metacharacters', () => callAgent(a.client, 'CreateVolume', { volumeId: 'x;rm -rf /', pool: 'fast', sizeBytes: MiB }), status.INVALID_ARGUMENT, /volume name "x;rm -rf \/"/],
-    ['command substitution', () => callAgent(a.client, 'CreateVolume', { volumeId: '$(reboot)', pool: 'fast', sizeBytes: MiB }), status.INVALID_ARGUMENT, /volume name/],
-    ['path separator', () => callAgent(a.client, 'CreateVolume', { volumeId: '../../etc', pool: 'fast', sizeBytes: MiB }), status.INVALID_ARGUMENT, /volume name "..\/..\/etc"/],
-    ['pool with a path separator', () => callAgent(a.client, 'CreateVolume', { volumeId: 'pvc-p', pool: 'fast/x', sizeBytes: MiB }), status.INVALID_ARGUMENT, /pool name "fast\/x"/],
-    ['unknown pool', () => callAgent(a.client, 'CreateVolume', { volumeId: 'pvc-u', pool: 'nope', sizeBytes: MiB }), status.NOT_FOUND, /pool nope not found on node node-a/, 'PoolNotFound'],
-    ['above free space', () => callAgent(a.client, 'CreateVolume', { volumeId: 'pvc-big', pool: 'fast', sizeBytes: 64 * GiB }), status.RESOURCE_EXHAUSTED, /pool fast on node node-a has \d+ bytes free; volume pvc-big needs/],
-    ['second create, other size', () => callAgent(a.client, 'CreateVolume', { volumeId: 'pvc-a', pool: 'fast', sizeBytes: 5 * MiB }), status.ALREADY_EXISTS, /volume pvc-a exists in pool fast on node node-a/],
-    ['expand unknown volume', () => callAgent(a.client, 'ExpandVolume', { volumeId: 'pvc-none', pool: 'fast', sizeBytes: 5 * MiB }), status.NOT_FOUND, /volume pvc-none not found in pool fast/, 'VolumeNotFound'],
-    ['expand above free space', () => callAgent(a.client, 'ExpandVolume', { volumeId: 'pvc-a', pool: 'fast', sizeBytes: 64 * GiB }), status.RESOURCE_EXHAUSTED, /pool fast .* volume pvc-a needs/],
+    [
+      'zero size',
+      () => callAgent(a.client, 'CreateVolume', { volumeId: 'pvc-z', pool: 'fast', sizeBytes: 0 }),
+      status.INVALID_ARGUMENT,
+      /volume pvc-z: size/,
+    ],
+    [
+      'shell metacharacters',
+      () => callAgent(a.client, 'CreateVolume', { volumeId: 'x;rm -rf /', pool: 'fast', sizeBytes: MiB }),
+      status.INVALID_ARGUMENT,
+      /volume name "x;rm -rf \/"/,
+    ],
+    [
+      'command substitution',
+      () => callAgent(a.client, 'CreateVolume', { volumeId: '$(reboot)', pool: 'fast', sizeBytes: MiB }),
+      status.INVALID_ARGUMENT,
+      /volume name/,
+    ],
+    [
+      'path separator',
+      () => callAgent(a.client, 'CreateVolume', { volumeId: '../../etc', pool: 'fast', sizeBytes: MiB }),
+      status.INVALID_ARGUMENT,
+      /volume name "..\/..\/etc"/,
+    ],
+    [
+      'pool with a path separator',
+      () => callAgent(a.client, 'CreateVolume', { volumeId: 'pvc-p', pool: 'fast/x', sizeBytes: MiB }),
+      status.INVALID_ARGUMENT,
+      /pool name "fast\/x"/,
+    ],
+    [
+      'unknown pool',
+      () => callAgent(a.client, 'CreateVolume', { volumeId: 'pvc-u', pool: 'nope', sizeBytes: MiB }),
+      status.NOT_FOUND,
+      /pool nope not found on node node-a/,
+      'PoolNotFound',
+    ],
+    [
+      'above free space',
+      () => callAgent(a.client, 'CreateVolume', { volumeId: 'pvc-big', pool: 'fast', sizeBytes: 64 * GiB }),
+      status.RESOURCE_EXHAUSTED,
+      /pool fast on node node-a has \d+ bytes free; volume pvc-big needs/,
+    ],
+    [
+      'second create, other size',
+      () => callAgent(a.client, 'CreateVolume', { volumeId: 'pvc-a', pool: 'fast', sizeBytes: 5 * MiB }),
+      status.ALREADY_EXISTS,
+      /volume pvc-a exists in pool fast on node node-a/,
+    ],
+    [
+      'expand unknown volume',
+      () => callAgent(a.client, 'ExpandVolume', { volumeId: 'pvc-none', pool: 'fast', sizeBytes: 5 * MiB }),
+      status.NOT_FOUND,
+      /volume pvc-none not found in pool fast/,
+      'VolumeNotFound',
+    ],
+    [
+      'expand above free space',
+      () => callAgent(a.client, 'ExpandVolume', { volumeId: 'pvc-a', pool: 'fast', sizeBytes: 64 * GiB }),
+      status.RESOURCE_EXHAUSTED,
+      /pool fast .* volume pvc-a needs/,
+    ],
     ['list unknown pool', () => callAgent(a.client, 'ListVolumes', { pool: 'nope' }), status.NOT_FOUND, /pool nope/, 'PoolNotFound'],
-    ['delete pool with volumes', () => callAgent(a.client, 'DeletePool', { name: 'fast' }), status.FAILED_PRECONDITION, /pool fast on node node-a still holds 1 volume\(s\): pvc-a/, 'PoolInUse'],
-    ['pool without backend', () => callAgent(a.client, 'EnsurePool', { name: 'other', disks: ['/dev/loop0'] }), status.INVALID_ARGUMENT, /backend/],
-    ['pool with unknown disk', () => callAgent(a.client, 'EnsurePool', { name: 'other', backend: 'POOL_BACKEND_LVM', disks: ['/dev/sdzz'] }), status.NOT_FOUND, /disk \/dev\/sdzz not found on node node-a/, 'DiskNotFound'],
+    [
+      'delete pool with volumes',
+      () => callAgent(a.client, 'DeletePool', { name: 'fast' }),
+      status.FAILED_PRECONDITION,
+      /pool fast on node node-a still holds 1 volume\(s\): pvc-a/,
+      'PoolInUse',
+    ],
+    [
+      'pool without backend',
+      () => callAgent(a.client, 'EnsurePool', { name: 'other', disks: ['/dev/loop0'] }),
+      status.INVALID_ARGUMENT,
+      /backend/,
+    ],
+    [
+      'pool with unknown disk',
+      () => callAgent(a.client, 'EnsurePool', { name: 'other', backend: 'POOL_BACKEND_LVM', disks: ['/dev/sdzz'] }),
+      status.NOT_FOUND,
+      /disk \/dev\/sdzz not found on node node-a/,
+      'DiskNotFound',
+    ],
   ];
   const beforeLvs = JSON.stringify(await lvs());
   const beforeSeq = await seqno();
@@ -117,12 +186,21 @@ t('bad input gets the right code, a message naming the object, and changes nothi
   assert.is(JSON.stringify(await lvs()), beforeLvs);
   assert.is(await seqno(), beforeSeq);
   const vgs = await a.lvm('vgs', ['--noheadings', '-o', 'vg_name']);
-  assert.equal(vgs.split('\n').map((s) => s.trim()).filter(Boolean), [VG], 'no other VG appeared');
+  assert.equal(
+    vgs
+      .split('\n')
+      .map((s) => s.trim())
+      .filter(Boolean),
+    [VG],
+    'no other VG appeared',
+  );
 });
 
 t('20 concurrent creates all succeed; LVM metadata stays consistent (vgck, lvs)', async () => {
   const ids = Array.from({ length: 20 }, (_, i) => `pvc-c${i}`);
-  const results = await Promise.all(ids.map((id) => callAgent(a.client, 'CreateVolume', { volumeId: id, pool: 'fast', sizeBytes: 8 * MiB }, 60_000)));
+  const results = await Promise.all(
+    ids.map((id) => callAgent(a.client, 'CreateVolume', { volumeId: id, pool: 'fast', sizeBytes: 8 * MiB }, 60_000)),
+  );
   assert.ok(results.every((r) => r.created));
   await a.lvm('vgck', [VG]);
   const tagged = (await lvs()).filter((l) => l.lv_name.startsWith('pvc-c'));
@@ -135,7 +213,16 @@ t('20 concurrent creates all succeed; LVM metadata stays consistent (vgck, lvs)'
 });
 
 /** The agent's own log lines saying a call failed because its deadline passed or it was cancelled. */
-const droppedCreates = () => a.logs().split('\n').filter((l) => l.includes('"msg":"call failed"') && l.includes('"method":"CreateVolume"') && l.includes(`"code":"${status[status.DEADLINE_EXCEEDED]}"`));
+const droppedCreates = () =>
+  a
+    .logs()
+    .split('\n')
+    .filter(
+      (l) =>
+        l.includes('"msg":"call failed"') &&
+        l.includes('"method":"CreateVolume"') &&
+        l.includes(`"code":"${status[status.DEADLINE_EXCEEDED]}"`),
+    );
 
 t('a change still queued when its deadline passes is dropped by the agent, never run', async () => {
   const queued = Array.from({ length: 8 }, (_, i) => `pvc-q${i}`);
@@ -156,9 +243,13 @@ t('a change still queued when its deadline passes is dropped by the agent, never
     assert.is(dropped.length, 1, `the agent itself refused exactly the late create:\n${dropped.join('\n')}`);
     assert.match(dropped[0]!, /CreateVolume: (cancelled or past its deadline|cancelled by the client)/);
   } finally {
-    for (const id of [...queued, 'pvc-after-late', 'pvc-late']) await callAgent(a.client, 'DeleteVolume', { volumeId: id, pool: 'fast' }, 60_000);
+    for (const id of [...queued, 'pvc-after-late', 'pvc-late'])
+      await callAgent(a.client, 'DeleteVolume', { volumeId: id, pool: 'fast' }, 60_000);
   }
-  assert.not.ok((await lvs()).some((l) => l.lv_name.startsWith('pvc-q') || l.lv_name.includes('late')), 'all removed');
+  assert.not.ok(
+    (await lvs()).some((l) => l.lv_name.startsWith('pvc-q') || l.lv_name.includes('late')),
+    'all removed',
+  );
 });
 
 t('thin pool: the refusal from LVM without device-mapper is a clear FailedPrecondition, nothing left behind', async () => {
@@ -174,7 +265,10 @@ t('thin pool: the refusal from LVM without device-mapper is a clear FailedPrecon
   const pvs = await a.lvm('pvs', ['--noheadings', '-o', 'pv_name']);
   assert.not.match(pvs, new RegExp(`${loop.device}\\b`), 'PV rolled back');
   const { pools } = await callAgent(a.client, 'ListPools', {});
-  assert.equal(pools.map((p) => p.name), ['fast']);
+  assert.equal(
+    pools.map((p) => p.name),
+    ['fast'],
+  );
 });
 
 t.run();

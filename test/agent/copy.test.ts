@@ -34,8 +34,15 @@ copy.before(async (ctx) => {
   ctx.h = await AgentHarness.start({ agents: 2, loopsPerAgent: 1, loopSizeBytes: SIZE });
   [ctx.a, ctx.b] = ctx.h.agents as [TestAgent, TestAgent];
   const made: string[] = [];
-  for (const [agent, id] of [[ctx.a, SOURCE], [ctx.b, TARGET]] as const) {
-    await callAgent(agent.client, 'EnsurePool', { name: 'disks', backend: 'POOL_BACKEND_DISK', disks: agent.attached.map((l) => l.device) });
+  for (const [agent, id] of [
+    [ctx.a, SOURCE],
+    [ctx.b, TARGET],
+  ] as const) {
+    await callAgent(agent.client, 'EnsurePool', {
+      name: 'disks',
+      backend: 'POOL_BACKEND_DISK',
+      disks: agent.attached.map((l) => l.device),
+    });
     const { volume } = await callAgent(agent.client, 'CreateVolume', { volumeId: id, pool: 'disks', sizeBytes: String(SIZE) });
     assert.ok(volume?.devicePresent, `${agent.name}: ${id} has a device`);
     made.push(volume.devicePath);
@@ -76,12 +83,19 @@ function markersOf(agent: TestAgent): CopyMarkers {
 }
 
 /** Polls the target's marker until `done` holds for it (bounded). */
-async function waitMarker(agent: TestAgent, done: (m: CopyMarker | undefined) => boolean, timeoutMs = 10_000): Promise<CopyMarker | undefined> {
+async function waitMarker(
+  agent: TestAgent,
+  done: (m: CopyMarker | undefined) => boolean,
+  timeoutMs = 10_000,
+): Promise<CopyMarker | undefined> {
   const until = Date.now() + timeoutMs;
   for (;;) {
-    const m = await markersOf(agent).read(TARGET).catch(() => undefined);
+    const m = await markersOf(agent)
+      .read(TARGET)
+      .catch(() => undefined);
     if (done(m)) return m;
-    if (Date.now() > until) throw new Error(`marker of ${TARGET} on ${agent.name} never reached the expected state; last: ${JSON.stringify(m)}`);
+    if (Date.now() > until)
+      throw new Error(`marker of ${TARGET} on ${agent.name} never reached the expected state; last: ${JSON.stringify(m)}`);
     await new Promise((r) => setTimeout(r, 20));
   }
 }
@@ -129,13 +143,23 @@ async function order(ctx: { b: TestAgent }, volumeId = TARGET): Promise<void> {
 }
 
 async function rejection(p: Promise<unknown>): Promise<grpc.ServiceError> {
-  return p.then(() => { throw new Error('expected the call to fail'); }, (e: grpc.ServiceError) => e);
+  return p.then(
+    () => {
+      throw new Error('expected the call to fail');
+    },
+    (e: grpc.ServiceError) => e,
+  );
 }
 
 copy('SendVolume copies 64 MiB of random data; the target reads back the same SHA-256 and is marked complete', async (ctx) => {
   await order(ctx);
   const started = Date.now();
-  const res = await callAgent(ctx.a.client, 'SendVolume', { volumeId: SOURCE, targetAddress: ctx.b.address, targetNode: 'node-b', targetVolumeId: TARGET, chunkBytes: 0 }, 60_000);
+  const res = await callAgent(
+    ctx.a.client,
+    'SendVolume',
+    { volumeId: SOURCE, targetAddress: ctx.b.address, targetNode: 'node-b', targetVolumeId: TARGET, chunkBytes: 0 },
+    60_000,
+  );
   const seconds = (Date.now() - started) / 1000;
   assert.is(res.bytes, String(SIZE));
   assert.is(res.sha256, ctx.sourceSha);
@@ -144,10 +168,15 @@ copy('SendVolume copies 64 MiB of random data; the target reads back the same SH
   assert.is(marker?.state, 'complete');
   assert.is(marker?.sha256, ctx.sourceSha);
   assert.is(marker?.receivedBytes, SIZE);
-  const sentLog = ctx.a.logs().split('\n').find((l) => l.includes('"msg":"volume sent"'));
+  const sentLog = ctx.a
+    .logs()
+    .split('\n')
+    .find((l) => l.includes('"msg":"volume sent"'));
   const drainWaits = sentLog ? (JSON.parse(sentLog) as { drainWaits: number }).drainWaits : undefined;
   assert.type(drainWaits, 'number', 'the sender logs how often it waited for drain');
-  process.stdout.write(`\n  [copy] 64 MiB in ${seconds.toFixed(2)} s (${(64 / seconds).toFixed(1)} MiB/s, 1 MiB chunks, send + receive + read-back verify; sender paused for drain ${drainWaits} times)\n`);
+  process.stdout.write(
+    `\n  [copy] 64 MiB in ${seconds.toFixed(2)} s (${(64 / seconds).toFixed(1)} MiB/s, 1 MiB chunks, send + receive + read-back verify; sender paused for drain ${drainWaits} times)\n`,
+  );
 });
 
 copy('bad SendVolume input is refused before anything moves', async (ctx) => {
@@ -231,7 +260,11 @@ copy('cancelling SendVolume mid-copy cancels the stream to the target, which sta
   await order(ctx);
   let call!: grpc.ClientUnaryCall;
   const sent = new Promise((resolve, reject) => {
-    call = ctx.a.client.SendVolume({ volumeId: SOURCE, targetAddress: ctx.b.address, targetNode: 'node-b', targetVolumeId: TARGET, chunkBytes: 4096 }, { deadline: Date.now() + 60_000 }, (err, res) => (err ? reject(err) : resolve(res)));
+    call = ctx.a.client.SendVolume(
+      { volumeId: SOURCE, targetAddress: ctx.b.address, targetNode: 'node-b', targetVolumeId: TARGET, chunkBytes: 4096 },
+      { deadline: Date.now() + 60_000 },
+      (err, res) => (err ? reject(err) : resolve(res)),
+    );
   });
   await waitMarker(ctx.b, (m) => m?.reason === 'receiving');
   call.cancel();
@@ -247,7 +280,12 @@ copy('a receiver killed mid-copy stays incomplete after it restarts; a new copy 
   const { stream, reply } = receiveCall(ctx.b);
   stream.write({ header: { volumeId: TARGET, totalBytes: String(SIZE) } });
   for (let i = 0; i < 4; i++) stream.write({ data: randomBytes(MiB) });
-  await Promise.race([waitMarker(ctx.b, (m) => m?.reason === 'receiving'), reply.then(() => { throw new Error('receive ended early'); })]);
+  await Promise.race([
+    waitMarker(ctx.b, (m) => m?.reason === 'receiving'),
+    reply.then(() => {
+      throw new Error('receive ended early');
+    }),
+  ]);
   await ctx.b.stop(0);
   assert.ok((await rejection(reply)).code !== grpc.status.OK);
   const afterCrash = await markersOf(ctx.b).read(TARGET);
@@ -255,10 +293,19 @@ copy('a receiver killed mid-copy stays incomplete after it restarts; a new copy 
   await ctx.b.start();
   assert.is((await markersOf(ctx.b).read(TARGET))?.state, 'incomplete', 'a restart does not turn it into done');
   await waitDevicePresent(ctx.b, TARGET);
-  assert.equal((await markersOf(ctx.b).list()).map((m) => [m.volumeId, m.state]), [[TARGET, 'incomplete']], 'listed for reporting');
+  assert.equal(
+    (await markersOf(ctx.b).list()).map((m) => [m.volumeId, m.state]),
+    [[TARGET, 'incomplete']],
+    'listed for reporting',
+  );
 
   await order(ctx);
-  const res = await callAgent(ctx.a.client, 'SendVolume', { volumeId: SOURCE, targetAddress: ctx.b.address, targetNode: 'node-b', targetVolumeId: TARGET, chunkBytes: 256 * 1024 }, 60_000);
+  const res = await callAgent(
+    ctx.a.client,
+    'SendVolume',
+    { volumeId: SOURCE, targetAddress: ctx.b.address, targetNode: 'node-b', targetVolumeId: TARGET, chunkBytes: 256 * 1024 },
+    60_000,
+  );
   assert.is(res.sha256, ctx.sourceSha);
   assert.is(await sha256Of(ctx.targetDevice), ctx.sourceSha);
   assert.is((await markersOf(ctx.b).read(TARGET))?.state, 'complete');

@@ -25,10 +25,19 @@ const VOL = 'pvc-csi-node-1';
 const BLOCK = 'pvc-csi-node-2';
 const mountCap = { accessMode: { mode: 'SINGLE_NODE_WRITER' as const }, mount: { fsType: 'xfs', mountFlags: [] } };
 const blockCap = { accessMode: { mode: 'SINGLE_NODE_WRITER' as const }, block: {} };
-const paths = () => ({ staging: path.join(dir, 'staging'), target: path.join(dir, 'target'), ro: path.join(dir, 'ro'), blockStaging: path.join(dir, 'bstaging'), blockTarget: path.join(dir, 'pods', 'dev') });
+const paths = () => ({
+  staging: path.join(dir, 'staging'),
+  target: path.join(dir, 'target'),
+  ro: path.join(dir, 'ro'),
+  blockStaging: path.join(dir, 'bstaging'),
+  blockTarget: path.join(dir, 'pods', 'dev'),
+});
 
 async function rejects(p: Promise<unknown>, code: status, text: RegExp): Promise<void> {
-  const err = await p.then(() => undefined, (e: { code: status; details: string }) => e);
+  const err = await p.then(
+    () => undefined,
+    (e: { code: status; details: string }) => e,
+  );
   assert.ok(err, 'expected a refusal');
   assert.is(err.code, code, err.details);
   assert.match(err.details, text);
@@ -60,7 +69,10 @@ t('identity: name, capabilities, Probe ready', async () => {
   assert.is(info.name, CSI_DRIVER_NAME);
   assert.ok(info.vendorVersion);
   const caps = await callCsi(csi.identity, 'GetPluginCapabilities', {});
-  assert.equal(caps.capabilities.map((c) => c.service?.type ?? c.volumeExpansion?.type), ['CONTROLLER_SERVICE', 'VOLUME_ACCESSIBILITY_CONSTRAINTS', 'ONLINE']);
+  assert.equal(
+    caps.capabilities.map((c) => c.service?.type ?? c.volumeExpansion?.type),
+    ['CONTROLLER_SERVICE', 'VOLUME_ACCESSIBILITY_CONSTRAINTS', 'ONLINE'],
+  );
   assert.is((await callCsi(csi.identity, 'Probe', {})).ready?.value, true);
 });
 
@@ -69,7 +81,12 @@ t('NodeGetInfo: node id, topology, capabilities', async () => {
   assert.is(info.nodeId, a.name);
   assert.equal(info.accessibleTopology?.segments, { [TOPOLOGY_KEY]: a.name });
   const caps = await callCsi(csi.node, 'NodeGetCapabilities', {});
-  assert.equal(caps.capabilities.map((c) => c.rpc?.type).sort(), ['EXPAND_VOLUME', 'GET_VOLUME_STATS', 'STAGE_UNSTAGE_VOLUME', 'VOLUME_CONDITION']);
+  assert.equal(caps.capabilities.map((c) => c.rpc?.type).sort(), [
+    'EXPAND_VOLUME',
+    'GET_VOLUME_STATS',
+    'STAGE_UNSTAGE_VOLUME',
+    'VOLUME_CONDITION',
+  ]);
 });
 
 t('stage formats and mounts; publish binds; data reads back; repeats are no-ops', async () => {
@@ -86,7 +103,10 @@ t('stage formats and mounts; publish binds; data reads back; repeats are no-ops'
   assert.is(await readFile(path.join(p.staging, 'hello.txt'), 'utf8'), 'stratum', 'same filesystem');
   await callCsi(csi.node, 'NodePublishVolume', { ...publish, targetPath: p.ro, readonly: true });
   assert.ok((await findMount(p.ro))?.vfsOptions.includes('ro'), 'read-only bind');
-  const err = await writeFile(path.join(p.ro, 'x'), 'no').then(() => undefined, (e: NodeJS.ErrnoException) => e.code);
+  const err = await writeFile(path.join(p.ro, 'x'), 'no').then(
+    () => undefined,
+    (e: NodeJS.ErrnoException) => e.code,
+  );
   assert.is(err, 'EROFS');
 });
 
@@ -98,7 +118,11 @@ t('stats: bytes and inodes of the mounted filesystem, healthy condition', async 
   assert.ok(Number(bytes.used) > 0 && Number(bytes.available) > 0);
   assert.ok(Number(inodes.total) > 0 && Number(inodes.used) > 0);
   assert.equal(res.volumeCondition, { abnormal: false, message: 'healthy' });
-  await rejects(callCsi(csi.node, 'NodeGetVolumeStats', { volumeId: VOL, volumePath: path.join(dir, 'nowhere') }), status.NOT_FOUND, /does not exist/);
+  await rejects(
+    callCsi(csi.node, 'NodeGetVolumeStats', { volumeId: VOL, volumePath: path.join(dir, 'nowhere') }),
+    status.NOT_FOUND,
+    /does not exist/,
+  );
 });
 
 // xfs: this machine's root lacks CAP_SYS_RESOURCE, which online ext4 resize needs (docs/agent-dataplane.md).
@@ -111,18 +135,39 @@ t('expand: a grown disk grows the mounted xfs filesystem online', async () => {
   // The disk itself grows (as a cloud disk would): larger backing file, loop re-reads its size.
   await run('truncate', ['-s', String(768 * MiB), loop.file]);
   await run('losetup', ['-c', device]);
-  const res = await callCsi(csi.node, 'NodeExpandVolume', { volumeId: VOL, volumePath: p.target, capacityRange: { requiredBytes: String(700 * MiB) } }, 120_000);
+  const res = await callCsi(
+    csi.node,
+    'NodeExpandVolume',
+    { volumeId: VOL, volumePath: p.target, capacityRange: { requiredBytes: String(700 * MiB) } },
+    120_000,
+  );
   assert.ok(Number(res.capacityBytes) > before, `${res.capacityBytes} > ${before}`);
   const after = Number((await callCsi(csi.node, 'NodeGetVolumeStats', { volumeId: VOL, volumePath: p.target })).usage[0]!.total);
   assert.ok(after > 700 * MiB, `filesystem now ${after}`);
   assert.is(await readFile(path.join(p.target, 'hello.txt'), 'utf8'), 'stratum', 'data survives');
-  await callCsi(csi.node, 'NodeExpandVolume', { volumeId: VOL, volumePath: p.target, capacityRange: { requiredBytes: String(700 * MiB) } }, 120_000);
+  await callCsi(
+    csi.node,
+    'NodeExpandVolume',
+    { volumeId: VOL, volumePath: p.target, capacityRange: { requiredBytes: String(700 * MiB) } },
+    120_000,
+  );
 });
 
 t('block: publish binds the device node onto a file; stats report its size', async () => {
   const p = paths();
-  await callCsi(csi.node, 'NodeStageVolume', { volumeId: BLOCK, stagingTargetPath: p.blockStaging, volumeCapability: blockCap, volumeContext: {} });
-  const publish = { volumeId: BLOCK, stagingTargetPath: p.blockStaging, targetPath: p.blockTarget, volumeCapability: blockCap, readonly: false };
+  await callCsi(csi.node, 'NodeStageVolume', {
+    volumeId: BLOCK,
+    stagingTargetPath: p.blockStaging,
+    volumeCapability: blockCap,
+    volumeContext: {},
+  });
+  const publish = {
+    volumeId: BLOCK,
+    stagingTargetPath: p.blockStaging,
+    targetPath: p.blockTarget,
+    volumeCapability: blockCap,
+    readonly: false,
+  };
   await callCsi(csi.node, 'NodePublishVolume', publish);
   await callCsi(csi.node, 'NodePublishVolume', publish);
   assert.ok((await stat(p.blockTarget)).isBlockDevice());
@@ -135,13 +180,54 @@ t('block: publish binds the device node onto a file; stats report its size', asy
 
 t('refusals carry the CSI codes', async () => {
   const p = paths();
-  await rejects(callCsi(csi.node, 'NodeStageVolume', { volumeId: '', stagingTargetPath: p.staging, volumeCapability: mountCap }), status.INVALID_ARGUMENT, /volume_id is required/);
-  await rejects(callCsi(csi.node, 'NodeStageVolume', { volumeId: VOL, stagingTargetPath: '', volumeCapability: mountCap }), status.INVALID_ARGUMENT, /staging_target_path/);
-  await rejects(callCsi(csi.node, 'NodeStageVolume', { volumeId: VOL, stagingTargetPath: p.staging }), status.INVALID_ARGUMENT, /volume_capability is required/);
-  await rejects(callCsi(csi.node, 'NodeStageVolume', { volumeId: VOL, stagingTargetPath: p.staging, volumeCapability: { ...mountCap, accessMode: { mode: 'MULTI_NODE_MULTI_WRITER' } } }), status.INVALID_ARGUMENT, /one node/);
-  await rejects(callCsi(csi.node, 'NodeStageVolume', { volumeId: 'pvc-missing', stagingTargetPath: p.staging, volumeCapability: mountCap }), status.NOT_FOUND, /pvc-missing does not exist on node node-a/);
-  await rejects(callCsi(csi.node, 'NodePublishVolume', { volumeId: BLOCK, stagingTargetPath: p.blockStaging, targetPath: path.join(dir, 't2'), volumeCapability: mountCap }), status.FAILED_PRECONDITION, /not staged/);
-  await rejects(callCsi(csi.node, 'NodeStageVolume', { volumeId: VOL, stagingTargetPath: p.staging, volumeCapability: { ...mountCap, mount: { fsType: 'ext4' } } }), status.ALREADY_EXISTS, /already staged at .* with xfs, not ext4/);
+  await rejects(
+    callCsi(csi.node, 'NodeStageVolume', { volumeId: '', stagingTargetPath: p.staging, volumeCapability: mountCap }),
+    status.INVALID_ARGUMENT,
+    /volume_id is required/,
+  );
+  await rejects(
+    callCsi(csi.node, 'NodeStageVolume', { volumeId: VOL, stagingTargetPath: '', volumeCapability: mountCap }),
+    status.INVALID_ARGUMENT,
+    /staging_target_path/,
+  );
+  await rejects(
+    callCsi(csi.node, 'NodeStageVolume', { volumeId: VOL, stagingTargetPath: p.staging }),
+    status.INVALID_ARGUMENT,
+    /volume_capability is required/,
+  );
+  await rejects(
+    callCsi(csi.node, 'NodeStageVolume', {
+      volumeId: VOL,
+      stagingTargetPath: p.staging,
+      volumeCapability: { ...mountCap, accessMode: { mode: 'MULTI_NODE_MULTI_WRITER' } },
+    }),
+    status.INVALID_ARGUMENT,
+    /one node/,
+  );
+  await rejects(
+    callCsi(csi.node, 'NodeStageVolume', { volumeId: 'pvc-missing', stagingTargetPath: p.staging, volumeCapability: mountCap }),
+    status.NOT_FOUND,
+    /pvc-missing does not exist on node node-a/,
+  );
+  await rejects(
+    callCsi(csi.node, 'NodePublishVolume', {
+      volumeId: BLOCK,
+      stagingTargetPath: p.blockStaging,
+      targetPath: path.join(dir, 't2'),
+      volumeCapability: mountCap,
+    }),
+    status.FAILED_PRECONDITION,
+    /not staged/,
+  );
+  await rejects(
+    callCsi(csi.node, 'NodeStageVolume', {
+      volumeId: VOL,
+      stagingTargetPath: p.staging,
+      volumeCapability: { ...mountCap, mount: { fsType: 'ext4' } },
+    }),
+    status.ALREADY_EXISTS,
+    /already staged at .* with xfs, not ext4/,
+  );
 });
 
 t('unpublish and unstage: unmounted, targets removed, repeats are no-ops', async () => {

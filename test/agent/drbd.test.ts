@@ -60,10 +60,15 @@ function view(ctx: Ctx, name: string): Drbdadm {
   return v;
 }
 
-async function write(ctx: Ctx, spec: Omit<DrbdResourceSpec, 'flavour'> & { flavour?: DrbdResourceSpec['flavour'] }): Promise<{ res: DrbdResource; file: string; changed: boolean }> {
+async function write(
+  ctx: Ctx,
+  spec: Omit<DrbdResourceSpec, 'flavour'> & { flavour?: DrbdResourceSpec['flavour'] },
+): Promise<{ res: DrbdResource; file: string; changed: boolean }> {
   const res = checkResourceSpec({ flavour: '9', ...spec });
   const checker = new Drbdadm({ flavour: res.flavour });
-  const { path: file, changed } = await writeResourceFile(path.join(ctx.dir, 'drbd.d'), res.name, renderResource(res), (tmp) => checker.check(tmp));
+  const { path: file, changed } = await writeResourceFile(path.join(ctx.dir, 'drbd.d'), res.name, renderResource(res), (tmp) =>
+    checker.check(tmp),
+  );
   return { res, file, changed };
 }
 
@@ -106,17 +111,28 @@ drbd('a corrupted file is refused with its line; a bad render never replaces a g
   const protocolLine = lines.findIndex((l) => l.includes('protocol C;'));
   const corrupted = path.join(ctx.dir, 'corrupted.res');
   await writeFile(corrupted, lines.map((l, i) => (i === protocolLine ? l.replace('protocol C;', 'protocol Q;') : l)).join('\n'));
-  const err = await new Drbdadm().check(corrupted).then(() => undefined, (e: unknown) => e);
+  const err = await new Drbdadm().check(corrupted).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   assert.ok(err instanceof DrbdConfigError, String(err));
   assert.is(err.line, protocolLine + 1);
   assert.match(err.message, `${corrupted} at line ${protocolLine + 1}`);
   assert.match(err.detail, 'Allowed values are: A | B | C');
 
-  const refused = await writeResourceFile(path.dirname(file), 'stratum-pvc-corrupt', good.replace('protocol C;', 'protocol Q;'), (tmp) => new Drbdadm().check(tmp))
-    .then(() => undefined, (e: unknown) => e);
+  const refused = await writeResourceFile(path.dirname(file), 'stratum-pvc-corrupt', good.replace('protocol C;', 'protocol Q;'), (tmp) =>
+    new Drbdadm().check(tmp),
+  ).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   assert.ok(refused instanceof DrbdConfigError);
   assert.is(await readFile(file, 'utf8'), good, 'the live file is untouched');
-  assert.equal((await readdir(path.dirname(file))).filter((f) => f.includes('corrupt')), ['stratum-pvc-corrupt.res'], 'the temporary file is gone');
+  assert.equal(
+    (await readdir(path.dirname(file))).filter((f) => f.includes('corrupt')),
+    ['stratum-pvc-corrupt.res'],
+    'the temporary file is gone',
+  );
 });
 
 drbd('dry-run up: each of three nodes sets up its own minor and disk, and a peer, path and connect per other node', async (ctx) => {
@@ -127,11 +143,20 @@ drbd('dry-run up: each of three nodes sets up its own minor and disk, and a peer
     assert.ok(cmds.includes(`drbdsetup new-minor ${res.name} ${self.minor} 0`), `${self.name}: ${cmds.join('\n')}`);
     assert.ok(cmds.includes(`drbdsetup attach ${self.minor} ${self.disk} ${self.metaDisk} flexible`), self.name);
     for (const peer of NODES.filter((n) => n !== self)) {
-      assert.ok(cmds.includes(`drbdsetup new-peer ${res.name} ${peer.nodeId} --_name=${peer.name} --protocol=C`), `${self.name} → ${peer.name}`);
-      assert.ok(cmds.includes(`drbdsetup new-path ${res.name} ${peer.nodeId} ipv4:${self.address}:${PORT} ipv4:${peer.address}:${PORT}`), `${self.name} → ${peer.name}`);
+      assert.ok(
+        cmds.includes(`drbdsetup new-peer ${res.name} ${peer.nodeId} --_name=${peer.name} --protocol=C`),
+        `${self.name} → ${peer.name}`,
+      );
+      assert.ok(
+        cmds.includes(`drbdsetup new-path ${res.name} ${peer.nodeId} ipv4:${self.address}:${PORT} ipv4:${peer.address}:${PORT}`),
+        `${self.name} → ${peer.name}`,
+      );
       assert.ok(cmds.includes(`drbdsetup connect ${res.name} ${peer.nodeId}`), `${self.name} → ${peer.name}`);
     }
-    assert.not.ok(cmds.some((c) => c.includes(`--_name=${self.name}`)), `${self.name} is not its own peer`);
+    assert.not.ok(
+      cmds.some((c) => c.includes(`--_name=${self.name}`)),
+      `${self.name} is not its own peer`,
+    );
     // The agent's own "up" is `adjust`, which on a resource that is down issues the same commands.
     assert.equal(await bringUp(view(ctx, self.name), { file, resource: res.name, dryRun: true }), cmds, self.name);
   }
@@ -148,36 +173,64 @@ drbd('dry-run up for two replicas, protocol A: one peer each way', async (ctx) =
   assert.is(a[0], `drbdsetup new-resource ${res.name} 0`, 'no quorum options with two replicas');
 });
 
-drbd('DRBD 8.4: drbdadm-84 accepts the 8.4 file; each node attaches its data and external metadata and connects to the other', async (ctx) => {
-  const { res, file } = await write(ctx, { flavour: '8.4', volumeId: 'pvc-84', port: 7791, protocol: 'A', nodes: NODES.slice(0, 2) });
-  const dump = await new Drbdadm({ flavour: '8.4' }).check(file);
-  assert.match(dump, /protocol\s+A;/);
-  assert.match(dump, /usage-count no;/);
-  // The DRBD 9 parser reads the 8.4 dialect too; the 8.4 parser refuses the DRBD 9 one.
-  await new Drbdadm().check(file);
-  const nine = await write(ctx, { volumeId: 'pvc-84-as-9', port: 7792, protocol: 'C', nodes: NODES.slice(0, 2) });
-  const refused = await new Drbdadm({ flavour: '8.4' }).check(nine.file).then(() => undefined, (e: unknown) => e);
-  assert.ok(refused instanceof DrbdConfigError, String(refused));
-  assert.match(refused.detail, 'node-id');
-  const pairs: [DrbdNodeSpec, DrbdNodeSpec][] = [[NODES[0]!, NODES[1]!], [NODES[1]!, NODES[0]!]];
-  for (const [self, peer] of pairs) {
-    const view = ctx.views84.get(self.name)!;
-    const cmds = await view.dryRun(file, ['up'], res.name);
-    assert.ok(cmds.includes(`drbdsetup-84 new-minor ${res.name} ${self.minor} 0`), `${self.name}: ${cmds.join('\n')}`);
-    assert.ok(cmds.includes(`drbdsetup-84 attach ${self.minor} ${self.disk} ${self.metaDisk} flexible`), self.name);
-    assert.ok(cmds.includes(`drbdsetup-84 connect ${res.name} ipv4:${self.address}:7791 ipv4:${peer.address}:7791 --protocol=A`), self.name);
-    assert.equal(await bringUp(view, { file, resource: res.name, dryRun: true }), cmds, `${self.name}: adjust on a resource that is down is a full up`);
-    assert.equal(await view.dryRun(file, createMetadata(view), res.name), [`drbdmeta ${self.minor} v08 ${self.metaDisk} flex-external create-md`], 'metadata only on the metadata LV, never --force');
-    assert.equal(await view.dryRun(file, PROMOTE_AS_SYNC_SOURCE, res.name), [`drbdsetup-84 primary ${self.minor} --force`]);
-    assert.equal(await view.dryRun(file, RESIZE, res.name), [`drbdsetup-84 resize ${self.minor}`, `drbdsetup-84 check-resize ${self.minor}`]);
-  }
-});
+drbd(
+  'DRBD 8.4: drbdadm-84 accepts the 8.4 file; each node attaches its data and external metadata and connects to the other',
+  async (ctx) => {
+    const { res, file } = await write(ctx, { flavour: '8.4', volumeId: 'pvc-84', port: 7791, protocol: 'A', nodes: NODES.slice(0, 2) });
+    const dump = await new Drbdadm({ flavour: '8.4' }).check(file);
+    assert.match(dump, /protocol\s+A;/);
+    assert.match(dump, /usage-count no;/);
+    // The DRBD 9 parser reads the 8.4 dialect too; the 8.4 parser refuses the DRBD 9 one.
+    await new Drbdadm().check(file);
+    const nine = await write(ctx, { volumeId: 'pvc-84-as-9', port: 7792, protocol: 'C', nodes: NODES.slice(0, 2) });
+    const refused = await new Drbdadm({ flavour: '8.4' }).check(nine.file).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    assert.ok(refused instanceof DrbdConfigError, String(refused));
+    assert.match(refused.detail, 'node-id');
+    const pairs: [DrbdNodeSpec, DrbdNodeSpec][] = [
+      [NODES[0]!, NODES[1]!],
+      [NODES[1]!, NODES[0]!],
+    ];
+    for (const [self, peer] of pairs) {
+      const view = ctx.views84.get(self.name)!;
+      const cmds = await view.dryRun(file, ['up'], res.name);
+      assert.ok(cmds.includes(`drbdsetup-84 new-minor ${res.name} ${self.minor} 0`), `${self.name}: ${cmds.join('\n')}`);
+      assert.ok(cmds.includes(`drbdsetup-84 attach ${self.minor} ${self.disk} ${self.metaDisk} flexible`), self.name);
+      assert.ok(
+        cmds.includes(`drbdsetup-84 connect ${res.name} ipv4:${self.address}:7791 ipv4:${peer.address}:7791 --protocol=A`),
+        self.name,
+      );
+      assert.equal(
+        await bringUp(view, { file, resource: res.name, dryRun: true }),
+        cmds,
+        `${self.name}: adjust on a resource that is down is a full up`,
+      );
+      assert.equal(
+        await view.dryRun(file, createMetadata(view), res.name),
+        [`drbdmeta ${self.minor} v08 ${self.metaDisk} flex-external create-md`],
+        'metadata only on the metadata LV, never --force',
+      );
+      assert.equal(await view.dryRun(file, PROMOTE_AS_SYNC_SOURCE, res.name), [`drbdsetup-84 primary ${self.minor} --force`]);
+      assert.equal(await view.dryRun(file, RESIZE, res.name), [
+        `drbdsetup-84 resize ${self.minor}`,
+        `drbdsetup-84 check-resize ${self.minor}`,
+      ]);
+    }
+  },
+);
 
 drbd('dry-run promote and demote; a host with no `on` section is refused', async (ctx) => {
   const { res, file } = await write(ctx, { volumeId: 'pvc-roles', port: PORT, protocol: 'C', nodes: NODES.slice(0, 2) });
   assert.equal(await view(ctx, 'node-a').dryRun(file, PROMOTE, res.name), [`drbdsetup primary ${res.name}`]);
   assert.equal(await view(ctx, 'node-b').dryRun(file, DEMOTE, res.name), [`drbdsetup secondary ${res.name}`]);
-  const outsider = await view(ctx, 'node-c').dryRun(file, ['up'], res.name).then(() => undefined, (e: Error) => e);
+  const outsider = await view(ctx, 'node-c')
+    .dryRun(file, ['up'], res.name)
+    .then(
+      () => undefined,
+      (e: Error) => e,
+    );
   assert.ok(outsider, 'node-c is not part of this resource');
   assert.match(outsider.message, 'not defined in your config (for this host)');
 });
@@ -185,11 +238,21 @@ drbd('dry-run promote and demote; a host with no `on` section is refused', async
 drbd("in a node's own namespace, drbdadm also checks that the node's address is configured on this host", async (ctx) => {
   const { file } = await write(ctx, { volumeId: 'pvc-own-ip', port: PORT, protocol: 'C', nodes: NODES.slice(0, 2) });
   // 127.0.0.2 is routed to lo but not configured on it: node-a's own check fails, node-c (no section) does not check.
-  const err = await view(ctx, 'node-a').check(file).then(() => undefined, (e: unknown) => e);
+  const err = await view(ctx, 'node-a')
+    .check(file)
+    .then(
+      () => undefined,
+      (e: unknown) => e,
+    );
   assert.ok(err instanceof DrbdConfigError, String(err));
   assert.match(err.detail, 'IP 127.0.0.2 not found on this host');
   await view(ctx, 'node-c').check(file);
-  const onLo = await write(ctx, { volumeId: 'pvc-on-lo', port: PORT, protocol: 'C', nodes: [{ ...NODES[0]!, address: '127.0.0.1' }, NODES[1]!] });
+  const onLo = await write(ctx, {
+    volumeId: 'pvc-on-lo',
+    port: PORT,
+    protocol: 'C',
+    nodes: [{ ...NODES[0]!, address: '127.0.0.1' }, NODES[1]!],
+  });
   await view(ctx, 'node-a').check(onLo.file);
 });
 

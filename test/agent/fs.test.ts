@@ -71,7 +71,9 @@ async function refusal(p: Promise<unknown>): Promise<FsError> {
 }
 
 async function sha256(file: string): Promise<string> {
-  return createHash('sha256').update(await readFile(file)).digest('hex');
+  return createHash('sha256')
+    .update(await readFile(file))
+    .digest('hex');
 }
 
 /** A one-entry MBR (Linux partition from sector 2048), written into the backing file: no fdisk needed. */
@@ -129,7 +131,10 @@ for (const fsType of ['ext4', 'xfs'] as const satisfies readonly FsType[]) {
     } else {
       // This machine: the kernel refuses online ext4 resize without CAP_SYS_RESOURCE, so the
       // error must say so, and the offline path (unmounted, fsck first) must do the job.
-      const online = await growFilesystem(dev.device, { mountpoint: mnt }).then(() => undefined, (e: Error) => e);
+      const online = await growFilesystem(dev.device, { mountpoint: mnt }).then(
+        () => undefined,
+        (e: Error) => e,
+      );
       assert.match(online?.message ?? 'no error', 'Permission denied');
       await unmount(mnt);
       grown = await growFilesystem(dev.device);
@@ -188,7 +193,11 @@ fs('mounting another device on a used target is refused', async (ctx) => {
   assert.is(err.reason, 'mount-conflict');
   assert.match(err.message, a.device);
   assert.is((await findMount(mnt))?.source, a.device, 'the first mount is untouched');
-  assert.is((await refusal(mountFilesystem(a.device, mnt, 'ext4', { readOnly: true }))).reason, 'mount-conflict', 'rw mount is not silently reported as ro');
+  assert.is(
+    (await refusal(mountFilesystem(a.device, mnt, 'ext4', { readOnly: true }))).reason,
+    'mount-conflict',
+    'rw mount is not silently reported as ro',
+  );
   await unmount(mnt);
 });
 
@@ -203,7 +212,10 @@ fs('read-only bind mount leaves the source writable; repeats are no-ops', async 
   assert.is((await bindMount(staging, publish, { readOnly: true })).changed, true);
   assert.is((await bindMount(staging, publish, { readOnly: true })).changed, false, 'second bind is a no-op');
   assert.is(await readFile(path.join(publish, 'hello'), 'utf8'), 'world');
-  const rofs = await writeFile(path.join(publish, 'x'), 'y').then(() => undefined, (e: NodeJS.ErrnoException) => e.code);
+  const rofs = await writeFile(path.join(publish, 'x'), 'y').then(
+    () => undefined,
+    (e: NodeJS.ErrnoException) => e.code,
+  );
   assert.is(rofs, 'EROFS', 'the published path is read-only');
   await writeFile(path.join(staging, 'still-writable'), 'ok');
   assert.is((await refusal(bindMount(staging, publish))).reason, 'mount-conflict', 'a ro bind is not reported as rw');

@@ -43,7 +43,10 @@ test('finds the loop device, mount and process a run left, not those of another 
     const found = await findLeftovers(root, marker);
     assert.equal(found.loops, [{ device, file }]);
     assert.equal(found.mounts, [mnt]);
-    assert.equal(found.processes.map((p) => p.pid), [pid]);
+    assert.equal(
+      found.processes.map((p) => p.pid),
+      [pid],
+    );
     assert.equal(describeLeftovers('agent/x.test.ts', found), [
       `agent/x.test.ts: left loop device ${device} (${file}) attached, with any volume group on it`,
       `agent/x.test.ts: left ${mnt} mounted`,

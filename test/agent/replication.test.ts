@@ -42,7 +42,17 @@ repl.before(async (ctx) => {
     await makeUtsNamespace(ns, name);
     ctx.namespaces.push(ns);
     // The harness names agents node-a, node-b… in the order they are added.
-    await ctx.h.addAgent({ loopsPerAgent: 1, extraArgs: ['--drbd-uts-namespace', ns, '--drbd-config-dir', path.join(ctx.dir, name, 'drbd.d'), '--drbd-version', name === NODE_84 ? '8.4.11' : '9.2.0'] });
+    await ctx.h.addAgent({
+      loopsPerAgent: 1,
+      extraArgs: [
+        '--drbd-uts-namespace',
+        ns,
+        '--drbd-config-dir',
+        path.join(ctx.dir, name, 'drbd.d'),
+        '--drbd-version',
+        name === NODE_84 ? '8.4.11' : '9.2.0',
+      ],
+    });
   }
   ctx.agent84 = ctx.h.agents[2]!;
   ctx.agents = ctx.h.agents.slice(0, 2);
@@ -74,12 +84,26 @@ function request(ctx: Ctx, self: number, overrides: Partial<ConfigureReplication
 }
 
 async function lvsOf(agent: TestAgent): Promise<{ lv_name: string; lv_size: string; lv_tags: string }[]> {
-  const out = await agent.lvm('lvs', ['--reportformat', 'json', '--units', 'b', '--nosuffix', '-o', 'lv_name,lv_size,lv_tags', 'stratum-fast']);
+  const out = await agent.lvm('lvs', [
+    '--reportformat',
+    'json',
+    '--units',
+    'b',
+    '--nosuffix',
+    '-o',
+    'lv_name,lv_size,lv_tags',
+    'stratum-fast',
+  ]);
   return (JSON.parse(out) as { report: { lv: { lv_name: string; lv_size: string; lv_tags: string }[] }[] }).report[0]!.lv;
 }
 
 async function rejection(p: Promise<unknown>): Promise<grpc.ServiceError> {
-  return p.then(() => { throw new Error('expected the call to fail'); }, (e: grpc.ServiceError) => e);
+  return p.then(
+    () => {
+      throw new Error('expected the call to fail');
+    },
+    (e: grpc.ServiceError) => e,
+  );
 }
 
 repl('each node writes a checked resource file and reports its own view of bringing it up', async (ctx) => {
@@ -91,9 +115,14 @@ repl('each node writes a checked resource file and reports its own view of bring
     assert.is(res.devicePath, `/dev/drbd${1000 + i}`);
     assert.is(res.changed, true);
     assert.is(res.applied, false, 'no DRBD kernel module here');
-    assert.ok(res.commands.includes(`drbdsetup attach ${1000 + i} ${ctx.devices[i]} ${ctx.devices[i]}_drbdmeta flexible`), res.commands.join('\n'));
+    assert.ok(
+      res.commands.includes(`drbdsetup attach ${1000 + i} ${ctx.devices[i]} ${ctx.devices[i]}_drbdmeta flexible`),
+      res.commands.join('\n'),
+    );
     assert.ok(res.commands.includes(`drbdsetup new-peer stratum-pvc-r ${other} --_name=${NAMES[other]} --protocol=C`));
-    assert.ok(res.commands.includes(`drbdsetup new-path stratum-pvc-r ${other} ipv4:127.0.0.${i + 2}:${PORT} ipv4:127.0.0.${other + 2}:${PORT}`));
+    assert.ok(
+      res.commands.includes(`drbdsetup new-path stratum-pvc-r ${other} ipv4:127.0.0.${i + 2}:${PORT} ipv4:127.0.0.${other + 2}:${PORT}`),
+    );
     assert.ok(res.commands.includes(`drbdsetup connect stratum-pvc-r ${other}`));
     const dump = await new Drbdadm().check(res.configPath);
     assert.match(dump, /protocol\s+C;/);
@@ -111,7 +140,11 @@ repl('each node writes a checked resource file and reports its own view of bring
     assert.is(lvs.find((l) => l.lv_name === 'pvc-r_drbdmeta')!.lv_tags, 'stratum.drbdmeta=pvc-r');
   }
   const listed = await callAgent(ctx.agents[0]!.client, 'ListVolumes', {});
-  assert.equal(listed.volumes.map((v) => v.id), ['pvc-r'], 'the metadata LV is not a volume');
+  assert.equal(
+    listed.volumes.map((v) => v.id),
+    ['pvc-r'],
+    'the metadata LV is not a volume',
+  );
 });
 
 repl('GetNodeInfo names the DRBD; GetReplicationStatus: configured but not up without the module', async (ctx) => {
@@ -132,14 +165,28 @@ repl('a DRBD 8.4 node writes the 8.4 dialect, which its drbdadm-84 accepts, and 
     { node: 'node-a', nodeId: 0, address: '127.0.0.2', devicePath: ctx.devices[0]!, minor: 1000 },
     { node: NODE_84, nodeId: 2, address: '127.0.0.4', devicePath: ctx.devices[2]!, minor: 1000 },
   ];
-  const res = await callAgent(ctx.agent84.client, 'ConfigureReplication', { volumeId: VOLUME, port: PORT, protocol: 'C', nodeId: 2, peers });
+  const res = await callAgent(ctx.agent84.client, 'ConfigureReplication', {
+    volumeId: VOLUME,
+    port: PORT,
+    protocol: 'C',
+    nodeId: 2,
+    peers,
+  });
   const text = await readFile(res.configPath, 'utf8');
   assert.match(text, '(DRBD 8.4)');
   assert.not.match(text, 'node-id');
-  assert.ok(res.commands.includes(`drbdsetup-84 attach 1000 ${ctx.devices[2]} ${ctx.devices[2]}_drbdmeta flexible`), res.commands.join('\n'));
-  assert.ok(res.commands.includes('drbdsetup-84 connect stratum-pvc-r ipv4:127.0.0.4:7789 ipv4:127.0.0.2:7789 --protocol=C'), res.commands.join('\n'));
+  assert.ok(
+    res.commands.includes(`drbdsetup-84 attach 1000 ${ctx.devices[2]} ${ctx.devices[2]}_drbdmeta flexible`),
+    res.commands.join('\n'),
+  );
+  assert.ok(
+    res.commands.includes('drbdsetup-84 connect stratum-pvc-r ipv4:127.0.0.4:7789 ipv4:127.0.0.2:7789 --protocol=C'),
+    res.commands.join('\n'),
+  );
   const three = [...peers, { node: 'node-b', nodeId: 1, address: '127.0.0.3', devicePath: ctx.devices[1]!, minor: 1001 }];
-  const err = await rejection(callAgent(ctx.agent84.client, 'ConfigureReplication', { volumeId: VOLUME, port: PORT, protocol: 'C', nodeId: 2, peers: three }));
+  const err = await rejection(
+    callAgent(ctx.agent84.client, 'ConfigureReplication', { volumeId: VOLUME, port: PORT, protocol: 'C', nodeId: 2, peers: three }),
+  );
   assert.is(err.code, grpc.status.INVALID_ARGUMENT);
   assert.match(err.details, '3 replicas given, DRBD 8.4 replication needs 2 to 2');
   await callAgent(ctx.agent84.client, 'RemoveReplication', { volumeId: VOLUME });
@@ -148,7 +195,10 @@ repl('a DRBD 8.4 node writes the 8.4 dialect, which its drbdadm-84 accepts, and 
 repl('switching to async rewrites the file with protocol A', async (ctx) => {
   const res = await callAgent(ctx.agents[0]!.client, 'ConfigureReplication', request(ctx, 0, { protocol: 'A' }));
   assert.is(res.changed, true);
-  assert.ok(res.commands.some((c) => c.endsWith('--_name=node-b --protocol=A')), res.commands.join('\n'));
+  assert.ok(
+    res.commands.some((c) => c.endsWith('--_name=node-b --protocol=A')),
+    res.commands.join('\n'),
+  );
   await callAgent(ctx.agents[0]!.client, 'ConfigureReplication', request(ctx, 0));
 });
 
@@ -171,10 +221,25 @@ repl('bad requests get the right code and change nothing', async (ctx) => {
   const cases: [string, ConfigureReplicationRequest, grpc.status, string][] = [
     ['protocol', request(ctx, 0, { protocol: 'B' }), grpc.status.INVALID_ARGUMENT, 'protocol "B"'],
     ['node id', request(ctx, 0, { nodeId: 7 }), grpc.status.INVALID_ARGUMENT, 'node id 7 (this node)'],
-    ['minor', request(ctx, 0, { peers: request(ctx, 0).peers!.map((p) => ({ ...p, minor: 0 })) }), grpc.status.INVALID_ARGUMENT, 'minor of at least 1000'],
-    ['address', request(ctx, 0, { peers: request(ctx, 0).peers!.map((p, i) => (i === 1 ? { ...p, address: '127.0.0.3:7789' } : p)) }), grpc.status.INVALID_ARGUMENT, 'is not an IP address'],
+    [
+      'minor',
+      request(ctx, 0, { peers: request(ctx, 0).peers!.map((p) => ({ ...p, minor: 0 })) }),
+      grpc.status.INVALID_ARGUMENT,
+      'minor of at least 1000',
+    ],
+    [
+      'address',
+      request(ctx, 0, { peers: request(ctx, 0).peers!.map((p, i) => (i === 1 ? { ...p, address: '127.0.0.3:7789' } : p)) }),
+      grpc.status.INVALID_ARGUMENT,
+      'is not an IP address',
+    ],
     ['one replica', request(ctx, 0, { peers: request(ctx, 0).peers!.slice(0, 1) }), grpc.status.INVALID_ARGUMENT, '1 replicas given'],
-    ['host name', request(ctx, 0, { peers: request(ctx, 0).peers!.map((p, i) => (i === 0 ? { ...p, node: 'node-x' } : p)) }), grpc.status.FAILED_PRECONDITION, 'drbdadm knows this host as "node-a"'],
+    [
+      'host name',
+      request(ctx, 0, { peers: request(ctx, 0).peers!.map((p, i) => (i === 0 ? { ...p, node: 'node-x' } : p)) }),
+      grpc.status.FAILED_PRECONDITION,
+      'drbdadm knows this host as "node-a"',
+    ],
     ['volume', request(ctx, 0, { volumeId: 'pvc-nowhere' }), grpc.status.NOT_FOUND, 'pvc-nowhere'],
     ['volume name', request(ctx, 0, { volumeId: '../etc' }), grpc.status.INVALID_ARGUMENT, 'volume name'],
   ];
@@ -192,9 +257,15 @@ repl('a minor already used by another resource on the node is refused', async (c
   const err = await rejection(callAgent(a.client, 'ConfigureReplication', request(ctx, 0, { volumeId: 'pvc-clash', port: PORT + 1 })));
   assert.is(err.code, grpc.status.ALREADY_EXISTS);
   assert.match(err.details, 'DRBD minor 1000 is already used by resource stratum-pvc-r');
-  const ok = await callAgent(a.client, 'ConfigureReplication', request(ctx, 0, {
-    volumeId: 'pvc-clash', port: PORT + 1, peers: request(ctx, 0).peers!.map((p) => ({ ...p, minor: p.minor! + 10 })),
-  }));
+  const ok = await callAgent(
+    a.client,
+    'ConfigureReplication',
+    request(ctx, 0, {
+      volumeId: 'pvc-clash',
+      port: PORT + 1,
+      peers: request(ctx, 0).peers!.map((p) => ({ ...p, minor: p.minor! + 10 })),
+    }),
+  );
   assert.is(ok.devicePath, '/dev/drbd1010');
 });
 
@@ -205,8 +276,18 @@ repl('RemoveReplication removes the resource file and the metadata LV and frees 
   const res = await callAgent(a.client, 'RemoveReplication', { volumeId: VOLUME });
   assert.is(res.removed, true);
   assert.equal(res.commands, [], 'no DRBD kernel module here: nothing to take down');
-  assert.not.ok(await readFile(file).then(() => true, () => false), 'the file is gone');
-  assert.equal((await lvsOf(a)).map((l) => l.lv_name).filter((n) => n.startsWith('pvc-r')), ['pvc-r'], 'the data LV stays, its metadata LV is gone');
+  assert.not.ok(
+    await readFile(file).then(
+      () => true,
+      () => false,
+    ),
+    'the file is gone',
+  );
+  assert.equal(
+    (await lvsOf(a)).map((l) => l.lv_name).filter((n) => n.startsWith('pvc-r')),
+    ['pvc-r'],
+    'the data LV stays, its metadata LV is gone',
+  );
   assert.is((await callAgent(a.client, 'RemoveReplication', { volumeId: VOLUME })).removed, false);
   // The minor is free again: another volume may take it.
   await callAgent(a.client, 'CreateVolume', { volumeId: 'pvc-other', pool: 'fast', sizeBytes: String(8 * 1024 * 1024) });

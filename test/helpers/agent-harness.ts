@@ -20,7 +20,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { run } from '../../src/common/exec.ts';
-import { callAgent, createAgentClient, createHealthClient, type AgentClient, type ClientIdentity, type HealthClient } from '../../src/agent-api/client.ts';
+import {
+  callAgent,
+  createAgentClient,
+  createHealthClient,
+  type AgentClient,
+  type ClientIdentity,
+  type HealthClient,
+} from '../../src/agent-api/client.ts';
 import { hasDeviceMapper, writeLvmConf } from '../../src/agent/lvm/config.ts';
 import { makeUtsNamespace } from '../../src/agent/drbd/drbdadm.ts';
 import { agentPeerIdentity, agentServerIdentity, OPERATOR_IDENTITY } from '../../src/agent-api/identity.ts';
@@ -210,18 +217,31 @@ export class TestAgent {
   /** Starts the agent process and waits until its health service answers SERVING. */
   async start(): Promise<void> {
     const args = [
-      '--import', 'tsx', MAIN,
-      '--node-name', this.node,
-      '--listen', `${this.host}:${this.address ? this.address.split(':')[1] : '0'}`,
-      '--metrics-listen', `${this.host}:0`,
+      '--import',
+      'tsx',
+      MAIN,
+      '--node-name',
+      this.node,
+      '--listen',
+      `${this.host}:${this.address ? this.address.split(':')[1] : '0'}`,
+      '--metrics-listen',
+      `${this.host}:0`,
       ...(await this.tlsArgs()),
-      '--state-dir', this.stateDir,
-      '--lvm-system-dir', this.lvmSystemDir,
-      '--disks', this.diskFilter,
-      '--csi-endpoint', this.csiEndpoint,
+      '--state-dir',
+      this.stateDir,
+      '--lvm-system-dir',
+      this.lvmSystemDir,
+      '--disks',
+      this.diskFilter,
+      '--csi-endpoint',
+      this.csiEndpoint,
       ...this.extraArgs,
     ];
-    const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_NAME: '', LVM_SYSTEM_DIR: '' } });
+    const child = spawn(process.execPath, args, {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NODE_NAME: '', LVM_SYSTEM_DIR: '' },
+    });
     this.child = child;
     this.harness.track(child);
     const append = (b: Buffer) => {
@@ -258,21 +278,49 @@ export class TestAgent {
   private async tlsArgs(): Promise<string[]> {
     if (this.bootstrap) {
       return [
-        '--tls-ca', this.bootstrap.ca, '--tls-cert', path.join(this.tlsDir, 'tls.crt'), '--tls-key', path.join(this.tlsDir, 'tls.key'),
-        '--bootstrap-url', this.bootstrap.url, '--bootstrap-token-file', this.bootstrap.tokenFile(this.node), '--tls-reload-ms', String(this.bootstrap.reloadMs ?? 10_000),
+        '--tls-ca',
+        this.bootstrap.ca,
+        '--tls-cert',
+        path.join(this.tlsDir, 'tls.crt'),
+        '--tls-key',
+        path.join(this.tlsDir, 'tls.key'),
+        '--bootstrap-url',
+        this.bootstrap.url,
+        '--bootstrap-token-file',
+        this.bootstrap.tokenFile(this.node),
+        '--tls-reload-ms',
+        String(this.bootstrap.reloadMs ?? 10_000),
       ];
     }
     const pki = this.harness.pki;
     const serving = await pki.issue({ name: this.name, commonName: this.node, uris: [agentServerIdentity(this.node)], usage: 'server' });
-    const peer = await pki.issue({ name: `${this.name}-peer`, commonName: this.node, uris: [agentPeerIdentity(this.node)], usage: 'client' });
-    return ['--tls-ca', pki.ca.cert, '--tls-cert', serving.cert, '--tls-key', serving.key, '--tls-client-cert', peer.cert, '--tls-client-key', peer.key];
+    const peer = await pki.issue({
+      name: `${this.name}-peer`,
+      commonName: this.node,
+      uris: [agentPeerIdentity(this.node)],
+      usage: 'client',
+    });
+    return [
+      '--tls-ca',
+      pki.ca.cert,
+      '--tls-cert',
+      serving.cert,
+      '--tls-key',
+      serving.key,
+      '--tls-client-cert',
+      peer.cert,
+      '--tls-client-key',
+      peer.key,
+    ];
   }
 
   private async waitServing(): Promise<void> {
     const until = Date.now() + 15_000;
     for (;;) {
       const status = await new Promise<string>((resolve) => {
-        this.health.Check({ service: '' }, { deadline: Date.now() + 2_000 }, (err, res) => resolve(err ? err.message : (res?.status ?? '')));
+        this.health.Check({ service: '' }, { deadline: Date.now() + 2_000 }, (err, res) =>
+          resolve(err ? err.message : (res?.status ?? '')),
+        );
       });
       if (status === 'SERVING') return;
       if (Date.now() > until) throw new Error(`${this.name}: health never SERVING (last: ${status})\n${this.output}`);
@@ -322,11 +370,20 @@ export class TestAgent {
     if (!existsSync(path.join(this.lvmSystemDir, 'lvm.conf'))) return;
     let vgs = '';
     try {
-      vgs = execFileSync('vgs', ['--noheadings', '-o', 'vg_name'], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 20_000 });
+      vgs = execFileSync('vgs', ['--noheadings', '-o', 'vg_name'], {
+        env,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+        timeout: 20_000,
+      });
     } catch {
       vgs = '';
     }
-    for (const vg of vgs.split('\n').map((v) => v.trim()).filter(Boolean)) quiet('vgremove', ['-ff', '--yes', vg]);
+    for (const vg of vgs
+      .split('\n')
+      .map((v) => v.trim())
+      .filter(Boolean))
+      quiet('vgremove', ['-ff', '--yes', vg]);
     for (const l of this.attached) {
       quiet('pvremove', ['-ff', '--yes', l.device]);
       quiet('losetup', ['-d', l.device]);
@@ -337,7 +394,11 @@ export class TestAgent {
 
   /** Removes every VG/PV this agent's LVM sees and detaches its loops; every step is tried, any failure thrown. */
   async teardown(): Promise<void> {
-    const names = async (cmd: string, field: string) => (await this.lvm(cmd, ['--noheadings', '-o', field])).split('\n').map((s) => s.trim()).filter(Boolean);
+    const names = async (cmd: string, field: string) =>
+      (await this.lvm(cmd, ['--noheadings', '-o', field]))
+        .split('\n')
+        .map((s) => s.trim())
+        .filter(Boolean);
     await cleanupAll(`${this.name}: teardown`, [
       () => this.stop(5_000),
       async () => {
@@ -379,7 +440,10 @@ export class AgentHarness {
     process.exit(signal === 'SIGINT' ? 130 : 143);
   };
 
-  private constructor(readonly dir: string, readonly pki: TestPki) {
+  private constructor(
+    readonly dir: string,
+    readonly pki: TestPki,
+  ) {
     process.once('exit', this.onExit);
     process.once('SIGTERM', this.onSignal);
     process.once('SIGINT', this.onSignal);
@@ -389,7 +453,12 @@ export class AgentHarness {
     const dir = await mkdtemp(path.join(tmpdir(), 'stratum-agents-'));
     const harness = new AgentHarness(dir, await TestPki.create(path.join(dir, 'pki')));
     try {
-      const client = await harness.pki.issue({ name: 'operator', commonName: 'stratum-operator', uris: [OPERATOR_IDENTITY], usage: 'client' });
+      const client = await harness.pki.issue({
+        name: 'operator',
+        commonName: 'stratum-operator',
+        uris: [OPERATOR_IDENTITY],
+        usage: 'client',
+      });
       harness.clientTls = { ca: harness.pki.ca.cert, cert: client.cert, key: client.key };
       const count = opts.agents ?? 1;
       for (let i = 0; i < count; i++) await harness.addAgent(opts);
@@ -413,16 +482,35 @@ export class AgentHarness {
       await makeUtsNamespace(uts, name);
       this.utsNamespaces.push(uts);
       const versions = opts.drbdVersions ?? ['9.2.0'];
-      drbdArgs.push('--drbd-uts-namespace', uts, '--drbd-config-dir', path.join(agentDir, 'drbd.d'), '--drbd-version', versions[Math.min(i, versions.length - 1)]!);
+      drbdArgs.push(
+        '--drbd-uts-namespace',
+        uts,
+        '--drbd-config-dir',
+        path.join(agentDir, 'drbd.d'),
+        '--drbd-version',
+        versions[Math.min(i, versions.length - 1)]!,
+      );
     }
-    const agent = new TestAgent(name, host, agentDir, loops, [], this, [
-      ...drbdArgs,
-      '--scan-interval-ms', String(opts.scanIntervalMs ?? 1_000),
-      // info at least: the harness learns the bound port from the "agent serving" line.
-      '--log-level', 'info',
-      '--shutdown-grace-ms', '5000',
-      ...(opts.extraArgs ?? []),
-    ], opts.bootstrap);
+    const agent = new TestAgent(
+      name,
+      host,
+      agentDir,
+      loops,
+      [],
+      this,
+      [
+        ...drbdArgs,
+        '--scan-interval-ms',
+        String(opts.scanIntervalMs ?? 1_000),
+        // info at least: the harness learns the bound port from the "agent serving" line.
+        '--log-level',
+        'info',
+        '--shutdown-grace-ms',
+        '5000',
+        ...(opts.extraArgs ?? []),
+      ],
+      opts.bootstrap,
+    );
     agent.nodeName = opts.nodeNames?.[i];
     this.agents.push(agent);
     for (let n = 0; n < (opts.loopsPerAgent ?? 2); n++) await agent.addLoop(opts.loopSizeBytes ?? GiB);
@@ -446,6 +534,7 @@ export class AgentHarness {
     process.removeListener('SIGTERM', this.onSignal);
     process.removeListener('SIGINT', this.onSignal);
     await rm(this.dir, { recursive: true, force: true });
-    if (errors.length) throw new AggregateError(errors, `agent harness cleanup failed: ${errors.map((e) => (e as Error).message).join('; ')}`);
+    if (errors.length)
+      throw new AggregateError(errors, `agent harness cleanup failed: ${errors.map((e) => (e as Error).message).join('; ')}`);
   }
 }

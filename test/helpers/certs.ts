@@ -32,9 +32,27 @@ export class TestPki {
   static async create(dir: string, caName = 'stratum-test-ca'): Promise<TestPki> {
     await mkdir(dir, { recursive: true });
     const pki = new TestPki(dir);
-    await run('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-      '-keyout', pki.ca.key, '-out', pki.ca.cert, '-days', '2', '-subj', `/CN=${caName}`,
-      '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
+    await run('openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      pki.ca.key,
+      '-out',
+      pki.ca.cert,
+      '-days',
+      '2',
+      '-subj',
+      `/CN=${caName}`,
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-addext',
+      'keyUsage=critical,keyCertSign,cRLSign',
+    ]);
     return pki;
   }
 
@@ -43,18 +61,53 @@ export class TestPki {
     const csr = path.join(this.dir, `${req.name}.csr`);
     const ext = path.join(this.dir, `${req.name}.ext`);
     const subject = `/CN=${req.commonName}${(req.organizations ?? []).map((o) => `/O=${o}`).join('')}`;
-    await run('openssl', ['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-      '-keyout', files.key, '-out', csr, '-subj', subject]);
-    const sans = [...(req.dnsNames ?? []).map((d) => `DNS:${d}`), ...(req.ips ?? []).map((i) => `IP:${i}`), ...(req.uris ?? []).map((u) => `URI:${u}`)];
+    await run('openssl', [
+      'req',
+      '-new',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      files.key,
+      '-out',
+      csr,
+      '-subj',
+      subject,
+    ]);
+    const sans = [
+      ...(req.dnsNames ?? []).map((d) => `DNS:${d}`),
+      ...(req.ips ?? []).map((i) => `IP:${i}`),
+      ...(req.uris ?? []).map((u) => `URI:${u}`),
+    ];
     const usage = { server: 'serverAuth', client: 'clientAuth', both: 'serverAuth,clientAuth' }[req.usage];
-    await writeFile(ext, [
-      'basicConstraints=CA:FALSE',
-      'keyUsage=critical,digitalSignature,keyEncipherment',
-      `extendedKeyUsage=${usage}`,
-      ...(sans.length ? [`subjectAltName=${sans.join(',')}`] : []),
-    ].join('\n'));
-    await run('openssl', ['x509', '-req', '-in', csr, '-CA', this.ca.cert, '-CAkey', this.ca.key, '-CAcreateserial',
-      '-out', files.cert, '-days', '2', '-extfile', ext]);
+    await writeFile(
+      ext,
+      [
+        'basicConstraints=CA:FALSE',
+        'keyUsage=critical,digitalSignature,keyEncipherment',
+        `extendedKeyUsage=${usage}`,
+        ...(sans.length ? [`subjectAltName=${sans.join(',')}`] : []),
+      ].join('\n'),
+    );
+    await run('openssl', [
+      'x509',
+      '-req',
+      '-in',
+      csr,
+      '-CA',
+      this.ca.cert,
+      '-CAkey',
+      this.ca.key,
+      '-CAcreateserial',
+      '-out',
+      files.cert,
+      '-days',
+      '2',
+      '-extfile',
+      ext,
+    ]);
     return files;
   }
 

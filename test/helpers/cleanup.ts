@@ -8,9 +8,12 @@ export async function unmountAll(target: string): Promise<void> {
   let last: unknown;
   for (let i = 0; i < 8; i++) {
     if (!(await findMount(target))) return;
-    await run('umount', [target]).catch((err: unknown) => { last = err; });
+    await run('umount', [target]).catch((err: unknown) => {
+      last = err;
+    });
   }
-  if (await findMount(target)) throw new Error(`${target} is still mounted after 8 unmounts: ${(last as Error | undefined)?.message ?? 'umount succeeded each time'}`);
+  if (await findMount(target))
+    throw new Error(`${target} is still mounted after 8 unmounts: ${(last as Error | undefined)?.message ?? 'umount succeeded each time'}`);
 }
 
 /** Runs every step even after one fails, then throws one error naming each failure. */

@@ -12,7 +12,12 @@ export interface CrdFile {
     metadata: { name: string };
     spec: {
       names: { kind: string; shortNames?: string[]; categories?: string[]; plural: string };
-      versions: { name: string; subresources?: { status?: object }; additionalPrinterColumns?: { name: string; jsonPath: string }[]; schema: { openAPIV3Schema: Record<string, unknown> } }[];
+      versions: {
+        name: string;
+        subresources?: { status?: object };
+        additionalPrinterColumns?: { name: string; jsonPath: string }[];
+        schema: { openAPIV3Schema: Record<string, unknown> };
+      }[];
     };
   };
 }
@@ -20,18 +25,25 @@ export interface CrdFile {
 export const repoRoot = path.resolve(import.meta.dirname, '../..');
 
 export function readCrds(dir = path.join(repoRoot, 'crds')): CrdFile[] {
-  return readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort().map((f) => ({ file: f, crd: parse(readFileSync(path.join(dir, f), 'utf8')) }));
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()
+    .map((f) => ({ file: f, crd: parse(readFileSync(path.join(dir, f), 'utf8')) }));
 }
 
 export function readYamlObjects(file: string): Record<string, any>[] {
-  return parseAllDocuments(readFileSync(file, 'utf8')).map((d) => d.toJS()).filter(Boolean);
+  return parseAllDocuments(readFileSync(file, 'utf8'))
+    .map((d) => d.toJS())
+    .filter(Boolean);
 }
 
 /** Closes every object that lists its properties, as the API server's Strict field validation does. */
 function strict(node: unknown): unknown {
   if (Array.isArray(node)) return node.map(strict);
   if (!node || typeof node !== 'object') return node;
-  const out: Record<string, unknown> = Object.fromEntries(Object.entries(node).map(([k, v]) => [k, k === 'enum' || k === 'required' ? v : strict(v)]));
+  const out: Record<string, unknown> = Object.fromEntries(
+    Object.entries(node).map(([k, v]) => [k, k === 'enum' || k === 'required' ? v : strict(v)]),
+  );
   if (out.properties && out.additionalProperties === undefined) out.additionalProperties = false;
   return out;
 }

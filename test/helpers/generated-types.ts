@@ -21,7 +21,9 @@ async function files(dir: string, base = dir): Promise<string[]> {
 /** Runs the proto-loader-gen-types command of `npm run <script>` into a temp dir and compares it with `committedDir`. */
 export async function assertGeneratedTypesFresh(script: string, committedDir: string): Promise<void> {
   const pkg = JSON.parse(await readFile(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
-  const args = pkg.scripts[script]!.split(/\s+/).slice(1).filter((a) => !a.startsWith('--outDir='));
+  const args = pkg.scripts[script]!.split(/\s+/)
+    .slice(1)
+    .filter((a) => !a.startsWith('--outDir='));
   const committed = path.join(ROOT, committedDir);
   const out = await mkdtemp(path.join(tmpdir(), 'stratum-gen-'));
   try {
@@ -29,7 +31,11 @@ export async function assertGeneratedTypesFresh(script: string, committedDir: st
     const fresh = await files(out);
     assert.equal(await files(committed), fresh, `same file list (run \`npm run ${script}\`)`);
     for (const f of fresh) {
-      assert.is(await readFile(path.join(committed, f), 'utf8'), await readFile(path.join(out, f), 'utf8'), `${f} is stale: run \`npm run ${script}\``);
+      assert.is(
+        await readFile(path.join(committed, f), 'utf8'),
+        await readFile(path.join(out, f), 'utf8'),
+        `${f} is stale: run \`npm run ${script}\``,
+      );
     }
   } finally {
     await rm(out, { recursive: true, force: true });

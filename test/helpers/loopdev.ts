@@ -40,7 +40,10 @@ export class LoopDevices {
 
   /** Detaches every device (all are tried) and removes the folder; throws naming each device that stayed. */
   async cleanup(): Promise<void> {
-    await cleanupAll('loop devices', [...this.devices].reverse().map((dev) => () => this.detach(dev)));
+    await cleanupAll(
+      'loop devices',
+      [...this.devices].reverse().map((dev) => () => this.detach(dev)),
+    );
     if (this.dir) await rm(this.dir, { recursive: true, force: true });
     this.dir = undefined;
   }
@@ -61,5 +64,6 @@ export async function detachIfAttached(device: string, file: string): Promise<vo
   if ((await backingFile(device)) !== file) return;
   await run('losetup', ['-d', device]);
   // A busy device (mounted, open) is only marked for detach on its last close.
-  if ((await backingFile(device)) === file) throw new Error(`loop device ${device} (${file}) is still attached after losetup -d: still in use?`);
+  if ((await backingFile(device)) === file)
+    throw new Error(`loop device ${device} (${file}) is still attached after losetup -d: still in use?`);
 }

@@ -26,19 +26,46 @@ export interface OperatorProcessOptions {
 }
 
 export class OperatorProcess {
-  private constructor(readonly name: string, readonly proc: ManagedProcess, readonly metricsUrl: string) {}
+  private constructor(
+    readonly name: string,
+    readonly proc: ManagedProcess,
+    readonly metricsUrl: string,
+  ) {}
 
   static async start(opts: OperatorProcessOptions): Promise<OperatorProcess> {
     const port = await freePort();
     const args = [
-      '--import', 'tsx', path.join(ROOT, 'src/operator/main.ts'),
-      '--kubeconfig', opts.kubeconfig, '--namespace', opts.namespace, '--identity', opts.name,
-      '--tls-ca', opts.tls.ca, '--tls-cert', opts.tls.cert, '--tls-key', opts.tls.key,
-      '--metrics-address', `127.0.0.1:${port}`, '--lease-duration-ms', String(opts.leaseDurationMs ?? 4_000), '--log-level', 'debug',
+      '--import',
+      'tsx',
+      path.join(ROOT, 'src/operator/main.ts'),
+      '--kubeconfig',
+      opts.kubeconfig,
+      '--namespace',
+      opts.namespace,
+      '--identity',
+      opts.name,
+      '--tls-ca',
+      opts.tls.ca,
+      '--tls-cert',
+      opts.tls.cert,
+      '--tls-key',
+      opts.tls.key,
+      '--metrics-address',
+      `127.0.0.1:${port}`,
+      '--lease-duration-ms',
+      String(opts.leaseDurationMs ?? 4_000),
+      '--log-level',
+      'debug',
       ...(opts.leaderElect === false ? [] : ['--leader-elect']),
       ...(opts.extraArgs ?? []),
     ];
-    const proc = ManagedProcess.start({ name: opts.name, binary: process.execPath, args, logFile: path.join(opts.dir, `${opts.name}.log`), graceMs: 15_000 });
+    const proc = ManagedProcess.start({
+      name: opts.name,
+      binary: process.execPath,
+      args,
+      logFile: path.join(opts.dir, `${opts.name}.log`),
+      graceMs: 15_000,
+    });
     const op = new OperatorProcess(opts.name, proc, `http://127.0.0.1:${port}`);
     await waitUntilReady(proc, 'serving /healthz', () => probe(`${op.metricsUrl}/healthz`), 30_000);
     return op;
@@ -57,7 +84,10 @@ export class OperatorProcess {
 
   /** The process's JSON log lines, parsed. */
   logs(): Record<string, unknown>[] {
-    return readFileSync(this.proc.logFile, 'utf8').split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+    return readFileSync(this.proc.logFile, 'utf8')
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
   }
 
   async metrics(): Promise<string> {

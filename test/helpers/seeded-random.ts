@@ -13,7 +13,8 @@ export interface SeededRandom {
 /** A generator seeded from the environment (or freshly); prints `[seed] <what>: STRATUM_TEST_SEED=<n>`. */
 export function seededRandom(what: string): SeededRandom {
   const fromEnv = process.env[SEED_ENV];
-  if (fromEnv !== undefined && !/^\d+$/.test(fromEnv)) throw new Error(`${SEED_ENV} must be a non-negative integer, got ${JSON.stringify(fromEnv)}`);
+  if (fromEnv !== undefined && !/^\d+$/.test(fromEnv))
+    throw new Error(`${SEED_ENV} must be a non-negative integer, got ${JSON.stringify(fromEnv)}`);
   const seed = fromEnv !== undefined ? Number(fromEnv) >>> 0 : randomInt(1, 2 ** 32);
   process.stdout.write(`[seed] ${what}: ${SEED_ENV}=${seed}${fromEnv !== undefined ? ' (from the environment)' : ''}\n`);
   return { seed, int: xorshift32(seed) };

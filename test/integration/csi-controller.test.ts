@@ -34,34 +34,56 @@ async function lvsFor(node: ClusterNode, name: string): Promise<string[]> {
 
 function createReq(name: string, over: Record<string, unknown> = {}) {
   return {
-    name, capacityRange: { requiredBytes: String(256 * MiB) }, volumeCapabilities: [mountCap],
+    name,
+    capacityRange: { requiredBytes: String(256 * MiB) },
+    volumeCapabilities: [mountCap],
     parameters: { pool, 'csi.storage.k8s.io/pvc/name': 'data', 'csi.storage.k8s.io/pvc/namespace': 'app' },
-    accessibilityRequirements: { requisite: [topo(cluster.nodes[0]!.name), topo(cluster.nodes[1]!.name)], preferred: [topo(cluster.nodes[1]!.name)] },
+    accessibilityRequirements: {
+      requisite: [topo(cluster.nodes[0]!.name), topo(cluster.nodes[1]!.name)],
+      preferred: [topo(cluster.nodes[1]!.name)],
+    },
     ...over,
   };
 }
 
 async function refused(p: Promise<unknown>, code: status, text: RegExp): Promise<void> {
-  const err = await p.then(() => undefined, (e: { code: status; details: string }) => e);
+  const err = await p.then(
+    () => undefined,
+    (e: { code: status; details: string }) => e,
+  );
   assert.ok(err, 'expected a refusal');
   assert.is(err.code, code, `${status[err.code]}: ${err.details}`);
   assert.match(err.details, text);
 }
 
-it.before(reportFailure(async () => {
-  cluster = await TestCluster.start({ agents: 2 });
-  pool = `${cluster.prefix}-lvm`;
-  await cluster.create(STORAGE_POOLS, { apiVersion: 'storage.stratum.dev/v1alpha1', kind: 'StoragePool', metadata: { name: pool }, spec: { mediaClass: 'hdd', backend: 'lvm' } });
-  const endpoint = `unix://${path.join(cluster.dir, 'csi.sock')}`;
-  await cluster.startOperator('operator-0', ['--csi-endpoint', endpoint]);
-  csi = connectCsi(endpoint);
-  await waitFor('pool ready on 2 nodes', async () => (await cluster.get<StoragePool>(STORAGE_POOLS, pool))?.status?.nodeCount === 2, 90_000, 250);
-}));
+it.before(
+  reportFailure(async () => {
+    cluster = await TestCluster.start({ agents: 2 });
+    pool = `${cluster.prefix}-lvm`;
+    await cluster.create(STORAGE_POOLS, {
+      apiVersion: 'storage.stratum.dev/v1alpha1',
+      kind: 'StoragePool',
+      metadata: { name: pool },
+      spec: { mediaClass: 'hdd', backend: 'lvm' },
+    });
+    const endpoint = `unix://${path.join(cluster.dir, 'csi.sock')}`;
+    await cluster.startOperator('operator-0', ['--csi-endpoint', endpoint]);
+    csi = connectCsi(endpoint);
+    await waitFor(
+      'pool ready on 2 nodes',
+      async () => (await cluster.get<StoragePool>(STORAGE_POOLS, pool))?.status?.nodeCount === 2,
+      90_000,
+      250,
+    );
+  }),
+);
 
-it.after(reportFailure(async () => {
-  csi?.close();
-  await cluster?.teardown();
-}));
+it.after(
+  reportFailure(async () => {
+    csi?.close();
+    await cluster?.teardown();
+  }),
+);
 
 it('identity: plugin name, capabilities, Probe ready while the API server answers', async () => {
   assert.is((await callCsi(csi.identity, 'GetPluginInfo', {})).name, CSI_DRIVER_NAME);
@@ -75,7 +97,10 @@ it('CreateVolume: a LocalVolume on the preferred node, Ready, its LV there; topo
   const res = await callCsi(csi.controller, 'CreateVolume', createReq(pvcName('a')), 60_000);
   assert.is(res.volume!.volumeId, pvcName('a'));
   assert.is(res.volume!.capacityBytes, String(256 * MiB));
-  assert.equal(res.volume!.accessibleTopology.map((t) => t.segments), [{ [TOPOLOGY_KEY]: node.name }]);
+  assert.equal(
+    res.volume!.accessibleTopology.map((t) => t.segments),
+    [{ [TOPOLOGY_KEY]: node.name }],
+  );
   assert.equal(res.volume!.volumeContext, { fsType: 'ext4' });
   const lv = (await cluster.get<LocalVolume>(LOCAL_VOLUMES, pvcName('a')))!;
   assert.equal(lv.spec.accessibility, { nodes: [node.name] });
@@ -89,7 +114,11 @@ it('CreateVolume again: the same volume, nothing new; different capacity is ALRE
   const again = await callCsi(csi.controller, 'CreateVolume', createReq(pvcName('a')), 60_000);
   assert.is(again.volume!.volumeId, pvcName('a'));
   assert.is((await volumes()).length, 1);
-  await refused(callCsi(csi.controller, 'CreateVolume', createReq(pvcName('a'), { capacityRange: { requiredBytes: String(512 * MiB) } })), status.ALREADY_EXISTS, /outside the requested capacity range/);
+  await refused(
+    callCsi(csi.controller, 'CreateVolume', createReq(pvcName('a'), { capacityRange: { requiredBytes: String(512 * MiB) } })),
+    status.ALREADY_EXISTS,
+    /outside the requested capacity range/,
+  );
 });
 
 it('a standby operator (not leading) serves the controller too: its sidecars may lead while it does not', async () => {
@@ -97,12 +126,29 @@ it('a standby operator (not leading) serves the controller too: its sidecars may
   const standby = await cluster.startOperator('operator-1', ['--csi-endpoint', endpoint]);
   const other = connectCsi(endpoint);
   try {
-    await waitFor('standby CSI socket', () => callCsi(other.identity, 'Probe', {}).then((r) => r.ready?.value, () => false), 20_000, 200);
-    const res = await callCsi(other.controller, 'CreateVolume', createReq(pvcName('standby'), { capacityRange: { requiredBytes: String(32 * MiB) } }), 60_000);
+    await waitFor(
+      'standby CSI socket',
+      () =>
+        callCsi(other.identity, 'Probe', {}).then(
+          (r) => r.ready?.value,
+          () => false,
+        ),
+      20_000,
+      200,
+    );
+    const res = await callCsi(
+      other.controller,
+      'CreateVolume',
+      createReq(pvcName('standby'), { capacityRange: { requiredBytes: String(32 * MiB) } }),
+      60_000,
+    );
     assert.is(res.volume!.volumeId, pvcName('standby'));
     await callCsi(other.controller, 'DeleteVolume', { volumeId: pvcName('standby') }, 60_000);
     assert.is(await cluster.get(LOCAL_VOLUMES, pvcName('standby')), undefined);
-    assert.not.ok(standby.logs().some((l) => l.msg === 'leading: starting controllers'), 'operator-1 never led: the leader reconciled');
+    assert.not.ok(
+      standby.logs().some((l) => l.msg === 'leading: starting controllers'),
+      'operator-1 never led: the leader reconciled',
+    );
   } finally {
     other.close();
     await standby.stop();
@@ -117,7 +163,10 @@ it('a call whose deadline ends before Ready is ABORTED; the retry finds the same
   node.agent.pause();
   let first: { code: status; details: string } | undefined;
   try {
-    first = await callCsi(csi.controller, 'CreateVolume', createReq(name), 3_000).then(() => undefined, (e: { code: status; details: string }) => e);
+    first = await callCsi(csi.controller, 'CreateVolume', createReq(name), 3_000).then(
+      () => undefined,
+      (e: { code: status; details: string }) => e,
+    );
   } finally {
     node.agent.resume();
   }
@@ -131,21 +180,41 @@ it('a call whose deadline ends before Ready is ABORTED; the retry finds the same
 });
 
 it('ControllerExpandVolume grows spec.size, the LV and status.capacity; node expansion for Filesystem', async () => {
-  const res = await callCsi(csi.controller, 'ControllerExpandVolume', { volumeId: pvcName('a'), capacityRange: { requiredBytes: String(512 * MiB) } }, 60_000);
+  const res = await callCsi(
+    csi.controller,
+    'ControllerExpandVolume',
+    { volumeId: pvcName('a'), capacityRange: { requiredBytes: String(512 * MiB) } },
+    60_000,
+  );
   assert.is(res.capacityBytes, String(512 * MiB));
   assert.is(res.nodeExpansionRequired, true);
   assert.equal(await lvsFor(cluster.nodes[1]!, pvcName('a')), [String(512 * MiB)]);
-  await refused(callCsi(csi.controller, 'ControllerExpandVolume', { volumeId: pvcName('nope'), capacityRange: { requiredBytes: '1' } }), status.NOT_FOUND, /does not exist/);
-  await refused(callCsi(csi.controller, 'ControllerExpandVolume', { volumeId: pvcName('a') }), status.INVALID_ARGUMENT, /capacity_range is required/);
+  await refused(
+    callCsi(csi.controller, 'ControllerExpandVolume', { volumeId: pvcName('nope'), capacityRange: { requiredBytes: '1' } }),
+    status.NOT_FOUND,
+    /does not exist/,
+  );
+  await refused(
+    callCsi(csi.controller, 'ControllerExpandVolume', { volumeId: pvcName('a') }),
+    status.INVALID_ARGUMENT,
+    /capacity_range is required/,
+  );
 });
 
 it('ValidateVolumeCapabilities: single-node confirmed, multi-node refused with the reason', async () => {
   const ok = await callCsi(csi.controller, 'ValidateVolumeCapabilities', { volumeId: pvcName('a'), volumeCapabilities: [mountCap] });
   assert.ok(ok.confirmed);
-  const multi = await callCsi(csi.controller, 'ValidateVolumeCapabilities', { volumeId: pvcName('a'), volumeCapabilities: [{ ...mountCap, accessMode: { mode: 'MULTI_NODE_MULTI_WRITER' } }] });
+  const multi = await callCsi(csi.controller, 'ValidateVolumeCapabilities', {
+    volumeId: pvcName('a'),
+    volumeCapabilities: [{ ...mountCap, accessMode: { mode: 'MULTI_NODE_MULTI_WRITER' } }],
+  });
   assert.is(multi.confirmed, null);
   assert.match(multi.message, /MULTI_NODE_MULTI_WRITER is not supported.*one node/);
-  await refused(callCsi(csi.controller, 'ValidateVolumeCapabilities', { volumeId: pvcName('zz'), volumeCapabilities: [mountCap] }), status.NOT_FOUND, /does not exist/);
+  await refused(
+    callCsi(csi.controller, 'ValidateVolumeCapabilities', { volumeId: pvcName('zz'), volumeCapabilities: [mountCap] }),
+    status.NOT_FOUND,
+    /does not exist/,
+  );
 });
 
 it('ListVolumes pages through every volume; a foreign token is ABORTED', async () => {
@@ -169,7 +238,11 @@ it('GetCapacity: per node and pool, from the StoragePool status', async () => {
   const sp = await waitFor('pool status after the volumes', async () => cluster.get<StoragePool>(STORAGE_POOLS, pool), 10_000);
   for (const node of cluster.nodes) {
     const n = sp.status!.nodes!.find((x) => x.node === node.name)!;
-    const res = await callCsi(csi.controller, 'GetCapacity', { parameters: { pool }, accessibleTopology: topo(node.name), volumeCapabilities: [mountCap] });
+    const res = await callCsi(csi.controller, 'GetCapacity', {
+      parameters: { pool },
+      accessibleTopology: topo(node.name),
+      volumeCapabilities: [mountCap],
+    });
     assert.is(BigInt(res.availableCapacity), parseQuantity(n.free!), node.name);
     assert.is(BigInt(res.maximumVolumeSize!.value), parseQuantity(n.allocatable!), node.name);
   }
@@ -179,12 +252,44 @@ it('GetCapacity: per node and pool, from the StoragePool status', async () => {
 
 it('bad requests get the CSI code and a clear message; nothing is created', async () => {
   const before = (await volumes()).length;
-  await refused(callCsi(csi.controller, 'CreateVolume', createReq(pvcName('c1'), { volumeCapabilities: [] })), status.INVALID_ARGUMENT, /volume_capabilities are required/);
-  await refused(callCsi(csi.controller, 'CreateVolume', createReq(pvcName('c2'), { volumeCapabilities: [{ ...mountCap, accessMode: { mode: 'MULTI_NODE_MULTI_WRITER' } }] })), status.INVALID_ARGUMENT, /one node/);
-  await refused(callCsi(csi.controller, 'CreateVolume', createReq(pvcName('c3'), { parameters: { pool: `${pool}-none` } })), status.INVALID_ARGUMENT, /StoragePool .*-none does not exist/);
-  await refused(callCsi(csi.controller, 'CreateVolume', createReq(pvcName('c4'), { capacityRange: { requiredBytes: String(64 * 1024 * MiB) } })), status.RESOURCE_EXHAUSTED, /can hold at most .* 64Gi asked for/);
-  await refused(callCsi(csi.controller, 'CreateVolume', createReq(pvcName('c5'), { accessibilityRequirements: { requisite: [topo('no-such-node')], preferred: [topo('no-such-node')] } })), status.RESOURCE_EXHAUSTED, /not ready on node no-such-node/);
-  await refused(callCsi(csi.controller, 'CreateVolume', createReq(pvcName('c6'), { parameters: { pool, colour: 'red' } })), status.INVALID_ARGUMENT, /unknown parameter "colour"/);
+  await refused(
+    callCsi(csi.controller, 'CreateVolume', createReq(pvcName('c1'), { volumeCapabilities: [] })),
+    status.INVALID_ARGUMENT,
+    /volume_capabilities are required/,
+  );
+  await refused(
+    callCsi(
+      csi.controller,
+      'CreateVolume',
+      createReq(pvcName('c2'), { volumeCapabilities: [{ ...mountCap, accessMode: { mode: 'MULTI_NODE_MULTI_WRITER' } }] }),
+    ),
+    status.INVALID_ARGUMENT,
+    /one node/,
+  );
+  await refused(
+    callCsi(csi.controller, 'CreateVolume', createReq(pvcName('c3'), { parameters: { pool: `${pool}-none` } })),
+    status.INVALID_ARGUMENT,
+    /StoragePool .*-none does not exist/,
+  );
+  await refused(
+    callCsi(csi.controller, 'CreateVolume', createReq(pvcName('c4'), { capacityRange: { requiredBytes: String(64 * 1024 * MiB) } })),
+    status.RESOURCE_EXHAUSTED,
+    /can hold at most .* 64Gi asked for/,
+  );
+  await refused(
+    callCsi(
+      csi.controller,
+      'CreateVolume',
+      createReq(pvcName('c5'), { accessibilityRequirements: { requisite: [topo('no-such-node')], preferred: [topo('no-such-node')] } }),
+    ),
+    status.RESOURCE_EXHAUSTED,
+    /not ready on node no-such-node/,
+  );
+  await refused(
+    callCsi(csi.controller, 'CreateVolume', createReq(pvcName('c6'), { parameters: { pool, colour: 'red' } })),
+    status.INVALID_ARGUMENT,
+    /unknown parameter "colour"/,
+  );
   assert.is((await volumes()).length, before, 'no LocalVolume made');
   for (const node of cluster.nodes) for (const n of ['c1', 'c2', 'c3', 'c4', 'c5', 'c6']) assert.equal(await lvsFor(node, pvcName(n)), []);
 });

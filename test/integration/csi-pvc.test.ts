@@ -25,7 +25,18 @@ import { callAgent } from '../helpers/agent-harness.ts';
 import { unmountAll } from '../helpers/cleanup.ts';
 import { TestCluster, reportFailure, waitFor, type ClusterNode } from './support.ts';
 import {
-  CSI_DRIVERS, EVENTS, PODS, PVCS, PVS, controllerEndpoint, ensureCsiDriver, nameAgentsAfterNodes, registerCsiNodes, removeCsiNodes, startSidecars, type Sidecars,
+  CSI_DRIVERS,
+  EVENTS,
+  PODS,
+  PVCS,
+  PVS,
+  controllerEndpoint,
+  ensureCsiDriver,
+  nameAgentsAfterNodes,
+  registerCsiNodes,
+  removeCsiNodes,
+  startSidecars,
+  type Sidecars,
 } from './csi-support.ts';
 import { isNotFound } from '../../src/operator/runtime/kube/client.ts';
 
@@ -42,88 +53,173 @@ let full: ClusterNode;
 let roomy: ClusterNode;
 const claims = ['data-0', 'data-1'];
 
-interface Pvc { metadata: { name: string; annotations?: Record<string, string> }; spec: { volumeName?: string; resources: { requests: { storage: string } } }; status?: { phase?: string; capacity?: { storage?: string }; conditions?: { type: string }[] } }
-interface Pv { metadata: { name: string }; spec: { capacity: { storage: string }; csi: { volumeHandle: string; driver: string }; nodeAffinity?: { required: { nodeSelectorTerms: { matchExpressions: { key: string; operator: string; values: string[] }[] }[] } } } }
-interface Pod { spec: { nodeName?: string } }
+interface Pvc {
+  metadata: { name: string; annotations?: Record<string, string> };
+  spec: { volumeName?: string; resources: { requests: { storage: string } } };
+  status?: { phase?: string; capacity?: { storage?: string }; conditions?: { type: string }[] };
+}
+interface Pv {
+  metadata: { name: string };
+  spec: {
+    capacity: { storage: string };
+    csi: { volumeHandle: string; driver: string };
+    nodeAffinity?: { required: { nodeSelectorTerms: { matchExpressions: { key: string; operator: string; values: string[] }[] }[] } };
+  };
+}
+interface Pod {
+  spec: { nodeName?: string };
+}
 
 const pvc = (name: string) => cluster.get<Pvc & { metadata: Record<string, unknown> }>(PVCS, name, cluster.namespace);
 const pv = (name: string) => cluster.get<Pv & { metadata: Record<string, unknown> }>(PVS, name);
-const capacityOn = async (node: string) => (await cluster.list<CSIStorageCapacity>(CSI_STORAGE_CAPACITIES, {}, cluster.namespace))
-  .filter((c) => c.storageClassName === sc && c.nodeTopology?.matchLabels?.[TOPOLOGY_KEY] === node);
+const capacityOn = async (node: string) =>
+  (await cluster.list<CSIStorageCapacity>(CSI_STORAGE_CAPACITIES, {}, cluster.namespace)).filter(
+    (c) => c.storageClassName === sc && c.nodeTopology?.matchLabels?.[TOPOLOGY_KEY] === node,
+  );
 
 async function createClaim(name: string, storageClassName: string, size: string, withPod = true): Promise<void> {
-  await cluster.create(PVCS, { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name, namespace: cluster.namespace }, spec: { accessModes: ['ReadWriteOnce'], storageClassName, resources: { requests: { storage: size } } } });
+  await cluster.create(PVCS, {
+    apiVersion: 'v1',
+    kind: 'PersistentVolumeClaim',
+    metadata: { name, namespace: cluster.namespace },
+    spec: { accessModes: ['ReadWriteOnce'], storageClassName, resources: { requests: { storage: size } } },
+  });
   if (withPod) {
     await cluster.create(PODS, {
-      apiVersion: 'v1', kind: 'Pod', metadata: { name: `app-${name}`, namespace: cluster.namespace },
-      spec: { containers: [{ name: 'app', image: 'busybox', volumeMounts: [{ name: 'data', mountPath: '/data' }] }], volumes: [{ name: 'data', persistentVolumeClaim: { claimName: name } }] },
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: `app-${name}`, namespace: cluster.namespace },
+      spec: {
+        containers: [{ name: 'app', image: 'busybox', volumeMounts: [{ name: 'data', mountPath: '/data' }] }],
+        volumes: [{ name: 'data', persistentVolumeClaim: { claimName: name } }],
+      },
     });
   }
 }
 
-it.before(reportFailure(async () => {
-  cluster = await TestCluster.start({ agents: 2, loopsPerAgent: 0 });
-  [full, roomy] = [cluster.nodes[0]!, cluster.nodes[1]!];
-  await full.agent.addLoop(512 * MiB);
-  for (let i = 0; i < 2; i++) await roomy.agent.addLoop(512 * MiB);
-  await nameAgentsAfterNodes(cluster);
-  dir = await mkdtemp(path.join(tmpdir(), 'stratum-csi-pvc-'));
-  pool = `${cluster.prefix}-disk`;
-  sc = `${pool}-sc`;
-  await cluster.create(STORAGE_POOLS, { apiVersion: 'storage.stratum.dev/v1alpha1', kind: 'StoragePool', metadata: { name: pool }, spec: { mediaClass: 'hdd', backend: 'disk' } });
-  await cluster.create(STORAGE_CLASSES, {
-    apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: sc }, provisioner: CSI_DRIVER_NAME, volumeBindingMode: 'WaitForFirstConsumer',
-    allowVolumeExpansion: true, reclaimPolicy: 'Delete', parameters: { pool, 'csi.storage.k8s.io/fstype': 'xfs' },
-  });
-  madeDriver = await ensureCsiDriver(cluster.client);
-  await cluster.startOperator('operator-0', ['--csi-endpoint', controllerEndpoint(cluster)]);
-  await waitFor('disk pool ready on 2 nodes', async () => (await cluster.get<StoragePool>(STORAGE_POOLS, pool))?.status?.nodeCount === 2, 90_000, 250);
-  await registerCsiNodes(cluster);
-  controllers = await startSharedControllers({ controllerManager: true, scheduler: true });
-  sidecars = startSidecars(cluster);
-}));
+it.before(
+  reportFailure(async () => {
+    cluster = await TestCluster.start({ agents: 2, loopsPerAgent: 0 });
+    [full, roomy] = [cluster.nodes[0]!, cluster.nodes[1]!];
+    await full.agent.addLoop(512 * MiB);
+    for (let i = 0; i < 2; i++) await roomy.agent.addLoop(512 * MiB);
+    await nameAgentsAfterNodes(cluster);
+    dir = await mkdtemp(path.join(tmpdir(), 'stratum-csi-pvc-'));
+    pool = `${cluster.prefix}-disk`;
+    sc = `${pool}-sc`;
+    await cluster.create(STORAGE_POOLS, {
+      apiVersion: 'storage.stratum.dev/v1alpha1',
+      kind: 'StoragePool',
+      metadata: { name: pool },
+      spec: { mediaClass: 'hdd', backend: 'disk' },
+    });
+    await cluster.create(STORAGE_CLASSES, {
+      apiVersion: 'storage.k8s.io/v1',
+      kind: 'StorageClass',
+      metadata: { name: sc },
+      provisioner: CSI_DRIVER_NAME,
+      volumeBindingMode: 'WaitForFirstConsumer',
+      allowVolumeExpansion: true,
+      reclaimPolicy: 'Delete',
+      parameters: { pool, 'csi.storage.k8s.io/fstype': 'xfs' },
+    });
+    madeDriver = await ensureCsiDriver(cluster.client);
+    await cluster.startOperator('operator-0', ['--csi-endpoint', controllerEndpoint(cluster)]);
+    await waitFor(
+      'disk pool ready on 2 nodes',
+      async () => (await cluster.get<StoragePool>(STORAGE_POOLS, pool))?.status?.nodeCount === 2,
+      90_000,
+      250,
+    );
+    await registerCsiNodes(cluster);
+    controllers = await startSharedControllers({ controllerManager: true, scheduler: true });
+    sidecars = startSidecars(cluster);
+  }),
+);
 
-it.after(reportFailure(async () => {
-  await sidecars?.stop();
-  await controllers?.stop();
-  if (dir) {
-    const { stdout } = await run('findmnt', ['-rn', '-o', 'TARGET'], { okCodes: [0, 1] });
-    for (const m of stdout.split('\n').filter((l) => l.startsWith(dir)).reverse()) await unmountAll(m);
-    await rm(dir, { recursive: true, force: true });
-  }
-  if (cluster) {
-    // PVs the provisioner made and could not delete (a failed test): drop their finalizers and delete them.
-    const gone = (e: unknown) => { if (!isNotFound(e)) throw e; };
-    for (const p of (await cluster.list<Pv & { metadata: Record<string, unknown> }>(PVS)).filter((x) => (x as unknown as { spec: { storageClassName?: string } }).spec.storageClassName?.startsWith(cluster.prefix))) {
-      await cluster.client.request('PATCH', resourcePath(PVS, undefined, p.metadata.name as string), { patchType: 'merge', body: { metadata: { finalizers: null } } }).catch(gone);
-      await cluster.client.request('DELETE', resourcePath(PVS, undefined, p.metadata.name as string)).catch(gone);
+it.after(
+  reportFailure(async () => {
+    await sidecars?.stop();
+    await controllers?.stop();
+    if (dir) {
+      const { stdout } = await run('findmnt', ['-rn', '-o', 'TARGET'], { okCodes: [0, 1] });
+      for (const m of stdout
+        .split('\n')
+        .filter((l) => l.startsWith(dir))
+        .reverse())
+        await unmountAll(m);
+      await rm(dir, { recursive: true, force: true });
     }
-    await removeCsiNodes(cluster);
-    if (madeDriver) await cluster.client.request('DELETE', resourcePath(CSI_DRIVERS, undefined, CSI_DRIVER_NAME)).catch((e: unknown) => { if (!isNotFound(e)) throw e; });
-  }
-  await cluster?.teardown();
-}));
+    if (cluster) {
+      // PVs the provisioner made and could not delete (a failed test): drop their finalizers and delete them.
+      const gone = (e: unknown) => {
+        if (!isNotFound(e)) throw e;
+      };
+      for (const p of (await cluster.list<Pv & { metadata: Record<string, unknown> }>(PVS)).filter((x) =>
+        (x as unknown as { spec: { storageClassName?: string } }).spec.storageClassName?.startsWith(cluster.prefix),
+      )) {
+        await cluster.client
+          .request('PATCH', resourcePath(PVS, undefined, p.metadata.name as string), {
+            patchType: 'merge',
+            body: { metadata: { finalizers: null } },
+          })
+          .catch(gone);
+        await cluster.client.request('DELETE', resourcePath(PVS, undefined, p.metadata.name as string)).catch(gone);
+      }
+      await removeCsiNodes(cluster);
+      if (madeDriver)
+        await cluster.client.request('DELETE', resourcePath(CSI_DRIVERS, undefined, CSI_DRIVER_NAME)).catch((e: unknown) => {
+          if (!isNotFound(e)) throw e;
+        });
+    }
+    await cluster?.teardown();
+  }),
+);
 
 it('a full node is never chosen: both claims bind on the node with room, PVs carry its node affinity', async () => {
   // Fill the first node's pool: its only disk goes to a volume pinned there.
-  await cluster.create(LOCAL_VOLUMES, { apiVersion: 'storage.stratum.dev/v1alpha1', kind: 'LocalVolume', metadata: { name: `${cluster.prefix}-filler` }, spec: { pool, size: '512Mi', accessibility: { nodes: [full.name] } } });
-  await waitFor('filler Ready', async () => (await cluster.get<LocalVolume>(LOCAL_VOLUMES, `${cluster.prefix}-filler`))?.status?.phase === 'Ready', 60_000, 200);
-  await waitFor('every capacity object of the full node says it is full', async () => {
-    const caps = await capacityOn(full.name);
-    return caps.length >= 2 && caps.every((c) => parseQuantity(c.maximumVolumeSize ?? c.capacity ?? '0') < 400n * BigInt(MiB));
-  }, 60_000, 250);
+  await cluster.create(LOCAL_VOLUMES, {
+    apiVersion: 'storage.stratum.dev/v1alpha1',
+    kind: 'LocalVolume',
+    metadata: { name: `${cluster.prefix}-filler` },
+    spec: { pool, size: '512Mi', accessibility: { nodes: [full.name] } },
+  });
+  await waitFor(
+    'filler Ready',
+    async () => (await cluster.get<LocalVolume>(LOCAL_VOLUMES, `${cluster.prefix}-filler`))?.status?.phase === 'Ready',
+    60_000,
+    200,
+  );
+  await waitFor(
+    'every capacity object of the full node says it is full',
+    async () => {
+      const caps = await capacityOn(full.name);
+      return caps.length >= 2 && caps.every((c) => parseQuantity(c.maximumVolumeSize ?? c.capacity ?? '0') < 400n * BigInt(MiB));
+    },
+    60_000,
+    250,
+  );
   for (const c of claims) await createClaim(c, sc, '400Mi');
   for (const c of claims) {
     const bound = await waitFor(`${c} Bound`, async () => ((await pvc(c))?.status?.phase === 'Bound' ? pvc(c) : undefined), 90_000, 250);
-    const pod = await waitFor(`app-${c} scheduled`, async () => {
-      const p = await cluster.get<Pod & { metadata: Record<string, unknown> }>(PODS, `app-${c}`, cluster.namespace);
-      return p?.spec.nodeName ? p : undefined;
-    }, 30_000, 250);
+    const pod = await waitFor(
+      `app-${c} scheduled`,
+      async () => {
+        const p = await cluster.get<Pod & { metadata: Record<string, unknown> }>(PODS, `app-${c}`, cluster.namespace);
+        return p?.spec.nodeName ? p : undefined;
+      },
+      30_000,
+      250,
+    );
     assert.is(pod.spec.nodeName, roomy.name, `${c}: the scheduler chose the node with room`);
     assert.is(bound.metadata.annotations?.['volume.kubernetes.io/selected-node'], roomy.name);
     const volume = (await pv(bound.spec.volumeName!))!;
     assert.is(volume.spec.csi.driver, CSI_DRIVER_NAME);
-    assert.equal(volume.spec.nodeAffinity!.required.nodeSelectorTerms[0]!.matchExpressions[0], { key: TOPOLOGY_KEY, operator: 'In', values: [roomy.name] });
+    assert.equal(volume.spec.nodeAffinity!.required.nodeSelectorTerms[0]!.matchExpressions[0], {
+      key: TOPOLOGY_KEY,
+      operator: 'In',
+      values: [roomy.name],
+    });
     const lv = (await cluster.get<LocalVolume>(LOCAL_VOLUMES, volume.spec.csi.volumeHandle))!;
     assert.is(lv.status?.primaryNode, roomy.name);
     assert.equal(lv.spec.pvcRef, { namespace: cluster.namespace, name: c });
@@ -146,11 +242,21 @@ const target = (c: string) => path.join(dir, c, 'pod', 'mount');
 async function stageAndPublish(csi: ReturnType<typeof connectCsi>, c: string): Promise<void> {
   const { id } = await volumeOf(c);
   const ctx = (await pv(id))!.spec.csi as unknown as { volumeAttributes?: Record<string, string> };
-  await callCsi(csi.node, 'NodeStageVolume', { volumeId: id, stagingTargetPath: staging(c), volumeCapability: cap, volumeContext: ctx.volumeAttributes ?? {} }, 120_000);
-  await callCsi(csi.node, 'NodePublishVolume', { volumeId: id, stagingTargetPath: staging(c), targetPath: target(c), volumeCapability: cap });
+  await callCsi(
+    csi.node,
+    'NodeStageVolume',
+    { volumeId: id, stagingTargetPath: staging(c), volumeCapability: cap, volumeContext: ctx.volumeAttributes ?? {} },
+    120_000,
+  );
+  await callCsi(csi.node, 'NodePublishVolume', {
+    volumeId: id,
+    stagingTargetPath: staging(c),
+    targetPath: target(c),
+    volumeCapability: cap,
+  });
 }
 
-it('kubelet played: NodeStage + NodePublish on the chosen node; data written and read back from each claim\'s own disk', async () => {
+it("kubelet played: NodeStage + NodePublish on the chosen node; data written and read back from each claim's own disk", async () => {
   const csi = connectCsi(roomy.agent.csiEndpoint);
   try {
     for (const c of claims) {
@@ -195,20 +301,48 @@ it('PVC resize: csi-resizer → ControllerExpandVolume grows the volume; NodeExp
   // The disk grows underneath first (as a cloud disk is resized): a `backend: disk` volume is the whole disk.
   await run('truncate', ['-s', String(1024 * MiB), loop.file]);
   await run('losetup', ['-c', device]);
-  await waitFor('the agent sees the grown disk', async () => (await callAgent(roomy.agent.client, 'ListVolumes', {})).volumes.find((v) => v.id === id)?.sizeBytes === String(1024 * MiB), 20_000, 250);
-  await cluster.client.request('PATCH', resourcePath(PVCS, cluster.namespace, c), { patchType: 'merge', body: { spec: { resources: { requests: { storage: '900Mi' } } } } });
-  const grown = await waitFor('PV capacity 900Mi+', async () => {
-    const v = await pv(id);
-    return v && parseQuantity(v.spec.capacity.storage) >= 900n * BigInt(MiB) ? v : undefined;
-  }, 90_000, 250);
+  await waitFor(
+    'the agent sees the grown disk',
+    async () => (await callAgent(roomy.agent.client, 'ListVolumes', {})).volumes.find((v) => v.id === id)?.sizeBytes === String(1024 * MiB),
+    20_000,
+    250,
+  );
+  await cluster.client.request('PATCH', resourcePath(PVCS, cluster.namespace, c), {
+    patchType: 'merge',
+    body: { spec: { resources: { requests: { storage: '900Mi' } } } },
+  });
+  const grown = await waitFor(
+    'PV capacity 900Mi+',
+    async () => {
+      const v = await pv(id);
+      return v && parseQuantity(v.spec.capacity.storage) >= 900n * BigInt(MiB) ? v : undefined;
+    },
+    90_000,
+    250,
+  );
   const lv = (await cluster.get<LocalVolume>(LOCAL_VOLUMES, id))!;
   assert.is(lv.spec.size, '900Mi');
   assert.ok(parseQuantity(lv.status!.capacity!) >= 900n * BigInt(MiB), `LocalVolume capacity ${lv.status!.capacity}`);
-  await waitFor('PVC waits for the node (FileSystemResizePending)', async () => (await pvc(c))?.status?.conditions?.some((x) => x.type === 'FileSystemResizePending'), 30_000, 250);
+  await waitFor(
+    'PVC waits for the node (FileSystemResizePending)',
+    async () => (await pvc(c))?.status?.conditions?.some((x) => x.type === 'FileSystemResizePending'),
+    30_000,
+    250,
+  );
   const csi = connectCsi(roomy.agent.csiEndpoint);
   try {
     const before = Number((await callCsi(csi.node, 'NodeGetVolumeStats', { volumeId: id, volumePath: target(c) })).usage[0]!.total);
-    const res = await callCsi(csi.node, 'NodeExpandVolume', { volumeId: id, volumePath: target(c), capacityRange: { requiredBytes: String(parseQuantity(grown.spec.capacity.storage)) }, volumeCapability: cap }, 120_000);
+    const res = await callCsi(
+      csi.node,
+      'NodeExpandVolume',
+      {
+        volumeId: id,
+        volumePath: target(c),
+        capacityRange: { requiredBytes: String(parseQuantity(grown.spec.capacity.storage)) },
+        volumeCapability: cap,
+      },
+      120_000,
+    );
     const after = Number((await callCsi(csi.node, 'NodeGetVolumeStats', { volumeId: id, volumePath: target(c) })).usage[0]!.total);
     assert.ok(after > before && after >= 900 * MiB, `filesystem ${before} → ${after} bytes (NodeExpandVolume said ${res.capacityBytes})`);
     assert.is(await readFile(path.join(target(c), 'hello.txt'), 'utf8'), `hello from ${c}`, 'data survives the resize');
@@ -237,15 +371,37 @@ it('deleting the claims removes PVs, LocalVolumes and the disk claims', async ()
     assert.is(await cluster.get(LOCAL_VOLUMES, id), undefined, `LocalVolume ${id} gone`);
   }
   const { volumes } = await callAgent(roomy.agent.client, 'ListVolumes', {});
-  for (const id of ids) assert.not.ok(volumes.some((v) => v.id === id), `agent released ${id}`);
+  for (const id of ids)
+    assert.not.ok(
+      volumes.some((v) => v.id === id),
+      `agent released ${id}`,
+    );
 });
 
 it('a claim for an unknown pool gets the CSI refusal as a ProvisioningFailed Event; nothing is created', async () => {
   const bad = `${cluster.prefix}-nopool-sc`;
-  await cluster.create(STORAGE_CLASSES, { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: bad }, provisioner: CSI_DRIVER_NAME, volumeBindingMode: 'Immediate', parameters: { pool: `${cluster.prefix}-nopool` } });
+  await cluster.create(STORAGE_CLASSES, {
+    apiVersion: 'storage.k8s.io/v1',
+    kind: 'StorageClass',
+    metadata: { name: bad },
+    provisioner: CSI_DRIVER_NAME,
+    volumeBindingMode: 'Immediate',
+    parameters: { pool: `${cluster.prefix}-nopool` },
+  });
   await createClaim('bad', bad, '64Mi', false);
-  const event = await waitFor('ProvisioningFailed event', async () => (await cluster.list<{ metadata: Record<string, unknown>; reason: string; message: string; involvedObject: { name: string } }>(EVENTS, {}, cluster.namespace))
-    .find((e) => e.involvedObject.name === 'bad' && e.reason === 'ProvisioningFailed'), 60_000, 250);
+  const event = await waitFor(
+    'ProvisioningFailed event',
+    async () =>
+      (
+        await cluster.list<{ metadata: Record<string, unknown>; reason: string; message: string; involvedObject: { name: string } }>(
+          EVENTS,
+          {},
+          cluster.namespace,
+        )
+      ).find((e) => e.involvedObject.name === 'bad' && e.reason === 'ProvisioningFailed'),
+    60_000,
+    250,
+  );
   assert.match(event.message, /InvalidArgument.*StoragePool .*-nopool does not exist/);
   assert.is((await pvc('bad'))?.status?.phase, 'Pending');
   const mine = (await cluster.list<LocalVolume>(LOCAL_VOLUMES)).filter((v) => v.spec.pool === `${cluster.prefix}-nopool`);

@@ -45,16 +45,27 @@ const SKIPPED: readonly { readonly capability: string; readonly specs: readonly 
   {
     capability: 'snapshots',
     specs: [
-      ...['should fail when no name is provided', 'should fail when no source volume id is provided',
+      ...[
+        'should fail when no name is provided',
+        'should fail when no source volume id is provided',
         'should succeed when requesting to create a snapshot with already existing name and same source volume ID',
         'should fail when requesting to create a snapshot with already existing name and different source volume ID',
-        'should succeed when creating snapshot with maximum-length name'].map((x) => `CreateSnapshot [Controller Server] › ${x}`),
-      ...['should fail when no snapshot id is provided', 'should succeed when an invalid snapshot id is used',
-        'should return appropriate values (no optional values added)'].map((x) => `DeleteSnapshot [Controller Server] › ${x}`),
-      ...['should return appropriate values (no optional values added)', 'should return snapshots that match the specified snapshot id',
-        'should return empty when the specified snapshot id does not exist', 'should return snapshots that match the specified source volume id',
-        'should return empty when the specified source volume id does not exist', 'check the presence of new snapshots in the snapshot list',
-        'should return next token when a limited number of entries are requested'].map((x) => `ListSnapshots [Controller Server] › ${x}`),
+        'should succeed when creating snapshot with maximum-length name',
+      ].map((x) => `CreateSnapshot [Controller Server] › ${x}`),
+      ...[
+        'should fail when no snapshot id is provided',
+        'should succeed when an invalid snapshot id is used',
+        'should return appropriate values (no optional values added)',
+      ].map((x) => `DeleteSnapshot [Controller Server] › ${x}`),
+      ...[
+        'should return appropriate values (no optional values added)',
+        'should return snapshots that match the specified snapshot id',
+        'should return empty when the specified snapshot id does not exist',
+        'should return snapshots that match the specified source volume id',
+        'should return empty when the specified source volume id does not exist',
+        'check the presence of new snapshots in the snapshot list',
+        'should return next token when a limited number of entries are requested',
+      ].map((x) => `ListSnapshots [Controller Server] › ${x}`),
       `${CS} › CreateVolume › should create volume from an existing source snapshot`,
       `${CS} › CreateVolume › should fail when the volume source snapshot is not found`,
     ],
@@ -73,24 +84,37 @@ const SKIPPED: readonly { readonly capability: string; readonly specs: readonly 
   {
     capability: 'MODIFY_VOLUME',
     specs: [
-      ...['should fail if no volume id is given', 'should fail if volume does not exist',
-        'should fail if specified mutable parameters are not supported by the volume', 'should modify a volume created without a volume attribute class',
+      ...[
+        'should fail if no volume id is given',
+        'should fail if volume does not exist',
+        'should fail if specified mutable parameters are not supported by the volume',
+        'should modify a volume created without a volume attribute class',
         'should modify a volume created with a volume attribute class',
-        'should fail to modify a volume created with a volume attribute class if new mutable parameters are not supported by volume'].map((x) => `ModifyVolume [Controller Server] › ${x}`),
+        'should fail to modify a volume created with a volume attribute class if new mutable parameters are not supported by volume',
+      ].map((x) => `ModifyVolume [Controller Server] › ${x}`),
       `${CS} › CreateVolume › should create volume with a volume attribute class`,
       `${CS} › CreateVolume › should not create volume with an invalid volume attribute class`,
     ],
   },
   {
     capability: 'CLONE_VOLUME',
-    specs: [`${CS} › CreateVolume › should create volume from an existing source volume`, `${CS} › CreateVolume › should fail when the volume source volume is not found`],
+    specs: [
+      `${CS} › CreateVolume › should create volume from an existing source volume`,
+      `${CS} › CreateVolume › should fail when the volume source volume is not found`,
+    ],
   },
   {
     capability: 'PUBLISH_UNPUBLISH_VOLUME',
     specs: [
-      ...['should fail when no volume id is provided', 'should fail when no node id is provided', 'should fail when no volume capability is provided',
-        'should fail when publishing more volumes than the node max attach limit', 'should fail when the volume does not exist',
-        'should fail when the node does not exist', 'should fail when the volume is already published but is incompatible'].map((x) => `${CS} › ControllerPublishVolume › ${x}`),
+      ...[
+        'should fail when no volume id is provided',
+        'should fail when no node id is provided',
+        'should fail when no volume capability is provided',
+        'should fail when publishing more volumes than the node max attach limit',
+        'should fail when the volume does not exist',
+        'should fail when the node does not exist',
+        'should fail when the volume is already published but is incompatible',
+      ].map((x) => `${CS} › ControllerPublishVolume › ${x}`),
       `${CS} › ControllerUnpublishVolume › should fail when no volume id is provided`,
       `${CS} › volume lifecycle › should work`,
       `${CS} › volume lifecycle › should be idempotent`,
@@ -98,7 +122,9 @@ const SKIPPED: readonly { readonly capability: string; readonly specs: readonly 
   },
   {
     capability: 'disabled upstream',
-    specs: [`${CS} › ListVolumes › pagination should detect volumes added between pages and accept tokens when the last volume from a page is deleted`],
+    specs: [
+      `${CS} › ListVolumes › pagination should detect volumes added between pages and accept tokens when the last volume from a page is deleted`,
+    ],
   },
 ];
 
@@ -109,42 +135,67 @@ async function documentedSkips(): Promise<{ total: number; rows: number[] }> {
   assert.ok(at >= 0, 'docs/csi.md has the line "Skipped by csi-sanity itself (N)"');
   const total = Number(/\((\d+)\)/.exec(lines[at]!)![1]);
   const table = lines.slice(at + 1).filter((_, i, all) => all.slice(0, i + 1).every((l) => l.startsWith('|') || l.trim() === ''));
-  const rows = table.filter((l) => l.startsWith('|')).slice(2)
+  const rows = table
+    .filter((l) => l.startsWith('|'))
+    .slice(2)
     .map((l) => (l.split('|')[2] ?? '').match(/\d+/g)?.reduce((sum, n) => sum + Number(n), 0) ?? 0);
   return { total, rows };
 }
 
-it.before(reportFailure(async () => {
-  // Per node: two 4 GiB disks for the lvm pool, six 1 GiB disks for the disk pool.
-  cluster = await TestCluster.start({ agents: 1, loopsPerAgent: 0 });
-  const agent = cluster.nodes[0]!.agent;
-  for (let i = 0; i < 2; i++) await agent.addLoop(4 * GiB);
-  for (let i = 0; i < 6; i++) await agent.addLoop(GiB);
-  await nameAgentsAfterNodes(cluster);
-  lvmPool = `${cluster.prefix}-lvm`;
-  diskPool = `${cluster.prefix}-disk`;
-  const pool = (name: string, spec: Record<string, unknown>) =>
-    cluster.create(STORAGE_POOLS, { apiVersion: 'storage.stratum.dev/v1alpha1', kind: 'StoragePool', metadata: { name }, spec: { mediaClass: 'hdd', ...spec } });
-  await pool(lvmPool, { backend: 'lvm', diskSelector: { minSize: '2Gi' } });
-  await pool(diskPool, { backend: 'disk', diskSelector: { maxSize: '1Gi' } });
-  await cluster.startOperator('operator-0', ['--csi-endpoint', controllerEndpoint(cluster)]);
-  await waitFor('both pools ready', async () => {
-    const pools = await Promise.all([lvmPool, diskPool].map((p) => cluster.get<StoragePool>(STORAGE_POOLS, p)));
-    return pools.every((p) => p?.status?.nodeCount === 1);
-  }, 90_000, 250);
-}));
+it.before(
+  reportFailure(async () => {
+    // Per node: two 4 GiB disks for the lvm pool, six 1 GiB disks for the disk pool.
+    cluster = await TestCluster.start({ agents: 1, loopsPerAgent: 0 });
+    const agent = cluster.nodes[0]!.agent;
+    for (let i = 0; i < 2; i++) await agent.addLoop(4 * GiB);
+    for (let i = 0; i < 6; i++) await agent.addLoop(GiB);
+    await nameAgentsAfterNodes(cluster);
+    lvmPool = `${cluster.prefix}-lvm`;
+    diskPool = `${cluster.prefix}-disk`;
+    const pool = (name: string, spec: Record<string, unknown>) =>
+      cluster.create(STORAGE_POOLS, {
+        apiVersion: 'storage.stratum.dev/v1alpha1',
+        kind: 'StoragePool',
+        metadata: { name },
+        spec: { mediaClass: 'hdd', ...spec },
+      });
+    await pool(lvmPool, { backend: 'lvm', diskSelector: { minSize: '2Gi' } });
+    await pool(diskPool, { backend: 'disk', diskSelector: { maxSize: '1Gi' } });
+    await cluster.startOperator('operator-0', ['--csi-endpoint', controllerEndpoint(cluster)]);
+    await waitFor(
+      'both pools ready',
+      async () => {
+        const pools = await Promise.all([lvmPool, diskPool].map((p) => cluster.get<StoragePool>(STORAGE_POOLS, p)));
+        return pools.every((p) => p?.status?.nodeCount === 1);
+      },
+      90_000,
+      250,
+    );
+  }),
+);
 
-it.after(reportFailure(async () => {
-  // A failed spec may leave mounts under the sanity directories.
-  if (cluster) {
-    const base = path.join(cluster.dir, 'sanity');
-    const { stdout } = await run('findmnt', ['-rn', '-o', 'TARGET'], { okCodes: [0, 1] });
-    for (const m of stdout.split('\n').filter((l) => l.startsWith(base)).reverse()) await run('umount', [m]).catch(() => undefined);
-  }
-  await cluster?.teardown();
-}));
+it.after(
+  reportFailure(async () => {
+    // A failed spec may leave mounts under the sanity directories.
+    if (cluster) {
+      const base = path.join(cluster.dir, 'sanity');
+      const { stdout } = await run('findmnt', ['-rn', '-o', 'TARGET'], { okCodes: [0, 1] });
+      for (const m of stdout
+        .split('\n')
+        .filter((l) => l.startsWith(base))
+        .reverse())
+        await run('umount', [m]).catch(() => undefined);
+    }
+    await cluster?.teardown();
+  }),
+);
 
-async function sanity(label: keyof typeof PASSED, pool: string, sizes: { volume: number; expand: number }, ginkgo: string[]): Promise<void> {
+async function sanity(
+  label: keyof typeof PASSED,
+  pool: string,
+  sizes: { volume: number; expand: number },
+  ginkgo: string[],
+): Promise<void> {
   const dir = path.join(cluster.dir, 'sanity', label);
   await mkdir(dir, { recursive: true });
   const params = path.join(dir, 'parameters.yaml');
@@ -171,7 +222,11 @@ async function sanity(label: keyof typeof PASSED, pool: string, sizes: { volume:
   // Entries without a spec name are suite-level nodes (BeforeSuite, AfterSuite, report nodes): each must have passed.
   const unnamed = reports.filter((x) => !x.LeafNodeText);
   const badUnnamed = unnamed.filter((x) => x.State !== 'passed');
-  assert.equal(badUnnamed.map((x) => `${x.LeafNodeType ?? '?'}: ${x.State}: ${x.Failure?.Message ?? ''}`), [], 'suite-level nodes passed');
+  assert.equal(
+    badUnnamed.map((x) => `${x.LeafNodeType ?? '?'}: ${x.State}: ${x.Failure?.Message ?? ''}`),
+    [],
+    'suite-level nodes passed',
+  );
   const specs = reports.filter((x) => x.LeafNodeText);
   const name = (x: SpecReport) => [...(x.ContainerHierarchyTexts ?? []), x.LeafNodeText].join(' › ');
   const ran = specs.filter((x) => x.State !== 'skipped' && x.State !== 'pending');
@@ -180,7 +235,8 @@ async function sanity(label: keyof typeof PASSED, pool: string, sizes: { volume:
   const skipped = specs.filter((x) => (x.State === 'skipped' || x.State === 'pending') && !ginkgoFiltered(x, ginkgo));
   process.stdout.write(`\n  csi-sanity (${label}): ${passed.length} passed, ${failed.length} failed, ${skipped.length} skipped\n`);
   for (const x of skipped) process.stdout.write(`    skipped: ${name(x)}\n`);
-  for (const x of failed) process.stdout.write(`    FAILED: ${name(x)}\n      ${(x.Failure?.Message ?? x.State).split('\n').slice(0, 8).join('\n      ')}\n`);
+  for (const x of failed)
+    process.stdout.write(`    FAILED: ${name(x)}\n      ${(x.Failure?.Message ?? x.State).split('\n').slice(0, 8).join('\n      ')}\n`);
   assert.is(failed.length, 0, `${failed.length} csi-sanity specs failed (output in ${dir}/output.txt)`);
   assert.is(res.code, 0, `csi-sanity exit code (output in ${dir}/output.txt)`);
   assert.is(passed.length, PASSED[label], `passed specs, as docs/csi.md says`);
@@ -189,10 +245,14 @@ async function sanity(label: keyof typeof PASSED, pool: string, sizes: { volume:
   assert.is(await findMount(path.join(dir, 'staging')), undefined, 'nothing left mounted');
 }
 
-it('the expected results are docs/csi.md\'s: its skipped total and each row\'s count', async () => {
+it("the expected results are docs/csi.md's: its skipped total and each row's count", async () => {
   const docs = await documentedSkips();
   assert.is(docs.total, SKIPPED.flatMap((g) => g.specs).length, 'skipped total');
-  assert.equal(docs.rows, SKIPPED.map((g) => g.specs.length), `rows of the table (${SKIPPED.map((g) => g.capability).join(', ')})`);
+  assert.equal(
+    docs.rows,
+    SKIPPED.map((g) => g.specs.length),
+    `rows of the table (${SKIPPED.map((g) => g.capability).join(', ')})`,
+  );
   const text = await readFile(path.join(REPO_ROOT, 'docs', 'csi.md'), 'utf8');
   assert.match(text, `**${PASSED.controller} passed,`);
   assert.match(text, `**${PASSED.node} passed,`);

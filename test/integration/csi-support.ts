@@ -37,14 +37,25 @@ export async function registerCsiNodes(cluster: TestCluster): Promise<void> {
     try {
       const info = await callCsi(csi.node, 'NodeGetInfo', {});
       const node = await cluster.client.request<{ metadata: { uid: string } }>('PATCH', resourcePath(NODES, undefined, n.name), {
-        patchType: 'merge', body: { metadata: { labels: info.accessibleTopology?.segments ?? {} } },
+        patchType: 'merge',
+        body: { metadata: { labels: info.accessibleTopology?.segments ?? {} } },
       });
       const max = Number(info.maxVolumesPerNode);
       await cluster.client.request('POST', resourcePath(CSI_NODES), {
         body: {
-          apiVersion: 'storage.k8s.io/v1', kind: 'CSINode',
+          apiVersion: 'storage.k8s.io/v1',
+          kind: 'CSINode',
           metadata: { name: n.name, ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name: n.name, uid: node.metadata.uid }] },
-          spec: { drivers: [{ name: CSI_DRIVER_NAME, nodeID: info.nodeId, topologyKeys: Object.keys(info.accessibleTopology?.segments ?? {}), ...(max ? { allocatable: { count: max } } : {}) }] },
+          spec: {
+            drivers: [
+              {
+                name: CSI_DRIVER_NAME,
+                nodeID: info.nodeId,
+                topologyKeys: Object.keys(info.accessibleTopology?.segments ?? {}),
+                ...(max ? { allocatable: { count: max } } : {}),
+              },
+            ],
+          },
         },
       });
     } finally {
@@ -54,7 +65,10 @@ export async function registerCsiNodes(cluster: TestCluster): Promise<void> {
 }
 
 export async function removeCsiNodes(cluster: TestCluster): Promise<void> {
-  for (const n of cluster.nodes) await cluster.client.request('DELETE', resourcePath(CSI_NODES, undefined, n.name)).catch((e: unknown) => { if (!isNotFound(e)) throw e; });
+  for (const n of cluster.nodes)
+    await cluster.client.request('DELETE', resourcePath(CSI_NODES, undefined, n.name)).catch((e: unknown) => {
+      if (!isNotFound(e)) throw e;
+    });
 }
 
 /** Creates the CSIDriver object unless it exists (it is cluster-wide); returns whether this call made it. */
@@ -66,7 +80,12 @@ export async function ensureCsiDriver(client: KubeClient): Promise<boolean> {
     if (!isNotFound(err)) throw err;
   }
   await client.request('POST', resourcePath(CSI_DRIVERS), {
-    body: { apiVersion: 'storage.k8s.io/v1', kind: 'CSIDriver', metadata: { name: CSI_DRIVER_NAME }, spec: { attachRequired: false, podInfoOnMount: false, storageCapacity: true, volumeLifecycleModes: ['Persistent'] } },
+    body: {
+      apiVersion: 'storage.k8s.io/v1',
+      kind: 'CSIDriver',
+      metadata: { name: CSI_DRIVER_NAME },
+      spec: { attachRequired: false, podInfoOnMount: false, storageCapacity: true, volumeLifecycleModes: ['Persistent'] },
+    },
   });
   return true;
 }
@@ -82,17 +101,36 @@ export function startSidecars(cluster: TestCluster, opts: { capacityPollInterval
   const address = controllerEndpoint(cluster).slice('unix://'.length);
   const common = [`--csi-address=${address}`, `--kubeconfig=${cluster.kubeconfig}`, `--timeout=${opts.timeout ?? '30s'}`, '--v=3'];
   const provisioner = ManagedProcess.start({
-    name: 'csi-provisioner', binary: rigBinary('csi-provisioner'), logFile: path.join(cluster.dir, 'csi-provisioner.log'),
+    name: 'csi-provisioner',
+    binary: rigBinary('csi-provisioner'),
+    logFile: path.join(cluster.dir, 'csi-provisioner.log'),
     args: [
-      ...common, '--extra-create-metadata', '--enable-capacity', '--capacity-ownerref-level=-1',
-      `--capacity-poll-interval=${opts.capacityPollInterval ?? '2s'}`, '--default-fstype=ext4', '--retry-interval-start=500ms', '--retry-interval-max=5s',
-      '--kube-api-qps=50', '--kube-api-burst=100', '--kube-api-capacity-qps=20', '--kube-api-capacity-burst=40',
+      ...common,
+      '--extra-create-metadata',
+      '--enable-capacity',
+      '--capacity-ownerref-level=-1',
+      `--capacity-poll-interval=${opts.capacityPollInterval ?? '2s'}`,
+      '--default-fstype=ext4',
+      '--retry-interval-start=500ms',
+      '--retry-interval-max=5s',
+      '--kube-api-qps=50',
+      '--kube-api-burst=100',
+      '--kube-api-capacity-qps=20',
+      '--kube-api-capacity-burst=40',
     ],
     env: { NAMESPACE: cluster.namespace, POD_NAME: 'csi-provisioner-test' },
   });
   const resizer = ManagedProcess.start({
-    name: 'csi-resizer', binary: rigBinary('csi-resizer'), logFile: path.join(cluster.dir, 'csi-resizer.log'),
+    name: 'csi-resizer',
+    binary: rigBinary('csi-resizer'),
+    logFile: path.join(cluster.dir, 'csi-resizer.log'),
     args: [...common, '--retry-interval-start=500ms', '--retry-interval-max=5s'],
   });
-  return { provisioner, resizer, stop: async () => { await Promise.all([provisioner.stop(), resizer.stop()]); } };
+  return {
+    provisioner,
+    resizer,
+    stop: async () => {
+      await Promise.all([provisioner.stop(), resizer.stop()]);
+    },
+  };
 }

@@ -24,8 +24,13 @@ let killTakeoverMs = 0;
 const c = () => cluster!;
 const ops: Record<'a' | 'b' | 'c', OperatorProcess | undefined> = { a: undefined, b: undefined, c: undefined };
 
-interface Lease { spec: { holderIdentity?: string; leaseTransitions?: number } }
-interface EventObject { reportingInstance?: string; involvedObject: { kind: string; name: string } }
+interface Lease {
+  spec: { holderIdentity?: string; leaseTransitions?: number };
+}
+interface EventObject {
+  reportingInstance?: string;
+  involvedObject: { kind: string; name: string };
+}
 
 const lease = () => c().client.request<Lease>('GET', `/apis/coordination.k8s.io/v1/namespaces/${c().namespace}/leases/${LEASE_NAME}`);
 const leading = (op: OperatorProcess) => op.metric('stratum_leader');
@@ -36,23 +41,37 @@ const logTime = (op: OperatorProcess, msg: string) => {
 const poolName = (n: number) => `${c().prefix}-pool${n}`;
 
 async function createPoolReady(n: number): Promise<void> {
-  await c().create(STORAGE_POOLS, { apiVersion: 'storage.stratum.dev/v1alpha1', kind: 'StoragePool', metadata: { name: poolName(n) }, spec: { mediaClass: 'hdd', nodeSelector: { matchLabels: { [POOL_LABEL]: `n${n}` } } } });
+  await c().create(STORAGE_POOLS, {
+    apiVersion: 'storage.stratum.dev/v1alpha1',
+    kind: 'StoragePool',
+    metadata: { name: poolName(n) },
+    spec: { mediaClass: 'hdd', nodeSelector: { matchLabels: { [POOL_LABEL]: `n${n}` } } },
+  });
 }
 
 function poolReady(n: number): Promise<StoragePool> {
-  return waitFor(`pool ${n} Ready`, async () => {
-    const p = await c().get<StoragePool>(STORAGE_POOLS, poolName(n));
-    return p?.status?.nodeCount === 1 && findCondition(p.status.conditions, 'Ready')?.status === 'True' ? p : undefined;
-  }, 60_000, 200);
+  return waitFor(
+    `pool ${n} Ready`,
+    async () => {
+      const p = await c().get<StoragePool>(STORAGE_POOLS, poolName(n));
+      return p?.status?.nodeCount === 1 && findCondition(p.status.conditions, 'Ready')?.status === 'True' ? p : undefined;
+    },
+    60_000,
+    200,
+  );
 }
 
-it.before(reportFailure(async () => {
-  cluster = await TestCluster.start({ agents: 2, nodeLabels: (i) => ({ [POOL_LABEL]: `n${i}` }) });
-}));
+it.before(
+  reportFailure(async () => {
+    cluster = await TestCluster.start({ agents: 2, nodeLabels: (i) => ({ [POOL_LABEL]: `n${i}` }) });
+  }),
+);
 
-it.after(reportFailure(async () => {
-  await cluster?.teardown();
-}));
+it.after(
+  reportFailure(async () => {
+    await cluster?.teardown();
+  }),
+);
 
 it('two operators on one Lease: exactly one leads, and only the leader writes', async () => {
   ops.a = await c().startOperator('operator-a');
@@ -66,15 +85,26 @@ it('two operators on one Lease: exactly one leads, and only the leader writes', 
   assert.equal([await leading(ops.a), await leading(ops.b)], [1, 0], 'stratum_leader: a leads, b stands by');
   assert.is((await lease()).spec.holderIdentity, 'operator-a');
   assert.ok((await ops.a.metric('stratum_reconcile_total')) > 0, 'the leader reconciles');
-  for (const metric of ['stratum_reconcile_total', 'stratum_workqueue_adds_total', 'stratum_watch_events_total', 'stratum_agent_calls_total']) {
+  for (const metric of [
+    'stratum_reconcile_total',
+    'stratum_workqueue_adds_total',
+    'stratum_watch_events_total',
+    'stratum_agent_calls_total',
+  ]) {
     assert.is(await ops.b.metric(metric), 0, `standby's ${metric}`);
   }
   const standbyLog = ops.b.logs().map((l) => l.msg);
-  for (const msg of ['started leading', 'controllers running', 'disk discovered']) assert.not.ok(standbyLog.includes(msg), `the standby logged "${msg}"`);
+  for (const msg of ['started leading', 'controllers running', 'disk discovered'])
+    assert.not.ok(standbyLog.includes(msg), `the standby logged "${msg}"`);
   // Events name the process that wrote them: every one about this test's objects is the leader's.
   const ours = new Set([poolName(0), ...(await c().localDisks()).map((d) => d.metadata.name!)]);
-  const events = (await c().list<EventObject & { metadata: Record<string, unknown> }>({ apiVersion: 'v1', kind: 'Event', plural: 'events', namespaced: true }, {}, 'default'))
-    .filter((e) => ours.has(e.involvedObject.name) && [STORAGE_POOLS.kind, LOCAL_DISKS.kind].includes(e.involvedObject.kind));
+  const events = (
+    await c().list<EventObject & { metadata: Record<string, unknown> }>(
+      { apiVersion: 'v1', kind: 'Event', plural: 'events', namespaced: true },
+      {},
+      'default',
+    )
+  ).filter((e) => ours.has(e.involvedObject.name) && [STORAGE_POOLS.kind, LOCAL_DISKS.kind].includes(e.involvedObject.kind));
   assert.ok(events.length >= 1, 'the leader recorded events');
   assert.equal([...new Set(events.map((e) => e.reportingInstance))], ['operator-a'], 'events by reporting instance');
 });
@@ -86,7 +116,9 @@ it('SIGKILL the leader: the standby takes over once the lease expires and reconc
   await createPoolReady(1);
   await waitFor('operator-b to lead', async () => (await leading(ops.b!)) === 1, LEASE_MS + 15_000, 50);
   killTakeoverMs = logTime(ops.b!, 'started leading')! - killedAt;
-  process.stdout.write(`\n[leader-election] SIGKILL: operator-b took over ${killTakeoverMs} ms after the kill (lease ${LEASE_MS} ms, retry ${RETRY_MS} ms)\n`);
+  process.stdout.write(
+    `\n[leader-election] SIGKILL: operator-b took over ${killTakeoverMs} ms after the kill (lease ${LEASE_MS} ms, retry ${RETRY_MS} ms)\n`,
+  );
   assert.ok(killTakeoverMs <= LEASE_MS + 3_000, `takeover after SIGKILL took ${killTakeoverMs} ms`);
   // The killed leader renewed within its renew deadline before it died (or it would have exited):
   // a takeover sooner than this would have overlapped a live lease.
@@ -107,16 +139,26 @@ it('SIGTERM the leader: it stops its controllers, then hands the lease over at o
   await waitFor('operator-c to lead', async () => (await leading(ops.c!)) === 1, LEASE_MS + 15_000, 50);
   await stopped;
   const handoverMs = logTime(ops.c, 'started leading')! - termAt;
-  process.stdout.write(`[leader-election] SIGTERM: operator-c took over ${handoverMs} ms after the signal (SIGKILL case: ${killTakeoverMs} ms)\n`);
+  process.stdout.write(
+    `[leader-election] SIGTERM: operator-c took over ${handoverMs} ms after the signal (SIGKILL case: ${killTakeoverMs} ms)\n`,
+  );
   assert.match(ops.b!.proc.exitReason ?? '', /exited with code 0/);
   const steps = ops.b!.logs().map((l) => l.msg);
   assert.ok(steps.includes('lease released'), 'operator-b released the lease');
   assert.ok(steps.includes('controllers stopped'), 'operator-b stopped its controllers');
-  assert.ok(steps.indexOf('controllers stopped') < steps.indexOf('lease released'), 'operator-b stopped its controllers before it released the lease');
+  assert.ok(
+    steps.indexOf('controllers stopped') < steps.indexOf('lease released'),
+    'operator-b stopped its controllers before it released the lease',
+  );
   assert.ok(handoverMs < LEASE_MS / 2, `handover after SIGTERM took ${handoverMs} ms`);
   assert.ok(handoverMs < killTakeoverMs, 'a graceful handover is faster than waiting for expiry');
   assert.is((await lease()).spec.holderIdentity, 'operator-c');
-  await waitFor('operator-c to reconcile both pools', async () => (await ops.c!.metric('stratum_reconcile_total', { kind: 'StoragePool' })) >= 2, 30_000, 200);
+  await waitFor(
+    'operator-c to reconcile both pools',
+    async () => (await ops.c!.metric('stratum_reconcile_total', { kind: 'StoragePool' })) >= 2,
+    30_000,
+    200,
+  );
 });
 
 it.run();

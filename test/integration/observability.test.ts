@@ -37,23 +37,42 @@ const kubectl = (args: string[], timeoutMs: number) =>
     (e: { code?: number; stdout?: string; stderr?: string }) => ({ code: e.code ?? -1, out: `${e.stdout ?? ''}${e.stderr ?? ''}` }),
   );
 
-it.before(reportFailure(async () => {
-  cluster = await TestCluster.start({ agents: 1, loopsPerAgent: 2 });
-  pool = `${cluster.prefix}-obs`;
-  await cluster.create(STORAGE_POOLS, { apiVersion: 'storage.stratum.dev/v1alpha1', kind: 'StoragePool', metadata: { name: pool }, spec: { mediaClass: 'hdd' } });
-  await cluster.startOperator();
-  await waitFor('pool ready', async () => (await cluster.get<StoragePool>(STORAGE_POOLS, pool))?.status?.nodeCount === 1, 90_000, 250);
-}));
+it.before(
+  reportFailure(async () => {
+    cluster = await TestCluster.start({ agents: 1, loopsPerAgent: 2 });
+    pool = `${cluster.prefix}-obs`;
+    await cluster.create(STORAGE_POOLS, {
+      apiVersion: 'storage.stratum.dev/v1alpha1',
+      kind: 'StoragePool',
+      metadata: { name: pool },
+      spec: { mediaClass: 'hdd' },
+    });
+    await cluster.startOperator();
+    await waitFor('pool ready', async () => (await cluster.get<StoragePool>(STORAGE_POOLS, pool))?.status?.nodeCount === 1, 90_000, 250);
+  }),
+);
 
-it.after(reportFailure(async () => {
-  await cluster?.teardown();
-}));
+it.after(
+  reportFailure(async () => {
+    await cluster?.teardown();
+  }),
+);
 
 it('kubectl wait --for=condition=Ready lv/NAME returns once the volume is Ready, and times out while it cannot be', async () => {
   const name = `${cluster.prefix}-wait`;
   const stuck = `${cluster.prefix}-stuck`;
-  await cluster.create(LOCAL_VOLUMES, { apiVersion: 'storage.stratum.dev/v1alpha1', kind: 'LocalVolume', metadata: { name }, spec: { pool, size: '64Mi' } });
-  await cluster.create(LOCAL_VOLUMES, { apiVersion: 'storage.stratum.dev/v1alpha1', kind: 'LocalVolume', metadata: { name: stuck }, spec: { pool: `${pool}-absent`, size: '64Mi' } });
+  await cluster.create(LOCAL_VOLUMES, {
+    apiVersion: 'storage.stratum.dev/v1alpha1',
+    kind: 'LocalVolume',
+    metadata: { name },
+    spec: { pool, size: '64Mi' },
+  });
+  await cluster.create(LOCAL_VOLUMES, {
+    apiVersion: 'storage.stratum.dev/v1alpha1',
+    kind: 'LocalVolume',
+    metadata: { name: stuck },
+    spec: { pool: `${pool}-absent`, size: '64Mi' },
+  });
   const ready = await kubectl(['wait', '--for=condition=Ready', `lv/${name}`, '--timeout=60s'], 70_000);
   assert.is(ready.code, 0, ready.out);
   assert.match(ready.out, `localvolume.storage.stratum.dev/${name} condition met`);
@@ -65,10 +84,15 @@ it('operator /metrics: pool capacity, volume phase and replicas, disk state, age
   const op = cluster.operators[0]!;
   const node = cluster.nodes[0]!.name;
   const name = `${cluster.prefix}-wait`;
-  const s = await waitFor('volume Ready in the metrics', async () => {
-    const samples = await scrape(op.metricsUrl);
-    return pick(samples, 'stratum_volume_phase', { volume: name, phase: 'Ready' })[0]?.value === 1 ? samples : undefined;
-  }, 30_000, 250);
+  const s = await waitFor(
+    'volume Ready in the metrics',
+    async () => {
+      const samples = await scrape(op.metricsUrl);
+      return pick(samples, 'stratum_volume_phase', { volume: name, phase: 'Ready' })[0]?.value === 1 ? samples : undefined;
+    },
+    30_000,
+    250,
+  );
   const capacity = one(s, 'stratum_pool_capacity_bytes', { pool, node });
   const free = one(s, 'stratum_pool_free_bytes', { pool, node });
   const allocatable = one(s, 'stratum_pool_allocatable_bytes', { pool, node });
@@ -80,13 +104,19 @@ it('operator /metrics: pool capacity, volume phase and replicas, disk state, age
 
   const phases = pick(s, 'stratum_volume_phase', { volume: name });
   assert.is(phases.length, 7, 'every phase is a series');
-  assert.equal(phases.filter((p) => p.value === 1).map((p) => p.labels.phase), ['Ready']);
+  assert.equal(
+    phases.filter((p) => p.value === 1).map((p) => p.labels.phase),
+    ['Ready'],
+  );
   assert.is(phases[0]!.labels.pool, pool);
   assert.is(one(s, 'stratum_volume_capacity_bytes', { volume: name }), 64 * MiB);
   assert.is(one(s, 'stratum_volume_desired_replicas', { volume: name }), 1);
   assert.is(one(s, 'stratum_volume_ready_replicas', { volume: name }), 1);
   const stuck = pick(s, 'stratum_volume_phase', { volume: `${cluster.prefix}-stuck`, phase: 'Ready' });
-  assert.ok(stuck.every((p) => p.value === 0), 'the stuck volume is not Ready');
+  assert.ok(
+    stuck.every((p) => p.value === 0),
+    'the stuck volume is not Ready',
+  );
 
   const disks = pick(s, 'stratum_disk_state', { node });
   assert.is(disks.filter((d) => d.value === 1).length, 2, 'each of the two disks has one state');

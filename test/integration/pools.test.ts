@@ -18,7 +18,15 @@ let cluster: TestCluster;
 let poolName: string;
 
 const vg = async (node: ClusterNode, pool: string) => {
-  const out = await node.agent.lvm('vgs', ['--reportformat', 'json', '--units', 'b', '--nosuffix', '-o', 'vg_name,vg_size,vg_free,pv_count']);
+  const out = await node.agent.lvm('vgs', [
+    '--reportformat',
+    'json',
+    '--units',
+    'b',
+    '--nosuffix',
+    '-o',
+    'vg_name,vg_size,vg_free,pv_count',
+  ]);
   const rows = (JSON.parse(out) as { report: { vg: Record<string, string>[] }[] }).report[0]!.vg;
   return rows.find((r) => r.vg_name!.endsWith(pool));
 };
@@ -27,32 +35,53 @@ const nodeStatus = async (node: ClusterNode) => (await pool())?.status?.nodes?.f
 
 /** Times (ms) of the operator's log lines that `match`, from `since` on. */
 function retryTimes(logs: Record<string, unknown>[], match: (l: Record<string, unknown>) => boolean, since: number): number[] {
-  return logs.filter(match).map((l) => Date.parse(String(l.time))).filter((t) => t >= since);
+  return logs
+    .filter(match)
+    .map((l) => Date.parse(String(l.time)))
+    .filter((t) => t >= since);
 }
 
-const capacities = () => cluster.list<CSIStorageCapacity>(CSI_STORAGE_CAPACITIES, { labelSelector: `${CAPACITY_POOL_LABEL}=${poolName}` }, cluster.namespace);
+const capacities = () =>
+  cluster.list<CSIStorageCapacity>(CSI_STORAGE_CAPACITIES, { labelSelector: `${CAPACITY_POOL_LABEL}=${poolName}` }, cluster.namespace);
 
-it.before(reportFailure(async () => {
-  cluster = await TestCluster.start({ agents: 3, nodeLabels: (i): Record<string, string> => (i < 2 ? { [POOL_LABEL]: 'yes' } : {}) });
-  poolName = `${cluster.prefix}-hdd`;
-  await cluster.create(STORAGE_CLASSES, { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: `${poolName}-sc` }, provisioner: CSI_DRIVER_NAME, parameters: { pool: poolName }, volumeBindingMode: 'WaitForFirstConsumer' });
-  await cluster.startOperator();
-}));
+it.before(
+  reportFailure(async () => {
+    cluster = await TestCluster.start({ agents: 3, nodeLabels: (i): Record<string, string> => (i < 2 ? { [POOL_LABEL]: 'yes' } : {}) });
+    poolName = `${cluster.prefix}-hdd`;
+    await cluster.create(STORAGE_CLASSES, {
+      apiVersion: 'storage.k8s.io/v1',
+      kind: 'StorageClass',
+      metadata: { name: `${poolName}-sc` },
+      provisioner: CSI_DRIVER_NAME,
+      parameters: { pool: poolName },
+      volumeBindingMode: 'WaitForFirstConsumer',
+    });
+    await cluster.startOperator();
+  }),
+);
 
 it.after(async () => {
   await cluster?.teardown();
 });
 
 it('every agent disk becomes a LocalDisk with its identity, size and media class', async () => {
-  const disks = await waitFor('6 LocalDisks', async () => {
-    const d = await cluster.localDisks<LocalDisk>();
-    return d.length === 6 && d.every((x) => x.status?.state === 'Available') ? d : undefined;
-  }, 30_000, 200);
+  const disks = await waitFor(
+    '6 LocalDisks',
+    async () => {
+      const d = await cluster.localDisks<LocalDisk>();
+      return d.length === 6 && d.every((x) => x.status?.state === 'Available') ? d : undefined;
+    },
+    30_000,
+    200,
+  );
   for (const node of cluster.nodes) {
     const mine = disks.filter((d) => d.spec.nodeName === node.name);
     assert.is(mine.length, 2, node.name);
     for (const d of mine) {
-      assert.ok(node.agent.attached.some((l) => l.file === d.status!.identity!.backingFile), 'identity is the backing file');
+      assert.ok(
+        node.agent.attached.some((l) => l.file === d.status!.identity!.backingFile),
+        'identity is the backing file',
+      );
       assert.is(d.status!.capacity, '1Gi');
       assert.is(d.status!.mediaClass, 'hdd', 'loop devices are rotational');
       assert.is(findCondition(d.status!.conditions, 'Ready')?.status, 'True');
@@ -61,11 +90,21 @@ it('every agent disk becomes a LocalDisk with its identity, size and media class
 });
 
 it('a pool forms on the selected nodes only, with the capacity vgs reports, published as CSIStorageCapacity', async () => {
-  await cluster.create(STORAGE_POOLS, { apiVersion: 'storage.stratum.dev/v1alpha1', kind: 'StoragePool', metadata: { name: poolName }, spec: { mediaClass: 'hdd', nodeSelector: { matchLabels: { [POOL_LABEL]: 'yes' } } } });
-  const ready = await waitFor('pool Ready on 2 nodes', async () => {
-    const p = await pool();
-    return p?.status?.nodeCount === 2 && findCondition(p.status.conditions, 'Ready')?.status === 'True' ? p : undefined;
-  }, 60_000, 200);
+  await cluster.create(STORAGE_POOLS, {
+    apiVersion: 'storage.stratum.dev/v1alpha1',
+    kind: 'StoragePool',
+    metadata: { name: poolName },
+    spec: { mediaClass: 'hdd', nodeSelector: { matchLabels: { [POOL_LABEL]: 'yes' } } },
+  });
+  const ready = await waitFor(
+    'pool Ready on 2 nodes',
+    async () => {
+      const p = await pool();
+      return p?.status?.nodeCount === 2 && findCondition(p.status.conditions, 'Ready')?.status === 'True' ? p : undefined;
+    },
+    60_000,
+    200,
+  );
   assert.equal(ready.status!.nodes!.map((n) => n.node).sort(), [cluster.nodes[0]!.name, cluster.nodes[1]!.name]);
   for (const node of cluster.nodes.slice(0, 2)) {
     const row = await vg(node, poolName);
@@ -76,7 +115,12 @@ it('a pool forms on the selected nodes only, with the capacity vgs reports, publ
     assert.is(s!.disks, 2);
   }
   assert.is(await vg(cluster.nodes[2]!, poolName), undefined, 'the unselected node has no VG');
-  const caps = await waitFor('2 CSIStorageCapacity objects', async () => ((await capacities()).length === 2 ? capacities() : undefined), 20_000, 200);
+  const caps = await waitFor(
+    '2 CSIStorageCapacity objects',
+    async () => ((await capacities()).length === 2 ? capacities() : undefined),
+    20_000,
+    200,
+  );
   for (const c of caps) {
     const node = c.nodeTopology!.matchLabels!['topology.stratum.dev/node']!;
     const s = ready.status!.nodes!.find((n) => n.node === node)!;
@@ -91,35 +135,62 @@ it('the pool follows a disk added to a node: new LocalDisk, vgextend, capacity g
   const node = cluster.nodes[0]!;
   const before = parseQuantity((await nodeStatus(node))!.total!);
   await node.agent.addLoop(2 * 1024 ** 3);
-  const grown = await waitFor('the pool to grow on node 0', async () => {
-    const s = await nodeStatus(node);
-    return s && parseQuantity(s.total!) > before ? s : undefined;
-  }, 60_000, 200);
+  const grown = await waitFor(
+    'the pool to grow on node 0',
+    async () => {
+      const s = await nodeStatus(node);
+      return s && parseQuantity(s.total!) > before ? s : undefined;
+    },
+    60_000,
+    200,
+  );
   const row = await vg(node, poolName);
   assert.is(row!.pv_count, '3');
   assert.is(parseQuantity(grown.total!), BigInt(row!.vg_size!));
-  await waitFor('CSIStorageCapacity to follow', async () => {
-    const cap = (await capacities()).find((c) => c.nodeTopology?.matchLabels?.['topology.stratum.dev/node'] === node.name);
-    return cap && parseQuantity(cap.capacity!) === parseQuantity(grown.free!);
-  }, 20_000, 200);
+  await waitFor(
+    'CSIStorageCapacity to follow',
+    async () => {
+      const cap = (await capacities()).find((c) => c.nodeTopology?.matchLabels?.['topology.stratum.dev/node'] === node.name);
+      return cap && parseQuantity(cap.capacity!) === parseQuantity(grown.free!);
+    },
+    20_000,
+    200,
+  );
 });
 
 it('a disk attached after start appears as a LocalDisk; detached, it becomes Missing with a reason and an Event', async () => {
   const node = cluster.nodes[2]!;
   const loop = await node.agent.addLoop(1024 ** 3);
-  const disk = await waitFor('the new LocalDisk', async () => (await cluster.localDisks<LocalDisk>()).find((d) => d.status?.identity?.backingFile === loop.file), 30_000, 200);
+  const disk = await waitFor(
+    'the new LocalDisk',
+    async () => (await cluster.localDisks<LocalDisk>()).find((d) => d.status?.identity?.backingFile === loop.file),
+    30_000,
+    200,
+  );
   assert.is(disk.status!.state, 'Available');
   await node.agent.removeLoop(loop);
-  const missing = await waitFor('Missing', async () => {
-    const d = await cluster.get<LocalDisk>(LOCAL_DISKS, disk.metadata.name!);
-    return d?.status?.state === 'Missing' ? d : undefined;
-  }, 30_000, 200);
+  const missing = await waitFor(
+    'Missing',
+    async () => {
+      const d = await cluster.get<LocalDisk>(LOCAL_DISKS, disk.metadata.name!);
+      return d?.status?.state === 'Missing' ? d : undefined;
+    },
+    30_000,
+    200,
+  );
   const ready = findCondition(missing.status!.conditions, 'Ready')!;
   assert.is(ready.status, 'False');
   assert.is(ready.reason, 'Missing');
   assert.match(ready.message, new RegExp(node.name));
-  const events = await cluster.list<{ reason: string; involvedObject: { name: string } } & { metadata: Record<string, unknown> }>({ apiVersion: 'v1', kind: 'Event', plural: 'events', namespaced: true }, {}, 'default');
-  assert.ok(events.some((e) => e.involvedObject.name === disk.metadata.name && e.reason === 'DiskMissing'), 'a DiskMissing event');
+  const events = await cluster.list<{ reason: string; involvedObject: { name: string } } & { metadata: Record<string, unknown> }>(
+    { apiVersion: 'v1', kind: 'Event', plural: 'events', namespaced: true },
+    {},
+    'default',
+  );
+  assert.ok(
+    events.some((e) => e.involvedObject.name === disk.metadata.name && e.reason === 'DiskMissing'),
+    'a DiskMissing event',
+  );
 });
 
 it('an agent that is down shows in status with a reason, is retried with backoff, and recovers by itself', async () => {
@@ -127,10 +198,15 @@ it('an agent that is down shows in status with a reason, is retried with backoff
   const [op] = cluster.operators;
   const stoppedAt = Date.now();
   await node.agent.stop();
-  const down = await waitFor('node 1 not ready', async () => {
-    const s = await nodeStatus(node);
-    return s && !s.ready ? s : undefined;
-  }, 60_000, 200);
+  const down = await waitFor(
+    'node 1 not ready',
+    async () => {
+      const s = await nodeStatus(node);
+      return s && !s.ready ? s : undefined;
+    },
+    60_000,
+    200,
+  );
   assert.match(down.message!, /AgentUnavailable/);
   const p = await pool();
   assert.match(findCondition(p!.status!.conditions, 'Ready')!.message, new RegExp(`${node.name}.*AgentUnavailable`));
@@ -151,13 +227,17 @@ it('an agent that is down shows in status with a reason, is retried with backoff
   const diskGaps = diskRetries.slice(1).map((t, i) => t - diskRetries[i]!);
   const shown = `${diskRetries.length} attempts, gaps ${diskGaps.join(', ')} ms`;
   assert.ok(diskGaps.length >= 4, `disk watch retries: ${shown}`);
-  diskGaps.forEach((g, i) => { assert.ok(g >= 0.7 * 500 * 2 ** i - 150, `disk watch retry gap ${i + 1} at least ${0.7 * 500 * 2 ** i} ms: ${shown}`); });
+  diskGaps.forEach((g, i) => {
+    assert.ok(g >= 0.7 * 500 * 2 ** i - 150, `disk watch retry gap ${i + 1} at least ${0.7 * 500 * 2 ** i} ms: ${shown}`);
+  });
   assert.ok(diskGaps.at(-1)! >= 4 * diskGaps[0]!, `disk watch retry gaps grow: ${shown}`);
   // The pool's reconciles go through the work queue's per-key backoff (doubling). Their gaps are
   // no witness: each attempt takes seconds on a loaded machine, and other changes (its disks, the
   // agent's state) reconcile it in between. So: the per-key failure count only grows (never reset
   // by those) and each retry is scheduled later than the one before.
-  const poolFailures = op!.logs().filter((l) => l.msg === 'reconcile failed: retrying' && l.key === poolName && Date.parse(String(l.time)) >= stoppedAt);
+  const poolFailures = op!
+    .logs()
+    .filter((l) => l.msg === 'reconcile failed: retrying' && l.key === poolName && Date.parse(String(l.time)) >= stoppedAt);
   const counts = poolFailures.map((l) => Number(l.retries));
   const delays = poolFailures.map((l) => Number(l.retryInMs));
   const seen = `retries ${counts.join(', ')}; scheduled in ${delays.join(', ')} ms`;

@@ -71,14 +71,29 @@ export class TestCluster {
     const client = new KubeClient(kc);
     // Established is not yet servable: the first lists answer 429 while storage initialises.
     for (const rt of [LOCAL_DISKS, STORAGE_POOLS, LOCAL_VOLUMES, VOLUME_REPLICAS]) {
-      await waitFor(`${rt.plural} to be served`, () => client.request('GET', resourcePath(rt), { query: { limit: 1 } }).then(() => true, () => false), 30_000, 100);
+      await waitFor(
+        `${rt.plural} to be served`,
+        () =>
+          client.request('GET', resourcePath(rt), { query: { limit: 1 } }).then(
+            () => true,
+            () => false,
+          ),
+        30_000,
+        100,
+      );
     }
     const namespace = await createNamespace(client, 'stratum');
     const dir = await mkdtemp(path.join(tmpdir(), 'stratum-it-'));
     const prefix = `it${suffix()}`;
     // Each agent runs under its Node's name, as in a cluster: its certificates name that node.
     const nodeNames = Array.from({ length: opts.agents }, (_, i) => `${prefix}-node-${String.fromCharCode(97 + i)}`);
-    const harness = await AgentHarness.start({ agents: opts.agents, loopsPerAgent: opts.loopsPerAgent ?? 2, scanIntervalMs: 500, nodeNames, ...opts.harness });
+    const harness = await AgentHarness.start({
+      agents: opts.agents,
+      loopsPerAgent: opts.loopsPerAgent ?? 2,
+      scanIntervalMs: 500,
+      nodeNames,
+      ...opts.harness,
+    });
     const cluster = new TestCluster(client, rig.kubeconfigPath, new Kubelet(kc), namespace, harness, dir, prefix);
     try {
       for (const [i, agent] of harness.agents.entries()) {
@@ -110,19 +125,31 @@ export class TestCluster {
   }
 
   async startOperator(
-    name = `operator-${this.operators.length}`, extraArgs: readonly string[] = [], opts: Pick<OperatorProcessOptions, 'leaseDurationMs'> = {},
+    name = `operator-${this.operators.length}`,
+    extraArgs: readonly string[] = [],
+    opts: Pick<OperatorProcessOptions, 'leaseDurationMs'> = {},
   ): Promise<OperatorProcess> {
     const tls = this.harness.clientTls;
-    if (!('cert' in tls) || !tls.cert || !tls.key) throw new Error('the operator process needs the harness\'s certificate files');
-    const op = await OperatorProcess.start({ name, kubeconfig: this.kubeconfig, namespace: this.namespace, tls: { ca: tls.ca, cert: tls.cert, key: tls.key }, dir: this.dir, extraArgs, ...opts });
+    if (!('cert' in tls) || !tls.cert || !tls.key) throw new Error("the operator process needs the harness's certificate files");
+    const op = await OperatorProcess.start({
+      name,
+      kubeconfig: this.kubeconfig,
+      namespace: this.namespace,
+      tls: { ca: tls.ca, cert: tls.cert, key: tls.key },
+      dir: this.dir,
+      extraArgs,
+      ...opts,
+    });
     this.operators.push(op);
     return op;
   }
 
   /** Creates an object and remembers it for teardown. */
   async create<T extends KubeObject>(rt: ResourceType, obj: T): Promise<T> {
-    const ns = rt.namespaced ? obj.metadata.namespace ?? this.namespace : undefined;
-    const created = await this.client.request<T>('POST', resourcePath(rt, ns), { body: { ...obj, metadata: { ...obj.metadata, ...(ns ? { namespace: ns } : {}) } } });
+    const ns = rt.namespaced ? (obj.metadata.namespace ?? this.namespace) : undefined;
+    const created = await this.client.request<T>('POST', resourcePath(rt, ns), {
+      body: { ...obj, metadata: { ...obj.metadata, ...(ns ? { namespace: ns } : {}) } },
+    });
     this.created.push({ rt, name: created.metadata.name!, namespace: ns });
     return created;
   }
@@ -142,7 +169,9 @@ export class TestCluster {
 
   /** LocalDisks of this cluster's nodes. */
   async localDisks<T extends KubeObject>(): Promise<T[]> {
-    return (await this.list<T>(LOCAL_DISKS)).filter((d) => (d as unknown as { spec: { nodeName: string } }).spec.nodeName.startsWith(this.prefix));
+    return (await this.list<T>(LOCAL_DISKS)).filter((d) =>
+      (d as unknown as { spec: { nodeName: string } }).spec.nodeName.startsWith(this.prefix),
+    );
   }
 
   /** Operator and agent logs of the last run, kept under .rig/test-logs/ (git-ignored) for a failed test's post-mortem. */
@@ -170,9 +199,14 @@ export class TestCluster {
         const obj = await this.get(rt, name, namespace);
         if (!obj) return;
         if (obj.metadata.finalizers?.includes(FINALIZER)) {
-          await this.client.request('PATCH', resourcePath(rt, namespace, name), { patchType: 'merge', body: { metadata: { finalizers: null } } });
+          await this.client.request('PATCH', resourcePath(rt, namespace, name), {
+            patchType: 'merge',
+            body: { metadata: { finalizers: null } },
+          });
         }
-        await this.client.request('DELETE', resourcePath(rt, namespace, name)).catch((e: unknown) => { if (!isNotFound(e)) throw e; });
+        await this.client.request('DELETE', resourcePath(rt, namespace, name)).catch((e: unknown) => {
+          if (!isNotFound(e)) throw e;
+        });
       });
     }
     await attempt(async () => {
@@ -184,6 +218,7 @@ export class TestCluster {
     await attempt(() => deleteNamespace(this.client, this.namespace));
     await attempt(() => rm(this.dir, { recursive: true, force: true }));
     this.client.close();
-    if (errors.length) throw new AggregateError(errors, `test cluster teardown failed: ${errors.map((e) => (e as Error).message ?? String(e)).join('; ')}`);
+    if (errors.length)
+      throw new AggregateError(errors, `test cluster teardown failed: ${errors.map((e) => (e as Error).message ?? String(e)).join('; ')}`);
   }
 }

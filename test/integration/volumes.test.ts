@@ -24,16 +24,29 @@ let diskPool: string;
 type Volume = LocalVolume & { metadata: { name: string } };
 const volume = (name: string) => cluster.get<Volume>(LOCAL_VOLUMES, name);
 const replicasOf = async (name: string) => (await cluster.list<VolumeReplica>(VOLUME_REPLICAS)).filter((r) => r.spec.volume === name);
-const phaseIs = (name: string, phase: string, timeoutMs = 60_000) => waitFor(`${name} ${phase}`, async () => {
-  const v = await volume(name);
-  return v?.status?.phase === phase && v.status.observedGeneration === v.metadata.generation ? v : undefined;
-}, timeoutMs, 200);
+const phaseIs = (name: string, phase: string, timeoutMs = 60_000) =>
+  waitFor(
+    `${name} ${phase}`,
+    async () => {
+      const v = await volume(name);
+      return v?.status?.phase === phase && v.status.observedGeneration === v.metadata.generation ? v : undefined;
+    },
+    timeoutMs,
+    200,
+  );
 
 /** The volume's and its replicas' status, for a failure message that shows where it stopped. */
 async function explain(name: string): Promise<string> {
   const v = await volume(name);
   const replicas = await replicasOf(name);
-  return JSON.stringify({ volume: { generation: v?.metadata.generation, spec: v?.spec, status: v?.status }, replicas: replicas.map((r) => ({ name: r.metadata.name, generation: r.metadata.generation, spec: r.spec, status: r.status })) }, null, 1);
+  return JSON.stringify(
+    {
+      volume: { generation: v?.metadata.generation, spec: v?.spec, status: v?.status },
+      replicas: replicas.map((r) => ({ name: r.metadata.name, generation: r.metadata.generation, spec: r.spec, status: r.status })),
+    },
+    null,
+    1,
+  );
 }
 
 /** Like waitFor, but a timeout says what the volume looked like. */
@@ -53,7 +66,12 @@ async function lvsFor(node: ClusterNode, name: string): Promise<{ lv_name: strin
 }
 
 async function createVolume(name: string, spec: Partial<LocalVolume['spec']>): Promise<void> {
-  await cluster.create(LOCAL_VOLUMES, { apiVersion: 'storage.stratum.dev/v1alpha1', kind: 'LocalVolume', metadata: { name }, spec: { pool: lvmPool, size: '256Mi', ...spec } });
+  await cluster.create(LOCAL_VOLUMES, {
+    apiVersion: 'storage.stratum.dev/v1alpha1',
+    kind: 'LocalVolume',
+    metadata: { name },
+    spec: { pool: lvmPool, size: '256Mi', ...spec },
+  });
 }
 
 const patchVolume = (name: string, spec: Record<string, unknown>) =>
@@ -64,7 +82,7 @@ async function sha256Of(device: string, bytes: number): Promise<string> {
   try {
     const hash = createHash('sha256');
     const buf = Buffer.alloc(4 * MiB);
-    for (let pos = 0; pos < bytes;) {
+    for (let pos = 0; pos < bytes; ) {
       const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, bytes - pos), pos);
       if (!bytesRead) break;
       hash.update(buf.subarray(0, bytesRead));
@@ -76,28 +94,48 @@ async function sha256Of(device: string, bytes: number): Promise<string> {
   }
 }
 
-it.before(reportFailure(async () => {
-  // No DRBD module here: the agents assume one — DRBD 9 on node-a and node-b, the kernel's own 8.4 on node-c.
-  cluster = await TestCluster.start({ agents: 3, harness: { drbd: true, drbdVersions: ['9.2.0', '9.2.0', '8.4.11'] } });
-  // A small extra disk per node for the `backend: disk` pool, whose volumes are real devices.
-  for (const n of cluster.nodes) await n.agent.addLoop(128 * MiB);
-  lvmPool = `${cluster.prefix}-lvm`;
-  diskPool = `${cluster.prefix}-disk`;
-  const pool = (name: string, spec: Record<string, unknown>) =>
-    cluster.create(STORAGE_POOLS, { apiVersion: 'storage.stratum.dev/v1alpha1', kind: 'StoragePool', metadata: { name }, spec: { mediaClass: 'hdd', ...spec } });
-  await pool(lvmPool, { backend: 'lvm', diskSelector: { minSize: '512Mi' } });
-  await pool(diskPool, { backend: 'disk', diskSelector: { maxSize: '256Mi' } });
-  await cluster.create(STORAGE_CLASSES, { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: `${lvmPool}-sc` }, provisioner: CSI_DRIVER_NAME, parameters: { pool: lvmPool } });
-  await cluster.startOperator();
-  await waitFor('both pools ready on 3 nodes', async () => {
-    const pools = await Promise.all([lvmPool, diskPool].map((p) => cluster.get<StoragePool>(STORAGE_POOLS, p)));
-    return pools.every((p) => p?.status?.nodeCount === 3);
-  }, 90_000, 250);
-}));
+it.before(
+  reportFailure(async () => {
+    // No DRBD module here: the agents assume one — DRBD 9 on node-a and node-b, the kernel's own 8.4 on node-c.
+    cluster = await TestCluster.start({ agents: 3, harness: { drbd: true, drbdVersions: ['9.2.0', '9.2.0', '8.4.11'] } });
+    // A small extra disk per node for the `backend: disk` pool, whose volumes are real devices.
+    for (const n of cluster.nodes) await n.agent.addLoop(128 * MiB);
+    lvmPool = `${cluster.prefix}-lvm`;
+    diskPool = `${cluster.prefix}-disk`;
+    const pool = (name: string, spec: Record<string, unknown>) =>
+      cluster.create(STORAGE_POOLS, {
+        apiVersion: 'storage.stratum.dev/v1alpha1',
+        kind: 'StoragePool',
+        metadata: { name },
+        spec: { mediaClass: 'hdd', ...spec },
+      });
+    await pool(lvmPool, { backend: 'lvm', diskSelector: { minSize: '512Mi' } });
+    await pool(diskPool, { backend: 'disk', diskSelector: { maxSize: '256Mi' } });
+    await cluster.create(STORAGE_CLASSES, {
+      apiVersion: 'storage.k8s.io/v1',
+      kind: 'StorageClass',
+      metadata: { name: `${lvmPool}-sc` },
+      provisioner: CSI_DRIVER_NAME,
+      parameters: { pool: lvmPool },
+    });
+    await cluster.startOperator();
+    await waitFor(
+      'both pools ready on 3 nodes',
+      async () => {
+        const pools = await Promise.all([lvmPool, diskPool].map((p) => cluster.get<StoragePool>(STORAGE_POOLS, p)));
+        return pools.every((p) => p?.status?.nodeCount === 3);
+      },
+      90_000,
+      250,
+    );
+  }),
+);
 
-it.after(reportFailure(async () => {
-  await cluster?.teardown();
-}));
+it.after(
+  reportFailure(async () => {
+    await cluster?.teardown();
+  }),
+);
 
 it('create → Ready, with the LV on the requested node (lvs)', async () => {
   const node = cluster.nodes[1]!;
@@ -105,7 +143,10 @@ it('create → Ready, with the LV on the requested node (lvs)', async () => {
   const v = await phaseIs('vol-a', 'Ready');
   assert.is(v.status!.primaryNode, node.name);
   assert.is(v.status!.capacity, '256Mi');
-  assert.equal(v.status!.replicas!.map((r) => [r.node, r.role, r.state]), [[node.name, 'primary', 'Ready']]);
+  assert.equal(
+    v.status!.replicas!.map((r) => [r.node, r.role, r.state]),
+    [[node.name, 'primary', 'Ready']],
+  );
   const lvs = await lvsFor(node, 'vol-a');
   assert.is(lvs.length, 1);
   assert.is(Number(lvs[0]!.lv_size), 256 * MiB);
@@ -121,30 +162,49 @@ it('growing spec.size grows the LV and status.capacity', async () => {
 
 it('replicas 1 → 2: a second LV on another node, and a DRBD resource on both that drbdadm accepts', async () => {
   await patchVolume('vol-a', { replicas: 2 });
-  const replicas = await waitFor('2 ready replicas', async () => {
-    const r = await replicasOf('vol-a');
-    return r.length === 2 && r.every((x) => x.status?.state === 'Ready' && x.status.observedGeneration === x.metadata.generation) ? r : undefined;
-  }, 60_000, 200);
+  const replicas = await waitFor(
+    '2 ready replicas',
+    async () => {
+      const r = await replicasOf('vol-a');
+      return r.length === 2 && r.every((x) => x.status?.state === 'Ready' && x.status.observedGeneration === x.metadata.generation)
+        ? r
+        : undefined;
+    },
+    60_000,
+    200,
+  );
   const nodes = replicas.map((r) => r.spec.node);
   assert.is(new Set(nodes).size, 2, 'never two replicas on one node');
   const onNode = await cluster.list<VolumeReplica>(VOLUME_REPLICAS, { fieldSelector: `spec.node=${nodes[0]}` });
-  assert.ok(onNode.some((r) => r.spec.volume === 'vol-a') && onNode.every((r) => r.spec.node === nodes[0]), 'kubectl get vr --field-selector spec.node=… works');
+  assert.ok(
+    onNode.some((r) => r.spec.volume === 'vol-a') && onNode.every((r) => r.spec.node === nodes[0]),
+    'kubectl get vr --field-selector spec.node=… works',
+  );
   const ports = new Set(replicas.map((r) => r.spec.replication!.port));
   assert.is(ports.size, 1, 'one DRBD port for the volume');
   for (const r of replicas) {
     const node = cluster.nodes.find((n) => n.name === r.spec.node)!;
     assert.is((await lvsFor(node, 'vol-a')).length, 1, `${node.name} holds an LV`);
-    assert.match(await node.agent.lvm('lvs', ['--noheadings', '-o', 'lv_name']), 'vol-a_drbdmeta', `${node.name} holds the DRBD metadata beside it`);
+    assert.match(
+      await node.agent.lvm('lvs', ['--noheadings', '-o', 'lv_name']),
+      'vol-a_drbdmeta',
+      `${node.name} holds the DRBD metadata beside it`,
+    );
     const file = `${node.agent.dir}/drbd.d/stratum-vol-a.res`;
     const dump = await run('drbdadm', ['-c', file, 'dump', 'all']);
     assert.match(dump.stdout, /protocol\s+C/);
     assert.match(r.status!.devicePath!, /^\/dev\/drbd\d+$/);
   }
   // No DRBD kernel module here: the volume says so instead of claiming it is in sync.
-  const v = await waitFor('vol-a Degraded', async () => {
-    const x = await volume('vol-a');
-    return x?.status?.phase === 'Degraded' ? x : undefined;
-  }, 30_000, 200);
+  const v = await waitFor(
+    'vol-a Degraded',
+    async () => {
+      const x = await volume('vol-a');
+      return x?.status?.phase === 'Degraded' ? x : undefined;
+    },
+    30_000,
+    200,
+  );
   const ready = findCondition(v.status!.conditions, 'Ready')!;
   assert.is(ready.reason, 'DrbdNotLoaded');
   assert.match(ready.message, /DRBD kernel module/);
@@ -153,16 +213,25 @@ it('replicas 1 → 2: a second LV on another node, and a DRBD resource on both t
 it('replicas 2 → 3 is refused while a node has DRBD 8.4, naming it and what to install; 3 → 1 keeps only the primary', async () => {
   const two = await replicasOf('vol-a');
   await patchVolume('vol-a', { replicas: 3 });
-  const v = await waitFor('vol-a refused 3 replicas', async () => {
-    const x = await volume('vol-a');
-    return x?.status?.conditions?.find((c) => c.type === 'Ready')?.reason === 'ReplicationUnsupported' ? x : undefined;
-  }, 30_000, 200);
+  const v = await waitFor(
+    'vol-a refused 3 replicas',
+    async () => {
+      const x = await volume('vol-a');
+      return x?.status?.conditions?.find((c) => c.type === 'Ready')?.reason === 'ReplicationUnsupported' ? x : undefined;
+    },
+    30_000,
+    200,
+  );
   const c = cluster.nodes[2]!;
   const message = v.status!.conditions!.find((x) => x.type === 'Ready')!.message;
   assert.match(message, `node ${c.name} has DRBD 8.4.11, which connects 2 replicas at most (install DRBD 9 for 3)`);
   assert.is(v.status!.phase, 'Degraded');
   assert.is((await replicasOf('vol-a')).length, 2, 'no third replica was placed');
-  assert.is((await lvsFor(c, 'vol-a')).length, two.some((r) => r.spec.node === c.name) ? 1 : 0, `no LV made on ${c.name} for a third replica`);
+  assert.is(
+    (await lvsFor(c, 'vol-a')).length,
+    two.some((r) => r.spec.node === c.name) ? 1 : 0,
+    `no LV made on ${c.name} for a third replica`,
+  );
   const primary = two.find((r) => r.spec.role === 'primary')!;
   await patchVolume('vol-a', { replicas: 1 });
   await waitFor('one replica left', async () => (await replicasOf('vol-a')).length === 1, 60_000, 200);
@@ -175,18 +244,28 @@ it('replicas 2 → 3 is refused while a node has DRBD 8.4, naming it and what to
   const after = await phaseIs('vol-a', 'Ready');
   assert.is(after.status!.primaryNode, primary.spec.node);
   const home = cluster.nodes.find((n) => n.name === primary.spec.node)!;
-  await waitFor(`DRBD metadata LV gone from ${home.name}, data LV kept`, async () => {
-    const out = await home.agent.lvm('lvs', ['--noheadings', '-o', 'lv_name']);
-    return !out.includes('vol-a_drbdmeta') && out.includes('vol-a');
-  }, 30_000, 200);
+  await waitFor(
+    `DRBD metadata LV gone from ${home.name}, data LV kept`,
+    async () => {
+      const out = await home.agent.lvm('lvs', ['--noheadings', '-o', 'lv_name']);
+      return !out.includes('vol-a_drbdmeta') && out.includes('vol-a');
+    },
+    30_000,
+    200,
+  );
 });
 
 it('a volume that fits nowhere gets InsufficientCapacity naming the pool and the biggest free space, and no LV anywhere', async () => {
   await createVolume('vol-huge', { size: '100Gi', replicas: 2 });
-  const v = await waitFor('vol-huge Pending', async () => {
-    const x = await volume('vol-huge');
-    return x?.status?.phase === 'Pending' ? x : undefined;
-  }, 30_000, 200);
+  const v = await waitFor(
+    'vol-huge Pending',
+    async () => {
+      const x = await volume('vol-huge');
+      return x?.status?.phase === 'Pending' ? x : undefined;
+    },
+    30_000,
+    200,
+  );
   const ready = findCondition(v.status!.conditions, 'Ready')!;
   assert.is(ready.reason, 'InsufficientCapacity');
   assert.match(ready.message, new RegExp(`pool ${lvmPool}.*the most is \\d+(Mi|Gi|Ki)? on node`));
@@ -196,7 +275,12 @@ it('a volume that fits nowhere gets InsufficientCapacity naming the pool and the
 
 it('eviction of a backend: disk volume with 64 MiB of random data: same SHA-256 on the new node, old disk released', async () => {
   const from = cluster.nodes[0]!;
-  await cluster.create(LOCAL_VOLUMES, { apiVersion: 'storage.stratum.dev/v1alpha1', kind: 'LocalVolume', metadata: { name: 'vol-move' }, spec: { pool: diskPool, size: '100Mi', accessibility: { nodes: [from.name] } } });
+  await cluster.create(LOCAL_VOLUMES, {
+    apiVersion: 'storage.stratum.dev/v1alpha1',
+    kind: 'LocalVolume',
+    metadata: { name: 'vol-move' },
+    spec: { pool: diskPool, size: '100Mi', accessibility: { nodes: [from.name] } },
+  });
   const v = await phaseIs('vol-move', 'Ready');
   const [src] = await replicasOf('vol-move');
   const device = src!.status!.devicePath!;
@@ -212,24 +296,39 @@ it('eviction of a backend: disk volume with 64 MiB of random data: same SHA-256 
   assert.is(v.status!.primaryNode, from.name);
 
   await patchVolume('vol-move', { evictNodes: [from.name] });
-  const moved = await waitFor('vol-move Ready elsewhere', async () => {
-    const x = await volume('vol-move');
-    return x?.status?.phase === 'Ready' && x.status.primaryNode !== from.name && x.status.replicas?.length === 1 ? x : undefined;
-  }, 120_000, 250);
+  const moved = await waitFor(
+    'vol-move Ready elsewhere',
+    async () => {
+      const x = await volume('vol-move');
+      return x?.status?.phase === 'Ready' && x.status.primaryNode !== from.name && x.status.replicas?.length === 1 ? x : undefined;
+    },
+    120_000,
+    250,
+  );
   assert.is(moved.status!.migration!.from, from.name);
   assert.is(moved.status!.migration!.to, moved.status!.primaryNode);
   assert.is(moved.status!.migration!.sha256, before, 'status shows the verified checksum');
   const [dst] = await replicasOf('vol-move');
   assert.is(await sha256Of(dst!.status!.devicePath!, size), before, 'the data on the new node has the same SHA-256');
   const { volumes } = await callAgent(from.agent.client, 'ListVolumes', {});
-  assert.not.ok(volumes.some((x) => x.id === 'vol-move'), 'the old disk is released');
+  assert.not.ok(
+    volumes.some((x) => x.id === 'vol-move'),
+    'the old disk is released',
+  );
 });
 
 it('delete → no LV and no object left behind', async () => {
-  for (const name of ['vol-a', 'vol-huge', 'vol-move']) await cluster.client.request('DELETE', resourcePath(LOCAL_VOLUMES, undefined, name));
-  await waitFor('volumes gone', async () => !(await volume('vol-a')) && !(await volume('vol-huge')) && !(await volume('vol-move')), 60_000, 250);
+  for (const name of ['vol-a', 'vol-huge', 'vol-move'])
+    await cluster.client.request('DELETE', resourcePath(LOCAL_VOLUMES, undefined, name));
+  await waitFor(
+    'volumes gone',
+    async () => !(await volume('vol-a')) && !(await volume('vol-huge')) && !(await volume('vol-move')),
+    60_000,
+    250,
+  );
   assert.is((await cluster.list<VolumeReplica>(VOLUME_REPLICAS)).filter((r) => r.spec.volume.startsWith('vol-')).length, 0);
-  for (const n of cluster.nodes) for (const name of ['vol-a', 'vol-huge']) assert.is((await lvsFor(n, name)).length, 0, `${n.name} ${name}`);
+  for (const n of cluster.nodes)
+    for (const name of ['vol-a', 'vol-huge']) assert.is((await lvsFor(n, name)).length, 0, `${n.name} ${name}`);
 });
 
 it('with its agent down: growth waits as Expanding with the reason and completes when the agent is back; deletion waits until forced', async () => {
@@ -240,30 +339,55 @@ it('with its agent down: growth waits as Expanding with the reason and completes
   await node.agent.stop();
   try {
     await patchVolume('vol-stuck', { size: '320Mi' });
-    const expanding = await waitForVolume('vol-stuck', 'Expanding with AgentUnavailable', async () => {
-      const v = await volume('vol-stuck');
-      const ready = findCondition(v?.status?.conditions, 'Ready');
-      return v?.status?.phase === 'Expanding' && /AgentUnavailable|unavailable/.test(`${ready?.reason} ${ready?.message}`) ? v : undefined;
-    }, 60_000);
+    const expanding = await waitForVolume(
+      'vol-stuck',
+      'Expanding with AgentUnavailable',
+      async () => {
+        const v = await volume('vol-stuck');
+        const ready = findCondition(v?.status?.conditions, 'Ready');
+        return v?.status?.phase === 'Expanding' && /AgentUnavailable|unavailable/.test(`${ready?.reason} ${ready?.message}`)
+          ? v
+          : undefined;
+      },
+      60_000,
+    );
     assert.match(findCondition(expanding.status!.conditions, 'Ready')!.message, new RegExp(node.name));
     // The failed attempt is retried once the agent answers again: nothing is taken as done.
     await node.agent.start();
     down = false;
-    await waitForVolume('vol-stuck', 'grown after the agent came back', async () => {
-      const v = await volume('vol-stuck');
-      return v?.status?.phase === 'Ready' && v.status.capacity === '320Mi';
-    }, 90_000);
+    await waitForVolume(
+      'vol-stuck',
+      'grown after the agent came back',
+      async () => {
+        const v = await volume('vol-stuck');
+        return v?.status?.phase === 'Ready' && v.status.capacity === '320Mi';
+      },
+      90_000,
+    );
     assert.is(Number((await lvsFor(node, 'vol-stuck'))[0]!.lv_size), 320 * MiB);
 
     await node.agent.stop();
     down = true;
     await cluster.client.request('DELETE', resourcePath(LOCAL_VOLUMES, undefined, 'vol-stuck'));
-    await waitForVolume('vol-stuck', 'Deleting, waiting for the agent, saying how to force it', async () => {
-      const v = await volume('vol-stuck');
-      return v?.status?.phase === 'Deleting' && /force-delete/.test(findCondition(v.status.conditions, 'Ready')?.message ?? '');
-    }, 60_000);
-    await cluster.client.request('PATCH', resourcePath(LOCAL_VOLUMES, undefined, 'vol-stuck'), { patchType: 'merge', body: { metadata: { annotations: { 'storage.stratum.dev/force-delete': 'true' } } } });
-    await waitFor('vol-stuck gone once forced', async () => !(await volume('vol-stuck')) && (await replicasOf('vol-stuck')).length === 0, 60_000, 250);
+    await waitForVolume(
+      'vol-stuck',
+      'Deleting, waiting for the agent, saying how to force it',
+      async () => {
+        const v = await volume('vol-stuck');
+        return v?.status?.phase === 'Deleting' && /force-delete/.test(findCondition(v.status.conditions, 'Ready')?.message ?? '');
+      },
+      60_000,
+    );
+    await cluster.client.request('PATCH', resourcePath(LOCAL_VOLUMES, undefined, 'vol-stuck'), {
+      patchType: 'merge',
+      body: { metadata: { annotations: { 'storage.stratum.dev/force-delete': 'true' } } },
+    });
+    await waitFor(
+      'vol-stuck gone once forced',
+      async () => !(await volume('vol-stuck')) && (await replicasOf('vol-stuck')).length === 0,
+      60_000,
+      250,
+    );
   } finally {
     if (down) await node.agent.start();
   }
@@ -280,10 +404,15 @@ it('the operator killed at random points during create and expand converges to t
     await sleep(killAfter);
     await op.kill();
     op = await cluster.startOperator(`operator-r${round}`);
-    await waitForVolume(name, `${name} with 2 ready replicas`, async () => {
-      const r = await replicasOf(name);
-      return r.length === 2 && r.every((x) => x.status?.state === 'Ready');
-    }, 90_000);
+    await waitForVolume(
+      name,
+      `${name} with 2 ready replicas`,
+      async () => {
+        const r = await replicasOf(name);
+        return r.length === 2 && r.every((x) => x.status?.state === 'Ready');
+      },
+      90_000,
+    );
     await patchVolume(name, { size: '384Mi' });
     const killAfterGrow = random.int(1000);
     process.stdout.write(`  round ${round}: kill ${killAfterGrow} ms after the grow\n`);
@@ -304,7 +433,12 @@ it('the operator killed at random points during an eviction converges: data inta
   const random = seededRandom('volumes.test.ts kill points during an eviction');
   let op = cluster.operators.at(-1)!;
   const first = cluster.nodes[0]!;
-  await cluster.create(LOCAL_VOLUMES, { apiVersion: 'storage.stratum.dev/v1alpha1', kind: 'LocalVolume', metadata: { name: 'vol-move2' }, spec: { pool: diskPool, size: '100Mi', accessibility: { nodes: [first.name] } } });
+  await cluster.create(LOCAL_VOLUMES, {
+    apiVersion: 'storage.stratum.dev/v1alpha1',
+    kind: 'LocalVolume',
+    metadata: { name: 'vol-move2' },
+    spec: { pool: diskPool, size: '100Mi', accessibility: { nodes: [first.name] } },
+  });
   await phaseIs('vol-move2', 'Ready');
   const device = (await replicasOf('vol-move2'))[0]!.status!.devicePath!;
   const fh = await open(device, 'r+');
@@ -325,15 +459,23 @@ it('the operator killed at random points during an eviction converges: data inta
     await sleep(killAfter);
     await op.kill();
     op = await cluster.startOperator(`operator-e${round}`);
-    const moved = await waitFor(`vol-move2 moved off ${evicted.join(', ')}`, async () => {
-      const v = await volume('vol-move2');
-      return v?.status?.phase === 'Ready' && !evicted.includes(v.status.primaryNode!) && v.status.replicas?.length === 1 ? v : undefined;
-    }, 120_000, 250);
+    const moved = await waitFor(
+      `vol-move2 moved off ${evicted.join(', ')}`,
+      async () => {
+        const v = await volume('vol-move2');
+        return v?.status?.phase === 'Ready' && !evicted.includes(v.status.primaryNode!) && v.status.replicas?.length === 1 ? v : undefined;
+      },
+      120_000,
+      250,
+    );
     const [replica] = await replicasOf('vol-move2');
     assert.is(await sha256Of(replica!.status!.devicePath!, 128 * MiB), sum, `round ${round}: same SHA-256 on ${moved.status!.primaryNode}`);
     for (const n of cluster.nodes.filter((x) => evicted.includes(x.name))) {
       const { volumes } = await callAgent(n.agent.client, 'ListVolumes', {});
-      assert.not.ok(volumes.some((x) => x.id === 'vol-move2'), `round ${round}: ${n.name} released its disk`);
+      assert.not.ok(
+        volumes.some((x) => x.id === 'vol-move2'),
+        `round ${round}: ${n.name} released its disk`,
+      );
     }
   }
   await cluster.client.request('DELETE', resourcePath(LOCAL_VOLUMES, undefined, 'vol-move2'));

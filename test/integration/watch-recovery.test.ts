@@ -35,15 +35,27 @@ const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 /** SIGSTOP/SIGCONT to the operator's process group. */
 const signalOperator = (signal: 'SIGSTOP' | 'SIGCONT') => process.kill(-op!.proc.pid!, signal);
 /** A check that treats a failing API call as "not yet": the API server comes and goes here. */
-const soft = <T>(check: () => Promise<T>) => () => check().catch(() => undefined);
+const soft =
+  <T>(check: () => Promise<T>) =>
+  () =>
+    check().catch(() => undefined);
 
 const vg = async (node: ClusterNode) => {
-  const out = await node.agent.lvm('vgs', ['--reportformat', 'json', '--units', 'b', '--nosuffix', '-o', 'vg_name,vg_size,vg_free,pv_count']);
+  const out = await node.agent.lvm('vgs', [
+    '--reportformat',
+    'json',
+    '--units',
+    'b',
+    '--nosuffix',
+    '-o',
+    'vg_name,vg_size,vg_free,pv_count',
+  ]);
   const rows = (JSON.parse(out) as { report: { vg: Record<string, string>[] }[] }).report[0]!.vg;
   return rows.find((r) => r.vg_name!.endsWith(poolName));
 };
 const pool = () => c().get<StoragePool>(STORAGE_POOLS, poolName);
-const capacities = () => c().list<CSIStorageCapacity>(CSI_STORAGE_CAPACITIES, { labelSelector: `${CAPACITY_POOL_LABEL}=${poolName}` }, c().namespace);
+const capacities = () =>
+  c().list<CSIStorageCapacity>(CSI_STORAGE_CAPACITIES, { labelSelector: `${CAPACITY_POOL_LABEL}=${poolName}` }, c().namespace);
 const capacityNode = (cap: CSIStorageCapacity) => cap.nodeTopology?.matchLabels?.[TOPOLOGY_KEY];
 const diskOf = async (file: string) => (await c().localDisks<LocalDisk>()).find((d) => d.status?.identity?.backingFile === file);
 
@@ -64,31 +76,47 @@ async function converged(nodes: readonly ClusterNode[], disks: readonly number[]
   return true;
 }
 
-it.before(reportFailure(async () => {
-  plane = await ControlPlane.start();
-  cluster = await TestCluster.start({ agents: 2, controlPlane: plane, nodeLabels: (i) => ({ [POOL_LABEL]: `n${i}` }) });
-  poolName = `${cluster.prefix}-hdd`;
-  await cluster.create(STORAGE_CLASSES, { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: `${poolName}-sc` }, provisioner: CSI_DRIVER_NAME, parameters: { pool: poolName }, volumeBindingMode: 'WaitForFirstConsumer' });
-  op = await cluster.startOperator('operator', [], { leaseDurationMs: LEASE_MS });
-}));
+it.before(
+  reportFailure(async () => {
+    plane = await ControlPlane.start();
+    cluster = await TestCluster.start({ agents: 2, controlPlane: plane, nodeLabels: (i) => ({ [POOL_LABEL]: `n${i}` }) });
+    poolName = `${cluster.prefix}-hdd`;
+    await cluster.create(STORAGE_CLASSES, {
+      apiVersion: 'storage.k8s.io/v1',
+      kind: 'StorageClass',
+      metadata: { name: `${poolName}-sc` },
+      provisioner: CSI_DRIVER_NAME,
+      parameters: { pool: poolName },
+      volumeBindingMode: 'WaitForFirstConsumer',
+    });
+    op = await cluster.startOperator('operator', [], { leaseDurationMs: LEASE_MS });
+  }),
+);
 
-it.after(reportFailure(async () => {
-  try {
-    if (held) signalOperator('SIGCONT');
-    // Teardown deletes through the API: bring it back if the test stopped halfway.
-    await plane?.startApiServer();
-  } finally {
+it.after(
+  reportFailure(async () => {
     try {
-      await cluster?.teardown();
+      if (held) signalOperator('SIGCONT');
+      // Teardown deletes through the API: bring it back if the test stopped halfway.
+      await plane?.startApiServer();
     } finally {
-      await plane?.teardown();
+      try {
+        await cluster?.teardown();
+      } finally {
+        await plane?.teardown();
+      }
     }
-  }
-}));
+  }),
+);
 
 it('the watch connection is cut and the operator converges without a restart', async () => {
   const [n0, n1] = c().nodes as [ClusterNode, ClusterNode];
-  await c().create(STORAGE_POOLS, { apiVersion: 'storage.stratum.dev/v1alpha1', kind: 'StoragePool', metadata: { name: poolName }, spec: { mediaClass: 'hdd', nodeSelector: { matchLabels: { [POOL_LABEL]: 'n0' } } } });
+  await c().create(STORAGE_POOLS, {
+    apiVersion: 'storage.stratum.dev/v1alpha1',
+    kind: 'StoragePool',
+    metadata: { name: poolName },
+    spec: { mediaClass: 'hdd', nodeSelector: { matchLabels: { [POOL_LABEL]: 'n0' } } },
+  });
   await waitFor('the pool on node 0 with 2 disks', () => converged([n0], [2]), 60_000, 250);
   const pid = op!.proc.pid;
   const restartsBefore = await op!.metric('stratum_watch_restarts_total');
@@ -103,7 +131,12 @@ it('the watch connection is cut and the operator converges without a restart', a
   const added = await n0.agent.addLoop(2 * GiB);
   await n1.agent.removeLoop(detached);
   // The operator hears of both from its agents and cannot write them: it runs through the outage.
-  await waitFor('LocalDisk writes failing during the outage', async () => (await op!.metric('stratum_reconcile_total', { kind: 'LocalDisk', result: 'error' })) > diskErrorsBefore, 30_000, 200);
+  await waitFor(
+    'LocalDisk writes failing during the outage',
+    async () => (await op!.metric('stratum_reconcile_total', { kind: 'LocalDisk', result: 'error' })) > diskErrorsBefore,
+    30_000,
+    200,
+  );
   // Stay down long enough for the retry backoffs (watches, work queue) to grow well past their base.
   await sleep(OUTAGE_MS - (Date.now() - downAt));
   const restartsDuringOutage = await op!.metric('stratum_watch_restarts_total');
@@ -115,7 +148,12 @@ it('the watch connection is cut and the operator converges without a restart', a
   await plane!.startApiServer();
   const upAt = Date.now();
   // Changes made while the operator's watches are broken: it can learn them only by relisting.
-  const cap0 = await waitFor('the CSIStorageCapacity of node 0', soft(async () => (await capacities()).find((x) => capacityNode(x) === n0.name)), 30_000, 200);
+  const cap0 = await waitFor(
+    'the CSIStorageCapacity of node 0',
+    soft(async () => (await capacities()).find((x) => capacityNode(x) === n0.name)),
+    30_000,
+    200,
+  );
   await c().client.request('DELETE', resourcePath(CSI_STORAGE_CAPACITIES, c().namespace, cap0.metadata.name));
   await c().client.request('PATCH', resourcePath(STORAGE_POOLS, undefined, poolName), {
     patchType: 'merge',
@@ -125,15 +163,25 @@ it('the watch connection is cut and the operator converges without a restart', a
   held = false;
   const releasedAt = Date.now();
 
-  await waitFor('the pool on both nodes, with node 0 grown and node 1 formed from its remaining disk', soft(() => converged([n0, n1], [3, 1])), 90_000, 250);
+  await waitFor(
+    'the pool on both nodes, with node 0 grown and node 1 formed from its remaining disk',
+    soft(() => converged([n0, n1], [3, 1])),
+    90_000,
+    250,
+  );
   const convergedAt = Date.now();
   const addedDisk = await diskOf(added.file);
   assert.ok(addedDisk, 'the disk attached during the outage has a LocalDisk');
   assert.is(addedDisk!.status?.pool, poolName);
-  const gone = await waitFor('the detached disk Missing', soft(async () => {
-    const d = await diskOf(detached.file);
-    return d?.status?.state === 'Missing' ? d : undefined;
-  }), 30_000, 250);
+  const gone = await waitFor(
+    'the detached disk Missing',
+    soft(async () => {
+      const d = await diskOf(detached.file);
+      return d?.status?.state === 'Missing' ? d : undefined;
+    }),
+    30_000,
+    250,
+  );
   assert.is(gone.metadata.name, detachedDisk.metadata.name, 'the same LocalDisk, kept as Missing');
 
   assert.is(op!.proc.exitReason, undefined, 'the operator still runs');
@@ -141,10 +189,15 @@ it('the watch connection is cut and the operator converges without a restart', a
   assert.is(op!.logs().filter((l) => l.msg === 'controllers running').length, 1, 'the controllers started once');
   const restartsAfter = await op!.metric('stratum_watch_restarts_total');
   // No live watch carried the delete (none was connected): the relist's difference did.
-  assert.ok(await op!.metric('stratum_watch_events_total', { resource: 'csistoragecapacities.storage.k8s.io', type: 'DELETED' }) >= 1, 'the relist emitted the missed delete');
-  process.stdout.write(`\n[watch-recovery] kube-apiserver stopped in ${seconds(downAt - cutAt)}, down ${seconds(upAt - downAt)} (restart ${seconds(upAt - heldAt)}); ` +
-    `operator held ${seconds(releasedAt - heldAt)}; converged ${seconds(convergedAt - releasedAt)} after release; ` +
-    `watch restarts ${restartsBefore} → ${restartsDuringOutage} → ${restartsAfter}\n`);
+  assert.ok(
+    (await op!.metric('stratum_watch_events_total', { resource: 'csistoragecapacities.storage.k8s.io', type: 'DELETED' })) >= 1,
+    'the relist emitted the missed delete',
+  );
+  process.stdout.write(
+    `\n[watch-recovery] kube-apiserver stopped in ${seconds(downAt - cutAt)}, down ${seconds(upAt - downAt)} (restart ${seconds(upAt - heldAt)}); ` +
+      `operator held ${seconds(releasedAt - heldAt)}; converged ${seconds(convergedAt - releasedAt)} after release; ` +
+      `watch restarts ${restartsBefore} → ${restartsDuringOutage} → ${restartsAfter}\n`,
+  );
 });
 
 it.run();

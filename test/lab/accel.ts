@@ -16,10 +16,28 @@ function bootId(): string {
 
 function kernelStartsUnderKvm(vmlinuz: string): Promise<boolean> {
   return new Promise((resolve) => {
-    const child = spawn('qemu-system-x86_64', [
-      '-accel', 'kvm', '-m', '256', '-smp', '1', '-nodefaults', '-display', 'none', '-serial', 'stdio', '-no-reboot',
-      '-kernel', vmlinuz, '-append', 'console=ttyS0 panic=-1',
-    ], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const child = spawn(
+      'qemu-system-x86_64',
+      [
+        '-accel',
+        'kvm',
+        '-m',
+        '256',
+        '-smp',
+        '1',
+        '-nodefaults',
+        '-display',
+        'none',
+        '-serial',
+        'stdio',
+        '-no-reboot',
+        '-kernel',
+        vmlinuz,
+        '-append',
+        'console=ttyS0 panic=-1',
+      ],
+      { stdio: ['ignore', 'pipe', 'ignore'] },
+    );
     let seen = false;
     const timer = setTimeout(() => child.kill('SIGKILL'), PROBE_MS);
     child.stdout.on('data', (b: Buffer) => {
@@ -28,8 +46,14 @@ function kernelStartsUnderKvm(vmlinuz: string): Promise<boolean> {
         child.kill('SIGKILL');
       }
     });
-    child.on('error', () => { clearTimeout(timer); resolve(false); });
-    child.on('close', () => { clearTimeout(timer); resolve(seen); });
+    child.on('error', () => {
+      clearTimeout(timer);
+      resolve(false);
+    });
+    child.on('close', () => {
+      clearTimeout(timer);
+      resolve(seen);
+    });
   });
 }
 
@@ -41,7 +65,7 @@ export async function chooseAccel(labDir: string, vmlinuz: string): Promise<Acce
     const [recordedBoot, accel] = readFileSync(record, 'utf8').trim().split(' ');
     if (recordedBoot === boot && (accel === 'kvm' || accel === 'tcg')) return accel;
   }
-  const accel: Accel = existsSync('/dev/kvm') && await kernelStartsUnderKvm(vmlinuz) ? 'kvm' : 'tcg';
+  const accel: Accel = existsSync('/dev/kvm') && (await kernelStartsUnderKvm(vmlinuz)) ? 'kvm' : 'tcg';
   writeFileSync(record, `${boot} ${accel}\n`);
   return accel;
 }

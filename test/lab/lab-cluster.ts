@@ -24,7 +24,13 @@ export class LabCluster {
   private readonly pods = new Map<string, string>();
   private readonly created: { rt: ResourceType; name: string; namespace?: string }[] = [];
 
-  private constructor(readonly lab: Lab, readonly client: KubeClient, readonly kubeconfig: string, readonly kubelet: Kubelet, readonly namespace: string) {}
+  private constructor(
+    readonly lab: Lab,
+    readonly client: KubeClient,
+    readonly kubeconfig: string,
+    readonly kubelet: Kubelet,
+    readonly namespace: string,
+  ) {}
 
   static async start(lab: Lab): Promise<LabCluster> {
     const rig = connectToSharedControlPlane();
@@ -33,7 +39,16 @@ export class LabCluster {
     const client = new KubeClient(kc);
     // Established is not yet servable: the first lists answer 429 while storage initialises.
     for (const rt of [LOCAL_DISKS, STORAGE_POOLS, LOCAL_VOLUMES, VOLUME_REPLICAS]) {
-      await waitFor(`${rt.plural} to be served`, () => client.request('GET', resourcePath(rt), { query: { limit: 1 } }).then(() => true, () => false), 30_000, 100);
+      await waitFor(
+        `${rt.plural} to be served`,
+        () =>
+          client.request('GET', resourcePath(rt), { query: { limit: 1 } }).then(
+            () => true,
+            () => false,
+          ),
+        30_000,
+        100,
+      );
     }
     const cluster = new LabCluster(lab, client, rig.kubeconfigPath, new Kubelet(kc), await createNamespace(client, 'stratum-lab'));
     try {
@@ -55,21 +70,32 @@ export class LabCluster {
     const pod = `stratum-agent-${node.name}-${suffix()}`;
     this.pods.set(node.name, pod);
     await this.kubelet.runPod({
-      namespace: this.namespace, name: pod, node: node.name, podIP: '127.0.0.1',
+      namespace: this.namespace,
+      name: pod,
+      node: node.name,
+      podIP: '127.0.0.1',
       containers: [{ name: 'agent', image: 'stratum:lab', ports: [{ name: AGENT_GRPC_PORT_NAME, containerPort: node.agentPort }] }],
     });
   }
 
   async startOperator(): Promise<OperatorProcess> {
     await mkdir(this.lab.logDir, { recursive: true });
-    this.operator = await OperatorProcess.start({ name: 'operator', kubeconfig: this.kubeconfig, namespace: this.namespace, tls: this.lab.clientTls, dir: this.lab.dir });
+    this.operator = await OperatorProcess.start({
+      name: 'operator',
+      kubeconfig: this.kubeconfig,
+      namespace: this.namespace,
+      tls: this.lab.clientTls,
+      dir: this.lab.dir,
+    });
     return this.operator;
   }
 
   /** Creates an object and remembers it for teardown. */
   async create<T extends KubeObject>(rt: ResourceType, obj: T): Promise<T> {
-    const ns = rt.namespaced ? obj.metadata.namespace ?? this.namespace : undefined;
-    const created = await this.client.request<T>('POST', resourcePath(rt, ns), { body: { ...obj, metadata: { ...obj.metadata, ...(ns ? { namespace: ns } : {}) } } });
+    const ns = rt.namespaced ? (obj.metadata.namespace ?? this.namespace) : undefined;
+    const created = await this.client.request<T>('POST', resourcePath(rt, ns), {
+      body: { ...obj, metadata: { ...obj.metadata, ...(ns ? { namespace: ns } : {}) } },
+    });
     this.created.push({ rt, name: created.metadata.name!, namespace: ns });
     return created;
   }
@@ -88,7 +114,9 @@ export class LabCluster {
   }
 
   async delete(rt: ResourceType, name: string, namespace?: string): Promise<void> {
-    await this.client.request('DELETE', resourcePath(rt, namespace, name)).catch((e: unknown) => { if (!isNotFound(e)) throw e; });
+    await this.client.request('DELETE', resourcePath(rt, namespace, name)).catch((e: unknown) => {
+      if (!isNotFound(e)) throw e;
+    });
   }
 
   /** LocalDisks of the lab's nodes. */
@@ -116,7 +144,10 @@ export class LabCluster {
         const obj = await this.get(rt, name, namespace);
         if (!obj) return;
         if (obj.metadata.finalizers?.includes(FINALIZER)) {
-          await this.client.request('PATCH', resourcePath(rt, namespace, name), { patchType: 'merge', body: { metadata: { finalizers: null } } });
+          await this.client.request('PATCH', resourcePath(rt, namespace, name), {
+            patchType: 'merge',
+            body: { metadata: { finalizers: null } },
+          });
         }
         await this.delete(rt, name, namespace);
       });

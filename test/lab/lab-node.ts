@@ -69,7 +69,13 @@ export interface LabNodeOptions {
   readonly linkAddress: string;
   readonly disks: readonly LabDisk[];
   /** The agent's serving certificate, its peer (client) certificate, and the CA that also verifies clients. */
-  readonly agentTls: { readonly ca: string; readonly cert: string; readonly key: string; readonly peerCert: string; readonly peerKey: string };
+  readonly agentTls: {
+    readonly ca: string;
+    readonly cert: string;
+    readonly key: string;
+    readonly peerCert: string;
+    readonly peerKey: string;
+  };
   /** The client certificate the tests (and the operator) present to the agent. */
   readonly clientTls: ClientTls;
   /** @default 1024 */
@@ -128,7 +134,13 @@ export class LabNode {
     await rm(this.qmpSocket, { force: true });
 
     const started = Date.now();
-    this.qemu = ManagedProcess.start({ name: this.name, binary: 'qemu-system-x86_64', args: this.qemuArgs(share), logFile: this.consoleLog, graceMs: 5_000 });
+    this.qemu = ManagedProcess.start({
+      name: this.name,
+      binary: 'qemu-system-x86_64',
+      args: this.qemuArgs(share),
+      logFile: this.consoleLog,
+      graceMs: 5_000,
+    });
     const alive = () => this.running;
     try {
       this.qmp = await Qmp.connect(this.qmpSocket, this.name);
@@ -140,7 +152,10 @@ export class LabNode {
     } catch (err) {
       const why = this.qemu.exitReason ? ` (qemu ${this.qemu.exitReason})` : '';
       await this.kill();
-      throw new Error(`${this.name}: boot failed${why}: ${(err as Error).message}\n--- console (${this.consoleLog}) ---\n${this.qemu?.tail(30) ?? ''}`, { cause: err });
+      throw new Error(
+        `${this.name}: boot failed${why}: ${(err as Error).message}\n--- console (${this.consoleLog}) ---\n${this.qemu?.tail(30) ?? ''}`,
+        { cause: err },
+      );
     }
     const ms = Date.now() - started;
     this.bootTimesMs.push(ms);
@@ -169,21 +184,38 @@ export class LabNode {
   async startAgent(extraArgs: readonly string[] = []): Promise<number> {
     const started = Date.now();
     const args = [
-      '--node-name', this.name,
-      '--listen', `0.0.0.0:${AGENT_GRPC_PORT}`,
-      '--tls-ca', `${SHARE}/tls/ca.pem`, '--tls-cert', `${SHARE}/tls/cert.pem`, '--tls-key', `${SHARE}/tls/key.pem`,
-      '--tls-client-cert', `${SHARE}/tls/peerCert.pem`, '--tls-client-key', `${SHARE}/tls/peerKey.pem`,
+      '--node-name',
+      this.name,
+      '--listen',
+      `0.0.0.0:${AGENT_GRPC_PORT}`,
+      '--tls-ca',
+      `${SHARE}/tls/ca.pem`,
+      '--tls-cert',
+      `${SHARE}/tls/cert.pem`,
+      '--tls-key',
+      `${SHARE}/tls/key.pem`,
+      '--tls-client-cert',
+      `${SHARE}/tls/peerCert.pem`,
+      '--tls-client-key',
+      `${SHARE}/tls/peerKey.pem`,
       // On the VM's share, so it survives a reboot as /var/lib/stratum does on a real node.
-      '--state-dir', `${SHARE}/state`,
-      '--csi-endpoint', `unix://${GUEST_CSI_SOCKET}`,
-      '--scan-interval-ms', '1000',
-      '--shutdown-grace-ms', '5000',
-      '--log-level', 'debug',
+      '--state-dir',
+      `${SHARE}/state`,
+      '--csi-endpoint',
+      `unix://${GUEST_CSI_SOCKET}`,
+      '--scan-interval-ms',
+      '1000',
+      '--shutdown-grace-ms',
+      '5000',
+      '--log-level',
+      'debug',
       ...extraArgs,
     ];
     const quoted = [path.join(ROOT, 'bin/stratum-agent'), ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
-    await this.sh(`mkdir -p ${SHARE}/state /run/stratum && echo "--- agent start $(date -u +%T)" >> ${SHARE}/agent.log && ` +
-      `{ setsid ${quoted} >> ${SHARE}/agent.log 2>&1 < /dev/null & echo $! > /run/stratum/agent.pid; }`);
+    await this.sh(
+      `mkdir -p ${SHARE}/state /run/stratum && echo "--- agent start $(date -u +%T)" >> ${SHARE}/agent.log && ` +
+        `{ setsid ${quoted} >> ${SHARE}/agent.log 2>&1 < /dev/null & echo $! > /run/stratum/agent.pid; }`,
+    );
     const health = createHealthClient(this.agentAddress, this.opts.clientTls, this.name);
     try {
       const deadline = Date.now() + AGENT_START_TIMEOUT_MS;
@@ -195,7 +227,10 @@ export class LabNode {
         if (last === 'SERVING') break;
         const exited = await this.exec('kill -0 "$(cat /run/stratum/agent.pid)"', 10_000);
         if (exited.code !== 0) throw new Error(`${this.name}: the agent exited before serving\n${await this.agentLogTail()}`);
-        if (Date.now() > deadline) throw new Error(`${this.name}: the agent did not serve within ${AGENT_START_TIMEOUT_MS} ms (last: ${last})\n${await this.agentLogTail()}`);
+        if (Date.now() > deadline)
+          throw new Error(
+            `${this.name}: the agent did not serve within ${AGENT_START_TIMEOUT_MS} ms (last: ${last})\n${await this.agentLogTail()}`,
+          );
         await new Promise((r) => setTimeout(r, 1_000));
       }
     } finally {
@@ -208,8 +243,11 @@ export class LabNode {
 
   /** SIGTERM to the agent, bounded; SIGKILL after 20 s. */
   async stopAgent(): Promise<void> {
-    await this.sh('pid=$(cat /run/stratum/agent.pid 2>/dev/null) || exit 0; kill "$pid" 2>/dev/null || exit 0; ' +
-      'for i in $(seq 200); do kill -0 "$pid" 2>/dev/null || exit 0; sleep 0.1; done; kill -9 "$pid"', 40_000);
+    await this.sh(
+      'pid=$(cat /run/stratum/agent.pid 2>/dev/null) || exit 0; kill "$pid" 2>/dev/null || exit 0; ' +
+        'for i in $(seq 200); do kill -0 "$pid" 2>/dev/null || exit 0; sleep 0.1; done; kill -9 "$pid"',
+      40_000,
+    );
   }
 
   /** The host end of a unix socket inside the VM (e.g. the CSI node socket), at `hostPath`. */
@@ -308,28 +346,67 @@ export class LabNode {
     const o = this.opts;
     const guest = path.join(ROOT, 'test/lab/guest');
     const cmdline = [
-      'console=ttyS0', 'panic=-1', 'quiet', 'net.ifnames=0',
-      `lab.init=${guest}/init`, `lab.commands=${guest}/command-server.mjs`, `lab.hostname=${o.name}`, `lab.addr=${o.linkAddress}`,
+      'console=ttyS0',
+      'panic=-1',
+      'quiet',
+      'net.ifnames=0',
+      `lab.init=${guest}/init`,
+      `lab.commands=${guest}/command-server.mjs`,
+      `lab.hostname=${o.name}`,
+      `lab.addr=${o.linkAddress}`,
     ].join(' ');
-    const virtfs = (p: string, tag: string, ro: boolean) => ['-virtfs', `local,path=${p},mount_tag=${tag},security_model=passthrough${ro ? ',readonly=on' : ''},multidevs=remap`];
+    const virtfs = (p: string, tag: string, ro: boolean) => [
+      '-virtfs',
+      `local,path=${p},mount_tag=${tag},security_model=passthrough${ro ? ',readonly=on' : ''},multidevs=remap`,
+    ];
     const args = [
-      '-name', o.name, '-accel', o.accel, '-m', String(o.memoryMiB ?? 1024), '-smp', '1',
-      '-nodefaults', '-display', 'none', '-serial', 'stdio', '-no-reboot',
-      '-kernel', o.kernel.vmlinuz, '-initrd', o.kernel.initrd, '-append', cmdline,
-      ...virtfs('/', 'host', true), ...virtfs(o.kernel.modules, 'modules', true), ...virtfs(share, 'lab', false),
+      '-name',
+      o.name,
+      '-accel',
+      o.accel,
+      '-m',
+      String(o.memoryMiB ?? 1024),
+      '-smp',
+      '1',
+      '-nodefaults',
+      '-display',
+      'none',
+      '-serial',
+      'stdio',
+      '-no-reboot',
+      '-kernel',
+      o.kernel.vmlinuz,
+      '-initrd',
+      o.kernel.initrd,
+      '-append',
+      cmdline,
+      ...virtfs('/', 'host', true),
+      ...virtfs(o.kernel.modules, 'modules', true),
+      ...virtfs(share, 'lab', false),
       // eth0: user-mode network, restricted (no route out of the VM) but for the two forwards.
-      '-netdev', `user,id=u0,restrict=on,hostfwd=tcp:127.0.0.1:${this.agentPort}-:${AGENT_GRPC_PORT},hostfwd=tcp:127.0.0.1:${this.commandPort}-:${GUEST_COMMAND_PORT}`,
-      '-device', 'virtio-net-pci,netdev=u0',
+      '-netdev',
+      `user,id=u0,restrict=on,hostfwd=tcp:127.0.0.1:${this.agentPort}-:${AGENT_GRPC_PORT},hostfwd=tcp:127.0.0.1:${this.commandPort}-:${GUEST_COMMAND_PORT}`,
+      '-device',
+      'virtio-net-pci,netdev=u0',
       // eth1: the lab link.
-      '-netdev', `tap,id=n1,ifname=${o.tap},script=no,downscript=no`,
-      '-device', `virtio-net-pci,netdev=n1,mac=${o.mac}`,
-      '-device', 'virtio-scsi-pci,id=scsi0',
-      '-qmp', `unix:${this.qmpSocket},server=on,wait=off`,
+      '-netdev',
+      `tap,id=n1,ifname=${o.tap},script=no,downscript=no`,
+      '-device',
+      `virtio-net-pci,netdev=n1,mac=${o.mac}`,
+      '-device',
+      'virtio-scsi-pci,id=scsi0',
+      '-qmp',
+      `unix:${this.qmpSocket},server=on,wait=off`,
     ];
     for (const d of this.disks.values()) {
       const file = path.join(o.dir, 'disks', `${d.id}.img`);
       args.push('-blockdev', JSON.stringify({ driver: 'raw', 'node-name': d.id, file: { driver: 'file', filename: file } }));
-      args.push('-device', Object.entries(deviceProperties(d)).map(([k, v]) => (k === 'driver' ? String(v) : `${k}=${v}`)).join(','));
+      args.push(
+        '-device',
+        Object.entries(deviceProperties(d))
+          .map(([k, v]) => (k === 'driver' ? String(v) : `${k}=${v}`))
+          .join(','),
+      );
     }
     return args;
   }
@@ -338,5 +415,11 @@ export class LabNode {
 function deviceProperties(d: LabDisk): Record<string, string | number> {
   const common = { drive: d.id, id: `dev-${d.id}`, serial: d.serial };
   if (d.bus === 'virtio') return { driver: 'virtio-blk-pci', ...common };
-  return { driver: 'scsi-hd', ...common, bus: 'scsi0.0', ...(d.wwn ? { wwn: d.wwn } : {}), rotation_rate: d.rotational === false ? 1 : 7200 };
+  return {
+    driver: 'scsi-hd',
+    ...common,
+    bus: 'scsi0.0',
+    ...(d.wwn ? { wwn: d.wwn } : {}),
+    rotation_rate: d.rotational === false ? 1 : 7200,
+  };
 }

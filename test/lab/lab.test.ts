@@ -38,7 +38,14 @@ let thinPool: string;
 type KubeEvent = { metadata: Record<string, unknown>; reason: string; type: string };
 type Pool = StoragePool & { metadata: { name: string } };
 type Volume = LocalVolume & { metadata: { name: string } };
-interface Lv { lv_name: string; vg_name: string; lv_path: string; lv_size: string; lv_tags: string; lv_layout: string }
+interface Lv {
+  lv_name: string;
+  vg_name: string;
+  lv_path: string;
+  lv_size: string;
+  lv_tags: string;
+  lv_layout: string;
+}
 
 const pool = (name: string) => cluster.get<Pool>(STORAGE_POOLS, name);
 const volume = (name: string) => cluster.get<Volume>(LOCAL_VOLUMES, name);
@@ -48,7 +55,8 @@ async function lvs(): Promise<Lv[]> {
   const out = await node.sh('lvs --reportformat json --units b --nosuffix -o lv_name,vg_name,lv_path,lv_size,lv_tags,lv_layout');
   return (JSON.parse(out) as { report: { lv: Lv[] }[] }).report[0]!.lv;
 }
-const lvOf = async (volumeName: string) => (await lvs()).find((l) => l.lv_tags.split(',').includes(`${LVM_VOLUME_TAG_PREFIX}${volumeName}`));
+const lvOf = async (volumeName: string) =>
+  (await lvs()).find((l) => l.lv_tags.split(',').includes(`${LVM_VOLUME_TAG_PREFIX}${volumeName}`));
 
 async function explainVolume(name: string): Promise<string> {
   return JSON.stringify({ status: (await volume(name))?.status }, null, 1);
@@ -56,17 +64,24 @@ async function explainVolume(name: string): Promise<string> {
 
 async function createVolume(name: string, poolName: string, size: string, fsType?: string): Promise<void> {
   await cluster.create(LOCAL_VOLUMES, {
-    apiVersion: 'storage.stratum.dev/v1alpha1', kind: 'LocalVolume', metadata: { name },
+    apiVersion: 'storage.stratum.dev/v1alpha1',
+    kind: 'LocalVolume',
+    metadata: { name },
     spec: { pool: poolName, size, ...(fsType ? { fsType } : {}), accessibility: { nodes: [node.name] } },
   });
 }
 
 async function readyVolume(name: string, timeoutMs = 120_000): Promise<Volume> {
   try {
-    return await waitFor(`${name} Ready`, async () => {
-      const v = await volume(name);
-      return v?.status?.phase === 'Ready' && v.status.observedGeneration === v.metadata.generation ? v : undefined;
-    }, timeoutMs, 500);
+    return await waitFor(
+      `${name} Ready`,
+      async () => {
+        const v = await volume(name);
+        return v?.status?.phase === 'Ready' && v.status.observedGeneration === v.metadata.generation ? v : undefined;
+      },
+      timeoutMs,
+      500,
+    );
   } catch (err) {
     throw new Error(`${(err as Error).message}\n${await explainVolume(name)}`);
   }
@@ -75,11 +90,21 @@ async function readyVolume(name: string, timeoutMs = 120_000): Promise<Volume> {
 /** A pool on the first VM only. */
 async function createPool(name: string, spec: Record<string, unknown>): Promise<Pool> {
   const nodeSelector = { matchLabels: { 'kubernetes.io/hostname': node.name } };
-  await cluster.create(STORAGE_POOLS, { apiVersion: 'storage.stratum.dev/v1alpha1', kind: 'StoragePool', metadata: { name }, spec: { nodeSelector, ...spec } });
-  return waitFor(`pool ${name} Ready`, async () => {
-    const p = await pool(name);
-    return p?.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True' ? p : undefined;
-  }, 120_000, 500);
+  await cluster.create(STORAGE_POOLS, {
+    apiVersion: 'storage.stratum.dev/v1alpha1',
+    kind: 'StoragePool',
+    metadata: { name },
+    spec: { nodeSelector, ...spec },
+  });
+  return waitFor(
+    `pool ${name} Ready`,
+    async () => {
+      const p = await pool(name);
+      return p?.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True' ? p : undefined;
+    },
+    120_000,
+    500,
+  );
 }
 
 // CSI paths in the VM, as kubelet would lay them out.
@@ -89,8 +114,25 @@ const mountCap = (fsType: string) => ({ accessMode: { mode: 'SINGLE_NODE_WRITER'
 
 async function stageAndPublish(vol: string, fsType: string): Promise<void> {
   await node.sh(`mkdir -p ${stagingOf(vol)} ${path.dirname(targetOf(vol))}`);
-  await callCsi(csi.node, 'NodeStageVolume', { volumeId: vol, stagingTargetPath: stagingOf(vol), volumeCapability: mountCap(fsType), volumeContext: {} }, 180_000);
-  await callCsi(csi.node, 'NodePublishVolume', { volumeId: vol, stagingTargetPath: stagingOf(vol), targetPath: targetOf(vol), volumeCapability: mountCap(fsType), readonly: false, volumeContext: {} }, 60_000);
+  await callCsi(
+    csi.node,
+    'NodeStageVolume',
+    { volumeId: vol, stagingTargetPath: stagingOf(vol), volumeCapability: mountCap(fsType), volumeContext: {} },
+    180_000,
+  );
+  await callCsi(
+    csi.node,
+    'NodePublishVolume',
+    {
+      volumeId: vol,
+      stagingTargetPath: stagingOf(vol),
+      targetPath: targetOf(vol),
+      volumeCapability: mountCap(fsType),
+      readonly: false,
+      volumeContext: {},
+    },
+    60_000,
+  );
 }
 
 async function unpublishAndUnstage(vol: string): Promise<void> {
@@ -107,15 +149,17 @@ async function mounted(target: string): Promise<{ fsType: string; sizeBytes: num
 const nodeDisks = async () => (await cluster.localDisks<LocalDisk>()).filter((d) => d.spec.nodeName === node.name);
 const checksum = async (file: string) => (await node.sh(`sha256sum < ${file}`)).trim();
 
-it.before(reportFailure(async () => {
-  lab = await Lab.start({ nodes: 2, logName: 'lab' });
-  node = lab.nodes[0]!;
-  cluster = await LabCluster.start(lab);
-  await cluster.startOperator();
-  csi = connectCsi(`unix://${await node.forwardSocket(GUEST_CSI_SOCKET, path.join(lab.dir, 'csi.sock'))}`);
-  hddPool = `${node.name}-hdd`;
-  thinPool = `${node.name}-thin`;
-}));
+it.before(
+  reportFailure(async () => {
+    lab = await Lab.start({ nodes: 2, logName: 'lab' });
+    node = lab.nodes[0]!;
+    cluster = await LabCluster.start(lab);
+    await cluster.startOperator();
+    csi = connectCsi(`unix://${await node.forwardSocket(GUEST_CSI_SOCKET, path.join(lab.dir, 'csi.sock'))}`);
+    hddPool = `${node.name}-hdd`;
+    thinPool = `${node.name}-thin`;
+  }),
+);
 
 it.after(async () => {
   csi?.close();
@@ -123,22 +167,27 @@ it.after(async () => {
   await lab?.teardown();
 });
 
-it('each VM runs Debian\'s kernel with device-mapper, its disks carry their serials and WWN', async () => {
+it("each VM runs Debian's kernel with device-mapper, its disks carry their serials and WWN", async () => {
   for (const [i, vm] of lab.nodes.entries()) {
     assert.match(await vm.sh('uname -r'), /-amd64/);
     assert.match(await vm.sh('cat /proc/misc'), /device-mapper/);
-    const disks = JSON.parse(await vm.sh('lsblk -J -d -o NAME,SERIAL,WWN,ROTA')) as { blockdevices: { name: string; serial: string | null; wwn: string | null; rota: boolean }[] };
+    const disks = JSON.parse(await vm.sh('lsblk -J -d -o NAME,SERIAL,WWN,ROTA')) as {
+      blockdevices: { name: string; serial: string | null; wwn: string | null; rota: boolean }[];
+    };
     const byName = new Map(disks.blockdevices.map((d) => [d.name, d]));
     assert.is(byName.get('vda')?.serial, `VIRT-${i + 1}-1`);
     assert.is(byName.get('vdb')?.serial, `VIRT-${i + 1}-2`);
     assert.is(byName.get('sda')?.serial, `SCSI-${i + 1}-1`);
     assert.is(byName.get('sda')?.wwn, `0x5000c500a1b2c3${(0xd0 + i + 1).toString(16)}`);
     assert.is(byName.get('sda')?.rota, false, 'rotation_rate=1 makes the SCSI disk an SSD');
-    assert.ok((await vm.sh('ls /dev/disk/by-id')).includes(`wwn-0x5000c500a1b2c3${(0xd0 + i + 1).toString(16)}`), 'udev made the by-id links');
+    assert.ok(
+      (await vm.sh('ls /dev/disk/by-id')).includes(`wwn-0x5000c500a1b2c3${(0xd0 + i + 1).toString(16)}`),
+      'udev made the by-id links',
+    );
   }
 });
 
-it('a command\'s exit code and both outputs come back', async () => {
+it("a command's exit code and both outputs come back", async () => {
   const res = await lab.nodes[0]!.exec('echo out; echo err >&2; exit 3');
   assert.equal({ code: res.code, stdout: res.stdout, stderr: res.stderr }, { code: 3, stdout: 'out\n', stderr: 'err\n' });
   const slow = await lab.nodes[0]!.exec('sleep 30', 1_000);
@@ -154,11 +203,16 @@ it('the VMs reach each other on the lab link, and nothing beyond it', async () =
   assert.is.not(out.code, 0, `the VM has no route out: ${out.stdout}`);
 });
 
-it('LocalDisks carry the virtio serials and the SCSI disk\'s WWN; an LVM pool forms on the virtio disks', async () => {
-  const disks = await waitFor('3 LocalDisks Available', async () => {
-    const d = await nodeDisks();
-    return d.length === 3 && d.every((x) => x.status?.state === 'Available') ? d : undefined;
-  }, 120_000, 500);
+it("LocalDisks carry the virtio serials and the SCSI disk's WWN; an LVM pool forms on the virtio disks", async () => {
+  const disks = await waitFor(
+    '3 LocalDisks Available',
+    async () => {
+      const d = await nodeDisks();
+      return d.length === 3 && d.every((x) => x.status?.state === 'Available') ? d : undefined;
+    },
+    120_000,
+    500,
+  );
   const byDevice = new Map(disks.map((d) => [d.status!.devicePath, d.status!]));
   assert.is(byDevice.get('/dev/vda')?.identity?.serial, 'VIRT-1-1');
   assert.is(byDevice.get('/dev/vdb')?.identity?.serial, 'VIRT-1-2');
@@ -169,7 +223,9 @@ it('LocalDisks carry the virtio serials and the SCSI disk\'s WWN; an LVM pool fo
 
   // maxSize keeps larger disks out: the hot-plug test adds one that must stay Available.
   await createPool(hddPool, { mediaClass: 'hdd', diskSelector: { maxSize: '3Gi' } });
-  const vgs = JSON.parse(await node.sh('vgs --reportformat json --units b --nosuffix -o vg_name,pv_count,vg_size')) as { report: { vg: { vg_name: string; pv_count: string; vg_size: string }[] }[] };
+  const vgs = JSON.parse(await node.sh('vgs --reportformat json --units b --nosuffix -o vg_name,pv_count,vg_size')) as {
+    report: { vg: { vg_name: string; pv_count: string; vg_size: string }[] }[];
+  };
   const vg = vgs.report[0]!.vg.find((v) => v.vg_name.endsWith(hddPool));
   assert.ok(vg, `a VG for ${hddPool} in ${JSON.stringify(vgs)}`);
   assert.is(vg.pv_count, '2');
@@ -215,22 +271,42 @@ for (const fsType of ['ext4', 'xfs'] as const) {
   });
 }
 
-for (const [fsType, from, to] of [['ext4', 256, 512], ['xfs', 320, 640]] as const) {
+for (const [fsType, from, to] of [
+  ['ext4', 256, 512],
+  ['xfs', 320, 640],
+] as const) {
   it(`online growth (${fsType}): the LV and the mounted file system grow, the data stays`, async () => {
     const vol = `lab-vol-${fsType}`;
     const before = await checksum(`${targetOf(vol)}/data`);
     const fsBefore = (await mounted(targetOf(vol))).sizeBytes;
     assert.ok(fsBefore <= from * MiB);
-    await cluster.client.request('PATCH', resourcePath(LOCAL_VOLUMES, undefined, vol), { patchType: 'merge', body: { spec: { size: `${to}Mi` } } });
-    await waitFor(`${vol} capacity ${to}Mi`, async () => {
-      const v = await volume(vol);
-      return v?.status?.capacity && parseQuantity(v.status.capacity) >= BigInt(to * MiB) && v.status.phase === 'Ready';
-    }, 120_000, 500);
+    await cluster.client.request('PATCH', resourcePath(LOCAL_VOLUMES, undefined, vol), {
+      patchType: 'merge',
+      body: { spec: { size: `${to}Mi` } },
+    });
+    await waitFor(
+      `${vol} capacity ${to}Mi`,
+      async () => {
+        const v = await volume(vol);
+        return v?.status?.capacity && parseQuantity(v.status.capacity) >= BigInt(to * MiB) && v.status.phase === 'Ready';
+      },
+      120_000,
+      500,
+    );
     assert.is((await lvOf(vol))!.lv_size, String(to * MiB));
     // What kubelet does once the controller side has grown the volume.
-    await callCsi(csi.node, 'NodeExpandVolume', {
-      volumeId: vol, volumePath: targetOf(vol), stagingTargetPath: stagingOf(vol), capacityRange: { requiredBytes: String(to * MiB), limitBytes: '0' }, volumeCapability: mountCap(fsType),
-    }, 120_000);
+    await callCsi(
+      csi.node,
+      'NodeExpandVolume',
+      {
+        volumeId: vol,
+        volumePath: targetOf(vol),
+        stagingTargetPath: stagingOf(vol),
+        capacityRange: { requiredBytes: String(to * MiB), limitBytes: '0' },
+        volumeCapability: mountCap(fsType),
+      },
+      120_000,
+    );
     const fsAfter = (await mounted(targetOf(vol))).sizeBytes;
     assert.ok(fsAfter > fsBefore + (to - from - 32) * MiB, `the ${fsType} file system grew while mounted: ${fsBefore} → ${fsAfter}`);
     assert.is(await checksum(`${targetOf(vol)}/data`), before);
@@ -258,59 +334,108 @@ it('thin pool: thin volumes beyond the physical size up to the overcommit limit,
     await node.sh(`test -b ${lv!.lv_path}`);
   }
   assert.ok(3000n * BigInt(MiB) > physical, 'the two volumes together are larger than the thin pool');
-  await waitFor('allocatable to drop by the two volumes', async () => parseQuantity((await poolOnNode(thinPool))?.allocatable ?? '0') === limit - 3000n * BigInt(MiB), 60_000, 500);
+  await waitFor(
+    'allocatable to drop by the two volumes',
+    async () => parseQuantity((await poolOnNode(thinPool))?.allocatable ?? '0') === limit - 3000n * BigInt(MiB),
+    60_000,
+    500,
+  );
 
   await createVolume('lab-thin-3', thinPool, '1Gi');
-  const refused = await waitFor('lab-thin-3 refused', async () => {
-    const v = await volume('lab-thin-3');
-    const c = v?.status?.conditions?.find((x) => x.reason === 'InsufficientCapacity');
-    return c ? v : undefined;
-  }, 60_000, 500);
+  const refused = await waitFor(
+    'lab-thin-3 refused',
+    async () => {
+      const v = await volume('lab-thin-3');
+      const c = v?.status?.conditions?.find((x) => x.reason === 'InsufficientCapacity');
+      return c ? v : undefined;
+    },
+    60_000,
+    500,
+  );
   assert.is.not(refused.status?.phase, 'Ready');
   assert.not.ok(await lvOf('lab-thin-3'), 'no LV was created');
-  const replicas = (await cluster.list<{ spec: { volume: string } } & { metadata: { name: string } }>(VOLUME_REPLICAS)).filter((r) => r.spec.volume === 'lab-thin-3');
+  const replicas = (await cluster.list<{ spec: { volume: string } } & { metadata: { name: string } }>(VOLUME_REPLICAS)).filter(
+    (r) => r.spec.volume === 'lab-thin-3',
+  );
   assert.is(replicas.length, 0, 'no replica was placed');
 });
 
 it('disk hot-plug: a disk added by QMP becomes a LocalDisk and the pool grows; an unplugged one goes Missing with an Event, nothing else changes', async () => {
   const before = parseQuantity((await poolOnNode(hddPool))!.total!);
   await node.hotplug({ id: 'hot1', bus: 'virtio', sizeBytes: GiB, serial: 'HOT-1' });
-  const hot = await waitFor('LocalDisk for HOT-1 in the pool', async () => {
-    const d = (await nodeDisks()).find((x) => x.status?.identity?.serial === 'HOT-1');
-    return d?.status?.pool === hddPool ? d : undefined;
-  }, 120_000, 500);
+  const hot = await waitFor(
+    'LocalDisk for HOT-1 in the pool',
+    async () => {
+      const d = (await nodeDisks()).find((x) => x.status?.identity?.serial === 'HOT-1');
+      return d?.status?.pool === hddPool ? d : undefined;
+    },
+    120_000,
+    500,
+  );
   assert.is(hot.status!.state, 'InUse');
-  const grown = await waitFor('pool total to grow by ~1 GiB', async () => {
-    const total = parseQuantity((await poolOnNode(hddPool))?.total ?? '0');
-    return total > before + BigInt(GiB) - 64n * BigInt(MiB) ? total : undefined;
-  }, 120_000, 500);
+  const grown = await waitFor(
+    'pool total to grow by ~1 GiB',
+    async () => {
+      const total = parseQuantity((await poolOnNode(hddPool))?.total ?? '0');
+      return total > before + BigInt(GiB) - 64n * BigInt(MiB) ? total : undefined;
+    },
+    120_000,
+    500,
+  );
   assert.ok(grown <= before + BigInt(GiB));
 
   // Larger than the pool's maxSize: it stays Available, outside every pool.
   await node.hotplug({ id: 'hot2', bus: 'scsi', sizeBytes: 4 * GiB, serial: 'HOT-2', wwn: '0x5000c500a1b2c3f2' });
-  const spare = await waitFor('LocalDisk for HOT-2 Available', async () => {
-    const d = (await nodeDisks()).find((x) => x.status?.identity?.wwn === '0x5000c500a1b2c3f2');
-    return d?.status?.state === 'Available' ? d : undefined;
-  }, 120_000, 500);
+  const spare = await waitFor(
+    'LocalDisk for HOT-2 Available',
+    async () => {
+      const d = (await nodeDisks()).find((x) => x.status?.identity?.wwn === '0x5000c500a1b2c3f2');
+      return d?.status?.state === 'Available' ? d : undefined;
+    },
+    120_000,
+    500,
+  );
   const snapshot = async () => ({
-    disks: (await nodeDisks()).filter((d) => d.metadata.name !== spare.metadata.name).map((d) => [d.metadata.name, d.status?.state, d.status?.pool]).sort(),
-    pools: await Promise.all([hddPool, thinPool].map(async (p) => { const s = await poolOnNode(p); return [s?.ready, s?.disks, s?.total]; })),
+    disks: (await nodeDisks())
+      .filter((d) => d.metadata.name !== spare.metadata.name)
+      .map((d) => [d.metadata.name, d.status?.state, d.status?.pool])
+      .sort(),
+    pools: await Promise.all(
+      [hddPool, thinPool].map(async (p) => {
+        const s = await poolOnNode(p);
+        return [s?.ready, s?.disks, s?.total];
+      }),
+    ),
     lvs: (await lvs()).map((l) => `${l.vg_name}/${l.lv_name}:${l.lv_size}`).sort(),
   });
   const unchanged = await snapshot();
 
   await node.unplug('hot2');
-  await waitFor('HOT-2 Missing', async () => (await cluster.get<LocalDisk>(LOCAL_DISKS, spare.metadata.name!))?.status?.state === 'Missing', 60_000, 500);
+  await waitFor(
+    'HOT-2 Missing',
+    async () => (await cluster.get<LocalDisk>(LOCAL_DISKS, spare.metadata.name!))?.status?.state === 'Missing',
+    60_000,
+    500,
+  );
   // Events of cluster-scoped objects go to the default namespace.
-  const event = await waitFor('a DiskMissing event', async () => (await cluster.list<KubeEvent>(EVENTS, { fieldSelector: `involvedObject.name=${spare.metadata.name}` }, 'default'))
-    .find((e) => e.reason === 'DiskMissing'), 60_000, 500);
+  const event = await waitFor(
+    'a DiskMissing event',
+    async () =>
+      (await cluster.list<KubeEvent>(EVENTS, { fieldSelector: `involvedObject.name=${spare.metadata.name}` }, 'default')).find(
+        (e) => e.reason === 'DiskMissing',
+      ),
+    60_000,
+    500,
+  );
   assert.is(event.type, 'Warning');
   assert.equal(await snapshot(), unchanged);
 });
 
 it('node loss: a hard-killed VM boots again with the same disks and their data', async () => {
   const vm = lab.nodes[1]!;
-  const sum = await vm.sh('head -c 8M /dev/urandom > /tmp/blob && dd if=/tmp/blob of=/dev/vdb bs=1M oflag=direct status=none && sha256sum < /tmp/blob');
+  const sum = await vm.sh(
+    'head -c 8M /dev/urandom > /tmp/blob && dd if=/tmp/blob of=/dev/vdb bs=1M oflag=direct status=none && sha256sum < /tmp/blob',
+  );
   await vm.kill();
   assert.not.ok(vm.running);
   await vm.boot();

@@ -41,14 +41,26 @@ export function defaultDisks(index: number): LabDisk[] {
   return [
     { id: 'vd1', bus: 'virtio', sizeBytes: 2 * GiB, serial: `VIRT-${n}-1` },
     { id: 'vd2', bus: 'virtio', sizeBytes: 2 * GiB, serial: `VIRT-${n}-2` },
-    { id: 'sd1', bus: 'scsi', sizeBytes: 2 * GiB, serial: `SCSI-${n}-1`, wwn: `0x5000c500a1b2c3${(0xd0 + n).toString(16)}`, rotational: false },
+    {
+      id: 'sd1',
+      bus: 'scsi',
+      sizeBytes: 2 * GiB,
+      serial: `SCSI-${n}-1`,
+      wwn: `0x5000c500a1b2c3${(0xd0 + n).toString(16)}`,
+      rotational: false,
+    },
   ];
 }
 
 function labKernel(): LabKernel {
-  const kernel = { vmlinuz: path.join(LAB_DIR, 'vmlinuz'), initrd: path.join(LAB_DIR, 'initrd.gz'), modules: path.join(LAB_DIR, 'modules') };
+  const kernel = {
+    vmlinuz: path.join(LAB_DIR, 'vmlinuz'),
+    initrd: path.join(LAB_DIR, 'initrd.gz'),
+    modules: path.join(LAB_DIR, 'modules'),
+  };
   for (const f of Object.values(kernel)) {
-    if (!existsSync(f)) throw new Error(`${f} is missing: the lab is built by scripts/lab/build (npm test runs it; or 'npm run lab:build')`);
+    if (!existsSync(f))
+      throw new Error(`${f} is missing: the lab is built by scripts/lab/build (npm test runs it; or 'npm run lab:build')`);
   }
   return kernel;
 }
@@ -60,7 +72,11 @@ export class Lab {
   private network?: LabNetwork;
   private unregister?: () => void;
 
-  private constructor(readonly dir: string, readonly logDir: string, readonly pki: TestPki) {}
+  private constructor(
+    readonly dir: string,
+    readonly logDir: string,
+    readonly pki: TestPki,
+  ) {}
 
   /** Boots every VM (in parallel) and starts its agent. Throws, with everything cleaned up, when the lab cannot start. */
   static async start(opts: LabOptions): Promise<Lab> {
@@ -83,17 +99,30 @@ export class Lab {
         // As in a cluster: the agent is verified by the node it serves, not by the address dialled.
         const serving = await lab.pki.issue({ name, commonName: name, uris: [agentServerIdentity(name)], usage: 'server' });
         const peer = await lab.pki.issue({ name: `${name}-peer`, commonName: name, uris: [agentPeerIdentity(name)], usage: 'client' });
-        lab.nodes.push(new LabNode({
-          name, dir: path.join(dir, name), logDir, kernel, accel, network: lab.network,
-          tap: `${lab.network.netns.slice(-6)}t${i}`, mac: `52:54:00:77:00:${(0x11 + i).toString(16)}`, linkAddress: `192.168.77.${11 + i}/24`,
-          disks: (opts.disks ?? defaultDisks)(i), agentTls: { ca: lab.pki.ca.cert, cert: serving.cert, key: serving.key, peerCert: peer.cert, peerKey: peer.key }, clientTls: lab.clientTls,
-          memoryMiB: opts.memoryMiB ?? (opts.nodes > 1 ? 768 : 1024),
-        }));
+        lab.nodes.push(
+          new LabNode({
+            name,
+            dir: path.join(dir, name),
+            logDir,
+            kernel,
+            accel,
+            network: lab.network,
+            tap: `${lab.network.netns.slice(-6)}t${i}`,
+            mac: `52:54:00:77:00:${(0x11 + i).toString(16)}`,
+            linkAddress: `192.168.77.${11 + i}/24`,
+            disks: (opts.disks ?? defaultDisks)(i),
+            agentTls: { ca: lab.pki.ca.cert, cert: serving.cert, key: serving.key, peerCert: peer.cert, peerKey: peer.key },
+            clientTls: lab.clientTls,
+            memoryMiB: opts.memoryMiB ?? (opts.nodes > 1 ? 768 : 1024),
+          }),
+        );
       }
-      await Promise.all(lab.nodes.map(async (n, i) => {
-        await n.boot();
-        await n.startAgent(opts.agentArgs?.(i) ?? []);
-      }));
+      await Promise.all(
+        lab.nodes.map(async (n, i) => {
+          await n.boot();
+          await n.startAgent(opts.agentArgs?.(i) ?? []);
+        }),
+      );
     } catch (err) {
       await lab.teardown().catch(() => undefined);
       throw err;

@@ -20,7 +20,10 @@ export class Qmp {
   private readonly eventWaiters = new Set<() => void>();
   private closedError?: Error;
 
-  private constructor(private readonly socket: Socket, private readonly label: string) {
+  private constructor(
+    private readonly socket: Socket,
+    private readonly label: string,
+  ) {
     socket.setEncoding('utf8');
     socket.on('data', (chunk: string) => this.onData(chunk));
     socket.on('error', (err) => this.fail(err));
@@ -56,8 +59,14 @@ export class Qmp {
         reject(new Error(`${this.label}: QMP ${command} got no answer in ${timeoutMs} ms`));
       }, timeoutMs);
       this.pending.set(id, {
-        resolve: (v) => { clearTimeout(timer); resolve(v); },
-        reject: (e) => { clearTimeout(timer); reject(new Error(`${this.label}: QMP ${command} ${JSON.stringify(args ?? {})}: ${e.message}`)); },
+        resolve: (v) => {
+          clearTimeout(timer);
+          resolve(v);
+        },
+        reject: (e) => {
+          clearTimeout(timer);
+          reject(new Error(`${this.label}: QMP ${command} ${JSON.stringify(args ?? {})}: ${e.message}`));
+        },
       });
       this.socket.write(`${JSON.stringify({ execute: command, ...(args ? { arguments: args } : {}), id })}\n`);
     });
@@ -77,7 +86,10 @@ export class Qmp {
       if (left <= 0) throw new Error(`${this.label}: no QMP event ${name} within ${timeoutMs} ms`);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(done, left);
-        function done(): void { clearTimeout(timer); resolve(); }
+        function done(): void {
+          clearTimeout(timer);
+          resolve();
+        }
         this.eventWaiters.add(done);
       });
     }

@@ -33,7 +33,11 @@ const linkAddress = (i: number) => `192.168.77.${11 + i}`;
 
 type Volume = LocalVolume & { metadata: { name: string } };
 type Replica = VolumeReplica & { metadata: { name: string } };
-interface Lv { lv_name: string; lv_size: string; lv_tags: string }
+interface Lv {
+  lv_name: string;
+  lv_size: string;
+  lv_tags: string;
+}
 
 const volume = (name: string) => cluster.get<Volume>(LOCAL_VOLUMES, name);
 const replicasOf = async (name: string) => (await cluster.list<Replica>(VOLUME_REPLICAS)).filter((r) => r.spec.volume === name);
@@ -43,7 +47,14 @@ const readyOf = (v: Volume | undefined) => v?.status?.conditions?.find((c) => c.
 async function explain(name: string): Promise<string> {
   const v = await volume(name);
   const r = await replicasOf(name);
-  return JSON.stringify({ volume: v?.status, replicas: r.map((x) => ({ node: x.spec.node, role: x.spec.role, replication: x.spec.replication, status: x.status })) }, null, 1);
+  return JSON.stringify(
+    {
+      volume: v?.status,
+      replicas: r.map((x) => ({ node: x.spec.node, role: x.spec.role, replication: x.spec.replication, status: x.status })),
+    },
+    null,
+    1,
+  );
 }
 
 async function until<T>(name: string, what: string, check: () => Promise<T>, timeoutMs: number): Promise<NonNullable<T>> {
@@ -54,13 +65,24 @@ async function until<T>(name: string, what: string, check: () => Promise<T>, tim
   }
 }
 
-const readyVolume = (name: string, timeoutMs = 600_000) => until(name, `${name} Ready`, async () => {
-  const v = await volume(name);
-  return v?.status?.phase === 'Ready' && v.status.observedGeneration === v.metadata.generation ? v : undefined;
-}, timeoutMs);
+const readyVolume = (name: string, timeoutMs = 600_000) =>
+  until(
+    name,
+    `${name} Ready`,
+    async () => {
+      const v = await volume(name);
+      return v?.status?.phase === 'Ready' && v.status.observedGeneration === v.metadata.generation ? v : undefined;
+    },
+    timeoutMs,
+  );
 
 async function createVolume(name: string, spec: Partial<LocalVolume['spec']>): Promise<void> {
-  await cluster.create(LOCAL_VOLUMES, { apiVersion: 'storage.stratum.dev/v1alpha1', kind: 'LocalVolume', metadata: { name }, spec: { pool: poolName, size: '256Mi', fsType: 'ext4', ...spec } });
+  await cluster.create(LOCAL_VOLUMES, {
+    apiVersion: 'storage.stratum.dev/v1alpha1',
+    kind: 'LocalVolume',
+    metadata: { name },
+    spec: { pool: poolName, size: '256Mi', fsType: 'ext4', ...spec },
+  });
 }
 
 const patchVolume = (name: string, spec: Record<string, unknown>) =>
@@ -68,7 +90,9 @@ const patchVolume = (name: string, spec: Record<string, unknown>) =>
 
 async function lvsOn(vm: LabNode, name: string): Promise<Lv[]> {
   const out = await vm.sh('lvs --reportformat json --units b --nosuffix -o lv_name,lv_size,lv_tags');
-  return (JSON.parse(out) as { report: { lv: Lv[] }[] }).report[0]!.lv.filter((l) => l.lv_tags.split(',').includes(`${LVM_VOLUME_TAG_PREFIX}${name}`));
+  return (JSON.parse(out) as { report: { lv: Lv[] }[] }).report[0]!.lv.filter((l) =>
+    l.lv_tags.split(',').includes(`${LVM_VOLUME_TAG_PREFIX}${name}`),
+  );
 }
 
 /** The line of /proc/drbd for the volume's device on a VM. */
@@ -84,8 +108,25 @@ const mountCap = { accessMode: { mode: 'SINGLE_NODE_WRITER' as const }, mount: {
 async function stage(vm: LabNode, vol: string): Promise<void> {
   await vm.sh(`mkdir -p ${stagingOf(vol)} ${path.dirname(targetOf(vol))}`);
   const node = csi.get(vm.name)!.node;
-  await callCsi(node, 'NodeStageVolume', { volumeId: vol, stagingTargetPath: stagingOf(vol), volumeCapability: mountCap, volumeContext: {} }, 180_000);
-  await callCsi(node, 'NodePublishVolume', { volumeId: vol, stagingTargetPath: stagingOf(vol), targetPath: targetOf(vol), volumeCapability: mountCap, readonly: false, volumeContext: {} }, 60_000);
+  await callCsi(
+    node,
+    'NodeStageVolume',
+    { volumeId: vol, stagingTargetPath: stagingOf(vol), volumeCapability: mountCap, volumeContext: {} },
+    180_000,
+  );
+  await callCsi(
+    node,
+    'NodePublishVolume',
+    {
+      volumeId: vol,
+      stagingTargetPath: stagingOf(vol),
+      targetPath: targetOf(vol),
+      volumeCapability: mountCap,
+      readonly: false,
+      volumeContext: {},
+    },
+    60_000,
+  );
 }
 
 async function unstage(vm: LabNode, vol: string): Promise<void> {
@@ -97,15 +138,28 @@ async function unstage(vm: LabNode, vol: string): Promise<void> {
 const mountSource = async (vm: LabNode, vol: string) => (await vm.sh(`findmnt -n -o SOURCE --target ${targetOf(vol)}`)).trim();
 const checksum = async (vm: LabNode, file: string) => (await vm.sh(`sha256sum < ${file}`, 120_000)).trim();
 
-it.before(reportFailure(async () => {
-  lab = await Lab.start({ nodes: 2, logName: 'lab-replication', agentArgs: (i) => ['--drbd-address', linkAddress(i)] });
-  cluster = await LabCluster.start(lab);
-  await cluster.startOperator();
-  for (const vm of lab.nodes) csi.set(vm.name, connectCsi(`unix://${await vm.forwardSocket(GUEST_CSI_SOCKET, path.join(lab.dir, `csi-${vm.name}.sock`))}`));
-  poolName = `${lab.nodes[0]!.name}-repl`;
-  await cluster.create(STORAGE_POOLS, { apiVersion: 'storage.stratum.dev/v1alpha1', kind: 'StoragePool', metadata: { name: poolName }, spec: { mediaClass: 'hdd', diskSelector: { maxSize: '3Gi' } } });
-  await waitFor(`pool ${poolName} on 2 nodes`, async () => (await cluster.get<StoragePool>(STORAGE_POOLS, poolName))?.status?.nodeCount === 2, 240_000, 1_000);
-}));
+it.before(
+  reportFailure(async () => {
+    lab = await Lab.start({ nodes: 2, logName: 'lab-replication', agentArgs: (i) => ['--drbd-address', linkAddress(i)] });
+    cluster = await LabCluster.start(lab);
+    await cluster.startOperator();
+    for (const vm of lab.nodes)
+      csi.set(vm.name, connectCsi(`unix://${await vm.forwardSocket(GUEST_CSI_SOCKET, path.join(lab.dir, `csi-${vm.name}.sock`))}`));
+    poolName = `${lab.nodes[0]!.name}-repl`;
+    await cluster.create(STORAGE_POOLS, {
+      apiVersion: 'storage.stratum.dev/v1alpha1',
+      kind: 'StoragePool',
+      metadata: { name: poolName },
+      spec: { mediaClass: 'hdd', diskSelector: { maxSize: '3Gi' } },
+    });
+    await waitFor(
+      `pool ${poolName} on 2 nodes`,
+      async () => (await cluster.get<StoragePool>(STORAGE_POOLS, poolName))?.status?.nodeCount === 2,
+      240_000,
+      1_000,
+    );
+  }),
+);
 
 it.after(async () => {
   for (const c of csi.values()) c.close();
@@ -118,20 +172,32 @@ it('replicas: 2 → a real DRBD sync, percentages on the way, Ready only once bo
   await createVolume('lab-r1', { size: '256Mi', replicas: 2, accessibility: { nodes: [a.name] } });
   const percents = new Set<number>();
   const reasons = new Set<string>();
-  await until('lab-r1', 'lab-r1 Ready', async () => {
-    const [v, rs] = await Promise.all([volume('lab-r1'), replicasOf('lab-r1')]);
-    for (const r of rs) if (r.spec.role === 'secondary' && r.status?.syncPercent !== undefined) percents.add(r.status.syncPercent);
-    const reason = readyOf(v)?.reason;
-    if (reason) reasons.add(reason);
-    return v?.status?.phase === 'Ready' ? v : undefined;
-  }, 900_000);
+  await until(
+    'lab-r1',
+    'lab-r1 Ready',
+    async () => {
+      const [v, rs] = await Promise.all([volume('lab-r1'), replicasOf('lab-r1')]);
+      for (const r of rs) if (r.spec.role === 'secondary' && r.status?.syncPercent !== undefined) percents.add(r.status.syncPercent);
+      const reason = readyOf(v)?.reason;
+      if (reason) reasons.add(reason);
+      return v?.status?.phase === 'Ready' ? v : undefined;
+    },
+    900_000,
+  );
   const seen = [...percents].sort((x, y) => x - y);
-  assert.ok(seen.some((p) => p > 0 && p < 100), `the secondary reported progress between 0 and 100 %: ${seen.join(', ')}`);
+  assert.ok(
+    seen.some((p) => p > 0 && p < 100),
+    `the secondary reported progress between 0 and 100 %: ${seen.join(', ')}`,
+  );
   assert.ok(reasons.has('Syncing'), `the volume said Syncing before Ready: ${[...reasons].join(', ')}`);
   const rs = await replicasOf('lab-r1');
   assert.is(rs.length, 2);
   for (const r of rs) {
-    assert.equal([r.status?.state, r.status?.diskState, r.status?.connection, r.status?.syncPercent], ['Ready', 'UpToDate', 'Connected', 100], r.spec.node);
+    assert.equal(
+      [r.status?.state, r.status?.diskState, r.status?.connection, r.status?.syncPercent],
+      ['Ready', 'UpToDate', 'Connected', 100],
+      r.spec.node,
+    );
     const line = await procLine(vmOf(r.spec.node), r.spec.replication!.minor);
     assert.match(line, 'cs:Connected');
     assert.match(line, 'ds:UpToDate/UpToDate');
@@ -156,18 +222,33 @@ it('failover: data written through /dev/drbdN on A; A killed → Degraded naming
   assert.match(await procLine(a, minor), 'ro:Primary/Secondary', 'staging made A Primary');
   await a.sh(`head -c ${32 * MiB} /dev/urandom > ${targetOf('lab-r1')}/data && sync`, 120_000);
   const sum = await checksum(a, `${targetOf('lab-r1')}/data`);
-  await until('lab-r1', 'the replica on A reports DRBD Primary', async () => (await replicasOf('lab-r1')).find((r) => r.spec.node === a.name)?.status?.role === 'Primary', 60_000);
+  await until(
+    'lab-r1',
+    'the replica on A reports DRBD Primary',
+    async () => (await replicasOf('lab-r1')).find((r) => r.spec.node === a.name)?.status?.role === 'Primary',
+    60_000,
+  );
 
   await a.kill();
-  const degraded = await until('lab-r1', 'lab-r1 Degraded naming A', async () => {
-    const v = await volume('lab-r1');
-    return v?.status?.phase === 'Degraded' && readyOf(v)?.message.includes(a.name) ? v : undefined;
-  }, 180_000);
+  const degraded = await until(
+    'lab-r1',
+    'lab-r1 Degraded naming A',
+    async () => {
+      const v = await volume('lab-r1');
+      return v?.status?.phase === 'Degraded' && readyOf(v)?.message.includes(a.name) ? v : undefined;
+    },
+    180_000,
+  );
   assert.match(readyOf(degraded)!.message, `replica on ${a.name}`);
-  const onB = await until('lab-r1', 'B sees A unreachable', async () => {
-    const r = (await replicasOf('lab-r1')).find((x) => x.spec.node === b.name);
-    return r?.status?.conditions?.find((c) => c.type === 'Replicating' && c.reason === 'PeerUnreachable') ? r : undefined;
-  }, 120_000);
+  const onB = await until(
+    'lab-r1',
+    'B sees A unreachable',
+    async () => {
+      const r = (await replicasOf('lab-r1')).find((x) => x.spec.node === b.name);
+      return r?.status?.conditions?.find((c) => c.type === 'Replicating' && c.reason === 'PeerUnreachable') ? r : undefined;
+    },
+    120_000,
+  );
   assert.match(onB.status!.conditions!.find((c) => c.type === 'Replicating')!.message, `cannot reach node ${a.name}`);
 
   await stage(b, 'lab-r1');
@@ -226,18 +307,32 @@ it('online growth of a replicated, mounted volume: both LVs, the DRBD device and
   const sum = await checksum(a, `${targetOf('lab-r1')}/data`);
   const fsBefore = Number((await a.sh(`df -B1 --output=size ${targetOf('lab-r1')} | tail -1`)).trim());
   await patchVolume('lab-r1', { size: '512Mi' });
-  await until('lab-r1', 'lab-r1 capacity 512Mi and Ready', async () => {
-    const v = await volume('lab-r1');
-    return v?.status?.phase === 'Ready' && v.status.capacity && parseQuantity(v.status.capacity) >= 512n * BigInt(MiB) ? v : undefined;
-  }, 600_000);
+  await until(
+    'lab-r1',
+    'lab-r1 capacity 512Mi and Ready',
+    async () => {
+      const v = await volume('lab-r1');
+      return v?.status?.phase === 'Ready' && v.status.capacity && parseQuantity(v.status.capacity) >= 512n * BigInt(MiB) ? v : undefined;
+    },
+    600_000,
+  );
   for (const r of await replicasOf('lab-r1')) {
     const vm = vmOf(r.spec.node);
     assert.is((await lvsOn(vm, 'lab-r1'))[0]?.lv_size, String(512 * MiB), `${vm.name}: LV grown`);
     assert.is(Number((await vm.sh(`cat /sys/block/drbd${minor}/size`)).trim()) * 512, 512 * MiB, `${vm.name}: DRBD device grown`);
   }
-  await callCsi(csi.get(a.name)!.node, 'NodeExpandVolume', {
-    volumeId: 'lab-r1', volumePath: targetOf('lab-r1'), stagingTargetPath: stagingOf('lab-r1'), capacityRange: { requiredBytes: String(512 * MiB), limitBytes: '0' }, volumeCapability: mountCap,
-  }, 120_000);
+  await callCsi(
+    csi.get(a.name)!.node,
+    'NodeExpandVolume',
+    {
+      volumeId: 'lab-r1',
+      volumePath: targetOf('lab-r1'),
+      stagingTargetPath: stagingOf('lab-r1'),
+      capacityRange: { requiredBytes: String(512 * MiB), limitBytes: '0' },
+      volumeCapability: mountCap,
+    },
+    120_000,
+  );
   const fsAfter = Number((await a.sh(`df -B1 --output=size ${targetOf('lab-r1')} | tail -1`)).trim());
   assert.ok(fsAfter > fsBefore + 200 * MiB, `the file system grew while mounted: ${fsBefore} → ${fsAfter}`);
   assert.is(await checksum(a, `${targetOf('lab-r1')}/data`), sum);
@@ -248,13 +343,20 @@ it('consistency async vs sync: protocol A vs C in the running DRBD resource', as
   const a = lab.nodes[0]!;
   await createVolume('lab-r5', { size: '64Mi', replicas: 2, consistency: 'async', accessibility: { nodes: [a.name] } });
   await readyVolume('lab-r5');
-  for (const [name, protocol] of [['lab-r5', 'A'], ['lab-r1', 'C']] as const) {
+  for (const [name, protocol] of [
+    ['lab-r5', 'A'],
+    ['lab-r1', 'C'],
+  ] as const) {
     for (const r of await replicasOf(name)) {
       const vm = vmOf(r.spec.node);
       // The kernel's own view of the connection: /proc/drbd names the protocol after the disk states.
       const line = await procLine(vm, r.spec.replication!.minor);
       assert.match(line, new RegExp(`ds:UpToDate/UpToDate ${protocol} `), `${name} on ${vm.name}: ${line}`);
-      assert.match(await vm.sh(`/lib/drbd/drbdsetup-84 show stratum-${name}`), new RegExp(`protocol\\s+${protocol};`), `${name} on ${vm.name}`);
+      assert.match(
+        await vm.sh(`/lib/drbd/drbdsetup-84 show stratum-${name}`),
+        new RegExp(`protocol\\s+${protocol};`),
+        `${name} on ${vm.name}`,
+      );
     }
   }
 });

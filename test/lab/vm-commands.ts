@@ -26,8 +26,13 @@ export function runInVm(port: number, script: string, timeoutMs: number): Promis
     // The server kills the script at timeoutMs; this bound covers a VM that stopped answering.
     const timer = setTimeout(() => socket.destroy(new Error(`no answer within ${timeoutMs + 10_000} ms`)), timeoutMs + 10_000);
     socket.setEncoding('utf8');
-    socket.on('data', (s: string) => { answer += s; });
-    socket.on('error', (err) => { clearTimeout(timer); reject(err); });
+    socket.on('data', (s: string) => {
+      answer += s;
+    });
+    socket.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
     socket.on('end', () => {
       clearTimeout(timer);
       try {
@@ -62,7 +67,10 @@ export async function forwardUnixSocket(port: number, guestPath: string, hostPat
   const server = createServer((inbound) => {
     const outbound = request(port, { connect: guestPath });
     inbound.pipe(outbound).pipe(inbound);
-    const close = () => { inbound.destroy(); outbound.destroy(); };
+    const close = () => {
+      inbound.destroy();
+      outbound.destroy();
+    };
     inbound.on('error', close);
     outbound.on('error', close);
     inbound.on('close', close);

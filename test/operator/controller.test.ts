@@ -9,7 +9,14 @@ import { KubeClient, isConflict, resourcePath, type KubeObject, type ResourceTyp
 import { Informer } from '../../src/operator/runtime/kube/informer.ts';
 import { watchResource } from '../../src/operator/runtime/kube/watch.ts';
 import { Controller } from '../../src/operator/runtime/controller.ts';
-import { addFinalizer, removeFinalizer, readyCondition, setCondition, updateStatusIfChanged, type StatusWithConditions } from '../../src/operator/runtime/status.ts';
+import {
+  addFinalizer,
+  removeFinalizer,
+  readyCondition,
+  setCondition,
+  updateStatusIfChanged,
+  type StatusWithConditions,
+} from '../../src/operator/runtime/status.ts';
 import { EventRecorder } from '../../src/operator/runtime/events.ts';
 import { OperatorMetrics } from '../../src/operator/runtime/metrics.ts';
 import { createLogger } from '../../src/common/log.ts';
@@ -32,7 +39,9 @@ let widgets: ResourceType;
 let ns = '';
 
 const createWidget = (name: string, size: number) =>
-  admin.request<Widget>('POST', resourcePath(widgets, ns), { body: { apiVersion: widgets.apiVersion, kind: widgets.kind, metadata: { name }, spec: { size } } });
+  admin.request<Widget>('POST', resourcePath(widgets, ns), {
+    body: { apiVersion: widgets.apiVersion, kind: widgets.kind, metadata: { name }, spec: { size } },
+  });
 const getWidget = (name: string) => admin.request<Widget>('GET', resourcePath(widgets, ns, name));
 
 /** Counts writes to one object by the resourceVersion changes a separate watch sees. */
@@ -53,14 +62,20 @@ test.before(async () => {
 
 test.after.each(async () => {
   await Promise.all(controllers.splice(0).map((c) => c.stop(5_000)));
-  informers.splice(0).forEach((i) => { i.stop(); });
-  subscriptions.splice(0).forEach((s) => { s.unsubscribe(); });
+  informers.splice(0).forEach((i) => {
+    i.stop();
+  });
+  subscriptions.splice(0).forEach((s) => {
+    s.unsubscribe();
+  });
 });
 
 test.after(async () => {
   await deleteNamespace(admin, ns);
   await deleteTestCrd(admin, widgets);
-  [admin, operatorClient, watcherClient].forEach((c) => { c.close(); });
+  [admin, operatorClient, watcherClient].forEach((c) => {
+    c.close();
+  });
 });
 
 test('a reconciler that computes the same status again writes it once (status subresource, observedGeneration)', async () => {
@@ -120,7 +135,10 @@ test('a reconciler that computes the same status again writes it once (status su
 test('a status write on stale data is refused (409), so the reconcile retries on fresh data', async () => {
   const w = await createWidget('w2', 1);
   await admin.request('PUT', resourcePath(widgets, ns, 'w2', 'status'), { body: { ...w, status: { phase: 'Other' } } });
-  const err = await updateStatusIfChanged(operatorClient, widgets, w, { phase: 'Ready' }).then(() => undefined, (e: unknown) => e);
+  const err = await updateStatusIfChanged(operatorClient, widgets, w, { phase: 'Ready' }).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   assert.ok(isConflict(err), `expected 409, got ${String(err)}`);
 });
 
@@ -135,8 +153,19 @@ test('finalizers: add once, a stale removal conflicts, removal from a deleted ob
   assert.equal(w.metadata.finalizers, ['optest.stratum.dev/keep']);
   await waitFor('one write', () => writes.count === 1);
 
-  const other = await admin.request<Widget>('PATCH', resourcePath(widgets, ns, 'w3'), { patchType: 'merge', body: { metadata: { finalizers: ['optest.stratum.dev/keep', 'someone/else'] } } });
-  const err = await removeFinalizer(operatorClient, widgets, { ...stale, metadata: { ...stale.metadata, finalizers: ['optest.stratum.dev/keep'] } }, 'optest.stratum.dev/keep').then(() => undefined, (e: unknown) => e);
+  const other = await admin.request<Widget>('PATCH', resourcePath(widgets, ns, 'w3'), {
+    patchType: 'merge',
+    body: { metadata: { finalizers: ['optest.stratum.dev/keep', 'someone/else'] } },
+  });
+  const err = await removeFinalizer(
+    operatorClient,
+    widgets,
+    { ...stale, metadata: { ...stale.metadata, finalizers: ['optest.stratum.dev/keep'] } },
+    'optest.stratum.dev/keep',
+  ).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   assert.ok(isConflict(err), 'a removal based on an old read must not drop the finalizer someone added since');
 
   await admin.request('DELETE', resourcePath(widgets, ns, 'w3'));
@@ -146,7 +175,12 @@ test('finalizers: add once, a stale removal conflicts, removal from a deleted ob
   const rest = await getWidget('w3');
   assert.equal(rest.metadata.finalizers, ['someone/else']);
   assert.ok(await removeFinalizer(operatorClient, widgets, rest, 'someone/else'));
-  await waitFor('object gone', () => getWidget('w3').then(() => false, () => true));
+  await waitFor('object gone', () =>
+    getWidget('w3').then(
+      () => false,
+      () => true,
+    ),
+  );
   assert.not.ok(await removeFinalizer(operatorClient, widgets, rest, 'someone/else'), 'object gone: nothing to do, no error');
   void other;
 });
@@ -154,14 +188,22 @@ test('finalizers: add once, a stale removal conflicts, removal from a deleted ob
 test('events: an identical event bumps the count of one Event; a failed write does not throw but is logged and counted', async () => {
   const w = await createWidget('w4', 1);
   const logged: Record<string, unknown>[] = [];
-  const log = pino({ level: 'warn' }, { write: (line: string) => { logged.push(JSON.parse(line) as Record<string, unknown>); } });
+  const log = pino(
+    { level: 'warn' },
+    {
+      write: (line: string) => {
+        logged.push(JSON.parse(line) as Record<string, unknown>);
+      },
+    },
+  );
   const metrics = new OperatorMetrics();
   const recorder = new EventRecorder(operatorClient, { component: 'stratum-operator', instance: 'test', log, metrics });
-  for (let i = 0; i < 3; i++) await recorder.record(w, { type: 'Warning', reason: 'AgentUnreachable', message: 'node-a: connect ECONNREFUSED 127.0.0.2:9443' });
+  for (let i = 0; i < 3; i++)
+    await recorder.record(w, { type: 'Warning', reason: 'AgentUnreachable', message: 'node-a: connect ECONNREFUSED 127.0.0.2:9443' });
   await recorder.record(w, { type: 'Normal', reason: 'Provisioned', message: 'ok' });
-  const list = await admin.request<{ items: { reason: string; count: number; involvedObject: { name: string; uid: string; kind: string } }[] }>(
-    'GET', `/api/v1/namespaces/${ns}/events`, { query: { fieldSelector: `involvedObject.name=w4` } },
-  );
+  const list = await admin.request<{
+    items: { reason: string; count: number; involvedObject: { name: string; uid: string; kind: string } }[];
+  }>('GET', `/api/v1/namespaces/${ns}/events`, { query: { fieldSelector: `involvedObject.name=w4` } });
   const byReason = Object.fromEntries(list.items.map((e) => [e.reason, e]));
   assert.is(list.items.length, 2);
   assert.is(byReason.AgentUnreachable!.count, 3);
@@ -182,18 +224,40 @@ test('events: an identical event bumps the count of one Event; a failed write do
 });
 
 test('events: an event about a cluster-scoped object lands in default, the one namespace the API server takes it in', async () => {
-  const recorder = new EventRecorder(operatorClient, { component: 'stratum-operator', instance: 'test', log: createLogger('test', 'silent') });
+  const recorder = new EventRecorder(operatorClient, {
+    component: 'stratum-operator',
+    instance: 'test',
+    log: createLogger('test', 'silent'),
+  });
   const name = `pool-${ns}`;
-  const pool = { apiVersion: 'storage.stratum.dev/v1alpha1', kind: 'StoragePool', metadata: { name, uid: '00000000-0000-4000-8000-000000000001' } };
+  const pool = {
+    apiVersion: 'storage.stratum.dev/v1alpha1',
+    kind: 'StoragePool',
+    metadata: { name, uid: '00000000-0000-4000-8000-000000000001' },
+  };
   await recorder.record(pool, { type: 'Warning', reason: 'PoolNotReady', message: 'node-a: no disks' });
   const found = await admin.request<{ items: { metadata: { name: string }; involvedObject: { kind: string } }[] }>(
-    'GET', '/api/v1/events', { query: { fieldSelector: `involvedObject.name=${name}` } },
+    'GET',
+    '/api/v1/events',
+    { query: { fieldSelector: `involvedObject.name=${name}` } },
   );
   assert.is(found.items.length, 1, 'recorded');
   assert.is(found.items[0]!.involvedObject.kind, 'StoragePool');
-  const elsewhere = await admin.request('POST', `/api/v1/namespaces/${ns}/events`, {
-    body: { metadata: { generateName: `${name}.` }, involvedObject: { ...pool }, type: 'Normal', reason: 'X', message: 'y', source: { component: 'test' } },
-  }).then(() => 'accepted', (err: Error) => err.message);
+  const elsewhere = await admin
+    .request('POST', `/api/v1/namespaces/${ns}/events`, {
+      body: {
+        metadata: { generateName: `${name}.` },
+        involvedObject: { ...pool },
+        type: 'Normal',
+        reason: 'X',
+        message: 'y',
+        source: { component: 'test' },
+      },
+    })
+    .then(
+      () => 'accepted',
+      (err: Error) => err.message,
+    );
   assert.match(elsewhere, 'does not match event.namespace', 'any other namespace is refused');
   await admin.request('DELETE', `/api/v1/namespaces/default/events/${found.items[0]!.metadata.name}`);
 });

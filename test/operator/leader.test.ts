@@ -58,7 +58,9 @@ test.after.each(async () => {
 
 test.after(async () => {
   await deleteNamespace(admin, ns);
-  clients.forEach((c) => { c.close(); });
+  clients.forEach((c) => {
+    c.close();
+  });
 });
 
 test('two electors on one Lease: exactly one leads, the other stays standby', async () => {
@@ -74,10 +76,17 @@ test('two electors on one Lease: exactly one leads, the other stays standby', as
     await sleep(50);
   }
   const leader = a.elector.isLeader ? a : b;
-  const stored = await admin.request<{ spec: { holderIdentity: string; leaseDurationSeconds: number } }>('GET', `/apis/coordination.k8s.io/v1/namespaces/${ns}/leases/${lease}`);
+  const stored = await admin.request<{ spec: { holderIdentity: string; leaseDurationSeconds: number } }>(
+    'GET',
+    `/apis/coordination.k8s.io/v1/namespaces/${ns}/leases/${lease}`,
+  );
   assert.is(stored.spec.holderIdentity, leader.elector.identity);
   assert.is(stored.spec.leaseDurationSeconds, 3);
-  assert.equal([...a.log, ...b.log].map((e) => e.ev.type), ['started'], 'one start, no flapping');
+  assert.equal(
+    [...a.log, ...b.log].map((e) => e.ev.type),
+    ['started'],
+    'one start, no flapping',
+  );
 });
 
 test('a leader that stops renewing (killed) is replaced only after leaseDuration', async () => {
@@ -114,7 +123,10 @@ test('a hung leader stops leading at renewDeadline, before the other takes over 
   assert.equal(lost.ev, { type: 'stopped', reason: 'lost' });
   assert.ok(lost.at - hungAt <= TIMING.renewDeadlineMs + 300, `a stopped ${lost.at - hungAt} ms after hanging, past the renew deadline`);
   assert.ok(lost.at < startedAt(b)!, 'a stopped leading before b started');
-  assert.ok(startedAt(b)! - lost.at >= TIMING.leaseDurationMs - TIMING.renewDeadlineMs - TIMING.retryPeriodMs * 1.2 - 100, 'with a margin of about leaseDuration − renewDeadline');
+  assert.ok(
+    startedAt(b)! - lost.at >= TIMING.leaseDurationMs - TIMING.renewDeadlineMs - TIMING.retryPeriodMs * 1.2 - 100,
+    'with a margin of about leaseDuration − renewDeadline',
+  );
   assert.not.ok(a.elector.isLeader);
 });
 
@@ -133,7 +145,10 @@ test('release (SIGTERM) hands the Lease over at once', async () => {
   await waitFor('b takes over', () => b.elector.isLeader, TIMING.leaseDurationMs);
   const waited = startedAt(b)! - releasedAt;
   assert.ok(waited < TIMING.leaseDurationMs / 2, `took over ${waited} ms after the release`);
-  const stored = await admin.request<{ spec: { holderIdentity: string; leaseTransitions: number } }>('GET', `/apis/coordination.k8s.io/v1/namespaces/${ns}/leases/${lease}`);
+  const stored = await admin.request<{ spec: { holderIdentity: string; leaseTransitions: number } }>(
+    'GET',
+    `/apis/coordination.k8s.io/v1/namespaces/${ns}/leases/${lease}`,
+  );
   assert.is(stored.spec.holderIdentity, 'b');
   assert.is(stored.spec.leaseTransitions, 1);
 });
@@ -151,13 +166,19 @@ test('releaseOn(SIGTERM) releases on the signal and then calls back', async () =
   } finally {
     dispose();
   }
-  const stored = await admin.request<{ spec: { holderIdentity?: string } }>('GET', `/apis/coordination.k8s.io/v1/namespaces/${ns}/leases/${lease}`);
+  const stored = await admin.request<{ spec: { holderIdentity?: string } }>(
+    'GET',
+    `/apis/coordination.k8s.io/v1/namespaces/${ns}/leases/${lease}`,
+  );
   assert.is(stored.spec.holderIdentity ?? '', '');
 });
 
 test('nonsense timings are refused', () => {
   assert.throws(() => new LeaderElector(admin, { namespace: 'x', name: 'y', leaseDurationMs: 1500 }), /whole seconds/);
-  assert.throws(() => new LeaderElector(admin, { namespace: 'x', name: 'y', leaseDurationMs: 2000, renewDeadlineMs: 2000 }), /less than leaseDurationMs/);
+  assert.throws(
+    () => new LeaderElector(admin, { namespace: 'x', name: 'y', leaseDurationMs: 2000, renewDeadlineMs: 2000 }),
+    /less than leaseDurationMs/,
+  );
   assert.throws(() => new LeaderElector(admin, { namespace: 'x', name: 'y', retryPeriodMs: 9000 }), /retryPeriodMs/);
 });
 

@@ -27,8 +27,15 @@ export async function deleteNamespace(client: KubeClient, name: string): Promise
   }
 }
 
-export async function createConfigMap(client: KubeClient, namespace: string, name: string, data: Record<string, string> = {}): Promise<void> {
-  await client.request('POST', `/api/v1/namespaces/${namespace}/configmaps`, { body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data } });
+export async function createConfigMap(
+  client: KubeClient,
+  namespace: string,
+  name: string,
+  data: Record<string, string> = {},
+): Promise<void> {
+  await client.request('POST', `/api/v1/namespaces/${namespace}/configmaps`, {
+    body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data },
+  });
 }
 
 export async function deleteConfigMap(client: KubeClient, namespace: string, name: string): Promise<void> {
@@ -71,16 +78,35 @@ export async function createTestCrd(client: KubeClient, kind: string): Promise<R
         group: TEST_GROUP,
         scope: 'Namespaced',
         names: { plural, singular: kind.toLowerCase(), kind, listKind: `${kind}List` },
-        versions: [{ name: 'v1', served: true, storage: true, subresources: { status: {} }, schema: { openAPIV3Schema: { type: 'object', properties: { spec: free, status: free } } } }],
+        versions: [
+          {
+            name: 'v1',
+            served: true,
+            storage: true,
+            subresources: { status: {} },
+            schema: { openAPIV3Schema: { type: 'object', properties: { spec: free, status: free } } },
+          },
+        ],
       },
     },
   });
   const rt: ResourceType = { apiVersion: `${TEST_GROUP}/v1`, kind, plural, namespaced: true };
-  await waitFor(`CRD ${plural} established and served`, async () => {
-    const crd = await client.request<{ status?: { conditions?: { type: string; status: string }[] } }>('GET', `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${plural}.${TEST_GROUP}`);
-    if (!crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True')) return false;
-    return client.request('GET', `/apis/${TEST_GROUP}/v1/${plural}`).then(() => true, () => false);
-  }, 30_000, 100);
+  await waitFor(
+    `CRD ${plural} established and served`,
+    async () => {
+      const crd = await client.request<{ status?: { conditions?: { type: string; status: string }[] } }>(
+        'GET',
+        `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${plural}.${TEST_GROUP}`,
+      );
+      if (!crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True')) return false;
+      return client.request('GET', `/apis/${TEST_GROUP}/v1/${plural}`).then(
+        () => true,
+        () => false,
+      );
+    },
+    30_000,
+    100,
+  );
   return rt;
 }
 

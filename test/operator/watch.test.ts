@@ -3,14 +3,31 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Observable, Subscription } from 'rxjs';
-import { KubeClient, isGone, resourcePath, type KubeObject, type RequestOptions, type ResourceType } from '../../src/operator/runtime/kube/client.ts';
+import {
+  KubeClient,
+  isGone,
+  resourcePath,
+  type KubeObject,
+  type RequestOptions,
+  type ResourceType,
+} from '../../src/operator/runtime/kube/client.ts';
 import { watchResource } from '../../src/operator/runtime/kube/watch.ts';
 import type { WatchEvent } from '../../src/operator/runtime/kube/store.ts';
 import { OperatorMetrics } from '../../src/operator/runtime/metrics.ts';
 import { createLogger } from '../../src/common/log.ts';
 import { KubeConfig } from '@kubernetes/client-node';
 import { connectToSharedControlPlane } from '../rig/connect.ts';
-import { CONFIGMAPS, createConfigMap, createNamespace, createTestCrd, deleteConfigMap, deleteNamespace, deleteTestCrd, patchConfigMap, waitFor } from './support.ts';
+import {
+  CONFIGMAPS,
+  createConfigMap,
+  createNamespace,
+  createTestCrd,
+  deleteConfigMap,
+  deleteNamespace,
+  deleteTestCrd,
+  patchConfigMap,
+  waitFor,
+} from './support.ts';
 
 interface ConfigMap extends KubeObject {
   data?: Record<string, string>;
@@ -117,13 +134,17 @@ function record<T extends KubeObject>(stream: Observable<WatchEvent<T>>): { even
 }
 
 test.after.each(() => {
-  subscriptions.splice(0).forEach((s) => { s.unsubscribe(); });
+  subscriptions.splice(0).forEach((s) => {
+    s.unsubscribe();
+  });
 });
 
 test.after(async () => {
   for (const ns of namespaces) await deleteNamespace(admin, ns);
   for (const crd of crds) await deleteTestCrd(admin, crd);
-  clients.forEach((c) => { c.close(); });
+  clients.forEach((c) => {
+    c.close();
+  });
 });
 
 test('a watch sees ConfigMaps added, updated and deleted', async () => {
@@ -147,7 +168,9 @@ test('a 410 Gone on resume relists and emits what changed in the gap, deletes in
   crds.push(gaps);
   const ns = await namespace();
   const create = (name: string, v: string) =>
-    admin.request('POST', resourcePath(gaps, ns), { body: { apiVersion: gaps.apiVersion, kind: gaps.kind, metadata: { name }, spec: { v } } });
+    admin.request('POST', resourcePath(gaps, ns), {
+      body: { apiVersion: gaps.apiVersion, kind: gaps.kind, metadata: { name }, spec: { v } },
+    });
   const remove = (name: string) => admin.request('DELETE', resourcePath(gaps, ns, name));
   for (const name of ['a', 'b', 'c']) await create(name, '1');
   const client = newClient();
@@ -218,7 +241,9 @@ test('one shared stream per resource: a late subscriber gets the cache replayed;
   assert.is(client.lists, 1, 'one list for two subscribers');
   assert.is(client.watches, 1, 'one watch for two subscribers');
 
-  subscriptions.splice(0).forEach((s) => { s.unsubscribe(); });
+  subscriptions.splice(0).forEach((s) => {
+    s.unsubscribe();
+  });
   await waitFor('watch request closed', () => client.active === 0, 2_000);
   const watches = client.watches;
   await new Promise((r) => setTimeout(r, 500));
@@ -238,7 +263,14 @@ test('an unreachable API server is retried with growing backoff, not in a hot lo
   clients.push(client);
   const metrics = new OperatorMetrics();
   // No jitter: the delays are exactly 200, 400, 800, 1600 ms (plus a refused connect each).
-  const rec = record(watchResource<ConfigMap>(client, CONFIGMAPS, { namespace: 'x', backoff: { baseMs: 200, capMs: 10_000, jitter: 0 }, metrics, log: createLogger('test', 'silent') }));
+  const rec = record(
+    watchResource<ConfigMap>(client, CONFIGMAPS, {
+      namespace: 'x',
+      backoff: { baseMs: 200, capMs: 10_000, jitter: 0 },
+      metrics,
+      log: createLogger('test', 'silent'),
+    }),
+  );
   await waitFor('five list attempts', () => client.lists >= 5, 10_000);
   const gaps = client.listTimes.slice(1, 5).map((t, i) => t - client.listTimes[i]!);
   const shown = gaps.map((g) => `${g.toFixed(0)} ms`).join(', ');
@@ -252,7 +284,10 @@ test('an unreachable API server is retried with growing backoff, not in a hot lo
   assert.ok(restarts, 'the restart counter is exported');
   const counted = Number(restarts[1]);
   // Each failed attempt is counted once it has failed: the last one may still be in flight.
-  assert.ok(counted >= 4 && counted >= client.lists - 1 && counted <= client.lists, `restarts counted: ${counted}, list attempts: ${client.lists}`);
+  assert.ok(
+    counted >= 4 && counted >= client.lists - 1 && counted <= client.lists,
+    `restarts counted: ${counted}, list attempts: ${client.lists}`,
+  );
   assert.equal(rec.events, []);
 });
 

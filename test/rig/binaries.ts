@@ -7,8 +7,14 @@ export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url
 export const DEFAULT_BIN_DIR = process.env.STRATUM_RIG_BIN ?? path.join(REPO_ROOT, '.rig/bin');
 
 export type RigBinary =
-  | 'etcd' | 'kube-apiserver' | 'kube-controller-manager' | 'kube-scheduler' | 'kubectl'
-  | 'csi-sanity' | 'csi-provisioner' | 'csi-resizer';
+  | 'etcd'
+  | 'kube-apiserver'
+  | 'kube-controller-manager'
+  | 'kube-scheduler'
+  | 'kubectl'
+  | 'csi-sanity'
+  | 'csi-provisioner'
+  | 'csi-resizer';
 
 /** Absolute path of an executable rig binary; throws, naming it and the command that builds it, when it is missing. */
 export function rigBinary(name: RigBinary, binDir = DEFAULT_BIN_DIR): string {
@@ -16,7 +22,9 @@ export function rigBinary(name: RigBinary, binDir = DEFAULT_BIN_DIR): string {
   try {
     accessSync(file, constants.X_OK);
   } catch {
-    throw new Error(`${name} is missing from ${binDir}: build the test control plane with 'npm run rig:build' (about 10 min the first time)`);
+    throw new Error(
+      `${name} is missing from ${binDir}: build the test control plane with 'npm run rig:build' (about 10 min the first time)`,
+    );
   }
   return file;
 }

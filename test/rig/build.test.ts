@@ -15,7 +15,9 @@ test('a second run reports every module up to date and builds nothing', async ()
   assert.ok(modules.length > 0, `modules under ${MODULES_DIR}`);
   // timeout(1) signals its whole process group: were this not a no-op, the go builds it started
   // would be killed with it instead of running on (a cold build takes 10+ minutes).
-  const { stdout, stderr } = await run('timeout', ['-s', 'KILL', '120', 'bash', path.join(REPO_ROOT, 'scripts/rig/build')], { timeoutMs: 130_000 });
+  const { stdout, stderr } = await run('timeout', ['-s', 'KILL', '120', 'bash', path.join(REPO_ROOT, 'scripts/rig/build')], {
+    timeoutMs: 130_000,
+  });
   const output = `${stdout}${stderr}`;
   for (const mod of modules) assert.match(output, new RegExp(`^rig:build: ${mod} up to date`, 'm'), `${mod} up to date`);
   assert.not.match(output, /building|copied from the cache/, 'nothing built or copied');

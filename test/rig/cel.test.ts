@@ -60,7 +60,10 @@ const patchSpec = (name: string, spec: Record<string, unknown>) =>
 
 /** Runs `call`, expects a refusal with `code`, returns the API server's message. */
 async function refusal(call: () => Promise<unknown>, code: number): Promise<string> {
-  const err = await call().then(() => undefined, (e: unknown) => e);
+  const err = await call().then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   assert.ok(err !== undefined, 'the API server accepted it');
   assert.is(statusCode(err), code, apiMessage(err));
   return apiMessage(err);
@@ -70,7 +73,7 @@ let base: LocalVolume;
 
 /** The stored spec, read back from the API server. */
 async function storedSpec(name: string): Promise<Record<string, unknown>> {
-  const got = await custom.getClusterCustomObject({ ...resource, name }) as LocalVolume;
+  const got = (await custom.getClusterCustomObject({ ...resource, name })) as LocalVolume;
   return got.spec;
 }
 
@@ -82,14 +85,14 @@ test('a valid LocalVolume is accepted as sent, may grow and change its replica c
   assert.equal(await storedSpec(base.metadata.name), { ...base.spec, size: '3Gi', replicas: 2 }, 'stored spec after the patch');
 });
 
-test('shrinking spec.size is refused with the grow-only rule\'s message', async () => {
+test("shrinking spec.size is refused with the grow-only rule's message", async () => {
   const expected = celMessage(crd, 'spec.size', isTransitionRule, 'compares size with oldSelf');
   const message = await refusal(() => patchSpec(base.metadata.name, { size: '1Gi' }), 422);
   assert.ok(message.includes(expected), `"${message}" carries "${expected}"`);
   assert.is((await storedSpec(base.metadata.name)).size, '3Gi', 'size unchanged');
 });
 
-test('changing spec.pool is refused with the immutability rule\'s message', async () => {
+test("changing spec.pool is refused with the immutability rule's message", async () => {
   const expected = celMessage(crd, 'spec.pool', isTransitionRule, 'compares pool with oldSelf');
   const message = await refusal(() => patchSpec(base.metadata.name, { pool: `${String(example.spec.pool)}-other` }), 422);
   assert.ok(message.includes(expected), `"${message}" carries "${expected}"`);

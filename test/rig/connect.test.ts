@@ -16,8 +16,10 @@ test('the environment from scripts/test.ts gives an admin KubeConfig for the sha
 
 test('without that environment it throws, saying how to run the suite (never a skip)', () => {
   assert.throws(() => connectToSharedControlPlane({}), /STRATUM_TEST_KUBECONFIG.*'npm test -- /);
-  assert.throws(() => connectToSharedControlPlane({ STRATUM_TEST_KUBECONFIG: '/nonexistent/kubeconfig', STRATUM_TEST_RIG_DIR: '/nonexistent' }),
-    /does not exist: the shared control plane is gone/);
+  assert.throws(
+    () => connectToSharedControlPlane({ STRATUM_TEST_KUBECONFIG: '/nonexistent/kubeconfig', STRATUM_TEST_RIG_DIR: '/nonexistent' }),
+    /does not exist: the shared control plane is gone/,
+  );
 });
 
 test('startSharedControllers runs kube-scheduler against the shared plane until stopped', async () => {

@@ -18,8 +18,10 @@ export function connectToSharedControlPlane(env: NodeJS.ProcessEnv = process.env
   const kubeconfigPath = env[ENV_KUBECONFIG];
   const dir = env[ENV_RIG_DIR];
   if (!kubeconfigPath || !dir) {
-    throw new Error(`${ENV_KUBECONFIG} and ${ENV_RIG_DIR} are not set: this test needs the shared control plane, ` +
-      `which scripts/test.ts starts — run it with 'npm test -- <suite>' (e.g. 'npm test -- rig')`);
+    throw new Error(
+      `${ENV_KUBECONFIG} and ${ENV_RIG_DIR} are not set: this test needs the shared control plane, ` +
+        `which scripts/test.ts starts — run it with 'npm test -- <suite>' (e.g. 'npm test -- rig')`,
+    );
   }
   if (!existsSync(kubeconfigPath)) {
     throw new Error(`${ENV_KUBECONFIG}=${kubeconfigPath} does not exist: the shared control plane is gone`);

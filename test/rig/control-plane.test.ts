@@ -31,7 +31,9 @@ function httpGet(url: string, ca: Buffer): Promise<{ status: number; body: strin
     const req = httpsRequest(url, { ca, timeout: 5_000 }, (res) => {
       let body = '';
       res.setEncoding('utf8');
-      res.on('data', (c: string) => { body += c; });
+      res.on('data', (c: string) => {
+        body += c;
+      });
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
       res.on('error', reject);
     });
@@ -95,8 +97,11 @@ own('with the controller-manager and scheduler, a played node loses its not-read
       namespace: 'default',
       body: { metadata: { name: 'rig-sched-pod' }, spec: { containers: [{ name: 'c', image: 'rig/none' }] } },
     });
-    const nodeName = await eventually('scheduler binds the pod', async () =>
-      (await core.readNamespacedPod({ namespace: 'default', name: 'rig-sched-pod' })).spec?.nodeName, 30_000);
+    const nodeName = await eventually(
+      'scheduler binds the pod',
+      async () => (await core.readNamespacedPod({ namespace: 'default', name: 'rig-sched-pod' })).spec?.nodeName,
+      30_000,
+    );
     assert.is(nodeName, 'rig-sched-node');
   } finally {
     await kubelet.stop();
@@ -108,8 +113,15 @@ own('stopApiServer cuts watches; startApiServer comes back on the same port with
   const core = kc.makeApiClient(CoreV1Api);
   await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'rig-restart' }, data: { kept: 'yes' } } });
   let cut: (err: unknown) => void = () => undefined;
-  const watchEnded = new Promise<unknown>((resolve) => { cut = resolve; });
-  const watch = await new Watch(kc).watch('/api/v1/namespaces/default/configmaps', {}, () => undefined, (err) => cut(err));
+  const watchEnded = new Promise<unknown>((resolve) => {
+    cut = resolve;
+  });
+  const watch = await new Watch(kc).watch(
+    '/api/v1/namespaces/default/configmaps',
+    {},
+    () => undefined,
+    (err) => cut(err),
+  );
   try {
     const server = plane!.server;
     await plane!.stopApiServer();
@@ -160,7 +172,11 @@ failures('a start-up failure carries the log tail and leaves no process or direc
     const dir = /last lines of (\S+)\/logs\//.exec(message)?.[1];
     assert.ok(dir && !existsSync(dir), `rig directory ${dir} removed`);
   }
-  assert.equal(childPids().filter((p) => !before.has(p)), [], 'no etcd or kube-apiserver left');
+  assert.equal(
+    childPids().filter((p) => !before.has(p)),
+    [],
+    'no etcd or kube-apiserver left',
+  );
 });
 
 failures.run();

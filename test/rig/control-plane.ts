@@ -78,7 +78,10 @@ export class ControlPlane {
       await writeKubeconfig(plane.files, plane.server);
       if (opts.controllerManager || opts.scheduler) {
         plane.controllers = await startControllers(plane.files, {
-          controllerManager: opts.controllerManager, scheduler: opts.scheduler, binDir, readyTimeoutMs: opts.readyTimeoutMs,
+          controllerManager: opts.controllerManager,
+          scheduler: opts.scheduler,
+          binDir,
+          readyTimeoutMs: opts.readyTimeoutMs,
         });
       }
       return plane;
@@ -106,8 +109,9 @@ export class ControlPlane {
 
   /** Pids of every process this plane runs now (for tests that check nothing is left behind). */
   pids(): number[] {
-    return [this.etcd, this.apiServer, ...(this.controllers?.processes ?? [])]
-      .flatMap((p) => (p && p.exitReason === undefined && p.pid !== undefined ? [p.pid] : []));
+    return [this.etcd, this.apiServer, ...(this.controllers?.processes ?? [])].flatMap((p) =>
+      p && p.exitReason === undefined && p.pid !== undefined ? [p.pid] : [],
+    );
   }
 
   /** Stops kube-apiserver alone (etcd keeps the data): cuts every watch and connection. */
@@ -185,7 +189,13 @@ export class ControlPlane {
         '--log-level=warn',
       ],
     });
-    await waitUntilReady(this.etcd, 'healthy (/health)', () => probe(`${client}/health`, undefined, /"health":"true"/), this.readyTimeoutMs, 50);
+    await waitUntilReady(
+      this.etcd,
+      'healthy (/health)',
+      () => probe(`${client}/health`, undefined, /"health":"true"/),
+      this.readyTimeoutMs,
+      50,
+    );
   }
 
   private adminTls(): TlsClient {

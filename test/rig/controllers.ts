@@ -44,7 +44,12 @@ export async function startControllers(files: RigFiles, opts: ControllersOptions
     stopping ??= Promise.all(processes.map((p) => p.stop())).then(() => unregister());
     return stopping;
   };
-  const unregister = registerExitCleanup({ run: stop, runSync: () => { for (const p of processes) p.killNow(); } });
+  const unregister = registerExitCleanup({
+    run: stop,
+    runSync: () => {
+      for (const p of processes) p.killNow();
+    },
+  });
   try {
     for (const w of wanted) {
       const port = await freePort();
@@ -64,8 +69,13 @@ export async function startControllers(files: RigFiles, opts: ControllersOptions
         ],
       });
       processes.push(proc);
-      await waitUntilReady(proc, 'healthy (/healthz)', () => probe(`https://127.0.0.1:${port}/healthz`, { insecure: true }, /^ok$/),
-        opts.readyTimeoutMs ?? 60_000, 200);
+      await waitUntilReady(
+        proc,
+        'healthy (/healthz)',
+        () => probe(`https://127.0.0.1:${port}/healthz`, { insecure: true }, /^ok$/),
+        opts.readyTimeoutMs ?? 60_000,
+        200,
+      );
     }
   } catch (err) {
     await stop();

@@ -28,7 +28,11 @@ interface CrdVersion {
 }
 
 export type CrdManifest = KubernetesObject & {
-  readonly spec: { readonly group: string; readonly names: { readonly kind: string; readonly plural: string; readonly shortNames?: readonly string[] }; readonly versions: readonly CrdVersion[] };
+  readonly spec: {
+    readonly group: string;
+    readonly names: { readonly kind: string; readonly plural: string; readonly shortNames?: readonly string[] };
+    readonly versions: readonly CrdVersion[];
+  };
 };
 
 function storageVersion(crd: CrdManifest): CrdVersion {

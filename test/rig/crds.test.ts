@@ -35,7 +35,10 @@ test.after(async () => {
 test('every CRD in crds/ becomes Established', async () => {
   const files = await readManifests(CRDS_DIR);
   const established = await installCrds(kc, rig.kubeconfigPath, CRDS_DIR);
-  assert.equal(established.map((c) => c.metadata?.name), files.map((f) => f.object.metadata.name));
+  assert.equal(
+    established.map((c) => c.metadata?.name),
+    files.map((f) => f.object.metadata.name),
+  );
   for (const crd of established) {
     const names = findCondition(crd.status?.conditions, 'NamesAccepted');
     assert.is(names?.status, 'True', `${crd.metadata?.name} names accepted`);
@@ -49,21 +52,32 @@ test('every object in examples/ is accepted by kubectl apply --server-side (stri
   // to the test's namespace under their own names.
   const manifests = await readManifests(EXAMPLES_DIR);
   const suffix = uniqueName('x').slice(2);
-  const prepared = await Promise.all(manifests.map(async ({ object }) => {
-    const copy = structuredClone(object);
-    if (await objects.isNamespaced(copy)) copy.metadata.namespace = namespace;
-    else copy.metadata.name = `${copy.metadata.name}-${suffix}`;
-    return copy;
-  }));
+  const prepared = await Promise.all(
+    manifests.map(async ({ object }) => {
+      const copy = structuredClone(object);
+      if (await objects.isNamespaced(copy)) copy.metadata.namespace = namespace;
+      else copy.metadata.name = `${copy.metadata.name}-${suffix}`;
+      return copy;
+    }),
+  );
   const file = path.join(tmp, 'examples.yaml');
   await writeFile(file, prepared.map((o) => stringify(o)).join('---\n'));
 
   applied = prepared;
-  const res = await kubectl(rig.kubeconfigPath, ['apply', '--server-side', `--field-manager=${FIELD_MANAGER}`, '--validate=strict', '-f', file]);
+  const res = await kubectl(rig.kubeconfigPath, [
+    'apply',
+    '--server-side',
+    `--field-manager=${FIELD_MANAGER}`,
+    '--validate=strict',
+    '-f',
+    file,
+  ]);
   assert.is(res.stderr.trim(), '', 'no warnings (e.g. unknown or duplicate fields)');
 
   for (const object of prepared) {
-    const stored = await objects.read(object).catch((err) => { throw new Error(`${describe(object)} missing after apply: ${apiMessage(err)}`); });
+    const stored = await objects.read(object).catch((err) => {
+      throw new Error(`${describe(object)} missing after apply: ${apiMessage(err)}`);
+    });
     assert.ok(stored.metadata?.uid, describe(object));
   }
 });

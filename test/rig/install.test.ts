@@ -37,31 +37,51 @@ test('one kubectl apply --server-side -f charts-gen/ installs into a fresh clust
   const res = await apply(plane!);
   assert.is(res.stderr.trim(), '', 'no warnings');
   const manifests = await readManifests(INSTALL_DIR);
-  const applied = res.stdout.trim().split('\n').filter((l) => l.endsWith(' serverside-applied'));
+  const applied = res.stdout
+    .trim()
+    .split('\n')
+    .filter((l) => l.endsWith(' serverside-applied'));
   assert.is(applied.length, manifests.length, `one "serverside-applied" line per object:\n${res.stdout}`);
   const objects = ObjectApi.forConfig(plane!.kubeConfig());
   for (const { file, object } of manifests) {
-    await objects.read(object).catch((err) => { throw new Error(`${describe(object)} from ${file} missing after apply: ${apiMessage(err)}`); });
+    await objects.read(object).catch((err) => {
+      throw new Error(`${describe(object)} from ${file} missing after apply: ${apiMessage(err)}`);
+    });
   }
 });
 
 test('once the CRDs are established, charts-gen/pools/ creates the configured StoragePools', async ({ plane }) => {
   const kc = plane!.kubeConfig();
   const crds = (await readManifests(INSTALL_DIR)).filter((m) => m.object.kind === 'CustomResourceDefinition');
-  await waitForCrdsEstablished(kc, crds.map((m) => m.object.metadata.name));
+  await waitForCrdsEstablished(
+    kc,
+    crds.map((m) => m.object.metadata.name),
+  );
   const res = await apply(plane!, POOLS_DIR);
   const pools = await readManifests(POOLS_DIR);
-  assert.is(res.stdout.trim().split('\n').filter((l) => l.endsWith(' serverside-applied')).length, pools.length, res.stdout);
+  assert.is(
+    res.stdout
+      .trim()
+      .split('\n')
+      .filter((l) => l.endsWith(' serverside-applied')).length,
+    pools.length,
+    res.stdout,
+  );
   const objects = ObjectApi.forConfig(kc);
   for (const { file, object } of pools) {
-    await objects.read(object).catch((err) => { throw new Error(`${describe(object)} from ${file} missing after apply: ${apiMessage(err)}`); });
+    await objects.read(object).catch((err) => {
+      throw new Error(`${describe(object)} from ${file} missing after apply: ${apiMessage(err)}`);
+    });
   }
 });
 
 test('applying the install again changes nothing', async ({ plane }) => {
   const res = await apply(plane!);
   const lines = res.stdout.trim().split('\n');
-  assert.ok(lines.every((l) => l.endsWith(' serverside-applied')), res.stdout);
+  assert.ok(
+    lines.every((l) => l.endsWith(' serverside-applied')),
+    res.stdout,
+  );
   const diff = await kubectl(plane!.kubeconfigPath, ['diff', '--server-side', '-f', INSTALL_DIR], { okCodes: [0, 1] });
   assert.is(diff.stdout, '', 'kubectl diff shows no change');
 });

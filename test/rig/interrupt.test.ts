@@ -20,14 +20,24 @@ interface Held {
 
 /** Starts fixtures/hold-control-plane.ts and waits (bounded) for its plane to be ready. */
 function holdControlPlane(timeoutMs = 90_000): Promise<Held> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'test/rig/fixtures/hold-control-plane.ts')],
-    { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'test/rig/fixtures/hold-control-plane.ts')], {
+    cwd: REPO_ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stderr = '';
-  child.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
+  child.stderr.on('data', (c: Buffer) => {
+    stderr += c.toString();
+  });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`no control plane within ${timeoutMs / 1000} s: ${stderr}`)); }, timeoutMs);
-    void exited.then((code) => { clearTimeout(timer); reject(new Error(`the holder exited (${code}) before its plane was ready: ${stderr}`)); });
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`no control plane within ${timeoutMs / 1000} s: ${stderr}`));
+    }, timeoutMs);
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`the holder exited (${code}) before its plane was ready: ${stderr}`));
+    });
     createInterface({ input: child.stdout }).once('line', (line) => {
       clearTimeout(timer);
       const { dir, pids } = JSON.parse(line) as { dir: string; pids: number[] };
@@ -62,7 +72,10 @@ async function removeLeftovers(held: Held): Promise<void> {
 
 const test = suite('interrupt');
 
-for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+for (const [signal, code] of [
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+] as const) {
   test(`${signal} stops etcd and kube-apiserver and removes the rig directory`, async () => {
     const held = await holdControlPlane();
     try {

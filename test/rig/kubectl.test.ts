@@ -31,16 +31,29 @@ interface Created {
 const created = new Map<string, Created>();
 
 const TIME = '2026-01-02T03:04:05Z';
-const condition = (type: string, status: string, reason: string) => ({ type, status, reason, message: `${type} is ${status}: ${reason}`, lastTransitionTime: TIME });
+const condition = (type: string, status: string, reason: string) => ({
+  type,
+  status,
+  reason,
+  message: `${type} is ${status}: ${reason}`,
+  lastTransitionTime: TIME,
+});
 
 /** A status with every field a printer column shows, as the operator would write it. */
 const STATUS: Record<string, Record<string, unknown>> = {
   LocalVolume: {
-    phase: 'Degraded', capacity: '20Gi', primaryNode: 'node-a', observedGeneration: 1,
+    phase: 'Degraded',
+    capacity: '20Gi',
+    primaryNode: 'node-a',
+    observedGeneration: 1,
     conditions: [condition('Expanded', 'True', 'Grown'), condition('Ready', 'False', 'NotInSync')],
   },
   StoragePool: {
-    nodeCount: 3, diskCount: 7, total: '12Ti', free: '5Ti', observedGeneration: 1,
+    nodeCount: 3,
+    diskCount: 7,
+    total: '12Ti',
+    free: '5Ti',
+    observedGeneration: 1,
     conditions: [condition('Degraded', 'False', 'AllNodesUp'), condition('Ready', 'True', 'Available')],
   },
 };
@@ -59,8 +72,13 @@ async function createExample(kind: string): Promise<Created> {
   const resource = { group, version, plural: crd.spec.names.plural };
   const spec = { ...(example.object as { spec?: object }).spec, ...SPEC[kind] };
   const body = { ...example.object, spec, metadata: { name: uniqueName(`rig-columns-${kind.toLowerCase()}`) } };
-  const stored = await custom.createClusterCustomObject({ ...resource, body, fieldValidation: 'Strict' }) as Created['object'];
-  const object = await custom.replaceClusterCustomObjectStatus({ ...resource, name: stored.metadata.name, body: { ...stored, status: STATUS[kind] }, fieldValidation: 'Strict' }) as Created['object'];
+  const stored = (await custom.createClusterCustomObject({ ...resource, body, fieldValidation: 'Strict' })) as Created['object'];
+  const object = (await custom.replaceClusterCustomObjectStatus({
+    ...resource,
+    name: stored.metadata.name,
+    body: { ...stored, status: STATUS[kind] },
+    fieldValidation: 'Strict',
+  })) as Created['object'];
   assert.equal(object.status, STATUS[kind], `${kind} status stored as written`);
   const entry = { crd, resource, object };
   created.set(kind, entry);
@@ -75,7 +93,11 @@ async function createExample(kind: string): Promise<Created> {
 function columnValue(obj: unknown, jsonPath: string): unknown {
   const m = /^((?:\.[A-Za-z0-9_-]+)+)(?:\[\?\(@\.([A-Za-z0-9_-]+)=="([^"]*)"\)\]((?:\.[A-Za-z0-9_-]+)+))?$/.exec(jsonPath);
   if (!m) throw new Error(`column path ${jsonPath} is not understood by this test: extend columnValue`);
-  const walk = (o: unknown, p: string) => p.slice(1).split('.').reduce<unknown>((x, k) => (x && typeof x === 'object' ? (x as Record<string, unknown>)[k] : undefined), o);
+  const walk = (o: unknown, p: string) =>
+    p
+      .slice(1)
+      .split('.')
+      .reduce<unknown>((x, k) => (x && typeof x === 'object' ? (x as Record<string, unknown>)[k] : undefined), o);
   const at = walk(obj, m[1]!);
   if (m[2] === undefined) return at;
   const item = (Array.isArray(at) ? at : []).find((x: Record<string, unknown>) => String(x[m[2]!]) === m[3]);
@@ -93,7 +115,7 @@ function parseTable(output: string): { header: string[]; rows: string[][] } {
 }
 
 async function checkColumns(shortName: string, kind: string, wide: boolean): Promise<void> {
-  const { crd, object } = created.get(kind) ?? await createExample(kind);
+  const { crd, object } = created.get(kind) ?? (await createExample(kind));
   assert.ok(crd.spec.names.shortNames?.includes(shortName), `${kind} has short name ${shortName}`);
   const columns = printerColumns(crd).filter((c) => wide || !c.priority);
   assert.ok(columns.length > 0, `${kind} declares printer columns`);
@@ -133,9 +155,11 @@ test.after(async () => {
   }
 });
 
-test('kubectl get lv prints every LocalVolume printer column with the object\'s values, status included', () => checkColumns('lv', 'LocalVolume', false));
+test("kubectl get lv prints every LocalVolume printer column with the object's values, status included", () =>
+  checkColumns('lv', 'LocalVolume', false));
 test('kubectl get lv -o wide adds the priority columns', () => checkColumns('lv', 'LocalVolume', true));
-test('kubectl get sp prints every StoragePool printer column with the object\'s values, status included', () => checkColumns('sp', 'StoragePool', false));
+test("kubectl get sp prints every StoragePool printer column with the object's values, status included", () =>
+  checkColumns('sp', 'StoragePool', false));
 test('kubectl get sp -o wide adds the priority columns', () => checkColumns('sp', 'StoragePool', true));
 
 test.run();

@@ -48,7 +48,10 @@ test('addNode registers a Ready node with its loopback address, capacity and lab
   assert.is(node.metadata?.labels?.['stratum.dev/rig'], 'a');
   assert.is(node.metadata?.labels?.['kubernetes.io/hostname'], nodeA.name);
   // Admission taints every new node; only a node-lifecycle controller (not running here) lifts it.
-  assert.ok(node.spec?.taints?.some((t) => t.key === 'node.kubernetes.io/not-ready'), 'not-ready taint');
+  assert.ok(
+    node.spec?.taints?.some((t) => t.key === 'node.kubernetes.io/not-ready'),
+    'not-ready taint',
+  );
 });
 
 test('the node Lease is renewed on the interval, and no longer after stop()', async () => {

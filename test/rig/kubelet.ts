@@ -3,8 +3,14 @@
 // Ready with a Pod IP on loopback through the status subresource — so the operator discovers
 // agents exactly as in a cluster. Nothing runs in those Pods: the test starts the agent itself.
 import {
-  CoordinationV1Api, CoreV1Api, PatchStrategy, setHeaderOptions,
-  type KubeConfig, type V1Container, type V1Node, type V1Pod,
+  CoordinationV1Api,
+  CoreV1Api,
+  PatchStrategy,
+  setHeaderOptions,
+  type KubeConfig,
+  type V1Container,
+  type V1Node,
+  type V1Pod,
 } from '@kubernetes/client-node';
 import { AGENT_GRPC_PORT, AGENT_GRPC_PORT_NAME, AGENT_POD_LABELS } from '../../src/common/constants.ts';
 import { ignoreNotFound, statusCode } from './api-errors.ts';
@@ -50,11 +56,17 @@ export class Kubelet {
   private renewing?: Promise<void>;
   private lastRenewError?: Error;
 
-  constructor(kc: KubeConfig, private readonly opts: KubeletOptions = {}) {
+  constructor(
+    kc: KubeConfig,
+    private readonly opts: KubeletOptions = {},
+  ) {
     this.core = kc.makeApiClient(CoreV1Api);
     this.coordination = kc.makeApiClient(CoordinationV1Api);
-    this.timer = setInterval(() => { this.renewing ??= this.renewLeases().finally(() => { this.renewing = undefined; }); },
-      opts.leaseRenewMs ?? 10_000);
+    this.timer = setInterval(() => {
+      this.renewing ??= this.renewLeases().finally(() => {
+        this.renewing = undefined;
+      });
+    }, opts.leaseRenewMs ?? 10_000);
     this.timer.unref();
   }
 
@@ -77,29 +89,52 @@ export class Kubelet {
     this.nodes.set(node.name, node);
     await this.coordination.createNamespacedLease({
       namespace: NODE_LEASE_NAMESPACE,
-      body: { metadata: { name: node.name }, spec: { holderIdentity: node.name, leaseDurationSeconds: this.opts.leaseDurationSeconds ?? 40 } },
+      body: {
+        metadata: { name: node.name },
+        spec: { holderIdentity: node.name, leaseDurationSeconds: this.opts.leaseDurationSeconds ?? 40 },
+      },
     });
     await this.renewLease(node.name);
     const capacity = node.capacity ?? { cpu: '4', memory: '8Gi', pods: '110' };
     const now = new Date().toISOString();
-    return this.core.patchNodeStatus({
-      name: node.name,
-      body: {
-        status: {
-          capacity,
-          allocatable: capacity,
-          addresses: [{ type: 'InternalIP', address: node.address }, { type: 'Hostname', address: node.name }],
-          conditions: [{
-            type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status (played by the test rig)',
-            lastHeartbeatTime: now, lastTransitionTime: now,
-          }],
-          nodeInfo: {
-            architecture: 'amd64', operatingSystem: 'linux', kubeletVersion: 'v0.0.0-rig', kubeProxyVersion: '',
-            containerRuntimeVersion: 'rig://0', kernelVersion: '', osImage: 'rig', machineID: '', systemUUID: '', bootID: '',
+    return this.core.patchNodeStatus(
+      {
+        name: node.name,
+        body: {
+          status: {
+            capacity,
+            allocatable: capacity,
+            addresses: [
+              { type: 'InternalIP', address: node.address },
+              { type: 'Hostname', address: node.name },
+            ],
+            conditions: [
+              {
+                type: 'Ready',
+                status: 'True',
+                reason: 'KubeletReady',
+                message: 'kubelet is posting ready status (played by the test rig)',
+                lastHeartbeatTime: now,
+                lastTransitionTime: now,
+              },
+            ],
+            nodeInfo: {
+              architecture: 'amd64',
+              operatingSystem: 'linux',
+              kubeletVersion: 'v0.0.0-rig',
+              kubeProxyVersion: '',
+              containerRuntimeVersion: 'rig://0',
+              kernelVersion: '',
+              osImage: 'rig',
+              machineID: '',
+              systemUUID: '',
+              bootID: '',
+            },
           },
         },
       },
-    }, MERGE_PATCH);
+      MERGE_PATCH,
+    );
   }
 
   /** Stops renewing the node's Lease and deletes the Node and its Lease. */
@@ -115,9 +150,13 @@ export class Kubelet {
     if (!node) throw new Error(`cannot run pod ${pod.namespace}/${pod.name}: node ${pod.node} was not added to this kubelet`);
     const serviceAccountName = pod.serviceAccountName ?? 'default';
     await this.ensureServiceAccount(pod.namespace, serviceAccountName);
-    const containers = pod.containers ?? [{
-      name: 'agent', image: 'stratum/agent:rig', ports: [{ name: AGENT_GRPC_PORT_NAME, containerPort: AGENT_GRPC_PORT, protocol: 'TCP' }],
-    }];
+    const containers = pod.containers ?? [
+      {
+        name: 'agent',
+        image: 'stratum/agent:rig',
+        ports: [{ name: AGENT_GRPC_PORT_NAME, containerPort: AGENT_GRPC_PORT, protocol: 'TCP' }],
+      },
+    ];
     await this.core.createNamespacedPod({
       namespace: pod.namespace,
       body: {
@@ -128,24 +167,33 @@ export class Kubelet {
     const podIP = pod.podIP ?? node.address;
     const now = new Date().toISOString();
     const condition = (type: string) => ({ type, status: 'True', lastTransitionTime: now });
-    return this.core.patchNamespacedPodStatus({
-      namespace: pod.namespace,
-      name: pod.name,
-      body: {
-        status: {
-          phase: 'Running',
-          hostIP: node.address,
-          hostIPs: [{ ip: node.address }],
-          podIP,
-          podIPs: [{ ip: podIP }],
-          startTime: now,
-          conditions: ['PodScheduled', 'Initialized', 'ContainersReady', 'Ready'].map(condition),
-          containerStatuses: containers.map((c) => ({
-            name: c.name, image: c.image ?? '', imageID: '', ready: true, started: true, restartCount: 0, state: { running: { startedAt: now } },
-          })),
+    return this.core.patchNamespacedPodStatus(
+      {
+        namespace: pod.namespace,
+        name: pod.name,
+        body: {
+          status: {
+            phase: 'Running',
+            hostIP: node.address,
+            hostIPs: [{ ip: node.address }],
+            podIP,
+            podIPs: [{ ip: podIP }],
+            startTime: now,
+            conditions: ['PodScheduled', 'Initialized', 'ContainersReady', 'Ready'].map(condition),
+            containerStatuses: containers.map((c) => ({
+              name: c.name,
+              image: c.image ?? '',
+              imageID: '',
+              ready: true,
+              started: true,
+              restartCount: 0,
+              state: { running: { startedAt: now } },
+            })),
+          },
         },
       },
-    }, MERGE_PATCH);
+      MERGE_PATCH,
+    );
   }
 
   /** Flips the Pod's Ready and ContainersReady conditions (an agent failing its readiness probe, or recovering). */
@@ -154,7 +202,8 @@ export class Kubelet {
     const status = ready ? 'True' : 'False';
     const now = new Date().toISOString();
     const conditions = (pod.status?.conditions ?? []).map((c) =>
-      c.type === 'Ready' || c.type === 'ContainersReady' ? { ...c, status, lastTransitionTime: now } : c);
+      c.type === 'Ready' || c.type === 'ContainersReady' ? { ...c, status, lastTransitionTime: now } : c,
+    );
     const containerStatuses = (pod.status?.containerStatuses ?? []).map((c) => ({ ...c, ready }));
     return this.core.patchNamespacedPodStatus({ namespace, name, body: { status: { conditions, containerStatuses } } }, MERGE_PATCH);
   }
@@ -185,7 +234,9 @@ export class Kubelet {
     // which a JSON Date (milliseconds) does not give, so it goes as a preformatted string.
     const renewTime = new Date().toISOString().replace(/Z$/, '000Z');
     await this.coordination.patchNamespacedLease(
-      { namespace: NODE_LEASE_NAMESPACE, name, body: { spec: { holderIdentity: name, renewTime } } }, MERGE_PATCH);
+      { namespace: NODE_LEASE_NAMESPACE, name, body: { spec: { holderIdentity: name, renewTime } } },
+      MERGE_PATCH,
+    );
   }
 
   /** What the service-account controller would have done; the shared plane runs no controller-manager. */

@@ -37,7 +37,11 @@ export class ManagedProcess {
     try {
       // detached: own process group, so one signal reaches everything it forks and a Ctrl-C in the
       // terminal does not kill it before our teardown has run.
-      this.child = spawn(cmd, args, { detached: true, stdio: ['ignore', log, log], env: opts.env ? { ...process.env, ...opts.env } : process.env });
+      this.child = spawn(cmd, args, {
+        detached: true,
+        stdio: ['ignore', log, log],
+        env: opts.env ? { ...process.env, ...opts.env } : process.env,
+      });
     } finally {
       closeSync(log);
     }
@@ -107,7 +111,12 @@ export class ManagedProcess {
 
 function raceTimeout(p: Promise<void>, ms: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
-  return Promise.race([p, new Promise<void>((resolve) => { timer = setTimeout(resolve, ms); })]).finally(() => clearTimeout(timer));
+  return Promise.race([
+    p,
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
 }
 
 /** The last `lines` lines of a file (reads at most its last 64 KiB); empty if it cannot be read. */

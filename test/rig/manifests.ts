@@ -2,7 +2,13 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ApiextensionsV1Api, KubernetesObjectApi, type KubeConfig, type KubernetesObject, type V1CustomResourceDefinition } from '@kubernetes/client-node';
+import {
+  ApiextensionsV1Api,
+  KubernetesObjectApi,
+  type KubeConfig,
+  type KubernetesObject,
+  type V1CustomResourceDefinition,
+} from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
 import { kubectl } from './kubectl.ts';
 import { findCondition } from '../../src/operator/runtime/status.ts';
@@ -61,16 +67,29 @@ export class ObjectApi extends KubernetesObjectApi {
  * until each is Established. Not through KubernetesObjectApi: its typed serializer silently
  * drops the schema's `x-kubernetes-*` keys (the CEL rules among them) from plain YAML objects.
  */
-export async function installCrds(kc: KubeConfig, kubeconfigPath: string, dir: string, timeoutMs = 30_000): Promise<V1CustomResourceDefinition[]> {
+export async function installCrds(
+  kc: KubeConfig,
+  kubeconfigPath: string,
+  dir: string,
+  timeoutMs = 30_000,
+): Promise<V1CustomResourceDefinition[]> {
   const crds = (await readManifests(dir)).map((m) => m.object);
   const other = crds.find((c) => c.kind !== 'CustomResourceDefinition');
   if (other) throw new Error(`${dir} holds ${describe(other)}, not only CustomResourceDefinitions`);
   await kubectl(kubeconfigPath, ['apply', '--server-side', `--field-manager=${FIELD_MANAGER}`, '--validate=strict', '-f', dir]);
-  return waitForCrdsEstablished(kc, crds.map((c) => c.metadata.name), timeoutMs);
+  return waitForCrdsEstablished(
+    kc,
+    crds.map((c) => c.metadata.name),
+    timeoutMs,
+  );
 }
 
 /** Waits (bounded) until each named CRD is Established; returns them as the API server has them. */
-export async function waitForCrdsEstablished(kc: KubeConfig, names: readonly string[], timeoutMs = 30_000): Promise<V1CustomResourceDefinition[]> {
+export async function waitForCrdsEstablished(
+  kc: KubeConfig,
+  names: readonly string[],
+  timeoutMs = 30_000,
+): Promise<V1CustomResourceDefinition[]> {
   const ext = kc.makeApiClient(ApiextensionsV1Api);
   const deadline = Date.now() + timeoutMs;
   const established: V1CustomResourceDefinition[] = [];
@@ -84,8 +103,10 @@ export async function waitForCrdsEstablished(kc: KubeConfig, names: readonly str
       }
       if (Date.now() > deadline) {
         const names = cond('NamesAccepted');
-        throw new Error(`CRD ${name} not Established within ${timeoutMs / 1000} s` +
-          (names?.status === 'False' ? `: NamesAccepted=False (${names.message})` : ''));
+        throw new Error(
+          `CRD ${name} not Established within ${timeoutMs / 1000} s` +
+            (names?.status === 'False' ? `: NamesAccepted=False (${names.message})` : ''),
+        );
       }
       await sleep(100);
     }

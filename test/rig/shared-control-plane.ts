@@ -22,7 +22,9 @@ export async function startSharedControlPlane(): Promise<SharedControlPlane> {
   const plane = await ControlPlane.start();
   const t = plane.timings;
   const s = (ms: number) => (ms / 1000).toFixed(1);
-  process.stdout.write(`[rig] control plane ready in ${s(t.totalMs)} s (etcd ${s(t.etcdMs)} s, kube-apiserver ${s(t.apiServerMs)} s) at ${plane.server}\n`);
+  process.stdout.write(
+    `[rig] control plane ready in ${s(t.totalMs)} s (etcd ${s(t.etcdMs)} s, kube-apiserver ${s(t.apiServerMs)} s) at ${plane.server}\n`,
+  );
   return {
     env: { [ENV_KUBECONFIG]: plane.kubeconfigPath, [ENV_RIG_DIR]: plane.files.dir },
     stop: () => plane.teardown(),

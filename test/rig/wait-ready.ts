@@ -21,7 +21,9 @@ export function probe(url: string, tls?: TlsClient, expectBody?: RegExp): Promis
     const req = request(url, { timeout: 2_000, ...certs, rejectUnauthorized: !insecure }, (res) => {
       let body = '';
       res.setEncoding('utf8');
-      res.on('data', (c: string) => { body += c; });
+      res.on('data', (c: string) => {
+        body += c;
+      });
       res.on('end', () => resolve(res.statusCode === 200 && (!expectBody || expectBody.test(body))));
       res.on('error', () => resolve(false));
     });

@@ -11,20 +11,24 @@ test('SerialQueue runs tasks one at a time in arrival order, a failure does not 
   const log: string[] = [];
   let running = 0;
   let maxRunning = 0;
-  const task = (name: string, ms: number, fail = false) => q.run(undefined, async () => {
-    running++;
-    maxRunning = Math.max(maxRunning, running);
-    log.push(`start ${name}`);
-    await sleep(ms);
-    running--;
-    log.push(`end ${name}`);
-    if (fail) throw new Error(name);
-    return name;
-  });
+  const task = (name: string, ms: number, fail = false) =>
+    q.run(undefined, async () => {
+      running++;
+      maxRunning = Math.max(maxRunning, running);
+      log.push(`start ${name}`);
+      await sleep(ms);
+      running--;
+      log.push(`end ${name}`);
+      if (fail) throw new Error(name);
+      return name;
+    });
   const results = await Promise.allSettled([task('a', 20), task('b', 5, true), task('c', 1)]);
   assert.is(maxRunning, 1);
   assert.equal(log, ['start a', 'end a', 'start b', 'end b', 'start c', 'end c']);
-  assert.equal(results.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled']);
+  assert.equal(
+    results.map((r) => r.status),
+    ['fulfilled', 'rejected', 'fulfilled'],
+  );
   assert.is(q.length, 0);
 });
 
@@ -69,12 +73,13 @@ test('CallScope: no deadline (Infinity) gets the default budget; abort() cancels
 test('KeyedSerialQueue: one key takes turns, other keys run alongside, an idle key is dropped', async () => {
   const q = new KeyedSerialQueue();
   const log: string[] = [];
-  const task = (key: string, name: string, ms: number, fail = false) => q.run(key, undefined, async () => {
-    log.push(`start ${name}`);
-    await sleep(ms);
-    log.push(`end ${name}`);
-    if (fail) throw new Error(name);
-  });
+  const task = (key: string, name: string, ms: number, fail = false) =>
+    q.run(key, undefined, async () => {
+      log.push(`start ${name}`);
+      await sleep(ms);
+      log.push(`end ${name}`);
+      if (fail) throw new Error(name);
+    });
   const all = Promise.allSettled([task('v1', 'a', 30, true), task('v1', 'b', 1), task('v2', 'c', 5)]);
   assert.is(q.size, 2);
   await all;

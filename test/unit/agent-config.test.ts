@@ -15,7 +15,15 @@ test('defaults, with flags for the required TLS files', () => {
 });
 
 test('environment fills in, flags win over it', () => {
-  const env = { NODE_NAME: 'node-env', STRATUM_TLS_CA: '/e/ca', STRATUM_TLS_CERT: '/e/c', STRATUM_TLS_KEY: '/e/k', STRATUM_DISKS: '/dev/loop1, /dev/loop2', LVM_SYSTEM_DIR: '/e/lvm', STRATUM_SCAN_INTERVAL_MS: '2000' };
+  const env = {
+    NODE_NAME: 'node-env',
+    STRATUM_TLS_CA: '/e/ca',
+    STRATUM_TLS_CERT: '/e/c',
+    STRATUM_TLS_KEY: '/e/k',
+    STRATUM_DISKS: '/dev/loop1, /dev/loop2',
+    LVM_SYSTEM_DIR: '/e/lvm',
+    STRATUM_SCAN_INTERVAL_MS: '2000',
+  };
   const c = parseAgentConfig(['--node-name', 'node-flag', '--scan-interval-ms', '500'], env)!;
   assert.is(c.nodeName, 'node-flag');
   assert.is(c.tls.ca, '/e/ca');
@@ -26,11 +34,17 @@ test('environment fills in, flags win over it', () => {
 
 test('bootstrap: the peer certificate defaults to peer.crt beside the serving one; the token to the projected path', () => {
   const c = parseAgentConfig([...TLS, '--bootstrap-url', 'https://stratum-operator.stratum-system.svc:9444'], {})!;
-  assert.equal(c.bootstrap, { url: 'https://stratum-operator.stratum-system.svc:9444', tokenFile: '/var/run/secrets/stratum.dev/agent/token' });
+  assert.equal(c.bootstrap, {
+    url: 'https://stratum-operator.stratum-system.svc:9444',
+    tokenFile: '/var/run/secrets/stratum.dev/agent/token',
+  });
   assert.equal([c.tls.clientCert, c.tls.clientKey], ['/p/peer.crt', '/p/peer.key']);
   assert.is(c.tlsReloadMs, 10_000);
   assert.is(parseAgentConfig(TLS, {})!.bootstrap, undefined);
-  assert.throws(() => parseAgentConfig([...TLS, '--bootstrap-url', 'http://operator:9444'], {}), /--bootstrap-url: "http:\/\/operator:9444" is not an https:\/\/ URL/);
+  assert.throws(
+    () => parseAgentConfig([...TLS, '--bootstrap-url', 'http://operator:9444'], {}),
+    /--bootstrap-url: "http:\/\/operator:9444" is not an https:\/\/ URL/,
+  );
 });
 
 test('bad input: missing TLS, unknown flag, bad numbers', () => {

@@ -26,7 +26,10 @@ test('each domain error kind maps to its gRPC code, message prefixed with where'
 });
 
 test('a failed command is Internal and names the command and its stderr; a timed-out one DeadlineExceeded', () => {
-  const failed = toStatus(new CommandError('lvcreate', ['-n', 'x', 'vg'], 5, '  Volume group "vg" not found\n', '', false), 'node-a: CreateVolume');
+  const failed = toStatus(
+    new CommandError('lvcreate', ['-n', 'x', 'vg'], 5, '  Volume group "vg" not found\n', '', false),
+    'node-a: CreateVolume',
+  );
   assert.is(failed.code, status.INTERNAL);
   assert.match(failed.details, /lvcreate -n x vg exited 5: Volume group "vg" not found/);
   const timedOut = toStatus(new CommandError('lvs', [], null, '', '', true), 'node-a: ListVolumes');
@@ -40,7 +43,10 @@ test('unknown errors are Internal with their message', () => {
 });
 
 test('LVM stderr is classified by meaning', () => {
-  assert.is(classifyLvmError('  Volume group "stratum-fast" has insufficient free space (252 extents): 4769 required.'), 'ResourceExhausted');
+  assert.is(
+    classifyLvmError('  Volume group "stratum-fast" has insufficient free space (252 extents): 4769 required.'),
+    'ResourceExhausted',
+  );
   assert.is(classifyLvmError('  Logical Volume "vol1" already exists in volume group "stratum-p1"'), 'AlreadyExists');
   assert.is(classifyLvmError("  Can't create thin-pool without using device-mapper kernel driver."), 'FailedPrecondition');
   assert.is(classifyLvmError('  Logical volume stratum-p1/vol1 in use.'), 'FailedPrecondition');

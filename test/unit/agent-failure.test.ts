@@ -55,7 +55,11 @@ test('an unreachable agent is AgentUnavailable and retried, in its own words', (
 
 test('any other code is AgentError, retried, with the code named', () => {
   const internal = toServiceError(toStatus(new Error('lvcreate exited 5'), 'node-a: CreateVolume'));
-  assert.equal(agentFailure(internal), { reason: 'AgentError', retryable: true, message: 'INTERNAL: node-a: CreateVolume: lvcreate exited 5' });
+  assert.equal(agentFailure(internal), {
+    reason: 'AgentError',
+    retryable: true,
+    message: 'INTERNAL: node-a: CreateVolume: lvcreate exited 5',
+  });
   assert.is(internal.code, status.INTERNAL);
   assert.equal(agentFailure(new Error('socket closed')), { reason: 'AgentError', retryable: true, message: 'UNKNOWN: socket closed' });
 });

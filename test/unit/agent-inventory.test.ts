@@ -5,22 +5,48 @@ import { NodeDiskInventory } from '../../src/agent/disks/inventory.ts';
 import type { ScannedDisk } from '../../src/agent/disks/scan.ts';
 
 const disk = (id: string, devicePath: string, over: Partial<ScannedDisk> = {}): ScannedDisk => ({
-  id, devicePath, byIdPaths: [], wwn: '', serial: '', model: '', vendor: '', sizeBytes: '1000', mediaClass: 'MEDIA_CLASS_SSD',
-  rotational: false, transport: '', inUseReasons: [], backingFile: '', majorMinor: '', ...over,
+  id,
+  devicePath,
+  byIdPaths: [],
+  wwn: '',
+  serial: '',
+  model: '',
+  vendor: '',
+  sizeBytes: '1000',
+  mediaClass: 'MEDIA_CLASS_SSD',
+  rotational: false,
+  transport: '',
+  inUseReasons: [],
+  backingFile: '',
+  majorMinor: '',
+  ...over,
 });
 
 function inventory(scans: ScannedDisk[][], owners = new Map<string, string>()) {
   let i = 0;
-  const inv = new NodeDiskInventory({ filter: [], scanIntervalMs: 1000, log: pino({ level: 'silent' }), owners: () => owners, scan: async () => scans[Math.min(i++, scans.length - 1)]! });
+  const inv = new NodeDiskInventory({
+    filter: [],
+    scanIntervalMs: 1000,
+    log: pino({ level: 'silent' }),
+    owners: () => owners,
+    scan: async () => scans[Math.min(i++, scans.length - 1)]!,
+  });
   const events: string[] = [];
   inv.subscribe((e) => events.push(`${e.type} ${e.disk.id} ${e.disk.devicePath} ${e.disk.state}`));
   return { inv, events };
 }
 
 test('first scan: ADDED per disk; states from usage and ownership', async () => {
-  const { inv, events } = inventory([[disk('serial:A', '/dev/sdb'), disk('serial:B', '/dev/sdc', { inUseReasons: ['signature:ext4'] }), disk('serial:C', '/dev/sdd')]], new Map([['serial:C', 'fast']]));
+  const { inv, events } = inventory(
+    [[disk('serial:A', '/dev/sdb'), disk('serial:B', '/dev/sdc', { inUseReasons: ['signature:ext4'] }), disk('serial:C', '/dev/sdd')]],
+    new Map([['serial:C', 'fast']]),
+  );
   const disks = await inv.refresh();
-  assert.equal(events, ['ADDED serial:A /dev/sdb DISK_STATE_AVAILABLE', 'ADDED serial:B /dev/sdc DISK_STATE_IN_USE', 'ADDED serial:C /dev/sdd DISK_STATE_IN_USE']);
+  assert.equal(events, [
+    'ADDED serial:A /dev/sdb DISK_STATE_AVAILABLE',
+    'ADDED serial:B /dev/sdc DISK_STATE_IN_USE',
+    'ADDED serial:C /dev/sdd DISK_STATE_IN_USE',
+  ]);
   assert.equal(disks.find((d) => d.id === 'serial:C')!.inUseReasons, ['pool:fast']);
   assert.is(disks.find((d) => d.id === 'serial:C')!.pool, 'fast');
 });
@@ -55,11 +81,17 @@ test('a pool disk absent at start is listed MISSING with its pool; find() skips 
 
 test('concurrent refreshes share one scan', async () => {
   let scans = 0;
-  const inv = new NodeDiskInventory({ filter: [], scanIntervalMs: 1000, log: pino({ level: 'silent' }), owners: () => new Map(), scan: async () => {
-    scans++;
-    await new Promise((r) => setTimeout(r, 20));
-    return [disk('serial:A', '/dev/sdb')];
-  } });
+  const inv = new NodeDiskInventory({
+    filter: [],
+    scanIntervalMs: 1000,
+    log: pino({ level: 'silent' }),
+    owners: () => new Map(),
+    scan: async () => {
+      scans++;
+      await new Promise((r) => setTimeout(r, 20));
+      return [disk('serial:A', '/dev/sdb')];
+    },
+  });
   await Promise.all([inv.refresh(), inv.refresh(), inv.refresh()]);
   assert.is(scans, 1);
 });

@@ -21,31 +21,82 @@ const LVS = `  {
 
 test('lvs report: sizes as bigint, tags split, open tri-state', () => {
   const [a, b] = parseLvs(LVS);
-  assert.equal(a, { name: 'vol1', vg: 'stratum-p1', sizeBytes: 12582912n, tags: ['stratum.volume=vol1', 'other'], open: null, path: '/dev/stratum-p1/vol1', layout: 'linear', poolLv: '', dataPercent: null });
+  assert.equal(a, {
+    name: 'vol1',
+    vg: 'stratum-p1',
+    sizeBytes: 12582912n,
+    tags: ['stratum.volume=vol1', 'other'],
+    open: null,
+    path: '/dev/stratum-p1/vol1',
+    layout: 'linear',
+    poolLv: '',
+    dataPercent: null,
+  });
   assert.is(b!.open, true);
   assert.is(b!.dataPercent, 12.5);
   assert.equal(b!.tags, []);
 });
 
-test('thin pool capacity: the thin-pool LV\'s size, its unwritten part, and the thin volumes\' virtual sizes', () => {
+test("thin pool capacity: the thin-pool LV's size, its unwritten part, and the thin volumes' virtual sizes", () => {
   const MiB = 1024n ** 2n;
-  const lv = (name: string, size: bigint, poolLv: string, dataPercent: number | null) =>
-    ({ name, vg: 'stratum-t', sizeBytes: size, tags: [], open: false, path: '', layout: poolLv ? 'thin,sparse' : 'thin,pool', poolLv, dataPercent });
-  const cap = thinCapacity([lv('thinpool', 1024n * MiB, '', 25), lv('v1', 1024n * MiB, 'thinpool', 10), lv('v2', 512n * MiB, 'thinpool', null)]);
-  assert.equal(cap, { totalBytes: String(1024n * MiB), freeBytes: String(768n * MiB), allocatableBytes: '0', provisionedBytes: String(1536n * MiB) });
-  assert.is(thinCapacity([lv('thinpool', 1024n * MiB, '', null), lv('v1', 256n * MiB, 'thinpool', null)]).allocatableBytes, String(768n * MiB));
+  const lv = (name: string, size: bigint, poolLv: string, dataPercent: number | null) => ({
+    name,
+    vg: 'stratum-t',
+    sizeBytes: size,
+    tags: [],
+    open: false,
+    path: '',
+    layout: poolLv ? 'thin,sparse' : 'thin,pool',
+    poolLv,
+    dataPercent,
+  });
+  const cap = thinCapacity([
+    lv('thinpool', 1024n * MiB, '', 25),
+    lv('v1', 1024n * MiB, 'thinpool', 10),
+    lv('v2', 512n * MiB, 'thinpool', null),
+  ]);
+  assert.equal(cap, {
+    totalBytes: String(1024n * MiB),
+    freeBytes: String(768n * MiB),
+    allocatableBytes: '0',
+    provisionedBytes: String(1536n * MiB),
+  });
+  assert.is(
+    thinCapacity([lv('thinpool', 1024n * MiB, '', null), lv('v1', 256n * MiB, 'thinpool', null)]).allocatableBytes,
+    String(768n * MiB),
+  );
 });
 
 test('vgs and pvs reports; an empty report is no rows; non-JSON is an error', () => {
-  const vgs = parseVgs('{"report":[{"vg":[{"vg_name":"stratum-p1","vg_size":"1069547520","vg_free":"1056964608","vg_extent_size":"4194304","vg_free_count":"252","lv_count":"1","pv_count":"1","vg_tags":"stratum.pool=p1"}]}]}');
-  assert.equal(vgs[0], { name: 'stratum-p1', sizeBytes: 1069547520n, freeBytes: 1056964608n, extentBytes: 4194304n, freeExtents: 252n, lvCount: 1, pvCount: 1, tags: ['stratum.pool=p1'] });
-  assert.equal(parsePvs('{"report":[{"pv":[{"pv_name":"/dev/loop0","vg_name":"","pv_size":"1073741824"}]}]}'), [{ name: '/dev/loop0', vg: '', sizeBytes: 1073741824n }]);
+  const vgs = parseVgs(
+    '{"report":[{"vg":[{"vg_name":"stratum-p1","vg_size":"1069547520","vg_free":"1056964608","vg_extent_size":"4194304","vg_free_count":"252","lv_count":"1","pv_count":"1","vg_tags":"stratum.pool=p1"}]}]}',
+  );
+  assert.equal(vgs[0], {
+    name: 'stratum-p1',
+    sizeBytes: 1069547520n,
+    freeBytes: 1056964608n,
+    extentBytes: 4194304n,
+    freeExtents: 252n,
+    lvCount: 1,
+    pvCount: 1,
+    tags: ['stratum.pool=p1'],
+  });
+  assert.equal(parsePvs('{"report":[{"pv":[{"pv_name":"/dev/loop0","vg_name":"","pv_size":"1073741824"}]}]}'), [
+    { name: '/dev/loop0', vg: '', sizeBytes: 1073741824n },
+  ]);
   assert.equal(parseVgs('{"report":[{"vg":[]}]}'), []);
   assert.throws(() => parseLvs('Volume group not found'), /not JSON/);
 });
 
 test('lvcreate without device-mapper: inactive, not zeroed, signatures wiped, size in bytes, volume tag', () => {
-  const args = lvcreateArgs({ vg: 'stratum-fast', lv: 'pvc-1', sizeBytes: 12582912n, tags: [volumeTag('pvc-1')], thin: false, activation: false });
+  const args = lvcreateArgs({
+    vg: 'stratum-fast',
+    lv: 'pvc-1',
+    sizeBytes: 12582912n,
+    tags: [volumeTag('pvc-1')],
+    thin: false,
+    activation: false,
+  });
   assert.equal(args, ['--yes', '-an', '-Zn', '-Wy', '-n', 'pvc-1', '-L', '12582912b', '--addtag', 'stratum.volume=pvc-1', 'stratum-fast']);
 });
 
@@ -55,15 +106,51 @@ test('lvcreate with device-mapper activates and zeroes', () => {
 });
 
 test('thin LV: virtual size in the VG thin pool, no VG positional, no --zero (LVM refuses it for thin LVs)', () => {
-  const args = lvcreateArgs({ vg: 'stratum-thin', lv: 'pvc-2', sizeBytes: 1073741824n, tags: [volumeTag('pvc-2')], thin: true, activation: true });
-  assert.equal(args, ['--yes', '-ay', '-Wy', '-n', 'pvc-2', '-V', '1073741824b', '--thinpool', 'stratum-thin/thinpool', '--addtag', 'stratum.volume=pvc-2']);
-  assert.equal(thinPoolCreateArgs('stratum-thin', true), ['--yes', '-ay', '--type', 'thin-pool', '-l', '90%FREE', '-n', 'thinpool', 'stratum-thin']);
+  const args = lvcreateArgs({
+    vg: 'stratum-thin',
+    lv: 'pvc-2',
+    sizeBytes: 1073741824n,
+    tags: [volumeTag('pvc-2')],
+    thin: true,
+    activation: true,
+  });
+  assert.equal(args, [
+    '--yes',
+    '-ay',
+    '-Wy',
+    '-n',
+    'pvc-2',
+    '-V',
+    '1073741824b',
+    '--thinpool',
+    'stratum-thin/thinpool',
+    '--addtag',
+    'stratum.volume=pvc-2',
+  ]);
+  assert.equal(thinPoolCreateArgs('stratum-thin', true), [
+    '--yes',
+    '-ay',
+    '--type',
+    'thin-pool',
+    '-l',
+    '90%FREE',
+    '-n',
+    'thinpool',
+    'stratum-thin',
+  ]);
 });
 
 test('pvcreate/vgcreate/lvextend arguments', () => {
   assert.equal(pvcreateArgs(['/dev/loop0'], '64m'), ['--yes', '--metadatasize', '64m', '/dev/loop0']);
   assert.equal(pvcreateArgs(['/dev/loop0']), ['--yes', '/dev/loop0']);
-  assert.equal(vgcreateArgs('stratum-a', ['/dev/loop0', '/dev/loop1'], ['stratum.pool=a']), ['--yes', '--addtag', 'stratum.pool=a', 'stratum-a', '/dev/loop0', '/dev/loop1']);
+  assert.equal(vgcreateArgs('stratum-a', ['/dev/loop0', '/dev/loop1'], ['stratum.pool=a']), [
+    '--yes',
+    '--addtag',
+    'stratum.pool=a',
+    'stratum-a',
+    '/dev/loop0',
+    '/dev/loop1',
+  ]);
   assert.equal(lvextendArgs('vg', 'lv', 8388608n), ['-L', '8388608b', 'vg/lv']);
 });
 

@@ -17,8 +17,31 @@ test('names: DNS-label alphabet accepted', () => {
 });
 
 test('names: shell metacharacters, path separators, reserved and oversize refused as InvalidArgument', () => {
-  for (const bad of ['', 'a;b', 'a b', '$(id)', '`id`', 'a/b', '../x', 'a|b', 'A', 'a_b', '-a', 'a-', 'a\nb', 'snapshot', 'pvmove0', 'x'.repeat(64), 5, null]) {
-    assert.is(kindOf(() => checkName('volume', bad)), 'InvalidArgument', String(bad));
+  for (const bad of [
+    '',
+    'a;b',
+    'a b',
+    '$(id)',
+    '`id`',
+    'a/b',
+    '../x',
+    'a|b',
+    'A',
+    'a_b',
+    '-a',
+    'a-',
+    'a\nb',
+    'snapshot',
+    'pvmove0',
+    'x'.repeat(64),
+    5,
+    null,
+  ]) {
+    assert.is(
+      kindOf(() => checkName('volume', bad)),
+      'InvalidArgument',
+      String(bad),
+    );
   }
 });
 
@@ -35,7 +58,12 @@ test('sizes: uint64 strings and numbers become bigint; zero, negative, fractions
   assert.is(checkSize('v', '2199023255552'), 2199023255552n);
   assert.is(checkSize('v', 5), 5n);
   assert.is(checkSize('v', '18446744073709551615'), 18446744073709551615n);
-  for (const bad of ['0', 0, '-1', '1.5', 1.5, 'abc', '', '1e3x']) assert.is(kindOf(() => checkSize('v', bad)), 'InvalidArgument', String(bad));
+  for (const bad of ['0', 0, '-1', '1.5', 1.5, 'abc', '', '1e3x'])
+    assert.is(
+      kindOf(() => checkSize('v', bad)),
+      'InvalidArgument',
+      String(bad),
+    );
 });
 
 test.run();

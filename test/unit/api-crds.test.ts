@@ -21,18 +21,27 @@ function untyped(node: Schema, at: string, out: string[] = []): string[] {
 function undocumented(node: Schema, at: string, out: string[] = []): string[] {
   for (const [k, v] of Object.entries(node.properties ?? {})) {
     const child = v as Schema;
-    if (at !== '' && !child.description && !(child.items?.description)) out.push(`${at}.${k}`);
+    if (at !== '' && !child.description && !child.items?.description) out.push(`${at}.${k}`);
     undocumented(child, `${at}.${k}`, out);
     if (child.items) undocumented(child.items, `${at}.${k}[]`, out);
   }
   return out;
 }
 
-const rulesAt = (node: Schema | undefined): string[] => (node?.['x-kubernetes-validations'] ?? []).map((r: { rule: string; message: string }) => `${r.rule} => ${r.message}`);
+const rulesAt = (node: Schema | undefined): string[] =>
+  (node?.['x-kubernetes-validations'] ?? []).map((r: { rule: string; message: string }) => `${r.rule} => ${r.message}`);
 
 test('one CRD per kind, in the Stratum group, cluster-scoped, with short names and the stratum category', () => {
-  assert.equal(crds.map((c) => c.file), KIND_DEFINITIONS.map((d) => `${d.plural}.yaml`).sort());
-  const shortNames = new Map([['LocalDisk', 'ld'], ['StoragePool', 'sp'], ['LocalVolume', 'lv'], ['VolumeReplica', 'vr']]);
+  assert.equal(
+    crds.map((c) => c.file),
+    KIND_DEFINITIONS.map((d) => `${d.plural}.yaml`).sort(),
+  );
+  const shortNames = new Map([
+    ['LocalDisk', 'ld'],
+    ['StoragePool', 'sp'],
+    ['LocalVolume', 'lv'],
+    ['VolumeReplica', 'vr'],
+  ]);
   for (const { crd } of crds) {
     assert.equal((crd.spec as any).group, API_GROUP);
     assert.equal((crd.spec as any).scope, 'Cluster');
@@ -52,7 +61,11 @@ function mixesPropertiesAndAdditional(node: Schema, at: string, out: string[] = 
 test('every CRD is structural and documents every field', () => {
   for (const { crd } of crds) {
     const schema = crd.spec.versions[0]!.schema.openAPIV3Schema;
-    assert.equal(mixesPropertiesAndAdditional(schema, crd.spec.names.kind), [], `${crd.spec.names.kind} mixes properties and additionalProperties`);
+    assert.equal(
+      mixesPropertiesAndAdditional(schema, crd.spec.names.kind),
+      [],
+      `${crd.spec.names.kind} mixes properties and additionalProperties`,
+    );
     assert.equal(untyped(schema, crd.spec.names.kind), [], `${crd.spec.names.kind} has untyped nodes`);
     assert.equal(undocumented(schema, ''), [], `${crd.spec.names.kind} has fields without a description`);
     assert.not.ok(JSON.stringify(schema).includes('x-kubernetes-preserve-unknown-fields'), 'no field accepts unknown content');
@@ -77,7 +90,10 @@ test('LocalVolume carries the CEL rules: size grows only and is positive, replic
   assert.match(rulesAt(spec.properties.pool).join(), /self == oldSelf => spec\.pool is immutable/);
   assert.match(rulesAt(spec.properties.volumeMode).join(), /self == oldSelf => spec\.volumeMode is immutable/);
   assert.match(rulesAt(spec).join(), /accessibility == oldSelf\.accessibility.*=> spec\.accessibility is immutable/);
-  assert.match(rulesAt(schemaOf('LocalVolume')).join(), /self\.metadata\.name\.size\(\) <= 63.*=> a LocalVolume name is a DNS label of at most 63 characters/);
+  assert.match(
+    rulesAt(schemaOf('LocalVolume')).join(),
+    /self\.metadata\.name\.size\(\) <= 63.*=> a LocalVolume name is a DNS label of at most 63 characters/,
+  );
   assert.equal(spec.properties.replicas.minimum, 1);
   assert.equal(spec.properties.replicas.maximum, 3);
   // Placement is status, not spec: the user's levers are size, replicas and evictNodes.

@@ -26,7 +26,16 @@ test('an empty configuration gets every default', () => {
 test('a pool gets its defaults filled in, and user values win', () => {
   const c = resolveConfig({ namespace: 'storage', pools: [{ name: 'fast', mediaClass: 'nvme', replicas: 2 }] });
   assert.equal(c.namespace, 'storage');
-  assert.equal(c.pools[0], { name: 'fast', mediaClass: 'nvme', replicas: 2, backend: 'lvm', thin: false, nodeSelector: {}, defaultClass: false, fsType: 'ext4' });
+  assert.equal(c.pools[0], {
+    name: 'fast',
+    mediaClass: 'nvme',
+    replicas: 2,
+    backend: 'lvm',
+    thin: false,
+    nodeSelector: {},
+    defaultClass: false,
+    fsType: 'ext4',
+  });
 });
 
 test('invalid options stop synth with a message naming each option', () => {
@@ -34,24 +43,56 @@ test('invalid options stop synth with a message naming each option', () => {
   assert.match(refusal({ pools: [{ name: 'p', mediaClass: 'tape' }] }), /pools\[0\]\.mediaClass must be one of hdd, ssd, nvme/);
   assert.match(refusal({ operatorReplicas: 0 }), /operatorReplicas must be >= 1/);
   assert.match(refusal({ image: { tag: 'has space' } }), /image\.tag must match/);
-  assert.match(refusal({ pools: [{ name: 'a', mediaClass: 'ssd' }, { name: 'a', mediaClass: 'hdd' }] }), /pools\[1\]\.name "a" is used by another pool/);
-  assert.match(refusal({ pools: [{ name: 'a', mediaClass: 'ssd', backend: 'disk', thin: true }] }), /pools\[0\]\.thin requires backend lvm/);
-  assert.match(refusal({ pools: [{ name: 'a', mediaClass: 'ssd', defaultClass: true }, { name: 'b', mediaClass: 'hdd', defaultClass: true }] }), /only one pool may set defaultClass/);
+  assert.match(
+    refusal({
+      pools: [
+        { name: 'a', mediaClass: 'ssd' },
+        { name: 'a', mediaClass: 'hdd' },
+      ],
+    }),
+    /pools\[1\]\.name "a" is used by another pool/,
+  );
+  assert.match(
+    refusal({ pools: [{ name: 'a', mediaClass: 'ssd', backend: 'disk', thin: true }] }),
+    /pools\[0\]\.thin requires backend lvm/,
+  );
+  assert.match(
+    refusal({
+      pools: [
+        { name: 'a', mediaClass: 'ssd', defaultClass: true },
+        { name: 'b', mediaClass: 'hdd', defaultClass: true },
+      ],
+    }),
+    /only one pool may set defaultClass/,
+  );
 });
 
 test('options reach the manifests: namespace, image, replicas and one StorageClass per pool', () => {
-  const config = resolveConfig({ namespace: 'storage', image: { repository: 'example.org/stratum', tag: '1.2.3' }, operatorReplicas: 3,
-    pools: [{ name: 'fast', mediaClass: 'nvme', replicas: 2, defaultClass: true }, { name: 'bulk', mediaClass: 'hdd', storageClassName: 'cheap' }] });
+  const config = resolveConfig({
+    namespace: 'storage',
+    image: { repository: 'example.org/stratum', tag: '1.2.3' },
+    operatorReplicas: 3,
+    pools: [
+      { name: 'fast', mediaClass: 'nvme', replicas: 2, defaultClass: true },
+      { name: 'bulk', mediaClass: 'hdd', storageClassName: 'cheap' },
+    ],
+  });
   const objects = buildApps(config, '/nonexistent').flatMap((app) => app.charts.flatMap((c) => c.toJson()));
   const dep = objects.find((o) => o.kind === 'Deployment');
   assert.equal(dep.metadata.namespace, 'storage');
   assert.equal(dep.spec.replicas, 3);
   assert.equal(dep.spec.template.spec.containers[0].image, 'example.org/stratum:1.2.3');
   const classes = objects.filter((o) => o.kind === 'StorageClass');
-  assert.equal(classes.map((c) => c.metadata.name), ['stratum-fast', 'cheap']);
+  assert.equal(
+    classes.map((c) => c.metadata.name),
+    ['stratum-fast', 'cheap'],
+  );
   assert.equal(classes[0].parameters.replicas, '2');
   assert.equal(classes[0].metadata.annotations['storageclass.kubernetes.io/is-default-class'], 'true');
-  assert.equal(objects.filter((o) => o.kind === 'StoragePool').map((p) => p.metadata.name), ['fast', 'bulk']);
+  assert.equal(
+    objects.filter((o) => o.kind === 'StoragePool').map((p) => p.metadata.name),
+    ['fast', 'bulk'],
+  );
 });
 
 test('CSI sidecar images are the versions the test rig builds and tests against', () => {

@@ -26,7 +26,10 @@ test('endpoints: unix:///path or /path; anything else refused', () => {
 });
 
 test('statuses: CSI refusals keep their code, agent errors their gRPC mapping, the rest INTERNAL', () => {
-  assert.equal(csiStatus(invalid('volume_id is required'), 'NodeStageVolume'), { code: status.INVALID_ARGUMENT, details: 'NodeStageVolume: volume_id is required' });
+  assert.equal(csiStatus(invalid('volume_id is required'), 'NodeStageVolume'), {
+    code: status.INVALID_ARGUMENT,
+    details: 'NodeStageVolume: volume_id is required',
+  });
   assert.is(csiStatus(agentNotFound('volume x not found'), 'M').code, status.NOT_FOUND);
   assert.is(csiStatus(new Error('boom'), 'M').code, status.INTERNAL);
 });
@@ -57,14 +60,22 @@ test('agent flags: --csi-endpoint / $STRATUM_CSI_ENDPOINT and --csi-max-volumes'
   assert.is(parseAgentConfig(tls, { STRATUM_CSI_ENDPOINT: 'unix:///csi/csi.sock' })!.csiEndpoint, 'unix:///csi/csi.sock');
   assert.is(parseAgentConfig([...tls, '--csi-max-volumes', '64'], {})!.csiMaxVolumes, 64);
   assert.throws(() => parseAgentConfig([...tls, '--csi-max-volumes', 'lots'], {}), /--csi-max-volumes/);
-  assert.throws(() => parseAgentConfig([...tls, '--csi-endpoint', 'tcp://0.0.0.0:1'], {}), /--csi-endpoint: CSI endpoint "tcp:\/\/0.0.0.0:1" is not unix/);
+  assert.throws(
+    () => parseAgentConfig([...tls, '--csi-endpoint', 'tcp://0.0.0.0:1'], {}),
+    /--csi-endpoint: CSI endpoint "tcp:\/\/0.0.0.0:1" is not unix/,
+  );
 });
 
 test('operator endpoint with the API server down: Probe not ready, CreateVolume UNAVAILABLE, identity still answers', async () => {
   const dir = await mkdtemp(path.join(tmpdir(), 'stratum-csi-unit-'));
   const kc = new KubeConfig();
   // Port 9 on loopback: nothing listens, every request is refused at once.
-  kc.loadFromOptions({ clusters: [{ name: 'c', server: 'https://127.0.0.1:9', skipTLSVerify: true }], users: [{ name: 'u', token: 't' }], contexts: [{ name: 'x', cluster: 'c', user: 'u' }], currentContext: 'x' });
+  kc.loadFromOptions({
+    clusters: [{ name: 'c', server: 'https://127.0.0.1:9', skipTLSVerify: true }],
+    users: [{ name: 'u', token: 't' }],
+    contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
+    currentContext: 'x',
+  });
   const client = new KubeClient(kc);
   const endpoint = `unix://${path.join(dir, 'csi.sock')}`;
   const server = await serveControllerCsi(endpoint, client, createLogger('test', 'silent'), { maxWaitMs: 1_000 });
@@ -73,12 +84,20 @@ test('operator endpoint with the API server down: Probe not ready, CreateVolume 
     assert.is((await callCsi(csi.identity, 'GetPluginInfo', {})).name, 'csi.stratum.dev');
     assert.is((await callCsi(csi.identity, 'Probe', {})).ready?.value, false);
     const err = await callCsi(csi.controller, 'CreateVolume', {
-      name: 'pvc-1', parameters: { pool: 'p' }, capacityRange: { requiredBytes: '1048576' },
+      name: 'pvc-1',
+      parameters: { pool: 'p' },
+      capacityRange: { requiredBytes: '1048576' },
       volumeCapabilities: [{ accessMode: { mode: 'SINGLE_NODE_WRITER' }, mount: { fsType: 'ext4' } }],
-    }).then(() => undefined, (e: { code: number; details: string }) => e);
+    }).then(
+      () => undefined,
+      (e: { code: number; details: string }) => e,
+    );
     assert.is(err?.code, status.UNAVAILABLE, err?.details);
     assert.match(err!.details, /API server unreachable/);
-    const unimplemented = await callCsi(csi.controller, 'CreateSnapshot', { name: 's', sourceVolumeId: 'v' }).then(() => undefined, (e: { code: number }) => e.code);
+    const unimplemented = await callCsi(csi.controller, 'CreateSnapshot', { name: 's', sourceVolumeId: 'v' }).then(
+      () => undefined,
+      (e: { code: number }) => e.code,
+    );
     assert.is(unimplemented, status.UNIMPLEMENTED);
   } finally {
     csi.close();

@@ -12,9 +12,8 @@ import { CSI_PROTO, loadCsiProto } from '../../src/csi/api/loader.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-
 // Go is required anyway (the test control plane is built with it): without it this fails, never skips.
-test('csi.proto equals the pinned spec module\'s file (via the Go module proxy)', async () => {
+test("csi.proto equals the pinned spec module's file (via the Go module proxy)", async () => {
   const { stdout } = await run(path.join(ROOT, 'scripts/csi-proto'), ['--print'], { timeoutMs: 120_000 });
   const upstream = await readFile(stdout.trim(), 'utf8');
   assert.ok(upstream.includes('package csi.v1;'));
@@ -26,8 +25,27 @@ test('generated types match a fresh generation from csi.proto', () => assertGene
 test('loader: Identity, Controller and Node services with the calls Stratum serves', () => {
   const { Identity, Controller, Node } = loadCsiProto().csi.v1;
   assert.equal(Object.keys(Identity.service).sort(), ['GetPluginCapabilities', 'GetPluginInfo', 'Probe']);
-  for (const m of ['CreateVolume', 'DeleteVolume', 'ControllerExpandVolume', 'GetCapacity', 'ValidateVolumeCapabilities', 'ListVolumes', 'ControllerGetCapabilities']) assert.ok(m in Controller.service, m);
-  for (const m of ['NodeGetInfo', 'NodeStageVolume', 'NodeUnstageVolume', 'NodePublishVolume', 'NodeUnpublishVolume', 'NodeExpandVolume', 'NodeGetVolumeStats', 'NodeGetCapabilities']) assert.ok(m in Node.service, m);
+  for (const m of [
+    'CreateVolume',
+    'DeleteVolume',
+    'ControllerExpandVolume',
+    'GetCapacity',
+    'ValidateVolumeCapabilities',
+    'ListVolumes',
+    'ControllerGetCapabilities',
+  ])
+    assert.ok(m in Controller.service, m);
+  for (const m of [
+    'NodeGetInfo',
+    'NodeStageVolume',
+    'NodeUnstageVolume',
+    'NodePublishVolume',
+    'NodeUnpublishVolume',
+    'NodeExpandVolume',
+    'NodeGetVolumeStats',
+    'NodeGetCapabilities',
+  ])
+    assert.ok(m in Node.service, m);
 });
 
 test.run();

@@ -8,17 +8,33 @@ import { CsiError } from '../../src/csi/errors.ts';
 import { capabilityProblem } from '../../src/csi/access.ts';
 import type { CreateVolumeRequest__Output } from '../../src/csi/api/generated/csi/v1/CreateVolumeRequest.ts';
 import type { VolumeCapability__Output } from '../../src/csi/api/generated/csi/v1/VolumeCapability.ts';
-import { DEFAULT_VOLUME_BYTES, decodeToken, encodeToken, fitsRange, parseCreateVolume, sizeFor, topologyNodes, volumeName } from '../../src/operator/csi/volume-request.ts';
+import {
+  DEFAULT_VOLUME_BYTES,
+  decodeToken,
+  encodeToken,
+  fitsRange,
+  parseCreateVolume,
+  sizeFor,
+  topologyNodes,
+  volumeName,
+} from '../../src/operator/csi/volume-request.ts';
 
 const mount = (mode = 'SINGLE_NODE_WRITER', fsType = ''): VolumeCapability__Output =>
   ({ accessMode: { mode }, mount: { fsType, mountFlags: [], volumeMountGroup: '' }, accessType: 'mount' }) as VolumeCapability__Output;
-const block = (mode = 'SINGLE_NODE_WRITER'): VolumeCapability__Output => ({ accessMode: { mode }, block: {}, accessType: 'block' }) as VolumeCapability__Output;
+const block = (mode = 'SINGLE_NODE_WRITER'): VolumeCapability__Output =>
+  ({ accessMode: { mode }, block: {}, accessType: 'block' }) as VolumeCapability__Output;
 const seg = (node: string) => ({ segments: { [TOPOLOGY_KEY]: node } });
 
 function request(over: Partial<CreateVolumeRequest__Output> = {}): CreateVolumeRequest__Output {
   return {
-    name: 'pvc-0b7f2c3e-1111-2222-3333-444455556666', capacityRange: { requiredBytes: String(5n * 1024n ** 3n), limitBytes: '0' },
-    volumeCapabilities: [mount()], parameters: { pool: 'fast' }, secrets: {}, volumeContentSource: null, accessibilityRequirements: null, mutableParameters: {},
+    name: 'pvc-0b7f2c3e-1111-2222-3333-444455556666',
+    capacityRange: { requiredBytes: String(5n * 1024n ** 3n), limitBytes: '0' },
+    volumeCapabilities: [mount()],
+    parameters: { pool: 'fast' },
+    secrets: {},
+    volumeContentSource: null,
+    accessibilityRequirements: null,
+    mutableParameters: {},
     ...over,
   };
 }
@@ -36,17 +52,36 @@ function refusal(fn: () => unknown, code: Status, text: RegExp): void {
 }
 
 test('a provisioner request becomes a LocalVolume spec', () => {
-  const r = parseCreateVolume(request({
-    parameters: { pool: 'fast', replicas: '2', 'csi.storage.k8s.io/pvc/name': 'data', 'csi.storage.k8s.io/pvc/namespace': 'app', 'csi.storage.k8s.io/pv/name': 'pvc-x' },
-    volumeCapabilities: [mount('SINGLE_NODE_WRITER', 'xfs')],
-    accessibilityRequirements: { requisite: [seg('n1'), seg('n2'), seg('n3')], preferred: [seg('n2'), seg('n1')] },
-  }));
+  const r = parseCreateVolume(
+    request({
+      parameters: {
+        pool: 'fast',
+        replicas: '2',
+        'csi.storage.k8s.io/pvc/name': 'data',
+        'csi.storage.k8s.io/pvc/namespace': 'app',
+        'csi.storage.k8s.io/pv/name': 'pvc-x',
+      },
+      volumeCapabilities: [mount('SINGLE_NODE_WRITER', 'xfs')],
+      accessibilityRequirements: { requisite: [seg('n1'), seg('n2'), seg('n3')], preferred: [seg('n2'), seg('n1')] },
+    }),
+  );
   assert.is(r.name, 'pvc-0b7f2c3e-1111-2222-3333-444455556666', 'provisioner names are kept');
-  assert.equal(r.spec, { pool: 'fast', size: '5Gi', replicas: 2, volumeMode: 'Filesystem', fsType: 'xfs', consistency: 'sync', accessibility: { nodes: ['n2', 'n1'] }, pvcRef: { namespace: 'app', name: 'data' } });
+  assert.equal(r.spec, {
+    pool: 'fast',
+    size: '5Gi',
+    replicas: 2,
+    volumeMode: 'Filesystem',
+    fsType: 'xfs',
+    consistency: 'sync',
+    accessibility: { nodes: ['n2', 'n1'] },
+    pvcRef: { namespace: 'app', name: 'data' },
+  });
 });
 
-test('single replica: only the scheduler\'s node; block capability → Block; default ext4', () => {
-  const r = parseCreateVolume(request({ volumeCapabilities: [block()], accessibilityRequirements: { requisite: [seg('n1'), seg('n2')], preferred: [seg('n2')] } }));
+test("single replica: only the scheduler's node; block capability → Block; default ext4", () => {
+  const r = parseCreateVolume(
+    request({ volumeCapabilities: [block()], accessibilityRequirements: { requisite: [seg('n1'), seg('n2')], preferred: [seg('n2')] } }),
+  );
   assert.equal(r.spec.accessibility, { nodes: ['n2'] });
   assert.is(r.spec.volumeMode, 'Block');
   assert.is(parseCreateVolume(request()).spec.fsType, 'ext4');
@@ -75,13 +110,33 @@ test('capacity: required wins, default capped by the limit, inverted range is OU
 test('refusals name the problem with INVALID_ARGUMENT', () => {
   refusal(() => parseCreateVolume(request({ name: '' })), Status.INVALID_ARGUMENT, /name is required/);
   refusal(() => parseCreateVolume(request({ volumeCapabilities: [] })), Status.INVALID_ARGUMENT, /volume_capabilities are required/);
-  refusal(() => parseCreateVolume(request({ volumeCapabilities: [mount('MULTI_NODE_MULTI_WRITER')] })), Status.INVALID_ARGUMENT, /MULTI_NODE_MULTI_WRITER is not supported.*one node/);
+  refusal(
+    () => parseCreateVolume(request({ volumeCapabilities: [mount('MULTI_NODE_MULTI_WRITER')] })),
+    Status.INVALID_ARGUMENT,
+    /MULTI_NODE_MULTI_WRITER is not supported.*one node/,
+  );
   refusal(() => parseCreateVolume(request({ volumeCapabilities: [mount(), block()] })), Status.INVALID_ARGUMENT, /both block and mount/);
-  refusal(() => parseCreateVolume(request({ volumeCapabilities: [mount('SINGLE_NODE_WRITER', 'btrfs')] })), Status.INVALID_ARGUMENT, /btrfs is not supported/);
+  refusal(
+    () => parseCreateVolume(request({ volumeCapabilities: [mount('SINGLE_NODE_WRITER', 'btrfs')] })),
+    Status.INVALID_ARGUMENT,
+    /btrfs is not supported/,
+  );
   refusal(() => parseCreateVolume(request({ parameters: {} })), Status.INVALID_ARGUMENT, /"pool" is required/);
-  refusal(() => parseCreateVolume(request({ parameters: { pool: 'fast', colour: 'red' } })), Status.INVALID_ARGUMENT, /unknown parameter "colour"/);
-  refusal(() => parseCreateVolume(request({ parameters: { pool: 'fast', replicas: '4' } })), Status.INVALID_ARGUMENT, /replicas "4" must be 1 to 3/);
-  refusal(() => parseCreateVolume(request({ volumeContentSource: { snapshot: { snapshotId: 's' } } as never })), Status.INVALID_ARGUMENT, /snapshot/);
+  refusal(
+    () => parseCreateVolume(request({ parameters: { pool: 'fast', colour: 'red' } })),
+    Status.INVALID_ARGUMENT,
+    /unknown parameter "colour"/,
+  );
+  refusal(
+    () => parseCreateVolume(request({ parameters: { pool: 'fast', replicas: '4' } })),
+    Status.INVALID_ARGUMENT,
+    /replicas "4" must be 1 to 3/,
+  );
+  refusal(
+    () => parseCreateVolume(request({ volumeContentSource: { snapshot: { snapshotId: 's' } } as never })),
+    Status.INVALID_ARGUMENT,
+    /snapshot/,
+  );
   refusal(() => topologyNodes({ requisite: [{ segments: { zone: 'a' } }], preferred: [] }), Status.INVALID_ARGUMENT, /topology segment/);
 });
 

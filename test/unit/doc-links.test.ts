@@ -58,7 +58,11 @@ function anchorsOf(markdown: string): Set<string> {
   for (const { text } of proseLines(markdown)) {
     const m = /^#{1,6}\s+(.*?)\s*#*\s*$/.exec(text);
     if (!m) continue;
-    const base = m[1]!.replace(/`/g, '').toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, '').replace(/\s/g, '-');
+    const base = m[1]!
+      .replace(/`/g, '')
+      .toLowerCase()
+      .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+      .replace(/\s/g, '-');
     const n = seen.get(base) ?? 0;
     seen.set(base, n + 1);
     anchors.add(n ? `${base}-${n}` : base);
@@ -104,7 +108,13 @@ function repoPathsIn(code: string, roots: ReadonlySet<string>): string[] {
   const braced = code.replace(/\{[^{}\s]*\}/g, (b) => b.replace(/,/g, '\0'));
   return braced
     .split(/[\s=,;()"'<>[\]|]+/)
-    .map((w) => w.replace(/\0/g, ',').replace(/[.:]+$/, '').replace(/:\d+(:\d+)?$/, '').replace(/^\.\//, ''))
+    .map((w) =>
+      w
+        .replace(/\0/g, ',')
+        .replace(/[.:]+$/, '')
+        .replace(/:\d+(:\d+)?$/, '')
+        .replace(/^\.\//, ''),
+    )
     .filter((w) => w.includes('/') && roots.has(w.split('/')[0]!));
 }
 
@@ -116,7 +126,12 @@ function expandBraces(p: string): string[] {
 }
 
 function globRegExp(glob: string): RegExp {
-  const body = glob.replace(/[.+^$()|[\]\\]/g, '\\$&').replace(/\*\*/g, '\0').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]').replace(/\0/g, '.*');
+  const body = glob
+    .replace(/[.+^$()|[\]\\]/g, '\\$&')
+    .replace(/\*\*/g, '\0')
+    .replace(/\*/g, '[^/]*')
+    .replace(/\?/g, '[^/]')
+    .replace(/\0/g, '.*');
   return new RegExp(`^${body}$`);
 }
 
@@ -126,7 +141,10 @@ function existsInRepo(repo: Repo, rel: string): boolean {
     const clean = one.replace(/\/+$/, '');
     if (/[*?]/.test(clean)) {
       // Walk only below the glob's literal folder.
-      const base = clean.slice(0, clean.search(/[*?]/)).replace(/[^/]*$/, '').replace(/\/$/, '');
+      const base = clean
+        .slice(0, clean.search(/[*?]/))
+        .replace(/[^/]*$/, '')
+        .replace(/\/$/, '');
       const re = globRegExp(clean);
       return pathsUnder(repo.root, base).some((p) => re.test(p));
     }
@@ -209,7 +227,9 @@ test('every link and repository path in README.md and docs/ resolves inside the 
   const docs = productDocs(ROOT);
   assert.ok(docs.length >= 4, `README.md and docs/*.md, found ${docs.length}`);
   const report = docs.flatMap((file) =>
-    checkDoc(repo, file, readFileSync(file, 'utf8'), anchorsOfFile).map((p) => `${path.relative(ROOT, file)}:${p.line}: ${p.target} ${p.why}`),
+    checkDoc(repo, file, readFileSync(file, 'utf8'), anchorsOfFile).map(
+      (p) => `${path.relative(ROOT, file)}:${p.line}: ${p.target} ${p.why}`,
+    ),
   );
   assert.equal(report, [], `broken doc references:\n${report.join('\n')}`);
 });
@@ -224,7 +244,9 @@ test('the checker catches each kind of broken reference, and accepts good ones',
     'See [the agent](agent.md), [the README](../README.md), [examples](../examples/) and [above](#the-agent).',
     'Flags are in `src/agent/config.ts`, the CRDs in `crds/*.yaml`, run `npx tsx scripts/test.ts unit`; `src/csi/{server,errors}.ts`.',
     'Argo CD: `repoURL: https://example.org/your/fork.git`; labels such as `storage.stratum.dev/evict=true` are no paths.',
-    '```', 'src/agent/       the node agent', '```',
+    '```',
+    'src/agent/       the node agent',
+    '```',
   ].join('\n');
   assert.equal(problems(good), []);
   assert.equal(problems('[design](../../shared/DESIGN.md)'), ['../../shared/DESIGN.md points outside the repository']);

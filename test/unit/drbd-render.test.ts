@@ -3,7 +3,13 @@
 // is proven here and by drbdadm's own parser (test/agent/drbd.test.ts) only.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { checkResourceSpec, protocolFor, resourceNameFor, type DrbdNodeSpec, type DrbdResourceSpec } from '../../src/agent/drbd/resource.ts';
+import {
+  checkResourceSpec,
+  protocolFor,
+  resourceNameFor,
+  type DrbdNodeSpec,
+  type DrbdResourceSpec,
+} from '../../src/agent/drbd/resource.ts';
 import { renderResource } from '../../src/agent/drbd/render.ts';
 import { minorOf, minorsInUse } from '../../src/agent/drbd/minors.ts';
 import { parseConfigError, parseDryRun, withoutModinfoNoise } from '../../src/agent/drbd/drbdadm.ts';
@@ -11,12 +17,28 @@ import { AgentError } from '../../src/agent-api/errors.ts';
 import { metadataBytes, metadataDevicePath, metadataLvName } from '../../src/agent/drbd/metadata.ts';
 import { drbdVersion, flavourOf, parseProcVersion } from '../../src/agent/drbd/version.ts';
 
-const node = (name: string, nodeId: number, ip: string, minor = 1000): DrbdNodeSpec => ({ name, nodeId, address: ip, disk: `/dev/vg-${name}/pvc-1`, metaDisk: `/dev/vg-${name}/pvc-1_drbdmeta`, minor });
-const two: DrbdResourceSpec = { flavour: '9', volumeId: 'pvc-1', port: 7789, protocol: 'C', nodes: [node('node-b', 1, '127.0.0.3'), node('node-a', 0, '127.0.0.2')] };
+const node = (name: string, nodeId: number, ip: string, minor = 1000): DrbdNodeSpec => ({
+  name,
+  nodeId,
+  address: ip,
+  disk: `/dev/vg-${name}/pvc-1`,
+  metaDisk: `/dev/vg-${name}/pvc-1_drbdmeta`,
+  minor,
+});
+const two: DrbdResourceSpec = {
+  flavour: '9',
+  volumeId: 'pvc-1',
+  port: 7789,
+  protocol: 'C',
+  nodes: [node('node-b', 1, '127.0.0.3'), node('node-a', 0, '127.0.0.2')],
+};
 const three: DrbdResourceSpec = { ...two, nodes: [...two.nodes, node('node-c', 2, '127.0.0.4', 1003)] };
 
 function refused(spec: DrbdResourceSpec, pattern: RegExp): void {
-  assert.throws(() => checkResourceSpec(spec), (e: unknown) => e instanceof AgentError && e.kind === 'InvalidArgument' && pattern.test(e.message));
+  assert.throws(
+    () => checkResourceSpec(spec),
+    (e: unknown) => e instanceof AgentError && e.kind === 'InvalidArgument' && pattern.test(e.message),
+  );
 }
 
 test('two replicas: one connection, nodes in node-id order, no quorum', () => {
@@ -25,7 +47,10 @@ test('two replicas: one connection, nodes in node-id order, no quorum', () => {
   assert.match(text, /global \{\n\s+usage-count no;\n\}\nresource "stratum-pvc-1" \{/);
   assert.match(text, /net \{\n\s+protocol C;\n\s+\}/);
   assert.ok(text.indexOf('on "node-a"') < text.indexOf('on "node-b"'), 'sorted by node id');
-  assert.match(text, /on "node-a" \{\n\s+node-id 0;\n\s+address ipv4 127\.0\.0\.2:7789;\n\s+volume 0 \{\n\s+device minor 1000;\n\s+disk "\/dev\/vg-node-a\/pvc-1";\n\s+meta-disk "\/dev\/vg-node-a\/pvc-1_drbdmeta";/);
+  assert.match(
+    text,
+    /on "node-a" \{\n\s+node-id 0;\n\s+address ipv4 127\.0\.0\.2:7789;\n\s+volume 0 \{\n\s+device minor 1000;\n\s+disk "\/dev\/vg-node-a\/pvc-1";\n\s+meta-disk "\/dev\/vg-node-a\/pvc-1_drbdmeta";/,
+  );
   assert.is(text.match(/connection \{/g)?.length, 1);
   assert.not.match(text, 'quorum');
 });
@@ -33,7 +58,11 @@ test('two replicas: one connection, nodes in node-id order, no quorum', () => {
 test('three replicas: full mesh of three connections and quorum majority', () => {
   const text = renderResource(checkResourceSpec(three));
   assert.is(text.match(/connection \{/g)?.length, 3);
-  for (const [a, b] of [['node-a', 'node-b'], ['node-a', 'node-c'], ['node-b', 'node-c']]) {
+  for (const [a, b] of [
+    ['node-a', 'node-b'],
+    ['node-a', 'node-c'],
+    ['node-b', 'node-c'],
+  ]) {
     assert.match(text, new RegExp(`connection \\{\\n\\s+host "${a}" address ipv4 [0-9.]+:7789;\\n\\s+host "${b}" address`));
   }
   assert.match(text, /quorum majority;\n\s+on-no-quorum io-error;/);
@@ -44,7 +73,10 @@ test('DRBD 8.4: two `on` sections with device, disk, external metadata and addre
   const text = renderResource(checkResourceSpec({ ...two, flavour: '8.4' }));
   assert.ok(text.startsWith('# Written by stratum-agent for volume pvc-1 (DRBD 8.4)'));
   assert.match(text, /global \{\n\s+usage-count no;\n\}/);
-  assert.match(text, /on "node-a" \{\n\s+device minor 1000;\n\s+disk "\/dev\/vg-node-a\/pvc-1";\n\s+meta-disk "\/dev\/vg-node-a\/pvc-1_drbdmeta";\n\s+address ipv4 127\.0\.0\.2:7789;\n\s+\}/);
+  assert.match(
+    text,
+    /on "node-a" \{\n\s+device minor 1000;\n\s+disk "\/dev\/vg-node-a\/pvc-1";\n\s+meta-disk "\/dev\/vg-node-a\/pvc-1_drbdmeta";\n\s+address ipv4 127\.0\.0\.2:7789;\n\s+\}/,
+  );
   assert.not.match(text, 'node-id');
   assert.not.match(text, 'connection');
   assert.not.match(text, 'volume 0');
@@ -61,7 +93,7 @@ test('DRBD version: 8.4 takes two replicas, 9 three; anything else is not driven
   assert.is(drbdVersion('garbage', 'assumed'), undefined);
 });
 
-test('metadata LV: named beside the data LV, sized for two peers\' bitmaps plus superblock and activity log', () => {
+test("metadata LV: named beside the data LV, sized for two peers' bitmaps plus superblock and activity log", () => {
   assert.is(metadataLvName('pvc-1'), 'pvc-1_drbdmeta');
   assert.is(metadataDevicePath('/dev/stratum-fast/pvc-1'), '/dev/stratum-fast/pvc-1_drbdmeta');
   const MiB = 1024n * 1024n;
@@ -98,7 +130,10 @@ test('bad input is refused with the field named', () => {
   refused({ ...two, nodes: [node('a";}', 0, '127.0.0.2'), node('b', 1, '127.0.0.3')] }, /not a host name/);
   refused({ ...two, nodes: [{ ...node('a', 0, '127.0.0.2'), disk: '/dev/x"; }' }, node('b', 1, '127.0.0.3')] }, /backing device/);
   refused({ ...two, nodes: [{ ...node('a', 0, '127.0.0.2'), disk: '/dev/../etc/passwd' }, node('b', 1, '127.0.0.3')] }, /backing device/);
-  refused({ ...two, nodes: [{ ...node('a', 0, '127.0.0.2'), metaDisk: 'relative' }, node('b', 1, '127.0.0.3')] }, /metadata device "relative"/);
+  refused(
+    { ...two, nodes: [{ ...node('a', 0, '127.0.0.2'), metaDisk: 'relative' }, node('b', 1, '127.0.0.3')] },
+    /metadata device "relative"/,
+  );
   refused({ ...two, nodes: [node('a', 32, '127.0.0.2'), node('b', 1, '127.0.0.3')] }, /node id 32/);
   refused({ ...two, nodes: [node('a', 0, '127.0.0.2', 2 ** 20), node('b', 1, '127.0.0.3')] }, /minor 1048576/);
 });
@@ -112,16 +147,23 @@ test('minors: read back from rendered files per host', () => {
   assert.is(minorOf(text, 'node-c'), 1003);
   assert.is(minorOf(text, 'node-a'), 1000);
   assert.is(minorOf(text, 'node-x'), undefined);
-  const used = minorsInUse(new Map([['stratum-pvc-1', text], ['other', 'resource "other" {}']]), 'node-c');
+  const used = minorsInUse(
+    new Map([
+      ['stratum-pvc-1', text],
+      ['other', 'resource "other" {}'],
+    ]),
+    'node-c',
+  );
   assert.equal([...used], [[1003, 'stratum-pvc-1']]);
 });
 
 test('drbdadm output: parse errors with their line, dry-run commands, modinfo noise dropped', () => {
-  const stderr = 'modinfo: ERROR: Module drbd not found.\n/tmp/x/r.res:2: Parse error: while parsing value (\'Q\')\nfor protocol. Value is not valid.\nAllowed values are: A | B | C\n';
+  const stderr =
+    "modinfo: ERROR: Module drbd not found.\n/tmp/x/r.res:2: Parse error: while parsing value ('Q')\nfor protocol. Value is not valid.\nAllowed values are: A | B | C\n";
   const e = parseConfigError('/tmp/x/r.res', stderr);
   assert.is(e.line, 2);
   assert.match(e.detail, "Parse error: while parsing value ('Q') for protocol. Value is not valid. Allowed values are: A | B | C");
-  assert.equal(parseConfigError('/tmp/x/r.res', 'Can not open \'/tmp/x/r.res\'.\n'), { detail: "Can not open '/tmp/x/r.res'." });
+  assert.equal(parseConfigError('/tmp/x/r.res', "Can not open '/tmp/x/r.res'.\n"), { detail: "Can not open '/tmp/x/r.res'." });
   assert.is(withoutModinfoNoise('modinfo: ERROR: Module drbd not found.\nreal problem\n'), 'real problem');
   const out = '\ndrbdsetup new-resource r 1\n   found __DRBD_NODE__ in environment\ndrbdmeta 1001 v09 /dev/loop6 internal apply-al\n';
   assert.equal(parseDryRun(out), ['drbdsetup new-resource r 1', 'drbdmeta 1001 v09 /dev/loop6 internal apply-al']);

@@ -27,11 +27,26 @@ const PROC_TARGET_AND_WAITING = `version: 8.4.11 (api:1/proto:86-101)
 
 const JSON_SYNCING = JSON.stringify([
   {
-    name: 'stratum-pvc-1', 'node-id': 0, role: 'Primary', suspended: false,
+    name: 'stratum-pvc-1',
+    'node-id': 0,
+    role: 'Primary',
+    suspended: false,
     devices: [{ volume: 0, minor: 1000, 'disk-state': 'UpToDate', client: false, quorum: true, size: 1048576 }],
     connections: [
-      { 'peer-node-id': 1, name: 'node-b', 'connection-state': 'Connected', 'peer-role': 'Secondary', peer_devices: [{ volume: 0, 'replication-state': 'SyncSource', 'peer-disk-state': 'Inconsistent', 'percent-in-sync': 42.58 }] },
-      { 'peer-node-id': 2, name: 'node-c', 'connection-state': 'Connected', 'peer-role': 'Secondary', peer_devices: [{ volume: 0, 'replication-state': 'Established', 'peer-disk-state': 'UpToDate', 'percent-in-sync': 100 }] },
+      {
+        'peer-node-id': 1,
+        name: 'node-b',
+        'connection-state': 'Connected',
+        'peer-role': 'Secondary',
+        peer_devices: [{ volume: 0, 'replication-state': 'SyncSource', 'peer-disk-state': 'Inconsistent', 'percent-in-sync': 42.58 }],
+      },
+      {
+        'peer-node-id': 2,
+        name: 'node-c',
+        'connection-state': 'Connected',
+        'peer-role': 'Secondary',
+        peer_devices: [{ volume: 0, 'replication-state': 'Established', 'peer-disk-state': 'UpToDate', 'percent-in-sync': 100 }],
+      },
     ],
   },
   { name: 'other', role: 'Secondary', devices: [], connections: [] },
@@ -39,23 +54,59 @@ const JSON_SYNCING = JSON.stringify([
 
 const JSON_TARGET = JSON.stringify([
   {
-    name: 'stratum-pvc-1', role: 'Secondary',
+    name: 'stratum-pvc-1',
+    role: 'Secondary',
     devices: [{ volume: 0, minor: 1001, 'disk-state': 'Inconsistent' }],
-    connections: [{ name: 'node-a', 'connection-state': 'Connected', 'peer-role': 'Primary', peer_devices: [{ volume: 0, 'replication-state': 'SyncTarget', 'peer-disk-state': 'UpToDate', 'percent-in-sync': 7.9 }] }],
+    connections: [
+      {
+        name: 'node-a',
+        'connection-state': 'Connected',
+        'peer-role': 'Primary',
+        peer_devices: [{ volume: 0, 'replication-state': 'SyncTarget', 'peer-disk-state': 'UpToDate', 'percent-in-sync': 7.9 }],
+      },
+    ],
   },
 ]);
 
 const JSON_CUT_OFF = JSON.stringify([
-  { name: 'stratum-pvc-1', role: 'Secondary', devices: [{ volume: 0, minor: 1001, 'disk-state': 'UpToDate' }], connections: [{ name: 'node-a', 'connection-state': 'Connecting', 'peer-role': 'Unknown', peer_devices: [{ volume: 0, 'replication-state': 'Off', 'peer-disk-state': 'DUnknown' }] }] },
+  {
+    name: 'stratum-pvc-1',
+    role: 'Secondary',
+    devices: [{ volume: 0, minor: 1001, 'disk-state': 'UpToDate' }],
+    connections: [
+      {
+        name: 'node-a',
+        'connection-state': 'Connecting',
+        'peer-role': 'Unknown',
+        peer_devices: [{ volume: 0, 'replication-state': 'Off', 'peer-disk-state': 'DUnknown' }],
+      },
+    ],
+  },
 ]);
 
 test('8.4: a sync source reports its role, disks and the progress; unconfigured minors are not there', () => {
   const devices = parseProcDrbd(PROC_SYNC_SOURCE);
-  assert.equal(devices.map((d) => [d.minor, d.cs]), [[1000, 'SyncSource'], [1001, 'Unconfigured']]);
+  assert.equal(
+    devices.map((d) => [d.minor, d.cs]),
+    [
+      [1000, 'SyncSource'],
+      [1001, 'Unconfigured'],
+    ],
+  );
   const s = stateFrom84(devices, 1000, 'node-b')!;
   assert.equal(s, {
-    role: 'Primary', diskState: 'UpToDate',
-    peers: [{ node: 'node-b', connectionState: 'Connected', role: 'Secondary', diskState: 'Inconsistent', replicationState: 'SyncSource', syncPercent: 17.4 }],
+    role: 'Primary',
+    diskState: 'UpToDate',
+    peers: [
+      {
+        node: 'node-b',
+        connectionState: 'Connected',
+        role: 'Secondary',
+        diskState: 'Inconsistent',
+        replicationState: 'SyncSource',
+        syncPercent: 17.4,
+      },
+    ],
   });
   assert.is(localSyncPercent(s), 100, 'the source has all the data');
   assert.ok(isSyncing(s.peers[0]!));
@@ -70,13 +121,25 @@ test('8.4: sync target, waiting for the peer, cut off (StandAlone), in sync', ()
   assert.is(target.peers[0]!.replicationState, 'SyncTarget');
   assert.is(localSyncPercent(target), 17.4, 'the target has what the resync copied so far');
   const waiting = stateFrom84(devices, 1002, 'node-a')!;
-  assert.equal(waiting.peers[0], { node: 'node-a', connectionState: 'Connecting', role: 'Unknown', diskState: 'DUnknown', replicationState: 'Off' });
+  assert.equal(waiting.peers[0], {
+    node: 'node-a',
+    connectionState: 'Connecting',
+    role: 'Unknown',
+    diskState: 'DUnknown',
+    replicationState: 'Off',
+  });
   assert.is(localSyncPercent(waiting), 100);
   const alone = stateFrom84(devices, 1003, 'node-a')!;
   assert.is(alone.peers[0]!.connectionState, 'StandAlone');
   assert.is(alone.role, 'Primary');
   const synced = stateFrom84(devices, 1004, 'node-a')!;
-  assert.equal(synced.peers[0], { node: 'node-a', connectionState: 'Connected', role: 'Secondary', diskState: 'UpToDate', replicationState: 'Established' });
+  assert.equal(synced.peers[0], {
+    node: 'node-a',
+    connectionState: 'Connected',
+    role: 'Secondary',
+    diskState: 'UpToDate',
+    replicationState: 'Established',
+  });
   assert.not.ok(isSyncing(synced.peers[0]!));
 });
 
@@ -84,18 +147,27 @@ test('9: a resource syncing to one of two peers; other resources ignored', () =>
   const s = stateFromJson(JSON_SYNCING, 'stratum-pvc-1')!;
   assert.is(s.role, 'Primary');
   assert.is(s.diskState, 'UpToDate');
-  assert.equal(s.peers.map((p) => [p.node, p.connectionState, p.role, p.diskState, p.replicationState, p.syncPercent]), [
-    ['node-b', 'Connected', 'Secondary', 'Inconsistent', 'SyncSource', 42.58],
-    ['node-c', 'Connected', 'Secondary', 'UpToDate', 'Established', undefined],
-  ]);
+  assert.equal(
+    s.peers.map((p) => [p.node, p.connectionState, p.role, p.diskState, p.replicationState, p.syncPercent]),
+    [
+      ['node-b', 'Connected', 'Secondary', 'Inconsistent', 'SyncSource', 42.58],
+      ['node-c', 'Connected', 'Secondary', 'UpToDate', 'Established', undefined],
+    ],
+  );
   assert.is(localSyncPercent(s), 100);
   assert.is(stateFromJson(JSON_SYNCING, 'stratum-pvc-9'), undefined, 'not up');
 });
 
-test('9: a sync target counts its source\'s progress; a cut-off peer is Connecting with an unknown disk', () => {
+test("9: a sync target counts its source's progress; a cut-off peer is Connecting with an unknown disk", () => {
   assert.is(localSyncPercent(stateFromJson(JSON_TARGET, 'stratum-pvc-1')!), 7.9);
   const cut = stateFromJson(JSON_CUT_OFF, 'stratum-pvc-1')!;
-  assert.equal(cut.peers[0], { node: 'node-a', connectionState: 'Connecting', role: 'Unknown', diskState: 'DUnknown', replicationState: 'Off' });
+  assert.equal(cut.peers[0], {
+    node: 'node-a',
+    connectionState: 'Connecting',
+    role: 'Unknown',
+    diskState: 'DUnknown',
+    replicationState: 'Off',
+  });
 });
 
 test('garbage is refused with a message, not a crash', () => {

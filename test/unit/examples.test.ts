@@ -13,7 +13,10 @@ const errorsOf = (obj: Record<string, unknown>) => {
 
 test('examples cover pools for hdd, ssd and nvme, a PVC with a Pod, and a 2-replica LocalVolume', () => {
   const objects = exampleFiles.flatMap((f) => readYamlObjects(path.join(repoRoot, 'examples', f)));
-  const pools = objects.filter((o) => o.kind === 'StoragePool').map((o) => o.spec.mediaClass).sort();
+  const pools = objects
+    .filter((o) => o.kind === 'StoragePool')
+    .map((o) => o.spec.mediaClass)
+    .sort();
   assert.equal(pools, ['hdd', 'nvme', 'ssd']);
   assert.ok(objects.some((o) => o.kind === 'PersistentVolumeClaim'));
   assert.ok(objects.some((o) => o.kind === 'Pod'));
@@ -29,19 +32,64 @@ test('every Stratum example validates against its CRD schema', () => {
   }
 });
 
-const goodVolume = () => ({ apiVersion: 'storage.stratum.dev/v1alpha1', kind: 'LocalVolume', metadata: { name: 'v' }, spec: { pool: 'ssd', size: '1Gi' } });
+const goodVolume = () => ({
+  apiVersion: 'storage.stratum.dev/v1alpha1',
+  kind: 'LocalVolume',
+  metadata: { name: 'v' },
+  spec: { pool: 'ssd', size: '1Gi' },
+});
 
 test('bad LocalVolumes are rejected: negative or garbage size, replicas 0 and 4, unknown field, bad fsType, bad pool name', () => {
   assert.equal(errorsOf(goodVolume()), []);
   const bad: [string, (s: Record<string, unknown>) => void][] = [
-    ['negative size', (s) => { s.size = '-1Gi'; }],
-    ['garbage size', (s) => { s.size = 'big'; }],
-    ['replicas 0', (s) => { s.replicas = 0; }],
-    ['replicas 4', (s) => { s.replicas = 4; }],
-    ['unknown field', (s) => { s.nodeName = 'node-a'; }],
-    ['bad fsType', (s) => { s.fsType = 'ntfs'; }],
-    ['bad pool name', (s) => { s.pool = 'My Pool'; }],
-    ['bad consistency', (s) => { s.consistency = 'eventual'; }],
+    [
+      'negative size',
+      (s) => {
+        s.size = '-1Gi';
+      },
+    ],
+    [
+      'garbage size',
+      (s) => {
+        s.size = 'big';
+      },
+    ],
+    [
+      'replicas 0',
+      (s) => {
+        s.replicas = 0;
+      },
+    ],
+    [
+      'replicas 4',
+      (s) => {
+        s.replicas = 4;
+      },
+    ],
+    [
+      'unknown field',
+      (s) => {
+        s.nodeName = 'node-a';
+      },
+    ],
+    [
+      'bad fsType',
+      (s) => {
+        s.fsType = 'ntfs';
+      },
+    ],
+    [
+      'bad pool name',
+      (s) => {
+        s.pool = 'My Pool';
+      },
+    ],
+    [
+      'bad consistency',
+      (s) => {
+        s.consistency = 'eventual';
+      },
+    ],
   ];
   for (const [name, mutate] of bad) {
     const obj = goodVolume();
@@ -51,7 +99,12 @@ test('bad LocalVolumes are rejected: negative or garbage size, replicas 0 and 4,
 });
 
 test('bad StoragePools are rejected: unknown pool field, bad media class, bad backend', () => {
-  const pool = (spec: Record<string, unknown>) => ({ apiVersion: 'storage.stratum.dev/v1alpha1', kind: 'StoragePool', metadata: { name: 'p' }, spec });
+  const pool = (spec: Record<string, unknown>) => ({
+    apiVersion: 'storage.stratum.dev/v1alpha1',
+    kind: 'StoragePool',
+    metadata: { name: 'p' },
+    spec,
+  });
   assert.equal(errorsOf(pool({ mediaClass: 'ssd' })), []);
   assert.ok(errorsOf(pool({ mediaClass: 'ssd', raid: 5 })).length > 0);
   assert.ok(errorsOf(pool({ mediaClass: 'tape' })).length > 0);

@@ -29,9 +29,23 @@ const MOUNTINFO = [
 
 test('mountinfo: every field, octal escapes undone, a device-node bind mount', () => {
   const [data, proc, blk] = parseMountInfo(MOUNTINFO);
-  assert.equal(data, { source: '/dev/loop0', target: '/mnt/my data', fsType: 'ext4', vfsOptions: ['rw', 'noatime'], majMin: '7:0', fsRoot: '/' });
+  assert.equal(data, {
+    source: '/dev/loop0',
+    target: '/mnt/my data',
+    fsType: 'ext4',
+    vfsOptions: ['rw', 'noatime'],
+    majMin: '7:0',
+    fsRoot: '/',
+  });
   assert.equal(proc, { source: 'proc', target: '/proc', fsType: 'proc', vfsOptions: ['rw'], majMin: '0:5', fsRoot: '/' });
-  assert.equal(blk, { source: 'devtmpfs', target: '/tmp/blk', fsType: 'devtmpfs', vfsOptions: ['ro', 'relatime'], majMin: '0:6', fsRoot: '/loop0' });
+  assert.equal(blk, {
+    source: 'devtmpfs',
+    target: '/tmp/blk',
+    fsType: 'devtmpfs',
+    vfsOptions: ['ro', 'relatime'],
+    majMin: '0:6',
+    fsRoot: '/loop0',
+  });
   assert.equal(parseMountInfo(''), []);
 });
 
@@ -49,14 +63,18 @@ test('mount table: the top mount of a stacked mount point; the mount points of g
 });
 
 test('dumpe2fs -h: size is block count times block size', () => {
-  const header = 'Filesystem volume name:   <none>\nBlock count:              409600\nReserved block count:     0\nBlock size:               1024\n';
+  const header =
+    'Filesystem volume name:   <none>\nBlock count:              409600\nReserved block count:     0\nBlock size:               1024\n';
   assert.is(parseExt4Size(header), 409600 * 1024);
   assert.throws(() => parseExt4Size('Block size: 4096\n'), /Block count/);
 });
 
 test('only ext4 and xfs are accepted, by name', () => {
   assert.is(asFsType('xfs'), 'xfs');
-  assert.throws(() => asFsType('btrfs'), (e: unknown) => e instanceof FsError && e.reason === 'invalid-argument' && /btrfs/.test(e.message));
+  assert.throws(
+    () => asFsType('btrfs'),
+    (e: unknown) => e instanceof FsError && e.reason === 'invalid-argument' && /btrfs/.test(e.message),
+  );
 });
 
 test.run();

@@ -5,7 +5,16 @@ import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { run } from '../../src/common/exec.ts';
-import { AGENT_TOKEN_AUDIENCE, API_GROUP, CA_SECRET, CSI_DRIVER_NAME, OPERATOR_BOOTSTRAP_PORT, OPERATOR_SERVICE, OPERATOR_TLS_SECRET, TRUST_BUNDLE_CONFIGMAP } from '../../src/common/constants.ts';
+import {
+  AGENT_TOKEN_AUDIENCE,
+  API_GROUP,
+  CA_SECRET,
+  CSI_DRIVER_NAME,
+  OPERATOR_BOOTSTRAP_PORT,
+  OPERATOR_SERVICE,
+  OPERATOR_TLS_SECRET,
+  TRUST_BUNDLE_CONFIGMAP,
+} from '../../src/common/constants.ts';
 import { buildApps } from '../../src/manifests/app.ts';
 import { resolveConfig } from '../../src/manifests/config.ts';
 import { readYamlObjects, repoRoot } from '../helpers/crd-validator.ts';
@@ -28,7 +37,12 @@ async function synth(): Promise<{ charts: Map<string, string>; crds: Map<string,
 /** Relative path → content of every file under `dir`. */
 function readTree(dir: string): Map<string, string> {
   const files = (readdirSync(dir, { recursive: true, withFileTypes: true }) as Dirent[]).filter((e) => e.isFile());
-  return new Map(files.map((e) => path.relative(dir, path.join(e.parentPath, e.name))).sort().map((f) => [f, readFileSync(path.join(dir, f), 'utf8')]));
+  return new Map(
+    files
+      .map((e) => path.relative(dir, path.join(e.parentPath, e.name)))
+      .sort()
+      .map((f) => [f, readFileSync(path.join(dir, f), 'utf8')]),
+  );
 }
 
 const committed = (dir: string) => readTree(path.join(repoRoot, dir));
@@ -40,7 +54,10 @@ test('synth is deterministic, and crds/ and charts-gen/ in git equal a fresh syn
   const b = await synth();
   assert.equal([...a.charts.entries()], [...b.charts.entries()], 'two synths differ');
   assert.equal([...a.crds.entries()], [...b.crds.entries()], 'two synths differ (crds)');
-  for (const [name, fresh, dir] of [['charts-gen', a.charts, 'charts-gen'], ['crds', a.crds, 'crds']] as const) {
+  for (const [name, fresh, dir] of [
+    ['charts-gen', a.charts, 'charts-gen'],
+    ['crds', a.crds, 'crds'],
+  ] as const) {
     const inGit = committed(dir);
     assert.equal([...inGit.keys()], [...fresh.keys()], `${name}/ files differ from a fresh synth: run npx cdk8s synth and commit`);
     for (const [f, content] of fresh) assert.fixture(inGit.get(f)!, content);
@@ -49,11 +66,29 @@ test('synth is deterministic, and crds/ and charts-gen/ in git equal a fresh syn
 
 test('the install has every object docs/architecture.md lists', () => {
   const kinds = new Set(install.map((o) => o.kind));
-  for (const k of ['CustomResourceDefinition', 'Namespace', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding',
-    'Deployment', 'DaemonSet', 'CSIDriver', 'StorageClass', 'PodDisruptionBudget', 'Service', 'StoragePool']) assert.ok(kinds.has(k), k);
+  for (const k of [
+    'CustomResourceDefinition',
+    'Namespace',
+    'ServiceAccount',
+    'ClusterRole',
+    'ClusterRoleBinding',
+    'Role',
+    'RoleBinding',
+    'Deployment',
+    'DaemonSet',
+    'CSIDriver',
+    'StorageClass',
+    'PodDisruptionBudget',
+    'Service',
+    'StoragePool',
+  ])
+    assert.ok(kinds.has(k), k);
   const driver = ofKind('CSIDriver')[0]!;
   assert.equal(driver.metadata.name, CSI_DRIVER_NAME);
-  assert.equal([driver.spec.attachRequired, driver.spec.storageCapacity, driver.spec.podInfoOnMount, driver.spec.fsGroupPolicy], [false, true, true, 'File']);
+  assert.equal(
+    [driver.spec.attachRequired, driver.spec.storageCapacity, driver.spec.podInfoOnMount, driver.spec.fsGroupPolicy],
+    [false, true, true, 'File'],
+  );
   for (const sc of ofKind('StorageClass')) {
     assert.equal([sc.provisioner, sc.volumeBindingMode, sc.allowVolumeExpansion], [CSI_DRIVER_NAME, 'WaitForFirstConsumer', true]);
     assert.ok(sc.parameters.pool);
@@ -61,8 +96,13 @@ test('the install has every object docs/architecture.md lists', () => {
 });
 
 test('kubectl apply -f charts-gen/ needs no second pass: custom resources live in charts-gen/pools/', () => {
-  const topLevel = readdirSync(path.join(repoRoot, 'charts-gen')).filter((f) => f.endsWith('.yaml')).flatMap((f) => readYamlObjects(path.join(repoRoot, 'charts-gen', f)));
-  assert.not.ok(topLevel.some((o) => String(o.apiVersion).startsWith(API_GROUP)), 'no Stratum object beside the CRDs');
+  const topLevel = readdirSync(path.join(repoRoot, 'charts-gen'))
+    .filter((f) => f.endsWith('.yaml'))
+    .flatMap((f) => readYamlObjects(path.join(repoRoot, 'charts-gen', f)));
+  assert.not.ok(
+    topLevel.some((o) => String(o.apiVersion).startsWith(API_GROUP)),
+    'no Stratum object beside the CRDs',
+  );
   assert.ok(readYamlObjects(path.join(repoRoot, 'charts-gen/pools/stratum-pools.yaml')).every((o) => o.kind === 'StoragePool'));
 });
 
@@ -79,7 +119,8 @@ test('operator: 2 replicas, csi-provisioner with capacity, topology and extra me
   const containers = dep.spec.template.spec.containers as any[];
   const byName = new Map(containers.map((c) => [c.name, c]));
   const prov = byName.get('csi-provisioner');
-  for (const flag of ['--enable-capacity', '--feature-gates=Topology=true', '--extra-create-metadata']) assert.ok(prov.args.includes(flag), flag);
+  for (const flag of ['--enable-capacity', '--feature-gates=Topology=true', '--extra-create-metadata'])
+    assert.ok(prov.args.includes(flag), flag);
   assert.ok(byName.get('csi-resizer'));
   const op = byName.get('operator');
   assert.ok(op.livenessProbe && op.readinessProbe);
@@ -101,33 +142,50 @@ test('agent: privileged only in the agent container, host paths, Bidirectional k
   assert.equal(privileged, ['agent']);
   assert.equal(spec.containers.map((c: any) => c.name).sort(), ['agent', 'livenessprobe', 'node-driver-registrar']);
   const hostPaths = spec.volumes.filter((v: any) => v.hostPath).map((v: any) => v.hostPath.path);
-  for (const p of ['/dev', '/sys', '/run/udev', '/etc/lvm', '/var/lib/kubelet', '/var/lib/kubelet/plugins_registry']) assert.ok(hostPaths.includes(p), p);
+  for (const p of ['/dev', '/sys', '/run/udev', '/etc/lvm', '/var/lib/kubelet', '/var/lib/kubelet/plugins_registry'])
+    assert.ok(hostPaths.includes(p), p);
   const agent = spec.containers.find((c: any) => c.name === 'agent');
   const kubeletMount = agent.volumeMounts.find((m: any) => m.mountPath === '/var/lib/kubelet');
   assert.equal(kubeletMount.mountPropagation, 'Bidirectional');
-  assert.ok(agent.ports.some((p: any) => p.name === 'grpc'), 'the operator finds agents by the named port grpc');
+  assert.ok(
+    agent.ports.some((p: any) => p.name === 'grpc'),
+    'the operator finds agents by the named port grpc',
+  );
 });
 
 test('RBAC: no wildcard anywhere; the agent has no Kubernetes access at all', () => {
   for (const role of [...ofKind('ClusterRole'), ...ofKind('Role')]) {
     for (const rule of role.rules) {
-      for (const field of ['verbs', 'resources', 'apiGroups']) assert.not.ok((rule[field] ?? []).includes('*'), `${role.metadata.name} uses * in ${field}`);
+      for (const field of ['verbs', 'resources', 'apiGroups'])
+        assert.not.ok((rule[field] ?? []).includes('*'), `${role.metadata.name} uses * in ${field}`);
     }
   }
   const agentSa = ofKind('ServiceAccount').find((s) => s.metadata.name === 'stratum-agent');
   assert.equal(agentSa?.automountServiceAccountToken, false);
   const bindings = [...ofKind('ClusterRoleBinding'), ...ofKind('RoleBinding')];
-  assert.not.ok(bindings.some((b) => b.subjects.some((s: any) => s.name === 'stratum-agent')), 'the agent is bound to no role');
+  assert.not.ok(
+    bindings.some((b) => b.subjects.some((s: any) => s.name === 'stratum-agent')),
+    'the agent is bound to no role',
+  );
   const operatorRules = ofKind('ClusterRole').flatMap((r) => r.rules);
-  assert.ok(operatorRules.some((r: any) => r.apiGroups.includes(API_GROUP) && r.verbs.includes('update')), 'the operator writes Stratum objects');
+  assert.ok(
+    operatorRules.some((r: any) => r.apiGroups.includes(API_GROUP) && r.verbs.includes('update')),
+    'the operator writes Stratum objects',
+  );
 });
 
 test('identity: the agent proves its node with a projected token for the operator only; the operator serves certificates', () => {
   const spec = ofKind('DaemonSet')[0]!.spec.template.spec;
   const token = spec.volumes.find((v: any) => v.projected)?.projected.sources[0].serviceAccountToken;
   assert.equal(token, { audience: AGENT_TOKEN_AUDIENCE, expirationSeconds: 3600, path: 'token' });
-  assert.ok(spec.volumes.some((v: any) => v.configMap?.name === TRUST_BUNDLE_CONFIGMAP), 'the agent mounts the public trust bundle');
-  assert.not.ok(spec.volumes.some((v: any) => v.secret), 'the agent mounts no Secret');
+  assert.ok(
+    spec.volumes.some((v: any) => v.configMap?.name === TRUST_BUNDLE_CONFIGMAP),
+    'the agent mounts the public trust bundle',
+  );
+  assert.not.ok(
+    spec.volumes.some((v: any) => v.secret),
+    'the agent mounts no Secret',
+  );
   const env = Object.fromEntries(spec.containers.find((c: any) => c.name === 'agent').env.map((e: any) => [e.name, e.value]));
   assert.is(env.STRATUM_BOOTSTRAP_URL, `https://${OPERATOR_SERVICE}.stratum-system.svc:${OPERATOR_BOOTSTRAP_PORT}`);
   const service = ofKind('Service').find((s) => s.metadata.name === OPERATOR_SERVICE);
@@ -136,15 +194,24 @@ test('identity: the agent proves its node with a projected token for the operato
   assert.ok(op.args.includes('--certificates=managed'));
 });
 
-test('RBAC: pods only in the namespace; Secret and ConfigMap rights only on the CA\'s own objects (create aside)', () => {
+test("RBAC: pods only in the namespace; Secret and ConfigMap rights only on the CA's own objects (create aside)", () => {
   const clusterRules = ofKind('ClusterRole').flatMap((r) => r.rules);
-  assert.not.ok(clusterRules.some((r: any) => r.resources.includes('pods')), 'no cluster-wide pod access');
-  assert.not.ok(clusterRules.some((r: any) => r.resources.includes('secrets') || r.resources.includes('configmaps')), 'no cluster-wide Secret or ConfigMap access');
+  assert.not.ok(
+    clusterRules.some((r: any) => r.resources.includes('pods')),
+    'no cluster-wide pod access',
+  );
+  assert.not.ok(
+    clusterRules.some((r: any) => r.resources.includes('secrets') || r.resources.includes('configmaps')),
+    'no cluster-wide Secret or ConfigMap access',
+  );
   const nsRules = ofKind('Role').flatMap((r) => r.rules);
   for (const r of nsRules.filter((x: any) => x.resources.includes('secrets') || x.resources.includes('configmaps'))) {
     if (r.verbs.length === 1 && r.verbs[0] === 'create') continue;
     assert.ok(r.resourceNames?.length, `${r.resources} ${r.verbs} is limited by name`);
-    assert.ok(r.resourceNames.every((n: string) => n === CA_SECRET || n === TRUST_BUNDLE_CONFIGMAP), String(r.resourceNames));
+    assert.ok(
+      r.resourceNames.every((n: string) => n === CA_SECRET || n === TRUST_BUNDLE_CONFIGMAP),
+      String(r.resourceNames),
+    );
   }
 });
 
@@ -152,11 +219,22 @@ test('certManagerIssuer: cert-manager Certificates for the CA and the operator; 
   const dir = mkdtempSync(path.join(tmpdir(), 'stratum-certmanager-'));
   try {
     for (const app of buildApps(resolveConfig({ certManagerIssuer: { name: 'corp-ca' } }), dir)) app.synth();
-    const objects = readdirSync(dir).filter((f) => f.endsWith('.yaml')).flatMap((f) => readYamlObjects(path.join(dir, f)));
+    const objects = readdirSync(dir)
+      .filter((f) => f.endsWith('.yaml'))
+      .flatMap((f) => readYamlObjects(path.join(dir, f)));
     const certs = objects.filter((o) => o.kind === 'Certificate');
-    assert.equal(certs.map((c) => [c.metadata.name, c.spec.secretName, c.spec.isCA ?? false, c.spec.issuerRef.name]), [[CA_SECRET, CA_SECRET, true, 'corp-ca'], [OPERATOR_TLS_SECRET, OPERATOR_TLS_SECRET, false, 'corp-ca']]);
+    assert.equal(
+      certs.map((c) => [c.metadata.name, c.spec.secretName, c.spec.isCA ?? false, c.spec.issuerRef.name]),
+      [
+        [CA_SECRET, CA_SECRET, true, 'corp-ca'],
+        [OPERATOR_TLS_SECRET, OPERATOR_TLS_SECRET, false, 'corp-ca'],
+      ],
+    );
     assert.equal(certs[1]!.spec.uris, ['stratum://operator']);
-    const secretRules = objects.filter((o) => o.kind === 'Role').flatMap((r) => r.rules).filter((r: any) => r.resources.includes('secrets'));
+    const secretRules = objects
+      .filter((o) => o.kind === 'Role')
+      .flatMap((r) => r.rules)
+      .filter((r: any) => r.resources.includes('secrets'));
     assert.equal(secretRules, [{ apiGroups: [''], resources: ['secrets'], verbs: ['get'], resourceNames: [CA_SECRET] }]);
     const op = objects.find((o) => o.kind === 'Deployment')!.spec.template.spec.containers.find((c: any) => c.name === 'operator');
     assert.ok(op.args.includes('--certificates=external'));

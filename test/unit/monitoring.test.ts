@@ -15,7 +15,13 @@ import { PANELS } from '../../src/manifests/dashboard.ts';
 import { OperatorMetrics } from '../../src/operator/runtime/metrics.ts';
 import { repoRoot } from '../helpers/crd-validator.ts';
 
-type Obj = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string> }; spec?: any; data?: Record<string, string> };
+type Obj = {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string> };
+  spec?: any;
+  data?: Record<string, string>;
+};
 
 function synth(raw: unknown): Obj[] {
   const dir = mkdtempSync(path.join(tmpdir(), 'stratum-monitoring-'));
@@ -36,30 +42,49 @@ test('off by default: no monitoring objects', () => {
   for (const kind of ['ServiceMonitor', 'PrometheusRule']) assert.not.ok(kinds.includes(kind), kind);
 });
 
-test('ServiceMonitors select the operator\'s and the agents\' metrics Services, whose pods expose a port named metrics', () => {
+test("ServiceMonitors select the operator's and the agents' metrics Services, whose pods expose a port named metrics", () => {
   const monitors = ofKind('ServiceMonitor');
   assert.is(monitors.length, 2);
   for (const m of monitors) {
     assert.is(m.metadata.labels?.release, 'kps', 'the configured labels');
-    const services = ofKind('Service').filter((s) => Object.entries(m.spec.selector.matchLabels as Record<string, string>).every(([k, v]) => s.metadata.labels?.[k] === v));
+    const services = ofKind('Service').filter((s) =>
+      Object.entries(m.spec.selector.matchLabels as Record<string, string>).every(([k, v]) => s.metadata.labels?.[k] === v),
+    );
     assert.is(services.length, 1, `${m.metadata.name} selects one Service`);
-    assert.ok((services[0]!.spec.ports as { name: string }[]).some((p) => p.name === m.spec.endpoints[0].port), 'the endpoint port exists on the Service');
+    assert.ok(
+      (services[0]!.spec.ports as { name: string }[]).some((p) => p.name === m.spec.endpoints[0].port),
+      'the endpoint port exists on the Service',
+    );
   }
   const agent = ofKind('DaemonSet')[0]!.spec.template.spec.containers.find((c: { name: string }) => c.name === 'agent');
-  assert.ok(agent.ports.some((p: { name: string }) => p.name === 'metrics'), 'the agent container names its metrics port');
+  assert.ok(
+    agent.ports.some((p: { name: string }) => p.name === 'metrics'),
+    'the agent container names its metrics port',
+  );
   assert.ok(agent.env.some((e: { name: string }) => e.name === 'STRATUM_AGENT_METRICS_LISTEN'));
 });
 
 test('every alert links its runbook section by a repo-relative path, and the section exists', () => {
   const runbooks = readFileSync(path.join(repoRoot, 'docs/runbooks.md'), 'utf8');
-  const rules = ofKind('PrometheusRule')[0]!.spec.groups[0].rules as { alert: string; annotations: Record<string, string>; labels: Record<string, string> }[];
-  assert.equal(rules.map((r) => r.alert), ALERTS.map((a) => a.alert));
+  const rules = ofKind('PrometheusRule')[0]!.spec.groups[0].rules as {
+    alert: string;
+    annotations: Record<string, string>;
+    labels: Record<string, string>;
+  }[];
+  assert.equal(
+    rules.map((r) => r.alert),
+    ALERTS.map((a) => a.alert),
+  );
   for (const r of rules) {
     assert.is(r.annotations.runbook_url, `docs/runbooks.md#${r.alert.toLowerCase()}`);
     assert.ok(runbooks.includes(`\n## ${r.alert}\n`), `docs/runbooks.md has a section ${r.alert}`);
     assert.ok(['warning', 'critical'].includes(r.labels.severity!));
   }
-  for (const want of ['PoolNearlyFull', 'VolumeDegraded', 'VolumeLost', 'DiskMissing', 'AgentUnavailable', 'ReplicaOutOfSync']) assert.ok(rules.some((r) => r.alert === `Stratum${want}`), want);
+  for (const want of ['PoolNearlyFull', 'VolumeDegraded', 'VolumeLost', 'DiskMissing', 'AgentUnavailable', 'ReplicaOutOfSync'])
+    assert.ok(
+      rules.some((r) => r.alert === `Stratum${want}`),
+      want,
+    );
 });
 
 test('the dashboard is a ConfigMap for the Grafana sidecar holding valid JSON, one query per panel', () => {
@@ -67,7 +92,10 @@ test('the dashboard is a ConfigMap for the Grafana sidecar holding valid JSON, o
   assert.ok(cm, 'a ConfigMap labelled grafana_dashboard=1');
   const dashboard = JSON.parse(cm.data!['stratum.json']!) as { uid: string; panels: { targets: { expr: string }[] }[] };
   assert.is(dashboard.panels.length, PANELS.length);
-  assert.equal(dashboard.panels.map((p) => p.targets[0]!.expr), PANELS.map((p) => p.expr));
+  assert.equal(
+    dashboard.panels.map((p) => p.targets[0]!.expr),
+    PANELS.map((p) => p.expr),
+  );
 });
 
 test('every metric an alert or a panel reads is exported by the operator or the agent', async () => {
@@ -75,7 +103,9 @@ test('every metric an alert or a panel reads is exported by the operator or the 
   operator.collectProcessMetrics();
   const agent = new AgentMetrics('n1');
   try {
-    const exported = new Set([...(await operator.registry.getMetricsAsJSON()), ...(await agent.registry.getMetricsAsJSON())].map((m) => m.name));
+    const exported = new Set(
+      [...(await operator.registry.getMetricsAsJSON()), ...(await agent.registry.getMetricsAsJSON())].map((m) => m.name),
+    );
     const used = [...ALERTS.map((a) => a.expr), ...PANELS.map((p) => p.expr)].flatMap((e) => e.match(/\bstratum_[a-z_]+/g) ?? []);
     assert.ok(used.length > 20);
     for (const name of used) assert.ok(exported.has(name.replace(/_(bucket|count|sum)$/, '')), `${name} is exported`);

@@ -1,7 +1,15 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Subject } from 'rxjs';
-import { applyWatchEvent, diffSnapshot, objectKey, ObjectStore, parseKey, type CacheEvent, type WatchEvent } from '../../src/operator/runtime/kube/store.ts';
+import {
+  applyWatchEvent,
+  diffSnapshot,
+  objectKey,
+  ObjectStore,
+  parseKey,
+  type CacheEvent,
+  type WatchEvent,
+} from '../../src/operator/runtime/kube/store.ts';
 import { Informer } from '../../src/operator/runtime/kube/informer.ts';
 import type { KubeObject } from '../../src/operator/runtime/kube/client.ts';
 
@@ -9,7 +17,10 @@ interface Vol extends KubeObject {
   spec: { node: string };
 }
 const vol = (name: string, rv: string, node = 'n1', namespace?: string): Vol => ({
-  apiVersion: 'v1', kind: 'Vol', metadata: { name, namespace, resourceVersion: rv }, spec: { node },
+  apiVersion: 'v1',
+  kind: 'Vol',
+  metadata: { name, namespace, resourceVersion: rv },
+  spec: { node },
 });
 const byNode = { node: (v: Vol) => [v.spec.node] };
 
@@ -40,12 +51,30 @@ test('the index follows updates and deletes', () => {
   store.upsert(vol('a', '1', 'n1'));
   store.upsert(vol('b', '1', 'n1'));
   store.upsert(vol('c', '1', 'n2'));
-  assert.equal(store.byIndex('node', 'n1').map((v) => v.metadata.name).sort(), ['a', 'b']);
+  assert.equal(
+    store
+      .byIndex('node', 'n1')
+      .map((v) => v.metadata.name)
+      .sort(),
+    ['a', 'b'],
+  );
   store.upsert(vol('a', '2', 'n2'));
-  assert.equal(store.byIndex('node', 'n1').map((v) => v.metadata.name), ['b']);
-  assert.equal(store.byIndex('node', 'n2').map((v) => v.metadata.name).sort(), ['a', 'c']);
+  assert.equal(
+    store.byIndex('node', 'n1').map((v) => v.metadata.name),
+    ['b'],
+  );
+  assert.equal(
+    store
+      .byIndex('node', 'n2')
+      .map((v) => v.metadata.name)
+      .sort(),
+    ['a', 'c'],
+  );
   store.remove('c');
-  assert.equal(store.byIndex('node', 'n2').map((v) => v.metadata.name), ['a']);
+  assert.equal(
+    store.byIndex('node', 'n2').map((v) => v.metadata.name),
+    ['a'],
+  );
   assert.equal(store.byIndex('node', 'nowhere'), []);
   assert.throws(() => store.byIndex('owner', 'x'), /no index named owner/);
 });
@@ -75,7 +104,13 @@ test('a relist diff applied to the store makes it equal to the list', () => {
   const listed = [vol('b', '2'), vol('d', '3')];
   const changes = diffSnapshot(seen, listed).map((ev) => applyWatchEvent(store, ev)!.type);
   assert.equal(changes.sort(), ['add', 'delete', 'delete', 'update']);
-  assert.equal(store.list().map((v) => `${v.metadata.name}@${v.metadata.resourceVersion}`).sort(), ['b@2', 'd@3']);
+  assert.equal(
+    store
+      .list()
+      .map((v) => `${v.metadata.name}@${v.metadata.resourceVersion}`)
+      .sort(),
+    ['b@2', 'd@3'],
+  );
 });
 
 test('informer: events in order, hasSynced after SYNCED, waitForSync, index lookups', async () => {
@@ -94,7 +129,10 @@ test('informer: events in order, hasSynced after SYNCED, waitForSync, index look
   source.next({ type: 'DELETED', object: vol('a', '2', 'n3') });
   assert.equal(seen, ['add:a', 'update:a', 'delete:a']);
   source.next({ type: 'ADDED', object: vol('b', '1', 'n3') });
-  assert.equal(informer.byIndex('node', 'n3').map((v) => v.metadata.name), ['b']);
+  assert.equal(
+    informer.byIndex('node', 'n3').map((v) => v.metadata.name),
+    ['b'],
+  );
   assert.is(informer.get('b')!.spec.node, 'n3');
   informer.stop();
   source.next({ type: 'ADDED', object: vol('c', '1') });
@@ -104,7 +142,10 @@ test('informer: events in order, hasSynced after SYNCED, waitForSync, index look
 test('informer: waitForSync rejects after its timeout', async () => {
   const informer = new Informer<Vol>(new Subject<WatchEvent<Vol>>());
   informer.start();
-  await informer.waitForSync(20).then(() => assert.unreachable('synced'), (err: Error) => assert.match(err.message, /not synced after 20 ms/));
+  await informer.waitForSync(20).then(
+    () => assert.unreachable('synced'),
+    (err: Error) => assert.match(err.message, /not synced after 20 ms/),
+  );
   informer.stop();
 });
 

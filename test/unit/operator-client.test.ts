@@ -3,7 +3,16 @@ import * as assert from 'uvu/assert';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { KubeApiError, KubeClient, isConflict, isGone, isNotFound, loadKubeConfig, resourcePath, type ResourceType } from '../../src/operator/runtime/kube/client.ts';
+import {
+  KubeApiError,
+  KubeClient,
+  isConflict,
+  isGone,
+  isNotFound,
+  loadKubeConfig,
+  resourcePath,
+  type ResourceType,
+} from '../../src/operator/runtime/kube/client.ts';
 
 const CM: ResourceType = { apiVersion: 'v1', kind: 'ConfigMap', plural: 'configmaps', namespaced: true };
 const LV: ResourceType = { apiVersion: 'storage.stratum.dev/v1alpha1', kind: 'LocalVolume', plural: 'localvolumes', namespaced: false };
@@ -29,12 +38,17 @@ test('loadKubeConfig: an explicit file wins; a missing one is a clear error; not
   const saved = { KUBECONFIG: process.env.KUBECONFIG, KUBERNETES_SERVICE_HOST: process.env.KUBERNETES_SERVICE_HOST };
   try {
     const file = path.join(dir, 'config');
-    await writeFile(file, [
-      'apiVersion: v1', 'kind: Config', 'current-context: t',
-      'clusters: [{ name: c, cluster: { server: "https://127.0.0.1:6443" } }]',
-      'users: [{ name: u, user: { token: abc } }]',
-      'contexts: [{ name: t, context: { cluster: c, user: u } }]',
-    ].join('\n'));
+    await writeFile(
+      file,
+      [
+        'apiVersion: v1',
+        'kind: Config',
+        'current-context: t',
+        'clusters: [{ name: c, cluster: { server: "https://127.0.0.1:6443" } }]',
+        'users: [{ name: u, user: { token: abc } }]',
+        'contexts: [{ name: t, context: { cluster: c, user: u } }]',
+      ].join('\n'),
+    );
     assert.is(loadKubeConfig({ kubeconfig: file }).getCurrentCluster()!.server, 'https://127.0.0.1:6443');
     assert.is(new KubeClient(loadKubeConfig({ kubeconfig: file })).server.port, '6443');
     process.env.KUBECONFIG = file;
@@ -44,7 +58,9 @@ test('loadKubeConfig: an explicit file wins; a missing one is a clear error; not
     delete process.env.KUBERNETES_SERVICE_HOST;
     assert.throws(() => loadKubeConfig(), /no kubeconfig: pass a path, set KUBECONFIG, or run in a pod/);
   } finally {
-    for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k]; else process.env[k] = v;
+    for (const [k, v] of Object.entries(saved))
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
     await rm(dir, { recursive: true, force: true });
   }
 });

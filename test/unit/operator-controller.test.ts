@@ -11,12 +11,22 @@ import { OperatorMetrics } from '../../src/operator/runtime/metrics.ts';
 import { startHealthServer } from '../../src/operator/runtime/health.ts';
 
 const obj = (name: string, rv = '1', namespace = 'ns', owners: string[] = []): KubeObject => ({
-  apiVersion: 'v1', kind: 'Thing', metadata: { name, namespace, resourceVersion: rv, ownerReferences: owners.map((o) => ({ apiVersion: 'v1', kind: 'Owner', name: o, uid: o })) },
+  apiVersion: 'v1',
+  kind: 'Thing',
+  metadata: {
+    name,
+    namespace,
+    resourceVersion: rv,
+    ownerReferences: owners.map((o) => ({ apiVersion: 'v1', kind: 'Owner', name: o, uid: o })),
+  },
 });
 const tick = (ms = 0) => new Promise((r) => setTimeout(r, ms));
 const controllers: Controller<KubeObject>[] = [];
 
-function setup(reconcile: (key: string) => Promise<ReconcileResult>, opts: { backoff?: { baseMs: number; capMs: number }; syncTimeoutMs?: number } = {}) {
+function setup(
+  reconcile: (key: string) => Promise<ReconcileResult>,
+  opts: { backoff?: { baseMs: number; capMs: number }; syncTimeoutMs?: number } = {},
+) {
   const source = new Subject<WatchEvent<KubeObject>>();
   const informer = new Informer<KubeObject>(source);
   const metrics = new OperatorMetrics();
@@ -48,7 +58,10 @@ test('no reconcile before the caches sync; then every object is reconciled once'
 
 test('start fails when the caches do not sync in time', async () => {
   const { controller } = setup(async () => undefined, { syncTimeoutMs: 30 });
-  await controller.start().then(() => assert.unreachable('started'), (err: Error) => assert.match(err.message, /caches not synced within 30 ms/));
+  await controller.start().then(
+    () => assert.unreachable('started'),
+    (err: Error) => assert.match(err.message, /caches not synced within 30 ms/),
+  );
 });
 
 test('requeueAfter brings the key back after the delay, with no backoff counted', async () => {
@@ -73,11 +86,14 @@ test('requeueAfter brings the key back after the delay, with no backoff counted'
 test('errors retry with growing backoff, success forgets; a terminal error is not retried', async () => {
   const times: number[] = [];
   let fails = 3;
-  const { source, controller, metrics, lines } = setup(async (key) => {
-    if (key === 'ns/t') throw new TerminalError('spec.size is negative');
-    times.push(Date.now());
-    if (fails-- > 0) throw new Error('agent unreachable');
-  }, { backoff: { baseMs: 20, capMs: 1_000 } });
+  const { source, controller, metrics, lines } = setup(
+    async (key) => {
+      if (key === 'ns/t') throw new TerminalError('spec.size is negative');
+      times.push(Date.now());
+      if (fails-- > 0) throw new Error('agent unreachable');
+    },
+    { backoff: { baseMs: 20, capMs: 1_000 } },
+  );
   const started = controller.start();
   source.next({ type: 'ADDED', object: obj('a') });
   source.next({ type: 'ADDED', object: obj('t') });
@@ -100,11 +116,14 @@ test('errors retry with growing backoff, success forgets; a terminal error is no
 
 test('a reconciler that crashes (TypeError, a thrown string) is recovered into a retry', async () => {
   let calls = 0;
-  const { source, controller, lines } = setup(async () => {
-    calls++;
-    if (calls === 1) (undefined as unknown as { x: number }).x;
-    if (calls === 2) throw 'not an error';
-  }, { backoff: { baseMs: 5, capMs: 5 } });
+  const { source, controller, lines } = setup(
+    async () => {
+      calls++;
+      if (calls === 1) (undefined as unknown as { x: number }).x;
+      if (calls === 2) throw 'not an error';
+    },
+    { backoff: { baseMs: 5, capMs: 5 } },
+  );
   const started = controller.start();
   source.next({ type: 'ADDED', object: obj('a') });
   source.next({ type: 'SYNCED' });
@@ -116,9 +135,12 @@ test('a reconciler that crashes (TypeError, a thrown string) is recovered into a
 });
 
 test('every reconcile logs with its own reconcile id and the key', async () => {
-  const { source, controller, lines } = setup(async () => {
-    throw new Error('x');
-  }, { backoff: { baseMs: 5, capMs: 5 } });
+  const { source, controller, lines } = setup(
+    async () => {
+      throw new Error('x');
+    },
+    { backoff: { baseMs: 5, capMs: 5 } },
+  );
   const started = controller.start();
   source.next({ type: 'ADDED', object: obj('a') });
   source.next({ type: 'SYNCED' });
@@ -135,8 +157,12 @@ test('secondary objects requeue their owners (old and new owner on a move)', asy
   const secondary = new Subject<WatchEvent<KubeObject>>();
   const secInformer = new Informer<KubeObject>(secondary);
   const ctl = new Controller<KubeObject>({
-    kind: 'Owner', informer: new Informer<KubeObject>(source), reconcile: async (key) => void calls.push(key),
-    secondaries: [{ informer: secInformer, map: ownerKeys('Owner') }], metrics: new OperatorMetrics(), log: pino({ level: 'silent' }),
+    kind: 'Owner',
+    informer: new Informer<KubeObject>(source),
+    reconcile: async (key) => void calls.push(key),
+    secondaries: [{ informer: secInformer, map: ownerKeys('Owner') }],
+    metrics: new OperatorMetrics(),
+    log: pino({ level: 'silent' }),
   });
   controllers.push(ctl);
   void controller;
@@ -149,7 +175,18 @@ test('secondary objects requeue their owners (old and new owner on a move)', asy
   secondary.next({ type: 'MODIFIED', object: obj('child', '2', 'ns', ['o2']) });
   await tick(20);
   assert.equal(calls, ['ns/o1', 'ns/o1', 'ns/o2']);
-  assert.equal(ownerKeys('Owner')({ metadata: { name: 'c', ownerReferences: [{ apiVersion: 'v1', kind: 'Other', name: 'x', uid: 'x' }, { apiVersion: 'v1', kind: 'Owner', name: 'p', uid: 'p' }] } }), ['p']);
+  assert.equal(
+    ownerKeys('Owner')({
+      metadata: {
+        name: 'c',
+        ownerReferences: [
+          { apiVersion: 'v1', kind: 'Other', name: 'x', uid: 'x' },
+          { apiVersion: 'v1', kind: 'Owner', name: 'p', uid: 'p' },
+        ],
+      },
+    }),
+    ['p'],
+  );
 });
 
 test('health server: /healthz always, /readyz once synced, /metrics with stratum_ metrics', async () => {
@@ -158,7 +195,12 @@ test('health server: /healthz always, /readyz once synced, /metrics with stratum
   informer.start();
   const metrics = new OperatorMetrics();
   metrics.watchRestarts.inc({ resource: 'configmaps' });
-  const server = await startHealthServer({ host: '127.0.0.1', port: 0, registry: metrics.registry, readyChecks: [() => informer.hasSynced()] });
+  const server = await startHealthServer({
+    host: '127.0.0.1',
+    port: 0,
+    registry: metrics.registry,
+    readyChecks: [() => informer.hasSynced()],
+  });
   try {
     const base = `http://127.0.0.1:${server.address.port}`;
     assert.is((await fetch(`${base}/healthz`)).status, 200);
@@ -167,7 +209,13 @@ test('health server: /healthz always, /readyz once synced, /metrics with stratum
     assert.is((await fetch(`${base}/readyz`)).status, 200);
     const text = await (await fetch(`${base}/metrics`)).text();
     assert.match(text, /stratum_watch_restarts_total\{resource="configmaps"\} 1/);
-    assert.ok(text.split('\n').filter((l) => l && !l.startsWith('#')).every((l) => l.startsWith('stratum_')), 'every metric is prefixed stratum_');
+    assert.ok(
+      text
+        .split('\n')
+        .filter((l) => l && !l.startsWith('#'))
+        .every((l) => l.startsWith('stratum_')),
+      'every metric is prefixed stratum_',
+    );
     assert.is((await fetch(`${base}/nope`)).status, 404);
   } finally {
     await server.close();

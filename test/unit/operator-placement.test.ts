@@ -5,30 +5,76 @@ import { assignNodeIds } from '../../src/operator/volumes/replication-ids.ts';
 import { evictingIndex } from '../../src/operator/volumes/localvolume-reconciler.ts';
 
 const GiB = 1024n ** 3n;
-const pool = (name: string, nodes: [string, number, boolean?][]) => ({ pool: name, nodes: nodes.map(([node, gib, ready]) => ({ node, allocatable: BigInt(gib) * GiB, ready: ready ?? true })) });
+const pool = (name: string, nodes: [string, number, boolean?][]) => ({
+  pool: name,
+  nodes: nodes.map(([node, gib, ready]) => ({ node, allocatable: BigInt(gib) * GiB, ready: ready ?? true })),
+});
 const input = (over: Partial<PlacementInput>): PlacementInput => ({
-  size: 10n * GiB, replicas: 1, pool: pool('nvme', [['a', 50], ['b', 80], ['c', 20]]), preferred: [], occupied: [], kept: 0, hasPrimary: false, excluded: new Set(), ...over,
+  size: 10n * GiB,
+  replicas: 1,
+  pool: pool('nvme', [
+    ['a', 50],
+    ['b', 80],
+    ['c', 20],
+  ]),
+  preferred: [],
+  occupied: [],
+  kept: 0,
+  hasPrimary: false,
+  excluded: new Set(),
+  ...over,
 });
 
 test('the primary goes to the requested node; further replicas to the nodes with the most room', () => {
   const plan = placeReplicas(input({ replicas: 3, preferred: ['c'] }));
-  assert.equal(plan.add, [{ node: 'c', pool: 'nvme', role: 'primary' }, { node: 'b', pool: 'nvme', role: 'secondary' }, { node: 'a', pool: 'nvme', role: 'secondary' }]);
+  assert.equal(plan.add, [
+    { node: 'c', pool: 'nvme', role: 'primary' },
+    { node: 'b', pool: 'nvme', role: 'secondary' },
+    { node: 'a', pool: 'nvme', role: 'secondary' },
+  ]);
   assert.is(plan.shortfall, undefined);
 });
 
 test('without a requested node the primary takes the roomiest ready node', () => {
-  const plan = placeReplicas(input({ pool: pool('nvme', [['a', 50], ['b', 80, false], ['c', 20]]) }));
-  assert.equal(plan.add.map((p) => p.node), ['a']);
+  const plan = placeReplicas(
+    input({
+      pool: pool('nvme', [
+        ['a', 50],
+        ['b', 80, false],
+        ['c', 20],
+      ]),
+    }),
+  );
+  assert.equal(
+    plan.add.map((p) => p.node),
+    ['a'],
+  );
 });
 
 test('secondaries go to replicaPool when set', () => {
-  const plan = placeReplicas(input({ replicas: 2, preferred: ['a'], replicaPool: pool('hdd', [['a', 500], ['x', 100], ['y', 300]]) }));
-  assert.equal(plan.add, [{ node: 'a', pool: 'nvme', role: 'primary' }, { node: 'y', pool: 'hdd', role: 'secondary' }]);
+  const plan = placeReplicas(
+    input({
+      replicas: 2,
+      preferred: ['a'],
+      replicaPool: pool('hdd', [
+        ['a', 500],
+        ['x', 100],
+        ['y', 300],
+      ]),
+    }),
+  );
+  assert.equal(plan.add, [
+    { node: 'a', pool: 'nvme', role: 'primary' },
+    { node: 'y', pool: 'hdd', role: 'secondary' },
+  ]);
 });
 
 test('never two replicas on one node, never an evicted node', () => {
   const plan = placeReplicas(input({ replicas: 3, occupied: ['b'], kept: 1, hasPrimary: true, excluded: new Set(['a']) }));
-  assert.equal(plan.add.map((p) => p.node), ['c']);
+  assert.equal(
+    plan.add.map((p) => p.node),
+    ['c'],
+  );
   assert.is(plan.shortfall!.reason, 'NotEnoughNodes');
 });
 
@@ -40,18 +86,32 @@ test('not enough room: InsufficientCapacity names the pool, the size and the big
 });
 
 test('a requested node that is full or not ready is refused, naming it', () => {
-  assert.match(placeReplicas(input({ size: 30n * GiB, preferred: ['c'] })).shortfall!.message, /on node c has 20Gi allocatable, the volume needs 30Gi/);
+  assert.match(
+    placeReplicas(input({ size: 30n * GiB, preferred: ['c'] })).shortfall!.message,
+    /on node c has 20Gi allocatable, the volume needs 30Gi/,
+  );
   assert.is(placeReplicas(input({ preferred: ['zz'] })).shortfall!.reason, 'NodeUnavailable');
 });
 
 test('an evicted single replica is replaced on another node', () => {
   const plan = placeReplicas(input({ preferred: ['a'], occupied: ['a'], kept: 0, excluded: new Set(['a']) }));
-  assert.equal(plan.add.map((p) => p.node), ['b']);
+  assert.equal(
+    plan.add.map((p) => p.node),
+    ['b'],
+  );
 });
 
 test('DRBD node ids: kept when set, the primary first, the lowest free otherwise', () => {
-  const ids = assignNodeIds([{ name: 's2', role: 'secondary' }, { name: 'p', role: 'primary' }, { name: 's1', role: 'secondary', nodeId: 0 }]);
-  assert.equal([...ids.entries()].sort(), [['p', 1], ['s1', 0], ['s2', 2]]);
+  const ids = assignNodeIds([
+    { name: 's2', role: 'secondary' },
+    { name: 'p', role: 'primary' },
+    { name: 's1', role: 'secondary', nodeId: 0 },
+  ]);
+  assert.equal([...ids.entries()].sort(), [
+    ['p', 1],
+    ['s1', 0],
+    ['s2', 2],
+  ]);
 });
 
 test('nodes labelled storage.stratum.dev/evict=true are indexed as evicting, others not', () => {

@@ -8,11 +8,15 @@ import { diskStatus, localDiskName } from '../../src/operator/disks/localdisk-ma
 import type { Disk__Output } from '../../src/agent-api/generated/stratum/agent/v1/Disk.ts';
 
 const pool = (spec: Partial<StoragePool['spec']> = {}): StoragePool => ({
-  apiVersion: 'storage.stratum.dev/v1alpha1', kind: 'StoragePool', metadata: { name: 'fast' },
+  apiVersion: 'storage.stratum.dev/v1alpha1',
+  kind: 'StoragePool',
+  metadata: { name: 'fast' },
   spec: { mediaClass: 'ssd', backend: 'lvm', thin: false, ...spec },
 });
 const disk = (name: string, status: Partial<NonNullable<LocalDisk['status']>>, spec: Partial<LocalDisk['spec']> = {}): LocalDisk => ({
-  apiVersion: 'storage.stratum.dev/v1alpha1', kind: 'LocalDisk', metadata: { name },
+  apiVersion: 'storage.stratum.dev/v1alpha1',
+  kind: 'LocalDisk',
+  metadata: { name },
   spec: { nodeName: 'node-a', reserved: false, ...spec },
   status: { state: 'Available', mediaClass: 'ssd', capacity: '100Gi', ...status },
 });
@@ -41,7 +45,10 @@ test('a pool takes available disks of its media class and says why it left the o
     disk('g-override', { mediaClass: 'hdd' }, { mediaClass: 'ssd' }),
   ];
   const { selected, skipped } = selectDisks(pool(), disks);
-  assert.equal(selected.map((d) => d.metadata.name), ['a-ok', 'g-override']);
+  assert.equal(
+    selected.map((d) => d.metadata.name),
+    ['a-ok', 'g-override'],
+  );
   assert.match(skipped.get('b-hdd')!, /media class hdd is not ssd/);
   assert.match(skipped.get('c-reserved')!, /reserved/);
   assert.match(skipped.get('d-used')!, /in use \(signature:xfs\)/);
@@ -59,7 +66,10 @@ test('size range and by-id pattern narrow the choice; disks already in the pool 
     disk('e', { capacity: '10Gi', pool: 'fast', state: 'InUse' }),
   ];
   const { selected, skipped } = selectDisks(p, disks);
-  assert.equal(selected.map((d) => d.metadata.name), ['a', 'e']);
+  assert.equal(
+    selected.map((d) => d.metadata.name),
+    ['a', 'e'],
+  );
   assert.match(skipped.get('b')!, /smaller than 50Gi/);
   assert.match(skipped.get('c')!, /larger than 1Ti/);
   assert.match(skipped.get('d')!, /does not match nvme-Samsung\*/);
@@ -74,14 +84,34 @@ test('LocalDisk names are stable per (node, disk id) and independent of the devi
 
 test('disk status maps the agent report, with the spec override winning the media class', () => {
   const report: Disk__Output = {
-    id: 'loop:/tmp/x.img', devicePath: '/dev/loop3', byIdPaths: [], wwn: '', serial: '', model: '', vendor: '', sizeBytes: String(2n ** 30n),
-    mediaClass: 'MEDIA_CLASS_HDD', rotational: true, transport: '', state: 'DISK_STATE_IN_USE', inUseReasons: ['pool:fast'], pool: 'fast',
-    backingFile: '/tmp/x.img', majorMinor: '7:3',
+    id: 'loop:/tmp/x.img',
+    devicePath: '/dev/loop3',
+    byIdPaths: [],
+    wwn: '',
+    serial: '',
+    model: '',
+    vendor: '',
+    sizeBytes: String(2n ** 30n),
+    mediaClass: 'MEDIA_CLASS_HDD',
+    rotational: true,
+    transport: '',
+    state: 'DISK_STATE_IN_USE',
+    inUseReasons: ['pool:fast'],
+    pool: 'fast',
+    backingFile: '/tmp/x.img',
+    majorMinor: '7:3',
   };
   const status = diskStatus(report, { nodeName: 'node-a', reserved: false, mediaClass: 'ssd' }, new Date(0));
   assert.equal(status, {
-    identity: { id: 'loop:/tmp/x.img', backingFile: '/tmp/x.img' }, devicePath: '/dev/loop3', capacity: '1Gi',
-    detectedMediaClass: 'hdd', mediaClass: 'ssd', state: 'InUse', inUseBy: 'pool:fast', pool: 'fast', lastSeen: '1970-01-01T00:00:00.000Z',
+    identity: { id: 'loop:/tmp/x.img', backingFile: '/tmp/x.img' },
+    devicePath: '/dev/loop3',
+    capacity: '1Gi',
+    detectedMediaClass: 'hdd',
+    mediaClass: 'ssd',
+    state: 'InUse',
+    inUseBy: 'pool:fast',
+    pool: 'fast',
+    lastSeen: '1970-01-01T00:00:00.000Z',
   });
 });
 

@@ -13,12 +13,38 @@ const d84: NodeDrbd = { version: '8.4.11', maxReplicas: 2 };
 const d9: NodeDrbd = { version: '9.2.12', maxReplicas: 3 };
 const none: NodeDrbd = { version: '', maxReplicas: 0 };
 
-test('replica counts the nodes\' DRBD cannot carry are refused, naming each node and what to install', () => {
+test("replica counts the nodes' DRBD cannot carry are refused, naming each node and what to install", () => {
   assert.is(replicationRefusal(1, new Map([['a', none]])), undefined, 'one replica needs no DRBD');
-  assert.is(replicationRefusal(2, new Map([['a', d84], ['b', d9]])), undefined);
-  assert.is(replicationRefusal(3, new Map([['a', d9], ['b', d9], ['c', d9]])), undefined);
-  const three = replicationRefusal(3, new Map([['b', d84], ['a', d9], ['c', none]]))!;
-  assert.match(three, '3 replicas need DRBD on every replica\'s node and DRBD 9 for more than 2');
+  assert.is(
+    replicationRefusal(
+      2,
+      new Map([
+        ['a', d84],
+        ['b', d9],
+      ]),
+    ),
+    undefined,
+  );
+  assert.is(
+    replicationRefusal(
+      3,
+      new Map([
+        ['a', d9],
+        ['b', d9],
+        ['c', d9],
+      ]),
+    ),
+    undefined,
+  );
+  const three = replicationRefusal(
+    3,
+    new Map([
+      ['b', d84],
+      ['a', d9],
+      ['c', none],
+    ]),
+  )!;
+  assert.match(three, "3 replicas need DRBD on every replica's node and DRBD 9 for more than 2");
   assert.match(three, 'node b has DRBD 8.4.11, which connects 2 replicas at most (install DRBD 9 for 3)');
   assert.match(three, 'node c has no DRBD (install drbd-utils and load a DRBD kernel module');
   assert.not.match(three, /node a has/);
@@ -26,25 +52,59 @@ test('replica counts the nodes\' DRBD cannot carry are refused, naming each node
   assert.is(replicationRefusal(2, new Map()), undefined, 'unknown nodes are not refused');
 });
 
-test('members at once: the smallest DRBD among the nodes; DRBD 9\'s three when nothing is known', () => {
-  assert.is(membersAllowed(new Map([['a', d9], ['b', d84]])), 2);
+test("members at once: the smallest DRBD among the nodes; DRBD 9's three when nothing is known", () => {
+  assert.is(
+    membersAllowed(
+      new Map([
+        ['a', d9],
+        ['b', d84],
+      ]),
+    ),
+    2,
+  );
   assert.is(membersAllowed(new Map([['a', d9]])), 3);
   assert.is(membersAllowed(new Map()), 3);
-  assert.is(membersAllowed(new Map([['a', none], ['b', d9]])), 3);
+  assert.is(
+    membersAllowed(
+      new Map([
+        ['a', none],
+        ['b', d9],
+      ]),
+    ),
+    3,
+  );
 });
 
 const vr = (role: 'primary' | 'secondary' = 'secondary'): VolumeReplica => ({
-  apiVersion: 'storage.stratum.dev/v1alpha1', kind: 'VolumeReplica', metadata: { name: 'v-1', generation: 4 },
+  apiVersion: 'storage.stratum.dev/v1alpha1',
+  kind: 'VolumeReplica',
+  metadata: { name: 'v-1', generation: 4 },
   spec: { volume: 'v', node: 'node-b', pool: 'p', size: '1Gi', role, replication: { port: 7789, minor: 1000, nodeId: 1, protocol: 'C' } },
 });
 
 const peer = (over: Partial<ReplicationPeerStatus__Output>): ReplicationPeerStatus__Output => ({
-  node: 'node-a', connectionState: 'Connected', role: 'Primary', diskState: 'UpToDate', replicationState: 'Established', syncPercent: 100, syncing: false, ...over,
+  node: 'node-a',
+  connectionState: 'Connected',
+  role: 'Primary',
+  diskState: 'UpToDate',
+  replicationState: 'Established',
+  syncPercent: 100,
+  syncing: false,
+  ...over,
 });
 
 const status = (over: Partial<ReplicationStatus__Output>): ReplicationStatus__Output => ({
-  resource: 'stratum-v', configured: true, up: true, role: 'Secondary', diskState: 'UpToDate', syncPercent: 100,
-  peers: [peer({})], devicePath: '/dev/drbd1000', sizeBytes: String(1024 ** 3), drbdVersion: '8.4.11', ...over,
+  resource: 'stratum-v',
+  configured: true,
+  up: true,
+  role: 'Secondary',
+  diskState: 'UpToDate',
+  syncPercent: 100,
+  peers: [peer({})],
+  devicePath: '/dev/drbd1000',
+  sizeBytes: String(1024 ** 3),
+  drbdVersion: '8.4.11',
+  ...over,
 });
 
 test('in sync: Ready, Replicating, settled; the DRBD fields and the device size as capacity', () => {
@@ -54,14 +114,25 @@ test('in sync: Ready, Replicating, settled; the DRBD fields and the device size 
   assert.equal([v.replicating.status, v.replicating.reason], ['True', 'InSync']);
   assert.ok(v.settled);
   assert.equal(v.fields, {
-    role: 'Secondary', diskState: 'UpToDate', connection: 'Connected', syncPercent: 100,
+    role: 'Secondary',
+    diskState: 'UpToDate',
+    connection: 'Connected',
+    syncPercent: 100,
     peers: [{ node: 'node-a', connection: 'Connected', role: 'Primary', diskState: 'UpToDate', replication: 'Established' }],
-    devicePath: '/dev/drbd1000', capacity: '1Gi',
+    devicePath: '/dev/drbd1000',
+    capacity: '1Gi',
   });
 });
 
 test('a sync target: Syncing with its percentage (rounded down) and its source; not settled', () => {
-  const v = drbdView(vr(), status({ diskState: 'Inconsistent', syncPercent: 42.9, peers: [peer({ replicationState: 'SyncTarget', syncing: true, syncPercent: 42.9 })] }));
+  const v = drbdView(
+    vr(),
+    status({
+      diskState: 'Inconsistent',
+      syncPercent: 42.9,
+      peers: [peer({ replicationState: 'SyncTarget', syncing: true, syncPercent: 42.9 })],
+    }),
+  );
   assert.is(v.state, 'Syncing');
   assert.is(v.fields.syncPercent, 42);
   assert.equal([v.ready.status, v.ready.reason], ['False', 'Syncing']);
@@ -69,22 +140,54 @@ test('a sync target: Syncing with its percentage (rounded down) and its source; 
   assert.equal([v.replicating.reason, v.replicating.message], ['Syncing', 'SyncTarget with node node-a: 42 %']);
   assert.not.ok(v.settled);
   // The source side: its data is all there, the replication is not.
-  const src = drbdView(vr('primary'), status({ role: 'Primary', peers: [peer({ node: 'node-c', role: 'Secondary', diskState: 'Inconsistent', replicationState: 'SyncSource', syncing: true, syncPercent: 10 })] }));
+  const src = drbdView(
+    vr('primary'),
+    status({
+      role: 'Primary',
+      peers: [
+        peer({
+          node: 'node-c',
+          role: 'Secondary',
+          diskState: 'Inconsistent',
+          replicationState: 'SyncSource',
+          syncing: true,
+          syncPercent: 10,
+        }),
+      ],
+    }),
+  );
   assert.is(src.state, 'Ready');
   assert.equal([src.replicating.status, src.replicating.reason], ['False', 'Syncing']);
 });
 
 test('a peer that cannot be reached, and a StandAlone peer (split brain): named with the DRBD states; nothing discarded', () => {
-  const cut = drbdView(vr(), status({ peers: [peer({ connectionState: 'Connecting', role: 'Unknown', diskState: 'DUnknown', replicationState: 'Off', syncPercent: 0 })] }));
+  const cut = drbdView(
+    vr(),
+    status({
+      peers: [peer({ connectionState: 'Connecting', role: 'Unknown', diskState: 'DUnknown', replicationState: 'Off', syncPercent: 0 })],
+    }),
+  );
   assert.is(cut.state, 'Ready', 'this copy still holds all the data');
   assert.is(cut.fields.connection, 'Connecting');
-  assert.equal([cut.replicating.reason, cut.replicating.message], ['PeerUnreachable', 'node node-b cannot reach node node-a (DRBD Connecting, peer disk DUnknown)']);
-  const alone = drbdView(vr(), status({ role: 'Primary', peers: [peer({ connectionState: 'StandAlone', role: 'Unknown', diskState: 'DUnknown', replicationState: 'Off' })] }));
+  assert.equal(
+    [cut.replicating.reason, cut.replicating.message],
+    ['PeerUnreachable', 'node node-b cannot reach node node-a (DRBD Connecting, peer disk DUnknown)'],
+  );
+  const alone = drbdView(
+    vr(),
+    status({
+      role: 'Primary',
+      peers: [peer({ connectionState: 'StandAlone', role: 'Unknown', diskState: 'DUnknown', replicationState: 'Off' })],
+    }),
+  );
   assert.is(alone.replicating.reason, 'StandAlone');
   assert.match(alone.replicating.message, 'dropped the connection to node node-a (peer disk DUnknown)');
   assert.match(alone.replicating.message, 'split brain');
   assert.match(alone.replicating.message, 'Stratum discards no data');
-  const lost = drbdView(vr(), status({ diskState: 'Outdated', syncPercent: 0, peers: [peer({ connectionState: 'Connecting', diskState: 'DUnknown' })] }));
+  const lost = drbdView(
+    vr(),
+    status({ diskState: 'Outdated', syncPercent: 0, peers: [peer({ connectionState: 'Connecting', diskState: 'DUnknown' })] }),
+  );
   assert.equal([lost.state, lost.ready.reason], ['Syncing', 'Outdated']);
   assert.match(lost.ready.message, 'cannot reach node-a');
 });

@@ -8,7 +8,15 @@ const t2 = new Date('2026-01-01T01:00:00.000Z');
 
 test('setCondition adds a condition with a transition time in RFC 3339 seconds', () => {
   const list = setCondition(undefined, readyCondition(false, 'AgentUnreachable', 'node-a: connect ECONNREFUSED'), t1);
-  assert.equal(list, [{ type: 'Ready', status: 'False', reason: 'AgentUnreachable', message: 'node-a: connect ECONNREFUSED', lastTransitionTime: '2026-01-01T00:00:00Z' }]);
+  assert.equal(list, [
+    {
+      type: 'Ready',
+      status: 'False',
+      reason: 'AgentUnreachable',
+      message: 'node-a: connect ECONNREFUSED',
+      lastTransitionTime: '2026-01-01T00:00:00Z',
+    },
+  ]);
 });
 
 test('same status keeps lastTransitionTime, even when reason or message change', () => {
@@ -20,7 +28,11 @@ test('same status keeps lastTransitionTime, even when reason or message change',
 });
 
 test('a status flip moves lastTransitionTime; other conditions are untouched; input not mutated', () => {
-  const a = setCondition(setCondition(undefined, { type: 'Synced', status: 'True', reason: 'Ok', message: '' }, t1), readyCondition(false, 'Creating', ''), t1);
+  const a = setCondition(
+    setCondition(undefined, { type: 'Synced', status: 'True', reason: 'Ok', message: '' }, t1),
+    readyCondition(false, 'Creating', ''),
+    t1,
+  );
   const frozen = JSON.stringify(a);
   const b = setCondition(a, readyCondition(true, 'Ready', 'all replicas in sync', 3), t2);
   assert.is(JSON.stringify(a), frozen);
@@ -34,14 +46,24 @@ test('jittered backoff stays within [delay·(1-jitter), delay] and never above t
   const opts = { baseMs: 100, capMs: 5_000, jitter: 0.5 };
   for (let attempt = 0; attempt < 40; attempt++) {
     const full = Math.min(5_000, 100 * 2 ** attempt);
-    assert.is(backoffDelay(attempt, opts, () => 0), full);
-    assert.is(backoffDelay(attempt, opts, () => 0.999999), full * (1 - 0.5 * 0.999999));
+    assert.is(
+      backoffDelay(attempt, opts, () => 0),
+      full,
+    );
+    assert.is(
+      backoffDelay(attempt, opts, () => 0.999999),
+      full * (1 - 0.5 * 0.999999),
+    );
     for (let i = 0; i < 20; i++) {
       const d = backoffDelay(attempt, opts);
       assert.ok(d >= full * 0.5 && d <= full && d <= 5_000, `attempt ${attempt}: ${d}`);
     }
   }
-  assert.is(backoffDelay(5000, opts, () => 0), 5_000, 'huge attempts stay at the cap');
+  assert.is(
+    backoffDelay(5000, opts, () => 0),
+    5_000,
+    'huge attempts stay at the cap',
+  );
 });
 
 test('backoff refuses nonsense options', () => {

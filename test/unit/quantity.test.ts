@@ -19,7 +19,10 @@ test('fractions round up to a whole byte', () => {
 
 test('refuses what is not a size, with the value in the message', () => {
   for (const bad of ['-1Gi', '10GB', '', 'big', '1e3', '1.Gi']) {
-    assert.throws(() => parseQuantity(bad), (e: Error) => e instanceof QuantityError && e.message.includes(`"${bad}"`));
+    assert.throws(
+      () => parseQuantity(bad),
+      (e: Error) => e instanceof QuantityError && e.message.includes(`"${bad}"`),
+    );
   }
 });
 

@@ -15,7 +15,10 @@ test('a seed from the environment is used and printed; a bad one is refused', ()
   const saved = process.env[SEED_ENV];
   const write = process.stdout.write.bind(process.stdout);
   let printed = '';
-  process.stdout.write = ((s: string) => { printed += s; return true; }) as typeof process.stdout.write;
+  process.stdout.write = ((s: string) => {
+    printed += s;
+    return true;
+  }) as typeof process.stdout.write;
   try {
     process.env[SEED_ENV] = '1234';
     const r = seededRandom('unit');

@@ -9,18 +9,39 @@ import { parseSamples } from '../helpers/prometheus-text.ts';
 
 const MiB = 1024 ** 2;
 const pool = {
-  apiVersion: 'storage.stratum.dev/v1alpha1', kind: 'StoragePool', metadata: { name: 'fast' }, spec: { mediaClass: 'nvme' },
-  status: { nodes: [{ node: 'n1', ready: true, total: '1Gi', free: '768Mi', allocatable: '512Mi' }, { node: 'n2', ready: false, message: 'no disks' }] },
+  apiVersion: 'storage.stratum.dev/v1alpha1',
+  kind: 'StoragePool',
+  metadata: { name: 'fast' },
+  spec: { mediaClass: 'nvme' },
+  status: {
+    nodes: [
+      { node: 'n1', ready: true, total: '1Gi', free: '768Mi', allocatable: '512Mi' },
+      { node: 'n2', ready: false, message: 'no disks' },
+    ],
+  },
 } as StoragePool;
 const volume = {
-  apiVersion: 'storage.stratum.dev/v1alpha1', kind: 'LocalVolume', metadata: { name: 'pvc-1' }, spec: { pool: 'fast', size: '256Mi', replicas: 2 },
+  apiVersion: 'storage.stratum.dev/v1alpha1',
+  kind: 'LocalVolume',
+  metadata: { name: 'pvc-1' },
+  spec: { pool: 'fast', size: '256Mi', replicas: 2 },
   status: { phase: 'Migrating', capacity: '256Mi', migration: { from: 'n1', to: 'n2', copiedBytes: 64 * MiB, totalBytes: 256 * MiB } },
 } as LocalVolume;
-const replica = (name: string, node: string, state: string, syncPercent?: number) => ({
-  apiVersion: 'storage.stratum.dev/v1alpha1', kind: 'VolumeReplica', metadata: { name }, spec: { volume: 'pvc-1', node, pool: 'fast', size: '256Mi', role: 'primary' },
-  status: { state, ...(syncPercent === undefined ? {} : { syncPercent }) },
-}) as VolumeReplica;
-const disk = { apiVersion: 'storage.stratum.dev/v1alpha1', kind: 'LocalDisk', metadata: { name: 'n1-sda' }, spec: { nodeName: 'n1' }, status: { state: 'Missing' } } as LocalDisk;
+const replica = (name: string, node: string, state: string, syncPercent?: number) =>
+  ({
+    apiVersion: 'storage.stratum.dev/v1alpha1',
+    kind: 'VolumeReplica',
+    metadata: { name },
+    spec: { volume: 'pvc-1', node, pool: 'fast', size: '256Mi', role: 'primary' },
+    status: { state, ...(syncPercent === undefined ? {} : { syncPercent }) },
+  }) as VolumeReplica;
+const disk = {
+  apiVersion: 'storage.stratum.dev/v1alpha1',
+  kind: 'LocalDisk',
+  metadata: { name: 'n1-sda' },
+  spec: { nodeName: 'n1' },
+  status: { state: 'Missing' },
+} as LocalDisk;
 
 async function scrape(registry: Registry) {
   const samples = parseSamples(await registry.metrics());
@@ -28,12 +49,14 @@ async function scrape(registry: Registry) {
     samples.filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v)).map((s) => s.value);
 }
 
-test('families follow the objects\' status', async () => {
+test("families follow the objects' status", async () => {
   const registry = new Registry();
   const metrics = new StorageMetrics(registry);
   metrics.observe({
-    pools: { list: () => [pool] }, volumes: { list: () => [volume] },
-    replicas: { list: () => [replica('pvc-1-a', 'n1', 'Ready', 100), replica('pvc-1-b', 'n2', 'Copying', 25)] }, disks: { list: () => [disk] },
+    pools: { list: () => [pool] },
+    volumes: { list: () => [volume] },
+    replicas: { list: () => [replica('pvc-1-a', 'n1', 'Ready', 100), replica('pvc-1-b', 'n2', 'Copying', 25)] },
+    disks: { list: () => [disk] },
   });
   const get = await scrape(registry);
   assert.equal(get('stratum_pool_capacity_bytes', { pool: 'fast', node: 'n1' }), [1024 * MiB]);
@@ -43,7 +66,11 @@ test('families follow the objects\' status', async () => {
   assert.equal(get('stratum_pool_ready', { node: 'n2' }), [0]);
   assert.equal([get('stratum_pool_volumes', { node: 'n1' }), get('stratum_pool_volumes', { node: 'n2' })], [[1], [1]]);
   assert.equal(get('stratum_volume_phase', { volume: 'pvc-1', phase: 'Migrating' }), [1]);
-  assert.is(get('stratum_volume_phase', { volume: 'pvc-1' }).reduce((a, b) => a + b), 1, 'one phase at a time');
+  assert.is(
+    get('stratum_volume_phase', { volume: 'pvc-1' }).reduce((a, b) => a + b),
+    1,
+    'one phase at a time',
+  );
   assert.is(get('stratum_volume_phase', { volume: 'pvc-1' }).length, 7);
   assert.equal(get('stratum_volume_ready_replicas', { volume: 'pvc-1' }), [1]);
   assert.equal(get('stratum_volume_desired_replicas', { volume: 'pvc-1' }), [2]);
@@ -54,11 +81,16 @@ test('families follow the objects\' status', async () => {
   assert.equal(get('stratum_disk_state', { disk: 'n1-sda', state: 'InUse' }), [0]);
 });
 
-test('a deleted object\'s series vanish, and a stopped view empties every family', async () => {
+test("a deleted object's series vanish, and a stopped view empties every family", async () => {
   const registry = new Registry();
   const metrics = new StorageMetrics(registry);
   let volumes = [volume];
-  metrics.observe({ pools: { list: () => [pool] }, volumes: { list: () => volumes }, replicas: { list: () => [] }, disks: { list: () => [disk] } });
+  metrics.observe({
+    pools: { list: () => [pool] },
+    volumes: { list: () => volumes },
+    replicas: { list: () => [] },
+    disks: { list: () => [disk] },
+  });
   assert.is((await scrape(registry))('stratum_volume_phase', { volume: 'pvc-1' }).length, 7);
   volumes = [];
   assert.is((await scrape(registry))('stratum_volume_phase', { volume: 'pvc-1' }).length, 0);

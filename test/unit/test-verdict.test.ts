@@ -14,9 +14,14 @@ const FIXTURES = 'test/unit/fixtures/uvu';
 function uvu(...names: string[]): Promise<{ name: string; output: string; exitCode: number }> {
   const pattern = `^(${names.map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})$`;
   return new Promise((resolve) => {
-    execFile(process.execPath, [path.join(ROOT, 'node_modules/uvu/bin.js'), FIXTURES, pattern, '--no-color'], { cwd: ROOT, timeout: 30_000, env: { ...process.env, NO_COLOR: '1' } }, (err, stdout, stderr) => {
-      resolve({ name: names.join('+'), output: stdout + stderr, exitCode: err ? (typeof err.code === 'number' ? err.code : 1) : 0 });
-    });
+    execFile(
+      process.execPath,
+      [path.join(ROOT, 'node_modules/uvu/bin.js'), FIXTURES, pattern, '--no-color'],
+      { cwd: ROOT, timeout: 30_000, env: { ...process.env, NO_COLOR: '1' } },
+      (err, stdout, stderr) => {
+        resolve({ name: names.join('+'), output: stdout + stderr, exitCode: err ? (typeof err.code === 'number' ? err.code : 1) : 0 });
+      },
+    );
   });
 }
 
@@ -37,7 +42,9 @@ test('a file that ran zero tests (uvu: Total 0, exit 0) is a problem', async () 
 test('a file that crashed at import is a problem naming the file and the error', async () => {
   const v = judgeFile(await uvu('import-crash.fixture.mjs'));
   assert.equal(v.counts, { passed: 0, failed: 0, skipped: 0 });
-  assert.equal(v.problems, ['import-crash.fixture.mjs: crashed before its summary (exit 1): Error: import-crash fixture: thrown at import']);
+  assert.equal(v.problems, [
+    'import-crash.fixture.mjs: crashed before its summary (exit 1): Error: import-crash fixture: thrown at import',
+  ]);
 });
 
 test('a process that died mid-run is a crash, whatever passed before', async () => {
@@ -48,7 +55,10 @@ test('a process that died mid-run is a crash, whatever passed before', async () 
 
 test('a failing after hook (cleanup) crashes uvu: a problem; a failing before hook fails its tests', async () => {
   const after = judgeFile(await uvu('failing-after-hook.fixture.mjs'));
-  assert.match(after.problems.join('\n'), /failing-after-hook\.fixture\.mjs: crashed before its summary \(exit 1\): Error: failing-after-hook fixture: cleanup failed/);
+  assert.match(
+    after.problems.join('\n'),
+    /failing-after-hook\.fixture\.mjs: crashed before its summary \(exit 1\): Error: failing-after-hook fixture: cleanup failed/,
+  );
   assert.equal(judgeFile(await uvu('failing-before-hook.fixture.mjs')).counts, { passed: 0, failed: 1, skipped: 0 });
 });
 
@@ -59,14 +69,26 @@ test('a non-zero exit with clean counts, and a killed run, are problems', () => 
 });
 
 test('one process over several files: a file with zero tests or that never printed is a problem', async () => {
-  const v = judgeFiles(await uvu('passing.fixture.mjs', 'empty.fixture.mjs'), ['empty.fixture.mjs', 'passing.fixture.mjs', 'gone.fixture.mjs']);
+  const v = judgeFiles(await uvu('passing.fixture.mjs', 'empty.fixture.mjs'), [
+    'empty.fixture.mjs',
+    'passing.fixture.mjs',
+    'gone.fixture.mjs',
+  ]);
   assert.equal(v?.counts, { passed: 2, failed: 0, skipped: 0 });
-  assert.equal(v?.problems, ['passing.fixture.mjs+empty.fixture.mjs/empty.fixture.mjs: ran zero tests', 'passing.fixture.mjs+empty.fixture.mjs/gone.fixture.mjs: never ran']);
-  assert.equal(judgeFiles({ name: 'unit', output: '  Total:     0\n  Passed:    0\n', exitCode: 0 }, [])?.problems, ['unit: no test file selected']);
+  assert.equal(v?.problems, [
+    'passing.fixture.mjs+empty.fixture.mjs/empty.fixture.mjs: ran zero tests',
+    'passing.fixture.mjs+empty.fixture.mjs/gone.fixture.mjs: never ran',
+  ]);
+  assert.equal(judgeFiles({ name: 'unit', output: '  Total:     0\n  Passed:    0\n', exitCode: 0 }, [])?.problems, [
+    'unit: no test file selected',
+  ]);
 });
 
 test('one process over several files that crashed has no verdict: the runner reruns them one by one', async () => {
-  assert.is(judgeFiles(await uvu('passing.fixture.mjs', 'import-crash.fixture.mjs'), ['import-crash.fixture.mjs', 'passing.fixture.mjs']), undefined);
+  assert.is(
+    judgeFiles(await uvu('passing.fixture.mjs', 'import-crash.fixture.mjs'), ['import-crash.fixture.mjs', 'passing.fixture.mjs']),
+    undefined,
+  );
 });
 
 test('the closing line counts each problem as one failure and lists it above', () => {
@@ -75,13 +97,16 @@ test('the closing line counts each problem as one failure and lists it above', (
   t.add({ counts: { passed: 0, failed: 0, skipped: 0 }, problems: ['agent/x.test.ts: crashed before its summary (exit 1): Error: boom'] });
   t.problems.push('typecheck: tsc --noEmit exited 2');
   assert.is(t.failed, 3);
-  assert.is(t.summary(), [
-    '[test] 2 problem(s), each counted as one failure below:',
-    '  - agent/x.test.ts: crashed before its summary (exit 1): Error: boom',
-    '  - typecheck: tsc --noEmit exited 2',
-    '5 passed, 3 failed, 2 skipped',
-    '',
-  ].join('\n'));
+  assert.is(
+    t.summary(),
+    [
+      '[test] 2 problem(s), each counted as one failure below:',
+      '  - agent/x.test.ts: crashed before its summary (exit 1): Error: boom',
+      '  - typecheck: tsc --noEmit exited 2',
+      '5 passed, 3 failed, 2 skipped',
+      '',
+    ].join('\n'),
+  );
 });
 
 test.run();

@@ -13,18 +13,45 @@ import { callerOf } from '../../src/agent-api/identity.ts';
 const now = Date.now();
 const ca = newKeyPair();
 const caIssuer = { commonName: 'stratum-ca-test', ...ca };
-const caPem = toPem(issueCertificate({ commonName: 'stratum-ca-test', publicKey: ca.publicKey, notBefore: new Date(now - 60_000), notAfter: new Date(now + 3_600_000), ca: true }, caIssuer));
-const leafPem = toPem(issueCertificate({
-  commonName: 'worker-1', publicKey: newKeyPair().publicKey, notBefore: new Date(now - 60_000), notAfter: new Date(Date.UTC(2051, 0, 1)),
-  uris: ['stratum://agent/worker-1'], usages: ['serverAuth'],
-}, caIssuer));
+const caPem = toPem(
+  issueCertificate(
+    {
+      commonName: 'stratum-ca-test',
+      publicKey: ca.publicKey,
+      notBefore: new Date(now - 60_000),
+      notAfter: new Date(now + 3_600_000),
+      ca: true,
+    },
+    caIssuer,
+  ),
+);
+const leafPem = toPem(
+  issueCertificate(
+    {
+      commonName: 'worker-1',
+      publicKey: newKeyPair().publicKey,
+      notBefore: new Date(now - 60_000),
+      notAfter: new Date(Date.UTC(2051, 0, 1)),
+      uris: ['stratum://agent/worker-1'],
+      usages: ['serverAuth'],
+    },
+    caIssuer,
+  ),
+);
 
 test('openssl verifies the chain and reads the extensions', async () => {
   const dir = await mkdtemp(path.join(tmpdir(), 'stratum-x509-'));
   try {
     await writeFile(path.join(dir, 'ca.pem'), caPem);
     await writeFile(path.join(dir, 'leaf.pem'), leafPem);
-    const verified = await run('openssl', ['verify', '-purpose', 'sslserver', '-CAfile', path.join(dir, 'ca.pem'), path.join(dir, 'leaf.pem')]);
+    const verified = await run('openssl', [
+      'verify',
+      '-purpose',
+      'sslserver',
+      '-CAfile',
+      path.join(dir, 'ca.pem'),
+      path.join(dir, 'leaf.pem'),
+    ]);
     assert.match(verified.stdout, 'leaf.pem: OK');
     const text = (await run('openssl', ['x509', '-in', path.join(dir, 'leaf.pem'), '-noout', '-text'])).stdout;
     assert.match(text, 'URI:stratum://agent/worker-1');

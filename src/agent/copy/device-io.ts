@@ -9,10 +9,16 @@ export const MAX_CHUNK_BYTES = 3 * 1024 * 1024;
 export const DEFAULT_CHUNK_BYTES = 1024 * 1024;
 
 /** Reads `bytes` from the start of `device`, one chunk at a time, handing each to `onChunk` (a fresh buffer). */
-export async function readDevice(device: string, bytes: number, chunkBytes: number, onChunk: (chunk: Buffer, offset: number) => Promise<void> | void, signal?: AbortSignal): Promise<void> {
+export async function readDevice(
+  device: string,
+  bytes: number,
+  chunkBytes: number,
+  onChunk: (chunk: Buffer, offset: number) => Promise<void> | void,
+  signal?: AbortSignal,
+): Promise<void> {
   const fh = await open(device, 'r');
   try {
-    for (let offset = 0; offset < bytes;) {
+    for (let offset = 0; offset < bytes; ) {
       signal?.throwIfAborted();
       const want = Math.min(chunkBytes, bytes - offset);
       const chunk = Buffer.allocUnsafe(want);

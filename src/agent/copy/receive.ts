@@ -36,7 +36,8 @@ export class VolumeReceiver {
     if (!header || first.value.chunk !== 'header') throw invalidArgument('a volume copy stream must start with a header');
     const volumeId = checkName('volume', header.volumeId);
     const total = Number(header.totalBytes);
-    if (!Number.isSafeInteger(total) || total <= 0) throw invalidArgument(`volume ${volumeId}: header size ${JSON.stringify(header.totalBytes)} is not a positive number of bytes`);
+    if (!Number.isSafeInteger(total) || total <= 0)
+      throw invalidArgument(`volume ${volumeId}: header size ${JSON.stringify(header.totalBytes)} is not a positive number of bytes`);
     if (this.active.has(volumeId)) throw failedPrecondition(`volume ${volumeId}: a copy into it is already running`);
     this.active.add(volumeId);
     try {
@@ -46,7 +47,13 @@ export class VolumeReceiver {
     }
   }
 
-  private async receiveInto(volumeId: string, total: number, it: AsyncIterator<VolumeChunk__Output>, resolveTarget: ResolveTarget, signal?: AbortSignal): Promise<ReceiveResult> {
+  private async receiveInto(
+    volumeId: string,
+    total: number,
+    it: AsyncIterator<VolumeChunk__Output>,
+    resolveTarget: ResolveTarget,
+    signal?: AbortSignal,
+  ): Promise<ReceiveResult> {
     // Refusals before anything is written leave the device — and its marker — as they were.
     const device = await resolveTarget(volumeId);
     const capacity = await blockDeviceSize(device);
@@ -76,21 +83,30 @@ export class VolumeReceiver {
         }
       }
       signal?.throwIfAborted();
-      if (trailer === undefined) throw dataLoss(`volume ${volumeId}: the stream ended after ${received} of ${total} bytes, without a trailer`);
+      if (trailer === undefined)
+        throw dataLoss(`volume ${volumeId}: the stream ended after ${received} of ${total} bytes, without a trailer`);
       if (received !== total) throw dataLoss(`volume ${volumeId}: received ${received} bytes, the header announced ${total}`);
       await fh.sync();
       await fh.close();
       fh = undefined;
       const arrived = hash.digest('hex');
-      if (arrived !== trailer) throw dataLoss(`volume ${volumeId}: checksum mismatch: the sender's trailer says ${trailer}, the received bytes hash to ${arrived}`);
+      if (arrived !== trailer)
+        throw dataLoss(
+          `volume ${volumeId}: checksum mismatch: the sender's trailer says ${trailer}, the received bytes hash to ${arrived}`,
+        );
       const onDisk = await hashDeviceFromDisk(device, total, DEFAULT_CHUNK_BYTES, signal);
-      if (onDisk !== arrived) throw dataLoss(`volume ${volumeId}: ${device} reads back as ${onDisk} after writing data that hashed to ${arrived}`);
+      if (onDisk !== arrived)
+        throw dataLoss(`volume ${volumeId}: ${device} reads back as ${onDisk} after writing data that hashed to ${arrived}`);
       await this.markers.write({ volumeId, state: 'complete', expectedBytes: total, receivedBytes: received, sha256: onDisk });
       return { volumeId, bytes: total, sha256: onDisk };
     } catch (err) {
-      const reason = signal?.aborted ? `cancelled: ${String((signal.reason as Error | undefined)?.message ?? signal.reason)}` : (err as Error).message;
+      const reason = signal?.aborted
+        ? `cancelled: ${String((signal.reason as Error | undefined)?.message ?? signal.reason)}`
+        : (err as Error).message;
       // If even this write fails, the marker still says "receiving": incomplete either way.
-      await this.markers.write({ volumeId, state: 'incomplete', expectedBytes: total, receivedBytes: received, reason }).catch(() => undefined);
+      await this.markers
+        .write({ volumeId, state: 'incomplete', expectedBytes: total, receivedBytes: received, reason })
+        .catch(() => undefined);
       throw err;
     } finally {
       await fh?.close();

@@ -33,14 +33,20 @@ export async function streamVolume(sink: ChunkSink, opts: StreamVolumeOptions): 
   const hash = createHash('sha256');
   let drainWaits = 0;
   sink.write({ header: { volumeId: opts.targetVolumeId, totalBytes: String(opts.bytes) } });
-  await readDevice(opts.device, opts.bytes, opts.chunkBytes, async (chunk) => {
-    hash.update(chunk);
-    if (!sink.write({ data: chunk })) {
-      drainWaits++;
-      // Rejects if the stream fails or the call is aborted while waiting.
-      await once(sink, 'drain', { signal: opts.signal });
-    }
-  }, opts.signal);
+  await readDevice(
+    opts.device,
+    opts.bytes,
+    opts.chunkBytes,
+    async (chunk) => {
+      hash.update(chunk);
+      if (!sink.write({ data: chunk })) {
+        drainWaits++;
+        // Rejects if the stream fails or the call is aborted while waiting.
+        await once(sink, 'drain', { signal: opts.signal });
+      }
+    },
+    opts.signal,
+  );
   const sha256 = hash.digest('hex');
   sink.write({ trailer: { sha256 } });
   sink.end();

@@ -44,7 +44,6 @@ export interface NodeServiceOptions {
   };
 }
 
-
 const FS_CODES: Record<FsError['reason'], Status> = {
   'foreign-signature': Status.FAILED_PRECONDITION,
   'mount-conflict': Status.ALREADY_EXISTS,
@@ -90,13 +89,19 @@ export function csiNodeHandlers(opts: NodeServiceOptions): NodeHandlers {
     const volume = await opts.findVolume(volumeId, scope);
     if (!volume) throw csiNotFound(`volume ${volumeId} does not exist on node ${node}`);
     if (!volume.devicePresent || !volume.devicePath) {
-      throw csiError(Status.FAILED_PRECONDITION, `volume ${volumeId} on node ${node} has no device node (${volume.backend === 'POOL_BACKEND_LVM' ? 'LVM activation needs device-mapper' : 'its disk is missing'})`);
+      throw csiError(
+        Status.FAILED_PRECONDITION,
+        `volume ${volumeId} on node ${node} has no device node (${volume.backend === 'POOL_BACKEND_LVM' ? 'LVM activation needs device-mapper' : 'its disk is missing'})`,
+      );
     }
     return volume;
   };
 
   /** The device a pod gets: the DRBD device of a replicated volume, else the volume's own. */
-  const serving = async (volumeId: string, scope: CallScope): Promise<{ volume: Volume__Output; devicePath: string; replicated: boolean }> => {
+  const serving = async (
+    volumeId: string,
+    scope: CallScope,
+  ): Promise<{ volume: Volume__Output; devicePath: string; replicated: boolean }> => {
     const volume = await device(volumeId, scope);
     const drbd = await opts.replication?.deviceFor(volumeId);
     return { volume, devicePath: drbd ?? volume.devicePath, replicated: drbd !== undefined };
@@ -120,7 +125,9 @@ export function csiNodeHandlers(opts: NodeServiceOptions): NodeHandlers {
     })),
 
     NodeGetCapabilities: csiUnary(log, 'NodeGetCapabilities', async () => ({
-      capabilities: (['STAGE_UNSTAGE_VOLUME', 'EXPAND_VOLUME', 'GET_VOLUME_STATS', 'VOLUME_CONDITION'] as const).map((type) => ({ rpc: { type } })),
+      capabilities: (['STAGE_UNSTAGE_VOLUME', 'EXPAND_VOLUME', 'GET_VOLUME_STATS', 'VOLUME_CONDITION'] as const).map((type) => ({
+        rpc: { type },
+      })),
     })),
 
     NodeStageVolume: csiUnary(log, 'NodeStageVolume', async (req, scope) => {
@@ -177,7 +184,10 @@ export function csiNodeHandlers(opts: NodeServiceOptions): NodeHandlers {
           } else {
             const staged = await findMount(staging);
             if (staged?.majMin !== (await deviceNumber(devicePath))) {
-              throw csiError(Status.FAILED_PRECONDITION, `volume ${id} is not staged at ${staging} on node ${node}: call NodeStageVolume first`);
+              throw csiError(
+                Status.FAILED_PRECONDITION,
+                `volume ${id} is not staged at ${staging} on node ${node}: call NodeStageVolume first`,
+              );
             }
             await bindMount(staging, target, { readOnly });
           }
@@ -209,7 +219,9 @@ export function csiNodeHandlers(opts: NodeServiceOptions): NodeHandlers {
       const abnormal = !volume.devicePresent ? 'its device is missing' : !mounted ? `${path} is not mounted` : '';
       const volumeCondition = { abnormal: Boolean(abnormal), message: abnormal ? `volume ${id} on node ${node}: ${abnormal}` : 'healthy' };
       if (st.isBlockDevice() || (mounted && !st.isDirectory())) {
-        const total = volume.devicePresent ? await blockDeviceSize((await opts.replication?.deviceFor(id)) ?? volume.devicePath) : Number(volume.sizeBytes);
+        const total = volume.devicePresent
+          ? await blockDeviceSize((await opts.replication?.deviceFor(id)) ?? volume.devicePath)
+          : Number(volume.sizeBytes);
         return { usage: [{ unit: 'BYTES', total: String(total) }], volumeCondition };
       }
       const s = await volumeStats(path);
@@ -234,7 +246,10 @@ export function csiNodeHandlers(opts: NodeServiceOptions): NodeHandlers {
         // little smaller than its device, so the device is what is checked and reported.
         const size = await blockDeviceSize(devicePath);
         if (BigInt(size) < required) {
-          throw new CsiError(Status.OUT_OF_RANGE, `volume ${id} on node ${node} is a ${size}-byte device, less than the ${required} asked for: the device has not grown yet`);
+          throw new CsiError(
+            Status.OUT_OF_RANGE,
+            `volume ${id} on node ${node} is a ${size}-byte device, less than the ${required} asked for: the device has not grown yet`,
+          );
         }
         const block = req.volumeCapability ? accessKind(req.volumeCapability) === 'block' : !st.isDirectory();
         if (!block) await fsCall(() => growFilesystem(devicePath, { mountpoint: path, timeoutMs: scope.commandTimeout(10 * 60_000) }));

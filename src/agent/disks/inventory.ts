@@ -21,14 +21,33 @@ export interface NodeDiskInventoryOptions {
 }
 
 function withState(d: ScannedDisk, pool: string): Disk__Output {
-  const state = pool || d.inUseReasons.some((r) => r !== 'read-only') ? 'DISK_STATE_IN_USE' : d.inUseReasons.includes('read-only') ? 'DISK_STATE_UNHEALTHY' : 'DISK_STATE_AVAILABLE';
+  const state =
+    pool || d.inUseReasons.some((r) => r !== 'read-only')
+      ? 'DISK_STATE_IN_USE'
+      : d.inUseReasons.includes('read-only')
+        ? 'DISK_STATE_UNHEALTHY'
+        : 'DISK_STATE_AVAILABLE';
   return { ...d, pool, state, inUseReasons: pool ? [...d.inUseReasons, `pool:${pool}`] : d.inUseReasons };
 }
 
 function missing(last: Disk__Output | undefined, id: string, pool: string): Disk__Output {
   const base: Disk__Output = last ?? {
-    id, devicePath: '', byIdPaths: [], wwn: '', serial: '', model: '', vendor: '', sizeBytes: '0', mediaClass: 'MEDIA_CLASS_UNSPECIFIED',
-    rotational: false, transport: '', state: 'DISK_STATE_MISSING', inUseReasons: [], pool, backingFile: '', majorMinor: '',
+    id,
+    devicePath: '',
+    byIdPaths: [],
+    wwn: '',
+    serial: '',
+    model: '',
+    vendor: '',
+    sizeBytes: '0',
+    mediaClass: 'MEDIA_CLASS_UNSPECIFIED',
+    rotational: false,
+    transport: '',
+    state: 'DISK_STATE_MISSING',
+    inUseReasons: [],
+    pool,
+    backingFile: '',
+    majorMinor: '',
   };
   return { ...base, pool, state: 'DISK_STATE_MISSING' };
 }
@@ -89,7 +108,9 @@ export class NodeDiskInventory {
   }
 
   private async scan(): Promise<Disk__Output[]> {
-    const found = this.opts.scan ? await this.opts.scan(this.filter) : await scanDisks(CallScope.detached('disk scan', 60_000), { filter: this.filter });
+    const found = this.opts.scan
+      ? await this.opts.scan(this.filter)
+      : await scanDisks(CallScope.detached('disk scan', 60_000), { filter: this.filter });
     const owners = this.opts.owners();
     const next = new Map<string, Disk__Output>();
     for (const d of found) next.set(d.id, withState(d, owners.get(d.id) ?? ''));

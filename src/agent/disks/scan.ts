@@ -39,13 +39,16 @@ async function readTrim(file: string): Promise<string> {
 export async function scanDisks(scope: CallScope, opts: ScanOptions): Promise<ScannedDisk[]> {
   const sys = opts.sysBlockDir ?? '/sys/class/block';
   const devDisk = opts.devDiskDir ?? '/dev/disk';
-  const { stdout } = await run('lsblk', ['--json', '--bytes', '-o', LSBLK_COLUMNS], { timeoutMs: scope.commandTimeout(30_000), signal: scope.signal });
+  const { stdout } = await run('lsblk', ['--json', '--bytes', '-o', LSBLK_COLUMNS], {
+    timeoutMs: scope.commandTimeout(30_000),
+    signal: scope.signal,
+  });
   const [byId, byPath] = await Promise.all([links(path.join(devDisk, 'by-id')), links(path.join(devDisk, 'by-path'))]);
 
   const candidates: { dev: BlockDevice; backingFile: string; byIdPaths: string[]; byPath: string }[] = [];
   for (const dev of parseLsblk(stdout)) {
     if (!SCANNED_TYPES.has(dev.type) || dev.sizeBytes === 0n || /^(zram|ram)\d/.test(dev.kname)) continue;
-    const backingFile = dev.type === 'loop' ? (await readTrim(path.join(sys, dev.kname, 'loop/backing_file'))) : '';
+    const backingFile = dev.type === 'loop' ? await readTrim(path.join(sys, dev.kname, 'loop/backing_file')) : '';
     if (dev.type === 'loop' && !backingFile) continue;
     const byIdPaths = byId.get(dev.path) ?? [];
     if (!matchesAny(opts.filter, [dev.path, backingFile, ...byIdPaths])) continue;
@@ -53,10 +56,11 @@ export async function scanDisks(scope: CallScope, opts: ScanOptions): Promise<Sc
   }
   if (!candidates.length) return [];
 
-  const probe = (devices: typeof candidates) => run('wipefs', ['--no-act', '--json', ...devices.map((c) => c.dev.path)], {
-    timeoutMs: scope.commandTimeout(30_000),
-    signal: scope.signal,
-  });
+  const probe = (devices: typeof candidates) =>
+    run('wipefs', ['--no-act', '--json', ...devices.map((c) => c.dev.path)], {
+      timeoutMs: scope.commandTimeout(30_000),
+      signal: scope.signal,
+    });
   let present = candidates;
   let wipefs;
   try {
@@ -64,7 +68,14 @@ export async function scanDisks(scope: CallScope, opts: ScanOptions): Promise<Sc
   } catch (err) {
     // wipefs fails as a whole when one device went away after lsblk listed it (a disk unplugged
     // during the scan): probe the others again; the one gone is reported missing by the next scan.
-    const gone = await Promise.all(candidates.map((c) => readdir(path.join(sys, c.dev.kname)).then(() => false, () => true)));
+    const gone = await Promise.all(
+      candidates.map((c) =>
+        readdir(path.join(sys, c.dev.kname)).then(
+          () => false,
+          () => true,
+        ),
+      ),
+    );
     present = candidates.filter((_, i) => !gone[i]);
     if (present.length === candidates.length) throw err;
     if (!present.length) return [];
@@ -73,25 +84,27 @@ export async function scanDisks(scope: CallScope, opts: ScanOptions): Promise<Sc
   const signatures = parseWipefs(wipefs.stdout);
   const ids = assignIdentities(present.map((c) => ({ ...c, ...c.dev })));
 
-  return Promise.all(present.map(async ({ dev, backingFile, byIdPaths }, i) => {
-    const holders = await readdir(path.join(sys, dev.kname, 'holders')).catch(() => [] as string[]);
-    const reasons = usageReasons(dev, signatures.get(dev.kname) ?? [], holders);
-    if (dev.readOnly) reasons.push('read-only');
-    return {
-      id: ids[i]!,
-      devicePath: dev.path,
-      byIdPaths,
-      wwn: dev.wwn,
-      serial: dev.serial,
-      model: dev.model,
-      vendor: dev.vendor,
-      sizeBytes: String(dev.sizeBytes),
-      mediaClass: detectMediaClass(dev),
-      rotational: dev.rotational,
-      transport: dev.transport,
-      inUseReasons: reasons,
-      backingFile,
-      majorMinor: dev.majMin,
-    };
-  }));
+  return Promise.all(
+    present.map(async ({ dev, backingFile, byIdPaths }, i) => {
+      const holders = await readdir(path.join(sys, dev.kname, 'holders')).catch(() => [] as string[]);
+      const reasons = usageReasons(dev, signatures.get(dev.kname) ?? [], holders);
+      if (dev.readOnly) reasons.push('read-only');
+      return {
+        id: ids[i]!,
+        devicePath: dev.path,
+        byIdPaths,
+        wwn: dev.wwn,
+        serial: dev.serial,
+        model: dev.model,
+        vendor: dev.vendor,
+        sizeBytes: String(dev.sizeBytes),
+        mediaClass: detectMediaClass(dev),
+        rotational: dev.rotational,
+        transport: dev.transport,
+        inUseReasons: reasons,
+        backingFile,
+        majorMinor: dev.majMin,
+      };
+    }),
+  );
 }

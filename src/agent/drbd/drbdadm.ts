@@ -39,7 +39,10 @@ export class DrbdConfigError extends Error {
 
 /** Without the kernel module, every drbdadm call also prints modinfo's complaint; it says nothing about the call. */
 export function withoutModinfoNoise(stderr: string): string {
-  return stderr.split('\n').filter((l) => l.trim() && !l.startsWith('modinfo: ')).join('\n');
+  return stderr
+    .split('\n')
+    .filter((l) => l.trim() && !l.startsWith('modinfo: '))
+    .join('\n');
 }
 
 /** `FILE:LINE: message` as drbdadm's parser reports it. */
@@ -58,7 +61,10 @@ export function parseConfigError(file: string, stderr: string): { line?: number;
 
 /** The drbdsetup/drbdmeta command lines a `--dry-run` prints (8.4's name drbdsetup-84 by its full path: shown without it). */
 export function parseDryRun(stdout: string): string[] {
-  return stdout.split('\n').map((l) => l.trim().replace(/^\/\S*\//, '')).filter((l) => /^(drbdsetup|drbdmeta)(-84)? /.test(l));
+  return stdout
+    .split('\n')
+    .map((l) => l.trim().replace(/^\/\S*\//, ''))
+    .filter((l) => /^(drbdsetup|drbdmeta)(-84)? /.test(l));
 }
 
 const DRBDADM_84 = ['/usr/lib/drbd/drbdadm-84', '/lib/drbd/drbdadm-84'];

@@ -26,7 +26,12 @@ async function readIfExists(file: string): Promise<string | undefined> {
  * Writes `content` as the resource's file. `check` is called with the temporary file before it
  * replaces the live one (drbdadm's parser); if it throws, nothing changes.
  */
-export async function writeResourceFile(dir: string, resource: string, content: string, check: (tmpFile: string) => Promise<unknown>): Promise<WriteResult> {
+export async function writeResourceFile(
+  dir: string,
+  resource: string,
+  content: string,
+  check: (tmpFile: string) => Promise<unknown>,
+): Promise<WriteResult> {
   const file = resourceFilePath(dir, resource);
   if ((await readIfExists(file)) === content) return { path: file, changed: false };
   await writeFileAtomic(file, content, { check });

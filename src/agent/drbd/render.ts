@@ -41,7 +41,12 @@ function connections(nodes: readonly DrbdNodeSpec[], port: number): string[] {
   for (let i = 0; i < nodes.length; i++) {
     for (let j = i + 1; j < nodes.length; j++) {
       const [a, b] = [nodes[i] as DrbdNodeSpec, nodes[j] as DrbdNodeSpec];
-      out.push('connection {', `${INDENT}host "${a.name}" address ${endpoint(a, port)};`, `${INDENT}host "${b.name}" address ${endpoint(b, port)};`, '}');
+      out.push(
+        'connection {',
+        `${INDENT}host "${a.name}" address ${endpoint(a, port)};`,
+        `${INDENT}host "${b.name}" address ${endpoint(b, port)};`,
+        '}',
+      );
     }
   }
   return out;
@@ -53,9 +58,10 @@ export function renderResource(res: DrbdResource): string {
   // stops with I/O errors instead of diverging (split brain). With two there is no majority to
   // lose without losing service, so quorum stays off.
   const options = res.nodes.length >= 3 ? ['options {', `${INDENT}quorum majority;`, `${INDENT}on-no-quorum io-error;`, '}'] : [];
-  const hosts = res.flavour === '8.4'
-    ? res.nodes.flatMap((n) => onSection84(n, res.port))
-    : [...res.nodes.flatMap((n) => onSection9(n, res.port)), ...connections(res.nodes, res.port)];
+  const hosts =
+    res.flavour === '8.4'
+      ? res.nodes.flatMap((n) => onSection84(n, res.port))
+      : [...res.nodes.flatMap((n) => onSection9(n, res.port)), ...connections(res.nodes, res.port)];
   const body = [...options, 'net {', `${INDENT}protocol ${res.protocol};`, '}', ...hosts];
   return [
     `# Written by stratum-agent for volume ${res.volumeId} (DRBD ${res.flavour}); the agent rewrites this file, do not edit it.`,

@@ -66,7 +66,8 @@ export function checkProtocol(value: string): DrbdProtocol {
 }
 
 function checkInt(what: string, value: number, min: number, max: number): void {
-  if (!Number.isInteger(value) || value < min || value > max) throw invalidArgument(`${what} ${JSON.stringify(value)} must be a whole number from ${min} to ${max}`);
+  if (!Number.isInteger(value) || value < min || value > max)
+    throw invalidArgument(`${what} ${JSON.stringify(value)} must be a whole number from ${min} to ${max}`);
 }
 
 function checkNode(resource: string, n: DrbdNodeSpec): void {
@@ -74,8 +75,12 @@ function checkNode(resource: string, n: DrbdNodeSpec): void {
   if (!HOST_NAME.test(n.name)) throw invalidArgument(`resource ${resource}: node name ${JSON.stringify(n.name)} is not a host name`);
   checkInt(`${where}: node id`, n.nodeId, 0, MAX_NODE_ID);
   if (isIP(n.address) === 0) throw invalidArgument(`${where}: address ${JSON.stringify(n.address)} is not an IP address`);
-  for (const [what, dev] of [['backing device', n.disk], ['metadata device', n.metaDisk]] as const) {
-    if (!DEVICE_PATH.test(dev) || dev.split('/').includes('..')) throw invalidArgument(`${where}: ${what} ${JSON.stringify(dev)} is not an absolute device path`);
+  for (const [what, dev] of [
+    ['backing device', n.disk],
+    ['metadata device', n.metaDisk],
+  ] as const) {
+    if (!DEVICE_PATH.test(dev) || dev.split('/').includes('..'))
+      throw invalidArgument(`${where}: ${what} ${JSON.stringify(dev)} is not an absolute device path`);
   }
   checkInt(`${where}: minor`, n.minor, 0, DRBD_MINOR_MAX);
 }
@@ -91,11 +96,25 @@ export function checkResourceSpec(spec: DrbdResourceSpec): DrbdResource {
   checkProtocol(spec.protocol);
   const max = maxReplicasOf(spec.flavour);
   if (spec.nodes.length < MIN_REPLICAS || spec.nodes.length > max) {
-    throw invalidArgument(`resource ${name}: ${spec.nodes.length} replicas given, DRBD ${spec.flavour} replication needs ${MIN_REPLICAS} to ${max}`);
+    throw invalidArgument(
+      `resource ${name}: ${spec.nodes.length} replicas given, DRBD ${spec.flavour} replication needs ${MIN_REPLICAS} to ${max}`,
+    );
   }
   for (const n of spec.nodes) checkNode(name, n);
-  checkUnique(name, 'node name', spec.nodes.map((n) => n.name));
-  checkUnique(name, 'node id', spec.nodes.map((n) => n.nodeId));
-  checkUnique(name, 'address', spec.nodes.map((n) => n.address));
+  checkUnique(
+    name,
+    'node name',
+    spec.nodes.map((n) => n.name),
+  );
+  checkUnique(
+    name,
+    'node id',
+    spec.nodes.map((n) => n.nodeId),
+  );
+  checkUnique(
+    name,
+    'address',
+    spec.nodes.map((n) => n.address),
+  );
   return { ...spec, name, nodes: [...spec.nodes].sort((a, b) => a.nodeId - b.nodeId) };
 }

@@ -59,13 +59,25 @@ export interface ReplicaStatus {
   readonly role: string;
   readonly diskState: string;
   readonly syncPercent: number;
-  readonly peers: { node: string; connectionState: string; role: string; diskState: string; replicationState: string; syncPercent: number; syncing: boolean }[];
+  readonly peers: {
+    node: string;
+    connectionState: string;
+    role: string;
+    diskState: string;
+    replicationState: string;
+    syncPercent: number;
+    syncing: boolean;
+  }[];
   readonly devicePath: string;
   readonly sizeBytes: string;
   readonly drbdVersion: string;
 }
 
-const exists = (file: string) => access(file).then(() => true, () => false);
+const exists = (file: string) =>
+  access(file).then(
+    () => true,
+    () => false,
+  );
 
 export class ReplicationService {
   /** Minor checks and file writes of different volumes must not interleave. */
@@ -103,11 +115,16 @@ export class ReplicationService {
     const self = req.peers.find((p) => p.nodeId === req.nodeId);
     if (!self) throw invalidArgument(`volume ${volumeId}: node id ${req.nodeId} (this node) is not one of the replicas`);
     for (const p of req.peers) {
-      if (p.minor < DRBD_MINOR_BASE) throw invalidArgument(`volume ${volumeId}: replica ${JSON.stringify(p.node)} needs a DRBD minor of at least ${DRBD_MINOR_BASE}, got ${p.minor}`);
+      if (p.minor < DRBD_MINOR_BASE)
+        throw invalidArgument(
+          `volume ${volumeId}: replica ${JSON.stringify(p.node)} needs a DRBD minor of at least ${DRBD_MINOR_BASE}, got ${p.minor}`,
+        );
     }
     const host = await this.host();
     if (self.node !== host) {
-      throw failedPrecondition(`volume ${volumeId}: this node's replica is named ${JSON.stringify(self.node)}, but drbdadm knows this host as ${JSON.stringify(host)}`);
+      throw failedPrecondition(
+        `volume ${volumeId}: this node's replica is named ${JSON.stringify(self.node)}, but drbdadm knows this host as ${JSON.stringify(host)}`,
+      );
     }
     const drbd = await this.usableVersion(volumeId);
     const volume = await this.volumes.find(volumeId, scope);
@@ -123,7 +140,8 @@ export class ReplicationService {
       }),
     });
     const owner = minorsInUse(await readResourceFiles(this.settings.configDir), host).get(self.minor);
-    if (owner !== undefined && owner !== res.name) throw alreadyExists(`volume ${volumeId}: DRBD minor ${self.minor} is already used by resource ${owner} on node ${this.node}`);
+    if (owner !== undefined && owner !== res.name)
+      throw alreadyExists(`volume ${volumeId}: DRBD minor ${self.minor} is already used by resource ${owner} on node ${this.node}`);
 
     await this.volumes.ensureDrbdMetadata(volumeId, scope);
     await this.volumes.activateForDrbd(volumeId, scope);
@@ -131,7 +149,9 @@ export class ReplicationService {
     // own (tests: several agents on one machine), its host-specific check — this host's address is
     // on one of its interfaces — would fail for 127.0.0.2…, which are routed but not configured.
     const parser = new Drbdadm({ flavour: drbd.flavour });
-    const written = await writeResourceFile(this.settings.configDir, res.name, renderResource(res), (tmp) => parser.check(tmp, this.call(scope))).catch((err: unknown) => {
+    const written = await writeResourceFile(this.settings.configDir, res.name, renderResource(res), (tmp) =>
+      parser.check(tmp, this.call(scope)),
+    ).catch((err: unknown) => {
       if (!(err instanceof DrbdConfigError)) throw err;
       // drbdadm checks that this host's own address is configured on one of its interfaces.
       if (/not found on this host/.test(err.detail)) throw failedPrecondition(`volume ${volumeId}: ${err.detail}`, err);
@@ -145,8 +165,19 @@ export class ReplicationService {
     });
     let initialSyncStarted = false;
     if (drbd.loaded && req.initialSyncSource) initialSyncStarted = await this.ensureInitialSync(drbdadm, step, self.minor, scope);
-    this.log.info({ volume: volumeId, resource: res.name, drbd: drbd.version, changed: written.changed, applied: drbd.loaded, initialSyncStarted }, 'DRBD resource configured');
-    return { resource: res.name, configPath: written.path, devicePath: `/dev/drbd${self.minor}`, changed: written.changed, commands, applied: drbd.loaded, initialSyncStarted };
+    this.log.info(
+      { volume: volumeId, resource: res.name, drbd: drbd.version, changed: written.changed, applied: drbd.loaded, initialSyncStarted },
+      'DRBD resource configured',
+    );
+    return {
+      resource: res.name,
+      configPath: written.path,
+      devicePath: `/dev/drbd${self.minor}`,
+      changed: written.changed,
+      commands,
+      applied: drbd.loaded,
+      initialSyncStarted,
+    };
   }
 
   /**
@@ -157,7 +188,12 @@ export class ReplicationService {
    * runs the pod can take the Primary role. When any replica is UpToDate, DRBD picks the
    * direction itself from its generation ids and nothing is forced.
    */
-  private async ensureInitialSync(drbdadm: Drbdadm, step: { file: string; resource: string; dryRun: boolean }, minor: number, scope: CallScope): Promise<boolean> {
+  private async ensureInitialSync(
+    drbdadm: Drbdadm,
+    step: { file: string; resource: string; dryRun: boolean },
+    minor: number,
+    scope: CallScope,
+  ): Promise<boolean> {
     const state = await this.readState(step.resource, minor, await this.peerNames(step.file), scope);
     if (!state || state.diskState !== 'Inconsistent' || !state.peers.length) return false;
     if (!state.peers.every((p) => p.connectionState === 'Connected' && p.diskState === 'Inconsistent' && !isSyncing(p))) return false;
@@ -170,16 +206,32 @@ export class ReplicationService {
   private explainUp(volumeId: string, volume: Volume__Output, err: unknown): unknown {
     if (!(err instanceof CommandError)) return err;
     if (volume.open && /can not open backing device|device or resource busy|\(114\)|\(104\)/i.test(err.stderr)) {
-      return failedPrecondition(`volume ${volumeId} on node ${this.node} is in use (${volume.devicePath} is open, e.g. mounted by a pod): DRBD can take it over only once it is unstaged`, err);
+      return failedPrecondition(
+        `volume ${volumeId} on node ${this.node} is in use (${volume.devicePath} is open, e.g. mounted by a pod): DRBD can take it over only once it is unstaged`,
+        err,
+      );
     }
-    return new AgentError('Internal', `volume ${volumeId} on node ${this.node}: bringing the DRBD resource up failed: ${err.message}`, { cause: err });
+    return new AgentError('Internal', `volume ${volumeId} on node ${this.node}: bringing the DRBD resource up failed: ${err.message}`, {
+      cause: err,
+    });
   }
 
   async status(volumeIdIn: string, scope: CallScope): Promise<ReplicaStatus> {
     const resource = resourceNameFor(checkName('volume', volumeIdIn));
     const file = resourceFilePath(this.settings.configDir, resource);
     const drbd = await this.version();
-    const base = { resource, configured: false, up: false, role: 'Unknown', diskState: 'Unknown', syncPercent: 0, peers: [], devicePath: '', sizeBytes: '0', drbdVersion: drbd?.version ?? '' };
+    const base = {
+      resource,
+      configured: false,
+      up: false,
+      role: 'Unknown',
+      diskState: 'Unknown',
+      syncPercent: 0,
+      peers: [],
+      devicePath: '',
+      sizeBytes: '0',
+      drbdVersion: drbd?.version ?? '',
+    };
     const text = await readFile(file, 'utf8').catch(() => undefined);
     if (text === undefined) return base;
     const minor = minorOf(text, await this.host());
@@ -187,7 +239,10 @@ export class ReplicationService {
     const state = await this.readState(resource, minor, await this.peerNames(file), scope);
     if (!state) return { ...base, configured: true };
     const devicePath = `/dev/drbd${minor}`;
-    const sectors = await readFile(`/sys/block/drbd${minor}/size`, 'utf8').then((s) => BigInt(s.trim()), () => 0n);
+    const sectors = await readFile(`/sys/block/drbd${minor}/size`, 'utf8').then(
+      (s) => BigInt(s.trim()),
+      () => 0n,
+    );
     return {
       ...base,
       configured: true,
@@ -195,7 +250,11 @@ export class ReplicationService {
       role: state.role,
       diskState: state.diskState,
       syncPercent: localSyncPercent(state),
-      peers: state.peers.map((p) => ({ ...p, syncPercent: p.syncPercent ?? (p.diskState === 'UpToDate' ? 100 : 0), syncing: isSyncing(p) })),
+      peers: state.peers.map((p) => ({
+        ...p,
+        syncPercent: p.syncPercent ?? (p.diskState === 'UpToDate' ? 100 : 0),
+        syncing: isSyncing(p),
+      })),
       devicePath,
       sizeBytes: String(sectors * 512n),
     };
@@ -203,7 +262,9 @@ export class ReplicationService {
 
   /** /dev/drbdN of a replicated volume on this node; undefined when the volume is not replicated here. */
   async deviceFor(volumeId: string): Promise<string | undefined> {
-    const text = await readFile(resourceFilePath(this.settings.configDir, resourceNameFor(checkName('volume', volumeId))), 'utf8').catch(() => undefined);
+    const text = await readFile(resourceFilePath(this.settings.configDir, resourceNameFor(checkName('volume', volumeId))), 'utf8').catch(
+      () => undefined,
+    );
     if (text === undefined) return undefined;
     const minor = minorOf(text, await this.host());
     return minor === undefined ? undefined : `/dev/drbd${minor}`;
@@ -265,14 +326,18 @@ export class ReplicationService {
   private async changeRole(volumeIdIn: string, subcommand: readonly string[], dryRun: boolean, scope: CallScope): Promise<string[]> {
     const resource = resourceNameFor(checkName('volume', volumeIdIn));
     const file = resourceFilePath(this.settings.configDir, resource);
-    if (!(await exists(file))) throw notFound(`volume ${volumeIdIn} has no DRBD resource on node ${this.node}: call ConfigureReplication first`);
+    if (!(await exists(file)))
+      throw notFound(`volume ${volumeIdIn} has no DRBD resource on node ${this.node}: call ConfigureReplication first`);
     const drbd = await this.version();
     if (!dryRun && !drbd?.loaded) throw failedPrecondition(`node ${this.node} has no DRBD kernel module: only a dry run is possible`);
     try {
       return await runStep(this.drbdadm(drbd), subcommand, { file, resource, dryRun }, this.call(scope));
     } catch (err) {
       if (err instanceof CommandError && err.code !== null) {
-        throw failedPrecondition(`volume ${volumeIdIn} on node ${this.node}: drbdadm ${subcommand.join(' ')} refused: ${err.stderr.trim() || err.message}`, err);
+        throw failedPrecondition(
+          `volume ${volumeIdIn} on node ${this.node}: drbdadm ${subcommand.join(' ')} refused: ${err.stderr.trim() || err.message}`,
+          err,
+        );
       }
       throw err;
     }
@@ -285,7 +350,9 @@ export class ReplicationService {
       if (await loadDrbdModule()) drbd = await (this.detected = detectDrbd(this.assumedVersion));
     }
     if (!drbd) {
-      throw failedPrecondition(`volume ${volumeId}: node ${this.node} has no DRBD: install drbd-utils and a DRBD kernel module (the kernel's own drbd module is DRBD 8.4, two replicas; DRBD 9 takes three)`);
+      throw failedPrecondition(
+        `volume ${volumeId}: node ${this.node} has no DRBD: install drbd-utils and a DRBD kernel module (the kernel's own drbd module is DRBD 8.4, two replicas; DRBD 9 takes three)`,
+      );
     }
     return drbd;
   }
@@ -305,7 +372,10 @@ export class ReplicationService {
     const drbd = await this.version();
     if (drbd?.flavour === '8.4') return stateFrom84(parseProcDrbd(await readFile(PROC_DRBD, 'utf8')), minor, peers[0] ?? 'unknown');
     try {
-      const { stdout } = await run('drbdsetup', ['status', '--json', resource], { timeoutMs: scope.commandTimeout(10_000), signal: scope.signal });
+      const { stdout } = await run('drbdsetup', ['status', '--json', resource], {
+        timeoutMs: scope.commandTimeout(10_000),
+        signal: scope.signal,
+      });
       return stateFromJson(stdout, resource);
     } catch (err) {
       if (err instanceof CommandError && /no such resource/i.test(err.stderr)) return undefined;

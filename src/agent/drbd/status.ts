@@ -36,7 +36,8 @@ export function isSyncing(p: PeerState): boolean {
 // ---- DRBD 8.4: /proc/drbd ----
 
 /** 8.4 connection states (`cs:`) that mean a live connection; the others are on the way to one, or off. */
-const CONNECTED_84 = /^(Connected|SyncSource|SyncTarget|PausedSyncS|PausedSyncT|StartingSyncS|StartingSyncT|WFBitMapS|WFBitMapT|WFSyncUUID|VerifyS|VerifyT|Ahead|Behind)$/;
+const CONNECTED_84 =
+  /^(Connected|SyncSource|SyncTarget|PausedSyncS|PausedSyncT|StartingSyncS|StartingSyncT|WFBitMapS|WFBitMapT|WFSyncUUID|VerifyS|VerifyT|Ahead|Behind)$/;
 const CONNECTING_84 = /^(Unconnected|WFConnection|WFReportParams|Timeout|BrokenPipe|NetworkFailure|ProtocolError)$/;
 
 export interface ProcDevice {
@@ -75,14 +76,16 @@ export function stateFrom84(devices: readonly ProcDevice[], minor: number, peer:
   return {
     role: d.role ?? 'Unknown',
     diskState: d.diskState ?? 'Unknown',
-    peers: [{
-      node: peer,
-      connectionState,
-      role: d.peerRole ?? 'Unknown',
-      diskState: d.peerDiskState ?? 'DUnknown',
-      replicationState: connected ? (d.cs === 'Connected' ? 'Established' : d.cs) : 'Off',
-      ...(d.syncPercent !== undefined ? { syncPercent: d.syncPercent } : {}),
-    }],
+    peers: [
+      {
+        node: peer,
+        connectionState,
+        role: d.peerRole ?? 'Unknown',
+        diskState: d.peerDiskState ?? 'DUnknown',
+        replicationState: connected ? (d.cs === 'Connected' ? 'Established' : d.cs) : 'Off',
+        ...(d.syncPercent !== undefined ? { syncPercent: d.syncPercent } : {}),
+      },
+    ],
   };
 }
 

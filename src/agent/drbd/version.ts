@@ -50,7 +50,10 @@ export async function detectDrbd(assumed?: string): Promise<DrbdVersion | undefi
     const version = parseProcVersion(await readFile(PROC_DRBD, 'utf8').catch(() => ''));
     if (version) return drbdVersion(version, 'loaded');
   }
-  const installed = await run('modinfo', ['-F', 'version', 'drbd'], { timeoutMs: 10_000 }).then((r) => r.stdout.trim(), () => '');
+  const installed = await run('modinfo', ['-F', 'version', 'drbd'], { timeoutMs: 10_000 }).then(
+    (r) => r.stdout.trim(),
+    () => '',
+  );
   if (installed) return drbdVersion(installed, 'installed');
   return assumed ? drbdVersion(assumed, 'assumed') : undefined;
 }

@@ -4,7 +4,11 @@ import { run } from '../../common/exec.ts';
 import { deviceNumber, bindMount, type MountResult } from './mount.ts';
 
 /** Bind-mounts the block device `device` onto the file `targetFile` (created if missing). */
-export async function publishBlockDevice(device: string, targetFile: string, opts: { readonly readOnly?: boolean } = {}): Promise<MountResult> {
+export async function publishBlockDevice(
+  device: string,
+  targetFile: string,
+  opts: { readonly readOnly?: boolean } = {},
+): Promise<MountResult> {
   await deviceNumber(device); // refuses anything that is not a block device
   return bindMount(device, targetFile, opts);
 }
@@ -13,6 +17,7 @@ export async function publishBlockDevice(device: string, targetFile: string, opt
 export async function blockDeviceSize(device: string): Promise<number> {
   const { stdout } = await run('blockdev', ['--getsize64', device], { timeoutMs: 30_000 });
   const size = Number(stdout.trim());
-  if (!Number.isSafeInteger(size) || size < 0) throw new Error(`blockdev --getsize64 ${device} printed ${JSON.stringify(stdout.trim())}, not a size`);
+  if (!Number.isSafeInteger(size) || size < 0)
+    throw new Error(`blockdev --getsize64 ${device} printed ${JSON.stringify(stdout.trim())}, not a size`);
   return size;
 }

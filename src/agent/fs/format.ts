@@ -31,7 +31,11 @@ export async function formatIfBlank(device: string, fsType: FsType, opts: { read
   const found = await probeSignature(device);
   if (found) {
     if (found.type === fsType && !found.partitionTable && !found.ambivalent) return { formatted: false };
-    throw new FsError('foreign-signature', `refusing to format ${device} as ${fsType}: it holds ${describeSignature(found)}`, { device, fsType, found });
+    throw new FsError('foreign-signature', `refusing to format ${device} as ${fsType}: it holds ${describeSignature(found)}`, {
+      device,
+      fsType,
+      found,
+    });
   }
   const mkfs = MKFS[fsType];
   await run(mkfs.command, [...mkfs.args, device], { timeoutMs: opts.timeoutMs ?? 10 * 60_000 });

@@ -47,7 +47,11 @@ export async function growFilesystem(device: string, opts: GrowOptions = {}): Pr
     assertAbsolutePath('mountpoint', mountpoint);
     const mounted = await findMount(mountpoint);
     if (mounted?.majMin !== devNum) {
-      throw new FsError('not-mounted', `cannot grow the filesystem on ${device}: it is not mounted at ${mountpoint}`, { device, mountpoint, mounted: mounted?.source });
+      throw new FsError('not-mounted', `cannot grow the filesystem on ${device}: it is not mounted at ${mountpoint}`, {
+        device,
+        mountpoint,
+        mounted: mounted?.source,
+      });
     }
   }
   const fsType = asFsType((await probeSignature(device))?.type ?? 'none');

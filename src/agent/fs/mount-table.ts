@@ -32,7 +32,14 @@ export function parseMountInfo(text: string): MountEntry[] {
     const [fsType, source] = line.slice(sep + 3).split(' ');
     if (!target || !source || !majMin || !fsRoot || options === undefined || fsType === undefined) continue;
     const vfsOptions = options.split(',').filter(Boolean);
-    mounts.push({ source: unescapeOctal(source), target: unescapeOctal(target), fsType, vfsOptions, majMin, fsRoot: unescapeOctal(fsRoot) });
+    mounts.push({
+      source: unescapeOctal(source),
+      target: unescapeOctal(target),
+      fsType,
+      vfsOptions,
+      majMin,
+      fsRoot: unescapeOctal(fsRoot),
+    });
   }
   return mounts;
 }

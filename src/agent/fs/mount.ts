@@ -35,7 +35,8 @@ export async function deviceNumber(device: string): Promise<string> {
 
 function checkOptions(options: readonly string[]): void {
   for (const o of options) {
-    if (!/^[A-Za-z0-9_.=:@/+-]+$/.test(o)) throw new FsError('invalid-argument', `invalid mount option ${JSON.stringify(o)}`, { option: o });
+    if (!/^[A-Za-z0-9_.=:@/+-]+$/.test(o))
+      throw new FsError('invalid-argument', `invalid mount option ${JSON.stringify(o)}`, { option: o });
   }
 }
 
@@ -54,10 +55,18 @@ export async function mountFilesystem(device: string, target: string, fsType: Fs
   const existing = await findMount(target);
   if (existing) {
     if (existing.majMin !== wanted || existing.fsRoot !== '/') {
-      throw new FsError('mount-conflict', `${target} is already a mount point of ${existing.source}, not ${device}`, { device, target, mounted: existing.source });
+      throw new FsError('mount-conflict', `${target} is already a mount point of ${existing.source}, not ${device}`, {
+        device,
+        target,
+        mounted: existing.source,
+      });
     }
     if (Boolean(opts.readOnly) !== isReadOnly(existing)) {
-      throw new FsError('mount-conflict', `${target} is already mounted from ${device} ${isReadOnly(existing) ? 'read-only' : 'read-write'}`, { device, target, readOnly: opts.readOnly });
+      throw new FsError(
+        'mount-conflict',
+        `${target} is already mounted from ${device} ${isReadOnly(existing) ? 'read-only' : 'read-write'}`,
+        { device, target, readOnly: opts.readOnly },
+      );
     }
     return { changed: false };
   }
@@ -80,7 +89,8 @@ async function ensureBindTarget(source: string, target: string): Promise<void> {
   }
   await mkdir(path.dirname(target), { recursive: true });
   const tgt = await stat(target).catch(() => undefined);
-  if (tgt?.isDirectory()) throw new FsError('invalid-argument', `bind target ${target} is a directory but ${source} is not`, { source, target });
+  if (tgt?.isDirectory())
+    throw new FsError('invalid-argument', `bind target ${target} is a directory but ${source} is not`, { source, target });
   if (!tgt) await (await open(target, 'a')).close();
 }
 
@@ -96,7 +106,11 @@ export async function bindMount(source: string, target: string, opts: { readonly
   let changed = false;
   if (existing) {
     if (!(await sameInode(source, target))) {
-      throw new FsError('mount-conflict', `${target} is already a mount point of ${existing.source}, not a bind mount of ${source}`, { source, target, mounted: existing.source });
+      throw new FsError('mount-conflict', `${target} is already a mount point of ${existing.source}, not a bind mount of ${source}`, {
+        source,
+        target,
+        mounted: existing.source,
+      });
     }
     if (!opts.readOnly && isReadOnly(existing)) {
       throw new FsError('mount-conflict', `${target} is already bound from ${source} read-only`, { source, target });

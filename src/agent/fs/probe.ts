@@ -29,7 +29,10 @@ export function parseBlkidExport(stdout: string): Signature {
 
 /** The device's signature, or undefined when it is blank. */
 export async function probeSignature(device: string): Promise<Signature | undefined> {
-  const res = await run('blkid', ['-p', '-o', 'export', device], { okCodes: [0, BLKID_NOTHING_FOUND, BLKID_AMBIVALENT], timeoutMs: 30_000 });
+  const res = await run('blkid', ['-p', '-o', 'export', device], {
+    okCodes: [0, BLKID_NOTHING_FOUND, BLKID_AMBIVALENT],
+    timeoutMs: 30_000,
+  });
   if (res.code === BLKID_NOTHING_FOUND) return undefined;
   if (res.code === BLKID_AMBIVALENT) return { ambivalent: true };
   return parseBlkidExport(res.stdout);
@@ -37,5 +40,9 @@ export async function probeSignature(device: string): Promise<Signature | undefi
 
 export function describeSignature(sig: Signature): string {
   if (sig.ambivalent) return 'several conflicting signatures';
-  return [sig.type && `filesystem/content "${sig.type}"`, sig.partitionTable && `partition table "${sig.partitionTable}"`].filter(Boolean).join(' and ') || 'an unknown signature';
+  return (
+    [sig.type && `filesystem/content "${sig.type}"`, sig.partitionTable && `partition table "${sig.partitionTable}"`]
+      .filter(Boolean)
+      .join(' and ') || 'an unknown signature'
+  );
 }

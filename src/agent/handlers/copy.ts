@@ -64,9 +64,15 @@ function checkChunk(bytes: number): number {
 async function usableDevice(ctx: AgentContext, volumeId: string, scope: CallScope): Promise<string> {
   const volume = await ctx.findVolume(volumeId, scope);
   if (!volume) throw notFound(`volume ${volumeId} does not exist on node ${ctx.node}`, 'VolumeNotFound');
-  if (!volume.devicePresent) throw failedPrecondition(`volume ${volumeId} has no device node on node ${ctx.node} (its disk is missing, or LVM runs without device-mapper)`);
+  if (!volume.devicePresent)
+    throw failedPrecondition(
+      `volume ${volumeId} has no device node on node ${ctx.node} (its disk is missing, or LVM runs without device-mapper)`,
+    );
   const mounted = await mountsOf([volume.devicePath]);
-  if (mounted.length) throw failedPrecondition(`volume ${volumeId}: ${volume.devicePath} is mounted at ${mounted.join(', ')} on node ${ctx.node}; unmount it before copying`);
+  if (mounted.length)
+    throw failedPrecondition(
+      `volume ${volumeId}: ${volume.devicePath} is mounted at ${mounted.join(', ')} on node ${ctx.node}; unmount it before copying`,
+    );
   return volume.devicePath;
 }
 
@@ -134,9 +140,14 @@ export function copyHandlers(ctx: AgentContext): CopyHandlers {
         throw remoteError(target, err);
       });
       if (!res.verified || res.sha256 !== sent.sha256 || Number(res.bytes) !== sent.bytes) {
-        throw dataLoss(`volume ${volumeId} → ${target}/${targetVolumeId}: sent ${sent.bytes} bytes with SHA-256 ${sent.sha256}, the target answered ${res.bytes} bytes, ${res.sha256}, verified=${res.verified}`);
+        throw dataLoss(
+          `volume ${volumeId} → ${target}/${targetVolumeId}: sent ${sent.bytes} bytes with SHA-256 ${sent.sha256}, the target answered ${res.bytes} bytes, ${res.sha256}, verified=${res.verified}`,
+        );
       }
-      ctx.log.info({ volume: volumeId, target, targetVolume: targetVolumeId, bytes: sent.bytes, sha256: sent.sha256, drainWaits: sent.drainWaits }, 'volume sent');
+      ctx.log.info(
+        { volume: volumeId, target, targetVolume: targetVolumeId, bytes: sent.bytes, sha256: sent.sha256, drainWaits: sent.drainWaits },
+        'volume sent',
+      );
       return { bytes: String(sent.bytes), sha256: sent.sha256 };
     } finally {
       scope.signal.removeEventListener('abort', onScopeAbort);
@@ -151,11 +162,15 @@ export function copyHandlers(ctx: AgentContext): CopyHandlers {
       // Ends the read loop when the call is cancelled or runs past its deadline.
       scope.signal.addEventListener('abort', () => call.destroy(scope.signal.reason as Error), { once: true });
       const caller = callerOfCall(call);
-      const r = await receiver.receive(call, (id) => {
-        // The operator may write any volume itself; a peer only the one it was ordered to send.
-        if (caller?.role !== 'operator') orders.check(id, caller);
-        return usableDevice(ctx, id, scope);
-      }, scope.signal);
+      const r = await receiver.receive(
+        call,
+        (id) => {
+          // The operator may write any volume itself; a peer only the one it was ordered to send.
+          if (caller?.role !== 'operator') orders.check(id, caller);
+          return usableDevice(ctx, id, scope);
+        },
+        scope.signal,
+      );
       ctx.log.info({ volume: r.volumeId, bytes: r.bytes, sha256: r.sha256 }, 'volume received and verified');
       return { bytes: String(r.bytes), sha256: r.sha256, verified: true };
     }),

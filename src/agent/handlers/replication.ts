@@ -4,7 +4,10 @@ import type { AgentHandlers } from '../../agent-api/generated/stratum/agent/v1/A
 import type { AgentContext } from '../context.ts';
 import { unary } from './wrap.ts';
 
-type ReplicationHandlers = Pick<AgentHandlers, 'ConfigureReplication' | 'GetReplicationStatus' | 'RemoveReplication' | 'Promote' | 'Demote'>;
+type ReplicationHandlers = Pick<
+  AgentHandlers,
+  'ConfigureReplication' | 'GetReplicationStatus' | 'RemoveReplication' | 'Promote' | 'Demote'
+>;
 
 export function replicationHandlers(ctx: AgentContext): ReplicationHandlers {
   const drbd = ctx.replication;

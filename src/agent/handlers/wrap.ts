@@ -20,7 +20,13 @@ export function clientStream<Req, Res>(
   fn: (call: grpc.ServerReadableStream<Req, Res>, scope: CallScope) => Promise<Res>,
 ): grpc.handleClientStreamingCall<Req, Res> {
   return (call, callback) => {
-    runCall(site(ctx, method), call as unknown as CancellableCall, (scope) => fn(call, scope), (res) => callback(null, res), callback);
+    runCall(
+      site(ctx, method),
+      call as unknown as CancellableCall,
+      (scope) => fn(call, scope),
+      (res) => callback(null, res),
+      callback,
+    );
   };
 }
 
@@ -30,8 +36,15 @@ export function serverStream<Req, Res>(
   method: string,
   fn: (call: grpc.ServerWritableStream<Req, Res>, scope: CallScope) => Promise<void>,
 ): grpc.handleServerStreamingCall<Req, Res> {
-  return (call) => runCall(site(ctx, method), call as unknown as CancellableCall, (scope) => fn(call, scope), () => call.end(), (err) => {
-    // grpc-js turns an 'error' event into the stream's final status.
-    if (!call.cancelled) call.emit('error', err);
-  });
+  return (call) =>
+    runCall(
+      site(ctx, method),
+      call as unknown as CancellableCall,
+      (scope) => fn(call, scope),
+      () => call.end(),
+      (err) => {
+        // grpc-js turns an 'error' event into the stream's final status.
+        if (!call.cancelled) call.emit('error', err);
+      },
+    );
 }

@@ -30,7 +30,12 @@ export interface RenewalConfig {
 const REQUEST_TIMEOUT_MS = 15_000;
 
 /** Why the certificate in `files` must be replaced now, or undefined when it is good for a while. */
-export async function renewalReason(files: { cert: string; key: string }, ca: string, identity: string, now = Date.now()): Promise<string | undefined> {
+export async function renewalReason(
+  files: { cert: string; key: string },
+  ca: string,
+  identity: string,
+  now = Date.now(),
+): Promise<string | undefined> {
   let leaf: X509Certificate;
   try {
     const [cert, key, bundle] = await Promise.all([readFile(files.cert), readFile(files.key), readFile(ca)]);
@@ -50,7 +55,10 @@ export class CertificateRenewer {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
 
-  constructor(private readonly config: RenewalConfig, private readonly log: Logger) {}
+  constructor(
+    private readonly config: RenewalConfig,
+    private readonly log: Logger,
+  ) {}
 
   /** Renews when needed; throws when a needed renewal failed. */
   async ensure(): Promise<void> {
@@ -65,7 +73,9 @@ export class CertificateRenewer {
   start(): void {
     this.timer ??= setInterval(() => {
       this.running ??= this.ensure()
-        .catch((err: Error) => this.log.error({ err: err.message, url: this.config.url }, 'certificate renewal failed; the current certificates stay in use'))
+        .catch((err: Error) =>
+          this.log.error({ err: err.message, url: this.config.url }, 'certificate renewal failed; the current certificates stay in use'),
+        )
         .finally(() => (this.running = undefined));
     }, this.config.intervalMs);
   }
@@ -98,29 +108,40 @@ export class CertificateRenewer {
     const url = new URL(AGENT_CERTIFICATES_PATH, this.config.url);
     const payload = JSON.stringify(body);
     return new Promise((resolve, reject) => {
-      const req = https.request(url, {
-        method: 'POST',
-        ca,
-        // The endpoint must be the operator's, whatever name or address reached it.
-        checkServerIdentity: (_host, cert) => (uriNames(cert.subjectaltname).includes(OPERATOR_IDENTITY) ? undefined : new Error(`${url.host} did not present the operator's certificate (${OPERATOR_IDENTITY})`)),
-        headers: { authorization: `Bearer ${token.trim()}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
-        timeout: REQUEST_TIMEOUT_MS,
-      }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString();
-          let parsed: { message?: string; servingCertificate?: string; peerCertificate?: string } = {};
-          try {
-            parsed = JSON.parse(text) as typeof parsed;
-          } catch {
-            parsed = { message: text.slice(0, 200) };
-          }
-          if (res.statusCode !== 200 || !parsed.servingCertificate || !parsed.peerCertificate) {
-            reject(new Error(`${url.href} answered ${res.statusCode}: ${parsed.message ?? 'no certificates'}`));
-          } else resolve({ servingCertificate: parsed.servingCertificate, peerCertificate: parsed.peerCertificate });
-        });
-      });
+      const req = https.request(
+        url,
+        {
+          method: 'POST',
+          ca,
+          // The endpoint must be the operator's, whatever name or address reached it.
+          checkServerIdentity: (_host, cert) =>
+            uriNames(cert.subjectaltname).includes(OPERATOR_IDENTITY)
+              ? undefined
+              : new Error(`${url.host} did not present the operator's certificate (${OPERATOR_IDENTITY})`),
+          headers: {
+            authorization: `Bearer ${token.trim()}`,
+            'content-type': 'application/json',
+            'content-length': Buffer.byteLength(payload),
+          },
+          timeout: REQUEST_TIMEOUT_MS,
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString();
+            let parsed: { message?: string; servingCertificate?: string; peerCertificate?: string } = {};
+            try {
+              parsed = JSON.parse(text) as typeof parsed;
+            } catch {
+              parsed = { message: text.slice(0, 200) };
+            }
+            if (res.statusCode !== 200 || !parsed.servingCertificate || !parsed.peerCertificate) {
+              reject(new Error(`${url.href} answered ${res.statusCode}: ${parsed.message ?? 'no certificates'}`));
+            } else resolve({ servingCertificate: parsed.servingCertificate, peerCertificate: parsed.peerCertificate });
+          });
+        },
+      );
       req.on('timeout', () => req.destroy(new Error(`${url.href}: no answer within ${REQUEST_TIMEOUT_MS} ms`)));
       req.on('error', (err) => reject(new Error(`${url.href}: ${err.message}`)));
       req.end(payload);

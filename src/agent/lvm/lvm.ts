@@ -76,7 +76,10 @@ export class Lvm {
   private async report(scope: CallScope, command: string, args: readonly string[]): Promise<string> {
     const res = await this.runLvm(scope, command, args, [0, 5]);
     if (res.code === 5) {
-      const unexpected = res.stderr.split('\n').map((l) => l.trim()).filter((l) => l && !MISSING_VG_NOISE.some((re) => re.test(l)));
+      const unexpected = res.stderr
+        .split('\n')
+        .map((l) => l.trim())
+        .filter((l) => l && !MISSING_VG_NOISE.some((re) => re.test(l)));
       if (unexpected.length) throw new CommandError(command, args, 5, res.stderr, res.stdout, false);
     }
     return res.stdout || '{"report":[]}';

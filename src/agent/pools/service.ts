@@ -73,22 +73,34 @@ export class PoolService {
     const changed = await this.lvm.changes.run(scope, async () => {
       const existing = this.get(name);
       if (existing && (existing.backend !== input.backend || existing.thin !== input.thin)) {
-        throw failedPrecondition(`pool ${name} exists on node ${this.node} with backend ${existing.backend}${existing.thin ? ' (thin)' : ''}; it cannot change`, { reason: 'PoolLayoutChanged' });
+        throw failedPrecondition(
+          `pool ${name} exists on node ${this.node} with backend ${existing.backend}${existing.thin ? ' (thin)' : ''}; it cannot change`,
+          { reason: 'PoolLayoutChanged' },
+        );
       }
       if (!existing && input.disks.length === 0) throw invalidArgument(`pool ${name}: a new pool needs at least one disk`);
       await this.disks.refresh();
       const wanted = this.resolveDisks(name, input.disks);
       const fresh = wanted.filter((d) => !existing?.disks.includes(d.id));
       for (const d of fresh) this.checkTakeable(name, d, input.allowUsed, input.backend);
-      const added = input.backend === 'lvm' ? await this.ensureVg(name, input.thin, fresh, input.allowUsed, scope) : await this.wipe(fresh, input.allowUsed, scope);
+      const added =
+        input.backend === 'lvm'
+          ? await this.ensureVg(name, input.thin, fresh, input.allowUsed, scope)
+          : await this.wipe(fresh, input.allowUsed, scope);
       if (existing && !added) return false;
       await this.state.update((s) => {
         s.pools[name] = {
-          name, backend: input.backend, thin: input.thin, ...(input.backend === 'lvm' ? { vg: vgName(name) } : {}),
+          name,
+          backend: input.backend,
+          thin: input.thin,
+          ...(input.backend === 'lvm' ? { vg: vgName(name) } : {}),
           disks: [...new Set([...(existing?.disks ?? []), ...wanted.map((d) => d.id)])],
         };
       });
-      this.log.info({ pool: name, backend: input.backend, disks: wanted.map((d) => d.devicePath) }, existing ? 'pool extended' : 'pool created');
+      this.log.info(
+        { pool: name, backend: input.backend, disks: wanted.map((d) => d.devicePath) },
+        existing ? 'pool extended' : 'pool created',
+      );
       return true;
     });
     await this.disks.refresh();
@@ -103,7 +115,11 @@ export class PoolService {
       if (!rec) return false;
       if (rec.backend === 'disk') {
         const claims = Object.values(this.state.get().claims).filter((c) => c.pool === name);
-        if (claims.length) throw failedPrecondition(`pool ${name} on node ${this.node} still holds ${claims.length} volume(s): ${claims.map((c) => c.volumeId).join(', ')}`, { reason: 'PoolInUse' });
+        if (claims.length)
+          throw failedPrecondition(
+            `pool ${name} on node ${this.node} still holds ${claims.length} volume(s): ${claims.map((c) => c.volumeId).join(', ')}`,
+            { reason: 'PoolInUse' },
+          );
       } else {
         await this.removeVg(name, scope);
       }
@@ -130,7 +146,19 @@ export class PoolService {
     const thinLvs = thinVgs.length ? await this.lvm.lvs(scope, thinVgs) : [];
     const claims = Object.values(this.state.get().claims);
     const disks = new Map(this.disks.current().map((d) => [d.id, d]));
-    return records.map((r) => (r.backend === 'lvm' ? lvmPool(r, vgs.get(vgName(r.name)), thinLvs.filter((l) => l.vg === vgName(r.name))) : diskPool(r, disks, claims.filter((c) => c.pool === r.name).map((c) => c.diskId))));
+    return records.map((r) =>
+      r.backend === 'lvm'
+        ? lvmPool(
+            r,
+            vgs.get(vgName(r.name)),
+            thinLvs.filter((l) => l.vg === vgName(r.name)),
+          )
+        : diskPool(
+            r,
+            disks,
+            claims.filter((c) => c.pool === r.name).map((c) => c.diskId),
+          ),
+    );
   }
 
   private resolveDisks(pool: string, refs: readonly string[]): Disk__Output[] {
@@ -138,7 +166,8 @@ export class PoolService {
     for (const ref of refs) {
       if (typeof ref !== 'string' || ref === '') throw invalidArgument(`pool ${pool}: empty disk reference`);
       const d = this.disks.find(ref);
-      if (!d) throw notFound(`pool ${pool}: disk ${ref} not found on node ${this.node} (or outside this agent's disk filter)`, 'DiskNotFound');
+      if (!d)
+        throw notFound(`pool ${pool}: disk ${ref} not found on node ${this.node} (or outside this agent's disk filter)`, 'DiskNotFound');
       found.set(d.id, d);
     }
     return [...found.values()];
@@ -168,7 +197,13 @@ export class PoolService {
   }
 
   /** Creates or extends the pool's VG with `fresh` disks; true when anything changed. */
-  private async ensureVg(pool: string, thin: boolean, fresh: readonly Disk__Output[], allowUsed: boolean, scope: CallScope): Promise<boolean> {
+  private async ensureVg(
+    pool: string,
+    thin: boolean,
+    fresh: readonly Disk__Output[],
+    allowUsed: boolean,
+    scope: CallScope,
+  ): Promise<boolean> {
     const vg = vgName(pool);
     const [pvs, vgs] = await Promise.all([this.lvm.pvs(scope), this.lvm.vgs(scope, [vg])]);
     const vgExists = vgs.some((v) => v.name === vg);
@@ -178,7 +213,9 @@ export class PoolService {
       if (pv?.vg === vg) continue;
       if (pv?.vg) throw diskNotUsable(`pool ${pool}: disk ${d.id} (${d.devicePath}) on node ${this.node} is a PV of volume group ${pv.vg}`);
       if (d.inUseReasons.includes('signature:LVM2_member') && !allowUsed) {
-        throw diskNotUsable(`pool ${pool}: disk ${d.id} (${d.devicePath}) on node ${this.node} carries an LVM label; set allow_used to wipe it and take it`);
+        throw diskNotUsable(
+          `pool ${pool}: disk ${d.id} (${d.devicePath}) on node ${this.node} carries an LVM label; set allow_used to wipe it and take it`,
+        );
       }
       toAdd.push(d.devicePath);
     }
@@ -196,7 +233,10 @@ export class PoolService {
     } catch (err) {
       await this.rollbackVg(vg, toAdd, scope);
       if (err instanceof AgentError && err.kind === 'FailedPrecondition' && thin) {
-        throw failedPrecondition(`pool ${pool} on node ${this.node}: cannot create the thin pool: ${err.message}`, { cause: err, reason: 'ThinPoolUnsupported' });
+        throw failedPrecondition(`pool ${pool} on node ${this.node}: cannot create the thin pool: ${err.message}`, {
+          cause: err,
+          reason: 'ThinPoolUnsupported',
+        });
       }
       throw err;
     }
@@ -213,8 +253,13 @@ export class PoolService {
     const [lvs, pvs] = await Promise.all([this.lvm.lvs(scope, [vg]), this.lvm.pvs(scope)]);
     const volumes = lvs.filter((l) => l.name !== THIN_POOL_LV && l.vg === vg);
     if (volumes.length) {
-      const names = `${volumes.slice(0, 10).map((l) => l.name).join(', ')}${volumes.length > 10 ? ', …' : ''}`;
-      throw failedPrecondition(`pool ${pool} on node ${this.node} still holds ${volumes.length} volume(s): ${names}`, { reason: 'PoolInUse' });
+      const names = `${volumes
+        .slice(0, 10)
+        .map((l) => l.name)
+        .join(', ')}${volumes.length > 10 ? ', …' : ''}`;
+      throw failedPrecondition(`pool ${pool} on node ${this.node} still holds ${volumes.length} volume(s): ${names}`, {
+        reason: 'PoolInUse',
+      });
     }
     const members = pvs.filter((p) => p.vg === vg).map((p) => p.name);
     if (!members.length) return;
@@ -225,23 +270,35 @@ export class PoolService {
 
 function lvmPool(r: PoolRecord, vg: VgRow | undefined, thinLvs: readonly LvRow[]): Pool__Output {
   const pool: Pool__Output = {
-    name: r.name, backend: 'POOL_BACKEND_LVM', thin: r.thin, vgName: vgName(r.name), disks: [...r.disks],
-    totalBytes: String(vg?.sizeBytes ?? 0n), freeBytes: String(vg?.freeBytes ?? 0n), allocatableBytes: String(vg?.freeBytes ?? 0n),
-    extentSizeBytes: String(vg?.extentBytes ?? 0n), volumeCount: Math.max(0, (vg?.lvCount ?? 0) - (r.thin ? 1 : 0)), provisionedBytes: '0',
+    name: r.name,
+    backend: 'POOL_BACKEND_LVM',
+    thin: r.thin,
+    vgName: vgName(r.name),
+    disks: [...r.disks],
+    totalBytes: String(vg?.sizeBytes ?? 0n),
+    freeBytes: String(vg?.freeBytes ?? 0n),
+    allocatableBytes: String(vg?.freeBytes ?? 0n),
+    extentSizeBytes: String(vg?.extentBytes ?? 0n),
+    volumeCount: Math.max(0, (vg?.lvCount ?? 0) - (r.thin ? 1 : 0)),
+    provisionedBytes: '0',
   };
   return r.thin ? { ...pool, ...thinCapacity(thinLvs) } : pool;
 }
 
 /** A thin pool's capacity from its LVs: the thin-pool LV's size and written part, the volumes' virtual sizes. */
-export function thinCapacity(lvs: readonly LvRow[]): Pick<Pool__Output, 'totalBytes' | 'freeBytes' | 'allocatableBytes' | 'provisionedBytes'> {
+export function thinCapacity(
+  lvs: readonly LvRow[],
+): Pick<Pool__Output, 'totalBytes' | 'freeBytes' | 'allocatableBytes' | 'provisionedBytes'> {
   const thinPool = lvs.find((l) => l.name === THIN_POOL_LV);
   const total = thinPool?.sizeBytes ?? 0n;
   // Written data in basis points: LVM reports data_percent with two decimals.
   const used = (total * BigInt(Math.round((thinPool?.dataPercent ?? 0) * 100))) / 10_000n;
   const provisioned = lvs.filter((l) => l.poolLv === THIN_POOL_LV).reduce((sum, l) => sum + l.sizeBytes, 0n);
   return {
-    totalBytes: String(total), freeBytes: String(total - used),
-    allocatableBytes: String(total > provisioned ? total - provisioned : 0n), provisionedBytes: String(provisioned),
+    totalBytes: String(total),
+    freeBytes: String(total - used),
+    allocatableBytes: String(total > provisioned ? total - provisioned : 0n),
+    provisionedBytes: String(provisioned),
   };
 }
 
@@ -249,8 +306,16 @@ function diskPool(r: PoolRecord, disks: ReadonlyMap<string, Disk__Output>, claim
   const sizes = r.disks.map((id) => disks.get(id)).filter((d): d is Disk__Output => !!d && d.state !== 'DISK_STATE_MISSING');
   const free = sizes.filter((d) => !claimed.includes(d.id)).map((d) => BigInt(d.sizeBytes));
   return {
-    name: r.name, backend: 'POOL_BACKEND_DISK', thin: false, vgName: '', disks: [...r.disks],
-    totalBytes: String(sizes.reduce((a, d) => a + BigInt(d.sizeBytes), 0n)), freeBytes: String(free.reduce((a, b) => a + b, 0n)),
-    allocatableBytes: String(free.reduce((a, b) => (b > a ? b : a), 0n)), extentSizeBytes: '0', volumeCount: claimed.length, provisionedBytes: '0',
+    name: r.name,
+    backend: 'POOL_BACKEND_DISK',
+    thin: false,
+    vgName: '',
+    disks: [...r.disks],
+    totalBytes: String(sizes.reduce((a, d) => a + BigInt(d.sizeBytes), 0n)),
+    freeBytes: String(free.reduce((a, b) => a + b, 0n)),
+    allocatableBytes: String(free.reduce((a, b) => (b > a ? b : a), 0n)),
+    extentSizeBytes: '0',
+    volumeCount: claimed.length,
+    provisionedBytes: '0',
   };
 }

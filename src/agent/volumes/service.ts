@@ -55,7 +55,8 @@ export class VolumeService {
     const { id, pool, size } = this.checkRequest(req);
     if (pool.backend === 'disk') {
       const claim = this.state.get().claims[id];
-      if (!claim || claim.pool !== pool.name) throw notFound(`volume ${id} not found in pool ${pool.name} on node ${this.node}`, 'VolumeNotFound');
+      if (!claim || claim.pool !== pool.name)
+        throw notFound(`volume ${id} not found in pool ${pool.name} on node ${this.node}`, 'VolumeNotFound');
       const volume = this.diskVolume(claim, this.disks.current());
       if (BigInt(volume.sizeBytes) >= size) return { volume, expanded: false };
       const message = `volume ${id} in disk pool ${pool.name} on node ${this.node} is a whole disk of ${volume.sizeBytes} bytes and cannot grow to ${size}`;
@@ -65,7 +66,8 @@ export class VolumeService {
     const target = roundUp(size, await this.extentSize(pool.name, scope));
     const lv = await this.findLv(vg, id, scope);
     if (!lv) throw notFound(`volume ${id} not found in pool ${pool.name} on node ${this.node}`, 'VolumeNotFound');
-    if (target < lv.sizeBytes) throw invalidArgument(`volume ${id} in pool ${pool.name} is ${lv.sizeBytes} bytes; shrinking to ${target} is not supported`);
+    if (target < lv.sizeBytes)
+      throw invalidArgument(`volume ${id} in pool ${pool.name} is ${lv.sizeBytes} bytes; shrinking to ${target} is not supported`);
     if (target === lv.sizeBytes) return { volume: this.lvVolume(pool.name, lv), expanded: false };
     // DRBD's bitmap grows with the data: its LV first, so a resize never finds it short.
     const meta = await this.findMetadataLv(vg, id, scope);
@@ -86,14 +88,19 @@ export class VolumeService {
     if (claim && (!poolName || claim.pool === poolName)) return this.releaseDisk(claim, scope);
     const candidates = this.pools.all().filter((p) => p.backend === 'lvm' && (!poolName || p.name === poolName));
     if (!candidates.length) return false;
-    const lvs = await this.lvm.lvs(scope, candidates.map((p) => vgName(p.name)));
+    const lvs = await this.lvm.lvs(
+      scope,
+      candidates.map((p) => vgName(p.name)),
+    );
     const lv = lvs.find((l) => l.name === id && l.tags.includes(volumeTag(id)));
     if (!lv) return false;
     const devices = [lv.path, `/dev/mapper/${lv.vg.replace(/-/g, '--')}-${lv.name.replace(/-/g, '--')}`];
     const mounts = await mountsOf(devices);
     if (lv.open || mounts.length) {
       const held = mounts.length ? `mounted at ${mounts.join(', ')}` : 'open';
-      throw failedPrecondition(`volume ${id} in volume group ${lv.vg} on node ${this.node} is ${held}; unmount it first`, { reason: 'VolumeInUse' });
+      throw failedPrecondition(`volume ${id} in volume group ${lv.vg} on node ${this.node} is ${held}; unmount it first`, {
+        reason: 'VolumeInUse',
+      });
     }
     const meta = lvs.find((l) => l.vg === lv.vg && l.name === metadataLvName(lv.name) && l.tags.includes(`${METADATA_TAG_PREFIX}${id}`));
     if (meta) await this.lvm.change(scope, 'lvremove', lvremoveArgs(meta.vg, meta.name));
@@ -118,7 +125,18 @@ export class VolumeService {
     const name = metadataLvName(lv.name);
     const size = roundUp(want, await this.extentSize(pool, scope));
     try {
-      await this.lvm.change(scope, 'lvcreate', lvcreateArgs({ vg: lv.vg, lv: name, sizeBytes: size, tags: [`${METADATA_TAG_PREFIX}${volumeId}`], thin: false, activation: this.lvm.activation }));
+      await this.lvm.change(
+        scope,
+        'lvcreate',
+        lvcreateArgs({
+          vg: lv.vg,
+          lv: name,
+          sizeBytes: size,
+          tags: [`${METADATA_TAG_PREFIX}${volumeId}`],
+          thin: false,
+          activation: this.lvm.activation,
+        }),
+      );
     } catch (err) {
       throw await this.explainSpace(err, pool, lv.vg, name, size, scope);
     }
@@ -155,7 +173,10 @@ export class VolumeService {
     const id = checkName('volume', volumeId);
     const pools = this.pools.all().filter((p) => p.backend === 'lvm');
     if (!pools.length) return undefined;
-    const lvs = await this.lvm.lvs(scope, pools.map((p) => vgName(p.name)));
+    const lvs = await this.lvm.lvs(
+      scope,
+      pools.map((p) => vgName(p.name)),
+    );
     const lv = lvs.find((l) => l.name === id && l.tags.includes(volumeTag(id)));
     return lv ? { pool: pools.find((p) => vgName(p.name) === lv.vg)!.name, lv } : undefined;
   }
@@ -164,12 +185,17 @@ export class VolumeService {
     const found = await this.findLvAnywhere(volumeId, scope);
     if (found) return found;
     const claim = this.state.get().claims[volumeId];
-    if (claim) throw failedPrecondition(`volume ${volumeId} on node ${this.node} is a whole disk (pool ${claim.pool}): DRBD replication needs an LVM pool, whose metadata LV sits beside the data`);
+    if (claim)
+      throw failedPrecondition(
+        `volume ${volumeId} on node ${this.node} is a whole disk (pool ${claim.pool}): DRBD replication needs an LVM pool, whose metadata LV sits beside the data`,
+      );
     throw notFound(`volume ${volumeId} does not exist on node ${this.node}`);
   }
 
   private async findMetadataLv(vg: string, volumeId: string, scope: CallScope): Promise<LvRow | undefined> {
-    return (await this.lvm.lvs(scope, [vg])).find((l) => l.name === metadataLvName(volumeId) && l.tags.includes(`${METADATA_TAG_PREFIX}${volumeId}`));
+    return (await this.lvm.lvs(scope, [vg])).find(
+      (l) => l.name === metadataLvName(volumeId) && l.tags.includes(`${METADATA_TAG_PREFIX}${volumeId}`),
+    );
   }
 
   private async growTo(scope: CallScope, pool: string, vg: string, lv: LvRow, bytes: bigint): Promise<void> {
@@ -193,7 +219,8 @@ export class VolumeService {
       .filter((l) => lvmPools.has(l.vg) && l.tags.includes(volumeTag(l.name)))
       .map((l) => this.lvVolume(lvmPools.get(l.vg)!, l));
     const disks = this.disks.current();
-    for (const c of Object.values(this.state.get().claims)) if (pools.some((p) => p.name === c.pool)) volumes.push(this.diskVolume(c, disks));
+    for (const c of Object.values(this.state.get().claims))
+      if (pools.some((p) => p.name === c.pool)) volumes.push(this.diskVolume(c, disks));
     return volumes;
   }
 
@@ -208,20 +235,42 @@ export class VolumeService {
     return { id, pool: this.pools.require(poolName), size };
   }
 
-  private async createLv(id: string, pool: PoolRecord, size: bigint, scope: CallScope): Promise<{ volume: Volume__Output; created: boolean }> {
+  private async createLv(
+    id: string,
+    pool: PoolRecord,
+    size: bigint,
+    scope: CallScope,
+  ): Promise<{ volume: Volume__Output; created: boolean }> {
     const vg = vgName(pool.name);
     const target = roundUp(size, await this.extentSize(pool.name, scope));
     try {
-      await this.lvm.change(scope, 'lvcreate', lvcreateArgs({ vg, lv: id, sizeBytes: target, tags: [volumeTag(id)], thin: pool.thin, activation: this.lvm.activation }));
+      await this.lvm.change(
+        scope,
+        'lvcreate',
+        lvcreateArgs({ vg, lv: id, sizeBytes: target, tags: [volumeTag(id)], thin: pool.thin, activation: this.lvm.activation }),
+      );
     } catch (err) {
-      if (!(err instanceof AgentError && err.kind === 'AlreadyExists')) throw await this.explainSpace(err, pool.name, vg, id, target, scope);
+      if (!(err instanceof AgentError && err.kind === 'AlreadyExists'))
+        throw await this.explainSpace(err, pool.name, vg, id, target, scope);
       const lv = await this.findLv(vg, id, scope, false);
-      if (!lv || !lv.tags.includes(volumeTag(id))) throw alreadyExists(`volume group ${vg} on node ${this.node} has an LV named ${id} that is not Stratum volume ${id}`);
-      if (lv.sizeBytes !== target) throw alreadyExists(`volume ${id} exists in pool ${pool.name} on node ${this.node} with ${lv.sizeBytes} bytes, not ${target}`);
+      if (!lv || !lv.tags.includes(volumeTag(id)))
+        throw alreadyExists(`volume group ${vg} on node ${this.node} has an LV named ${id} that is not Stratum volume ${id}`);
+      if (lv.sizeBytes !== target)
+        throw alreadyExists(`volume ${id} exists in pool ${pool.name} on node ${this.node} with ${lv.sizeBytes} bytes, not ${target}`);
       return { volume: this.lvVolume(pool.name, lv), created: false };
     }
     this.log.info({ volume: id, pool: pool.name, bytes: String(target) }, 'volume created');
-    const lv: LvRow = { name: id, vg, sizeBytes: target, tags: [volumeTag(id)], open: false, path: `/dev/${vg}/${id}`, layout: pool.thin ? 'thin,sparse' : 'linear', poolLv: '', dataPercent: null };
+    const lv: LvRow = {
+      name: id,
+      vg,
+      sizeBytes: target,
+      tags: [volumeTag(id)],
+      open: false,
+      path: `/dev/${vg}/${id}`,
+      layout: pool.thin ? 'thin,sparse' : 'linear',
+      poolLv: '',
+      dataPercent: null,
+    };
     return { volume: this.lvVolume(pool.name, lv), created: true };
   }
 
@@ -229,7 +278,9 @@ export class VolumeService {
   private async explainSpace(err: unknown, pool: string, vg: string, id: string, needed: bigint, scope: CallScope): Promise<unknown> {
     if (!(err instanceof AgentError && err.kind === 'ResourceExhausted')) return err;
     const [row] = await this.lvm.vgs(scope, [vg]).catch(() => []);
-    return resourceExhausted(`pool ${pool} on node ${this.node} has ${row?.freeBytes ?? '?'} bytes free; volume ${id} needs ${needed} more`);
+    return resourceExhausted(
+      `pool ${pool} on node ${this.node} has ${row?.freeBytes ?? '?'} bytes free; volume ${id} needs ${needed} more`,
+    );
   }
 
   private async extentSize(pool: string, scope: CallScope): Promise<bigint> {
@@ -251,8 +302,15 @@ export class VolumeService {
     const devicePath = `/dev/${lv.vg}/${lv.name}`;
     return {
       id: lv.tags.find((t) => t.startsWith(LVM_VOLUME_TAG_PREFIX))?.slice(LVM_VOLUME_TAG_PREFIX.length) ?? lv.name,
-      pool, backend: 'POOL_BACKEND_LVM', sizeBytes: String(lv.sizeBytes), devicePath,
-      devicePresent: this.lvm.activation && existsSync(devicePath), thin: lv.layout.split(',').includes('thin') && !lv.layout.includes('pool'), lvName: lv.name, diskId: '', open: lv.open === true,
+      pool,
+      backend: 'POOL_BACKEND_LVM',
+      sizeBytes: String(lv.sizeBytes),
+      devicePath,
+      devicePresent: this.lvm.activation && existsSync(devicePath),
+      thin: lv.layout.split(',').includes('thin') && !lv.layout.includes('pool'),
+      lvName: lv.name,
+      diskId: '',
+      open: lv.open === true,
     };
   }
 
@@ -260,18 +318,32 @@ export class VolumeService {
     const d = disks.find((x) => x.id === c.diskId);
     const present = !!d && d.state !== 'DISK_STATE_MISSING';
     return {
-      id: c.volumeId, pool: c.pool, backend: 'POOL_BACKEND_DISK', sizeBytes: present ? d.sizeBytes : c.requestedBytes,
-      devicePath: present ? d.devicePath : '', devicePresent: present, thin: false, lvName: '', diskId: c.diskId,
+      id: c.volumeId,
+      pool: c.pool,
+      backend: 'POOL_BACKEND_DISK',
+      sizeBytes: present ? d.sizeBytes : c.requestedBytes,
+      devicePath: present ? d.devicePath : '',
+      devicePresent: present,
+      thin: false,
+      lvName: '',
+      diskId: c.diskId,
       open: present && d.inUseReasons.some((r) => r.startsWith('mount:') || r.startsWith('holder:')),
     };
   }
 
-  private async claimDisk(id: string, pool: PoolRecord, size: bigint, scope: CallScope): Promise<{ volume: Volume__Output; created: boolean }> {
+  private async claimDisk(
+    id: string,
+    pool: PoolRecord,
+    size: bigint,
+    scope: CallScope,
+  ): Promise<{ volume: Volume__Output; created: boolean }> {
     return this.lvm.changes.run(scope, async () => {
       const existing = this.state.get().claims[id];
       if (existing) {
         if (existing.pool !== pool.name || BigInt(existing.requestedBytes) !== size) {
-          throw alreadyExists(`volume ${id} exists in pool ${existing.pool} on node ${this.node} with ${existing.requestedBytes} bytes requested, not ${size} in pool ${pool.name}`);
+          throw alreadyExists(
+            `volume ${id} exists in pool ${existing.pool} on node ${this.node} with ${existing.requestedBytes} bytes requested, not ${size} in pool ${pool.name}`,
+          );
         }
         return { volume: this.diskVolume(existing, this.disks.current()), created: false };
       }
@@ -280,7 +352,8 @@ export class VolumeService {
         .filter((d) => pool.disks.includes(d.id) && !claimed.has(d.id) && d.state !== 'DISK_STATE_MISSING' && BigInt(d.sizeBytes) >= size)
         .sort((a, b) => (BigInt(a.sizeBytes) < BigInt(b.sizeBytes) ? -1 : 1));
       const disk = candidates[0];
-      if (!disk) throw resourceExhausted(`disk pool ${pool.name} on node ${this.node} has no free disk of at least ${size} bytes for volume ${id}`);
+      if (!disk)
+        throw resourceExhausted(`disk pool ${pool.name} on node ${this.node} has no free disk of at least ${size} bytes for volume ${id}`);
       const claim: ClaimRecord = { volumeId: id, pool: pool.name, diskId: disk.id, requestedBytes: String(size) };
       await this.state.update((s) => {
         s.claims[id] = claim;
@@ -299,7 +372,9 @@ export class VolumeService {
         const holders = await readdir(path.join('/sys/class/block', path.basename(disk.devicePath), 'holders')).catch(() => [] as string[]);
         if (mounts.length || holders.length) {
           const held = mounts.length ? `mounted at ${mounts.join(', ')}` : `held by ${holders.join(', ')}`;
-          throw failedPrecondition(`volume ${claim.volumeId} (disk ${disk.devicePath}) on node ${this.node} is ${held}; release it first`, { reason: 'VolumeInUse' });
+          throw failedPrecondition(`volume ${claim.volumeId} (disk ${disk.devicePath}) on node ${this.node} is ${held}; release it first`, {
+            reason: 'VolumeInUse',
+          });
         }
         await run('wipefs', ['--all', disk.devicePath], { timeoutMs: scope.commandTimeout(60_000), signal: scope.signal });
       } else {

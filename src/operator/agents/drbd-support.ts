@@ -16,7 +16,10 @@ const TTL_MS = 60_000;
 export class DrbdSupport {
   private readonly known = new Map<string, { at: number; drbd: NodeDrbd }>();
 
-  constructor(private readonly registry: Pick<AgentRegistry, 'call'>, private readonly ttlMs = TTL_MS) {}
+  constructor(
+    private readonly registry: Pick<AgentRegistry, 'call'>,
+    private readonly ttlMs = TTL_MS,
+  ) {}
 
   async of(node: string): Promise<NodeDrbd | undefined> {
     const hit = this.known.get(node);
@@ -46,9 +49,11 @@ export function replicationRefusal(replicas: number, nodes: ReadonlyMap<string, 
   if (replicas < 2) return undefined;
   const short = [...nodes].filter(([, d]) => d.maxReplicas < replicas).sort(([a], [b]) => a.localeCompare(b));
   if (!short.length) return undefined;
-  const what = short.map(([node, d]) => (d.maxReplicas === 0
-    ? `node ${node} has no DRBD (install drbd-utils and load a DRBD kernel module: the kernel's own drbd module gives 2 replicas, DRBD 9 gives 3)`
-    : `node ${node} has DRBD ${d.version}, which connects ${d.maxReplicas} replicas at most (install DRBD 9 for 3)`));
+  const what = short.map(([node, d]) =>
+    d.maxReplicas === 0
+      ? `node ${node} has no DRBD (install drbd-utils and load a DRBD kernel module: the kernel's own drbd module gives 2 replicas, DRBD 9 gives 3)`
+      : `node ${node} has DRBD ${d.version}, which connects ${d.maxReplicas} replicas at most (install DRBD 9 for 3)`,
+  );
   return `${replicas} replicas need DRBD on every replica's node${replicas > 2 ? ' and DRBD 9 for more than 2' : ''}: ${what.join('; ')}`;
 }
 

@@ -12,7 +12,11 @@ import { agentEndpoint, type AgentEndpoint, type AgentPod } from './endpoint.ts'
 
 /** The agent of `node` could not be reached (no pod, not running, or no answer). */
 export class AgentUnavailableError extends Error {
-  constructor(readonly node: string, detail: string, options?: ErrorOptions) {
+  constructor(
+    readonly node: string,
+    detail: string,
+    options?: ErrorOptions,
+  ) {
     super(`agent on node ${node} is unavailable: ${detail}`, options);
     this.name = 'AgentUnavailableError';
   }
@@ -45,7 +49,11 @@ type Method = Parameters<typeof callAgent>[1];
 // Codes that mean "nobody answered"; every other code is an answer from a live agent.
 const UNREACHABLE = new Set([grpc.status.UNAVAILABLE, grpc.status.DEADLINE_EXCEEDED]);
 // Pings find a dead agent on an idle channel, and so end its WatchDisks stream, within ~40 s.
-const KEEPALIVE: grpc.ChannelOptions = { 'grpc.keepalive_time_ms': 30_000, 'grpc.keepalive_timeout_ms': 10_000, 'grpc.keepalive_permit_without_calls': 1 };
+const KEEPALIVE: grpc.ChannelOptions = {
+  'grpc.keepalive_time_ms': 30_000,
+  'grpc.keepalive_timeout_ms': 10_000,
+  'grpc.keepalive_permit_without_calls': 1,
+};
 
 export class AgentRegistry {
   private readonly entries = new Map<string, Entry>();
@@ -57,7 +65,10 @@ export class AgentRegistry {
   /** Node names whose agent appeared, moved, went away or changed state. */
   readonly changes$: Observable<string> = this.changes.asObservable();
 
-  constructor(private readonly pods: Informer<AgentPod>, private readonly opts: AgentRegistryOptions) {
+  constructor(
+    private readonly pods: Informer<AgentPod>,
+    private readonly opts: AgentRegistryOptions,
+  ) {
     this.log = (opts.log ?? createLogger('operator')).child({ component: 'agent-registry' });
     this.metrics = opts.metrics ?? sharedMetrics();
   }
@@ -91,7 +102,12 @@ export class AgentRegistry {
   }
 
   /** Calls `method` on the node's agent. Unreachable → AgentUnavailableError; other failures → the grpc ServiceError. */
-  async call<M extends Method>(node: string, method: M, request: Parameters<typeof callAgent<M>>[2], deadlineMs = this.opts.deadlineMs ?? 30_000): Promise<Awaited<ReturnType<typeof callAgent<M>>>> {
+  async call<M extends Method>(
+    node: string,
+    method: M,
+    request: Parameters<typeof callAgent<M>>[2],
+    deadlineMs = this.opts.deadlineMs ?? 30_000,
+  ): Promise<Awaited<ReturnType<typeof callAgent<M>>>> {
     const entry = this.entries.get(node);
     if (!entry) throw new AgentUnavailableError(node, 'no running agent pod on the node');
     const timer = this.metrics.agentCallDuration.startTimer({ node, method });
@@ -126,7 +142,10 @@ export class AgentRegistry {
     if (!entry) return;
     const code = err && typeof err.code === 'number' ? err.code : grpc.status.OK;
     const reachable = !UNREACHABLE.has(code);
-    this.record(node, entry, 'WatchDisks', code, { connected: reachable, message: reachable ? '' : `WatchDisks: ${err?.details || err?.message}` });
+    this.record(node, entry, 'WatchDisks', code, {
+      connected: reachable,
+      message: reachable ? '' : `WatchDisks: ${err?.details || err?.message}`,
+    });
   }
 
   private record(node: string, entry: Entry, method: string, code: grpc.status, state: AgentConnectionState): void {
@@ -142,7 +161,11 @@ export class AgentRegistry {
 
   /** Re-reads which pod serves `node`; replaces the client when the address changed. */
   private refresh(node: string): void {
-    const endpoints = this.pods.list().filter((p) => p.spec?.nodeName === node).map(agentEndpoint).filter((e): e is AgentEndpoint => Boolean(e));
+    const endpoints = this.pods
+      .list()
+      .filter((p) => p.spec?.nodeName === node)
+      .map(agentEndpoint)
+      .filter((e): e is AgentEndpoint => Boolean(e));
     // During a rollout two pods may run on a node briefly; keep the current one while it lives.
     const current = this.entries.get(node);
     const next = endpoints.find((e) => e.address === current?.endpoint.address) ?? endpoints.sort((a, b) => a.pod.localeCompare(b.pod))[0];

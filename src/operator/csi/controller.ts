@@ -25,7 +25,15 @@ import { FS_TYPE_CONTEXT_KEY } from '../../csi/volume-context.ts';
 import { KubeApiError, KubeTransportError, isConflict, isNotFound, resourcePath, type KubeClient } from '../runtime/kube/client.ts';
 import { findCondition } from '../runtime/status.ts';
 import { LOCAL_VOLUMES, STORAGE_POOLS } from '../resources.ts';
-import { CSI_NAME_ANNOTATION, decodeToken, encodeToken, fitsRange, isVolumeName, parseCreateVolume, type CsiVolumeRequest } from './volume-request.ts';
+import {
+  CSI_NAME_ANNOTATION,
+  decodeToken,
+  encodeToken,
+  fitsRange,
+  isVolumeName,
+  parseCreateVolume,
+  type CsiVolumeRequest,
+} from './volume-request.ts';
 
 export interface CsiControllerOptions {
   readonly client: KubeClient;
@@ -70,7 +78,8 @@ function csiVolume(lv: LocalVolume): Volume {
  */
 export function apiFailure(err: unknown): unknown {
   if (err instanceof CsiError) return err;
-  if (err instanceof KubeApiError) return err.statusCode === 429 || err.statusCode >= 500 ? csiError(Status.UNAVAILABLE, `API server: ${err.message}`) : err;
+  if (err instanceof KubeApiError)
+    return err.statusCode === 429 || err.statusCode >= 500 ? csiError(Status.UNAVAILABLE, `API server: ${err.message}`) : err;
   if (err instanceof KubeTransportError) return csiError(Status.UNAVAILABLE, `API server unreachable: ${err.message}`);
   return err;
 }
@@ -113,21 +122,29 @@ export function controllerHandlers(opts: CsiControllerOptions): Partial<Controll
     if (!node) return;
     const onNode = pool.status?.nodes?.find((n) => n.node === node);
     if (!onNode?.ready) {
-      throw csiError(Status.RESOURCE_EXHAUSTED, `StoragePool ${want.spec.pool} is not ready on node ${node}${onNode?.message ? ` (${onNode.message})` : ''}: the volume cannot be provisioned in the requested topology`);
+      throw csiError(
+        Status.RESOURCE_EXHAUSTED,
+        `StoragePool ${want.spec.pool} is not ready on node ${node}${onNode?.message ? ` (${onNode.message})` : ''}: the volume cannot be provisioned in the requested topology`,
+      );
     }
     const allocatable = onNode.allocatable ? parseQuantity(onNode.allocatable) : onNode.free ? parseQuantity(onNode.free) : 0n;
     if (allocatable < want.sizeBytes) {
-      throw csiError(Status.RESOURCE_EXHAUSTED, `StoragePool ${want.spec.pool} on node ${node} can hold at most ${formatBytes(allocatable)} now; ${formatBytes(want.sizeBytes)} asked for`);
+      throw csiError(
+        Status.RESOURCE_EXHAUSTED,
+        `StoragePool ${want.spec.pool} on node ${node} can hold at most ${formatBytes(allocatable)} now; ${formatBytes(want.sizeBytes)} asked for`,
+      );
     }
   };
 
   /** Whether an existing LocalVolume is what this request asks for. */
   const compatible = (lv: LocalVolume, want: CsiVolumeRequest, range: Parameters<typeof fitsRange>[1]): string | undefined => {
-    if (lv.metadata.annotations?.[CSI_NAME_ANNOTATION] !== want.csiName) return `LocalVolume ${want.name} exists and was not made for CSI volume ${JSON.stringify(want.csiName)}`;
+    if (lv.metadata.annotations?.[CSI_NAME_ANNOTATION] !== want.csiName)
+      return `LocalVolume ${want.name} exists and was not made for CSI volume ${JSON.stringify(want.csiName)}`;
     const size = parseQuantity(lv.spec.size);
     if (!fitsRange(size, range)) return `volume ${want.csiName} exists with ${lv.spec.size}, outside the requested capacity range`;
     for (const field of ['pool', 'volumeMode', 'fsType', 'replicas'] as const) {
-      if (String(lv.spec[field]) !== String(want.spec[field])) return `volume ${want.csiName} exists with ${field} ${String(lv.spec[field])}, not ${String(want.spec[field])}`;
+      if (String(lv.spec[field]) !== String(want.spec[field]))
+        return `volume ${want.csiName} exists with ${field} ${String(lv.spec[field])}, not ${String(want.spec[field])}`;
     }
     return undefined;
   };
@@ -143,17 +160,22 @@ export function controllerHandlers(opts: CsiControllerOptions): Partial<Controll
       if (lv) {
         const problem = compatible(lv, want, req.capacityRange);
         if (problem) throw csiError(Status.ALREADY_EXISTS, problem);
-        if (lv.metadata.deletionTimestamp) throw csiError(Status.ABORTED, `volume ${want.csiName} is still being deleted from an earlier attempt: retry`);
+        if (lv.metadata.deletionTimestamp)
+          throw csiError(Status.ABORTED, `volume ${want.csiName} is still being deleted from an earlier attempt: retry`);
       } else {
         await checkPlacement(want);
         const body: LocalVolume = {
-          apiVersion: 'storage.stratum.dev/v1alpha1', kind: 'LocalVolume',
+          apiVersion: 'storage.stratum.dev/v1alpha1',
+          kind: 'LocalVolume',
           metadata: { name: want.name, annotations: { [CSI_NAME_ANNOTATION]: want.csiName } },
           spec: want.spec,
         };
         try {
           lv = await client.request<LocalVolume>('POST', resourcePath(LOCAL_VOLUMES), { body });
-          log.info({ volume: want.name, csiName: want.csiName, pool: want.spec.pool, size: want.spec.size, nodes: want.spec.accessibility?.nodes }, 'LocalVolume created');
+          log.info(
+            { volume: want.name, csiName: want.csiName, pool: want.spec.pool, size: want.spec.size, nodes: want.spec.accessibility?.nodes },
+            'LocalVolume created',
+          );
         } catch (err) {
           if (isConflict(err)) throw csiError(Status.ABORTED, `volume ${want.csiName} is being created by a concurrent call: retry`);
           throw err;
@@ -167,10 +189,13 @@ export function controllerHandlers(opts: CsiControllerOptions): Partial<Controll
         if (REFUSALS[reason] !== undefined) return { refused: reason, lv: cur };
         return isReady(cur) ? { refused: '', lv: cur } : undefined;
       });
-      if (!ready) throw csiError(Status.ABORTED, `volume ${want.csiName} (LocalVolume ${want.name}) is not ready yet (${whyNot(lv)}): retry`);
+      if (!ready)
+        throw csiError(Status.ABORTED, `volume ${want.csiName} (LocalVolume ${want.name}) is not ready yet (${whyNot(lv)}): retry`);
       if (ready.refused) {
         // Nothing usable was made: remove the object so a retry (maybe on another node) starts clean.
-        await client.request('DELETE', resourcePath(LOCAL_VOLUMES, undefined, want.name)).catch((err: unknown) => { if (!isNotFound(err)) throw err; });
+        await client.request('DELETE', resourcePath(LOCAL_VOLUMES, undefined, want.name)).catch((err: unknown) => {
+          if (!isNotFound(err)) throw err;
+        });
         throw csiError(REFUSALS[ready.refused]!, `volume ${want.csiName} cannot be provisioned (${whyNot(ready.lv)})`);
       }
       return { volume: csiVolume(ready.lv) };
@@ -181,7 +206,9 @@ export function controllerHandlers(opts: CsiControllerOptions): Partial<Controll
       const lv = await getVolume(req.volumeId);
       if (!lv) return {};
       if (!lv.metadata.deletionTimestamp) {
-        await client.request('DELETE', resourcePath(LOCAL_VOLUMES, undefined, req.volumeId)).catch((err: unknown) => { if (!isNotFound(err)) throw err; });
+        await client.request('DELETE', resourcePath(LOCAL_VOLUMES, undefined, req.volumeId)).catch((err: unknown) => {
+          if (!isNotFound(err)) throw err;
+        });
         log.info({ volume: req.volumeId }, 'LocalVolume deleted');
       }
       const gone = await waitFor(scope, async () => ((await getVolume(req.volumeId)) ? undefined : true));
@@ -206,7 +233,10 @@ export function controllerHandlers(opts: CsiControllerOptions): Partial<Controll
       const lv = await getVolume(req.volumeId);
       if (!lv) throw csiNotFound(`volume ${req.volumeId} does not exist`);
       if (parseQuantity(lv.spec.size) < required) {
-        await client.request('PATCH', resourcePath(LOCAL_VOLUMES, undefined, req.volumeId), { patchType: 'merge', body: { spec: { size: formatBytes(required) } } });
+        await client.request('PATCH', resourcePath(LOCAL_VOLUMES, undefined, req.volumeId), {
+          patchType: 'merge',
+          body: { spec: { size: formatBytes(required) } },
+        });
         log.info({ volume: req.volumeId, from: lv.spec.size, to: formatBytes(required) }, 'LocalVolume size raised');
       }
       const grown = await waitFor(scope, async () => {
@@ -216,7 +246,10 @@ export function controllerHandlers(opts: CsiControllerOptions): Partial<Controll
       });
       if (!grown) {
         const cur = await getVolume(req.volumeId);
-        throw csiError(Status.ABORTED, `volume ${req.volumeId} is growing to ${formatBytes(required)} (${cur ? whyNot(cur) : 'gone'}): retry`);
+        throw csiError(
+          Status.ABORTED,
+          `volume ${req.volumeId} is growing to ${formatBytes(required)} (${cur ? whyNot(cur) : 'gone'}): retry`,
+        );
       }
       return { capacityBytes: String(capacityOf(grown)), nodeExpansionRequired: grown.spec.volumeMode !== 'Block' };
     }),

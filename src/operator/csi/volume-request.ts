@@ -48,7 +48,8 @@ export function sizeFor(range: CapacityRange__Output | null): bigint {
   const required = BigInt(range?.requiredBytes || '0');
   const limit = BigInt(range?.limitBytes || '0');
   if (required < 0n || limit < 0n) throw new CsiError(Status.OUT_OF_RANGE, 'capacity_range bytes must not be negative');
-  if (limit && required > limit) throw new CsiError(Status.OUT_OF_RANGE, `capacity_range: required_bytes ${required} exceeds limit_bytes ${limit}`);
+  if (limit && required > limit)
+    throw new CsiError(Status.OUT_OF_RANGE, `capacity_range: required_bytes ${required} exceeds limit_bytes ${limit}`);
   if (required) return required;
   return limit && limit < DEFAULT_VOLUME_BYTES ? limit : DEFAULT_VOLUME_BYTES;
 }
@@ -101,10 +102,16 @@ export function parseCreateVolume(req: CreateVolumeRequest__Output): CsiVolumeRe
   if (!DNS_LABEL.test(pool) || pool.length > MAX_NAME) throw invalid(`parameter pool ${JSON.stringify(pool)} is not a StoragePool name`);
   const replicasText = params[STORAGE_CLASS_PARAMETERS.replicas] ?? '1';
   const replicas = Number(replicasText);
-  if (!/^\d+$/.test(replicasText) || replicas < 1 || replicas > MAX_REPLICAS) throw invalid(`parameter replicas ${JSON.stringify(replicasText)} must be 1 to ${MAX_REPLICAS}`);
+  if (!/^\d+$/.test(replicasText) || replicas < 1 || replicas > MAX_REPLICAS)
+    throw invalid(`parameter replicas ${JSON.stringify(replicasText)} must be 1 to ${MAX_REPLICAS}`);
   const block = kinds.has('block');
-  const fsType = req.volumeCapabilities.find((c) => c.mount?.fsType)?.mount?.fsType || params[FS_TYPE_PARAMETER] || params[STORAGE_CLASS_PARAMETERS.fsType] || 'ext4';
-  if (!(FS_TYPES as readonly string[]).includes(fsType)) throw invalid(`filesystem type ${JSON.stringify(fsType)} is not supported (supported: ${FS_TYPES.join(', ')})`);
+  const fsType =
+    req.volumeCapabilities.find((c) => c.mount?.fsType)?.mount?.fsType ||
+    params[FS_TYPE_PARAMETER] ||
+    params[STORAGE_CLASS_PARAMETERS.fsType] ||
+    'ext4';
+  if (!(FS_TYPES as readonly string[]).includes(fsType))
+    throw invalid(`filesystem type ${JSON.stringify(fsType)} is not supported (supported: ${FS_TYPES.join(', ')})`);
   const sizeBytes = sizeFor(req.capacityRange);
   const nodes = topologyNodes(req.accessibilityRequirements);
   // The scheduler's node leads; further nodes only matter as homes for further replicas.
@@ -131,6 +138,7 @@ export function encodeToken(lastName: string): string {
 
 export function decodeToken(token: string): string {
   if (!token) return '';
-  if (!token.startsWith('after:') || !isVolumeName(token.slice('after:'.length))) throw new CsiError(Status.ABORTED, `starting_token ${JSON.stringify(token)} was not issued by this plugin`);
+  if (!token.startsWith('after:') || !isVolumeName(token.slice('after:'.length)))
+    throw new CsiError(Status.ABORTED, `starting_token ${JSON.stringify(token)} was not issued by this plugin`);
   return token.slice('after:'.length);
 }

@@ -43,7 +43,10 @@ export class ClusterDiskInventory {
   /** Names of LocalDisks whose observation changed. */
   readonly changes$: Observable<string> = this.changed.asObservable();
 
-  constructor(private readonly registry: AgentRegistry, private readonly opts: ClusterDiskInventoryOptions = {}) {
+  constructor(
+    private readonly registry: AgentRegistry,
+    private readonly opts: ClusterDiskInventoryOptions = {},
+  ) {
     this.log = (opts.log ?? createLogger('operator')).child({ component: 'disk-inventory' });
   }
 
@@ -57,7 +60,9 @@ export class ClusterDiskInventory {
     this.subscription = undefined;
     const running = [...this.streams.values()];
     this.streams.clear();
-    running.forEach((s) => { s.abort.abort(); });
+    running.forEach((s) => {
+      s.abort.abort();
+    });
     await Promise.all(running.map((s) => s.done));
   }
 

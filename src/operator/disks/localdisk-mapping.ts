@@ -6,9 +6,16 @@ import { formatBytes } from '../../api/quantity.ts';
 import { localDiskDefinition, type LocalDisk, type LocalDiskStatus } from '../../api/index.ts';
 import type { Disk__Output as Disk } from '../../agent-api/generated/stratum/agent/v1/Disk.ts';
 
-const MEDIA: Record<string, 'hdd' | 'ssd' | 'nvme' | undefined> = { MEDIA_CLASS_HDD: 'hdd', MEDIA_CLASS_SSD: 'ssd', MEDIA_CLASS_NVME: 'nvme' };
+const MEDIA: Record<string, 'hdd' | 'ssd' | 'nvme' | undefined> = {
+  MEDIA_CLASS_HDD: 'hdd',
+  MEDIA_CLASS_SSD: 'ssd',
+  MEDIA_CLASS_NVME: 'nvme',
+};
 const STATE: Record<string, NonNullable<LocalDiskStatus['state']> | undefined> = {
-  DISK_STATE_AVAILABLE: 'Available', DISK_STATE_IN_USE: 'InUse', DISK_STATE_UNHEALTHY: 'Unhealthy', DISK_STATE_MISSING: 'Missing',
+  DISK_STATE_AVAILABLE: 'Available',
+  DISK_STATE_IN_USE: 'InUse',
+  DISK_STATE_UNHEALTHY: 'Unhealthy',
+  DISK_STATE_MISSING: 'Missing',
 };
 
 /** `<node>-<12 hex of sha256(disk id)>`: the same disk keeps its name whatever the kernel calls it. */

@@ -23,7 +23,11 @@ export interface LocalDiskReconcilerDeps {
 }
 
 type DiskState = NonNullable<LocalDiskStatus['state']>;
-interface Readiness { readonly ready: boolean; readonly reason: string; readonly message: string }
+interface Readiness {
+  readonly ready: boolean;
+  readonly reason: string;
+  readonly message: string;
+}
 
 export function localDiskReconciler(deps: LocalDiskReconcilerDeps) {
   const now = deps.now ?? (() => new Date());
@@ -64,17 +68,37 @@ export function localDiskReconciler(deps: LocalDiskReconcilerDeps) {
     if (seen.disk) {
       next = diskStatus(seen.disk, disk.spec, now());
       // lastSeen moves only when the report changed, so a quiet disk causes no writes.
-      if (prev.lastSeen && isDeepStrictEqual({ ...next, lastSeen: undefined, conditions: undefined, observedGeneration: undefined }, { ...prev, lastSeen: undefined, conditions: undefined, observedGeneration: undefined })) {
+      if (
+        prev.lastSeen &&
+        isDeepStrictEqual(
+          { ...next, lastSeen: undefined, conditions: undefined, observedGeneration: undefined },
+          { ...prev, lastSeen: undefined, conditions: undefined, observedGeneration: undefined },
+        )
+      ) {
         next.lastSeen = prev.lastSeen;
       }
       readiness = readinessOf(next.state!, next, seen.node);
     } else if (seen.authoritative) {
       next = { ...prev, state: 'Missing' };
-      readiness = { ready: false, reason: 'Missing', message: `the agent on node ${seen.node} no longer sees this disk (last at ${prev.devicePath ?? 'an unknown path'}, ${prev.lastSeen ?? 'time unknown'}). If it was removed for good and held nothing, delete this LocalDisk.` };
+      readiness = {
+        ready: false,
+        reason: 'Missing',
+        message: `the agent on node ${seen.node} no longer sees this disk (last at ${prev.devicePath ?? 'an unknown path'}, ${prev.lastSeen ?? 'time unknown'}). If it was removed for good and held nothing, delete this LocalDisk.`,
+      };
     } else {
       next = { ...prev };
       const agent = deps.registry.state(seen.node);
-      const cond = setCondition(prev.conditions as Condition[] | undefined, { type: 'Ready', status: 'Unknown', reason: 'AgentUnavailable', message: `cannot reach the agent on node ${seen.node}: ${agent.message || 'not connected'}; showing the last known state`, observedGeneration: disk.metadata.generation }, now());
+      const cond = setCondition(
+        prev.conditions as Condition[] | undefined,
+        {
+          type: 'Ready',
+          status: 'Unknown',
+          reason: 'AgentUnavailable',
+          message: `cannot reach the agent on node ${seen.node}: ${agent.message || 'not connected'}; showing the last known state`,
+          observedGeneration: disk.metadata.generation,
+        },
+        now(),
+      );
       return { ...next, conditions: cond } as LocalDiskStatus;
     }
     const ready = readyCondition(readiness.ready, readiness.reason, readiness.message, disk.metadata.generation);
@@ -84,18 +108,32 @@ export function localDiskReconciler(deps: LocalDiskReconcilerDeps) {
 
   function readinessOf(state: DiskState, status: LocalDiskStatus, node: string): Readiness {
     switch (state) {
-      case 'Available': return { ready: true, reason: 'Available', message: `free for a pool on node ${node}` };
-      case 'InUse': return { ready: true, reason: 'InUse', message: status.pool ? `in pool ${status.pool}` : `in use by ${status.inUseBy ?? 'something outside Stratum'}; Stratum will not touch it` };
-      case 'Unhealthy': return { ready: false, reason: 'Unhealthy', message: `the agent on node ${node} reports the disk unhealthy` };
-      case 'Missing': return { ready: false, reason: 'Missing', message: `the agent on node ${node} reports the disk missing` };
+      case 'Available':
+        return { ready: true, reason: 'Available', message: `free for a pool on node ${node}` };
+      case 'InUse':
+        return {
+          ready: true,
+          reason: 'InUse',
+          message: status.pool
+            ? `in pool ${status.pool}`
+            : `in use by ${status.inUseBy ?? 'something outside Stratum'}; Stratum will not touch it`,
+        };
+      case 'Unhealthy':
+        return { ready: false, reason: 'Unhealthy', message: `the agent on node ${node} reports the disk unhealthy` };
+      case 'Missing':
+        return { ready: false, reason: 'Missing', message: `the agent on node ${node} reports the disk missing` };
     }
   }
 
   async function announce(disk: LocalDisk, before: DiskState | undefined, status: LocalDiskStatus): Promise<void> {
     const where = `on node ${disk.spec.nodeName}`;
     const msg = {
-      Available: before ? `disk is back ${where} at ${status.devicePath}` : `disk found ${where} at ${status.devicePath} (${status.capacity}, ${status.mediaClass ?? 'unknown media'})`,
-      InUse: before ? `disk ${where} is now in use (${status.inUseBy ?? status.pool})` : `disk found ${where} at ${status.devicePath}, in use by ${status.inUseBy ?? status.pool}`,
+      Available: before
+        ? `disk is back ${where} at ${status.devicePath}`
+        : `disk found ${where} at ${status.devicePath} (${status.capacity}, ${status.mediaClass ?? 'unknown media'})`,
+      InUse: before
+        ? `disk ${where} is now in use (${status.inUseBy ?? status.pool})`
+        : `disk found ${where} at ${status.devicePath}, in use by ${status.inUseBy ?? status.pool}`,
       Unhealthy: `disk ${where} reported unhealthy`,
       Missing: `disk no longer seen ${where}`,
     }[status.state!];

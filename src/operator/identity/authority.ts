@@ -107,14 +107,20 @@ export class CertificateAuthority {
     });
     if (mode === 'managed') secret = await this.rotate(secret);
     if (!secret?.data?.['tls.crt'] || !secret.data['tls.key']) {
-      throw new Error(`Secret ${namespace}/${CA_SECRET} has no tls.crt and tls.key yet${mode === 'external' ? ' (cert-manager issues it: see `kubectl describe certificate -n ' + namespace + ' stratum-ca`)' : ''}`);
+      throw new Error(
+        `Secret ${namespace}/${CA_SECRET} has no tls.crt and tls.key yet${mode === 'external' ? ' (cert-manager issues it: see `kubectl describe certificate -n ' + namespace + ' stratum-ca`)' : ''}`,
+      );
     }
     const signer = signerOf(unb64(secret.data['tls.crt']), unb64(secret.data['tls.key']));
     const trust = unb64(secret.data['ca.crt']) || signer.pem;
     const changed = this.signer?.pem !== signer.pem || this.trust !== trust;
     this.signer = signer;
     this.trust = trust;
-    if (changed) this.opts.log.info({ ca: commonNameOf(signer.cert), validTo: signer.cert.validTo, trusted: pemBlocks(trust).length }, 'certificate authority loaded');
+    if (changed)
+      this.opts.log.info(
+        { ca: commonNameOf(signer.cert), validTo: signer.cert.validTo, trusted: pemBlocks(trust).length },
+        'certificate authority loaded',
+      );
     await this.publish(trust);
   }
 
@@ -138,16 +144,30 @@ export class CertificateAuthority {
       Object.assign(data, { 'tls.crt': data['next.crt'], 'tls.key': data['next.key'] });
       delete data['next.crt'];
       delete data['next.key'];
-      data['ca.crt'] = b64(pemBlocks(unb64(data['ca.crt'])).filter((p) => new Date(new X509Certificate(p).validTo).getTime() > now).join(''));
+      data['ca.crt'] = b64(
+        pemBlocks(unb64(data['ca.crt']))
+          .filter((p) => new Date(new X509Certificate(p).validTo).getTime() > now)
+          .join(''),
+      );
       why = 'the successor CA is trusted everywhere: it signs from now on';
-    } else if (!next && now - new Date(current.validFrom).getTime() >= backdate + (new Date(current.validTo).getTime() - new Date(current.validFrom).getTime() - backdate) * (2 / 3)) {
+    } else if (
+      !next &&
+      now - new Date(current.validFrom).getTime() >=
+        backdate + (new Date(current.validTo).getTime() - new Date(current.validFrom).getTime() - backdate) * (2 / 3)
+    ) {
       const ca = newCa(now, lifetime);
       Object.assign(data, { 'next.crt': b64(ca.cert), 'next.key': b64(ca.key), 'ca.crt': b64(unb64(data['ca.crt']) + ca.cert) });
       why = 'the CA is past 2/3 of its life: a successor joins the trust bundle';
     }
     if (!why) return secret!;
     this.opts.log.info({ secret: `${namespace}/${CA_SECRET}`, reason: why }, 'rotating the certificate authority');
-    const body = { apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/tls', metadata: { name: CA_SECRET, namespace, ...(secret ? { resourceVersion: secret.metadata.resourceVersion } : {}) }, data };
+    const body = {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      type: 'kubernetes.io/tls',
+      metadata: { name: CA_SECRET, namespace, ...(secret ? { resourceVersion: secret.metadata.resourceVersion } : {}) },
+      data,
+    };
     try {
       return secret
         ? await client.request<SecretObject>('PUT', resourcePath(SECRETS, namespace, CA_SECRET), { body })
@@ -167,11 +187,19 @@ export class CertificateAuthority {
       throw err;
     });
     if (existing?.data?.['ca.crt'] === trust) return;
-    const body = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: TRUST_BUNDLE_CONFIGMAP, namespace, ...(existing ? { resourceVersion: existing.metadata.resourceVersion } : {}) }, data: { 'ca.crt': trust } };
+    const body = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: TRUST_BUNDLE_CONFIGMAP, namespace, ...(existing ? { resourceVersion: existing.metadata.resourceVersion } : {}) },
+      data: { 'ca.crt': trust },
+    };
     try {
       if (existing) await client.request('PUT', path, { body });
       else await client.request('POST', resourcePath(CONFIGMAPS, namespace), { body });
-      this.opts.log.info({ configMap: `${namespace}/${TRUST_BUNDLE_CONFIGMAP}`, certificates: pemBlocks(trust).length }, 'trust bundle published');
+      this.opts.log.info(
+        { configMap: `${namespace}/${TRUST_BUNDLE_CONFIGMAP}`, certificates: pemBlocks(trust).length },
+        'trust bundle published',
+      );
     } catch (err) {
       if (!isConflict(err)) throw err;
     }
@@ -181,7 +209,16 @@ export class CertificateAuthority {
 function newCa(now: number, lifetimeMs: number): { cert: string; key: string } {
   const keys = newKeyPair();
   const commonName = `stratum-ca-${new Date(now).toISOString().replace(/[-:.]/g, '').slice(0, 15)}`;
-  const der = issueCertificate({ commonName, publicKey: keys.publicKey, notBefore: new Date(now - backdateFor(lifetimeMs)), notAfter: new Date(now + lifetimeMs), ca: true }, { commonName, ...keys });
+  const der = issueCertificate(
+    {
+      commonName,
+      publicKey: keys.publicKey,
+      notBefore: new Date(now - backdateFor(lifetimeMs)),
+      notAfter: new Date(now + lifetimeMs),
+      ca: true,
+    },
+    { commonName, ...keys },
+  );
   return { cert: toPem(der), key: keys.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() };
 }
 

@@ -51,7 +51,11 @@ export interface BootstrapOptions {
 
 class Refusal extends Error {
   /** The agent pod the refusal is about, when known: it gets a Warning Event. */
-  constructor(readonly status: number, message: string, readonly pod?: BoundPod) {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly pod?: BoundPod,
+  ) {
     super(message);
   }
 }
@@ -74,9 +78,11 @@ export async function nodeOfToken(client: KubeClient, namespace: string, token: 
     body: { apiVersion: TOKEN_REVIEWS.apiVersion, kind: TOKEN_REVIEWS.kind, spec: { token, audiences: [AGENT_TOKEN_AUDIENCE] } },
   });
   const status = review.status ?? {};
-  if (!status.authenticated) throw new Refusal(401, `the token was not accepted for audience ${AGENT_TOKEN_AUDIENCE}: ${status.error ?? 'not authenticated'}`);
+  if (!status.authenticated)
+    throw new Refusal(401, `the token was not accepted for audience ${AGENT_TOKEN_AUDIENCE}: ${status.error ?? 'not authenticated'}`);
   const account = `system:serviceaccount:${namespace}:${AGENT_SERVICE_ACCOUNT}`;
-  if (status.user?.username !== account) throw new Refusal(403, `the token belongs to ${status.user?.username ?? 'nobody'}, not to ${account}`);
+  if (status.user?.username !== account)
+    throw new Refusal(403, `the token belongs to ${status.user?.username ?? 'nobody'}, not to ${account}`);
   const podName = status.user.extra?.[POD_NAME]?.[0];
   const podUid = status.user.extra?.[POD_UID]?.[0];
   if (!podName || !podUid) throw new Refusal(403, 'the token is not bound to a pod (use a projected ServiceAccount token volume)');
@@ -87,7 +93,8 @@ export async function nodeOfToken(client: KubeClient, namespace: string, token: 
   if (pod.metadata.uid !== podUid) throw new Refusal(403, `pod ${namespace}/${podName} was replaced since the token was issued`);
   if (pod.metadata.deletionTimestamp) throw new Refusal(403, `pod ${namespace}/${podName} is being deleted`);
   const labels = pod.metadata.labels ?? {};
-  if (Object.entries(AGENT_POD_LABELS).some(([k, v]) => labels[k] !== v)) throw new Refusal(403, `pod ${namespace}/${podName} is not an agent pod`);
+  if (Object.entries(AGENT_POD_LABELS).some(([k, v]) => labels[k] !== v))
+    throw new Refusal(403, `pod ${namespace}/${podName} is not an agent pod`);
   if (!pod.spec?.nodeName) throw new Refusal(403, `pod ${namespace}/${podName} is not scheduled to a node`, pod);
   return { node: pod.spec.nodeName, pod };
 }
@@ -111,14 +118,20 @@ export async function serveBootstrap(opts: BootstrapOptions): Promise<BootstrapS
       res.end(JSON.stringify(body));
     };
     try {
-      if (req.method !== 'POST' || req.url !== AGENT_CERTIFICATES_PATH) throw new Refusal(404, `POST ${AGENT_CERTIFICATES_PATH} is the only endpoint`);
+      if (req.method !== 'POST' || req.url !== AGENT_CERTIFICATES_PATH)
+        throw new Refusal(404, `POST ${AGENT_CERTIFICATES_PATH} is the only endpoint`);
       const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
-      if (!token) throw new Refusal(401, 'a bearer token (the pod\'s projected ServiceAccount token) is required');
-      const body = await readJson(req) as Partial<AgentCertificateRequest>;
+      if (!token) throw new Refusal(401, "a bearer token (the pod's projected ServiceAccount token) is required");
+      const body = (await readJson(req)) as Partial<AgentCertificateRequest>;
       if (typeof body.node !== 'string' || !body.node) throw new Refusal(400, 'node is required');
       const { node, pod } = await nodeOfToken(opts.client, opts.namespace, token);
       const podName = pod.metadata.name;
-      if (node !== body.node) throw new Refusal(403, `pod ${opts.namespace}/${podName} runs on node ${node}: it cannot have certificates for node ${body.node}`, pod);
+      if (node !== body.node)
+        throw new Refusal(
+          403,
+          `pod ${opts.namespace}/${podName} runs on node ${node}: it cannot have certificates for node ${body.node}`,
+          pod,
+        );
       let servingKey, peerKey;
       try {
         servingKey = publicKeyFrom(body.servingKey, 'servingKey');
@@ -127,8 +140,14 @@ export async function serveBootstrap(opts: BootstrapOptions): Promise<BootstrapS
         throw new Refusal(400, (err as Error).message);
       }
       const lifetime = opts.leafLifetimeMs ?? 7 * 86_400_000;
-      const serving = authority.issue({ commonName: node, publicKey: servingKey, uris: [agentServerIdentity(node)], usages: ['serverAuth'] }, lifetime);
-      const peer = authority.issue({ commonName: node, publicKey: peerKey, uris: [agentPeerIdentity(node)], usages: ['clientAuth'] }, lifetime);
+      const serving = authority.issue(
+        { commonName: node, publicKey: servingKey, uris: [agentServerIdentity(node)], usages: ['serverAuth'] },
+        lifetime,
+      );
+      const peer = authority.issue(
+        { commonName: node, publicKey: peerKey, uris: [agentPeerIdentity(node)], usages: ['clientAuth'] },
+        lifetime,
+      );
       log.info({ node, pod: podName, notAfter: serving.notAfter.toISOString() }, 'agent certificates issued');
       const reply: AgentCertificateResponse = { servingCertificate: serving.chain, peerCertificate: peer.chain, ca: authority.bundle() };
       answer(200, reply);
@@ -136,7 +155,8 @@ export async function serveBootstrap(opts: BootstrapOptions): Promise<BootstrapS
       const status = err instanceof Refusal ? err.status : 500;
       log.warn({ status, err: (err as Error).message, remote: req.socket.remoteAddress }, 'agent certificate request refused');
       answer(status, { message: (err as Error).message });
-      if (err instanceof Refusal && err.pod) await opts.events?.record(err.pod, { type: 'Warning', reason: 'CertificateRefused', message: err.message });
+      if (err instanceof Refusal && err.pod)
+        await opts.events?.record(err.pod, { type: 'Warning', reason: 'CertificateRefused', message: err.message });
     }
   }
 
@@ -147,10 +167,11 @@ export async function serveBootstrap(opts: BootstrapOptions): Promise<BootstrapS
   log.info({ address: `${opts.host}:${port}` }, 'serving agent certificates');
   return {
     port,
-    close: () => new Promise((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }
 

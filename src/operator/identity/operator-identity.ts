@@ -54,7 +54,9 @@ export async function startOperatorIdentity(opts: OperatorIdentityOptions): Prom
     return opts.files;
   };
   if (opts.mode === 'files') {
-    const source = await CertificateSource.watchFiles(needFiles(), refreshMs, (err) => log.warn({ err: err.message }, 'certificate files unusable'));
+    const source = await CertificateSource.watchFiles(needFiles(), refreshMs, (err) =>
+      log.warn({ err: err.message }, 'certificate files unusable'),
+    );
     return { source, stop: async () => source.close() };
   }
 
@@ -64,12 +66,21 @@ export async function startOperatorIdentity(opts: OperatorIdentityOptions): Prom
   // Only a managed operator issues its own certificate; with files, the watcher follows them.
   let renewOwn: () => void = () => undefined;
   if (opts.mode === 'external') {
-    source = await CertificateSource.watchFiles(needFiles(), refreshMs, (err) => log.warn({ err: err.message }, 'certificate files unusable'));
+    source = await CertificateSource.watchFiles(needFiles(), refreshMs, (err) =>
+      log.warn({ err: err.message }, 'certificate files unusable'),
+    );
   } else {
     const issueOwn = () => {
       const keys = newKeyPair();
-      const own = authority.issue({ commonName: 'stratum-operator', publicKey: keys.publicKey, uris: [OPERATOR_IDENTITY], usages: ['serverAuth', 'clientAuth'] }, lifetime);
-      return { ca: Buffer.from(authority.bundle()), cert: Buffer.from(own.chain), key: keys.privateKey.export({ type: 'pkcs8', format: 'pem' }) as Buffer };
+      const own = authority.issue(
+        { commonName: 'stratum-operator', publicKey: keys.publicKey, uris: [OPERATOR_IDENTITY], usages: ['serverAuth', 'clientAuth'] },
+        lifetime,
+      );
+      return {
+        ca: Buffer.from(authority.bundle()),
+        cert: Buffer.from(own.chain),
+        key: keys.privateKey.export({ type: 'pkcs8', format: 'pem' }) as Buffer,
+      };
     };
     source = new CertificateSource(issueOwn());
     renewOwn = () => {
@@ -81,7 +92,10 @@ export async function startOperatorIdentity(opts: OperatorIdentityOptions): Prom
       const signerChanged = !authority.signed(leaf);
       if (trustChanged || signerChanged || Date.now() >= from + ((to - from) * 2) / 3) {
         source.set(issueOwn());
-        log.info({ reason: trustChanged ? 'trust bundle changed' : signerChanged ? 'a new CA signs' : 'past 2/3 of its life' }, 'operator certificate renewed');
+        log.info(
+          { reason: trustChanged ? 'trust bundle changed' : signerChanged ? 'a new CA signs' : 'past 2/3 of its life' },
+          'operator certificate renewed',
+        );
       }
     };
   }
@@ -90,14 +104,25 @@ export async function startOperatorIdentity(opts: OperatorIdentityOptions): Prom
   let bootstrap: BootstrapServer;
   try {
     const events = new EventRecorder(opts.client, { component: 'stratum-operator', instance: opts.instance, log });
-    bootstrap = await serveBootstrap({ client: opts.client, namespace: opts.namespace, authority, identity: source, host: opts.bootstrap.host, port: opts.bootstrap.port, leafLifetimeMs: lifetime, events, log });
+    bootstrap = await serveBootstrap({
+      client: opts.client,
+      namespace: opts.namespace,
+      authority,
+      identity: source,
+      host: opts.bootstrap.host,
+      port: opts.bootstrap.port,
+      leafLifetimeMs: lifetime,
+      events,
+      log,
+    });
   } catch (err) {
     source.close();
     throw err;
   }
   let syncing: Promise<void> | undefined;
   const timer = setInterval(() => {
-    syncing ??= authority.sync()
+    syncing ??= authority
+      .sync()
       .then(renewOwn)
       .catch((err: Error) => log.error({ err: err.message }, 'certificate authority sync failed; current certificates stay in use'))
       .finally(() => (syncing = undefined));
@@ -120,7 +145,8 @@ async function untilLoaded(load: () => Promise<void>, log: Logger): Promise<void
     try {
       return await load();
     } catch (err) {
-      if (Date.now() > until) throw new Error(`no certificate authority after ${STARTUP_BOUND_MS / 1000} s: ${(err as Error).message}`, { cause: err });
+      if (Date.now() > until)
+        throw new Error(`no certificate authority after ${STARTUP_BOUND_MS / 1000} s: ${(err as Error).message}`, { cause: err });
       log.warn({ err: (err as Error).message, retryMs: STARTUP_RETRY_MS }, 'certificate authority not ready');
       await new Promise((r) => setTimeout(r, STARTUP_RETRY_MS));
     }

@@ -66,7 +66,10 @@ const OID = {
 
 const name = (cn: string) => seq(set(seq(oid(OID.commonName), utf8(cn))));
 const extension = (id: string, critical: boolean, value: Buffer) => seq(oid(id), ...(critical ? [bool(true)] : []), octets(value));
-const keyId = (publicKey: KeyObject) => createHash('sha1').update(publicKey.export({ type: 'spki', format: 'der' })).digest();
+const keyId = (publicKey: KeyObject) =>
+  createHash('sha1')
+    .update(publicKey.export({ type: 'spki', format: 'der' }))
+    .digest();
 
 export type KeyUsage = 'serverAuth' | 'clientAuth';
 

@@ -40,7 +40,12 @@ export function capacityName(pool: string, storageClass: string, node: string): 
   return `${pool.slice(0, 40)}-${hash}`;
 }
 
-export function desiredCapacities(namespace: string, pool: string, classes: readonly StorageClass[], nodes: readonly NodeCapacity[]): CSIStorageCapacity[] {
+export function desiredCapacities(
+  namespace: string,
+  pool: string,
+  classes: readonly StorageClass[],
+  nodes: readonly NodeCapacity[],
+): CSIStorageCapacity[] {
   return classesOfPool(classes, pool).flatMap((sc) =>
     nodes.map((n) => ({
       apiVersion: 'storage.k8s.io/v1',
@@ -75,7 +80,8 @@ export function planCapacities(desired: readonly CSIStorageCapacity[], existing:
   for (const d of desired) {
     const e = have.get(d.metadata.name!);
     if (!e) create.push(d);
-    else if (!isDeepStrictEqual(content(d), content(e))) update.push({ ...d, metadata: { ...d.metadata, resourceVersion: e.metadata.resourceVersion } });
+    else if (!isDeepStrictEqual(content(d), content(e)))
+      update.push({ ...d, metadata: { ...d.metadata, resourceVersion: e.metadata.resourceVersion } });
   }
   return { create, update, remove: existing.filter((e) => !want.has(e.metadata.name!)) };
 }

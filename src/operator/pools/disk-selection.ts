@@ -33,7 +33,8 @@ function whyNot(pool: StoragePool, disk: LocalDisk): string | undefined {
   const size = status.capacity ? parseQuantity(status.capacity) : 0n;
   if (selector.minSize && size < parseQuantity(selector.minSize)) return `smaller than ${selector.minSize}`;
   if (selector.maxSize && size > parseQuantity(selector.maxSize)) return `larger than ${selector.maxSize}`;
-  if (selector.byIdPattern && !globTargets(disk).some((n) => minimatch(n, selector.byIdPattern!))) return `does not match ${selector.byIdPattern}`;
+  if (selector.byIdPattern && !globTargets(disk).some((n) => minimatch(n, selector.byIdPattern!)))
+    return `does not match ${selector.byIdPattern}`;
   return undefined;
 }
 

@@ -14,7 +14,15 @@ import type { ReconcileContext, ReconcileResult } from '../runtime/controller.ts
 import type { EventRecorder } from '../runtime/events.ts';
 import { CSI_STORAGE_CAPACITIES, STORAGE_POOLS } from '../resources.ts';
 import { matchesLabelSelector } from '../runtime/selectors.ts';
-import { addFinalizer, removeFinalizer, readyCondition, setCondition, updateStatusIfChanged, type Condition, type StatusWithConditions } from '../runtime/status.ts';
+import {
+  addFinalizer,
+  removeFinalizer,
+  readyCondition,
+  setCondition,
+  updateStatusIfChanged,
+  type Condition,
+  type StatusWithConditions,
+} from '../runtime/status.ts';
 import { desiredCapacities, planCapacities, type CSIStorageCapacity, type StorageClass } from './capacity.ts';
 import { selectDisks } from './disk-selection.ts';
 
@@ -56,12 +64,25 @@ export function poolReconciler(deps: PoolReconcilerDeps) {
     if (pool.metadata.deletionTimestamp) return remove(pool, ctx);
     if (await addFinalizer(deps.client, STORAGE_POOLS, pool, FINALIZER)) return;
 
-    const nodes = deps.nodes.list().filter((n) => matchesLabelSelector(n.metadata.labels, pool.spec.nodeSelector)).map((n) => n.metadata.name!).sort();
+    const nodes = deps.nodes
+      .list()
+      .filter((n) => matchesLabelSelector(n.metadata.labels, pool.spec.nodeSelector))
+      .map((n) => n.metadata.name!)
+      .sort();
     const outcomes = await Promise.all(nodes.map((node) => ensureOnNode(pool, node)));
-    const status = poolStatus(pool, outcomes.map((o) => o.status));
-    await announce(pool, outcomes.map((o) => o.status));
+    const status = poolStatus(
+      pool,
+      outcomes.map((o) => o.status),
+    );
+    await announce(
+      pool,
+      outcomes.map((o) => o.status),
+    );
     await updateStatusIfChanged(deps.client, STORAGE_POOLS, pool, status as StatusWithConditions);
-    await syncCapacities(name, outcomes.filter((o) => o.status.ready).map((o) => o.status));
+    await syncCapacities(
+      name,
+      outcomes.filter((o) => o.status.ready).map((o) => o.status),
+    );
 
     const failed = outcomes.filter((o) => o.retry);
     if (failed.length) {
@@ -107,7 +128,10 @@ export function poolReconciler(deps: PoolReconcilerDeps) {
     }
     if (blocking.length) {
       const message = `cannot delete the pool yet: ${blocking.join('; ')}`;
-      const conditions = setCondition(pool.status?.conditions as Condition[] | undefined, readyCondition(false, 'Deleting', message, pool.metadata.generation));
+      const conditions = setCondition(
+        pool.status?.conditions as Condition[] | undefined,
+        readyCondition(false, 'Deleting', message, pool.metadata.generation),
+      );
       await updateStatusIfChanged(deps.client, STORAGE_POOLS, pool, { ...pool.status, conditions } as StatusWithConditions);
       throw new Error(`pool ${name}: ${message}`);
     }
@@ -117,7 +141,12 @@ export function poolReconciler(deps: PoolReconcilerDeps) {
   }
 
   async function syncCapacities(pool: string, ready: readonly NodeStatus[]): Promise<void> {
-    const desired = desiredCapacities(deps.namespace, pool, deps.storageClasses.list(), ready.map((n) => ({ node: n.node, free: n.free ?? '0', allocatable: n.allocatable ?? '0' })));
+    const desired = desiredCapacities(
+      deps.namespace,
+      pool,
+      deps.storageClasses.list(),
+      ready.map((n) => ({ node: n.node, free: n.free ?? '0', allocatable: n.allocatable ?? '0' })),
+    );
     const plan = planCapacities(desired, deps.capacities.byIndex('pool', pool));
     const path = (name?: string) => resourcePath(CSI_STORAGE_CAPACITIES, deps.namespace, name);
     for (const c of plan.create) await deps.client.request('POST', path(), { body: c });
@@ -129,8 +158,14 @@ export function poolReconciler(deps: PoolReconcilerDeps) {
     const before = new Map((pool.status?.nodes ?? []).map((n) => [n.node, n]));
     for (const n of next) {
       const prev = before.get(n.node);
-      if (n.ready && !prev?.ready) await deps.events.record(pool, { type: 'Normal', reason: 'PoolReady', message: `pool ready on node ${n.node}: ${n.disks} disk(s), ${n.total} total` });
-      if (!n.ready && (prev?.ready || prev?.message !== n.message)) await deps.events.record(pool, { type: 'Warning', reason: 'PoolNotReady', message: `node ${n.node}: ${n.message}` });
+      if (n.ready && !prev?.ready)
+        await deps.events.record(pool, {
+          type: 'Normal',
+          reason: 'PoolReady',
+          message: `pool ready on node ${n.node}: ${n.disks} disk(s), ${n.total} total`,
+        });
+      if (!n.ready && (prev?.ready || prev?.message !== n.message))
+        await deps.events.record(pool, { type: 'Warning', reason: 'PoolNotReady', message: `node ${n.node}: ${n.message}` });
     }
   }
 }
@@ -158,9 +193,27 @@ function poolStatus(pool: StoragePool, nodes: NodeStatus[]): StoragePoolStatus {
   const sum = (f: 'total' | 'free') => formatBytes(ready.reduce((acc, n) => acc + parseQuantity(n[f] ?? '0'), 0n));
   const failing = nodes.filter((n) => !n.ready);
   let condition;
-  if (!nodes.length) condition = readyCondition(false, 'NoMatchingNodes', `no node matches spec.nodeSelector${pool.spec.nodeSelector ? '' : ' (no node exists)'}; label nodes or change the selector`, pool.metadata.generation);
-  else if (!ready.length) condition = readyCondition(false, 'NotFormed', `the pool is formed on no node: ${failing.map((n) => `${n.node}: ${n.message}`).join('; ')}`, pool.metadata.generation);
-  else condition = readyCondition(true, failing.length ? 'PartiallyReady' : 'Ready', `ready on ${ready.length} of ${nodes.length} node(s)${failing.length ? `; not on ${failing.map((n) => `${n.node} (${n.message})`).join('; ')}` : ''}`, pool.metadata.generation);
+  if (!nodes.length)
+    condition = readyCondition(
+      false,
+      'NoMatchingNodes',
+      `no node matches spec.nodeSelector${pool.spec.nodeSelector ? '' : ' (no node exists)'}; label nodes or change the selector`,
+      pool.metadata.generation,
+    );
+  else if (!ready.length)
+    condition = readyCondition(
+      false,
+      'NotFormed',
+      `the pool is formed on no node: ${failing.map((n) => `${n.node}: ${n.message}`).join('; ')}`,
+      pool.metadata.generation,
+    );
+  else
+    condition = readyCondition(
+      true,
+      failing.length ? 'PartiallyReady' : 'Ready',
+      `ready on ${ready.length} of ${nodes.length} node(s)${failing.length ? `; not on ${failing.map((n) => `${n.node} (${n.message})`).join('; ')}` : ''}`,
+      pool.metadata.generation,
+    );
   return {
     nodes,
     nodeCount: ready.length,

@@ -77,11 +77,17 @@ export class Controller<T extends KubeObject> {
   /** Starts the informers (shared ones may already run; stopping them is their owner's job), waits for their caches, then starts the workers. */
   async start(): Promise<void> {
     if (this.running !== undefined) throw new Error(`controller ${this.opts.kind} already started`);
-    const enqueue = (keys: readonly string[]) => keys.forEach((k) => { this.queue.add(k); });
+    const enqueue = (keys: readonly string[]) =>
+      keys.forEach((k) => {
+        this.queue.add(k);
+      });
     this.subscriptions.push(this.opts.informer.events$.subscribe((ev) => enqueue([objectKey(ev.object)])));
-    for (const s of this.opts.secondaries ?? []) this.subscriptions.push(s.informer.events$.subscribe((ev) => enqueue(mapEvent(s.map, ev))));
+    for (const s of this.opts.secondaries ?? [])
+      this.subscriptions.push(s.informer.events$.subscribe((ev) => enqueue(mapEvent(s.map, ev))));
     const informers = [this.opts.informer, ...(this.opts.secondaries ?? []).map((s) => s.informer)];
-    informers.forEach((i) => { i.start(); });
+    informers.forEach((i) => {
+      i.start();
+    });
     const timeoutMs = this.opts.syncTimeoutMs ?? 120_000;
     try {
       await Promise.all(informers.map((i) => i.waitForSync(timeoutMs)));
@@ -102,7 +108,9 @@ export class Controller<T extends KubeObject> {
   }
 
   private stopSubscriptions(): void {
-    this.subscriptions.splice(0).forEach((s) => { s.unsubscribe(); });
+    this.subscriptions.splice(0).forEach((s) => {
+      s.unsubscribe();
+    });
   }
 
   private async reconcileHandler(key: string): Promise<void> {
@@ -142,7 +150,8 @@ export class Controller<T extends KubeObject> {
     try {
       const res = await this.opts.reconcile(key, ctx);
       const delayMs = res?.requeueAfter;
-      if (delayMs !== undefined && !(delayMs >= 0)) return { result: 'terminal_error', err: new TerminalError(`reconcile of ${key} returned requeueAfter=${delayMs}`) };
+      if (delayMs !== undefined && !(delayMs >= 0))
+        return { result: 'terminal_error', err: new TerminalError(`reconcile of ${key} returned requeueAfter=${delayMs}`) };
       return delayMs ? { result: 'requeue_after', delayMs } : { result: 'success' };
     } catch (thrown) {
       const err = thrown instanceof Error ? thrown : new Error(`reconcile of ${key} threw a non-error: ${String(thrown)}`);

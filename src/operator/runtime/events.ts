@@ -45,7 +45,10 @@ export class EventRecorder {
   private readonly seen = new Map<string, Remembered>();
   private readonly log: Logger;
 
-  constructor(private readonly client: KubeClient, private readonly opts: EventRecorderOptions) {
+  constructor(
+    private readonly client: KubeClient,
+    private readonly opts: EventRecorderOptions,
+  ) {
     this.log = (opts.log ?? createLogger('events')).child({ component: opts.component });
   }
 
@@ -62,7 +65,14 @@ export class EventRecorder {
           apiVersion: 'v1',
           kind: 'Event',
           metadata: { generateName: `${name}.`, namespace: this.namespaceFor(obj) },
-          involvedObject: { apiVersion: obj.apiVersion, kind: obj.kind, name, namespace, uid, resourceVersion: obj.metadata.resourceVersion },
+          involvedObject: {
+            apiVersion: obj.apiVersion,
+            kind: obj.kind,
+            name,
+            namespace,
+            uid,
+            resourceVersion: obj.metadata.resourceVersion,
+          },
           type: ev.type,
           reason: ev.reason,
           message: ev.message,
@@ -77,7 +87,10 @@ export class EventRecorder {
       this.remember(key, { name: created.metadata.name!, namespace: created.metadata.namespace!, count: 1 });
     } catch (err) {
       (this.opts.metrics ?? sharedMetrics()).eventWriteFailures.inc({ reason: ev.reason });
-      this.log.warn({ err: (err as Error).message, object: `${obj.kind}/${namespace ? `${namespace}/` : ''}${name}`, reason: ev.reason }, 'cannot record event');
+      this.log.warn(
+        { err: (err as Error).message, object: `${obj.kind}/${namespace ? `${namespace}/` : ''}${name}`, reason: ev.reason },
+        'cannot record event',
+      );
     }
   }
 

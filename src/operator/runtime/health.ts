@@ -31,7 +31,10 @@ export async function startHealthServer(opts: HealthServerOptions): Promise<Heal
     if (path === '/healthz') return reply(200, 'ok\n');
     if (path === '/readyz') return opts.readyChecks.every((check) => check()) ? reply(200, 'ok\n') : reply(503, 'caches not synced\n');
     if (path === '/metrics') {
-      opts.registry.metrics().then((text) => reply(200, text, opts.registry.contentType), (err: Error) => reply(500, `${err.message}\n`));
+      opts.registry.metrics().then(
+        (text) => reply(200, text, opts.registry.contentType),
+        (err: Error) => reply(500, `${err.message}\n`),
+      );
       return;
     }
     reply(404, 'not found\n');
@@ -42,9 +45,10 @@ export async function startHealthServer(opts: HealthServerOptions): Promise<Heal
   });
   return {
     address: server.address() as AddressInfo,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

@@ -63,14 +63,20 @@ export class LeaderElector {
   /** started / stopped leading. */
   readonly events$: Observable<LeaderEvent> = this.subject.asObservable();
 
-  constructor(private readonly client: Pick<KubeClient, 'request'>, private readonly opts: LeaderElectionOptions) {
+  constructor(
+    private readonly client: Pick<KubeClient, 'request'>,
+    private readonly opts: LeaderElectionOptions,
+  ) {
     this.identity = opts.identity ?? `${hostname()}_${randomBytes(4).toString('hex')}`;
     this.leaseDurationMs = opts.leaseDurationMs ?? 15_000;
     this.renewDeadlineMs = opts.renewDeadlineMs ?? 10_000;
     this.retryPeriodMs = opts.retryPeriodMs ?? 2_000;
-    if (this.leaseDurationMs % 1000 !== 0 || this.leaseDurationMs < 1000) throw new Error(`leaseDurationMs must be whole seconds, got ${this.leaseDurationMs}`);
-    if (!(this.renewDeadlineMs < this.leaseDurationMs)) throw new Error(`renewDeadlineMs (${this.renewDeadlineMs}) must be less than leaseDurationMs (${this.leaseDurationMs})`);
-    if (!(this.retryPeriodMs > 0 && this.retryPeriodMs * 1.2 < this.renewDeadlineMs)) throw new Error(`retryPeriodMs (${this.retryPeriodMs}) ×1.2 must be less than renewDeadlineMs (${this.renewDeadlineMs})`);
+    if (this.leaseDurationMs % 1000 !== 0 || this.leaseDurationMs < 1000)
+      throw new Error(`leaseDurationMs must be whole seconds, got ${this.leaseDurationMs}`);
+    if (!(this.renewDeadlineMs < this.leaseDurationMs))
+      throw new Error(`renewDeadlineMs (${this.renewDeadlineMs}) must be less than leaseDurationMs (${this.leaseDurationMs})`);
+    if (!(this.retryPeriodMs > 0 && this.retryPeriodMs * 1.2 < this.renewDeadlineMs))
+      throw new Error(`retryPeriodMs (${this.retryPeriodMs}) ×1.2 must be less than renewDeadlineMs (${this.renewDeadlineMs})`);
     this.path = resourcePath(LEASES, opts.namespace, opts.name);
     this.log = (opts.log ?? createLogger('leader')).child({ lease: `${opts.namespace}/${opts.name}`, identity: this.identity });
     this.metrics = opts.metrics ?? sharedMetrics();
@@ -127,8 +133,13 @@ export class LeaderElector {
         await this.release();
       })().finally(then);
     };
-    const dispose = () => signals.forEach((s) => { process.off(s, handler); });
-    signals.forEach((s) => { process.once(s, handler); });
+    const dispose = () =>
+      signals.forEach((s) => {
+        process.off(s, handler);
+      });
+    signals.forEach((s) => {
+      process.once(s, handler);
+    });
     return dispose;
   }
 
@@ -178,7 +189,13 @@ export class LeaderElector {
   /** One round: create the Lease, take it over if expired, or renew it if ours. */
   private async tryAcquireOrRenew(signal: AbortSignal): Promise<boolean> {
     const now = new Date();
-    const spec: LeaseSpec = { holderIdentity: this.identity, leaseDurationSeconds: this.leaseDurationMs / 1000, acquireTime: microTime(now), renewTime: microTime(now), leaseTransitions: 0 };
+    const spec: LeaseSpec = {
+      holderIdentity: this.identity,
+      leaseDurationSeconds: this.leaseDurationMs / 1000,
+      acquireTime: microTime(now),
+      renewTime: microTime(now),
+      leaseTransitions: 0,
+    };
     try {
       let lease: Lease;
       try {
@@ -186,7 +203,12 @@ export class LeaderElector {
       } catch (err) {
         if (!isNotFound(err)) throw err;
         const created = await this.client.request<Lease>('POST', this.path.slice(0, this.path.lastIndexOf('/')), {
-          body: { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: this.opts.name, namespace: this.opts.namespace }, spec },
+          body: {
+            apiVersion: 'coordination.k8s.io/v1',
+            kind: 'Lease',
+            metadata: { name: this.opts.name, namespace: this.opts.namespace },
+            spec,
+          },
           signal,
           timeoutMs: this.renewDeadlineMs,
         });
@@ -203,7 +225,11 @@ export class LeaderElector {
       } else {
         spec.leaseTransitions = (old.leaseTransitions ?? 0) + 1;
       }
-      const updated = await this.client.request<Lease>('PUT', this.path, { body: { ...lease, spec }, signal, timeoutMs: this.renewDeadlineMs });
+      const updated = await this.client.request<Lease>('PUT', this.path, {
+        body: { ...lease, spec },
+        signal,
+        timeoutMs: this.renewDeadlineMs,
+      });
       this.observe(updated, Date.now());
       return true;
     } catch (err) {

@@ -9,11 +9,20 @@ export function matchesLabelSelector(labels: Readonly<Record<string, string>> | 
     const present = Object.hasOwn(have, req.key);
     const values = req.values ?? [];
     switch (req.operator) {
-      case 'In': if (!present || !values.includes(have[req.key]!)) return false; break;
-      case 'NotIn': if (present && values.includes(have[req.key]!)) return false; break;
-      case 'Exists': if (!present) return false; break;
-      case 'DoesNotExist': if (present) return false; break;
-      default: return false;
+      case 'In':
+        if (!present || !values.includes(have[req.key]!)) return false;
+        break;
+      case 'NotIn':
+        if (present && values.includes(have[req.key]!)) return false;
+        break;
+      case 'Exists':
+        if (!present) return false;
+        break;
+      case 'DoesNotExist':
+        if (present) return false;
+        break;
+      default:
+        return false;
     }
   }
   return true;

@@ -44,7 +44,13 @@ export function findCondition<C extends { readonly type: string }>(conditions: r
 
 /** The Ready condition: True, or False with a reason and a message saying what is wrong. */
 export function readyCondition(ready: boolean, reason: string, message: string, observedGeneration?: number): ConditionInput {
-  return { type: 'Ready', status: ready ? 'True' : 'False', reason, message, ...(observedGeneration !== undefined ? { observedGeneration } : {}) };
+  return {
+    type: 'Ready',
+    status: ready ? 'True' : 'False',
+    reason,
+    message,
+    ...(observedGeneration !== undefined ? { observedGeneration } : {}),
+  };
 }
 
 interface WithStatus extends KubeObject {
@@ -56,7 +62,12 @@ interface WithStatus extends KubeObject {
  * subresource unless it equals what `obj` already has. A conflict (someone wrote meanwhile)
  * throws, so the reconcile retries on fresh data. Returns whether a write happened.
  */
-export async function updateStatusIfChanged<T extends WithStatus>(client: KubeClient, rt: ResourceType, obj: T, status: StatusWithConditions): Promise<boolean> {
+export async function updateStatusIfChanged<T extends WithStatus>(
+  client: KubeClient,
+  rt: ResourceType,
+  obj: T,
+  status: StatusWithConditions,
+): Promise<boolean> {
   const desired = { ...status, observedGeneration: obj.metadata.generation };
   if (isDeepStrictEqual(stripUndefined(obj.status ?? {}), stripUndefined(desired))) return false;
   const { name, namespace } = obj.metadata;
@@ -77,7 +88,12 @@ export async function removeFinalizer(client: KubeClient, rt: ResourceType, obj:
   const current = obj.metadata.finalizers ?? [];
   if (!current.includes(finalizer)) return false;
   try {
-    await patchFinalizers(client, rt, obj, current.filter((f) => f !== finalizer));
+    await patchFinalizers(
+      client,
+      rt,
+      obj,
+      current.filter((f) => f !== finalizer),
+    );
   } catch (err) {
     if (isNotFound(err)) return false;
     throw err;

@@ -5,7 +5,13 @@
 import { createHash } from 'node:crypto';
 import { API_GROUP_VERSION, EVICT_NODE_LABEL, FINALIZER, FORCE_DELETE_ANNOTATION, VOLUME_LABEL } from '../../common/constants.ts';
 import { parseQuantity } from '../../api/quantity.ts';
-import { volumeReplicaDefinition, type LocalVolume, type LocalVolumeStatus, type StoragePool, type VolumeReplica } from '../../api/index.ts';
+import {
+  volumeReplicaDefinition,
+  type LocalVolume,
+  type LocalVolumeStatus,
+  type StoragePool,
+  type VolumeReplica,
+} from '../../api/index.ts';
 import { agentFailure } from '../agents/agent-failure.ts';
 import { AgentUnavailableError, type AgentRegistry } from '../agents/registry.ts';
 import { membersAllowed, replicationRefusal, type DrbdSupport } from '../agents/drbd-support.ts';
@@ -14,7 +20,15 @@ import type { Informer } from '../runtime/kube/informer.ts';
 import type { ReconcileContext, ReconcileResult } from '../runtime/controller.ts';
 import type { EventRecorder } from '../runtime/events.ts';
 import { LOCAL_VOLUMES, VOLUME_REPLICAS } from '../resources.ts';
-import { addFinalizer, readyCondition, removeFinalizer, setCondition, updateStatusIfChanged, type Condition, type StatusWithConditions } from '../runtime/status.ts';
+import {
+  addFinalizer,
+  readyCondition,
+  removeFinalizer,
+  setCondition,
+  updateStatusIfChanged,
+  type Condition,
+  type StatusWithConditions,
+} from '../runtime/status.ts';
 import { placeReplicas, type PoolSpace } from './placement.ts';
 import { deriveVolumeStatus, type Migration, type PhaseReason as Reason, type VolumePhase as Phase } from './volume-phase.ts';
 import { assignNodeIds, type ReplicationIdAllocator } from './replication-ids.ts';
@@ -40,7 +54,6 @@ export interface VolumeReconcilerDeps {
   readonly drbd: DrbdSupport;
 }
 
-
 export const EVICTING_INDEX = 'evicting';
 export const evictingIndex = (node: KubeObject): string[] => (node.metadata.labels?.[EVICT_NODE_LABEL] === 'true' ? ['true'] : []);
 
@@ -60,7 +73,10 @@ export function localVolumeReconciler(deps: VolumeReconcilerDeps) {
     const replicaPool = lv.spec.replicaPool ? deps.pools.get(lv.spec.replicaPool) : pool;
     if (!pool || !replicaPool) {
       const missing = !pool ? lv.spec.pool : lv.spec.replicaPool!;
-      await writeStatus(lv, all, 'Pending', { reason: 'PoolNotFound', message: `StoragePool ${missing} does not exist; create it or fix spec.${!pool ? 'pool' : 'replicaPool'}` });
+      await writeStatus(lv, all, 'Pending', {
+        reason: 'PoolNotFound',
+        message: `StoragePool ${missing} does not exist; create it or fix spec.${!pool ? 'pool' : 'replicaPool'}`,
+      });
       return { requeueAfter: WAITING_REQUEUE_MS };
     }
 
@@ -85,7 +101,8 @@ export function localVolumeReconciler(deps: VolumeReconcilerDeps) {
       await writeStatus(lv, all, 'Pending', plan.shortfall);
       return { requeueAfter: WAITING_REQUEUE_MS };
     }
-    const drbd = lv.spec.replicas > 1 ? await deps.drbd.ofAll([...live.map((r) => r.spec.node), ...plan.add.map((a) => a.node)]) : new Map();
+    const drbd =
+      lv.spec.replicas > 1 ? await deps.drbd.ofAll([...live.map((r) => r.spec.node), ...plan.add.map((a) => a.node)]) : new Map();
     const refusal = replicationRefusal(lv.spec.replicas, new Map([...drbd].filter(([node]) => !leaving.some((r) => r.spec.node === node))));
     if (refusal) {
       await writeStatus(lv, all, live.length ? 'Degraded' : 'Pending', { reason: 'ReplicationUnsupported', message: refusal });
@@ -118,7 +135,11 @@ export function localVolumeReconciler(deps: VolumeReconcilerDeps) {
   function space(pool: StoragePool): PoolSpace {
     return {
       pool: pool.metadata.name!,
-      nodes: (pool.status?.nodes ?? []).map((n) => ({ node: n.node, ready: Boolean(n.ready) && deps.registry.endpoint(n.node) !== undefined, allocatable: parseQuantity(n.allocatable ?? '0') })),
+      nodes: (pool.status?.nodes ?? []).map((n) => ({
+        node: n.node,
+        ready: Boolean(n.ready) && deps.registry.endpoint(n.node) !== undefined,
+        allocatable: parseQuantity(n.allocatable ?? '0'),
+      })),
     };
   }
 
@@ -137,13 +158,26 @@ export function localVolumeReconciler(deps: VolumeReconcilerDeps) {
       metadata: {
         name: replicaName(lv.metadata.name!, node),
         labels: { [VOLUME_LABEL]: lv.metadata.name! },
-        ownerReferences: [{ apiVersion: API_GROUP_VERSION, kind: lv.kind, name: lv.metadata.name!, uid: lv.metadata.uid!, controller: true, blockOwnerDeletion: true }],
+        ownerReferences: [
+          {
+            apiVersion: API_GROUP_VERSION,
+            kind: lv.kind,
+            name: lv.metadata.name!,
+            uid: lv.metadata.uid!,
+            controller: true,
+            blockOwnerDeletion: true,
+          },
+        ],
       },
       spec: { volume: lv.metadata.name!, node, pool, size: lv.spec.size, role },
     };
     try {
       const created = await deps.client.request<VolumeReplica>('POST', resourcePath(VOLUME_REPLICAS), { body });
-      await deps.events.record(lv, { type: 'Normal', reason: 'ReplicaPlaced', message: `${role} replica placed on node ${node} (pool ${pool})` });
+      await deps.events.record(lv, {
+        type: 'Normal',
+        reason: 'ReplicaPlaced',
+        message: `${role} replica placed on node ${node} (pool ${pool})`,
+      });
       return created;
     } catch (err) {
       // Made by an earlier reconcile whose watch event has not arrived yet.
@@ -168,10 +202,21 @@ export function localVolumeReconciler(deps: VolumeReconcilerDeps) {
     const nodeIds = assignNodeIds(replicas.map((r) => ({ name: r.metadata.name!, role: r.spec.role, nodeId: r.spec.replication?.nodeId })));
     const protocol = lv.spec.consistency === 'async' ? 'A' : 'C';
     for (const r of replicas) {
-      const peers = replicas.filter((p) => p !== r).map((p) => ({ node: p.spec.node, nodeId: nodeIds.get(p.metadata.name!)! })).sort((a, b) => a.nodeId - b.nodeId);
+      const peers = replicas
+        .filter((p) => p !== r)
+        .map((p) => ({ node: p.spec.node, nodeId: nodeIds.get(p.metadata.name!)! }))
+        .sort((a, b) => a.nodeId - b.nodeId);
       const want = { port, minor, nodeId: nodeIds.get(r.metadata.name!)!, protocol, peers };
       const have = r.spec.replication;
-      if (have && have.port === port && have.minor === minor && have.nodeId === want.nodeId && have.protocol === protocol && JSON.stringify(have.peers ?? []) === JSON.stringify(peers)) continue;
+      if (
+        have &&
+        have.port === port &&
+        have.minor === minor &&
+        have.nodeId === want.nodeId &&
+        have.protocol === protocol &&
+        JSON.stringify(have.peers ?? []) === JSON.stringify(peers)
+      )
+        continue;
       await patchReplica(r, { spec: { replication: want } });
     }
   }
@@ -182,23 +227,57 @@ export function localVolumeReconciler(deps: VolumeReconcilerDeps) {
    * resumes from what the objects show (a promoted replica exists only after a verified copy).
    * Several: see evictReplicated. Status is written once, by the caller, with what this returns.
    */
-  async function evict(lv: LocalVolume, kept: readonly VolumeReplica[], leaving: readonly VolumeReplica[], maxMembers: number, ctx: ReconcileContext): Promise<Migration> {
+  async function evict(
+    lv: LocalVolume,
+    kept: readonly VolumeReplica[],
+    leaving: readonly VolumeReplica[],
+    maxMembers: number,
+    ctx: ReconcileContext,
+  ): Promise<Migration> {
     const source = leaving.find((r) => r.spec.role === 'primary') ?? leaving[0]!;
     const previous = lv.status?.migration;
     if (lv.spec.replicas > 1) return evictReplicated(lv, kept, leaving, maxMembers, source);
     const promoted = kept.find((r) => r.spec.role === 'primary' && r.status?.state === 'Ready');
-    if (promoted) return finishMove(lv, leaving, promoted, previous?.to === promoted.spec.node ? previous : { from: source.spec.node, to: promoted.spec.node });
-    const target = kept.find((r) => r.spec.role === 'secondary' && r.status?.state === 'Ready' && r.status.observedGeneration === r.metadata.generation);
+    if (promoted)
+      return finishMove(
+        lv,
+        leaving,
+        promoted,
+        previous?.to === promoted.spec.node ? previous : { from: source.spec.node, to: promoted.spec.node },
+      );
+    const target = kept.find(
+      (r) => r.spec.role === 'secondary' && r.status?.state === 'Ready' && r.status.observedGeneration === r.metadata.generation,
+    );
     if (!target) return { from: source.spec.node, message: 'waiting for the new replica to be ready' };
-    if (source.status?.state !== 'Ready') return { from: source.spec.node, to: target.spec.node, message: `the replica on ${source.spec.node} is ${source.status?.state ?? 'not ready'}: cannot copy from it` };
+    if (source.status?.state !== 'Ready')
+      return {
+        from: source.spec.node,
+        to: target.spec.node,
+        message: `the replica on ${source.spec.node} is ${source.status?.state ?? 'not ready'}: cannot copy from it`,
+      };
     const targetAddress = deps.registry.endpoint(target.spec.node)?.address;
     if (!targetAddress) throw new AgentUnavailableError(target.spec.node, 'no running agent pod on the node');
     ctx.log.info({ volume: lv.metadata.name, from: source.spec.node, to: target.spec.node }, 'copying volume');
     let copied;
     try {
       // The target takes this volume's data from the source's agent only, and only for this copy.
-      await deps.registry.call(target.spec.node, 'ExpectVolume', { volumeId: lv.metadata.name!, sourceNode: source.spec.node, validSeconds: Math.ceil(COPY_DEADLINE_MS / 1000) });
-      copied = await deps.registry.call(source.spec.node, 'SendVolume', { volumeId: lv.metadata.name!, targetAddress, targetNode: target.spec.node, targetVolumeId: lv.metadata.name!, chunkBytes: 1 << 20 }, COPY_DEADLINE_MS);
+      await deps.registry.call(target.spec.node, 'ExpectVolume', {
+        volumeId: lv.metadata.name!,
+        sourceNode: source.spec.node,
+        validSeconds: Math.ceil(COPY_DEADLINE_MS / 1000),
+      });
+      copied = await deps.registry.call(
+        source.spec.node,
+        'SendVolume',
+        {
+          volumeId: lv.metadata.name!,
+          targetAddress,
+          targetNode: target.spec.node,
+          targetVolumeId: lv.metadata.name!,
+          chunkBytes: 1 << 20,
+        },
+        COPY_DEADLINE_MS,
+      );
     } catch (err) {
       const { reason, message: why } = agentFailure(err);
       const message = `copy from ${source.spec.node} to ${target.spec.node} failed; the replica on ${source.spec.node} stays: ${reason}: ${why}`;
@@ -208,7 +287,11 @@ export function localVolumeReconciler(deps: VolumeReconcilerDeps) {
     }
     await patchReplica(target, { spec: { role: 'primary' } });
     return finishMove(lv, leaving, target, {
-      from: source.spec.node, to: target.spec.node, copiedBytes: Number(copied.bytes), totalBytes: Number(copied.bytes), sha256: copied.sha256,
+      from: source.spec.node,
+      to: target.spec.node,
+      copiedBytes: Number(copied.bytes),
+      totalBytes: Number(copied.bytes),
+      sha256: copied.sha256,
       message: `copied and verified (sha256 ${copied.sha256})`,
     });
   }
@@ -221,7 +304,13 @@ export function localVolumeReconciler(deps: VolumeReconcilerDeps) {
    * and resyncs from it. Either way a replica that is DRBD Primary (a pod uses it there) stays
    * until the pod has moved, and no replica goes while it is the only UpToDate copy.
    */
-  async function evictReplicated(lv: LocalVolume, kept: readonly VolumeReplica[], leaving: readonly VolumeReplica[], maxMembers: number, source: VolumeReplica): Promise<Migration> {
+  async function evictReplicated(
+    lv: LocalVolume,
+    kept: readonly VolumeReplica[],
+    leaving: readonly VolumeReplica[],
+    maxMembers: number,
+    source: VolumeReplica,
+  ): Promise<Migration> {
     const from = source.spec.node;
     const gone = leaving.map((r) => r.spec.node).join(', ');
     const upToDate = kept.filter((r) => r.spec.replication && r.status?.diskState === 'UpToDate' && r.status.state === 'Ready');
@@ -230,26 +319,45 @@ export function localVolumeReconciler(deps: VolumeReconcilerDeps) {
     if (addFirst) {
       const syncing = kept.filter((r) => r.status?.state !== 'Ready' || r.status.syncPercent !== 100 || !r.spec.replication);
       if (kept.length < lv.spec.replicas || syncing.length) {
-        return { from, message: `waiting for ${syncing.map((r) => `the replica on ${r.spec.node} (${r.status?.syncPercent ?? 'no'} % in sync reported)`).join(', ') || 'a new replica'} before removing ${gone}` };
+        return {
+          from,
+          message: `waiting for ${syncing.map((r) => `the replica on ${r.spec.node} (${r.status?.syncPercent ?? 'no'} % in sync reported)`).join(', ') || 'a new replica'} before removing ${gone}`,
+        };
       }
     } else if (!upToDate.length) {
-      return { from, message: `waiting for a replica that stays to hold UpToDate data before removing ${gone} (this DRBD connects ${maxMembers} replicas: the new one joins after)` };
+      return {
+        from,
+        message: `waiting for a replica that stays to hold UpToDate data before removing ${gone} (this DRBD connects ${maxMembers} replicas: the new one joins after)`,
+      };
     }
     const inUse = leaving.filter((r) => r.status?.role === 'Primary');
-    if (inUse.length) return { from, message: `the replica on ${inUse.map((r) => r.spec.node).join(', ')} is DRBD Primary (a pod uses the volume there): it goes once the pod has moved` };
+    if (inUse.length)
+      return {
+        from,
+        message: `the replica on ${inUse.map((r) => r.spec.node).join(', ')} is DRBD Primary (a pod uses the volume there): it goes once the pod has moved`,
+      };
     if (!kept.some((r) => r.spec.role === 'primary')) {
       const heir = upToDate[0] ?? kept[0]!;
       await patchReplica(heir, { spec: { role: 'primary' } });
     }
     for (const r of leaving) await deleteReplica(r);
-    const pv = await updatePersistentVolumeNodes(deps.client, lv, kept.map((r) => r.spec.node));
+    const pv = await updatePersistentVolumeNodes(
+      deps.client,
+      lv,
+      kept.map((r) => r.spec.node),
+    );
     const message = `replicas on ${gone} removed${addFirst ? ': every remaining replica is in sync' : '; the new replica resyncs from the one that stays'}${pv ? `; ${pv}` : ''}`;
     if (lv.status?.migration?.message !== message) await deps.events.record(lv, { type: 'Normal', reason: 'Migrated', message });
     return { from, message };
   }
 
   /** The new primary holds verified data: the old replicas go, and the PV follows. */
-  async function finishMove(lv: LocalVolume, leaving: readonly VolumeReplica[], primary: VolumeReplica, migration: Migration): Promise<Migration> {
+  async function finishMove(
+    lv: LocalVolume,
+    leaving: readonly VolumeReplica[],
+    primary: VolumeReplica,
+    migration: Migration,
+  ): Promise<Migration> {
     for (const r of leaving) await deleteReplica(r);
     const pv = await updatePersistentVolumeNodes(deps.client, lv, [primary.spec.node]);
     const message = `moved from ${migration.from} to ${primary.spec.node}${migration.sha256 ? `, ${migration.copiedBytes} bytes verified by sha256` : ''}${pv ? `; ${pv}` : ''}`;
@@ -261,7 +369,10 @@ export function localVolumeReconciler(deps: VolumeReconcilerDeps) {
   async function shrink(lv: LocalVolume, kept: readonly VolumeReplica[], ctx: ReconcileContext): Promise<void> {
     const primary = kept.find((r) => r.spec.role === 'primary');
     if (!primary || primary.status?.state !== 'Ready') return;
-    const surplus = kept.filter((r) => r !== primary).sort((a, b) => (b.spec.replication?.nodeId ?? 0) - (a.spec.replication?.nodeId ?? 0)).slice(0, kept.length - lv.spec.replicas);
+    const surplus = kept
+      .filter((r) => r !== primary)
+      .sort((a, b) => (b.spec.replication?.nodeId ?? 0) - (a.spec.replication?.nodeId ?? 0))
+      .slice(0, kept.length - lv.spec.replicas);
     for (const r of surplus) {
       ctx.log.info({ volume: lv.metadata.name, node: r.spec.node }, 'removing surplus replica');
       await deleteReplica(r);
@@ -276,8 +387,13 @@ export function localVolumeReconciler(deps: VolumeReconcilerDeps) {
     if (replicas.length) {
       const deleting = replicas.filter((r) => r.metadata.deletionTimestamp);
       const stuck = deleting.map((r) => `${r.spec.node}${r.status?.lastError ? ` (${r.status.lastError})` : ''}`);
-      const hint = deleting.some((r) => r.status?.lastError) ? `; if a node is gone for good, annotate this LocalVolume ${FORCE_DELETE_ANNOTATION}=true to give up on its data there` : '';
-      await writeStatus(lv, replicas, 'Deleting', { reason: 'DeletingReplicas', message: `waiting for the agents to confirm removal: ${stuck.join('; ') || 'starting'}${hint}` });
+      const hint = deleting.some((r) => r.status?.lastError)
+        ? `; if a node is gone for good, annotate this LocalVolume ${FORCE_DELETE_ANNOTATION}=true to give up on its data there`
+        : '';
+      await writeStatus(lv, replicas, 'Deleting', {
+        reason: 'DeletingReplicas',
+        message: `waiting for the agents to confirm removal: ${stuck.join('; ') || 'starting'}${hint}`,
+      });
       return { requeueAfter: WAITING_REQUEUE_MS };
     }
     deps.ids.release(lv.metadata.name!);
@@ -320,7 +436,11 @@ export function localVolumeReconciler(deps: VolumeReconcilerDeps) {
     await updateStatusIfChanged(deps.client, LOCAL_VOLUMES, lv, status as StatusWithConditions);
     // Replicas added or moved: the PV admits every node that now holds the data.
     if (prev.phase !== phase && phase === 'Ready' && summary.length > 1) {
-      const pv = await updatePersistentVolumeNodes(deps.client, lv, summary.map((r) => r.node));
+      const pv = await updatePersistentVolumeNodes(
+        deps.client,
+        lv,
+        summary.map((r) => r.node),
+      );
       if (pv) await deps.events.record(lv, { type: 'Normal', reason: 'NodeAffinityUpdated', message: pv });
     }
     if (prev.phase !== phase && phase === 'Ready') await deps.events.record(lv, { type: 'Normal', reason: 'VolumeReady', message });

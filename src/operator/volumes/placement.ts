@@ -79,10 +79,16 @@ function choosePrimary(input: PlacementInput, used: ReadonlySet<string>): Placed
   if (wanted) {
     const space = input.pool.nodes.find((n) => n.node === wanted);
     if (!space || !space.ready) {
-      return { reason: 'NodeUnavailable', message: `pool ${input.pool.pool} is not ready on node ${wanted}, which the volume must use (spec.accessibility)` };
+      return {
+        reason: 'NodeUnavailable',
+        message: `pool ${input.pool.pool} is not ready on node ${wanted}, which the volume must use (spec.accessibility)`,
+      };
     }
     if (space.allocatable < input.size) {
-      return { reason: 'InsufficientCapacity', message: `pool ${input.pool.pool} on node ${wanted} has ${formatBytes(space.allocatable)} allocatable, the volume needs ${formatBytes(input.size)}` };
+      return {
+        reason: 'InsufficientCapacity',
+        message: `pool ${input.pool.pool} on node ${wanted} has ${formatBytes(space.allocatable)} allocatable, the volume needs ${formatBytes(input.size)}`,
+      };
     }
     return { node: wanted, pool: input.pool.pool, role: 'primary' };
   }
@@ -104,7 +110,10 @@ function best(pool: PoolSpace, input: PlacementInput, used: ReadonlySet<string>)
 function noRoom(pool: PoolSpace, input: PlacementInput, used: ReadonlySet<string>, missing: number): PlacementShortfall {
   const free = candidates(pool, input, used);
   if (!free.length) {
-    return { reason: 'NotEnoughNodes', message: `pool ${pool.pool} has no further ready node for ${missing} more replica(s) (each replica needs its own node; evicted nodes are excluded)` };
+    return {
+      reason: 'NotEnoughNodes',
+      message: `pool ${pool.pool} has no further ready node for ${missing} more replica(s) (each replica needs its own node; evicted nodes are excluded)`,
+    };
   }
   const biggest = free.reduce((a, b) => (b.allocatable > a.allocatable ? b : a));
   return {

@@ -18,11 +18,17 @@ interface PersistentVolume {
 
 /** The node affinity that admits exactly `nodes`. */
 export function nodeAffinityFor(nodes: readonly string[]) {
-  return { required: { nodeSelectorTerms: [{ matchExpressions: [{ key: TOPOLOGY_KEY, operator: 'In', values: [...new Set(nodes)].sort() }] }] } };
+  return {
+    required: { nodeSelectorTerms: [{ matchExpressions: [{ key: TOPOLOGY_KEY, operator: 'In', values: [...new Set(nodes)].sort() }] }] },
+  };
 }
 
 /** Points the volume's PV at `nodes`; returns what happened, for status and Events, or undefined without a PV or when it already did. */
-export async function updatePersistentVolumeNodes(client: KubeClient, lv: LocalVolume, nodes: readonly string[]): Promise<string | undefined> {
+export async function updatePersistentVolumeNodes(
+  client: KubeClient,
+  lv: LocalVolume,
+  nodes: readonly string[],
+): Promise<string | undefined> {
   const ref = lv.spec.pvcRef;
   if (!ref) return undefined;
   let pvName: string | undefined;
@@ -39,7 +45,7 @@ export async function updatePersistentVolumeNodes(client: KubeClient, lv: LocalV
   try {
     const pv = await client.request<PersistentVolume>('GET', path);
     const terms = pv.spec?.nodeAffinity?.required?.nodeSelectorTerms ?? [];
-    const have = terms.length === 1 ? terms[0]!.matchExpressions?.find((e) => e.key === TOPOLOGY_KEY)?.values ?? [] : [];
+    const have = terms.length === 1 ? (terms[0]!.matchExpressions?.find((e) => e.key === TOPOLOGY_KEY)?.values ?? []) : [];
     if (JSON.stringify([...have].sort()) === JSON.stringify(want)) return undefined;
   } catch (err) {
     if (isNotFound(err)) return undefined;

@@ -68,16 +68,23 @@ export function replicaReconciler(deps: ReplicaReconcilerDeps) {
         const volume = await ensureVolume(vr);
         const present = { backingDevicePath: volume.devicePath, capacity: formatBytes(volume.sizeBytes) };
         // Replication was dropped (replicas down to 1): take the DRBD resource down first.
-        if (vr.status?.devicePath?.startsWith('/dev/drbd')) await deps.registry.call(vr.spec.node, 'RemoveReplication', { volumeId: vr.spec.volume });
-        await writeStatus(vr, 'Ready', { ...present, devicePath: volume.devicePath, ...NOT_REPLICATED }, readyCondition(true, 'Ready', `volume present on node ${vr.spec.node} (${present.capacity})`, vr.metadata.generation));
+        if (vr.status?.devicePath?.startsWith('/dev/drbd'))
+          await deps.registry.call(vr.spec.node, 'RemoveReplication', { volumeId: vr.spec.volume });
+        await writeStatus(
+          vr,
+          'Ready',
+          { ...present, devicePath: volume.devicePath, ...NOT_REPLICATED },
+          readyCondition(true, 'Ready', `volume present on node ${vr.spec.node} (${present.capacity})`, vr.metadata.generation),
+        );
         return;
       }
       // The LV matches this generation: a replicated replica then only needs DRBD looked at.
-      const volumeDone = vr.status?.observedGeneration === vr.metadata.generation && !!vr.status?.backingDevicePath && !vr.status?.lastError;
+      const volumeDone =
+        vr.status?.observedGeneration === vr.metadata.generation && !!vr.status?.backingDevicePath && !vr.status?.lastError;
       return await reconcileReplicated(vr, volumeDone);
     } catch (err) {
       const f = err instanceof VolumeLostError ? err.failure : agentFailure(err, where(vr));
-      const state: State = err instanceof VolumeLostError ? 'Failed' : vr.status?.devicePath ? vr.status.state ?? 'Pending' : 'Pending';
+      const state: State = err instanceof VolumeLostError ? 'Failed' : vr.status?.devicePath ? (vr.status.state ?? 'Pending') : 'Pending';
       await writeStatus(vr, state, { lastError: f.message }, readyCondition(false, f.reason, f.message, vr.metadata.generation));
       throw err instanceof VolumeLostError ? err : failureToThrow(f, err);
     }
@@ -105,7 +112,18 @@ export function replicaReconciler(deps: ReplicaReconcilerDeps) {
     if (!status || needsConfigure(vr, status)) {
       const configured = await configureReplication(vr, present.backingDevicePath ?? vr.status?.backingDevicePath ?? '');
       if (!configured.applied) {
-        await writeStatus(vr, 'Ready', { ...present, devicePath: configured.devicePath }, readyCondition(true, 'Ready', `volume present on node ${vr.spec.node} (${present.capacity ?? vr.status?.capacity}), DRBD resource written`, vr.metadata.generation), [notLoaded(vr)]);
+        await writeStatus(
+          vr,
+          'Ready',
+          { ...present, devicePath: configured.devicePath },
+          readyCondition(
+            true,
+            'Ready',
+            `volume present on node ${vr.spec.node} (${present.capacity ?? vr.status?.capacity}), DRBD resource written`,
+            vr.metadata.generation,
+          ),
+          [notLoaded(vr)],
+        );
         return;
       }
       status = await deps.registry.call(vr.spec.node, 'GetReplicationStatus', { volumeId: vr.spec.volume });
@@ -131,8 +149,10 @@ export function replicaReconciler(deps: ReplicaReconcilerDeps) {
     } catch (err) {
       // A pool missing from the agent's records says nothing about the data; a missing volume does.
       if ((err as grpc.ServiceError).code === grpc.status.NOT_FOUND && reasonOf(err) !== 'PoolNotFound' && vr.status?.devicePath) {
-        throw new VolumeLostError(`volume ${volumeId} is gone from pool ${pool} on node ${node} although it was created there; `
-          + 'not re-creating it empty. Remove this replica (or the node) to let Stratum place a new one.');
+        throw new VolumeLostError(
+          `volume ${volumeId} is gone from pool ${pool} on node ${node} although it was created there; ` +
+            'not re-creating it empty. Remove this replica (or the node) to let Stratum place a new one.',
+        );
       }
       throw err;
     }
@@ -149,17 +169,40 @@ export function replicaReconciler(deps: ReplicaReconcilerDeps) {
   async function configureReplication(vr: VolumeReplica, backingDevicePath: string): Promise<{ devicePath: string; applied: boolean }> {
     const r = vr.spec.replication!;
     const peers = replicated(vr);
-    const entries = await Promise.all(peers.map(async (p) => {
-      const info = await deps.registry.call(p.spec.node, 'GetNodeInfo', {});
-      const address = info.replicationAddress || deps.registry.endpoint(p.spec.node)?.address.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
-      if (!address) throw new AgentUnavailableError(p.spec.node, 'no running agent pod on the node');
-      return { node: info.hostname, address, nodeId: p.spec.replication!.nodeId, devicePath: p.metadata.name === vr.metadata.name ? backingDevicePath : p.status!.backingDevicePath!, minor: p.spec.replication!.minor };
-    }));
+    const entries = await Promise.all(
+      peers.map(async (p) => {
+        const info = await deps.registry.call(p.spec.node, 'GetNodeInfo', {});
+        const address =
+          info.replicationAddress ||
+          deps.registry
+            .endpoint(p.spec.node)
+            ?.address.replace(/:\d+$/, '')
+            .replace(/^\[|\]$/g, '');
+        if (!address) throw new AgentUnavailableError(p.spec.node, 'no running agent pod on the node');
+        return {
+          node: info.hostname,
+          address,
+          nodeId: p.spec.replication!.nodeId,
+          devicePath: p.metadata.name === vr.metadata.name ? backingDevicePath : p.status!.backingDevicePath!,
+          minor: p.spec.replication!.minor,
+        };
+      }),
+    );
     // The primary replica holds the data (the first one placed, or the one a single copy moved
     // to): it is the one DRBD may be told to sync from when no replica is UpToDate yet.
-    const res = await deps.registry.call(vr.spec.node, 'ConfigureReplication', {
-      volumeId: vr.spec.volume, port: r.port, protocol: r.protocol ?? 'C', nodeId: r.nodeId, peers: entries, initialSyncSource: vr.spec.role === 'primary',
-    }, CONFIGURE_DEADLINE_MS);
+    const res = await deps.registry.call(
+      vr.spec.node,
+      'ConfigureReplication',
+      {
+        volumeId: vr.spec.volume,
+        port: r.port,
+        protocol: r.protocol ?? 'C',
+        nodeId: r.nodeId,
+        peers: entries,
+        initialSyncSource: vr.spec.role === 'primary',
+      },
+      CONFIGURE_DEADLINE_MS,
+    );
     return { devicePath: res.devicePath, applied: res.applied };
   }
 
@@ -167,7 +210,8 @@ export function replicaReconciler(deps: ReplicaReconcilerDeps) {
     const owner = deps.volumes.get(vr.spec.volume);
     const forced = [vr, owner].some((o) => o?.metadata.annotations?.[FORCE_DELETE_ANNOTATION] === 'true');
     try {
-      if (vr.spec.replication || vr.status?.devicePath?.startsWith('/dev/drbd')) await deps.registry.call(vr.spec.node, 'RemoveReplication', { volumeId: vr.spec.volume });
+      if (vr.spec.replication || vr.status?.devicePath?.startsWith('/dev/drbd'))
+        await deps.registry.call(vr.spec.node, 'RemoveReplication', { volumeId: vr.spec.volume });
       await deps.registry.call(vr.spec.node, 'DeleteVolume', { volumeId: vr.spec.volume, pool: vr.spec.pool });
     } catch (err) {
       const f = agentFailure(err, where(vr));
@@ -185,14 +229,21 @@ export function replicaReconciler(deps: ReplicaReconcilerDeps) {
     ctx.log.info({ volume: vr.spec.volume, node: vr.spec.node, forced }, 'replica removed');
   }
 
-  async function writeStatus(vr: VolumeReplica, state: State, fields: Partial<VolumeReplicaStatus>, ready: ReturnType<typeof readyCondition>, extra: ReturnType<typeof readyCondition>[] = []): Promise<void> {
+  async function writeStatus(
+    vr: VolumeReplica,
+    state: State,
+    fields: Partial<VolumeReplicaStatus>,
+    ready: ReturnType<typeof readyCondition>,
+    extra: ReturnType<typeof readyCondition>[] = [],
+  ): Promise<void> {
     const prev = vr.status ?? {};
     const conditions = [ready, ...extra].reduce((list, c) => setCondition(list, c), prev.conditions as Condition[] | undefined);
     const next: VolumeReplicaStatus = { ...prev, ...fields, state, conditions: conditions as VolumeReplicaStatus['conditions'] };
     if (state === 'Ready') delete next.lastError;
     const wasReady = prev.state === 'Ready';
     await updateStatusIfChanged(deps.client, VOLUME_REPLICAS, vr, next as StatusWithConditions);
-    if (state === 'Failed' && prev.state !== 'Failed') await deps.events.record(vr, { type: 'Warning', reason: ready.reason, message: ready.message });
+    if (state === 'Failed' && prev.state !== 'Failed')
+      await deps.events.record(vr, { type: 'Warning', reason: ready.reason, message: ready.message });
     if (state === 'Ready' && !wasReady) await deps.events.record(vr, { type: 'Normal', reason: 'ReplicaReady', message: ready.message });
   }
 }
@@ -203,7 +254,13 @@ function replicatingCondition(vr: VolumeReplica): Condition | undefined {
 
 /** The resource file is always written and checked; it runs only where the module is loaded. */
 function notLoaded(vr: VolumeReplica): ReturnType<typeof readyCondition> {
-  return { type: 'Replicating', status: 'False', reason: 'DrbdNotLoaded', message: `node ${vr.spec.node} has no DRBD kernel module: the resource file is written and checked by drbdadm, but nothing replicates`, observedGeneration: vr.metadata.generation };
+  return {
+    type: 'Replicating',
+    status: 'False',
+    reason: 'DrbdNotLoaded',
+    message: `node ${vr.spec.node} has no DRBD kernel module: the resource file is written and checked by drbdadm, but nothing replicates`,
+    observedGeneration: vr.metadata.generation,
+  };
 }
 
 /**
@@ -214,7 +271,9 @@ function notLoaded(vr: VolumeReplica): ReturnType<typeof readyCondition> {
  */
 function needsConfigure(vr: VolumeReplica, s: ReplicationStatus__Output): boolean {
   if (!s.configured || !s.up || !s.peers.length) return true;
-  return vr.spec.role === 'primary' && s.diskState === 'Inconsistent' && s.peers.every((p) => p.connectionState === 'Connected' && !p.syncing);
+  return (
+    vr.spec.role === 'primary' && s.diskState === 'Inconsistent' && s.peers.every((p) => p.connectionState === 'Connected' && !p.syncing)
+  );
 }
 
 /** What DRBD says, as the replica's status: state, fields, a Ready and a Replicating condition. */
@@ -230,7 +289,13 @@ export function drbdView(vr: VolumeReplica, s: ReplicationStatus__Output) {
     diskState: s.diskState,
     connection: cut[0]?.connectionState ?? (s.peers.length ? 'Connected' : 'None'),
     syncPercent: percent,
-    peers: s.peers.map((p) => ({ node: p.node, connection: p.connectionState, role: p.role, diskState: p.diskState, replication: p.replicationState })),
+    peers: s.peers.map((p) => ({
+      node: p.node,
+      connection: p.connectionState,
+      role: p.role,
+      diskState: p.diskState,
+      replication: p.replicationState,
+    })),
     devicePath: s.devicePath,
     ...(BigInt(s.sizeBytes) > 0n ? { capacity: formatBytes(BigInt(s.sizeBytes)) } : {}),
   };
@@ -240,19 +305,54 @@ export function drbdView(vr: VolumeReplica, s: ReplicationStatus__Output) {
     ? readyCondition(true, 'UpToDate', `replica on node ${node} holds all the data (DRBD ${s.role}, disk UpToDate)`, gen)
     : source
       ? readyCondition(false, 'Syncing', `replica on node ${node} is ${percent} % in sync, syncing from node ${source}`, gen)
-      : readyCondition(false, s.diskState || 'NotUpToDate', `replica on node ${node} does not hold all the data (DRBD disk ${s.diskState}${cut.length ? `, cannot reach ${cut.map((p) => p.node).join(', ')}` : ''})`, gen);
+      : readyCondition(
+          false,
+          s.diskState || 'NotUpToDate',
+          `replica on node ${node} does not hold all the data (DRBD disk ${s.diskState}${cut.length ? `, cannot reach ${cut.map((p) => p.node).join(', ')}` : ''})`,
+          gen,
+        );
   const standAlone = cut.filter((p) => p.connectionState === 'StandAlone');
   let replicating: ReturnType<typeof readyCondition>;
   if (standAlone.length) {
-    replicating = { type: 'Replicating', status: 'False', reason: 'StandAlone', observedGeneration: gen, message: `DRBD on node ${node} dropped the connection to ${standAlone.map((p) => `node ${p.node} (peer disk ${p.diskState})`).join(', ')} and will not retry (StandAlone: split brain or a refused handshake; this disk is ${s.diskState}). Stratum discards no data: decide which copy wins and reconnect by hand (drbdadm connect --discard-my-data on the other)` };
+    replicating = {
+      type: 'Replicating',
+      status: 'False',
+      reason: 'StandAlone',
+      observedGeneration: gen,
+      message: `DRBD on node ${node} dropped the connection to ${standAlone.map((p) => `node ${p.node} (peer disk ${p.diskState})`).join(', ')} and will not retry (StandAlone: split brain or a refused handshake; this disk is ${s.diskState}). Stratum discards no data: decide which copy wins and reconnect by hand (drbdadm connect --discard-my-data on the other)`,
+    };
   } else if (cut.length) {
-    replicating = { type: 'Replicating', status: 'False', reason: 'PeerUnreachable', observedGeneration: gen, message: `node ${node} cannot reach ${cut.map((p) => `node ${p.node} (DRBD ${p.connectionState}, peer disk ${p.diskState})`).join(', ')}` };
+    replicating = {
+      type: 'Replicating',
+      status: 'False',
+      reason: 'PeerUnreachable',
+      observedGeneration: gen,
+      message: `node ${node} cannot reach ${cut.map((p) => `node ${p.node} (DRBD ${p.connectionState}, peer disk ${p.diskState})`).join(', ')}`,
+    };
   } else if (syncing.length) {
-    replicating = { type: 'Replicating', status: 'False', reason: 'Syncing', observedGeneration: gen, message: syncing.map((p) => `${p.replicationState} with node ${p.node}: ${Math.floor(p.syncPercent)} %`).join('; ') };
+    replicating = {
+      type: 'Replicating',
+      status: 'False',
+      reason: 'Syncing',
+      observedGeneration: gen,
+      message: syncing.map((p) => `${p.replicationState} with node ${p.node}: ${Math.floor(p.syncPercent)} %`).join('; '),
+    };
   } else if (behind.length || !s.peers.length) {
-    replicating = { type: 'Replicating', status: 'False', reason: 'PeerNotUpToDate', observedGeneration: gen, message: behind.map((p) => `node ${p.node}: peer disk ${p.diskState}`).join('; ') || 'no peer in the DRBD resource' };
+    replicating = {
+      type: 'Replicating',
+      status: 'False',
+      reason: 'PeerNotUpToDate',
+      observedGeneration: gen,
+      message: behind.map((p) => `node ${p.node}: peer disk ${p.diskState}`).join('; ') || 'no peer in the DRBD resource',
+    };
   } else {
-    replicating = { type: 'Replicating', status: 'True', reason: 'InSync', observedGeneration: gen, message: `in sync with ${s.peers.map((p) => `node ${p.node}`).join(', ')}` };
+    replicating = {
+      type: 'Replicating',
+      status: 'True',
+      reason: 'InSync',
+      observedGeneration: gen,
+      message: `in sync with ${s.peers.map((p) => `node ${p.node}`).join(', ')}`,
+    };
   }
   const state: State = upToDate ? 'Ready' : 'Syncing';
   return { state, fields, ready, replicating, settled: upToDate && replicating.status === 'True' };

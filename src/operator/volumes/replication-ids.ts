@@ -58,11 +58,14 @@ export class ReplicationIdAllocator {
 export function assignNodeIds(replicas: readonly { name: string; role: string; nodeId?: number }[]): Map<string, number> {
   const out = new Map<string, number>();
   const taken = new Set<number>();
-  for (const r of replicas) if (r.nodeId !== undefined) {
-    out.set(r.name, r.nodeId);
-    taken.add(r.nodeId);
-  }
-  const rest = replicas.filter((r) => r.nodeId === undefined).sort((a, b) => (a.role === b.role ? a.name.localeCompare(b.name) : a.role === 'primary' ? -1 : 1));
+  for (const r of replicas)
+    if (r.nodeId !== undefined) {
+      out.set(r.name, r.nodeId);
+      taken.add(r.nodeId);
+    }
+  const rest = replicas
+    .filter((r) => r.nodeId === undefined)
+    .sort((a, b) => (a.role === b.role ? a.name.localeCompare(b.name) : a.role === 'primary' ? -1 : 1));
   for (const r of rest) {
     let id = 0;
     while (taken.has(id)) id++;

@@ -21,15 +21,27 @@ function runScript(script, timeoutMs) {
     const out = { stdout: '', stderr: '' };
     for (const name of ['stdout', 'stderr']) {
       child[name].setEncoding('utf8');
-      child[name].on('data', (s) => { if (out[name].length < MAX_OUTPUT) out[name] += s; });
+      child[name].on('data', (s) => {
+        if (out[name].length < MAX_OUTPUT) out[name] += s;
+      });
     }
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
-      try { process.kill(-child.pid, 'SIGKILL'); } catch { /* already gone */ }
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
     }, timeoutMs);
-    child.on('error', (err) => { clearTimeout(timer); resolve({ code: null, signal: null, timedOut, stdout: '', stderr: String(err) }); });
-    child.on('close', (code, signal) => { clearTimeout(timer); resolve({ code, signal, timedOut, ...out }); });
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      resolve({ code: null, signal: null, timedOut, stdout: '', stderr: String(err) });
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, timedOut, ...out });
+    });
   });
 }
 
@@ -37,7 +49,10 @@ function pipeTo(socket, unixPath, early) {
   const target = connect(unixPath);
   if (early.length) target.write(early);
   socket.pipe(target).pipe(socket);
-  const close = () => { socket.destroy(); target.destroy(); };
+  const close = () => {
+    socket.destroy();
+    target.destroy();
+  };
   socket.on('error', close);
   target.on('error', close);
   socket.on('close', close);

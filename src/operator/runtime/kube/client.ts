@@ -82,7 +82,11 @@ export class KubeTransportError extends Error {
   /** The socket's errno code (ECONNREFUSED, ECONNRESET…), or the abort's name on a timeout. */
   readonly code: string | undefined;
 
-  constructor(readonly method: string, readonly path: string, cause: Error) {
+  constructor(
+    readonly method: string,
+    readonly path: string,
+    cause: Error,
+  ) {
     super(`${method} ${path}: ${cause.message}`, { cause });
     this.name = 'KubeTransportError';
     this.code = (cause as NodeJS.ErrnoException).code ?? cause.name;
@@ -155,7 +159,14 @@ export class KubeClient {
     await this.kubeConfig.applyToHTTPSOptions(auth);
     const secure = this.server.protocol === 'https:';
     this.agent ??= secure
-      ? new https.Agent({ keepAlive: true, ca: auth.ca, cert: auth.cert, key: auth.key, rejectUnauthorized: auth.rejectUnauthorized, servername: auth.servername })
+      ? new https.Agent({
+          keepAlive: true,
+          ca: auth.ca,
+          cert: auth.cert,
+          key: auth.key,
+          rejectUnauthorized: auth.rejectUnauthorized,
+          servername: auth.servername,
+        })
       : new http.Agent({ keepAlive: true });
     const url = new URL(this.server.pathname.replace(/\/$/, '') + path, this.server);
     for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));

@@ -20,7 +20,10 @@ export class Informer<T extends KubeObject> {
   /** Cache changes, in order. Subscribe before start() to see the initial adds. */
   readonly events$: Observable<CacheEvent<T>> = this.changes.asObservable();
 
-  constructor(private readonly source: Observable<WatchEvent<T>>, indexers: Readonly<Record<string, IndexFunc<T>>> = {}) {
+  constructor(
+    private readonly source: Observable<WatchEvent<T>>,
+    indexers: Readonly<Record<string, IndexFunc<T>>> = {},
+  ) {
     this.store = new ObjectStore(indexers);
   }
 

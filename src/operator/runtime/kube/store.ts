@@ -3,9 +3,7 @@
 import type { KubeObject } from './client.ts';
 
 /** What a watch stream emits: object changes, and SYNCED once its view matches a complete list. */
-export type WatchEvent<T> =
-  | { readonly type: 'ADDED' | 'MODIFIED' | 'DELETED'; readonly object: T }
-  | { readonly type: 'SYNCED' };
+export type WatchEvent<T> = { readonly type: 'ADDED' | 'MODIFIED' | 'DELETED'; readonly object: T } | { readonly type: 'SYNCED' };
 
 /** What an informer tells its subscribers, with the previous state for updates. */
 export type CacheEvent<T> =

@@ -37,7 +37,11 @@ interface StreamState<T> {
 const registry = new WeakMap<KubeClient, Map<string, Observable<WatchEvent<KubeObject>>>>();
 
 /** The shared stream for this resource and selection (options of the first caller apply). */
-export function watchResource<T extends KubeObject>(client: KubeClient, rt: ResourceType, opts: WatchOptions = {}): Observable<WatchEvent<T>> {
+export function watchResource<T extends KubeObject>(
+  client: KubeClient,
+  rt: ResourceType,
+  opts: WatchOptions = {},
+): Observable<WatchEvent<T>> {
   const id = `${resourcePath(rt, opts.namespace)}?l=${opts.labelSelector ?? ''}&f=${opts.fieldSelector ?? ''}`;
   let streams = registry.get(client);
   if (!streams) registry.set(client, (streams = new Map()));
@@ -51,7 +55,10 @@ function replayingStream<T extends KubeObject>(client: KubeClient, rt: ResourceT
   const live = new Observable<WatchEvent<T>>((sub) => {
     const state: StreamState<T> = (current = { seen: new Map(), synced: false });
     const abort = new AbortController();
-    listAndWatch(client, rt, opts, state, (ev) => sub.next(ev), abort.signal).then(() => sub.complete(), (err) => sub.error(err));
+    listAndWatch(client, rt, opts, state, (ev) => sub.next(ev), abort.signal).then(
+      () => sub.complete(),
+      (err) => sub.error(err),
+    );
     return () => {
       abort.abort();
       if (current === state) current = undefined;
@@ -68,8 +75,12 @@ function replayingStream<T extends KubeObject>(client: KubeClient, rt: ResourceT
 }
 
 async function listAndWatch<T extends KubeObject>(
-  client: KubeClient, rt: ResourceType, opts: WatchOptions, state: StreamState<T>,
-  emit: (ev: WatchEvent<T>) => void, signal: AbortSignal,
+  client: KubeClient,
+  rt: ResourceType,
+  opts: WatchOptions,
+  state: StreamState<T>,
+  emit: (ev: WatchEvent<T>) => void,
+  signal: AbortSignal,
 ): Promise<void> {
   const resource = rt.plural + (rt.apiVersion.includes('/') ? `.${rt.apiVersion.split('/')[0]}` : '');
   const log = (opts.log ?? createLogger('watch')).child({ resource, namespace: opts.namespace });
@@ -118,7 +129,12 @@ async function listAndWatch<T extends KubeObject>(
   }
 }
 
-async function listAll<T extends KubeObject>(client: KubeClient, rt: ResourceType, opts: WatchOptions, signal: AbortSignal): Promise<{ items: T[]; resourceVersion: string }> {
+async function listAll<T extends KubeObject>(
+  client: KubeClient,
+  rt: ResourceType,
+  opts: WatchOptions,
+  signal: AbortSignal,
+): Promise<{ items: T[]; resourceVersion: string }> {
   const path = resourcePath(rt, opts.namespace);
   const items: T[] = [];
   let cont: string | undefined;
@@ -148,13 +164,25 @@ interface RawEvent {
 }
 
 async function watchFrom<T extends KubeObject>(
-  client: KubeClient, rt: ResourceType, opts: WatchOptions, resourceVersion: string,
-  deliver: (ev: WatchEvent<T>) => void, signal: AbortSignal, progress: { lines: number },
+  client: KubeClient,
+  rt: ResourceType,
+  opts: WatchOptions,
+  resourceVersion: string,
+  deliver: (ev: WatchEvent<T>) => void,
+  signal: AbortSignal,
+  progress: { lines: number },
 ): Promise<string> {
   const path = resourcePath(rt, opts.namespace);
   const timeoutSeconds = Math.round((opts.watchTimeoutSeconds ?? 300) * (1 + Math.random()));
   const stream = client.lines(path, {
-    query: { watch: true, resourceVersion, allowWatchBookmarks: true, timeoutSeconds, labelSelector: opts.labelSelector, fieldSelector: opts.fieldSelector },
+    query: {
+      watch: true,
+      resourceVersion,
+      allowWatchBookmarks: true,
+      timeoutSeconds,
+      labelSelector: opts.labelSelector,
+      fieldSelector: opts.fieldSelector,
+    },
     signal,
     // The server ends the watch at timeoutSeconds; still open a minute later means a dead connection.
     timeoutMs: (timeoutSeconds + 60) * 1000,
