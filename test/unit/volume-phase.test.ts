@@ -193,6 +193,15 @@ const TABLE: Row[] = [
     message: 'replica on b: syncing',
   },
   {
+    name: 'Degraded: a replica that does not replicate gives its own reason (a peer it cannot reach)',
+    volume: volume(2),
+    replicas: [
+      ready('a', { role: 'primary', sync: 100, replicating: { type: 'Replicating', status: 'False', reason: 'PeerUnreachable', message: 'node a cannot reach node b (DRBD Connecting, peer disk DUnknown)' } }),
+      inSync('b', 'secondary'),
+    ],
+    phase: 'Degraded', reason: 'PeerUnreachable', message: 'replica on a: node a cannot reach node b (DRBD Connecting, peer disk DUnknown)',
+  },
+  {
     name: 'Degraded: not in sync, no Replicating condition: the percentage',
     volume: volume(2),
     replicas: [inSync('a', 'primary'), ready('b', { role: 'secondary', sync: 40 })],

@@ -98,7 +98,7 @@ function replicating(r: VolumeReplica) {
 }
 
 function syncLine(r: VolumeReplica): string {
-  return `replica on ${r.spec.node}: ${replicating(r)?.message ?? `not in the DRBD resource yet (${r.status?.syncPercent ?? 'unknown'} % in sync)`}`;
+  return `replica on ${r.spec.node}: ${replicating(r)?.message ?? `${r.status?.syncPercent ?? 'unknown'} % in sync`}`;
 }
 
 /** The first replica's own reason for not replicating (Syncing, PeerUnreachable, StandAlone, DrbdNotLoaded, …). */
