@@ -196,10 +196,21 @@ const TABLE: Row[] = [
     name: 'Degraded: a replica that does not replicate gives its own reason (a peer it cannot reach)',
     volume: volume(2),
     replicas: [
-      ready('a', { role: 'primary', sync: 100, replicating: { type: 'Replicating', status: 'False', reason: 'PeerUnreachable', message: 'node a cannot reach node b (DRBD Connecting, peer disk DUnknown)' } }),
+      ready('a', {
+        role: 'primary',
+        sync: 100,
+        replicating: {
+          type: 'Replicating',
+          status: 'False',
+          reason: 'PeerUnreachable',
+          message: 'node a cannot reach node b (DRBD Connecting, peer disk DUnknown)',
+        },
+      }),
       inSync('b', 'secondary'),
     ],
-    phase: 'Degraded', reason: 'PeerUnreachable', message: 'replica on a: node a cannot reach node b (DRBD Connecting, peer disk DUnknown)',
+    phase: 'Degraded',
+    reason: 'PeerUnreachable',
+    message: 'replica on a: node a cannot reach node b (DRBD Connecting, peer disk DUnknown)',
   },
   {
     name: 'Degraded: not in sync, no Replicating condition: the percentage',
@@ -207,7 +218,7 @@ const TABLE: Row[] = [
     replicas: [inSync('a', 'primary'), ready('b', { role: 'secondary', sync: 40 })],
     phase: 'Degraded',
     reason: 'NotInSync',
-    message: 'replica on b: not in the DRBD resource yet (40 % in sync)',
+    message: 'replica on b: 40 % in sync',
   },
   {
     name: 'Ready: one replica',
