@@ -197,7 +197,8 @@ it('1 → 2 replicas on a volume holding data: the existing replica is the sync 
   await readyVolume('lab-r3');
   await stage(a, 'lab-r3');
   const [lv] = await lvsOn(a, 'lab-r3');
-  assert.match(await mountSource(a, 'lab-r3'), 'lab-r3', 'one replica: the LV itself is mounted');
+  // One replica: the LV itself is mounted (device-mapper names it /dev/mapper/<vg>-lab--r3).
+  assert.not.match(await mountSource(a, 'lab-r3'), '/dev/drbd', 'one replica: no DRBD device yet');
   await a.sh(`head -c ${48 * MiB} /dev/urandom > ${targetOf('lab-r3')}/data && sync`, 120_000);
   const sum = await checksum(a, `${targetOf('lab-r3')}/data`);
   await unstage(a, 'lab-r3');
