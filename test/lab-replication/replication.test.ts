@@ -18,9 +18,9 @@ import { resourcePath } from '../../src/operator/runtime/kube/client.ts';
 import { LOCAL_VOLUMES, STORAGE_POOLS, VOLUME_REPLICAS } from '../../src/operator/resources.ts';
 import { reportFailure } from '../integration/support.ts';
 import { waitFor } from '../operator/support.ts';
-import { Lab } from './lab.ts';
-import { LabCluster } from './lab-cluster.ts';
-import { GUEST_CSI_SOCKET, type LabNode } from './lab-node.ts';
+import { Lab } from '../lab/lab.ts';
+import { LabCluster } from '../lab/lab-cluster.ts';
+import { GUEST_CSI_SOCKET, type LabNode } from '../lab/lab-node.ts';
 
 const MiB = 1024 ** 2;
 const it = suite('lab: replication with DRBD 8.4');
