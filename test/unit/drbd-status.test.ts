@@ -1,6 +1,6 @@
 // DRBD status, reduced to one shape from DRBD 8.4's /proc/drbd and DRBD 9's `drbdsetup status
 // --json`. The 8.4 samples follow the module the lab runs (8.4.11; its lines are proven there by
-// test/lab/replication.test.ts); DRBD 9 exists nowhere here, so its samples follow drbd-utils 9's
+// test/lab-replication/replication.test.ts); DRBD 9 exists nowhere here, so its samples follow drbd-utils 9's
 // format (including its `peer_devices` key).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
