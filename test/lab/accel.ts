@@ -1,6 +1,6 @@
 // Which accelerator the lab's qemu uses: KVM where a guest really boots under it, else TCG
 // (software emulation). /dev/kvm can exist and still hang a guest before its kernel starts
-// (RIG-NOTES), so the probe boots the lab kernel once under KVM with a short bound and looks for
+// (seen on the reference machine), so the probe boots the lab kernel once under KVM with a short bound and looks for
 // its first console line. The answer is kept per host boot in the lab directory.
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
