@@ -53,7 +53,15 @@ const SUITES: readonly Suite[] = [
   { name: 'lab', dir: 'lab', controlPlane: true, systemTools: true, vms: true, timeoutMs: 20 * 60_000 },
   // DRBD between two VMs: boots, full syncs, a node killed and rebooted. Longer than the lab suite
   // and not yet run through this runner end to end, so it runs when named, not by default.
-  { name: 'lab-replication', dir: 'lab-replication', controlPlane: true, systemTools: true, vms: true, onRequest: true, timeoutMs: 40 * 60_000 },
+  {
+    name: 'lab-replication',
+    dir: 'lab-replication',
+    controlPlane: true,
+    systemTools: true,
+    vms: true,
+    onRequest: true,
+    timeoutMs: 40 * 60_000,
+  },
 ];
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');

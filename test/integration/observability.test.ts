@@ -9,6 +9,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { StoragePool } from '../../src/api/index.ts';
 import { LOCAL_VOLUMES, STORAGE_POOLS } from '../../src/operator/resources.ts';
+import { POOL_RESYNC_MS } from '../../src/operator/pools/pool-reconciler.ts';
 import { parseSamples, type Sample } from '../helpers/prometheus-text.ts';
 import { TestCluster, reportFailure, waitFor } from './support.ts';
 
@@ -84,13 +85,17 @@ it('operator /metrics: pool capacity, volume phase and replicas, disk state, age
   const op = cluster.operators[0]!;
   const node = cluster.nodes[0]!.name;
   const name = `${cluster.prefix}-wait`;
+  // Pool capacity is refreshed on its own interval (POOL_RESYNC_MS), after the volume is Ready.
   const s = await waitFor(
-    'volume Ready in the metrics',
+    'volume Ready and its space taken in the metrics',
     async () => {
       const samples = await scrape(op.metricsUrl);
-      return pick(samples, 'stratum_volume_phase', { volume: name, phase: 'Ready' })[0]?.value === 1 ? samples : undefined;
+      const ready = pick(samples, 'stratum_volume_phase', { volume: name, phase: 'Ready' })[0]?.value === 1;
+      const free = pick(samples, 'stratum_pool_free_bytes', { pool, node })[0]?.value ?? Infinity;
+      const capacity = pick(samples, 'stratum_pool_capacity_bytes', { pool, node })[0]?.value ?? 0;
+      return ready && free <= capacity - 64 * MiB ? samples : undefined;
     },
-    30_000,
+    POOL_RESYNC_MS + 15_000,
     250,
   );
   const capacity = one(s, 'stratum_pool_capacity_bytes', { pool, node });

@@ -8,7 +8,7 @@ import * as assert from 'uvu/assert';
 import { CSI_DRIVER_NAME } from '../../src/common/constants.ts';
 import type { LocalVolume, StoragePool, VolumeReplica } from '../../src/api/index.ts';
 import { run } from '../../src/common/exec.ts';
-import { resourcePath } from '../../src/operator/runtime/kube/client.ts';
+import { resourcePath, type KubeObject } from '../../src/operator/runtime/kube/client.ts';
 import { LOCAL_VOLUMES, STORAGE_CLASSES, STORAGE_POOLS, VOLUME_REPLICAS } from '../../src/operator/resources.ts';
 import { TestCluster, reportFailure, sleep, waitFor, type ClusterNode } from './support.ts';
 import { callAgent } from '../helpers/agent-harness.ts';
@@ -41,12 +41,16 @@ async function explain(name: string): Promise<string> {
   const replicas = await replicasOf(name);
   return JSON.stringify(
     {
-      volume: { generation: v?.metadata.generation, spec: v?.spec, status: v?.status },
-      replicas: replicas.map((r) => ({ name: r.metadata.name, generation: r.metadata.generation, spec: r.spec, status: r.status })),
+      volume: { ...meta(v), spec: v?.spec, status: v?.status },
+      replicas: replicas.map((r) => ({ name: r.metadata.name, ...meta(r), spec: r.spec, status: r.status })),
     },
     null,
     1,
   );
+}
+
+function meta(o: KubeObject | undefined) {
+  return { generation: o?.metadata.generation, deletionTimestamp: o?.metadata.deletionTimestamp, finalizers: o?.metadata.finalizers };
 }
 
 /** Like waitFor, but a timeout says what the volume looked like. */
@@ -424,7 +428,7 @@ it('the operator killed at random points during create and expand converges to t
     assert.is(lvs.length, 2, `exactly one LV per replica for ${name}`);
     assert.ok(lvs.every((l) => Number(l.lv_size) === 384 * MiB));
     await cluster.client.request('DELETE', resourcePath(LOCAL_VOLUMES, undefined, name));
-    await waitFor(`${name} deleted`, async () => !(await volume(name)), 60_000, 250);
+    await waitForVolume(name, `${name} deleted`, async () => !(await volume(name)), 90_000);
     for (const n of cluster.nodes) assert.is((await lvsFor(n, name)).length, 0, `no leaked LV of ${name} on ${n.name}`);
   }
 });
