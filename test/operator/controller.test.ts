@@ -132,6 +132,27 @@ test('a reconciler that computes the same status again writes it once (status su
   assert.match(await metrics.registry.metrics(), /stratum_reconcile_total\{kind="Widget",result="success"\} ([5-9]|\d\d)/);
 });
 
+test('a controller on an informer another controller already started still reconciles every cached object once', async () => {
+  await createWidget('w-early', 1);
+  const shared = Informer.for<Widget>(operatorClient, widgets, { namespace: ns });
+  informers.push(shared);
+  shared.start();
+  await shared.waitForSync(30_000);
+  const seen: string[] = [];
+  const controller = new Controller<Widget>({
+    kind: 'Widget',
+    informer: shared,
+    reconcile: async (key) => {
+      seen.push(key);
+    },
+    log: pino({ level: 'silent' }),
+    metrics: new OperatorMetrics(),
+  });
+  controllers.push(controller);
+  await controller.start();
+  await waitFor('w-early reconciled', async () => seen.includes(`${ns}/w-early`), 10_000);
+});
+
 test('a status write on stale data is refused (409), so the reconcile retries on fresh data', async () => {
   const w = await createWidget('w2', 1);
   await admin.request('PUT', resourcePath(widgets, ns, 'w2', 'status'), { body: { ...w, status: { phase: 'Other' } } });

@@ -95,6 +95,9 @@ export class Controller<T extends KubeObject> {
       this.stopSubscriptions();
       throw new Error(`controller ${this.opts.kind}: caches not synced within ${timeoutMs} ms`, { cause: err });
     }
+    // A shared informer may have been started (and delivered its initial adds) by another
+    // controller before this one subscribed: every cached primary is reconciled once at start.
+    enqueue(this.opts.informer.keys());
     this.log.info({ workers: this.opts.workers ?? 1 }, 'caches synced: starting workers');
     this.running = this.queue.process(this.opts.workers ?? 1, (key) => this.reconcileHandler(key));
   }
