@@ -33,6 +33,8 @@ export const OPERATOR_CLUSTER_RULES: readonly Rule[] = [
   { apiGroups: [''], resources: ['events'], verbs: [...READ, 'create', 'patch'] },
   { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] },
   { apiGroups: ['storage.k8s.io'], resources: ['storageclasses', 'csinodes', 'volumeattachments'], verbs: [...READ] },
+  // A StoragePool applied after install gets its StorageClass from the operator.
+  { apiGroups: ['storage.k8s.io'], resources: ['storageclasses'], verbs: ['create'] },
 ];
 
 /**

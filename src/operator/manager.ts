@@ -19,6 +19,7 @@ import { Informer } from './runtime/kube/informer.ts';
 import { sharedMetrics, type OperatorMetrics } from './runtime/metrics.ts';
 import { CAPACITY_MANAGED_BY, CAPACITY_POOL_LABEL, type CSIStorageCapacity, type StorageClass } from './pools/capacity.ts';
 import { poolReconciler } from './pools/pool-reconciler.ts';
+import { poolStorageClassReconciler } from './pools/storage-class.ts';
 import {
   CSI_STORAGE_CAPACITIES,
   LOCAL_DISKS,
@@ -117,6 +118,14 @@ export class Manager {
       ],
     });
 
+    const poolClassController = new Controller<StoragePool>({
+      kind: 'StoragePoolClass',
+      informer: pools,
+      ...common,
+      reconcile: poolStorageClassReconciler({ client, pools, storageClasses: classes, events }),
+      secondaries: [{ informer: classes, map: allPools }],
+    });
+
     const volumeController = new Controller<LocalVolume>({
       kind: 'LocalVolume',
       informer: volumes,
@@ -195,6 +204,7 @@ export class Manager {
 
     await diskController.start();
     await poolController.start();
+    await poolClassController.start();
     await replicaController.start();
     await volumeController.start();
     this.metrics.storage.observe({ pools, volumes, replicas, disks });
@@ -207,7 +217,13 @@ export class Manager {
         subscriptions.forEach((s) => {
           s.unsubscribe();
         });
-        await Promise.all([diskController.stop(), poolController.stop(), volumeController.stop(), replicaController.stop()]);
+        await Promise.all([
+          diskController.stop(),
+          poolController.stop(),
+          poolClassController.stop(),
+          volumeController.stop(),
+          replicaController.stop(),
+        ]);
         await inventory.stop();
         registry.stop();
         for (const i of [pods, nodes, disks, pools, classes, capacities, volumes, replicas]) i.stop();
