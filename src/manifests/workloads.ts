@@ -229,8 +229,9 @@ export function createAgent(scope: Construct, config: ResolvedConfig, accounts: 
           cpu: { request: kplus.Cpu.millis(50), limit: kplus.Cpu.units(1) },
           memory: { request: Size.mebibytes(96), limit: Size.mebibytes(512) },
         },
-        // Disks, LVM, mounts and DRBD need the host's devices and mount namespace.
-        securityContext: { privileged: true, ensureNonRoot: false, readOnlyRootFilesystem: false, allowPrivilegeEscalation: true },
+        // Disks, LVM, mounts and DRBD need the host's devices and mount namespace, and root: the
+        // image's default user (65532) is the operator's.
+        securityContext: { privileged: true, ensureNonRoot: false, user: 0, readOnlyRootFilesystem: false, allowPrivilegeEscalation: true },
         imagePullPolicy: pull,
         volumeMounts: [
           { path: '/dev', volume: dev },

@@ -237,7 +237,10 @@ export class LabNode {
       health.close();
     }
     const ms = Date.now() - started;
-    process.stdout.write(`[lab] ${this.name}: agent serving ${(ms / 1000).toFixed(1)} s after its start\n`);
+    // The agent runs on the Node.js the project's install brings, in the VM as on the host.
+    const runtime = (await this.sh('/proc/"$(cat /run/stratum/agent.pid)"/exe --version')).trim();
+    if (runtime !== process.version) throw new Error(`${this.name}: the agent runs on Node.js ${runtime}, the tests on ${process.version}`);
+    process.stdout.write(`[lab] ${this.name}: agent serving on Node.js ${runtime} ${(ms / 1000).toFixed(1)} s after its start\n`);
     return ms;
   }
 
