@@ -4,7 +4,7 @@
 // on a steady interval and whenever an agent becomes reachable; what it finds is reported in the
 // pool's `Orphans` condition, a Warning Event per orphan and `stratum_orphan_volumes{node,pool}`.
 // Nothing is removed unless the pool carries the annotation REMOVE_ORPHANS_ANNOTATION=true.
-import { Gauge } from 'prom-client';
+import type { Gauge } from 'prom-client';
 import type { Subscription } from 'rxjs';
 import { API_GROUP } from '../../common/constants.ts';
 import type { Logger } from '../../common/log.ts';
@@ -83,15 +83,7 @@ export class OrphanScan {
   private readonly running = new Set<string>();
 
   constructor(private readonly deps: OrphanScanDeps) {
-    const registry = deps.metrics.registry;
-    this.gauge =
-      (registry.getSingleMetric('stratum_orphan_volumes') as Gauge<'node' | 'pool'> | undefined) ??
-      new Gauge({
-        name: 'stratum_orphan_volumes',
-        help: 'LVs and claimed disks with Stratum tags that belong to no VolumeReplica, per node and pool.',
-        labelNames: ['node', 'pool'],
-        registers: [registry],
-      });
+    this.gauge = deps.metrics.orphanVolumes;
   }
 
   start(): void {
