@@ -17,6 +17,8 @@ export const FORCE_DELETE_ANNOTATION = `${API_GROUP}/force-delete`;
 export const FINALIZER = `${API_GROUP}/data-protection`;
 /** LVM tag prefix that records the owning volume id on a logical volume. */
 export const LVM_VOLUME_TAG_PREFIX = 'stratum.volume=';
+/** LVM tag prefix that records the UID of the LocalVolume an LV was made for. */
+export const LVM_OWNER_TAG_PREFIX = 'stratum.owner=';
 
 export const DEFAULT_NAMESPACE = 'stratum-system';
 /** Labels on the agent DaemonSet's Pods; the operator discovers agents by them. */

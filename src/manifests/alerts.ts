@@ -56,6 +56,15 @@ export const ALERTS: readonly AlertRule[] = [
     description: 'The operator cannot reach the agent on {{ $labels.node }}: volumes there cannot be created, grown, moved or deleted.',
   },
   {
+    alert: 'StratumOrphanVolumes',
+    expr: 'stratum_orphan_volumes > 0',
+    for: '1h',
+    severity: 'warning',
+    summary: 'Pool {{ $labels.pool }} on node {{ $labels.node }} holds volumes that belong to no LocalVolume.',
+    description:
+      '{{ $value }} LV(s) or disk(s) of pool {{ $labels.pool }} on {{ $labels.node }} carry Stratum tags but belong to no volume: their space is taken and their data kept until removed on purpose.',
+  },
+  {
     alert: 'StratumReplicaOutOfSync',
     expr: 'stratum_replica_synced_ratio < 1',
     for: '30m',

@@ -32,6 +32,7 @@ import {
 } from './resources.ts';
 import { EVICTING_INDEX, evictingIndex, localVolumeReconciler } from './volumes/localvolume-reconciler.ts';
 import { replicaReconciler } from './volumes/replica-reconciler.ts';
+import { OrphanScan } from './volumes/orphans.ts';
 import { ReplicationIdAllocator } from './volumes/replication-ids.ts';
 
 export interface ManagerOptions {
@@ -44,6 +45,8 @@ export interface ManagerOptions {
   readonly identity: string;
   /** Concurrent reconciles per controller. @default 4 */
   readonly workers?: number;
+  /** How often each node's volumes are compared with its replicas (orphans). @default 60_000 */
+  readonly orphanScanMs?: number;
   readonly log?: Logger;
   readonly metrics?: OperatorMetrics;
 }
@@ -208,12 +211,15 @@ export class Manager {
     await replicaController.start();
     await volumeController.start();
     this.metrics.storage.observe({ pools, volumes, replicas, disks });
+    const orphans = new OrphanScan({ client, registry, pools, volumes, replicas, events, ...common, intervalMs: this.opts.orphanScanMs });
+    orphans.start();
     this.synced = true;
     this.log.info({ namespace }, 'controllers running');
 
     this.running = {
       stop: async () => {
         this.metrics.storage.observe(undefined);
+        orphans.stop();
         subscriptions.forEach((s) => {
           s.unsubscribe();
         });

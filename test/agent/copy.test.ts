@@ -6,7 +6,9 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createHash, randomBytes } from 'node:crypto';
-import { open } from 'node:fs/promises';
+import { mkdtemp, open, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { run } from '../../src/common/exec.ts';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { AgentHarness, callAgent, type TestAgent } from '../helpers/agent-harness.ts';
@@ -195,6 +197,36 @@ copy('bad SendVolume input is refused before anything moves', async (ctx) => {
   assert.match(remote.details, `target agent ${ctx.b.address}`);
   assert.match(remote.details, 'pvc-absent');
 });
+
+copy(
+  'a source whose device node is bind-mounted (a Block volume published to a pod) is refused, naming where; nothing moves',
+  async (ctx) => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'stratum-bind-'));
+    const node = path.join(dir, 'device');
+    await writeFile(node, '');
+    await run('mount', ['--bind', ctx.sourceDevice, node]);
+    try {
+      await order(ctx);
+      const before = await markersOf(ctx.b)
+        .read(TARGET)
+        .catch(() => undefined);
+      const base = { volumeId: SOURCE, targetAddress: ctx.b.address, targetNode: 'node-b', targetVolumeId: TARGET, chunkBytes: 0 };
+      const err = await rejection(callAgent(ctx.a.client, 'SendVolume', base, 30_000));
+      assert.is(err.code, grpc.status.FAILED_PRECONDITION, err.details);
+      assert.match(err.details, `bind-mounted at ${node}`);
+      assert.equal(
+        await markersOf(ctx.b)
+          .read(TARGET)
+          .catch(() => undefined),
+        before,
+        'the target was never written',
+      );
+    } finally {
+      await run('umount', [node]);
+      await rm(dir, { recursive: true, force: true });
+    }
+  },
+);
 
 copy('a corrupted trailer hash leaves the target incomplete (DATA_LOSS)', async (ctx) => {
   const { stream, reply } = receiveCall(ctx.b);

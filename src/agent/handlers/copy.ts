@@ -15,7 +15,7 @@ import { AgentError, dataLoss, failedPrecondition, invalidArgument, notFound, ty
 import type { ExpectVolumeRequest__Output } from '../../agent-api/generated/stratum/agent/v1/ExpectVolumeRequest.ts';
 import { callerOfCall } from '../authorize.ts';
 import { CopyOrders } from '../copy/orders.ts';
-import { mountsOf } from '../fs/mount-table.ts';
+import { deviceUsers } from '../fs/device-users.ts';
 import { checkName, checkNodeName } from '../validate.ts';
 import { blockDeviceSize } from '../fs/block.ts';
 import { DEFAULT_CHUNK_BYTES, MAX_CHUNK_BYTES, MIN_CHUNK_BYTES } from '../copy/device-io.ts';
@@ -68,10 +68,12 @@ async function usableDevice(ctx: AgentContext, volumeId: string, scope: CallScop
     throw failedPrecondition(
       `volume ${volumeId} has no device node on node ${ctx.node} (its disk is missing, or LVM runs without device-mapper)`,
     );
-  const mounted = await mountsOf([volume.devicePath]);
-  if (mounted.length)
+  const users = await deviceUsers(volume.devicePath);
+  if (volume.open && !users.length) users.push('open (LVM counts an opener)');
+  if (users.length)
     throw failedPrecondition(
-      `volume ${volumeId}: ${volume.devicePath} is mounted at ${mounted.join(', ')} on node ${ctx.node}; unmount it before copying`,
+      `volume ${volumeId}: ${volume.devicePath} on node ${ctx.node} is ${users.join(', ')}; nothing may use it while it is copied`,
+      { reason: 'VolumeInUse' },
     );
   return volume.devicePath;
 }

@@ -15,7 +15,7 @@ export function volumeHandlers(ctx: AgentContext): Pick<AgentHandlers, 'CreateVo
       await ctx.replication.resize(req.volumeId, scope);
       return res;
     }),
-    DeleteVolume: unary(ctx, 'DeleteVolume', async (req, scope) => ({ deleted: await ctx.volumes.delete(req.volumeId, req.pool, scope) })),
+    DeleteVolume: unary(ctx, 'DeleteVolume', async (req, scope) => ({ deleted: await ctx.volumes.delete(req, scope) })),
     ListVolumes: unary(ctx, 'ListVolumes', async (req, scope) => ({ volumes: await ctx.volumes.list(req.pool, scope) })),
   };
 }

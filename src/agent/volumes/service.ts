@@ -1,7 +1,11 @@
 // Volumes of one node. LVM pools: one LV per volume, named by the volume id and tagged
-// `stratum.volume=<id>` (the tag is what makes an LV ours). Disk pools: a whole disk claimed in
-// the state file, wiped (wipefs) when the volume is deleted. Create and expand are idempotent;
-// delete of a missing volume is success; list is one `lvs` call.
+// `stratum.volume=<id>` (the tag is what makes an LV ours) and `stratum.owner=<LocalVolume UID>`
+// (what makes it this volume's, see lvm/ownership.ts). Disk pools: a whole disk claimed in the
+// state file, wiped (wipefs) when the volume is deleted. A reused disk and a new thick LV are
+// wiped (volumes/wipe.ts) before they are handed out. Create and delete look the volume up and
+// change it in one turn of the node's change queue, so a delete never misses a create queued
+// before it. Create and expand are idempotent; delete of a missing volume is success; list is one
+// `lvs` call.
 import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -20,7 +24,8 @@ import { vgName, type PoolService } from '../pools/service.ts';
 import type { ClaimRecord, PoolRecord, StateStore } from '../state.ts';
 import { checkName, checkSize } from '../validate.ts';
 import { roundUp } from '../../api/quantity.ts';
-import { LVM_VOLUME_TAG_PREFIX } from '../../common/constants.ts';
+import { isOrphanLv, orphanName, ownerOf, ownerTag, ownership, volumeIdOf } from '../lvm/ownership.ts';
+import { wipeDevice } from './wipe.ts';
 import { METADATA_TAG_PREFIX, metadataBytes, metadataLvName } from '../drbd/metadata.ts';
 import { MAX_REPLICAS } from '../../api/localvolume.ts';
 
@@ -31,6 +36,18 @@ export interface VolumeSizeRequest {
   readonly volumeId: string;
   readonly pool: string;
   readonly sizeBytes: string;
+}
+
+export interface CreateVolumeInput extends VolumeSizeRequest {
+  readonly ownerUid?: string;
+  readonly adoptUntagged?: boolean;
+}
+
+export interface DeleteVolumeInput {
+  readonly volumeId: string;
+  readonly pool?: string;
+  readonly ownerUid?: string;
+  readonly orphanLvName?: string;
 }
 
 export class VolumeService {
@@ -46,9 +63,12 @@ export class VolumeService {
     private readonly log: Logger,
   ) {}
 
-  async create(req: VolumeSizeRequest, scope: CallScope): Promise<{ volume: Volume__Output; created: boolean }> {
+  async create(req: CreateVolumeInput, scope: CallScope): Promise<{ volume: Volume__Output; created: boolean }> {
     const { id, pool, size } = this.checkRequest(req);
-    return pool.backend === 'lvm' ? this.createLv(id, pool, size, scope) : this.claimDisk(id, pool, size, scope);
+    const owner = req.ownerUid ? checkOwner(req.ownerUid) : '';
+    return pool.backend === 'lvm'
+      ? this.createLv(id, pool, size, owner, req.adoptUntagged === true, scope)
+      : this.claimDisk(id, pool, size, scope);
   }
 
   async expand(req: VolumeSizeRequest, scope: CallScope): Promise<{ volume: Volume__Output; expanded: boolean }> {
@@ -81,19 +101,31 @@ export class VolumeService {
     return { volume: this.lvVolume(pool.name, { ...lv, sizeBytes: target }), expanded: true };
   }
 
-  async delete(volumeIdIn: string, poolIn: string, scope: CallScope): Promise<boolean> {
-    const id = checkName('volume', volumeIdIn);
-    const poolName = poolIn ? checkName('pool', poolIn) : '';
-    const claim = this.state.get().claims[id];
-    if (claim && (!poolName || claim.pool === poolName)) return this.releaseDisk(claim, scope);
-    const candidates = this.pools.all().filter((p) => p.backend === 'lvm' && (!poolName || p.name === poolName));
-    if (!candidates.length) return false;
-    const lvs = await this.lvm.lvs(
-      scope,
-      candidates.map((p) => vgName(p.name)),
-    );
-    const lv = lvs.find((l) => l.name === id && l.tags.includes(volumeTag(id)));
-    if (!lv) return false;
+  async delete(req: DeleteVolumeInput, scope: CallScope): Promise<boolean> {
+    const id = checkName('volume', req.volumeId);
+    const poolName = req.pool ? checkName('pool', req.pool) : '';
+    const owner = req.ownerUid ? checkOwner(req.ownerUid) : '';
+    const lvName = req.orphanLvName || id;
+    if (req.orphanLvName && !isOrphanLv({ name: req.orphanLvName, tags: [volumeTag(id)] }))
+      throw invalidArgument(`${req.orphanLvName} is not an orphan LV name of volume ${id} (${id}_orphan_<n>)`);
+    return this.lvm.changes.run(scope, async () => {
+      const claim = this.state.get().claims[id];
+      if (!req.orphanLvName && claim && (!poolName || claim.pool === poolName)) return this.releaseDisk(claim, scope);
+      const candidates = this.pools.all().filter((p) => p.backend === 'lvm' && (!poolName || p.name === poolName));
+      if (!candidates.length) return false;
+      const lvs = await this.lvm.lvs(
+        scope,
+        candidates.map((p) => vgName(p.name)),
+      );
+      const lv = lvs.find((l) => l.name === lvName && l.tags.includes(volumeTag(id)));
+      // Another volume's LV under this name (a newer volume of the same name) is not ours to delete.
+      if (!lv || (owner && ownerOf(lv) && ownerOf(lv) !== owner)) return false;
+      return this.removeLv(id, lv, lvs, scope);
+    });
+  }
+
+  /** Removes a volume's LV (and its DRBD metadata LV); the caller holds the change queue. */
+  private async removeLv(id: string, lv: LvRow, lvs: readonly LvRow[], scope: CallScope): Promise<boolean> {
     const devices = [lv.path, `/dev/mapper/${lv.vg.replace(/-/g, '--')}-${lv.name.replace(/-/g, '--')}`];
     const mounts = await mountsOf(devices);
     if (lv.open || mounts.length) {
@@ -103,9 +135,9 @@ export class VolumeService {
       });
     }
     const meta = lvs.find((l) => l.vg === lv.vg && l.name === metadataLvName(lv.name) && l.tags.includes(`${METADATA_TAG_PREFIX}${id}`));
-    if (meta) await this.lvm.change(scope, 'lvremove', lvremoveArgs(meta.vg, meta.name));
-    await this.lvm.change(scope, 'lvremove', lvremoveArgs(lv.vg, lv.name));
-    this.log.info({ volume: id, vg: lv.vg }, 'volume deleted');
+    if (meta) await this.lvm.exec(scope, 'lvremove', lvremoveArgs(meta.vg, meta.name));
+    await this.lvm.exec(scope, 'lvremove', lvremoveArgs(lv.vg, lv.name));
+    this.log.info({ volume: id, vg: lv.vg, lv: lv.name }, 'volume deleted');
     return true;
   }
 
@@ -216,7 +248,7 @@ export class VolumeService {
     const lvmPools = new Map(pools.filter((p) => p.backend === 'lvm').map((p) => [vgName(p.name), p.name]));
     const lvs = lvmPools.size ? await this.lvm.lvs(scope, [...lvmPools.keys()]) : [];
     const volumes = lvs
-      .filter((l) => lvmPools.has(l.vg) && l.tags.includes(volumeTag(l.name)))
+      .filter((l) => lvmPools.has(l.vg) && (l.tags.includes(volumeTag(l.name)) || isOrphanLv(l)))
       .map((l) => this.lvVolume(lvmPools.get(l.vg)!, l));
     const disks = this.disks.current();
     for (const c of Object.values(this.state.get().claims))
@@ -225,7 +257,7 @@ export class VolumeService {
   }
 
   async find(volumeId: string, scope: CallScope): Promise<Volume__Output | undefined> {
-    return (await this.list('', scope)).find((v) => v.id === volumeId);
+    return (await this.list('', scope)).find((v) => v.id === volumeId && !v.orphan);
   }
 
   private checkRequest(req: VolumeSizeRequest): { id: string; pool: PoolRecord; size: bigint } {
@@ -239,39 +271,84 @@ export class VolumeService {
     id: string,
     pool: PoolRecord,
     size: bigint,
+    owner: string,
+    adoptUntagged: boolean,
     scope: CallScope,
   ): Promise<{ volume: Volume__Output; created: boolean }> {
     const vg = vgName(pool.name);
     const target = roundUp(size, await this.extentSize(pool.name, scope));
-    try {
-      await this.lvm.change(
-        scope,
-        'lvcreate',
-        lvcreateArgs({ vg, lv: id, sizeBytes: target, tags: [volumeTag(id)], thin: pool.thin, activation: this.lvm.activation }),
-      );
-    } catch (err) {
-      if (!(err instanceof AgentError && err.kind === 'AlreadyExists'))
+    return this.lvm.changes.run(scope, async () => {
+      const lvs = await this.lvm.lvs(scope, [vg]);
+      const existing = lvs.find((l) => l.name === id);
+      if (existing) {
+        if (!existing.tags.includes(volumeTag(id)))
+          throw alreadyExists(`volume group ${vg} on node ${this.node} has an LV named ${id} that is not Stratum volume ${id}`);
+        const whose = ownership(existing, owner, adoptUntagged);
+        if (whose === 'other') {
+          await this.setAside(existing, lvs, owner, scope);
+        } else {
+          if (existing.sizeBytes !== target)
+            throw alreadyExists(
+              `volume ${id} exists in pool ${pool.name} on node ${this.node} with ${existing.sizeBytes} bytes, not ${target}`,
+            );
+          if (whose === 'adopt') {
+            await this.lvm.exec(scope, 'lvchange', ['--addtag', ownerTag(owner), `${vg}/${id}`]);
+            this.log.info({ volume: id, owner }, 'volume made before owner tags taken over by its replica');
+            return { volume: this.lvVolume(pool.name, { ...existing, tags: [...existing.tags, ownerTag(owner)] }), created: false };
+          }
+          return { volume: this.lvVolume(pool.name, existing), created: false };
+        }
+      }
+      const tags = [volumeTag(id), ...(owner ? [ownerTag(owner)] : [])];
+      try {
+        await this.lvm.exec(
+          scope,
+          'lvcreate',
+          lvcreateArgs({ vg, lv: id, sizeBytes: target, tags, thin: pool.thin, activation: this.lvm.activation }),
+        );
+      } catch (err) {
         throw await this.explainSpace(err, pool.name, vg, id, target, scope);
-      const lv = await this.findLv(vg, id, scope, false);
-      if (!lv || !lv.tags.includes(volumeTag(id)))
-        throw alreadyExists(`volume group ${vg} on node ${this.node} has an LV named ${id} that is not Stratum volume ${id}`);
-      if (lv.sizeBytes !== target)
-        throw alreadyExists(`volume ${id} exists in pool ${pool.name} on node ${this.node} with ${lv.sizeBytes} bytes, not ${target}`);
-      return { volume: this.lvVolume(pool.name, lv), created: false };
-    }
-    this.log.info({ volume: id, pool: pool.name, bytes: String(target) }, 'volume created');
-    const lv: LvRow = {
-      name: id,
-      vg,
-      sizeBytes: target,
-      tags: [volumeTag(id)],
-      open: false,
-      path: `/dev/${vg}/${id}`,
-      layout: pool.thin ? 'thin,sparse' : 'linear',
-      poolLv: '',
-      dataPercent: null,
-    };
-    return { volume: this.lvVolume(pool.name, lv), created: true };
+      }
+      const devicePath = `/dev/${vg}/${id}`;
+      // A thin LV reads zeros from its pool; a thick one gets whatever extents held before.
+      if (!pool.thin && this.lvm.activation && existsSync(devicePath)) await wipeDevice(devicePath, scope);
+      this.log.info({ volume: id, pool: pool.name, bytes: String(target), owner }, 'volume created');
+      const lv: LvRow = {
+        name: id,
+        vg,
+        sizeBytes: target,
+        tags,
+        open: false,
+        path: devicePath,
+        layout: pool.thin ? 'thin,sparse' : 'linear',
+        poolLv: '',
+        dataPercent: null,
+      };
+      return { volume: this.lvVolume(pool.name, lv), created: true };
+    });
+  }
+
+  /**
+   * Renames an LV that carries the volume's name but not its owner — left by a volume that was
+   * force-deleted while this node was away — so the new volume gets a fresh LV and the old data
+   * stays, reported as an orphan, until someone removes it on purpose.
+   */
+  private async setAside(lv: LvRow, lvs: readonly LvRow[], owner: string, scope: CallScope): Promise<void> {
+    const held = lv.open || (await mountsOf([lv.path])).length;
+    if (held)
+      throw failedPrecondition(
+        `volume group ${lv.vg} on node ${this.node} holds an LV ${lv.name} of another owner (${ownerOf(lv) || 'no owner tag'}, not ${owner}) that is in use; stop its user and remove it`,
+        { reason: 'VolumeInUse' },
+      );
+    const renamed = orphanName(
+      lv.name,
+      lvs.filter((l) => l.vg === lv.vg).map((l) => l.name),
+    );
+    await this.lvm.exec(scope, 'lvrename', [lv.vg, lv.name, renamed]);
+    this.log.warn(
+      { volume: lv.name, vg: lv.vg, previousOwner: ownerOf(lv), owner, orphan: renamed },
+      'LV of another owner set aside as an orphan',
+    );
   }
 
   /** Turns LVM's "insufficient free space" into a message naming pool, node and the numbers. */
@@ -301,7 +378,7 @@ export class VolumeService {
   private lvVolume(pool: string, lv: LvRow): Volume__Output {
     const devicePath = `/dev/${lv.vg}/${lv.name}`;
     return {
-      id: lv.tags.find((t) => t.startsWith(LVM_VOLUME_TAG_PREFIX))?.slice(LVM_VOLUME_TAG_PREFIX.length) ?? lv.name,
+      id: volumeIdOf(lv) ?? lv.name,
       pool,
       backend: 'POOL_BACKEND_LVM',
       sizeBytes: String(lv.sizeBytes),
@@ -311,6 +388,8 @@ export class VolumeService {
       lvName: lv.name,
       diskId: '',
       open: lv.open === true,
+      ownerUid: ownerOf(lv),
+      orphan: isOrphanLv(lv),
     };
   }
 
@@ -328,6 +407,8 @@ export class VolumeService {
       lvName: '',
       diskId: c.diskId,
       open: present && d.inUseReasons.some((r) => r.startsWith('mount:') || r.startsWith('holder:')),
+      ownerUid: '',
+      orphan: false,
     };
   }
 
@@ -354,6 +435,8 @@ export class VolumeService {
       const disk = candidates[0];
       if (!disk)
         throw resourceExhausted(`disk pool ${pool.name} on node ${this.node} has no free disk of at least ${size} bytes for volume ${id}`);
+      // The disk may have served another volume before: no old header or filesystem for the next one.
+      await wipeDevice(disk.devicePath, scope);
       const claim: ClaimRecord = { volumeId: id, pool: pool.name, diskId: disk.id, requestedBytes: String(size) };
       await this.state.update((s) => {
         s.claims[id] = claim;
@@ -363,29 +446,34 @@ export class VolumeService {
     });
   }
 
+  /** Releases a claimed disk; the caller holds the change queue. */
   private async releaseDisk(claim: ClaimRecord, scope: CallScope): Promise<boolean> {
-    return this.lvm.changes.run(scope, async () => {
-      if (!this.state.get().claims[claim.volumeId]) return false;
-      const disk = (await this.disks.refresh()).find((d) => d.id === claim.diskId && d.state !== 'DISK_STATE_MISSING');
-      if (disk) {
-        const mounts = await mountsOf([disk.devicePath]);
-        const holders = await readdir(path.join('/sys/class/block', path.basename(disk.devicePath), 'holders')).catch(() => [] as string[]);
-        if (mounts.length || holders.length) {
-          const held = mounts.length ? `mounted at ${mounts.join(', ')}` : `held by ${holders.join(', ')}`;
-          throw failedPrecondition(`volume ${claim.volumeId} (disk ${disk.devicePath}) on node ${this.node} is ${held}; release it first`, {
-            reason: 'VolumeInUse',
-          });
-        }
-        await run('wipefs', ['--all', disk.devicePath], { timeoutMs: scope.commandTimeout(60_000), signal: scope.signal });
-      } else {
-        this.log.warn({ volume: claim.volumeId, disk: claim.diskId }, 'claimed disk is missing; releasing the claim without wiping');
+    if (!this.state.get().claims[claim.volumeId]) return false;
+    const disk = (await this.disks.refresh()).find((d) => d.id === claim.diskId && d.state !== 'DISK_STATE_MISSING');
+    if (disk) {
+      const mounts = await mountsOf([disk.devicePath]);
+      const holders = await readdir(path.join('/sys/class/block', path.basename(disk.devicePath), 'holders')).catch(() => [] as string[]);
+      if (mounts.length || holders.length) {
+        const held = mounts.length ? `mounted at ${mounts.join(', ')}` : `held by ${holders.join(', ')}`;
+        throw failedPrecondition(`volume ${claim.volumeId} (disk ${disk.devicePath}) on node ${this.node} is ${held}; release it first`, {
+          reason: 'VolumeInUse',
+        });
       }
-      await this.state.update((s) => {
-        delete s.claims[claim.volumeId];
-      });
-      this.log.info({ volume: claim.volumeId, pool: claim.pool, disk: claim.diskId }, 'disk released');
-      await this.disks.refresh();
-      return true;
+      await run('wipefs', ['--all', disk.devicePath], { timeoutMs: scope.commandTimeout(60_000), signal: scope.signal });
+    } else {
+      this.log.warn({ volume: claim.volumeId, disk: claim.diskId }, 'claimed disk is missing; releasing the claim without wiping');
+    }
+    await this.state.update((s) => {
+      delete s.claims[claim.volumeId];
     });
+    this.log.info({ volume: claim.volumeId, pool: claim.pool, disk: claim.diskId }, 'disk released');
+    await this.disks.refresh();
+    return true;
   }
+}
+
+/** A Kubernetes UID: hex and dashes, which an LVM tag takes as they are. */
+function checkOwner(uid: string): string {
+  if (!/^[0-9a-f-]{1,64}$/i.test(uid)) throw invalidArgument(`owner UID ${JSON.stringify(uid)} is not a Kubernetes UID`);
+  return uid;
 }

@@ -18,6 +18,7 @@ export class OperatorMetrics {
   readonly watchEvents: Counter<'resource' | 'type'>;
   readonly leader: Gauge<'lease'>;
   readonly agentConnected: Gauge<'node'>;
+  readonly orphanVolumes: Gauge<'node' | 'pool'>;
   readonly agentCalls: Counter<'node' | 'method' | 'code'>;
   readonly eventWriteFailures: Counter<'reason'>;
   readonly agentCallDuration: Histogram<'node' | 'method'>;
@@ -94,6 +95,12 @@ export class OperatorMetrics {
       name: 'stratum_agent_connected',
       help: "1 while the last call to the node's agent got an answer, 0 while it is unreachable.",
       labelNames: ['node'],
+      registers,
+    });
+    this.orphanVolumes = new Gauge({
+      name: 'stratum_orphan_volumes',
+      help: 'LVs and claimed disks with Stratum tags that belong to no VolumeReplica, per node and pool.',
+      labelNames: ['node', 'pool'],
       registers,
     });
     this.agentCalls = new Counter({

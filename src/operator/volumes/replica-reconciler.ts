@@ -139,7 +139,10 @@ export function replicaReconciler(deps: ReplicaReconcilerDeps) {
     const size = String(parseQuantity(vr.spec.size));
     if (!vr.status?.devicePath) {
       try {
-        return (await deps.registry.call(node, 'CreateVolume', { volumeId, pool, sizeBytes: size })).volume!;
+        // Only this volume's LV is taken over; an LV made before owner tags only by a replica that had it.
+        const adoptUntagged = !!vr.status?.backingDevicePath;
+        return (await deps.registry.call(node, 'CreateVolume', { volumeId, pool, sizeBytes: size, ownerUid: ownerUid(vr), adoptUntagged }))
+          .volume!;
       } catch (err) {
         if ((err as grpc.ServiceError).code !== grpc.status.ALREADY_EXISTS) throw err;
       }
@@ -212,7 +215,7 @@ export function replicaReconciler(deps: ReplicaReconcilerDeps) {
     try {
       if (vr.spec.replication || vr.status?.devicePath?.startsWith('/dev/drbd'))
         await deps.registry.call(vr.spec.node, 'RemoveReplication', { volumeId: vr.spec.volume });
-      await deps.registry.call(vr.spec.node, 'DeleteVolume', { volumeId: vr.spec.volume, pool: vr.spec.pool });
+      await deps.registry.call(vr.spec.node, 'DeleteVolume', { volumeId: vr.spec.volume, pool: vr.spec.pool, ownerUid: ownerUid(vr) });
     } catch (err) {
       const f = agentFailure(err, where(vr));
       if (!forced) {
@@ -356,6 +359,11 @@ export function drbdView(vr: VolumeReplica, s: ReplicationStatus__Output) {
   }
   const state: State = upToDate ? 'Ready' : 'Syncing';
   return { state, fields, ready, replicating, settled: upToDate && replicating.status === 'True' };
+}
+
+/** UID of the replica's LocalVolume: the owner tag of its LV. */
+function ownerUid(vr: VolumeReplica): string {
+  return vr.metadata.ownerReferences?.find((o) => o.kind === 'LocalVolume')?.uid ?? '';
 }
 
 /** Where a replica's agent calls go, as failure messages name it. */

@@ -6,10 +6,14 @@ export interface CreateVolumeRequest {
   'volumeId'?: (string);
   'pool'?: (string);
   'sizeBytes'?: (number | string | Long);
+  'ownerUid'?: (string);
+  'adoptUntagged'?: (boolean);
 }
 
 export interface CreateVolumeRequest__Output {
   'volumeId': (string);
   'pool': (string);
   'sizeBytes': (string);
+  'ownerUid': (string);
+  'adoptUntagged': (boolean);
 }

@@ -4,9 +4,13 @@
 export interface DeleteVolumeRequest {
   'volumeId'?: (string);
   'pool'?: (string);
+  'ownerUid'?: (string);
+  'orphanLvName'?: (string);
 }
 
 export interface DeleteVolumeRequest__Output {
   'volumeId': (string);
   'pool': (string);
+  'ownerUid': (string);
+  'orphanLvName': (string);
 }

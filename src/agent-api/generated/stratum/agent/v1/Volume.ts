@@ -14,6 +14,8 @@ export interface Volume {
   'lvName'?: (string);
   'diskId'?: (string);
   'open'?: (boolean);
+  'ownerUid'?: (string);
+  'orphan'?: (boolean);
 }
 
 export interface Volume__Output {
@@ -27,4 +29,6 @@ export interface Volume__Output {
   'lvName': (string);
   'diskId': (string);
   'open': (boolean);
+  'ownerUid': (string);
+  'orphan': (boolean);
 }
