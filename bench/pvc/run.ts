@@ -141,15 +141,29 @@ async function main(): Promise<void> {
       out(`    and LocalVolume Ready → PVC Bound: p50 ${s(pct(readyToBound, 50))}, p99 ${s(pct(readyToBound, 99))}`);
     }
     // The scheduler binds each Pod once its claim is bound: wait for the last ones.
+    type PodView = {
+      metadata: { name: string };
+      spec: { nodeName?: string };
+      status?: { conditions?: { type: string; status: string; reason?: string; message?: string }[] };
+    };
+    const listPods = () => c.client.request<{ items: PodView[] }>('GET', resourcePath(PODS, c.namespace));
     const pods = await waitFor(
       'every Pod scheduled',
       async () => {
-        const list = await c.client.request<{ items: { spec: { nodeName?: string } }[] }>('GET', resourcePath(PODS, c.namespace));
+        const list = await listPods();
         return list.items.filter((p) => p.spec.nodeName).length === N ? list : undefined;
       },
       120_000,
       250,
-    );
+    ).catch(async (err: Error) => {
+      // Say why: the scheduler's own verdict on each pod left, and how far its claim got.
+      const left = (await listPods()).items.filter((p) => !p.spec.nodeName);
+      for (const p of left.slice(0, 10)) {
+        const cond = p.status?.conditions?.find((x) => x.type === 'PodScheduled');
+        out(`  unscheduled ${p.metadata.name}: ${cond ? `${cond.reason ?? ''}: ${cond.message ?? ''}` : 'no PodScheduled condition'}`);
+      }
+      throw new Error(`${err.message}: ${left.length} of ${N} pods unscheduled (first ones above)`, { cause: err });
+    });
     const perNode = new Map<string, number>();
     for (const p of pods.items) if (p.spec.nodeName) perNode.set(p.spec.nodeName, (perNode.get(p.spec.nodeName) ?? 0) + 1);
     out(`  pods per node: ${[...perNode.entries()].map(([n, k]) => `${n.slice(c.prefix.length + 1)}=${k}`).join(', ')}`);

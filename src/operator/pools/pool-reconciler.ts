@@ -25,6 +25,7 @@ import {
 } from '../runtime/status.ts';
 import { desiredCapacities, planCapacities, type CSIStorageCapacity, type StorageClass } from './capacity.ts';
 import { selectDisks } from './disk-selection.ts';
+import type { CapacityLedger } from './capacity-ledger.ts';
 
 /** Capacity drifts as volumes come and go: refresh this often even when nothing else happens. */
 export const POOL_RESYNC_MS = 30_000;
@@ -41,6 +42,8 @@ export interface PoolReconcilerDeps {
   readonly capacities: Informer<CSIStorageCapacity>;
   readonly registry: AgentRegistry;
   readonly events: EventRecorder;
+  /** Told of each node's report, which from then on counts the volumes made before it was read. */
+  readonly ledger: CapacityLedger;
 }
 
 type NodeStatus = NonNullable<StoragePoolStatus['nodes']>[number];
@@ -102,6 +105,7 @@ export function poolReconciler(deps: PoolReconcilerDeps) {
       return notReady(`NoMatchingDisks: no disk on this node matches the pool${why ? ` (${why})` : ''}`, false);
     }
     try {
+      const readAt = Date.now();
       const res = await deps.registry.call(node, 'EnsurePool', {
         name: pool.metadata.name!,
         backend: BACKENDS[pool.spec.backend],
@@ -109,6 +113,7 @@ export function poolReconciler(deps: PoolReconcilerDeps) {
         disks: selected.map((d) => d.status!.identity!.id!),
         allowUsed: false,
       });
+      deps.ledger.reported(pool.metadata.name!, node, readAt);
       return { status: capacityOf(node, res.pool!, pool.spec.thinOvercommitPercent ?? 100), retry: false };
     } catch (err) {
       const f = agentFailure(err);
