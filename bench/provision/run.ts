@@ -24,6 +24,7 @@ const VOLUMES = Number(process.env.BENCH_VOLUMES ?? 1_000);
 const AGENTS = Number(process.env.BENCH_AGENTS ?? 10);
 const CONCURRENCY = 20;
 const BASELINE_LVS = 100;
+const WORKERS = process.env.BENCH_WORKERS ?? '16';
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 
@@ -116,7 +117,7 @@ try {
     provisioner: CSI_DRIVER_NAME,
     parameters: { pool },
   });
-  const op = await cluster.startOperator('operator-bench', ['--workers', '16', '--log-level', 'warn'], { compiled: true });
+  const op = await cluster.startOperator('operator-bench', ['--workers', WORKERS, '--log-level', 'warn'], { compiled: true });
   await waitFor(
     'pool ready everywhere',
     async () => (await cluster!.get<StoragePool>(STORAGE_POOLS, pool))?.status?.nodeCount === AGENTS,
