@@ -2,7 +2,7 @@
 // controllers, started only while this process leads (a standby keeps nothing running but its
 // health endpoint and its campaign). Losing the lease stops every controller at once.
 import { isDeepStrictEqual } from 'node:util';
-import { filter, merge, type Subscription } from 'rxjs';
+import { bufferTime, filter, merge, type Subscription } from 'rxjs';
 import { AGENT_POD_LABELS, EVICT_NODE_LABEL } from '../common/constants.ts';
 import { createLogger, type Logger } from '../common/log.ts';
 import type { LocalDisk, LocalVolume, StoragePool, VolumeReplica } from '../api/index.ts';
@@ -19,7 +19,7 @@ import { Informer } from './runtime/kube/informer.ts';
 import { sharedMetrics, type OperatorMetrics } from './runtime/metrics.ts';
 import { CAPACITY_MANAGED_BY, CAPACITY_POOL_LABEL, type CSIStorageCapacity, type StorageClass } from './pools/capacity.ts';
 import { CapacityLedger } from './pools/capacity-ledger.ts';
-import { poolReconciler } from './pools/pool-reconciler.ts';
+import { capacityPublisher, poolReconciler } from './pools/pool-reconciler.ts';
 import {
   CSI_STORAGE_CAPACITIES,
   LOCAL_DISKS,
@@ -146,7 +146,7 @@ export class Manager {
           map: (p) =>
             volumes
               .byIndex('pool', p.metadata.name!)
-              .filter(waitsOnPool)
+              .filter((v) => waitsOnPool(v, replicas.byIndex('volume', v.metadata.name!).length > 0))
               .map((v) => v.metadata.name!),
         },
       ],
@@ -168,6 +168,14 @@ export class Manager {
     });
 
     const subscriptions: Subscription[] = [];
+    // Pool status follows placements and made volumes, batched: one write per pool per second at most.
+    const publish = capacityPublisher({ client, pools, ledger });
+    subscriptions.push(
+      ledger.changes$.pipe(bufferTime(1_000)).subscribe((changed) => {
+        for (const pool of new Set(changed))
+          publish(pool).catch((err: Error) => this.log.warn({ pool, err: err.message }, 'pool capacity not published'));
+      }),
+    );
     pods.start();
     nodes.start();
     await Promise.all([pods.waitForSync(120_000), nodes.waitForSync(120_000)]);

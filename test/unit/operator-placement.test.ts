@@ -123,18 +123,22 @@ test('nodes labelled storage.stratum.dev/evict=true are indexed as evicting, oth
 
 test('ledger: a placed replica counts against its node until a report read after it was made', () => {
   const ledger = new CapacityLedger();
+  const report = { free: 100n, allocatable: 90n, thin: false };
+  assert.is(ledger.now('p', 'a'), undefined, 'no report yet');
   ledger.reserve('v1-a', 'p', 'a', 5n);
   ledger.reserve('v2-a', 'p', 'a', 3n);
   ledger.reserve('v3-b', 'p', 'b', 7n);
   assert.is(ledger.pending('p', 'a'), 8n);
   assert.is(ledger.pending('q', 'a'), 0n, 'another pool');
-  ledger.reported('p', 'a', 1_000);
+  ledger.reported('p', 'a', 1_000, report);
   assert.is(ledger.pending('p', 'a'), 8n, 'not made yet: no report shows them');
   ledger.made('v1-a', 2_000);
-  ledger.reported('p', 'a', 1_500);
+  ledger.reported('p', 'a', 1_500, report);
   assert.is(ledger.pending('p', 'a'), 8n, 'a report read before v1-a was made does not show it');
-  ledger.reported('p', 'a', 2_500);
+  assert.equal(ledger.now('p', 'a'), { free: 95n, allocatable: 82n }, 'made: less free; placed: less allocatable');
+  ledger.reported('p', 'a', 2_500, report);
   assert.is(ledger.pending('p', 'a'), 3n);
+  assert.equal(ledger.now('p', 'a'), { free: 100n, allocatable: 87n }, 'the new report shows v1-a');
   ledger.release('v2-a');
   assert.is(ledger.pending('p', 'a'), 0n, 'released: never made');
   assert.is(ledger.pending('p', 'b'), 7n, 'other nodes untouched');

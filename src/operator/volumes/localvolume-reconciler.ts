@@ -60,9 +60,12 @@ export interface VolumeReconcilerDeps {
 export const EVICTING_INDEX = 'evicting';
 export const evictingIndex = (node: KubeObject): string[] => (node.metadata.labels?.[EVICT_NODE_LABEL] === 'true' ? ['true'] : []);
 
-/** Not yet placed, short of replicas or moving: a change of pool capacity or readiness may let it go on (the others wait on their replicas). */
-export const waitsOnPool = (lv: LocalVolume): boolean =>
-  !['Ready', 'Creating', 'Expanding', 'Deleting'].includes(lv.status?.phase ?? 'Pending');
+/**
+ * Not yet placed, short of replicas or moving: a change of pool capacity or readiness may let it go
+ * on. The others wait on their replicas (a new volume writes no status until they report).
+ */
+export const waitsOnPool = (lv: LocalVolume, hasReplicas: boolean): boolean =>
+  lv.status?.phase ? !['Ready', 'Creating', 'Expanding', 'Deleting'].includes(lv.status.phase) : !hasReplicas;
 
 const atLeastZero = (n: bigint): bigint => (n > 0n ? n : 0n);
 
@@ -152,7 +155,10 @@ export function localVolumeReconciler(deps: VolumeReconcilerDeps) {
       nodes: (pool.status?.nodes ?? []).map((n) => ({
         node: n.node,
         ready: Boolean(n.ready) && deps.registry.endpoint(n.node) !== undefined,
-        allocatable: atLeastZero(parseQuantity(n.allocatable ?? '0') - deps.ledger.pending(pool.metadata.name!, n.node)),
+        // The ledger's figure once this operator has a report; before, the status less what was placed since.
+        allocatable:
+          deps.ledger.now(pool.metadata.name!, n.node)?.allocatable ??
+          atLeastZero(parseQuantity(n.allocatable ?? '0') - deps.ledger.pending(pool.metadata.name!, n.node)),
       })),
     };
   }
