@@ -117,7 +117,14 @@ try {
     provisioner: CSI_DRIVER_NAME,
     parameters: { pool },
   });
-  const op = await cluster.startOperator('operator-bench', ['--workers', WORKERS, '--log-level', 'warn'], { compiled: true });
+  const op = await cluster.startOperator('operator-bench', ['--workers', WORKERS, '--log-level', 'warn'], {
+    compiled: true,
+    // The production lease, not the tests' short one: a loaded machine must not cost the benchmark its leader.
+    leaseDurationMs: 15_000,
+  });
+  const died = op.proc.whenExited().then(() => {
+    throw new Error(`the operator exited during the benchmark; see ${op.proc.logFile}`);
+  });
   await waitFor(
     'pool ready everywhere',
     async () => (await cluster!.get<StoragePool>(STORAGE_POOLS, pool))?.status?.nodeCount === AGENTS,
@@ -167,7 +174,7 @@ try {
     );
   }
   const timeout = setTimeout(() => allReady(), 30 * 60_000);
-  await done;
+  await Promise.race([done, died]);
   clearTimeout(timeout);
   const elapsed = performance.now() - started;
   const afterCreate = await apiRequests(plane);
@@ -186,7 +193,7 @@ try {
     );
   }
   const deleteTimeout = setTimeout(() => allDeleted(), 30 * 60_000);
-  await gone;
+  await Promise.race([gone, died]);
   clearTimeout(deleteTimeout);
   const deleteElapsed = performance.now() - deleteStarted;
   const deleted$ = writeProfile(afterCreate, await apiRequests(plane), { key: 'DELETE localvolumes', count: VOLUMES });
