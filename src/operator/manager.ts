@@ -168,10 +168,10 @@ export class Manager {
     });
 
     const subscriptions: Subscription[] = [];
-    // Pool status follows placements and made volumes, batched: one write per pool per second at most.
+    // Pool status follows placements and made volumes, batched: one write per pool every 2 s at most.
     const publish = capacityPublisher({ client, pools, ledger });
     subscriptions.push(
-      ledger.changes$.pipe(bufferTime(1_000)).subscribe((changed) => {
+      ledger.changes$.pipe(bufferTime(2_000)).subscribe((changed) => {
         for (const pool of new Set(changed))
           publish(pool).catch((err: Error) => this.log.warn({ pool, err: err.message }, 'pool capacity not published'));
       }),

@@ -63,7 +63,7 @@ const BACKENDS = { lvm: 'POOL_BACKEND_LVM', disk: 'POOL_BACKEND_DISK' } as const
 /**
  * Writes a pool's free and allocatable space as the ledger has it now, from the nodes' last
  * reports and the volumes placed and made since: `kubectl get sp` follows volume creation without
- * another round of agent calls. Called for the pools the ledger names, a few times a second at most.
+ * another round of agent calls. Called for the pools the ledger names, every 2 s at most.
  */
 export function capacityPublisher(deps: Pick<PoolReconcilerDeps, 'client' | 'pools' | 'ledger'>) {
   return async function publish(name: string): Promise<void> {

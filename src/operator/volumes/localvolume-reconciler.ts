@@ -73,11 +73,33 @@ export function replicaName(volume: string, node: string): string {
   return `${volume}-${createHash('sha256').update(node).digest('hex').slice(0, 8)}`;
 }
 
+/** How long a replica this operator created counts before the cache shows it (its watch event is late, not lost). */
+const UNSEEN_REPLICA_MS = 60_000;
+
 export function localVolumeReconciler(deps: VolumeReconcilerDeps) {
+  /**
+   * Replicas created whose watch event has not reached the cache yet. The volume is requeued by
+   * other events meanwhile (its own finalizer patch); without these it would look unplaced and get
+   * a second replica on another node.
+   */
+  const unseen = new Map<string, { replica: VolumeReplica; at: number }[]>();
+  const withUnseen = (name: string): VolumeReplica[] => {
+    const cached = deps.replicas.byIndex('volume', name);
+    const left = (unseen.get(name) ?? []).filter(
+      (u) => Date.now() - u.at < UNSEEN_REPLICA_MS && !cached.some((r) => r.metadata.name === u.replica.metadata.name),
+    );
+    if (left.length) unseen.set(name, left);
+    else unseen.delete(name);
+    return [...cached, ...left.map((u) => u.replica)];
+  };
+
   return async function reconcile(name: string, ctx: ReconcileContext): Promise<ReconcileResult> {
     const cached = deps.volumes.get(name);
-    if (!cached) return;
-    const all = deps.replicas.byIndex('volume', name);
+    if (!cached) {
+      unseen.delete(name);
+      return;
+    }
+    const all = withUnseen(name);
     if (cached.metadata.deletionTimestamp) return remove(cached, all, ctx);
     // Go on with the patched object: waiting for its watch event would cost a round of the queue.
     const lv = await withFinalizer(deps.client, LOCAL_VOLUMES, cached, FINALIZER);
@@ -124,7 +146,11 @@ export function localVolumeReconciler(deps: VolumeReconcilerDeps) {
     // While a single copy moves, the data lives on the leaving replica: the new one waits as secondary.
     const moving = leaving.some((r) => r.spec.role === 'primary') && !kept.some((r) => r.spec.role === 'primary');
     const created = [];
-    for (const add of plan.add) created.push(await createReplica(lv, add.node, add.pool, moving ? 'secondary' : add.role, live.length > 0));
+    for (const add of plan.add) {
+      const replica = await createReplica(lv, add.node, add.pool, moving ? 'secondary' : add.role, live.length > 0);
+      created.push(replica);
+      unseen.set(name, [...(unseen.get(name) ?? []), { replica, at: Date.now() }]);
+    }
     const replicas = [...live, ...created];
     const members = membersAllowed(drbd);
     await syncReplication(lv, replicas, members);
@@ -134,8 +160,7 @@ export function localVolumeReconciler(deps: VolumeReconcilerDeps) {
     else if (kept.length > lv.spec.replicas) await shrink(lv, kept, ctx);
 
     // The cache may already hold what this reconcile created, or not yet.
-    const inCache = deps.replicas.byIndex('volume', name);
-    const current = [...inCache, ...created.filter((c) => !inCache.some((r) => r.metadata.name === c.metadata.name))];
+    const current = withUnseen(name);
     // A new volume whose replicas have reported nothing yet: their first report (Ready, or what went
     // wrong) wakes this volume, which then writes its status once instead of a passing Creating first.
     const unreported = !lv.status?.phase && !plan.shortfall && current.length && current.every((r) => !r.status?.state);
