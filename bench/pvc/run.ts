@@ -4,6 +4,7 @@
 // agents with an lvm pool (LVM metadata is real; no device-mapper needed to bind a claim).
 // Prints PVC-to-Bound latency p50/p99/max and the total time, then the time to delete them all.
 // Uses the shared control plane from $STRATUM_TEST_KUBECONFIG if set, else starts its own.
+import { existsSync } from 'node:fs';
 import { CSI_DRIVER_NAME } from '../../src/common/constants.ts';
 import type { StoragePool } from '../../src/api/index.ts';
 import { resourcePath } from '../../src/operator/runtime/kube/client.ts';
@@ -65,7 +66,12 @@ async function main(): Promise<void> {
       parameters: { pool },
     });
     madeDriver = await ensureCsiDriver(c.client);
-    await c.startOperator('operator-0', ['--csi-endpoint', controllerEndpoint(c), '--log-level', 'info']);
+    // As production runs it: compiled (`npm run build`), with the production lease (the tests' short
+    // one can cost a loaded machine its leader, and the operator then exits mid-benchmark).
+    await c.startOperator('operator-0', ['--csi-endpoint', controllerEndpoint(c), '--log-level', 'info'], {
+      compiled: existsSync(new URL('../../dist/operator/main.js', import.meta.url)),
+      leaseDurationMs: 15_000,
+    });
     await waitFor(
       'pool ready on 2 nodes',
       async () => (await c.get<StoragePool>(STORAGE_POOLS, pool))?.status?.nodeCount === 2,
