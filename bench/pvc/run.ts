@@ -4,6 +4,7 @@
 // agents with an lvm pool (LVM metadata is real; no device-mapper needed to bind a claim).
 // Prints PVC-to-Bound latency p50/p99/max and the total time, then the time to delete them all.
 // Uses the shared control plane from $STRATUM_TEST_KUBECONFIG if set, else starts its own.
+import { existsSync } from 'node:fs';
 import { CSI_DRIVER_NAME } from '../../src/common/constants.ts';
 import type { StoragePool } from '../../src/api/index.ts';
 import { resourcePath } from '../../src/operator/runtime/kube/client.ts';
@@ -65,7 +66,12 @@ async function main(): Promise<void> {
       parameters: { pool },
     });
     madeDriver = await ensureCsiDriver(c.client);
-    await c.startOperator('operator-0', ['--csi-endpoint', controllerEndpoint(c), '--log-level', 'info']);
+    // As production runs it: compiled (`npm run build`), with the production lease (the tests' short
+    // one can cost a loaded machine its leader, and the operator then exits mid-benchmark).
+    await c.startOperator('operator-0', ['--csi-endpoint', controllerEndpoint(c), '--log-level', 'info'], {
+      compiled: existsSync(new URL('../../dist/operator/main.js', import.meta.url)),
+      leaseDurationMs: 15_000,
+    });
     await waitFor(
       'pool ready on 2 nodes',
       async () => (await c.get<StoragePool>(STORAGE_POOLS, pool))?.status?.nodeCount === 2,
@@ -141,15 +147,29 @@ async function main(): Promise<void> {
       out(`    and LocalVolume Ready → PVC Bound: p50 ${s(pct(readyToBound, 50))}, p99 ${s(pct(readyToBound, 99))}`);
     }
     // The scheduler binds each Pod once its claim is bound: wait for the last ones.
+    type PodView = {
+      metadata: { name: string };
+      spec: { nodeName?: string };
+      status?: { conditions?: { type: string; status: string; reason?: string; message?: string }[] };
+    };
+    const listPods = () => c.client.request<{ items: PodView[] }>('GET', resourcePath(PODS, c.namespace));
     const pods = await waitFor(
       'every Pod scheduled',
       async () => {
-        const list = await c.client.request<{ items: { spec: { nodeName?: string } }[] }>('GET', resourcePath(PODS, c.namespace));
+        const list = await listPods();
         return list.items.filter((p) => p.spec.nodeName).length === N ? list : undefined;
       },
       120_000,
       250,
-    );
+    ).catch(async (err: Error) => {
+      // Say why: the scheduler's own verdict on each pod left, and how far its claim got.
+      const left = (await listPods()).items.filter((p) => !p.spec.nodeName);
+      for (const p of left.slice(0, 10)) {
+        const cond = p.status?.conditions?.find((x) => x.type === 'PodScheduled');
+        out(`  unscheduled ${p.metadata.name}: ${cond ? `${cond.reason ?? ''}: ${cond.message ?? ''}` : 'no PodScheduled condition'}`);
+      }
+      throw new Error(`${err.message}: ${left.length} of ${N} pods unscheduled (first ones above)`, { cause: err });
+    });
     const perNode = new Map<string, number>();
     for (const p of pods.items) if (p.spec.nodeName) perNode.set(p.spec.nodeName, (perNode.get(p.spec.nodeName) ?? 0) + 1);
     out(`  pods per node: ${[...perNode.entries()].map(([n, k]) => `${n.slice(c.prefix.length + 1)}=${k}`).join(', ')}`);

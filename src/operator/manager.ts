@@ -2,7 +2,7 @@
 // controllers, started only while this process leads (a standby keeps nothing running but its
 // health endpoint and its campaign). Losing the lease stops every controller at once.
 import { isDeepStrictEqual } from 'node:util';
-import { filter, merge, type Subscription } from 'rxjs';
+import { bufferTime, filter, merge, type Subscription } from 'rxjs';
 import { AGENT_POD_LABELS, EVICT_NODE_LABEL } from '../common/constants.ts';
 import { createLogger, type Logger } from '../common/log.ts';
 import type { LocalDisk, LocalVolume, StoragePool, VolumeReplica } from '../api/index.ts';
@@ -10,7 +10,7 @@ import type { ClientIdentity } from '../agent-api/client.ts';
 import { AgentRegistry } from './agents/registry.ts';
 import { DrbdSupport } from './agents/drbd-support.ts';
 import type { AgentPod } from './agents/endpoint.ts';
-import { Controller } from './runtime/controller.ts';
+import { beyondStatus, Controller } from './runtime/controller.ts';
 import { ClusterDiskInventory } from './disks/inventory.ts';
 import { localDiskReconciler } from './disks/localdisk-reconciler.ts';
 import { EventRecorder } from './runtime/events.ts';
@@ -18,7 +18,8 @@ import type { KubeClient, KubeObject } from './runtime/kube/client.ts';
 import { Informer } from './runtime/kube/informer.ts';
 import { sharedMetrics, type OperatorMetrics } from './runtime/metrics.ts';
 import { CAPACITY_MANAGED_BY, CAPACITY_POOL_LABEL, type CSIStorageCapacity, type StorageClass } from './pools/capacity.ts';
-import { poolReconciler } from './pools/pool-reconciler.ts';
+import { CapacityLedger } from './pools/capacity-ledger.ts';
+import { capacityPublisher, poolReconciler } from './pools/pool-reconciler.ts';
 import { poolStorageClassReconciler } from './pools/storage-class.ts';
 import {
   CSI_STORAGE_CAPACITIES,
@@ -30,7 +31,7 @@ import {
   STORAGE_POOLS,
   VOLUME_REPLICAS,
 } from './resources.ts';
-import { EVICTING_INDEX, evictingIndex, localVolumeReconciler } from './volumes/localvolume-reconciler.ts';
+import { EVICTING_INDEX, evictingIndex, localVolumeReconciler, waitsOnPool } from './volumes/localvolume-reconciler.ts';
 import { replicaReconciler } from './volumes/replica-reconciler.ts';
 import { OrphanScan } from './volumes/orphans.ts';
 import { ReplicationIdAllocator } from './volumes/replication-ids.ts';
@@ -99,6 +100,7 @@ export class Manager {
     const registry = new AgentRegistry(pods, { tls: this.opts.agentTls, ...common });
     const inventory = new ClusterDiskInventory(registry, { log: this.log });
     const workers = this.opts.workers ?? 4;
+    const ledger = new CapacityLedger();
 
     const diskController = new Controller<LocalDisk>({
       kind: 'LocalDisk',
@@ -113,11 +115,13 @@ export class Manager {
       informer: pools,
       workers,
       ...common,
-      reconcile: poolReconciler({ client, namespace, pools, disks, nodes, storageClasses: classes, capacities, registry, events }),
+      reconcile: poolReconciler({ client, namespace, pools, disks, nodes, storageClasses: classes, capacities, registry, events, ledger }),
+      // The pool's own status and capacity writes come back as events: they must not start another round.
+      updates: beyondStatus,
       secondaries: [
         { informer: disks, map: allPools },
         { informer: classes, map: allPools },
-        { informer: capacities, map: (c) => [c.metadata.labels?.[CAPACITY_POOL_LABEL] ?? ''].filter(Boolean) },
+        { informer: capacities, map: (c) => [c.metadata.labels?.[CAPACITY_POOL_LABEL] ?? ''].filter(Boolean), updates: () => false },
       ],
     });
 
@@ -144,11 +148,19 @@ export class Manager {
         events,
         ids: new ReplicationIdAllocator(() => replicas.list()),
         drbd: new DrbdSupport(registry),
+        ledger,
       }),
       secondaries: [
         { informer: replicas, map: (r) => [r.spec.volume] },
-        // Capacity or readiness of a pool changed: volumes waiting on it may go on.
-        { informer: pools, map: (p) => volumes.byIndex('pool', p.metadata.name!).map((v) => v.metadata.name!) },
+        // Capacity or readiness of a pool changed: volumes waiting on it may go on (placed ones wait on their replicas).
+        {
+          informer: pools,
+          map: (p) =>
+            volumes
+              .byIndex('pool', p.metadata.name!)
+              .filter((v) => waitsOnPool(v, replicas.byIndex('volume', v.metadata.name!).length > 0))
+              .map((v) => v.metadata.name!),
+        },
       ],
     });
     const replicaController = new Controller<VolumeReplica>({
@@ -156,7 +168,7 @@ export class Manager {
       informer: replicas,
       workers,
       ...common,
-      reconcile: replicaReconciler({ client, replicas, volumes, registry, events }),
+      reconcile: replicaReconciler({ client, replicas, volumes, registry, events, ledger }),
       secondaries: [
         { informer: volumes, map: (v) => replicas.byIndex('volume', v.metadata.name!).map((r) => r.metadata.name!) },
         // A replica waits on its peers' devices before it writes the DRBD resource.
@@ -168,6 +180,14 @@ export class Manager {
     });
 
     const subscriptions: Subscription[] = [];
+    // Pool status follows placements and made volumes, batched: one write per pool every 2 s at most.
+    const publish = capacityPublisher({ client, pools, ledger });
+    subscriptions.push(
+      ledger.changes$.pipe(bufferTime(2_000)).subscribe((changed) => {
+        for (const pool of new Set(changed))
+          publish(pool).catch((err: Error) => this.log.warn({ pool, err: err.message }, 'pool capacity not published'));
+      }),
+    );
     pods.start();
     nodes.start();
     await Promise.all([pods.waitForSync(120_000), nodes.waitForSync(120_000)]);

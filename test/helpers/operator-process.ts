@@ -23,6 +23,8 @@ export interface OperatorProcessOptions {
   /** @default 4_000 (tests want a fast takeover) */
   readonly leaseDurationMs?: number;
   readonly extraArgs?: readonly string[];
+  /** Run dist/operator/main.js (`npm run build`), as production does, instead of the source under tsx. @default false */
+  readonly compiled?: boolean;
 }
 
 export class OperatorProcess {
@@ -34,10 +36,9 @@ export class OperatorProcess {
 
   static async start(opts: OperatorProcessOptions): Promise<OperatorProcess> {
     const port = await freePort();
+    const entry = opts.compiled ? [path.join(ROOT, 'dist/operator/main.js')] : ['--import', 'tsx', path.join(ROOT, 'src/operator/main.ts')];
     const args = [
-      '--import',
-      'tsx',
-      path.join(ROOT, 'src/operator/main.ts'),
+      ...entry,
       '--kubeconfig',
       opts.kubeconfig,
       '--namespace',

@@ -127,7 +127,7 @@ export class TestCluster {
   async startOperator(
     name = `operator-${this.operators.length}`,
     extraArgs: readonly string[] = [],
-    opts: Pick<OperatorProcessOptions, 'leaseDurationMs'> = {},
+    opts: Pick<OperatorProcessOptions, 'leaseDurationMs' | 'compiled'> = {},
   ): Promise<OperatorProcess> {
     const tls = this.harness.clientTls;
     if (!('cert' in tls) || !tls.cert || !tls.key) throw new Error("the operator process needs the harness's certificate files");

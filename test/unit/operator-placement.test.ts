@@ -1,4 +1,5 @@
 import { test } from 'uvu';
+import { CapacityLedger } from '../../src/operator/pools/capacity-ledger.ts';
 import * as assert from 'uvu/assert';
 import { placeReplicas, type PlacementInput } from '../../src/operator/volumes/placement.ts';
 import { assignNodeIds } from '../../src/operator/volumes/replication-ids.ts';
@@ -118,6 +119,29 @@ test('nodes labelled storage.stratum.dev/evict=true are indexed as evicting, oth
   assert.equal(evictingIndex({ metadata: { name: 'a', labels: { 'storage.stratum.dev/evict': 'true' } } }), ['true']);
   assert.equal(evictingIndex({ metadata: { name: 'b', labels: { 'storage.stratum.dev/evict': 'false' } } }), []);
   assert.equal(evictingIndex({ metadata: { name: 'c' } }), []);
+});
+
+test('ledger: a placed replica counts against its node until a report read after it was made', () => {
+  const ledger = new CapacityLedger();
+  const report = { free: 100n, allocatable: 90n, thin: false };
+  assert.is(ledger.now('p', 'a'), undefined, 'no report yet');
+  ledger.reserve('v1-a', 'p', 'a', 5n);
+  ledger.reserve('v2-a', 'p', 'a', 3n);
+  ledger.reserve('v3-b', 'p', 'b', 7n);
+  assert.is(ledger.pending('p', 'a'), 8n);
+  assert.is(ledger.pending('q', 'a'), 0n, 'another pool');
+  ledger.reported('p', 'a', 1_000, report);
+  assert.is(ledger.pending('p', 'a'), 8n, 'not made yet: no report shows them');
+  ledger.made('v1-a', 2_000);
+  ledger.reported('p', 'a', 1_500, report);
+  assert.is(ledger.pending('p', 'a'), 8n, 'a report read before v1-a was made does not show it');
+  assert.equal(ledger.now('p', 'a'), { free: 95n, allocatable: 82n }, 'made: less free; placed: less allocatable');
+  ledger.reported('p', 'a', 2_500, report);
+  assert.is(ledger.pending('p', 'a'), 3n);
+  assert.equal(ledger.now('p', 'a'), { free: 100n, allocatable: 87n }, 'the new report shows v1-a');
+  ledger.release('v2-a');
+  assert.is(ledger.pending('p', 'a'), 0n, 'released: never made');
+  assert.is(ledger.pending('p', 'b'), 7n, 'other nodes untouched');
 });
 
 test.run();

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { findCondition, readyCondition, setCondition } from '../../src/operator/runtime/status.ts';
+import { findCondition, mergePatch, readyCondition, setCondition } from '../../src/operator/runtime/status.ts';
 import { backoffDelay } from '../../src/operator/runtime/backoff.ts';
 
 const t1 = new Date('2026-01-01T00:00:00.000Z');
@@ -70,6 +70,13 @@ test('backoff refuses nonsense options', () => {
   assert.throws(() => backoffDelay(0, { baseMs: 0 }), /0 < baseMs/);
   assert.throws(() => backoffDelay(0, { baseMs: 10, capMs: 5 }), /baseMs <= capMs/);
   assert.throws(() => backoffDelay(0, { jitter: 2 }), /jitter must be within/);
+});
+
+test('mergePatch: only what differs, null for what went, arrays whole, nothing when equal', () => {
+  assert.is(mergePatch({ a: 1, b: { c: 2 } }, { a: 1, b: { c: 2 } }), undefined);
+  assert.equal(mergePatch({ a: 1, b: { c: 2, d: 3 }, gone: 'x' }, { a: 2, b: { c: 2 } }), { a: 2, b: { d: null }, gone: null });
+  assert.equal(mergePatch({ list: [1, 2] }, { list: [1] }), { list: [1] });
+  assert.equal(mergePatch({}, { phase: 'Ready', n: { x: 1 } }), { phase: 'Ready', n: { x: 1 } });
 });
 
 test.run();

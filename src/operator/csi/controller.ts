@@ -11,7 +11,7 @@
 // reconcilers alone.
 import { status as Status } from '@grpc/grpc-js';
 import type { Logger } from '../../common/log.ts';
-import { TOPOLOGY_KEY } from '../../common/constants.ts';
+import { FINALIZER, TOPOLOGY_KEY } from '../../common/constants.ts';
 import { formatBytes, parseQuantity } from '../../api/quantity.ts';
 import type { LocalVolume, StoragePool } from '../../api/index.ts';
 import type { ControllerHandlers } from '../../csi/api/generated/csi/v1/Controller.ts';
@@ -167,7 +167,8 @@ export function controllerHandlers(opts: CsiControllerOptions): Partial<Controll
         const body: LocalVolume = {
           apiVersion: 'storage.stratum.dev/v1alpha1',
           kind: 'LocalVolume',
-          metadata: { name: want.name, annotations: { [CSI_NAME_ANNOTATION]: want.csiName } },
+          // With the operator's finalizer from the start: one write less per volume.
+          metadata: { name: want.name, annotations: { [CSI_NAME_ANNOTATION]: want.csiName }, finalizers: [FINALIZER] },
           spec: want.spec,
         };
         try {

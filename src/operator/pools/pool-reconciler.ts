@@ -25,6 +25,7 @@ import {
 } from '../runtime/status.ts';
 import { desiredCapacities, planCapacities, type CSIStorageCapacity, type StorageClass } from './capacity.ts';
 import { selectDisks } from './disk-selection.ts';
+import type { CapacityLedger } from './capacity-ledger.ts';
 
 /** Capacity drifts as volumes come and go: refresh this often even when nothing else happens. */
 export const POOL_RESYNC_MS = 30_000;
@@ -41,6 +42,8 @@ export interface PoolReconcilerDeps {
   readonly capacities: Informer<CSIStorageCapacity>;
   readonly registry: AgentRegistry;
   readonly events: EventRecorder;
+  /** Told of each node's report, which from then on counts the volumes made before it was read. */
+  readonly ledger: CapacityLedger;
 }
 
 type NodeStatus = NonNullable<StoragePoolStatus['nodes']>[number];
@@ -56,6 +59,21 @@ interface NodeOutcome {
 }
 
 const BACKENDS = { lvm: 'POOL_BACKEND_LVM', disk: 'POOL_BACKEND_DISK' } as const;
+
+/**
+ * Writes a pool's free and allocatable space as the ledger has it now, from the nodes' last
+ * reports and the volumes placed and made since: `kubectl get sp` follows volume creation without
+ * another round of agent calls. Called for the pools the ledger names, every 2 s at most.
+ */
+export function capacityPublisher(deps: Pick<PoolReconcilerDeps, 'client' | 'pools' | 'ledger'>) {
+  return async function publish(name: string): Promise<void> {
+    const pool = deps.pools.get(name);
+    if (!pool?.status?.nodes || pool.metadata.deletionTimestamp) return;
+    const nodes = pool.status.nodes.map((n) => spaceNow(deps.ledger, name, n));
+    const free = formatBytes(nodes.filter((n) => n.ready).reduce((acc, n) => acc + parseQuantity(n.free ?? '0'), 0n));
+    await updateStatusIfChanged(deps.client, STORAGE_POOLS, pool, { ...pool.status, nodes, free } as StatusWithConditions);
+  };
+}
 
 export function poolReconciler(deps: PoolReconcilerDeps) {
   return async function reconcile(name: string, ctx: ReconcileContext): Promise<ReconcileResult> {
@@ -102,6 +120,7 @@ export function poolReconciler(deps: PoolReconcilerDeps) {
       return notReady(`NoMatchingDisks: no disk on this node matches the pool${why ? ` (${why})` : ''}`, false);
     }
     try {
+      const readAt = Date.now();
       const res = await deps.registry.call(node, 'EnsurePool', {
         name: pool.metadata.name!,
         backend: BACKENDS[pool.spec.backend],
@@ -109,7 +128,13 @@ export function poolReconciler(deps: PoolReconcilerDeps) {
         disks: selected.map((d) => d.status!.identity!.id!),
         allowUsed: false,
       });
-      return { status: capacityOf(node, res.pool!, pool.spec.thinOvercommitPercent ?? 100), retry: false };
+      const status = capacityOf(node, res.pool!, pool.spec.thinOvercommitPercent ?? 100);
+      deps.ledger.reported(pool.metadata.name!, node, readAt, {
+        free: BigInt(res.pool!.freeBytes),
+        allocatable: parseQuantity(status.allocatable!),
+        thin: res.pool!.thin,
+      });
+      return { status: spaceNow(deps.ledger, pool.metadata.name!, status), retry: false };
     } catch (err) {
       const f = agentFailure(err);
       return notReady(`${f.reason}: ${f.message}`, f.retryable);
@@ -168,6 +193,12 @@ export function poolReconciler(deps: PoolReconcilerDeps) {
         await deps.events.record(pool, { type: 'Warning', reason: 'PoolNotReady', message: `node ${n.node}: ${n.message}` });
     }
   }
+}
+
+/** A node's entry with the space the ledger says it has now. */
+function spaceNow(ledger: CapacityLedger, pool: string, n: NodeStatus): NodeStatus {
+  const now = n.ready ? ledger.now(pool, n.node) : undefined;
+  return now ? { ...n, free: formatBytes(now.free), allocatable: formatBytes(now.allocatable) } : n;
 }
 
 function capacityOf(node: string, pool: Pool__Output, overcommitPercent: number): NodeStatus {

@@ -2,6 +2,7 @@
 // one switch turns its outcome into queue behaviour and one metric label (controller-runtime's
 // reconcileHandler). Workers start only once every cache has synced.
 import { randomUUID } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import type { Subscription } from 'rxjs';
 import { createLogger, type Logger } from '../../common/log.ts';
 import type { BackoffOptions } from './backoff.ts';
@@ -33,9 +34,14 @@ export type Reconciler = (key: string, ctx: ReconcileContext) => Promise<Reconci
 /** Maps a secondary object to the keys of the primaries to reconcile. */
 export type KeyMapper<S> = (obj: S) => readonly string[];
 
+/** Whether an update from `old` to `next` is worth a reconcile (adds and deletes always are). */
+export type UpdateFilter<T> = (old: T, next: T) => boolean;
+
 export interface SecondaryWatch<S extends KubeObject> {
   readonly informer: Informer<S>;
   readonly map: KeyMapper<S>;
+  /** @default every update counts */
+  readonly updates?: UpdateFilter<S>;
 }
 
 export interface ControllerOptions<T extends KubeObject> {
@@ -43,6 +49,8 @@ export interface ControllerOptions<T extends KubeObject> {
   readonly kind: string;
   readonly informer: Informer<T>;
   readonly reconcile: Reconciler;
+  /** Updates of a primary that requeue it. @default every update */
+  readonly updates?: UpdateFilter<T>;
   /** Other informers whose changes requeue primaries. @default none */
   readonly secondaries?: readonly SecondaryWatch<any>[];
   /** Concurrent reconciles (never two for one key). @default 1 */
@@ -81,9 +89,19 @@ export class Controller<T extends KubeObject> {
       keys.forEach((k) => {
         this.queue.add(k);
       });
-    this.subscriptions.push(this.opts.informer.events$.subscribe((ev) => enqueue([objectKey(ev.object)])));
+    const counts = <S>(filter: UpdateFilter<S> | undefined, ev: CacheEvent<S>) =>
+      ev.type !== 'update' || !filter || filter(ev.old, ev.object);
+    this.subscriptions.push(
+      this.opts.informer.events$.subscribe((ev) => {
+        if (counts(this.opts.updates, ev)) enqueue([objectKey(ev.object)]);
+      }),
+    );
     for (const s of this.opts.secondaries ?? [])
-      this.subscriptions.push(s.informer.events$.subscribe((ev) => enqueue(mapEvent(s.map, ev))));
+      this.subscriptions.push(
+        s.informer.events$.subscribe((ev) => {
+          if (counts(s.updates, ev)) enqueue(mapEvent(s.map, ev));
+        }),
+      );
     const informers = [this.opts.informer, ...(this.opts.secondaries ?? []).map((s) => s.informer)];
     informers.forEach((i) => {
       i.start();
@@ -175,4 +193,17 @@ export function ownerKeys(kind: string): KeyMapper<KubeObject> {
     (obj.metadata.ownerReferences ?? [])
       .filter((ref) => ref.kind === kind)
       .map((ref) => (obj.metadata.namespace ? `${obj.metadata.namespace}/${ref.name}` : ref.name));
+}
+
+/** An update that changed more than status (spec, labels, annotations, finalizers, deletion): what a status write of our own never does. */
+export function beyondStatus(old: KubeObject, next: KubeObject): boolean {
+  const a = old.metadata;
+  const b = next.metadata;
+  return (
+    a.generation !== b.generation ||
+    a.deletionTimestamp !== b.deletionTimestamp ||
+    !isDeepStrictEqual(a.finalizers, b.finalizers) ||
+    !isDeepStrictEqual(a.labels, b.labels) ||
+    !isDeepStrictEqual(a.annotations, b.annotations)
+  );
 }

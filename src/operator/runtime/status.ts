@@ -59,8 +59,11 @@ interface WithStatus extends KubeObject {
 
 /**
  * Writes `status` (with observedGeneration = metadata.generation) through the status
- * subresource unless it equals what `obj` already has. A conflict (someone wrote meanwhile)
- * throws, so the reconcile retries on fresh data. Returns whether a write happened.
+ * subresource unless it equals what `obj` already has. The write is a merge patch of the fields
+ * that differ, without a resourceVersion: each object's status has one writer (the leading
+ * operator's reconciler of that kind) and every change requeues it, so a write from a cache one
+ * event behind is corrected by the next reconcile instead of failing with a conflict and costing
+ * another round. Returns whether a write happened.
  */
 export async function updateStatusIfChanged<T extends WithStatus>(
   client: KubeClient,
@@ -68,11 +71,36 @@ export async function updateStatusIfChanged<T extends WithStatus>(
   obj: T,
   status: StatusWithConditions,
 ): Promise<boolean> {
-  const desired = { ...status, observedGeneration: obj.metadata.generation };
-  if (isDeepStrictEqual(stripUndefined(obj.status ?? {}), stripUndefined(desired))) return false;
+  const desired = stripUndefined({ ...status, observedGeneration: obj.metadata.generation });
+  const patch = mergePatch(stripUndefined(obj.status ?? {}), desired);
+  if (patch === undefined) return false;
   const { name, namespace } = obj.metadata;
-  await client.request('PUT', resourcePath(rt, namespace, name, 'status'), { body: { ...obj, status: desired } });
+  await client.request('PATCH', resourcePath(rt, namespace, name, 'status'), { patchType: 'merge', body: { status: patch } });
   return true;
+}
+
+/** The JSON merge patch (RFC 7386) that turns `from` into `to`; undefined when they are equal. */
+export function mergePatch(from: unknown, to: unknown): unknown {
+  if (isDeepStrictEqual(from, to)) return undefined;
+  if (!isPlainObject(from) || !isPlainObject(to)) return to;
+  const patch: Record<string, unknown> = {};
+  for (const key of Object.keys(from)) if (!(key in to)) patch[key] = null;
+  for (const [key, value] of Object.entries(to)) {
+    const d = mergePatch(from[key], value);
+    if (d !== undefined) patch[key] = d;
+  }
+  return patch;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** `obj` with `finalizer` in its finalizers: `obj` itself when it has it, else the object as patched. */
+export async function withFinalizer<T extends KubeObject>(client: KubeClient, rt: ResourceType, obj: T, finalizer: string): Promise<T> {
+  const current = obj.metadata.finalizers ?? [];
+  if (current.includes(finalizer)) return obj;
+  return (await patchFinalizers(client, rt, obj, [...current, finalizer])) as T;
 }
 
 /** Adds `finalizer` if missing; returns whether a patch was sent. */
@@ -103,9 +131,9 @@ export async function removeFinalizer(client: KubeClient, rt: ResourceType, obj:
 
 // A merge patch replaces the whole list; the resourceVersion makes it fail (409) instead of
 // dropping a finalizer someone else added since `obj` was read.
-function patchFinalizers(client: KubeClient, rt: ResourceType, obj: KubeObject, finalizers: string[]): Promise<unknown> {
+function patchFinalizers(client: KubeClient, rt: ResourceType, obj: KubeObject, finalizers: string[]): Promise<KubeObject> {
   const { name, namespace, resourceVersion } = obj.metadata;
-  return client.request('PATCH', resourcePath(rt, namespace, name), {
+  return client.request<KubeObject>('PATCH', resourcePath(rt, namespace, name), {
     patchType: 'merge',
     body: { metadata: { finalizers, resourceVersion } },
   });

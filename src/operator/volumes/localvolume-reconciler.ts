@@ -21,14 +21,15 @@ import type { ReconcileContext, ReconcileResult } from '../runtime/controller.ts
 import type { EventRecorder } from '../runtime/events.ts';
 import { LOCAL_VOLUMES, VOLUME_REPLICAS } from '../resources.ts';
 import {
-  addFinalizer,
   readyCondition,
   removeFinalizer,
   setCondition,
   updateStatusIfChanged,
+  withFinalizer,
   type Condition,
   type StatusWithConditions,
 } from '../runtime/status.ts';
+import type { CapacityLedger } from '../pools/capacity-ledger.ts';
 import { placeReplicas, type PoolSpace } from './placement.ts';
 import { deriveVolumeStatus, type Migration, type PhaseReason as Reason, type VolumePhase as Phase } from './volume-phase.ts';
 import { assignNodeIds, type ReplicationIdAllocator } from './replication-ids.ts';
@@ -52,22 +53,56 @@ export interface VolumeReconcilerDeps {
   readonly ids: ReplicationIdAllocator;
   /** Which DRBD each node has: how many replicas a volume may have there. */
   readonly drbd: DrbdSupport;
+  /** Space placed that the pools' last reports do not show yet. */
+  readonly ledger: CapacityLedger;
 }
 
 export const EVICTING_INDEX = 'evicting';
 export const evictingIndex = (node: KubeObject): string[] => (node.metadata.labels?.[EVICT_NODE_LABEL] === 'true' ? ['true'] : []);
 
+/**
+ * Not yet placed, short of replicas or moving: a change of pool capacity or readiness may let it go
+ * on. The others wait on their replicas (a new volume writes no status until they report).
+ */
+export const waitsOnPool = (lv: LocalVolume, hasReplicas: boolean): boolean =>
+  lv.status?.phase ? !['Ready', 'Creating', 'Expanding', 'Deleting'].includes(lv.status.phase) : !hasReplicas;
+
+const atLeastZero = (n: bigint): bigint => (n > 0n ? n : 0n);
+
 export function replicaName(volume: string, node: string): string {
   return `${volume}-${createHash('sha256').update(node).digest('hex').slice(0, 8)}`;
 }
 
+/** How long a replica this operator created counts before the cache shows it (its watch event is late, not lost). */
+const UNSEEN_REPLICA_MS = 60_000;
+
 export function localVolumeReconciler(deps: VolumeReconcilerDeps) {
+  /**
+   * Replicas created whose watch event has not reached the cache yet. The volume is requeued by
+   * other events meanwhile (its own finalizer patch); without these it would look unplaced and get
+   * a second replica on another node.
+   */
+  const unseen = new Map<string, { replica: VolumeReplica; at: number }[]>();
+  const withUnseen = (name: string): VolumeReplica[] => {
+    const cached = deps.replicas.byIndex('volume', name);
+    const left = (unseen.get(name) ?? []).filter(
+      (u) => Date.now() - u.at < UNSEEN_REPLICA_MS && !cached.some((r) => r.metadata.name === u.replica.metadata.name),
+    );
+    if (left.length) unseen.set(name, left);
+    else unseen.delete(name);
+    return [...cached, ...left.map((u) => u.replica)];
+  };
+
   return async function reconcile(name: string, ctx: ReconcileContext): Promise<ReconcileResult> {
-    const lv = deps.volumes.get(name);
-    if (!lv) return;
-    const all = deps.replicas.byIndex('volume', name);
-    if (lv.metadata.deletionTimestamp) return remove(lv, all, ctx);
-    if (await addFinalizer(deps.client, LOCAL_VOLUMES, lv, FINALIZER)) return;
+    const cached = deps.volumes.get(name);
+    if (!cached) {
+      unseen.delete(name);
+      return;
+    }
+    const all = withUnseen(name);
+    if (cached.metadata.deletionTimestamp) return remove(cached, all, ctx);
+    // Go on with the patched object: waiting for its watch event would cost a round of the queue.
+    const lv = await withFinalizer(deps.client, LOCAL_VOLUMES, cached, FINALIZER);
 
     const pool = deps.pools.get(lv.spec.pool);
     const replicaPool = lv.spec.replicaPool ? deps.pools.get(lv.spec.replicaPool) : pool;
@@ -111,7 +146,11 @@ export function localVolumeReconciler(deps: VolumeReconcilerDeps) {
     // While a single copy moves, the data lives on the leaving replica: the new one waits as secondary.
     const moving = leaving.some((r) => r.spec.role === 'primary') && !kept.some((r) => r.spec.role === 'primary');
     const created = [];
-    for (const add of plan.add) created.push(await createReplica(lv, add.node, add.pool, moving ? 'secondary' : add.role));
+    for (const add of plan.add) {
+      const replica = await createReplica(lv, add.node, add.pool, moving ? 'secondary' : add.role, live.length > 0);
+      created.push(replica);
+      unseen.set(name, [...(unseen.get(name) ?? []), { replica, at: Date.now() }]);
+    }
     const replicas = [...live, ...created];
     const members = membersAllowed(drbd);
     await syncReplication(lv, replicas, members);
@@ -121,8 +160,11 @@ export function localVolumeReconciler(deps: VolumeReconcilerDeps) {
     else if (kept.length > lv.spec.replicas) await shrink(lv, kept, ctx);
 
     // The cache may already hold what this reconcile created, or not yet.
-    const cached = deps.replicas.byIndex('volume', name);
-    const current = [...cached, ...created.filter((c) => !cached.some((r) => r.metadata.name === c.metadata.name))];
+    const current = withUnseen(name);
+    // A new volume whose replicas have reported nothing yet: their first report (Ready, or what went
+    // wrong) wakes this volume, which then writes its status once instead of a passing Creating first.
+    const unreported = !lv.status?.phase && !plan.shortfall && current.length && current.every((r) => !r.status?.state);
+    if (unreported) return { requeueAfter: WAITING_REQUEUE_MS };
     const phase = await writeStatus(lv, current, undefined, plan.shortfall, migration);
     return phase === 'Ready' ? undefined : { requeueAfter: WAITING_REQUEUE_MS };
   };
@@ -138,7 +180,10 @@ export function localVolumeReconciler(deps: VolumeReconcilerDeps) {
       nodes: (pool.status?.nodes ?? []).map((n) => ({
         node: n.node,
         ready: Boolean(n.ready) && deps.registry.endpoint(n.node) !== undefined,
-        allocatable: parseQuantity(n.allocatable ?? '0'),
+        // The ledger's figure once this operator has a report; before, the status less what was placed since.
+        allocatable:
+          deps.ledger.now(pool.metadata.name!, n.node)?.allocatable ??
+          atLeastZero(parseQuantity(n.allocatable ?? '0') - deps.ledger.pending(pool.metadata.name!, n.node)),
       })),
     };
   }
@@ -151,13 +196,22 @@ export function localVolumeReconciler(deps: VolumeReconcilerDeps) {
     }
   }
 
-  async function createReplica(lv: LocalVolume, node: string, pool: string, role: 'primary' | 'secondary'): Promise<VolumeReplica> {
+  /** `announce`: an Event says where it went (a volume's first replicas show in its status soon enough). */
+  async function createReplica(
+    lv: LocalVolume,
+    node: string,
+    pool: string,
+    role: 'primary' | 'secondary',
+    announce: boolean,
+  ): Promise<VolumeReplica> {
     const body: VolumeReplica = {
       apiVersion: API_GROUP_VERSION,
       kind: volumeReplicaDefinition.kind,
       metadata: {
         name: replicaName(lv.metadata.name!, node),
         labels: { [VOLUME_LABEL]: lv.metadata.name! },
+        // Born with it: no separate write to add it.
+        finalizers: [FINALIZER],
         ownerReferences: [
           {
             apiVersion: API_GROUP_VERSION,
@@ -173,11 +227,13 @@ export function localVolumeReconciler(deps: VolumeReconcilerDeps) {
     };
     try {
       const created = await deps.client.request<VolumeReplica>('POST', resourcePath(VOLUME_REPLICAS), { body });
-      await deps.events.record(lv, {
-        type: 'Normal',
-        reason: 'ReplicaPlaced',
-        message: `${role} replica placed on node ${node} (pool ${pool})`,
-      });
+      deps.ledger.reserve(created.metadata.name!, pool, node, parseQuantity(lv.spec.size));
+      if (announce)
+        await deps.events.record(lv, {
+          type: 'Normal',
+          reason: 'ReplicaPlaced',
+          message: `${role} replica placed on node ${node} (pool ${pool})`,
+        });
       return created;
     } catch (err) {
       // Made by an earlier reconcile whose watch event has not arrived yet.
@@ -385,15 +441,21 @@ export function localVolumeReconciler(deps: VolumeReconcilerDeps) {
     const next = order.find((r) => !r.metadata.deletionTimestamp);
     if (next) await deleteReplica(next);
     if (replicas.length) {
-      const deleting = replicas.filter((r) => r.metadata.deletionTimestamp);
-      const stuck = deleting.map((r) => `${r.spec.node}${r.status?.lastError ? ` (${r.status.lastError})` : ''}`);
-      const hint = deleting.some((r) => r.status?.lastError)
-        ? `; if a node is gone for good, annotate this LocalVolume ${FORCE_DELETE_ANNOTATION}=true to give up on its data there`
+      // The message changes only when an agent fails to remove a replica: progress alone costs no write.
+      const stuck = replicas.filter((r) => r.metadata.deletionTimestamp && r.status?.lastError);
+      const hint = stuck.length
+        ? `: ${stuck.map((r) => `${r.spec.node} (${r.status!.lastError})`).join('; ')}; if a node is gone for good, annotate this LocalVolume ${FORCE_DELETE_ANNOTATION}=true to give up on its data there`
         : '';
-      await writeStatus(lv, replicas, 'Deleting', {
-        reason: 'DeletingReplicas',
-        message: `waiting for the agents to confirm removal: ${stuck.join('; ') || 'starting'}${hint}`,
-      });
+      // Written as the next pass will see it (the replica just deleted no longer live): one write, not two.
+      await writeStatus(
+        lv,
+        replicas.filter((r) => r !== next),
+        'Deleting',
+        {
+          reason: 'DeletingReplicas',
+          message: `waiting for the agents to confirm removal${hint}`,
+        },
+      );
       return { requeueAfter: WAITING_REQUEUE_MS };
     }
     deps.ids.release(lv.metadata.name!);

@@ -18,7 +18,8 @@ import type { Informer } from '../runtime/kube/informer.ts';
 import { TerminalError, type ReconcileContext, type ReconcileResult } from '../runtime/controller.ts';
 import type { EventRecorder } from '../runtime/events.ts';
 import { VOLUME_REPLICAS } from '../resources.ts';
-import { addFinalizer, findCondition, readyCondition, removeFinalizer, setCondition, updateStatusIfChanged } from '../runtime/status.ts';
+import type { CapacityLedger } from '../pools/capacity-ledger.ts';
+import { findCondition, readyCondition, removeFinalizer, setCondition, updateStatusIfChanged, withFinalizer } from '../runtime/status.ts';
 import type { Condition, StatusWithConditions } from '../runtime/status.ts';
 
 export interface ReplicaReconcilerDeps {
@@ -27,6 +28,8 @@ export interface ReplicaReconcilerDeps {
   readonly volumes: Informer<LocalVolume>;
   readonly registry: AgentRegistry;
   readonly events: EventRecorder;
+  /** Told when a replica's volume is made or gone, so placement stops counting it as pending. */
+  readonly ledger: CapacityLedger;
 }
 
 type State = NonNullable<VolumeReplicaStatus['state']>;
@@ -52,10 +55,11 @@ class VolumeLostError extends TerminalError {
 
 export function replicaReconciler(deps: ReplicaReconcilerDeps) {
   return async function reconcile(name: string, ctx: ReconcileContext): Promise<ReconcileResult> {
-    const vr = deps.replicas.get(name);
-    if (!vr) return;
-    if (vr.metadata.deletionTimestamp) return remove(vr, ctx);
-    if (await addFinalizer(deps.client, VOLUME_REPLICAS, vr, FINALIZER)) return;
+    const cached = deps.replicas.get(name);
+    if (!cached) return;
+    if (cached.metadata.deletionTimestamp) return remove(cached, ctx);
+    // Replicas are created with the finalizer; one made without it goes on once it has it.
+    const vr = await withFinalizer(deps.client, VOLUME_REPLICAS, cached, FINALIZER);
     // Steady: this generation was handled and handled well. A failed attempt also records the
     // generation (its Ready condition says False), and must be retried, not taken as done.
     const ready = findCondition(vr.status?.conditions, 'Ready')?.status === 'True';
@@ -141,8 +145,10 @@ export function replicaReconciler(deps: ReplicaReconcilerDeps) {
       try {
         // Only this volume's LV is taken over; an LV made before owner tags only by a replica that had it.
         const adoptUntagged = !!vr.status?.backingDevicePath;
-        return (await deps.registry.call(node, 'CreateVolume', { volumeId, pool, sizeBytes: size, ownerUid: ownerUid(vr), adoptUntagged }))
+        const made = (await deps.registry.call(node, 'CreateVolume', { volumeId, pool, sizeBytes: size, ownerUid: ownerUid(vr), adoptUntagged }))
           .volume!;
+        deps.ledger.made(vr.metadata.name!);
+        return made;
       } catch (err) {
         if ((err as grpc.ServiceError).code !== grpc.status.ALREADY_EXISTS) throw err;
       }
@@ -228,6 +234,7 @@ export function replicaReconciler(deps: ReplicaReconcilerDeps) {
       const message = `released without the agent's confirmation (${FORCE_DELETE_ANNOTATION}); ${left}: ${f.message}`;
       await deps.events.record(vr, { type: 'Warning', reason: 'ForcedDelete', message });
     }
+    deps.ledger.release(vr.metadata.name!);
     await removeFinalizer(deps.client, VOLUME_REPLICAS, vr, FINALIZER);
     ctx.log.info({ volume: vr.spec.volume, node: vr.spec.node, forced }, 'replica removed');
   }
@@ -243,11 +250,12 @@ export function replicaReconciler(deps: ReplicaReconcilerDeps) {
     const conditions = [ready, ...extra].reduce((list, c) => setCondition(list, c), prev.conditions as Condition[] | undefined);
     const next: VolumeReplicaStatus = { ...prev, ...fields, state, conditions: conditions as VolumeReplicaStatus['conditions'] };
     if (state === 'Ready') delete next.lastError;
-    const wasReady = prev.state === 'Ready';
+    // Recovered, not merely created: a new replica's readiness shows in its volume's VolumeReady.
+    const recovered = prev.state !== undefined && prev.state !== 'Ready';
     await updateStatusIfChanged(deps.client, VOLUME_REPLICAS, vr, next as StatusWithConditions);
     if (state === 'Failed' && prev.state !== 'Failed')
       await deps.events.record(vr, { type: 'Warning', reason: ready.reason, message: ready.message });
-    if (state === 'Ready' && !wasReady) await deps.events.record(vr, { type: 'Normal', reason: 'ReplicaReady', message: ready.message });
+    if (state === 'Ready' && recovered) await deps.events.record(vr, { type: 'Normal', reason: 'ReplicaReady', message: ready.message });
   }
 }
 

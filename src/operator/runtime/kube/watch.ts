@@ -149,7 +149,7 @@ async function listAll<T extends KubeObject>(
       // List items carry no apiVersion/kind; watch events do. Make them alike.
       item.apiVersion = rt.apiVersion;
       item.kind = rt.kind;
-      items.push(item);
+      items.push(withoutManagedFields(item));
     }
     resourceVersion = list.metadata.resourceVersion ?? '';
     cont = list.metadata.continue;
@@ -195,7 +195,17 @@ async function watchFrom<T extends KubeObject>(
     }
     progress.lines++;
     resourceVersion = ev.object.metadata.resourceVersion ?? resourceVersion;
-    if (ev.type === 'ADDED' || ev.type === 'MODIFIED' || ev.type === 'DELETED') deliver({ type: ev.type, object: ev.object as T });
+    if (ev.type === 'ADDED' || ev.type === 'MODIFIED' || ev.type === 'DELETED')
+      deliver({ type: ev.type, object: withoutManagedFields(ev.object as T) });
   }
   return resourceVersion;
+}
+
+/**
+ * Server-side apply bookkeeping is often the larger part of an object and nothing here reads it:
+ * cached objects drop it (an update without managedFields leaves the server's record as it was).
+ */
+function withoutManagedFields<T extends KubeObject>(obj: T): T {
+  delete (obj.metadata as { managedFields?: unknown }).managedFields;
+  return obj;
 }
