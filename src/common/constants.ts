@@ -17,6 +17,9 @@ export const FORCE_DELETE_ANNOTATION = `${API_GROUP}/force-delete`;
 export const FINALIZER = `${API_GROUP}/data-protection`;
 /** LVM tag prefix that records the owning volume id on a logical volume. */
 export const LVM_VOLUME_TAG_PREFIX = 'stratum.volume=';
+/** LVM tag prefixes of a thin snapshot LV: its own id, and the volume it was taken of. */
+export const LVM_SNAPSHOT_TAG_PREFIX = 'stratum.snapshot=';
+export const LVM_SNAPSHOT_OF_TAG_PREFIX = 'stratum.snapshot-of=';
 
 export const DEFAULT_NAMESPACE = 'stratum-system';
 /** Labels on the agent DaemonSet's Pods; the operator discovers agents by them. */
