@@ -5,7 +5,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { filter, merge, type Subscription } from 'rxjs';
 import { AGENT_POD_LABELS, EVICT_NODE_LABEL } from '../common/constants.ts';
 import { createLogger, type Logger } from '../common/log.ts';
-import type { LocalDisk, LocalVolume, StoragePool, VolumeReplica } from '../api/index.ts';
+import type { LocalDisk, LocalVolume, LocalVolumeSnapshot, StoragePool, VolumeReplica } from '../api/index.ts';
 import type { ClientIdentity } from '../agent-api/client.ts';
 import { AgentRegistry } from './agents/registry.ts';
 import { DrbdSupport } from './agents/drbd-support.ts';
@@ -22,6 +22,7 @@ import { poolReconciler } from './pools/pool-reconciler.ts';
 import {
   CSI_STORAGE_CAPACITIES,
   LOCAL_DISKS,
+  LOCAL_VOLUME_SNAPSHOTS,
   LOCAL_VOLUMES,
   NODES,
   PODS,
@@ -31,6 +32,7 @@ import {
 } from './resources.ts';
 import { EVICTING_INDEX, evictingIndex, localVolumeReconciler } from './volumes/localvolume-reconciler.ts';
 import { replicaReconciler } from './volumes/replica-reconciler.ts';
+import { snapshotReconciler } from './volumes/snapshot-reconciler.ts';
 import { ReplicationIdAllocator } from './volumes/replication-ids.ts';
 
 export interface ManagerOptions {
@@ -155,6 +157,15 @@ export class Manager {
       ],
     });
 
+    const snapshots = Informer.for<LocalVolumeSnapshot>(client, LOCAL_VOLUME_SNAPSHOTS, common);
+    const snapshotController = new Controller<LocalVolumeSnapshot>({
+      kind: 'LocalVolumeSnapshot',
+      informer: snapshots,
+      workers,
+      ...common,
+      reconcile: snapshotReconciler({ client, snapshots, registry, events }),
+    });
+
     const subscriptions: Subscription[] = [];
     pods.start();
     nodes.start();
@@ -197,6 +208,7 @@ export class Manager {
     await poolController.start();
     await replicaController.start();
     await volumeController.start();
+    await snapshotController.start();
     this.metrics.storage.observe({ pools, volumes, replicas, disks });
     this.synced = true;
     this.log.info({ namespace }, 'controllers running');
@@ -207,10 +219,16 @@ export class Manager {
         subscriptions.forEach((s) => {
           s.unsubscribe();
         });
-        await Promise.all([diskController.stop(), poolController.stop(), volumeController.stop(), replicaController.stop()]);
+        await Promise.all([
+          diskController.stop(),
+          poolController.stop(),
+          volumeController.stop(),
+          replicaController.stop(),
+          snapshotController.stop(),
+        ]);
         await inventory.stop();
         registry.stop();
-        for (const i of [pods, nodes, disks, pools, classes, capacities, volumes, replicas]) i.stop();
+        for (const i of [pods, nodes, disks, pools, classes, capacities, volumes, replicas, snapshots]) i.stop();
       },
     };
   }

@@ -18,6 +18,7 @@ import type { Informer } from '../runtime/kube/informer.ts';
 import { TerminalError, type ReconcileContext, type ReconcileResult } from '../runtime/controller.ts';
 import type { EventRecorder } from '../runtime/events.ts';
 import { VOLUME_REPLICAS } from '../resources.ts';
+import { agentVolumeSource } from './snapshot-reconciler.ts';
 import { addFinalizer, findCondition, readyCondition, removeFinalizer, setCondition, updateStatusIfChanged } from '../runtime/status.ts';
 import type { Condition, StatusWithConditions } from '../runtime/status.ts';
 
@@ -139,7 +140,9 @@ export function replicaReconciler(deps: ReplicaReconcilerDeps) {
     const size = String(parseQuantity(vr.spec.size));
     if (!vr.status?.devicePath) {
       try {
-        return (await deps.registry.call(node, 'CreateVolume', { volumeId, pool, sizeBytes: size })).volume!;
+        // A restore or clone: the primary starts from its source's data (a secondary syncs from it).
+        const source = vr.spec.role === 'primary' ? agentVolumeSource(deps.volumes.get(volumeId)?.spec.source) : undefined;
+        return (await deps.registry.call(node, 'CreateVolume', { volumeId, pool, sizeBytes: size, ...(source ? { source } : {}) })).volume!;
       } catch (err) {
         if ((err as grpc.ServiceError).code !== grpc.status.ALREADY_EXISTS) throw err;
       }
