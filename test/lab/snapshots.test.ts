@@ -57,7 +57,9 @@ it.before(
     node = lab.nodes[0]!;
     cluster = await LabCluster.start(lab);
     controllerSocket = path.join(lab.dir, 'controller.sock');
-    await cluster.startOperator(['--csi-endpoint', `unix://${controllerSocket}`]);
+    // A long lease: csi-sanity and a VM under software emulation load both cores for minutes, and
+    // an operator that loses its lease exits (and takes the controller socket with it).
+    await cluster.startOperator({ extraArgs: ['--csi-endpoint', `unix://${controllerSocket}`], leaseDurationMs: 60_000 });
     csi = connectCsi(`unix://${await node.forwardSocket(GUEST_CSI_SOCKET, path.join(lab.dir, 'csi.sock'))}`);
     controller = connectCsi(`unix://${controllerSocket}`);
     thinPool = `${node.name}-thin`;
@@ -73,7 +75,7 @@ it.before(
       `pool ${thinPool} Ready`,
       async () =>
         (await cluster.get<StoragePool>(STORAGE_POOLS, thinPool))?.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True',
-      180_000,
+      300_000,
       500,
     );
   }),
