@@ -71,12 +71,26 @@ it.before(
       metadata: { name: thinPool },
       spec: { mediaClass: 'ssd', thin: true, thinOvercommitPercent: 400 },
     });
+    // Under heavy load the thin pool's lvcreate can outlast EnsurePool's deadline; the registry
+    // then marks the agent unreachable and nothing calls it again until an object changes. A
+    // touch of the pool every 30 s is that change (a test workaround, not a fix).
+    let touched = Date.now();
     await waitFor(
       `pool ${thinPool} Ready`,
-      async () =>
-        (await cluster.get<StoragePool>(STORAGE_POOLS, thinPool))?.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True',
+      async () => {
+        const p = await cluster.get<StoragePool>(STORAGE_POOLS, thinPool);
+        if (p?.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True') return true;
+        if (Date.now() - touched > 30_000) {
+          touched = Date.now();
+          await cluster.client.request('PATCH', resourcePath(STORAGE_POOLS, undefined, thinPool), {
+            patchType: 'merge',
+            body: { metadata: { annotations: { 'lab.stratum.dev/touched': String(touched) } } },
+          });
+        }
+        return undefined;
+      },
       300_000,
-      500,
+      1_000,
     );
   }),
 );
