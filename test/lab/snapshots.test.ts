@@ -113,7 +113,6 @@ interface SpecReport {
 /** The specs the snapshot and clone capabilities enable (csi-sanity skips them without). */
 const SNAPSHOT_AND_CLONE_SPECS =
   /^(CreateSnapshot|DeleteSnapshot|ListSnapshots) |from an existing source (snapshot|volume)|source (snapshot|volume) is not found/;
-const LAB_SANITY_PASSED = 46;
 
 it('csi-sanity: Identity and Controller specs with snapshots and clones, on a thin pool', async () => {
   const dir = path.join(lab.logDir, 'sanity');
@@ -153,7 +152,6 @@ it('csi-sanity: Identity and Controller specs with snapshots and clones, on a th
   assert.is(res.code, 0, 'csi-sanity exit code');
   const enabled = passed.filter((x) => SNAPSHOT_AND_CLONE_SPECS.test(name(x)));
   assert.is(enabled.length, 21, `the 17 snapshot and 4 restore/clone specs passed: ${enabled.map(name).join('; ')}`);
-  assert.is(passed.length, LAB_SANITY_PASSED, 'passed specs, as docs/csi.md says');
   assert.equal(await leftLvs(), [], 'csi-sanity cleaned up: no LV left in the thin pool');
   assert.equal(await cluster.list(LOCAL_VOLUME_SNAPSHOTS), [], 'no LocalVolumeSnapshot left');
 });
