@@ -49,6 +49,9 @@ export type AgentReason =
   | 'PoolInUse'
   /** A whole-disk volume asked to grow past its disk. */
   | 'DiskCannotGrow'
+  /** Snapshots, restores and clones need a thin LVM pool; the volume is in a thick or disk pool. */
+  | 'ThinPoolRequired'
+  | 'SnapshotNotFound'
   /** The replica's node name is not the name DRBD knows this host by. */
   | 'HostNameMismatch'
   | 'DrbdNotLoaded';

@@ -10,6 +10,7 @@ import type { Volume__Output } from '../agent-api/generated/stratum/agent/v1/Vol
 import type { NodeDiskInventory } from './disks/inventory.ts';
 import type { PoolService } from './pools/service.ts';
 import type { VolumeService } from './volumes/service.ts';
+import type { SnapshotService } from './lvm/snapshots.ts';
 import type { Lvm } from './lvm/lvm.ts';
 import type { ReplicationService } from './drbd/service.ts';
 
@@ -22,6 +23,8 @@ export interface AgentContext {
   readonly disks: NodeDiskInventory;
   readonly pools: PoolService;
   readonly volumes: VolumeService;
+  /** Thin snapshots, and volumes restored or cloned from them. */
+  readonly snapshots: SnapshotService;
   /** DRBD resources of replicated volumes. */
   readonly replication: ReplicationService;
   /** Fires when the agent begins to shut down: long-running streams end themselves. */

@@ -18,6 +18,7 @@ import { hasDeviceMapper } from './lvm/config.ts';
 import { NodeDiskInventory } from './disks/inventory.ts';
 import { PoolService } from './pools/service.ts';
 import { VolumeService } from './volumes/service.ts';
+import { SnapshotService } from './lvm/snapshots.ts';
 import { ReplicationService } from './drbd/service.ts';
 import { drbdSettings } from './drbd/host.ts';
 import { serveCsi, type CsiServer } from '../csi/server.ts';
@@ -70,6 +71,7 @@ export async function buildContext(
     disks,
     pools,
     volumes,
+    snapshots: new SnapshotService(config.nodeName, lvm, pools, state, log),
     replication,
     stopping,
     findVolume: (id, scope) => volumes.find(id, scope),

@@ -4,6 +4,7 @@ import { localDiskDefinition } from './localdisk.ts';
 import { localVolumeDefinition } from './localvolume.ts';
 import { storagePoolDefinition } from './storagepool.ts';
 import { volumeReplicaDefinition } from './volumereplica.ts';
+import { localVolumeSnapshotDefinition } from './localvolumesnapshot.ts';
 
 export * from './definition.ts';
 export * from './crd.ts';
@@ -11,6 +12,7 @@ export * from './localdisk.ts';
 export * from './storagepool.ts';
 export * from './localvolume.ts';
 export * from './volumereplica.ts';
+export * from './localvolumesnapshot.ts';
 export { MEDIA_CLASSES } from './schema-parts.ts';
 
 export const KIND_DEFINITIONS: readonly KindDefinition[] = [
@@ -18,4 +20,5 @@ export const KIND_DEFINITIONS: readonly KindDefinition[] = [
   storagePoolDefinition,
   localVolumeDefinition,
   volumeReplicaDefinition,
+  localVolumeSnapshotDefinition,
 ];

@@ -92,6 +92,19 @@ const spec = {
       },
     },
     replicaPool: poolName('StoragePool for secondary replicas, e.g. an HDD pool backing an NVMe primary. Defaults to spec.pool.'),
+    source: {
+      type: 'object',
+      description:
+        'Data the volume starts with: a LocalVolumeSnapshot (a restore) or another LocalVolume (a clone), on the same node and thin pool. Immutable.',
+      additionalProperties: false,
+      properties: {
+        snapshot: { type: 'string', maxLength: 63, description: 'LocalVolumeSnapshot to restore.' },
+        volume: { type: 'string', maxLength: 63, description: 'LocalVolume to clone.' },
+      },
+      'x-kubernetes-validations': [
+        { rule: 'has(self.snapshot) != has(self.volume)', message: 'spec.source names exactly one of snapshot and volume' },
+      ],
+    },
     consistency: {
       type: 'string',
       enum: ['sync', 'async'],
@@ -153,6 +166,10 @@ export const localVolumeDefinition = {
     {
       rule: 'has(self.accessibility) == has(oldSelf.accessibility) && (!has(self.accessibility) || self.accessibility == oldSelf.accessibility)',
       message: 'spec.accessibility is immutable: use spec.evictNodes to move the volume',
+    },
+    {
+      rule: 'has(self.source) == has(oldSelf.source) && (!has(self.source) || self.source == oldSelf.source)',
+      message: 'spec.source is immutable: the volume was made from it',
     },
   ],
   printerColumns: [

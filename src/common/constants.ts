@@ -19,6 +19,9 @@ export const FINALIZER = `${API_GROUP}/data-protection`;
 export const LVM_VOLUME_TAG_PREFIX = 'stratum.volume=';
 /** LVM tag prefix that records the UID of the LocalVolume an LV was made for. */
 export const LVM_OWNER_TAG_PREFIX = 'stratum.owner=';
+/** LVM tag prefixes of a thin snapshot LV: its own id, and the volume it was taken of. */
+export const LVM_SNAPSHOT_TAG_PREFIX = 'stratum.snapshot=';
+export const LVM_SNAPSHOT_OF_TAG_PREFIX = 'stratum.snapshot-of=';
 
 export const DEFAULT_NAMESPACE = 'stratum-system';
 /** Labels on the agent DaemonSet's Pods; the operator discovers agents by them. */

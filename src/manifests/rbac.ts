@@ -17,7 +17,7 @@ export interface Rule {
 const READ = ['get', 'list', 'watch'] as const;
 const WRITE = ['create', 'update', 'patch', 'delete'] as const;
 
-/** Cluster-wide rules of the operator pod (operator, csi-provisioner, csi-resizer). */
+/** Cluster-wide rules of the operator pod (operator, csi-provisioner, csi-resizer, csi-snapshotter). */
 export const OPERATOR_CLUSTER_RULES: readonly Rule[] = [
   { apiGroups: [API_GROUP], resources: KIND_DEFINITIONS.map((d) => d.plural), verbs: [...READ, ...WRITE] },
   { apiGroups: [API_GROUP], resources: KIND_DEFINITIONS.map((d) => `${d.plural}/status`), verbs: ['get', 'update', 'patch'] },
@@ -35,6 +35,10 @@ export const OPERATOR_CLUSTER_RULES: readonly Rule[] = [
   { apiGroups: ['storage.k8s.io'], resources: ['storageclasses', 'csinodes', 'volumeattachments'], verbs: [...READ] },
   // A StoragePool applied after install gets its StorageClass from the operator.
   { apiGroups: ['storage.k8s.io'], resources: ['storageclasses'], verbs: ['create'] },
+  // csi-snapshotter, and csi-provisioner reading a restore's VolumeSnapshot.
+  { apiGroups: ['snapshot.storage.k8s.io'], resources: ['volumesnapshotclasses', 'volumesnapshots'], verbs: [...READ] },
+  { apiGroups: ['snapshot.storage.k8s.io'], resources: ['volumesnapshotcontents'], verbs: [...READ, 'update', 'patch'] },
+  { apiGroups: ['snapshot.storage.k8s.io'], resources: ['volumesnapshotcontents/status'], verbs: ['update', 'patch'] },
 ];
 
 /**

@@ -143,6 +143,17 @@ export function createOperator(scope: Construct, config: ResolvedConfig, account
         imagePullPolicy: pull,
         volumeMounts: [{ path: CSI_SOCKET_DIR, volume: socketDir }],
       },
+      {
+        // VolumeSnapshotContents → CreateSnapshot/DeleteSnapshot (thin pools); the cluster's
+        // snapshot-controller and the VolumeSnapshot CRDs come with the cluster, not this install.
+        name: 'csi-snapshotter',
+        image: SIDECAR_IMAGES.snapshotter,
+        args: [`--csi-address=${CSI_ADDRESS}`, '--leader-election', `--leader-election-namespace=${ns}`, '--timeout=120s'],
+        resources: sidecarResources,
+        securityContext: restricted,
+        imagePullPolicy: pull,
+        volumeMounts: [{ path: CSI_SOCKET_DIR, volume: socketDir }],
+      },
     ],
   });
   selectPods(deployment, OPERATOR_POD_LABELS);

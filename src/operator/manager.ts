@@ -5,7 +5,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { bufferTime, filter, merge, type Subscription } from 'rxjs';
 import { AGENT_POD_LABELS, EVICT_NODE_LABEL } from '../common/constants.ts';
 import { createLogger, type Logger } from '../common/log.ts';
-import type { LocalDisk, LocalVolume, StoragePool, VolumeReplica } from '../api/index.ts';
+import type { LocalDisk, LocalVolume, LocalVolumeSnapshot, StoragePool, VolumeReplica } from '../api/index.ts';
 import type { ClientIdentity } from '../agent-api/client.ts';
 import { AgentRegistry } from './agents/registry.ts';
 import { DrbdSupport } from './agents/drbd-support.ts';
@@ -24,6 +24,7 @@ import { poolStorageClassReconciler } from './pools/storage-class.ts';
 import {
   CSI_STORAGE_CAPACITIES,
   LOCAL_DISKS,
+  LOCAL_VOLUME_SNAPSHOTS,
   LOCAL_VOLUMES,
   NODES,
   PODS,
@@ -34,6 +35,7 @@ import {
 import { EVICTING_INDEX, evictingIndex, localVolumeReconciler, waitsOnPool } from './volumes/localvolume-reconciler.ts';
 import { replicaReconciler } from './volumes/replica-reconciler.ts';
 import { OrphanScan } from './volumes/orphans.ts';
+import { snapshotReconciler } from './volumes/snapshot-reconciler.ts';
 import { ReplicationIdAllocator } from './volumes/replication-ids.ts';
 
 export interface ManagerOptions {
@@ -179,6 +181,15 @@ export class Manager {
       ],
     });
 
+    const snapshots = Informer.for<LocalVolumeSnapshot>(client, LOCAL_VOLUME_SNAPSHOTS, common);
+    const snapshotController = new Controller<LocalVolumeSnapshot>({
+      kind: 'LocalVolumeSnapshot',
+      informer: snapshots,
+      workers,
+      ...common,
+      reconcile: snapshotReconciler({ client, snapshots, registry, events }),
+    });
+
     const subscriptions: Subscription[] = [];
     // Pool status follows placements and made volumes, batched: one write per pool every 2 s at most.
     const publish = capacityPublisher({ client, pools, ledger });
@@ -230,6 +241,7 @@ export class Manager {
     await poolClassController.start();
     await replicaController.start();
     await volumeController.start();
+    await snapshotController.start();
     this.metrics.storage.observe({ pools, volumes, replicas, disks });
     const orphans = new OrphanScan({ client, registry, pools, volumes, replicas, events, ...common, intervalMs: this.opts.orphanScanMs });
     orphans.start();
@@ -249,10 +261,11 @@ export class Manager {
           poolClassController.stop(),
           volumeController.stop(),
           replicaController.stop(),
+          snapshotController.stop(),
         ]);
         await inventory.stop();
         registry.stop();
-        for (const i of [pods, nodes, disks, pools, classes, capacities, volumes, replicas]) i.stop();
+        for (const i of [pods, nodes, disks, pools, classes, capacities, volumes, replicas, snapshots]) i.stop();
       },
     };
   }

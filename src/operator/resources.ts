@@ -5,6 +5,7 @@ import {
   localVolumeDefinition,
   storagePoolDefinition,
   volumeReplicaDefinition,
+  localVolumeSnapshotDefinition,
   type KindDefinition,
 } from '../api/index.ts';
 import type { ResourceType } from './runtime/kube/client.ts';
@@ -20,6 +21,7 @@ export const LOCAL_DISKS = stratum(localDiskDefinition);
 export const STORAGE_POOLS = stratum(storagePoolDefinition);
 export const LOCAL_VOLUMES = stratum(localVolumeDefinition);
 export const VOLUME_REPLICAS = stratum(volumeReplicaDefinition);
+export const LOCAL_VOLUME_SNAPSHOTS = stratum(localVolumeSnapshotDefinition);
 
 export const PODS: ResourceType = { apiVersion: 'v1', kind: 'Pod', plural: 'pods', namespaced: true };
 export const NODES: ResourceType = { apiVersion: 'v1', kind: 'Node', plural: 'nodes', namespaced: false };

@@ -271,4 +271,32 @@ t('thin pool: the refusal from LVM without device-mapper is a clear FailedPrecon
   );
 });
 
+t('snapshots on a thick pool: FailedPrecondition naming the thin pool that supports them; nothing created', async () => {
+  await callAgent(a.client, 'CreateVolume', { volumeId: 'pvc-thick', pool: 'fast', sizeBytes: 8 * MiB });
+  const before = await seqno();
+  const snap = await refused(callAgent(a.client, 'CreateSnapshot', { snapshotId: 'snap-1', volumeId: 'pvc-thick' }));
+  assert.is(snap.code, status.FAILED_PRECONDITION);
+  assert.match(
+    snap.details,
+    /volume pvc-thick is in pool fast on node node-a, a thick LVM pool: .*need a thin LVM pool \(StoragePool spec.thin: true\)/,
+  );
+  assert.is(reasonOf(snap), 'ThinPoolRequired');
+  for (const source of [{ volumeId: 'pvc-thick' }, { snapshotId: 'snap-1' }]) {
+    const err = await refused(callAgent(a.client, 'CreateVolume', { volumeId: 'pvc-copy', pool: 'fast', sizeBytes: 8 * MiB, source }));
+    assert.is(err.code, status.FAILED_PRECONDITION, JSON.stringify(source));
+    assert.is(reasonOf(err), 'ThinPoolRequired');
+  }
+  const missing = await refused(callAgent(a.client, 'CreateSnapshot', { snapshotId: 'snap-2', volumeId: 'pvc-none' }));
+  assert.is(missing.code, status.NOT_FOUND);
+  assert.match(missing.details, /volume pvc-none does not exist on node node-a/);
+  assert.is(
+    (await callAgent(a.client, 'DeleteSnapshot', { snapshotId: 'snap-1' })).deleted,
+    false,
+    'a missing snapshot deletes as success',
+  );
+  assert.equal((await callAgent(a.client, 'ListSnapshots', {})).snapshots, []);
+  assert.is(await seqno(), before, 'VG metadata untouched');
+  await callAgent(a.client, 'DeleteVolume', { volumeId: 'pvc-thick', pool: 'fast' });
+});
+
 t.run();

@@ -89,7 +89,15 @@ it('identity: plugin name, capabilities, Probe ready while the API server answer
   assert.is((await callCsi(csi.identity, 'GetPluginInfo', {})).name, CSI_DRIVER_NAME);
   assert.is((await callCsi(csi.identity, 'Probe', {})).ready?.value, true);
   const caps = await callCsi(csi.controller, 'ControllerGetCapabilities', {});
-  assert.equal(caps.capabilities.map((c) => c.rpc?.type).sort(), ['CREATE_DELETE_VOLUME', 'EXPAND_VOLUME', 'GET_CAPACITY', 'LIST_VOLUMES']);
+  assert.equal(caps.capabilities.map((c) => c.rpc?.type).sort(), [
+    'CLONE_VOLUME',
+    'CREATE_DELETE_SNAPSHOT',
+    'CREATE_DELETE_VOLUME',
+    'EXPAND_VOLUME',
+    'GET_CAPACITY',
+    'LIST_SNAPSHOTS',
+    'LIST_VOLUMES',
+  ]);
 });
 
 it('CreateVolume: a LocalVolume on the preferred node, Ready, its LV there; topology returned', async () => {
@@ -292,6 +300,39 @@ it('bad requests get the CSI code and a clear message; nothing is created', asyn
   );
   assert.is((await volumes()).length, before, 'no LocalVolume made');
   for (const node of cluster.nodes) for (const n of ['c1', 'c2', 'c3', 'c4', 'c5', 'c6']) assert.equal(await lvsFor(node, pvcName(n)), []);
+});
+
+it('snapshots and clones of a thick LVM volume: FAILED_PRECONDITION naming the thin pool that supports them; unknown sources NOT_FOUND; nothing created', async () => {
+  await refused(
+    callCsi(csi.controller, 'CreateSnapshot', { name: 'snapshot-thick', sourceVolumeId: pvcName('a') }),
+    status.FAILED_PRECONDITION,
+    new RegExp(
+      `volume ${pvcName('a')} is in pool ${pool}, a thick LVM pool: snapshots, restores and clones need a thin LVM pool \\(StoragePool spec.thin: true\\)`,
+    ),
+  );
+  await refused(
+    callCsi(csi.controller, 'CreateVolume', createReq(pvcName('clone'), { volumeContentSource: { volume: { volumeId: pvcName('a') } } })),
+    status.FAILED_PRECONDITION,
+    /a thick LVM pool: snapshots, restores and clones need a thin LVM pool/,
+  );
+  await refused(
+    callCsi(csi.controller, 'CreateSnapshot', { name: 'snapshot-none', sourceVolumeId: pvcName('none') }),
+    status.NOT_FOUND,
+    /source volume .* does not exist/,
+  );
+  await refused(
+    callCsi(
+      csi.controller,
+      'CreateVolume',
+      createReq(pvcName('restore'), { volumeContentSource: { snapshot: { snapshotId: 'snap-none' } } }),
+    ),
+    status.NOT_FOUND,
+    /source snapshot "snap-none" does not exist/,
+  );
+  assert.equal((await callCsi(csi.controller, 'ListSnapshots', {})).entries, []);
+  await callCsi(csi.controller, 'DeleteSnapshot', { snapshotId: 'snap-none' });
+  assert.is(await cluster.get(LOCAL_VOLUMES, pvcName('clone')), undefined);
+  assert.is(await cluster.get(LOCAL_VOLUMES, pvcName('restore')), undefined);
 });
 
 it('DeleteVolume removes the LocalVolume and the LV; repeats and unknown ids succeed', async () => {

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { AGENT_GRPC_PORT_NAME, FINALIZER, TOPOLOGY_KEY } from '../../src/common/constants.ts';
 import { KubeClient, isNotFound, resourcePath, type KubeObject, type ResourceType } from '../../src/operator/runtime/kube/client.ts';
 import { LOCAL_DISKS, LOCAL_VOLUMES, STORAGE_POOLS, VOLUME_REPLICAS } from '../../src/operator/resources.ts';
-import { OperatorProcess } from '../helpers/operator-process.ts';
+import { OperatorProcess, type OperatorProcessOptions } from '../helpers/operator-process.ts';
 import { connectToSharedControlPlane } from '../rig/connect.ts';
 import { Kubelet } from '../rig/kubelet.ts';
 import { installCrds } from '../rig/manifests.ts';
@@ -78,7 +78,7 @@ export class LabCluster {
     });
   }
 
-  async startOperator(): Promise<OperatorProcess> {
+  async startOperator(opts: Pick<OperatorProcessOptions, 'extraArgs' | 'leaseDurationMs'> = {}): Promise<OperatorProcess> {
     await mkdir(this.lab.logDir, { recursive: true });
     this.operator = await OperatorProcess.start({
       name: 'operator',
@@ -86,6 +86,7 @@ export class LabCluster {
       namespace: this.namespace,
       tls: this.lab.clientTls,
       dir: this.lab.dir,
+      ...opts,
     });
     return this.operator;
   }

@@ -14,7 +14,9 @@ export type RigBinary =
   | 'kubectl'
   | 'csi-sanity'
   | 'csi-provisioner'
-  | 'csi-resizer';
+  | 'csi-resizer'
+  | 'csi-snapshotter'
+  | 'snapshot-controller';
 
 /** Absolute path of an executable rig binary; throws, naming it and the command that builds it, when it is missing. */
 export function rigBinary(name: RigBinary, binDir = DEFAULT_BIN_DIR): string {
@@ -27,4 +29,15 @@ export function rigBinary(name: RigBinary, binDir = DEFAULT_BIN_DIR): string {
     );
   }
   return file;
+}
+
+/** The VolumeSnapshot CRDs of the external-snapshotter release the rig builds (copied beside its binaries). */
+export function snapshotCrdsDir(binDir = DEFAULT_BIN_DIR): string {
+  const dir = path.join(binDir, 'snapshot-crds');
+  try {
+    accessSync(dir, constants.R_OK);
+  } catch {
+    throw new Error(`the VolumeSnapshot CRDs are missing from ${dir}: run 'npm run rig:build'`);
+  }
+  return dir;
 }

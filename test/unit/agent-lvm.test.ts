@@ -1,6 +1,14 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { lvcreateArgs, lvextendArgs, pvcreateArgs, thinPoolCreateArgs, vgcreateArgs, volumeTag } from '../../src/agent/lvm/commands.ts';
+import {
+  lvcreateArgs,
+  lvextendArgs,
+  pvcreateArgs,
+  thinPoolCreateArgs,
+  thinSnapshotArgs,
+  vgcreateArgs,
+  volumeTag,
+} from '../../src/agent/lvm/commands.ts';
 import { parseLvs, parsePvs, parseVgs } from '../../src/agent/lvm/report.ts';
 import { thinCapacity } from '../../src/agent/pools/service.ts';
 import { renderLvmConf, hasDeviceMapper } from '../../src/agent/lvm/config.ts';
@@ -176,6 +184,28 @@ test('device-mapper detection reads /proc/misc', async () => {
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+});
+
+test('thin snapshot: inactive with the activation-skip flag; as a restore or clone: flag cleared, activated, volume tag', () => {
+  const snap = thinSnapshotArgs({
+    vg: 'stratum-thin',
+    origin: 'pvc-1',
+    lv: 'snap-1',
+    tags: ['stratum.snapshot=snap-1'],
+    asVolume: false,
+    activation: true,
+  });
+  assert.equal(snap, ['--yes', '-s', '-ky', '-an', '-n', 'snap-1', '--addtag', 'stratum.snapshot=snap-1', 'stratum-thin/pvc-1']);
+  const restore = thinSnapshotArgs({
+    vg: 'stratum-thin',
+    origin: 'snap-1',
+    lv: 'pvc-2',
+    tags: [volumeTag('pvc-2')],
+    asVolume: true,
+    activation: true,
+  });
+  assert.equal(restore, ['--yes', '-s', '-kn', '-ay', '-n', 'pvc-2', '--addtag', 'stratum.volume=pvc-2', 'stratum-thin/snap-1']);
+  assert.ok(!restore.includes('-L') && !restore.includes('-V'), 'a thin snapshot has no size of its own');
 });
 
 test.run();

@@ -41,6 +41,7 @@ test('one CRD per kind, in the Stratum group, cluster-scoped, with short names a
     ['StoragePool', 'sp'],
     ['LocalVolume', 'lv'],
     ['VolumeReplica', 'vr'],
+    ['LocalVolumeSnapshot', 'lvsnap'],
   ]);
   for (const { crd } of crds) {
     assert.equal((crd.spec as any).group, API_GROUP);

@@ -98,10 +98,11 @@ test('options reach the manifests: namespace, image, replicas and one StorageCla
 test('CSI sidecar images are the versions the test rig builds and tests against', () => {
   const pinned = (mod: string, module: string) => {
     const gomod = readFileSync(path.join(repoRoot, 'test/rig/go', mod, 'go.mod'), 'utf8');
-    return new RegExp(`require ${module.replace(/\//g, '\\/')} (v[\\d.]+)`).exec(gomod)?.[1];
+    return new RegExp(`(?:require |\t)${module.replace(/\//g, '\\/')} (v[\\d.]+)`).exec(gomod)?.[1];
   };
   assert.ok(SIDECAR_IMAGES.provisioner.endsWith(`:${pinned('csi-provisioner', 'github.com/kubernetes-csi/external-provisioner/v6')}`));
   assert.ok(SIDECAR_IMAGES.resizer.endsWith(`:${pinned('csi-resizer', 'github.com/kubernetes-csi/external-resizer/v2')}`));
+  assert.ok(SIDECAR_IMAGES.snapshotter.endsWith(`:${pinned('csi-snapshotter', 'github.com/kubernetes-csi/external-snapshotter/v8')}`));
 });
 
 test.run();

@@ -94,7 +94,7 @@ test('operator endpoint with the API server down: Probe not ready, CreateVolume 
     );
     assert.is(err?.code, status.UNAVAILABLE, err?.details);
     assert.match(err!.details, /API server unreachable/);
-    const unimplemented = await callCsi(csi.controller, 'CreateSnapshot', { name: 's', sourceVolumeId: 'v' }).then(
+    const unimplemented = await callCsi(csi.controller, 'ControllerPublishVolume', { volumeId: 'v', nodeId: 'n' }).then(
       () => undefined,
       (e: { code: number }) => e.code,
     );

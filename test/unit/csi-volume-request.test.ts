@@ -132,11 +132,6 @@ test('refusals name the problem with INVALID_ARGUMENT', () => {
     Status.INVALID_ARGUMENT,
     /replicas "4" must be 1 to 3/,
   );
-  refusal(
-    () => parseCreateVolume(request({ volumeContentSource: { snapshot: { snapshotId: 's' } } as never })),
-    Status.INVALID_ARGUMENT,
-    /snapshot/,
-  );
   refusal(() => topologyNodes({ requisite: [{ segments: { zone: 'a' } }], preferred: [] }), Status.INVALID_ARGUMENT, /topology segment/);
 });
 

@@ -6,10 +6,14 @@ import type { ChunkHeader as _stratum_agent_v1_ChunkHeader, ChunkHeader__Output 
 import type { ChunkTrailer as _stratum_agent_v1_ChunkTrailer, ChunkTrailer__Output as _stratum_agent_v1_ChunkTrailer__Output } from './stratum/agent/v1/ChunkTrailer.ts';
 import type { ConfigureReplicationRequest as _stratum_agent_v1_ConfigureReplicationRequest, ConfigureReplicationRequest__Output as _stratum_agent_v1_ConfigureReplicationRequest__Output } from './stratum/agent/v1/ConfigureReplicationRequest.ts';
 import type { ConfigureReplicationResponse as _stratum_agent_v1_ConfigureReplicationResponse, ConfigureReplicationResponse__Output as _stratum_agent_v1_ConfigureReplicationResponse__Output } from './stratum/agent/v1/ConfigureReplicationResponse.ts';
+import type { CreateSnapshotRequest as _stratum_agent_v1_CreateSnapshotRequest, CreateSnapshotRequest__Output as _stratum_agent_v1_CreateSnapshotRequest__Output } from './stratum/agent/v1/CreateSnapshotRequest.ts';
+import type { CreateSnapshotResponse as _stratum_agent_v1_CreateSnapshotResponse, CreateSnapshotResponse__Output as _stratum_agent_v1_CreateSnapshotResponse__Output } from './stratum/agent/v1/CreateSnapshotResponse.ts';
 import type { CreateVolumeRequest as _stratum_agent_v1_CreateVolumeRequest, CreateVolumeRequest__Output as _stratum_agent_v1_CreateVolumeRequest__Output } from './stratum/agent/v1/CreateVolumeRequest.ts';
 import type { CreateVolumeResponse as _stratum_agent_v1_CreateVolumeResponse, CreateVolumeResponse__Output as _stratum_agent_v1_CreateVolumeResponse__Output } from './stratum/agent/v1/CreateVolumeResponse.ts';
 import type { DeletePoolRequest as _stratum_agent_v1_DeletePoolRequest, DeletePoolRequest__Output as _stratum_agent_v1_DeletePoolRequest__Output } from './stratum/agent/v1/DeletePoolRequest.ts';
 import type { DeletePoolResponse as _stratum_agent_v1_DeletePoolResponse, DeletePoolResponse__Output as _stratum_agent_v1_DeletePoolResponse__Output } from './stratum/agent/v1/DeletePoolResponse.ts';
+import type { DeleteSnapshotRequest as _stratum_agent_v1_DeleteSnapshotRequest, DeleteSnapshotRequest__Output as _stratum_agent_v1_DeleteSnapshotRequest__Output } from './stratum/agent/v1/DeleteSnapshotRequest.ts';
+import type { DeleteSnapshotResponse as _stratum_agent_v1_DeleteSnapshotResponse, DeleteSnapshotResponse__Output as _stratum_agent_v1_DeleteSnapshotResponse__Output } from './stratum/agent/v1/DeleteSnapshotResponse.ts';
 import type { DeleteVolumeRequest as _stratum_agent_v1_DeleteVolumeRequest, DeleteVolumeRequest__Output as _stratum_agent_v1_DeleteVolumeRequest__Output } from './stratum/agent/v1/DeleteVolumeRequest.ts';
 import type { DeleteVolumeResponse as _stratum_agent_v1_DeleteVolumeResponse, DeleteVolumeResponse__Output as _stratum_agent_v1_DeleteVolumeResponse__Output } from './stratum/agent/v1/DeleteVolumeResponse.ts';
 import type { DemoteRequest as _stratum_agent_v1_DemoteRequest, DemoteRequest__Output as _stratum_agent_v1_DemoteRequest__Output } from './stratum/agent/v1/DemoteRequest.ts';
@@ -29,6 +33,8 @@ import type { ListDisksRequest as _stratum_agent_v1_ListDisksRequest, ListDisksR
 import type { ListDisksResponse as _stratum_agent_v1_ListDisksResponse, ListDisksResponse__Output as _stratum_agent_v1_ListDisksResponse__Output } from './stratum/agent/v1/ListDisksResponse.ts';
 import type { ListPoolsRequest as _stratum_agent_v1_ListPoolsRequest, ListPoolsRequest__Output as _stratum_agent_v1_ListPoolsRequest__Output } from './stratum/agent/v1/ListPoolsRequest.ts';
 import type { ListPoolsResponse as _stratum_agent_v1_ListPoolsResponse, ListPoolsResponse__Output as _stratum_agent_v1_ListPoolsResponse__Output } from './stratum/agent/v1/ListPoolsResponse.ts';
+import type { ListSnapshotsRequest as _stratum_agent_v1_ListSnapshotsRequest, ListSnapshotsRequest__Output as _stratum_agent_v1_ListSnapshotsRequest__Output } from './stratum/agent/v1/ListSnapshotsRequest.ts';
+import type { ListSnapshotsResponse as _stratum_agent_v1_ListSnapshotsResponse, ListSnapshotsResponse__Output as _stratum_agent_v1_ListSnapshotsResponse__Output } from './stratum/agent/v1/ListSnapshotsResponse.ts';
 import type { ListVolumesRequest as _stratum_agent_v1_ListVolumesRequest, ListVolumesRequest__Output as _stratum_agent_v1_ListVolumesRequest__Output } from './stratum/agent/v1/ListVolumesRequest.ts';
 import type { ListVolumesResponse as _stratum_agent_v1_ListVolumesResponse, ListVolumesResponse__Output as _stratum_agent_v1_ListVolumesResponse__Output } from './stratum/agent/v1/ListVolumesResponse.ts';
 import type { Pool as _stratum_agent_v1_Pool, Pool__Output as _stratum_agent_v1_Pool__Output } from './stratum/agent/v1/Pool.ts';
@@ -42,8 +48,10 @@ import type { ReplicationPeerStatus as _stratum_agent_v1_ReplicationPeerStatus, 
 import type { ReplicationStatus as _stratum_agent_v1_ReplicationStatus, ReplicationStatus__Output as _stratum_agent_v1_ReplicationStatus__Output } from './stratum/agent/v1/ReplicationStatus.ts';
 import type { SendVolumeRequest as _stratum_agent_v1_SendVolumeRequest, SendVolumeRequest__Output as _stratum_agent_v1_SendVolumeRequest__Output } from './stratum/agent/v1/SendVolumeRequest.ts';
 import type { SendVolumeResponse as _stratum_agent_v1_SendVolumeResponse, SendVolumeResponse__Output as _stratum_agent_v1_SendVolumeResponse__Output } from './stratum/agent/v1/SendVolumeResponse.ts';
+import type { Snapshot as _stratum_agent_v1_Snapshot, Snapshot__Output as _stratum_agent_v1_Snapshot__Output } from './stratum/agent/v1/Snapshot.ts';
 import type { Volume as _stratum_agent_v1_Volume, Volume__Output as _stratum_agent_v1_Volume__Output } from './stratum/agent/v1/Volume.ts';
 import type { VolumeChunk as _stratum_agent_v1_VolumeChunk, VolumeChunk__Output as _stratum_agent_v1_VolumeChunk__Output } from './stratum/agent/v1/VolumeChunk.ts';
+import type { VolumeSource as _stratum_agent_v1_VolumeSource, VolumeSource__Output as _stratum_agent_v1_VolumeSource__Output } from './stratum/agent/v1/VolumeSource.ts';
 import type { WatchDisksRequest as _stratum_agent_v1_WatchDisksRequest, WatchDisksRequest__Output as _stratum_agent_v1_WatchDisksRequest__Output } from './stratum/agent/v1/WatchDisksRequest.ts';
 
 type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
@@ -59,10 +67,14 @@ export interface ProtoGrpcType {
         ChunkTrailer: MessageTypeDefinition<_stratum_agent_v1_ChunkTrailer, _stratum_agent_v1_ChunkTrailer__Output>
         ConfigureReplicationRequest: MessageTypeDefinition<_stratum_agent_v1_ConfigureReplicationRequest, _stratum_agent_v1_ConfigureReplicationRequest__Output>
         ConfigureReplicationResponse: MessageTypeDefinition<_stratum_agent_v1_ConfigureReplicationResponse, _stratum_agent_v1_ConfigureReplicationResponse__Output>
+        CreateSnapshotRequest: MessageTypeDefinition<_stratum_agent_v1_CreateSnapshotRequest, _stratum_agent_v1_CreateSnapshotRequest__Output>
+        CreateSnapshotResponse: MessageTypeDefinition<_stratum_agent_v1_CreateSnapshotResponse, _stratum_agent_v1_CreateSnapshotResponse__Output>
         CreateVolumeRequest: MessageTypeDefinition<_stratum_agent_v1_CreateVolumeRequest, _stratum_agent_v1_CreateVolumeRequest__Output>
         CreateVolumeResponse: MessageTypeDefinition<_stratum_agent_v1_CreateVolumeResponse, _stratum_agent_v1_CreateVolumeResponse__Output>
         DeletePoolRequest: MessageTypeDefinition<_stratum_agent_v1_DeletePoolRequest, _stratum_agent_v1_DeletePoolRequest__Output>
         DeletePoolResponse: MessageTypeDefinition<_stratum_agent_v1_DeletePoolResponse, _stratum_agent_v1_DeletePoolResponse__Output>
+        DeleteSnapshotRequest: MessageTypeDefinition<_stratum_agent_v1_DeleteSnapshotRequest, _stratum_agent_v1_DeleteSnapshotRequest__Output>
+        DeleteSnapshotResponse: MessageTypeDefinition<_stratum_agent_v1_DeleteSnapshotResponse, _stratum_agent_v1_DeleteSnapshotResponse__Output>
         DeleteVolumeRequest: MessageTypeDefinition<_stratum_agent_v1_DeleteVolumeRequest, _stratum_agent_v1_DeleteVolumeRequest__Output>
         DeleteVolumeResponse: MessageTypeDefinition<_stratum_agent_v1_DeleteVolumeResponse, _stratum_agent_v1_DeleteVolumeResponse__Output>
         DemoteRequest: MessageTypeDefinition<_stratum_agent_v1_DemoteRequest, _stratum_agent_v1_DemoteRequest__Output>
@@ -83,6 +95,8 @@ export interface ProtoGrpcType {
         ListDisksResponse: MessageTypeDefinition<_stratum_agent_v1_ListDisksResponse, _stratum_agent_v1_ListDisksResponse__Output>
         ListPoolsRequest: MessageTypeDefinition<_stratum_agent_v1_ListPoolsRequest, _stratum_agent_v1_ListPoolsRequest__Output>
         ListPoolsResponse: MessageTypeDefinition<_stratum_agent_v1_ListPoolsResponse, _stratum_agent_v1_ListPoolsResponse__Output>
+        ListSnapshotsRequest: MessageTypeDefinition<_stratum_agent_v1_ListSnapshotsRequest, _stratum_agent_v1_ListSnapshotsRequest__Output>
+        ListSnapshotsResponse: MessageTypeDefinition<_stratum_agent_v1_ListSnapshotsResponse, _stratum_agent_v1_ListSnapshotsResponse__Output>
         ListVolumesRequest: MessageTypeDefinition<_stratum_agent_v1_ListVolumesRequest, _stratum_agent_v1_ListVolumesRequest__Output>
         ListVolumesResponse: MessageTypeDefinition<_stratum_agent_v1_ListVolumesResponse, _stratum_agent_v1_ListVolumesResponse__Output>
         MediaClass: EnumTypeDefinition
@@ -98,8 +112,10 @@ export interface ProtoGrpcType {
         ReplicationStatus: MessageTypeDefinition<_stratum_agent_v1_ReplicationStatus, _stratum_agent_v1_ReplicationStatus__Output>
         SendVolumeRequest: MessageTypeDefinition<_stratum_agent_v1_SendVolumeRequest, _stratum_agent_v1_SendVolumeRequest__Output>
         SendVolumeResponse: MessageTypeDefinition<_stratum_agent_v1_SendVolumeResponse, _stratum_agent_v1_SendVolumeResponse__Output>
+        Snapshot: MessageTypeDefinition<_stratum_agent_v1_Snapshot, _stratum_agent_v1_Snapshot__Output>
         Volume: MessageTypeDefinition<_stratum_agent_v1_Volume, _stratum_agent_v1_Volume__Output>
         VolumeChunk: MessageTypeDefinition<_stratum_agent_v1_VolumeChunk, _stratum_agent_v1_VolumeChunk__Output>
+        VolumeSource: MessageTypeDefinition<_stratum_agent_v1_VolumeSource, _stratum_agent_v1_VolumeSource__Output>
         WatchDisksRequest: MessageTypeDefinition<_stratum_agent_v1_WatchDisksRequest, _stratum_agent_v1_WatchDisksRequest__Output>
       }
     }

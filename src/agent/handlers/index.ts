@@ -12,6 +12,7 @@ import { poolHandlers } from './pools.ts';
 import { volumeHandlers } from './volumes.ts';
 import { replicationHandlers } from './replication.ts';
 import { copyHandlers } from './copy.ts';
+import { snapshotHandlers } from './snapshots.ts';
 import { authorized } from '../authorize.ts';
 
 export type HandlerModule = (ctx: AgentContext) => Partial<AgentHandlers>;
@@ -23,6 +24,7 @@ const HANDLER_MODULES: readonly HandlerModule[] = [
   volumeHandlers,
   replicationHandlers,
   copyHandlers,
+  snapshotHandlers,
 ];
 
 /** Every method of the service, read from the proto itself so a new RPC can never be missed. */

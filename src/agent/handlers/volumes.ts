@@ -8,7 +8,9 @@ import { unary } from './wrap.ts';
 
 export function volumeHandlers(ctx: AgentContext): Pick<AgentHandlers, 'CreateVolume' | 'ExpandVolume' | 'DeleteVolume' | 'ListVolumes'> {
   return {
-    CreateVolume: unary(ctx, 'CreateVolume', (req, scope) => ctx.volumes.create(req, scope)),
+    CreateVolume: unary(ctx, 'CreateVolume', (req, scope) =>
+      req.source?.kind ? ctx.snapshots.createVolume({ ...req, source: req.source }, scope) : ctx.volumes.create(req, scope),
+    ),
     ExpandVolume: unary(ctx, 'ExpandVolume', async (req, scope) => {
       const res = await ctx.volumes.expand(req, scope);
       // Also when the LV had already grown: an earlier resize may have failed (a peer not connected).

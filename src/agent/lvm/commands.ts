@@ -33,6 +33,24 @@ export function thinPoolCreateArgs(vg: string, activation: boolean, percentFree 
   return ['--yes', ...(activation ? ['-ay'] : ['-an', '-Zn']), '--type', 'thin-pool', '-l', `${percentFree}%FREE`, '-n', THIN_POOL_LV, vg];
 }
 
+/**
+ * A thin snapshot of a thin LV (`origin`, itself a volume or a snapshot): instant, sharing every
+ * block until one side writes. As a snapshot it keeps LVM's activation-skip flag (`-ky`) and
+ * stays inactive; as a new volume (a restore or a clone) the flag is cleared (`-kn`) and it is
+ * activated like any volume, so a later plain `lvchange -ay` also activates it.
+ */
+export function thinSnapshotArgs(c: {
+  vg: string;
+  origin: string;
+  lv: string;
+  tags: readonly string[];
+  asVolume: boolean;
+  activation: boolean;
+}): string[] {
+  const activation = c.asVolume ? ['-kn', c.activation ? '-ay' : '-an'] : ['-ky', '-an'];
+  return ['--yes', '-s', ...activation, '-n', c.lv, ...c.tags.flatMap((t) => ['--addtag', t]), `${c.vg}/${c.origin}`];
+}
+
 export function lvextendArgs(vg: string, lv: string, sizeBytes: bigint): string[] {
   return ['-L', `${sizeBytes}b`, `${vg}/${lv}`];
 }

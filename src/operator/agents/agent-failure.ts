@@ -50,6 +50,7 @@ const NEEDS_A_PERSON: ReadonlySet<AgentReason> = new Set<AgentReason>([
   'PoolLayoutChanged',
   'ThinPoolUnsupported',
   'DiskCannotGrow',
+  'ThinPoolRequired',
   'HostNameMismatch',
   'DrbdNotLoaded',
 ]);

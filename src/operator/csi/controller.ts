@@ -34,6 +34,7 @@ import {
   parseCreateVolume,
   type CsiVolumeRequest,
 } from './volume-request.ts';
+import { snapshotHandlers, withContentSource } from './snapshots.ts';
 
 export interface CsiControllerOptions {
   readonly client: KubeClient;
@@ -142,20 +143,36 @@ export function controllerHandlers(opts: CsiControllerOptions): Partial<Controll
       return `LocalVolume ${want.name} exists and was not made for CSI volume ${JSON.stringify(want.csiName)}`;
     const size = parseQuantity(lv.spec.size);
     if (!fitsRange(size, range)) return `volume ${want.csiName} exists with ${lv.spec.size}, outside the requested capacity range`;
-    for (const field of ['pool', 'volumeMode', 'fsType', 'replicas'] as const) {
-      if (String(lv.spec[field]) !== String(want.spec[field]))
-        return `volume ${want.csiName} exists with ${field} ${String(lv.spec[field])}, not ${String(want.spec[field])}`;
+    for (const field of ['pool', 'volumeMode', 'fsType', 'replicas', 'source'] as const) {
+      if (JSON.stringify(lv.spec[field]) !== JSON.stringify(want.spec[field]))
+        return `volume ${want.csiName} exists with ${field} ${JSON.stringify(lv.spec[field])}, not ${JSON.stringify(want.spec[field])}`;
     }
     return undefined;
   };
 
   return {
+    ...snapshotHandlers({ client, log, get, waitFor, csiUnary }),
+
     ControllerGetCapabilities: csiUnary('ControllerGetCapabilities', async () => ({
-      capabilities: (['CREATE_DELETE_VOLUME', 'EXPAND_VOLUME', 'GET_CAPACITY', 'LIST_VOLUMES'] as const).map((type) => ({ rpc: { type } })),
+      capabilities: (
+        [
+          'CREATE_DELETE_VOLUME',
+          'EXPAND_VOLUME',
+          'GET_CAPACITY',
+          'LIST_VOLUMES',
+          'CREATE_DELETE_SNAPSHOT',
+          'LIST_SNAPSHOTS',
+          'CLONE_VOLUME',
+        ] as const
+      ).map((type) => ({ rpc: { type } })),
     })),
 
     CreateVolume: csiUnary('CreateVolume', async (req, scope) => {
-      const want = parseCreateVolume(req);
+      let want = parseCreateVolume(req);
+      if (req.volumeContentSource) {
+        const requisite = (req.accessibilityRequirements?.requisite ?? []).map((t) => t.segments[TOPOLOGY_KEY] ?? '');
+        want = await withContentSource(want, req.volumeContentSource, requisite, get);
+      }
       let lv = await get<LocalVolume>(LOCAL_VOLUMES, want.name);
       if (lv) {
         const problem = compatible(lv, want, req.capacityRange);
@@ -199,7 +216,7 @@ export function controllerHandlers(opts: CsiControllerOptions): Partial<Controll
         });
         throw csiError(REFUSALS[ready.refused]!, `volume ${want.csiName} cannot be provisioned (${whyNot(ready.lv)})`);
       }
-      return { volume: csiVolume(ready.lv) };
+      return { volume: { ...csiVolume(ready.lv), ...(req.volumeContentSource ? { contentSource: req.volumeContentSource } : {}) } };
     }),
 
     DeleteVolume: csiUnary('DeleteVolume', async (req, scope) => {

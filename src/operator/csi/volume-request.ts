@@ -83,7 +83,6 @@ export interface CsiVolumeRequest {
 
 export function parseCreateVolume(req: CreateVolumeRequest__Output): CsiVolumeRequest {
   if (!req.name) throw invalid('name is required');
-  if (req.volumeContentSource) throw invalid('creating a volume from a snapshot or another volume is not supported');
   if (!req.volumeCapabilities.length) throw invalid('volume_capabilities are required');
   for (const cap of req.volumeCapabilities) {
     const problem = capabilityProblem(cap);

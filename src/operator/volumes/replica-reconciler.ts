@@ -19,6 +19,7 @@ import { TerminalError, type ReconcileContext, type ReconcileResult } from '../r
 import type { EventRecorder } from '../runtime/events.ts';
 import { VOLUME_REPLICAS } from '../resources.ts';
 import type { CapacityLedger } from '../pools/capacity-ledger.ts';
+import { agentVolumeSource } from './snapshot-reconciler.ts';
 import { findCondition, readyCondition, removeFinalizer, setCondition, updateStatusIfChanged, withFinalizer } from '../runtime/status.ts';
 import type { Condition, StatusWithConditions } from '../runtime/status.ts';
 
@@ -145,8 +146,18 @@ export function replicaReconciler(deps: ReplicaReconcilerDeps) {
       try {
         // Only this volume's LV is taken over; an LV made before owner tags only by a replica that had it.
         const adoptUntagged = !!vr.status?.backingDevicePath;
-        const made = (await deps.registry.call(node, 'CreateVolume', { volumeId, pool, sizeBytes: size, ownerUid: ownerUid(vr), adoptUntagged }))
-          .volume!;
+        // A restore or clone: the primary starts from its source's data (a secondary syncs from it).
+        const source = vr.spec.role === 'primary' ? agentVolumeSource(deps.volumes.get(volumeId)?.spec.source) : undefined;
+        const made = (
+          await deps.registry.call(node, 'CreateVolume', {
+            volumeId,
+            pool,
+            sizeBytes: size,
+            ownerUid: ownerUid(vr),
+            adoptUntagged,
+            ...(source ? { source } : {}),
+          })
+        ).volume!;
         deps.ledger.made(vr.metadata.name!);
         return made;
       } catch (err) {

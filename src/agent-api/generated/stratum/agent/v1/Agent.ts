@@ -4,10 +4,14 @@ import type * as grpc from '@grpc/grpc-js'
 import type { MethodDefinition } from '@grpc/proto-loader'
 import type { ConfigureReplicationRequest as _stratum_agent_v1_ConfigureReplicationRequest, ConfigureReplicationRequest__Output as _stratum_agent_v1_ConfigureReplicationRequest__Output } from '../../../stratum/agent/v1/ConfigureReplicationRequest.ts';
 import type { ConfigureReplicationResponse as _stratum_agent_v1_ConfigureReplicationResponse, ConfigureReplicationResponse__Output as _stratum_agent_v1_ConfigureReplicationResponse__Output } from '../../../stratum/agent/v1/ConfigureReplicationResponse.ts';
+import type { CreateSnapshotRequest as _stratum_agent_v1_CreateSnapshotRequest, CreateSnapshotRequest__Output as _stratum_agent_v1_CreateSnapshotRequest__Output } from '../../../stratum/agent/v1/CreateSnapshotRequest.ts';
+import type { CreateSnapshotResponse as _stratum_agent_v1_CreateSnapshotResponse, CreateSnapshotResponse__Output as _stratum_agent_v1_CreateSnapshotResponse__Output } from '../../../stratum/agent/v1/CreateSnapshotResponse.ts';
 import type { CreateVolumeRequest as _stratum_agent_v1_CreateVolumeRequest, CreateVolumeRequest__Output as _stratum_agent_v1_CreateVolumeRequest__Output } from '../../../stratum/agent/v1/CreateVolumeRequest.ts';
 import type { CreateVolumeResponse as _stratum_agent_v1_CreateVolumeResponse, CreateVolumeResponse__Output as _stratum_agent_v1_CreateVolumeResponse__Output } from '../../../stratum/agent/v1/CreateVolumeResponse.ts';
 import type { DeletePoolRequest as _stratum_agent_v1_DeletePoolRequest, DeletePoolRequest__Output as _stratum_agent_v1_DeletePoolRequest__Output } from '../../../stratum/agent/v1/DeletePoolRequest.ts';
 import type { DeletePoolResponse as _stratum_agent_v1_DeletePoolResponse, DeletePoolResponse__Output as _stratum_agent_v1_DeletePoolResponse__Output } from '../../../stratum/agent/v1/DeletePoolResponse.ts';
+import type { DeleteSnapshotRequest as _stratum_agent_v1_DeleteSnapshotRequest, DeleteSnapshotRequest__Output as _stratum_agent_v1_DeleteSnapshotRequest__Output } from '../../../stratum/agent/v1/DeleteSnapshotRequest.ts';
+import type { DeleteSnapshotResponse as _stratum_agent_v1_DeleteSnapshotResponse, DeleteSnapshotResponse__Output as _stratum_agent_v1_DeleteSnapshotResponse__Output } from '../../../stratum/agent/v1/DeleteSnapshotResponse.ts';
 import type { DeleteVolumeRequest as _stratum_agent_v1_DeleteVolumeRequest, DeleteVolumeRequest__Output as _stratum_agent_v1_DeleteVolumeRequest__Output } from '../../../stratum/agent/v1/DeleteVolumeRequest.ts';
 import type { DeleteVolumeResponse as _stratum_agent_v1_DeleteVolumeResponse, DeleteVolumeResponse__Output as _stratum_agent_v1_DeleteVolumeResponse__Output } from '../../../stratum/agent/v1/DeleteVolumeResponse.ts';
 import type { DemoteRequest as _stratum_agent_v1_DemoteRequest, DemoteRequest__Output as _stratum_agent_v1_DemoteRequest__Output } from '../../../stratum/agent/v1/DemoteRequest.ts';
@@ -26,6 +30,8 @@ import type { ListDisksRequest as _stratum_agent_v1_ListDisksRequest, ListDisksR
 import type { ListDisksResponse as _stratum_agent_v1_ListDisksResponse, ListDisksResponse__Output as _stratum_agent_v1_ListDisksResponse__Output } from '../../../stratum/agent/v1/ListDisksResponse.ts';
 import type { ListPoolsRequest as _stratum_agent_v1_ListPoolsRequest, ListPoolsRequest__Output as _stratum_agent_v1_ListPoolsRequest__Output } from '../../../stratum/agent/v1/ListPoolsRequest.ts';
 import type { ListPoolsResponse as _stratum_agent_v1_ListPoolsResponse, ListPoolsResponse__Output as _stratum_agent_v1_ListPoolsResponse__Output } from '../../../stratum/agent/v1/ListPoolsResponse.ts';
+import type { ListSnapshotsRequest as _stratum_agent_v1_ListSnapshotsRequest, ListSnapshotsRequest__Output as _stratum_agent_v1_ListSnapshotsRequest__Output } from '../../../stratum/agent/v1/ListSnapshotsRequest.ts';
+import type { ListSnapshotsResponse as _stratum_agent_v1_ListSnapshotsResponse, ListSnapshotsResponse__Output as _stratum_agent_v1_ListSnapshotsResponse__Output } from '../../../stratum/agent/v1/ListSnapshotsResponse.ts';
 import type { ListVolumesRequest as _stratum_agent_v1_ListVolumesRequest, ListVolumesRequest__Output as _stratum_agent_v1_ListVolumesRequest__Output } from '../../../stratum/agent/v1/ListVolumesRequest.ts';
 import type { ListVolumesResponse as _stratum_agent_v1_ListVolumesResponse, ListVolumesResponse__Output as _stratum_agent_v1_ListVolumesResponse__Output } from '../../../stratum/agent/v1/ListVolumesResponse.ts';
 import type { PromoteRequest as _stratum_agent_v1_PromoteRequest, PromoteRequest__Output as _stratum_agent_v1_PromoteRequest__Output } from '../../../stratum/agent/v1/PromoteRequest.ts';
@@ -49,6 +55,15 @@ export interface AgentClient extends grpc.Client {
   configureReplication(argument: _stratum_agent_v1_ConfigureReplicationRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_stratum_agent_v1_ConfigureReplicationResponse__Output>): grpc.ClientUnaryCall;
   configureReplication(argument: _stratum_agent_v1_ConfigureReplicationRequest, callback: grpc.requestCallback<_stratum_agent_v1_ConfigureReplicationResponse__Output>): grpc.ClientUnaryCall;
   
+  CreateSnapshot(argument: _stratum_agent_v1_CreateSnapshotRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_stratum_agent_v1_CreateSnapshotResponse__Output>): grpc.ClientUnaryCall;
+  CreateSnapshot(argument: _stratum_agent_v1_CreateSnapshotRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_stratum_agent_v1_CreateSnapshotResponse__Output>): grpc.ClientUnaryCall;
+  CreateSnapshot(argument: _stratum_agent_v1_CreateSnapshotRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_stratum_agent_v1_CreateSnapshotResponse__Output>): grpc.ClientUnaryCall;
+  CreateSnapshot(argument: _stratum_agent_v1_CreateSnapshotRequest, callback: grpc.requestCallback<_stratum_agent_v1_CreateSnapshotResponse__Output>): grpc.ClientUnaryCall;
+  createSnapshot(argument: _stratum_agent_v1_CreateSnapshotRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_stratum_agent_v1_CreateSnapshotResponse__Output>): grpc.ClientUnaryCall;
+  createSnapshot(argument: _stratum_agent_v1_CreateSnapshotRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_stratum_agent_v1_CreateSnapshotResponse__Output>): grpc.ClientUnaryCall;
+  createSnapshot(argument: _stratum_agent_v1_CreateSnapshotRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_stratum_agent_v1_CreateSnapshotResponse__Output>): grpc.ClientUnaryCall;
+  createSnapshot(argument: _stratum_agent_v1_CreateSnapshotRequest, callback: grpc.requestCallback<_stratum_agent_v1_CreateSnapshotResponse__Output>): grpc.ClientUnaryCall;
+  
   CreateVolume(argument: _stratum_agent_v1_CreateVolumeRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_stratum_agent_v1_CreateVolumeResponse__Output>): grpc.ClientUnaryCall;
   CreateVolume(argument: _stratum_agent_v1_CreateVolumeRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_stratum_agent_v1_CreateVolumeResponse__Output>): grpc.ClientUnaryCall;
   CreateVolume(argument: _stratum_agent_v1_CreateVolumeRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_stratum_agent_v1_CreateVolumeResponse__Output>): grpc.ClientUnaryCall;
@@ -66,6 +81,15 @@ export interface AgentClient extends grpc.Client {
   deletePool(argument: _stratum_agent_v1_DeletePoolRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_stratum_agent_v1_DeletePoolResponse__Output>): grpc.ClientUnaryCall;
   deletePool(argument: _stratum_agent_v1_DeletePoolRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_stratum_agent_v1_DeletePoolResponse__Output>): grpc.ClientUnaryCall;
   deletePool(argument: _stratum_agent_v1_DeletePoolRequest, callback: grpc.requestCallback<_stratum_agent_v1_DeletePoolResponse__Output>): grpc.ClientUnaryCall;
+  
+  DeleteSnapshot(argument: _stratum_agent_v1_DeleteSnapshotRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_stratum_agent_v1_DeleteSnapshotResponse__Output>): grpc.ClientUnaryCall;
+  DeleteSnapshot(argument: _stratum_agent_v1_DeleteSnapshotRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_stratum_agent_v1_DeleteSnapshotResponse__Output>): grpc.ClientUnaryCall;
+  DeleteSnapshot(argument: _stratum_agent_v1_DeleteSnapshotRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_stratum_agent_v1_DeleteSnapshotResponse__Output>): grpc.ClientUnaryCall;
+  DeleteSnapshot(argument: _stratum_agent_v1_DeleteSnapshotRequest, callback: grpc.requestCallback<_stratum_agent_v1_DeleteSnapshotResponse__Output>): grpc.ClientUnaryCall;
+  deleteSnapshot(argument: _stratum_agent_v1_DeleteSnapshotRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_stratum_agent_v1_DeleteSnapshotResponse__Output>): grpc.ClientUnaryCall;
+  deleteSnapshot(argument: _stratum_agent_v1_DeleteSnapshotRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_stratum_agent_v1_DeleteSnapshotResponse__Output>): grpc.ClientUnaryCall;
+  deleteSnapshot(argument: _stratum_agent_v1_DeleteSnapshotRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_stratum_agent_v1_DeleteSnapshotResponse__Output>): grpc.ClientUnaryCall;
+  deleteSnapshot(argument: _stratum_agent_v1_DeleteSnapshotRequest, callback: grpc.requestCallback<_stratum_agent_v1_DeleteSnapshotResponse__Output>): grpc.ClientUnaryCall;
   
   DeleteVolume(argument: _stratum_agent_v1_DeleteVolumeRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_stratum_agent_v1_DeleteVolumeResponse__Output>): grpc.ClientUnaryCall;
   DeleteVolume(argument: _stratum_agent_v1_DeleteVolumeRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_stratum_agent_v1_DeleteVolumeResponse__Output>): grpc.ClientUnaryCall;
@@ -148,6 +172,15 @@ export interface AgentClient extends grpc.Client {
   listPools(argument: _stratum_agent_v1_ListPoolsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_stratum_agent_v1_ListPoolsResponse__Output>): grpc.ClientUnaryCall;
   listPools(argument: _stratum_agent_v1_ListPoolsRequest, callback: grpc.requestCallback<_stratum_agent_v1_ListPoolsResponse__Output>): grpc.ClientUnaryCall;
   
+  ListSnapshots(argument: _stratum_agent_v1_ListSnapshotsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_stratum_agent_v1_ListSnapshotsResponse__Output>): grpc.ClientUnaryCall;
+  ListSnapshots(argument: _stratum_agent_v1_ListSnapshotsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_stratum_agent_v1_ListSnapshotsResponse__Output>): grpc.ClientUnaryCall;
+  ListSnapshots(argument: _stratum_agent_v1_ListSnapshotsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_stratum_agent_v1_ListSnapshotsResponse__Output>): grpc.ClientUnaryCall;
+  ListSnapshots(argument: _stratum_agent_v1_ListSnapshotsRequest, callback: grpc.requestCallback<_stratum_agent_v1_ListSnapshotsResponse__Output>): grpc.ClientUnaryCall;
+  listSnapshots(argument: _stratum_agent_v1_ListSnapshotsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_stratum_agent_v1_ListSnapshotsResponse__Output>): grpc.ClientUnaryCall;
+  listSnapshots(argument: _stratum_agent_v1_ListSnapshotsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_stratum_agent_v1_ListSnapshotsResponse__Output>): grpc.ClientUnaryCall;
+  listSnapshots(argument: _stratum_agent_v1_ListSnapshotsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_stratum_agent_v1_ListSnapshotsResponse__Output>): grpc.ClientUnaryCall;
+  listSnapshots(argument: _stratum_agent_v1_ListSnapshotsRequest, callback: grpc.requestCallback<_stratum_agent_v1_ListSnapshotsResponse__Output>): grpc.ClientUnaryCall;
+  
   ListVolumes(argument: _stratum_agent_v1_ListVolumesRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_stratum_agent_v1_ListVolumesResponse__Output>): grpc.ClientUnaryCall;
   ListVolumes(argument: _stratum_agent_v1_ListVolumesRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_stratum_agent_v1_ListVolumesResponse__Output>): grpc.ClientUnaryCall;
   ListVolumes(argument: _stratum_agent_v1_ListVolumesRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_stratum_agent_v1_ListVolumesResponse__Output>): grpc.ClientUnaryCall;
@@ -203,9 +236,13 @@ export interface AgentClient extends grpc.Client {
 export interface AgentHandlers extends grpc.UntypedServiceImplementation {
   ConfigureReplication: grpc.handleUnaryCall<_stratum_agent_v1_ConfigureReplicationRequest__Output, _stratum_agent_v1_ConfigureReplicationResponse>;
   
+  CreateSnapshot: grpc.handleUnaryCall<_stratum_agent_v1_CreateSnapshotRequest__Output, _stratum_agent_v1_CreateSnapshotResponse>;
+  
   CreateVolume: grpc.handleUnaryCall<_stratum_agent_v1_CreateVolumeRequest__Output, _stratum_agent_v1_CreateVolumeResponse>;
   
   DeletePool: grpc.handleUnaryCall<_stratum_agent_v1_DeletePoolRequest__Output, _stratum_agent_v1_DeletePoolResponse>;
+  
+  DeleteSnapshot: grpc.handleUnaryCall<_stratum_agent_v1_DeleteSnapshotRequest__Output, _stratum_agent_v1_DeleteSnapshotResponse>;
   
   DeleteVolume: grpc.handleUnaryCall<_stratum_agent_v1_DeleteVolumeRequest__Output, _stratum_agent_v1_DeleteVolumeResponse>;
   
@@ -225,6 +262,8 @@ export interface AgentHandlers extends grpc.UntypedServiceImplementation {
   
   ListPools: grpc.handleUnaryCall<_stratum_agent_v1_ListPoolsRequest__Output, _stratum_agent_v1_ListPoolsResponse>;
   
+  ListSnapshots: grpc.handleUnaryCall<_stratum_agent_v1_ListSnapshotsRequest__Output, _stratum_agent_v1_ListSnapshotsResponse>;
+  
   ListVolumes: grpc.handleUnaryCall<_stratum_agent_v1_ListVolumesRequest__Output, _stratum_agent_v1_ListVolumesResponse>;
   
   Promote: grpc.handleUnaryCall<_stratum_agent_v1_PromoteRequest__Output, _stratum_agent_v1_PromoteResponse>;
@@ -241,8 +280,10 @@ export interface AgentHandlers extends grpc.UntypedServiceImplementation {
 
 export interface AgentDefinition extends grpc.ServiceDefinition {
   ConfigureReplication: MethodDefinition<_stratum_agent_v1_ConfigureReplicationRequest, _stratum_agent_v1_ConfigureReplicationResponse, _stratum_agent_v1_ConfigureReplicationRequest__Output, _stratum_agent_v1_ConfigureReplicationResponse__Output>
+  CreateSnapshot: MethodDefinition<_stratum_agent_v1_CreateSnapshotRequest, _stratum_agent_v1_CreateSnapshotResponse, _stratum_agent_v1_CreateSnapshotRequest__Output, _stratum_agent_v1_CreateSnapshotResponse__Output>
   CreateVolume: MethodDefinition<_stratum_agent_v1_CreateVolumeRequest, _stratum_agent_v1_CreateVolumeResponse, _stratum_agent_v1_CreateVolumeRequest__Output, _stratum_agent_v1_CreateVolumeResponse__Output>
   DeletePool: MethodDefinition<_stratum_agent_v1_DeletePoolRequest, _stratum_agent_v1_DeletePoolResponse, _stratum_agent_v1_DeletePoolRequest__Output, _stratum_agent_v1_DeletePoolResponse__Output>
+  DeleteSnapshot: MethodDefinition<_stratum_agent_v1_DeleteSnapshotRequest, _stratum_agent_v1_DeleteSnapshotResponse, _stratum_agent_v1_DeleteSnapshotRequest__Output, _stratum_agent_v1_DeleteSnapshotResponse__Output>
   DeleteVolume: MethodDefinition<_stratum_agent_v1_DeleteVolumeRequest, _stratum_agent_v1_DeleteVolumeResponse, _stratum_agent_v1_DeleteVolumeRequest__Output, _stratum_agent_v1_DeleteVolumeResponse__Output>
   Demote: MethodDefinition<_stratum_agent_v1_DemoteRequest, _stratum_agent_v1_DemoteResponse, _stratum_agent_v1_DemoteRequest__Output, _stratum_agent_v1_DemoteResponse__Output>
   EnsurePool: MethodDefinition<_stratum_agent_v1_EnsurePoolRequest, _stratum_agent_v1_EnsurePoolResponse, _stratum_agent_v1_EnsurePoolRequest__Output, _stratum_agent_v1_EnsurePoolResponse__Output>
@@ -252,6 +293,7 @@ export interface AgentDefinition extends grpc.ServiceDefinition {
   GetReplicationStatus: MethodDefinition<_stratum_agent_v1_GetReplicationStatusRequest, _stratum_agent_v1_ReplicationStatus, _stratum_agent_v1_GetReplicationStatusRequest__Output, _stratum_agent_v1_ReplicationStatus__Output>
   ListDisks: MethodDefinition<_stratum_agent_v1_ListDisksRequest, _stratum_agent_v1_ListDisksResponse, _stratum_agent_v1_ListDisksRequest__Output, _stratum_agent_v1_ListDisksResponse__Output>
   ListPools: MethodDefinition<_stratum_agent_v1_ListPoolsRequest, _stratum_agent_v1_ListPoolsResponse, _stratum_agent_v1_ListPoolsRequest__Output, _stratum_agent_v1_ListPoolsResponse__Output>
+  ListSnapshots: MethodDefinition<_stratum_agent_v1_ListSnapshotsRequest, _stratum_agent_v1_ListSnapshotsResponse, _stratum_agent_v1_ListSnapshotsRequest__Output, _stratum_agent_v1_ListSnapshotsResponse__Output>
   ListVolumes: MethodDefinition<_stratum_agent_v1_ListVolumesRequest, _stratum_agent_v1_ListVolumesResponse, _stratum_agent_v1_ListVolumesRequest__Output, _stratum_agent_v1_ListVolumesResponse__Output>
   Promote: MethodDefinition<_stratum_agent_v1_PromoteRequest, _stratum_agent_v1_PromoteResponse, _stratum_agent_v1_PromoteRequest__Output, _stratum_agent_v1_PromoteResponse__Output>
   ReceiveVolume: MethodDefinition<_stratum_agent_v1_VolumeChunk, _stratum_agent_v1_ReceiveVolumeResponse, _stratum_agent_v1_VolumeChunk__Output, _stratum_agent_v1_ReceiveVolumeResponse__Output>

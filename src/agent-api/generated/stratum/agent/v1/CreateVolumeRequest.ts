@@ -1,5 +1,6 @@
 // Original file: proto/agent/v1/agent.proto
 
+import type { VolumeSource as _stratum_agent_v1_VolumeSource, VolumeSource__Output as _stratum_agent_v1_VolumeSource__Output } from '../../../stratum/agent/v1/VolumeSource.ts';
 import type { Long } from '@grpc/proto-loader';
 
 export interface CreateVolumeRequest {
@@ -8,6 +9,7 @@ export interface CreateVolumeRequest {
   'sizeBytes'?: (number | string | Long);
   'ownerUid'?: (string);
   'adoptUntagged'?: (boolean);
+  'source'?: (_stratum_agent_v1_VolumeSource | null);
 }
 
 export interface CreateVolumeRequest__Output {
@@ -16,4 +18,5 @@ export interface CreateVolumeRequest__Output {
   'sizeBytes': (string);
   'ownerUid': (string);
   'adoptUntagged': (boolean);
+  'source': (_stratum_agent_v1_VolumeSource__Output | null);
 }
