@@ -151,7 +151,7 @@ it('csi-sanity: Identity and Controller specs with snapshots and clones, on a th
   assert.is(failed.length, 0, `${failed.length} csi-sanity specs failed (output in ${dir}/output.txt)`);
   assert.is(res.code, 0, 'csi-sanity exit code');
   const enabled = passed.filter((x) => SNAPSHOT_AND_CLONE_SPECS.test(name(x)));
-  assert.is(enabled.length, 21, `the 17 snapshot and 4 restore/clone specs passed: ${enabled.map(name).join('; ')}`);
+  assert.is(enabled.length, 19, `the 15 snapshot and 4 restore/clone specs passed: ${enabled.map(name).join('; ')}`);
   assert.equal(await leftLvs(), [], 'csi-sanity cleaned up: no LV left in the thin pool');
   assert.equal(await cluster.list(LOCAL_VOLUME_SNAPSHOTS), [], 'no LocalVolumeSnapshot left');
 });
