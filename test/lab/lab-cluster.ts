@@ -78,7 +78,8 @@ export class LabCluster {
     });
   }
 
-  async startOperator(): Promise<OperatorProcess> {
+  /** `extraArgs`: more operator flags, e.g. its CSI controller endpoint. */
+  async startOperator(extraArgs: readonly string[] = []): Promise<OperatorProcess> {
     await mkdir(this.lab.logDir, { recursive: true });
     this.operator = await OperatorProcess.start({
       name: 'operator',
@@ -86,6 +87,7 @@ export class LabCluster {
       namespace: this.namespace,
       tls: this.lab.clientTls,
       dir: this.lab.dir,
+      extraArgs,
     });
     return this.operator;
   }
