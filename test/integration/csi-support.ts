@@ -3,7 +3,7 @@
 // the CSIDriver object, and csi-provisioner / csi-resizer as real processes on the operator's socket.
 import path from 'node:path';
 import { CSI_DRIVER_NAME } from '../../src/common/constants.ts';
-import { callCsi, connectCsi } from '../../src/csi/client.ts';
+import { callCsi, connectCsi, type CsiClients } from '../../src/csi/client.ts';
 import { isNotFound, resourcePath, type KubeClient, type ResourceType } from '../../src/operator/runtime/kube/client.ts';
 import { NODES } from '../../src/operator/resources.ts';
 import { rigBinary } from '../rig/binaries.ts';
@@ -17,7 +17,10 @@ export const EVENTS: ResourceType = { apiVersion: 'v1', kind: 'Event', plural: '
 export const CSI_NODES: ResourceType = { apiVersion: 'storage.k8s.io/v1', kind: 'CSINode', plural: 'csinodes', namespaced: false };
 export const CSI_DRIVERS: ResourceType = { apiVersion: 'storage.k8s.io/v1', kind: 'CSIDriver', plural: 'csidrivers', namespaced: false };
 
-export function controllerEndpoint(cluster: TestCluster): string {
+/** Where the operator's CSI socket and the sidecars' logs live, and which cluster they talk to. */
+export type CsiHost = Pick<TestCluster, 'dir' | 'kubeconfig' | 'namespace'>;
+
+export function controllerEndpoint(cluster: Pick<CsiHost, 'dir'>): string {
   return `unix://${path.join(cluster.dir, 'csi.sock')}`;
 }
 
@@ -35,33 +38,38 @@ export async function registerCsiNodes(cluster: TestCluster): Promise<void> {
   for (const n of cluster.nodes) {
     const csi = connectCsi(n.agent.csiEndpoint);
     try {
-      const info = await callCsi(csi.node, 'NodeGetInfo', {});
-      const node = await cluster.client.request<{ metadata: { uid: string } }>('PATCH', resourcePath(NODES, undefined, n.name), {
-        patchType: 'merge',
-        body: { metadata: { labels: info.accessibleTopology?.segments ?? {} } },
-      });
-      const max = Number(info.maxVolumesPerNode);
-      await cluster.client.request('POST', resourcePath(CSI_NODES), {
-        body: {
-          apiVersion: 'storage.k8s.io/v1',
-          kind: 'CSINode',
-          metadata: { name: n.name, ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name: n.name, uid: node.metadata.uid }] },
-          spec: {
-            drivers: [
-              {
-                name: CSI_DRIVER_NAME,
-                nodeID: info.nodeId,
-                topologyKeys: Object.keys(info.accessibleTopology?.segments ?? {}),
-                ...(max ? { allocatable: { count: max } } : {}),
-              },
-            ],
-          },
-        },
-      });
+      await registerCsiNode(cluster.client, n.name, csi.node);
     } finally {
       csi.close();
     }
   }
+}
+
+/** registerCsiNodes for one node, given its CSI node service. */
+export async function registerCsiNode(client: KubeClient, nodeName: string, csiNode: CsiClients['node']): Promise<void> {
+  const info = await callCsi(csiNode, 'NodeGetInfo', {});
+  const node = await client.request<{ metadata: { uid: string } }>('PATCH', resourcePath(NODES, undefined, nodeName), {
+    patchType: 'merge',
+    body: { metadata: { labels: info.accessibleTopology?.segments ?? {} } },
+  });
+  const max = Number(info.maxVolumesPerNode);
+  await client.request('POST', resourcePath(CSI_NODES), {
+    body: {
+      apiVersion: 'storage.k8s.io/v1',
+      kind: 'CSINode',
+      metadata: { name: nodeName, ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name: nodeName, uid: node.metadata.uid }] },
+      spec: {
+        drivers: [
+          {
+            name: CSI_DRIVER_NAME,
+            nodeID: info.nodeId,
+            topologyKeys: Object.keys(info.accessibleTopology?.segments ?? {}),
+            ...(max ? { allocatable: { count: max } } : {}),
+          },
+        ],
+      },
+    },
+  });
 }
 
 export async function removeCsiNodes(cluster: TestCluster): Promise<void> {
@@ -97,7 +105,7 @@ export interface Sidecars {
 }
 
 /** csi-provisioner (topology, capacity, extra metadata) and csi-resizer on the operator's socket, as in the operator pod. */
-export function startSidecars(cluster: TestCluster, opts: { capacityPollInterval?: string; timeout?: string } = {}): Sidecars {
+export function startSidecars(cluster: CsiHost, opts: { capacityPollInterval?: string; timeout?: string } = {}): Sidecars {
   const address = controllerEndpoint(cluster).slice('unix://'.length);
   const common = [`--csi-address=${address}`, `--kubeconfig=${cluster.kubeconfig}`, `--timeout=${opts.timeout ?? '30s'}`, '--v=3'];
   const provisioner = ManagedProcess.start({

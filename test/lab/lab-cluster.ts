@@ -78,6 +78,7 @@ export class LabCluster {
     });
   }
 
+  /** `extraArgs`: more operator flags, e.g. its CSI controller endpoint. */
   async startOperator(opts: Pick<OperatorProcessOptions, 'extraArgs' | 'leaseDurationMs'> = {}): Promise<OperatorProcess> {
     await mkdir(this.lab.logDir, { recursive: true });
     this.operator = await OperatorProcess.start({
