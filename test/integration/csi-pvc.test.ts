@@ -20,6 +20,7 @@ import { resourcePath } from '../../src/operator/runtime/kube/client.ts';
 import { CSI_STORAGE_CAPACITIES, LOCAL_VOLUMES, STORAGE_CLASSES, STORAGE_POOLS } from '../../src/operator/resources.ts';
 import type { CSIStorageCapacity } from '../../src/operator/pools/capacity.ts';
 import { startSharedControllers } from '../rig/connect.ts';
+import { kubectl } from '../rig/kubectl.ts';
 import type { Controllers } from '../rig/controllers.ts';
 import { callAgent } from '../helpers/agent-harness.ts';
 import { unmountAll } from '../helpers/cleanup.ts';
@@ -349,6 +350,33 @@ it('PVC resize: csi-resizer → ControllerExpandVolume grows the volume; NodeExp
   } finally {
     csi.close();
   }
+});
+
+it('kubectl edit growth of a LocalVolume: the claim follows, csi-resizer grows the PV, the claim waits for the node to grow the filesystem', async () => {
+  const c = claims[1]!;
+  const { id, device } = await volumeOf(c);
+  const loop = roomy.agent.attached.find((l) => l.device === device)!;
+  await run('truncate', ['-s', String(1024 * MiB), loop.file]);
+  await run('losetup', ['-c', device]);
+  await kubectl(cluster.kubeconfig, ['patch', 'localvolume', id, '--type=merge', '-p', '{"spec":{"size":"800Mi"}}']);
+  await waitFor('the claim asks for 800Mi', async () => (await pvc(c))?.spec.resources.requests.storage === '800Mi', 30_000, 250);
+  await waitFor(
+    'csi-resizer records 800Mi on the PV',
+    async () => parseQuantity((await pv(id))?.spec.capacity.storage ?? '0') >= 800n * BigInt(MiB),
+    90_000,
+    250,
+  );
+  await waitFor(
+    'the claim waits for the node (FileSystemResizePending)',
+    async () => (await pvc(c))?.status?.conditions?.some((x) => x.type === 'FileSystemResizePending'),
+    30_000,
+    250,
+  );
+  const events = await cluster.list<{ metadata: Record<string, unknown>; reason: string; message: string }>(EVENTS, {
+    fieldSelector: `involvedObject.name=${id}`,
+  });
+  const resized = events.find((e) => e.reason === 'ClaimResized');
+  assert.ok(resized?.message.includes(`${cluster.namespace}/${c} now asks for 800Mi`), `ClaimResized Event: ${JSON.stringify(events)}`);
 });
 
 it('deleting the claims removes PVs, LocalVolumes and the disk claims', async () => {

@@ -19,6 +19,7 @@ import { isConflict, isNotFound, resourcePath, type KubeClient, type KubeObject 
 import type { Informer } from '../runtime/kube/informer.ts';
 import type { ReconcileContext, ReconcileResult } from '../runtime/controller.ts';
 import type { EventRecorder } from '../runtime/events.ts';
+import { claimFollowsVolume } from './claim-size.ts';
 import { LOCAL_VOLUMES, VOLUME_REPLICAS } from '../resources.ts';
 import {
   readyCondition,
@@ -116,6 +117,10 @@ export function localVolumeReconciler(deps: VolumeReconcilerDeps) {
     }
 
     const live = all.filter((r) => !r.metadata.deletionTimestamp);
+    if (growing(lv, live)) {
+      const claim = await claimFollowsVolume(deps.client, lv);
+      if (claim) await deps.events.record(lv, claim);
+    }
     await growReplicas(lv, live);
     const excluded = excludedNodes(lv);
     const kept = live.filter((r) => !excluded.has(r.spec.node));
@@ -186,6 +191,14 @@ export function localVolumeReconciler(deps: VolumeReconcilerDeps) {
           atLeastZero(parseQuantity(n.allocatable ?? '0') - deps.ledger.pending(pool.metadata.name!, n.node)),
       })),
     };
+  }
+
+  /** spec.size above what the volume has or its replicas were asked for: an edit or a resize under way. */
+  function growing(lv: LocalVolume, live: readonly VolumeReplica[]): boolean {
+    const size = parseQuantity(lv.spec.size);
+    return (
+      (lv.status?.capacity !== undefined && parseQuantity(lv.status.capacity) < size) || live.some((r) => parseQuantity(r.spec.size) < size)
+    );
   }
 
   async function growReplicas(lv: LocalVolume, live: readonly VolumeReplica[]): Promise<void> {
