@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { parser as promql } from '@prometheus-io/lezer-promql';
 import { parseAllDocuments } from 'yaml';
 import { AgentMetrics } from '../../src/agent/metrics.ts';
 import { buildApps } from '../../src/manifests/app.ts';
@@ -112,6 +113,37 @@ test('every metric an alert or a panel reads is exported by the operator or the 
   } finally {
     agent.close();
   }
+});
+
+/** Where Prometheus's own PromQL grammar finds no expression, or undefined when it parses whole. */
+function promqlError(expr: string): string | undefined {
+  const tree = promql.parse(expr);
+  let error: string | undefined;
+  tree.iterate({
+    enter: (node) => {
+      if (node.type.isError && error === undefined)
+        error = `syntax error at ${node.from}: ${JSON.stringify(expr.slice(node.from, node.from + 30))}`;
+    },
+  });
+  return error;
+}
+
+test('every alert and panel expression is PromQL (parsed by the Prometheus grammar)', () => {
+  const rules = ofKind('PrometheusRule').flatMap((r) =>
+    r.spec.groups.flatMap((g: { rules: { alert: string; expr: string }[] }) => g.rules),
+  );
+  const dashboard = JSON.parse(ofKind('ConfigMap').find((c) => c.data?.['stratum.json'])!.data!['stratum.json']!) as {
+    panels: { title: string; targets: { expr: string }[] }[];
+  };
+  const exprs = [
+    ...rules.map((r: { alert: string; expr: string }) => ({ what: `alert ${r.alert}`, expr: r.expr })),
+    ...dashboard.panels.flatMap((p) => p.targets.map((t) => ({ what: `panel ${p.title}`, expr: t.expr }))),
+  ];
+  assert.ok(exprs.length > 20, `${exprs.length} expressions`);
+  for (const { what, expr } of exprs) assert.is(promqlError(expr), undefined, `${what}: ${expr}`);
+  // The check itself catches what a typo in an alert would look like.
+  assert.ok(promqlError('sum(rate(stratum_x[5m])'), 'an unclosed parenthesis');
+  assert.ok(promqlError('stratum_x > > 1'), 'a doubled operator');
 });
 
 test.run();
