@@ -132,6 +132,18 @@ const status = statusSchema({
   phase: { type: 'string', enum: VOLUME_PHASES, description: 'Where the volume is in its life; conditions say why.' },
   capacity: reportedQuantity('Actual size of the volume, at least spec.size once expanded.'),
   primaryNode: nodeName('Node serving the volume.'),
+  filesystem: {
+    type: 'object',
+    description:
+      "The filesystem on the volume while a node has it mounted for a pod, as that node's agent last reported it (every volume scan, each minute by default). Absent while nothing mounts it, and for block volumes.",
+    additionalProperties: false,
+    required: ['type', 'capacity', 'node'],
+    properties: {
+      type: { type: 'string', maxLength: 32, description: 'ext4, xfs, …' },
+      capacity: reportedQuantity('Size of the filesystem as df reports it: a little under the volume, its own metadata aside.'),
+      node: nodeName('Node that has it mounted.'),
+    },
+  },
   replicas: { type: 'array', description: 'Where each replica is.', items: replicaPlacement, maxItems: 6 },
   migration: {
     type: 'object',
@@ -176,6 +188,12 @@ export const localVolumeDefinition = {
     { name: 'Pool', type: 'string', jsonPath: '.spec.pool', description: 'StoragePool of the volume.' },
     { name: 'Size', type: 'string', jsonPath: '.spec.size', description: 'Requested size.' },
     { name: 'Capacity', type: 'string', jsonPath: '.status.capacity', description: 'Actual size.' },
+    {
+      name: 'Filesystem',
+      type: 'string',
+      jsonPath: '.status.filesystem.capacity',
+      description: 'Size of the mounted filesystem; it follows Capacity once the node has grown it.',
+    },
     { name: 'Replicas', type: 'integer', jsonPath: '.spec.replicas', description: 'Requested replicas.' },
     { name: 'Node', type: 'string', jsonPath: '.status.primaryNode', description: 'Node serving the volume.' },
     { name: 'Phase', type: 'string', jsonPath: '.status.phase', description: 'Phase of the volume.' },

@@ -32,6 +32,21 @@ export function formatBytes(bytes: bigint | number | string): string {
   return b.toString();
 }
 
+/**
+ * A size for people to read where exactness does not matter (a filesystem's size): the largest
+ * binary unit that gives at least 1, rounded down to one decimal, so it never overstates.
+ */
+export function formatBytesRounded(bytes: bigint | number | string): string {
+  const b = BigInt(bytes);
+  for (const suffix of ['Ei', 'Pi', 'Ti', 'Gi', 'Mi', 'Ki']) {
+    const unit = BINARY[suffix]!;
+    if (b < unit) continue;
+    const tenths = (b * 10n) / unit;
+    return tenths % 10n === 0n ? `${tenths / 10n}${suffix}` : `${tenths / 10n}.${tenths % 10n}${suffix}`;
+  }
+  return formatBytes(b);
+}
+
 /** Rounds `bytes` up to a multiple of `unit` (an extent, a sector). */
 export function roundUp(bytes: bigint, unit: bigint): bigint {
   if (unit <= 0n) return bytes;

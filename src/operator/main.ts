@@ -11,6 +11,7 @@ import { startHealthServer } from './runtime/health.ts';
 import { KubeClient, loadKubeConfig } from './runtime/kube/client.ts';
 import { LeaderElector } from './runtime/leader.ts';
 import { Manager } from './manager.ts';
+import { DEFAULT_VOLUME_SCAN_MS } from './volumes/node-volume-scan.ts';
 import { sharedMetrics } from './runtime/metrics.ts';
 import { serveControllerCsi } from './csi/serve.ts';
 import { socketPath } from '../csi/server.ts';
@@ -30,7 +31,7 @@ const USAGE = `Usage: stratum-operator [flags]
   --bootstrap-address ADDR host:port of the agents' certificate endpoint (default :${OPERATOR_BOOTSTRAP_PORT})
   --certificate-lifetime-ms MS  lifetime of issued certificates (default 7 days)
   --workers N              concurrent reconciles per controller (default 4)
-  --orphan-scan-interval-ms MS  how often each node's LVs and disks are checked for orphans (default 60000)
+  --volume-scan-interval-ms MS  how often each node's volumes are listed: orphans, filesystem sizes (default 60000)
   --csi-endpoint URL       serve the CSI controller on unix:///path (every replica serves it, leader or not)
   --log-level LEVEL        debug, info, warn, error (default $STRATUM_LOG_LEVEL or info)`;
 
@@ -52,7 +53,7 @@ function parse(argv: string[]) {
       'tls-cert': { type: 'string' },
       'tls-key': { type: 'string' },
       workers: { type: 'string' },
-      'orphan-scan-interval-ms': { type: 'string' },
+      'volume-scan-interval-ms': { type: 'string' },
       'log-level': { type: 'string' },
       'csi-endpoint': { type: 'string' },
       certificates: { type: 'string' },
@@ -101,7 +102,7 @@ function parse(argv: string[]) {
     bootstrap: hostPort('bootstrap-address', values['bootstrap-address'] ?? `:${OPERATOR_BOOTSTRAP_PORT}`),
     certificateLifetimeMs: number('certificate-lifetime-ms', values['certificate-lifetime-ms'], 7 * 86_400_000),
     workers: number('workers', values.workers, 4),
-    orphanScanMs: number('orphan-scan-interval-ms', values['orphan-scan-interval-ms'], 60_000),
+    volumeScanMs: number('volume-scan-interval-ms', values['volume-scan-interval-ms'], DEFAULT_VOLUME_SCAN_MS),
     // Checked here so a bad endpoint is a usage error, not a failure after startup.
     csiEndpoint: values['csi-endpoint'] === undefined ? undefined : `unix://${socketPath(values['csi-endpoint'])}`,
     logLevel: values['log-level'] ?? process.env.STRATUM_LOG_LEVEL ?? 'info',
@@ -140,7 +141,7 @@ async function main(): Promise<void> {
     agentTls: certificates.source,
     identity: opts.identity,
     workers: opts.workers,
-    orphanScanMs: opts.orphanScanMs,
+    volumeScanMs: opts.volumeScanMs,
     log,
     metrics,
   });

@@ -34,7 +34,9 @@ import {
 } from './resources.ts';
 import { EVICTING_INDEX, evictingIndex, localVolumeReconciler, waitsOnPool } from './volumes/localvolume-reconciler.ts';
 import { replicaReconciler } from './volumes/replica-reconciler.ts';
-import { OrphanScan } from './volumes/orphans.ts';
+import { FilesystemReport } from './volumes/filesystem-report.ts';
+import { NodeVolumeScan } from './volumes/node-volume-scan.ts';
+import { OrphanReport } from './volumes/orphans.ts';
 import { snapshotReconciler } from './volumes/snapshot-reconciler.ts';
 import { ReplicationIdAllocator } from './volumes/replication-ids.ts';
 
@@ -48,8 +50,8 @@ export interface ManagerOptions {
   readonly identity: string;
   /** Concurrent reconciles per controller. @default 4 */
   readonly workers?: number;
-  /** How often each node's volumes are compared with its replicas (orphans). @default 60_000 */
-  readonly orphanScanMs?: number;
+  /** How often each node's volumes are listed (orphans, filesystem sizes). @default DEFAULT_VOLUME_SCAN_MS */
+  readonly volumeScanMs?: number;
   readonly log?: Logger;
   readonly metrics?: OperatorMetrics;
 }
@@ -243,14 +245,21 @@ export class Manager {
     await volumeController.start();
     await snapshotController.start();
     this.metrics.storage.observe({ pools, volumes, replicas, disks });
-    const orphans = new OrphanScan({ client, registry, pools, volumes, replicas, events, ...common, intervalMs: this.opts.orphanScanMs });
-    orphans.start();
+    const orphans = new OrphanReport({ client, registry, pools, replicas, events, ...common });
+    const scan = new NodeVolumeScan({
+      registry,
+      consumers: [orphans, new FilesystemReport({ client, volumes })],
+      log: common.log,
+      intervalMs: this.opts.volumeScanMs,
+    });
+    scan.start();
     this.synced = true;
     this.log.info({ namespace }, 'controllers running');
 
     this.running = {
       stop: async () => {
         this.metrics.storage.observe(undefined);
+        scan.stop();
         orphans.stop();
         subscriptions.forEach((s) => {
           s.unsubscribe();

@@ -33,6 +33,12 @@ const paths = () => ({
   blockTarget: path.join(dir, 'pods', 'dev'),
 });
 
+/** What ListVolumes says of the volume's mounted filesystem (null: nothing mounted from it here). */
+async function listedFilesystem(id: string) {
+  const { volumes } = await callAgent(a.client, 'ListVolumes', {});
+  return volumes.find((v) => v.id === id)!.filesystem;
+}
+
 async function rejects(p: Promise<unknown>, code: status, text: RegExp): Promise<void> {
   const err = await p.then(
     () => undefined,
@@ -118,6 +124,8 @@ t('stats: bytes and inodes of the mounted filesystem, healthy condition', async 
   assert.ok(Number(bytes.used) > 0 && Number(bytes.available) > 0);
   assert.ok(Number(inodes.total) > 0 && Number(inodes.used) > 0);
   assert.equal(res.volumeCondition, { abnormal: false, message: 'healthy' });
+  assert.equal(await listedFilesystem(VOL), { type: 'xfs', sizeBytes: bytes.total }, 'ListVolumes reports the staged filesystem');
+  assert.is(await listedFilesystem(BLOCK), null, 'nothing mounted from the other volume');
   await rejects(
     callCsi(csi.node, 'NodeGetVolumeStats', { volumeId: VOL, volumePath: path.join(dir, 'nowhere') }),
     status.NOT_FOUND,
@@ -144,6 +152,7 @@ t('expand: a grown disk grows the mounted xfs filesystem online', async () => {
   assert.ok(Number(res.capacityBytes) > before, `${res.capacityBytes} > ${before}`);
   const after = Number((await callCsi(csi.node, 'NodeGetVolumeStats', { volumeId: VOL, volumePath: p.target })).usage[0]!.total);
   assert.ok(after > 700 * MiB, `filesystem now ${after}`);
+  assert.equal(await listedFilesystem(VOL), { type: 'xfs', sizeBytes: String(after) }, 'ListVolumes reports the grown filesystem');
   assert.is(await readFile(path.join(p.target, 'hello.txt'), 'utf8'), 'stratum', 'data survives');
   await callCsi(
     csi.node,
@@ -240,6 +249,7 @@ t('unpublish and unstage: unmounted, targets removed, repeats are no-ops', async
   await callCsi(csi.node, 'NodeUnstageVolume', { volumeId: VOL, stagingTargetPath: p.staging });
   await callCsi(csi.node, 'NodeUnstageVolume', { volumeId: VOL, stagingTargetPath: p.staging });
   assert.is(await findMount(p.staging), undefined);
+  assert.is(await listedFilesystem(VOL), null, 'no filesystem reported once unstaged');
 });
 
 t.run();

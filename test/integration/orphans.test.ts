@@ -50,7 +50,7 @@ it.before(
       metadata: { name: pool },
       spec: { mediaClass: 'hdd', backend: 'lvm' },
     });
-    op = await cluster.startOperator(undefined, ['--orphan-scan-interval-ms', '2000']);
+    op = await cluster.startOperator(undefined, ['--volume-scan-interval-ms', '2000']);
     await waitFor('pool ready', async () => (await storagePool())?.status?.nodeCount === 1, 90_000, 250);
   }),
 );

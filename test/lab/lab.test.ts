@@ -12,7 +12,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import path from 'node:path';
 import type { LocalDisk, LocalVolume, StoragePool } from '../../src/api/index.ts';
-import { parseQuantity } from '../../src/api/quantity.ts';
+import { formatBytesRounded, parseQuantity } from '../../src/api/quantity.ts';
 import { LVM_VOLUME_TAG_PREFIX } from '../../src/common/constants.ts';
 import { callCsi, connectCsi, type CsiClients } from '../../src/csi/client.ts';
 import { resourcePath } from '../../src/operator/runtime/kube/client.ts';
@@ -140,6 +140,17 @@ async function unpublishAndUnstage(vol: string): Promise<void> {
   await callCsi(csi.node, 'NodeUnstageVolume', { volumeId: vol, stagingTargetPath: stagingOf(vol) }, 60_000);
 }
 
+/** Waits until the volume's status.filesystem shows the file system mounted in the VM, as findmnt measures it. */
+async function statusShowsFilesystem(vol: string, fsType: string, sizeBytes: number): Promise<void> {
+  const want = { type: fsType, capacity: formatBytesRounded(sizeBytes), node: node.name };
+  await waitFor(
+    `${vol} status.filesystem ${JSON.stringify(want)}`,
+    async () => JSON.stringify((await volume(vol))?.status?.filesystem) === JSON.stringify(want),
+    30_000,
+    500,
+  );
+}
+
 /** Mounted file system type and size in bytes of a path in the VM. */
 async function mounted(target: string): Promise<{ fsType: string; sizeBytes: number; source: string }> {
   const [fsType, size, source] = (await node.sh(`findmnt -n -o FSTYPE,SIZE,SOURCE -b --target ${target}`)).trim().split(/\s+/);
@@ -154,7 +165,8 @@ it.before(
     lab = await Lab.start({ nodes: 2, logName: 'lab' });
     node = lab.nodes[0]!;
     cluster = await LabCluster.start(lab);
-    await cluster.startOperator();
+    // A short volume scan: status.filesystem follows the mounts within seconds.
+    await cluster.startOperator({ extraArgs: ['--volume-scan-interval-ms', '2000'] });
     csi = connectCsi(`unix://${await node.forwardSocket(GUEST_CSI_SOCKET, path.join(lab.dir, 'csi.sock'))}`);
     hddPool = `${node.name}-hdd`;
     thinPool = `${node.name}-thin`;
@@ -280,6 +292,7 @@ for (const [fsType, from, to] of [
     const before = await checksum(`${targetOf(vol)}/data`);
     const fsBefore = (await mounted(targetOf(vol))).sizeBytes;
     assert.ok(fsBefore <= from * MiB);
+    await statusShowsFilesystem(vol, fsType, fsBefore);
     await cluster.client.request('PATCH', resourcePath(LOCAL_VOLUMES, undefined, vol), {
       patchType: 'merge',
       body: { spec: { size: `${to}Mi` } },
@@ -309,6 +322,8 @@ for (const [fsType, from, to] of [
     );
     const fsAfter = (await mounted(targetOf(vol))).sizeBytes;
     assert.ok(fsAfter > fsBefore + (to - from - 32) * MiB, `the ${fsType} file system grew while mounted: ${fsBefore} → ${fsAfter}`);
+    // kubectl get lv shows both: the LV's capacity and, once the node grew it, the file system's.
+    await statusShowsFilesystem(vol, fsType, fsAfter);
     assert.is(await checksum(`${targetOf(vol)}/data`), before);
     await node.sh(`head -c ${Math.floor((to - from) * MiB * 0.8)} /dev/zero > ${targetOf(vol)}/more && sync`, 120_000);
   });

@@ -44,6 +44,7 @@ const STATUS: Record<string, Record<string, unknown>> = {
   LocalVolume: {
     phase: 'Degraded',
     capacity: '20Gi',
+    filesystem: { type: 'xfs', capacity: '19.9Gi', node: 'node-a' },
     primaryNode: 'node-a',
     observedGeneration: 1,
     conditions: [condition('Expanded', 'True', 'Grown'), condition('Ready', 'False', 'NotInSync')],

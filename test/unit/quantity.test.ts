@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { QuantityError, formatBytes, parseQuantity, roundUp } from '../../src/api/quantity.ts';
+import { QuantityError, formatBytes, formatBytesRounded, parseQuantity, roundUp } from '../../src/api/quantity.ts';
 import { QUANTITY_PATTERN } from '../../src/api/schema-parts.ts';
 
 test('parses binary and decimal suffixes exactly', () => {
@@ -41,6 +41,18 @@ test('formats bytes in the shortest exact binary form', () => {
   assert.is(formatBytes(1000), '1000');
   assert.is(formatBytes(0n), '0');
   assert.is(parseQuantity(formatBytes(123456789n)), 123456789n);
+});
+
+test('formats a size to read in the largest unit, one decimal, rounded down', () => {
+  assert.is(formatBytesRounded(10n * 2n ** 30n), '10Gi');
+  assert.is(formatBytesRounded(1536n * 2n ** 20n), '1.5Gi');
+  // A 1 GiB xfs as statfs reports it: 1006632960 bytes is 960 MiB.
+  assert.is(formatBytesRounded(1006632960n), '960Mi');
+  assert.is(formatBytesRounded(2n ** 30n - 1n), '1023.9Mi', 'never rounded up to 1Gi');
+  assert.is(formatBytesRounded('1031168'), '1007Ki');
+  assert.is(formatBytesRounded(1000), '1000');
+  assert.is(formatBytesRounded(0n), '0');
+  for (const q of ['1.5Gi', '1023.9Mi']) assert.ok(parseQuantity(q) > 0n, `${q} is a quantity`);
 });
 
 test('rounds up to an extent', () => {

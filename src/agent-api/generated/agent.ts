@@ -37,6 +37,7 @@ import type { ListSnapshotsRequest as _stratum_agent_v1_ListSnapshotsRequest, Li
 import type { ListSnapshotsResponse as _stratum_agent_v1_ListSnapshotsResponse, ListSnapshotsResponse__Output as _stratum_agent_v1_ListSnapshotsResponse__Output } from './stratum/agent/v1/ListSnapshotsResponse.ts';
 import type { ListVolumesRequest as _stratum_agent_v1_ListVolumesRequest, ListVolumesRequest__Output as _stratum_agent_v1_ListVolumesRequest__Output } from './stratum/agent/v1/ListVolumesRequest.ts';
 import type { ListVolumesResponse as _stratum_agent_v1_ListVolumesResponse, ListVolumesResponse__Output as _stratum_agent_v1_ListVolumesResponse__Output } from './stratum/agent/v1/ListVolumesResponse.ts';
+import type { MountedFilesystem as _stratum_agent_v1_MountedFilesystem, MountedFilesystem__Output as _stratum_agent_v1_MountedFilesystem__Output } from './stratum/agent/v1/MountedFilesystem.ts';
 import type { Pool as _stratum_agent_v1_Pool, Pool__Output as _stratum_agent_v1_Pool__Output } from './stratum/agent/v1/Pool.ts';
 import type { PromoteRequest as _stratum_agent_v1_PromoteRequest, PromoteRequest__Output as _stratum_agent_v1_PromoteRequest__Output } from './stratum/agent/v1/PromoteRequest.ts';
 import type { PromoteResponse as _stratum_agent_v1_PromoteResponse, PromoteResponse__Output as _stratum_agent_v1_PromoteResponse__Output } from './stratum/agent/v1/PromoteResponse.ts';
@@ -100,6 +101,7 @@ export interface ProtoGrpcType {
         ListVolumesRequest: MessageTypeDefinition<_stratum_agent_v1_ListVolumesRequest, _stratum_agent_v1_ListVolumesRequest__Output>
         ListVolumesResponse: MessageTypeDefinition<_stratum_agent_v1_ListVolumesResponse, _stratum_agent_v1_ListVolumesResponse__Output>
         MediaClass: EnumTypeDefinition
+        MountedFilesystem: MessageTypeDefinition<_stratum_agent_v1_MountedFilesystem, _stratum_agent_v1_MountedFilesystem__Output>
         Pool: MessageTypeDefinition<_stratum_agent_v1_Pool, _stratum_agent_v1_Pool__Output>
         PoolBackend: EnumTypeDefinition
         PromoteRequest: MessageTypeDefinition<_stratum_agent_v1_PromoteRequest, _stratum_agent_v1_PromoteRequest__Output>

@@ -3,7 +3,9 @@
 // all replicas, so the last replica to grow is the one that makes the device grow), then — on the
 // node that mounts it — the filesystem (NodeExpandVolume).
 import type { AgentHandlers } from '../../agent-api/generated/stratum/agent/v1/Agent.ts';
+import type { Volume__Output } from '../../agent-api/generated/stratum/agent/v1/Volume.ts';
 import type { AgentContext } from '../context.ts';
+import { mountedFilesystems } from '../fs/mounted.ts';
 import { unary } from './wrap.ts';
 
 export function volumeHandlers(ctx: AgentContext): Pick<AgentHandlers, 'CreateVolume' | 'ExpandVolume' | 'DeleteVolume' | 'ListVolumes'> {
@@ -18,6 +20,23 @@ export function volumeHandlers(ctx: AgentContext): Pick<AgentHandlers, 'CreateVo
       return res;
     }),
     DeleteVolume: unary(ctx, 'DeleteVolume', async (req, scope) => ({ deleted: await ctx.volumes.delete(req, scope) })),
-    ListVolumes: unary(ctx, 'ListVolumes', async (req, scope) => ({ volumes: await ctx.volumes.list(req.pool, scope) })),
+    ListVolumes: unary(ctx, 'ListVolumes', async (req, scope) => ({
+      volumes: await withFilesystems(ctx, await ctx.volumes.list(req.pool, scope)),
+    })),
   };
+}
+
+/** Each listed volume with the filesystem mounted from it here, if any: its own device, or its DRBD device. */
+async function withFilesystems(ctx: AgentContext, volumes: Volume__Output[]): Promise<Volume__Output[]> {
+  const devices = new Map<string, string[]>();
+  for (const v of volumes) {
+    if (!v.devicePresent || v.orphan) continue;
+    const drbd = await ctx.replication.deviceFor(v.id);
+    devices.set(v.id, drbd ? [drbd, v.devicePath] : [v.devicePath]);
+  }
+  const mounted = await mountedFilesystems(devices);
+  return volumes.map((v) => {
+    const fs = v.orphan ? undefined : mounted.get(v.id);
+    return fs ? { ...v, filesystem: fs } : v;
+  });
 }

@@ -192,6 +192,7 @@ export class SnapshotService {
       orphan: false,
       diskId: '',
       open: false,
+      filesystem: null,
     };
   }
 }

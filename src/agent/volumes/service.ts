@@ -390,6 +390,7 @@ export class VolumeService {
       open: lv.open === true,
       ownerUid: ownerOf(lv),
       orphan: isOrphanLv(lv),
+      filesystem: null,
     };
   }
 
@@ -409,6 +410,7 @@ export class VolumeService {
       open: present && d.inUseReasons.some((r) => r.startsWith('mount:') || r.startsWith('holder:')),
       ownerUid: '',
       orphan: false,
+      filesystem: null,
     };
   }
 

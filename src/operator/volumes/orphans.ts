@@ -1,14 +1,13 @@
 // Orphans: LVs and claimed disks that carry Stratum's tags on a node but belong to no
 // VolumeReplica there — left by a volume force-deleted while its node was away, or set aside by
-// an agent because a newer volume of the same name asked for that name. One ListVolumes per node,
-// on a steady interval and whenever an agent becomes reachable; what it finds is reported in the
-// pool's `Orphans` condition, a Warning Event per orphan and `stratum_orphan_volumes{node,pool}`.
-// Nothing is removed unless the pool carries the annotation REMOVE_ORPHANS_ANNOTATION=true.
+// an agent because a newer volume of the same name asked for that name. Found in each node's
+// volume listing (NodeVolumeScan); reported in the pool's `Orphans` condition, a Warning Event per
+// orphan and `stratum_orphan_volumes{node,pool}`. Nothing is removed unless the pool carries the
+// annotation REMOVE_ORPHANS_ANNOTATION=true.
 import type { Gauge } from 'prom-client';
-import type { Subscription } from 'rxjs';
 import { API_GROUP } from '../../common/constants.ts';
 import type { Logger } from '../../common/log.ts';
-import type { LocalVolume, StoragePool, StoragePoolStatus, VolumeReplica } from '../../api/index.ts';
+import type { StoragePool, StoragePoolStatus, VolumeReplica } from '../../api/index.ts';
 import type { Volume__Output } from '../../agent-api/generated/stratum/agent/v1/Volume.ts';
 import type { AgentRegistry } from '../agents/registry.ts';
 import type { EventRecorder } from '../runtime/events.ts';
@@ -17,10 +16,10 @@ import type { Informer } from '../runtime/kube/informer.ts';
 import type { OperatorMetrics } from '../runtime/metrics.ts';
 import { setCondition, updateStatusIfChanged, type Condition, type StatusWithConditions } from '../runtime/status.ts';
 import { STORAGE_POOLS } from '../resources.ts';
+import type { VolumeListingConsumer } from './node-volume-scan.ts';
 
 /** On a StoragePool, `true` lets the operator delete the pool's orphans (their data is lost). */
 export const REMOVE_ORPHANS_ANNOTATION = `${API_GROUP}/remove-orphans`;
-export const DEFAULT_ORPHAN_SCAN_MS = 60_000;
 
 export interface Orphan {
   readonly node: string;
@@ -33,16 +32,15 @@ export interface Orphan {
   readonly sizeBytes: string;
 }
 
-export interface OrphanScanDeps {
+export interface OrphanReportDeps {
   readonly client: KubeClient;
   readonly registry: AgentRegistry;
   readonly pools: Informer<StoragePool>;
-  readonly volumes: Informer<LocalVolume>;
+  /** With an index `node` on spec.node. */
   readonly replicas: Informer<VolumeReplica>;
   readonly events: EventRecorder;
   readonly metrics: OperatorMetrics;
   readonly log: Logger;
-  readonly intervalMs?: number;
 }
 
 /**
@@ -74,56 +72,27 @@ export function findOrphans(node: string, listed: readonly Volume__Output[], rep
 const describe = (o: Orphan) =>
   `${o.lvName ? `LV ${o.lvName}` : `disk ${o.diskId}`} on node ${o.node} (volume ${o.volumeId}${o.ownerUid ? `, owner UID ${o.ownerUid}` : ''}, ${o.sizeBytes} bytes)`;
 
-export class OrphanScan {
+export class OrphanReport implements VolumeListingConsumer {
   /** Last finding per node, so a pool's condition covers every node. */
   private readonly found = new Map<string, Orphan[]>();
   private readonly gauge: Gauge<'node' | 'pool'>;
-  private timer: NodeJS.Timeout | undefined;
-  private subscription: Subscription | undefined;
-  private readonly running = new Set<string>();
 
-  constructor(private readonly deps: OrphanScanDeps) {
+  constructor(private readonly deps: OrphanReportDeps) {
     this.gauge = deps.metrics.orphanVolumes;
   }
 
-  start(): void {
-    const every = this.deps.intervalMs ?? DEFAULT_ORPHAN_SCAN_MS;
-    this.timer = setInterval(() => this.scanAll(), every);
-    this.timer.unref();
-    this.subscription = this.deps.registry.changes$.subscribe((node) => {
-      if (this.deps.registry.state(node).connected) void this.scan(node);
-    });
-    this.scanAll();
-  }
-
   stop(): void {
-    clearInterval(this.timer);
-    this.subscription?.unsubscribe();
     this.gauge.reset();
   }
 
-  private scanAll(): void {
-    for (const node of this.deps.registry.nodes()) void this.scan(node);
-  }
-
-  /** One ListVolumes on the node; an unreachable agent says nothing about orphans, so its last finding stays. */
-  async scan(node: string): Promise<void> {
-    if (this.running.has(node)) return;
-    this.running.add(node);
-    try {
-      const { volumes } = await this.deps.registry.call(node, 'ListVolumes', { pool: '' });
-      // The cache at the time of the answer: a replica created meanwhile is already in it (its
-      // agent call comes after the object exists), so no live volume is taken for an orphan.
-      let orphans = findOrphans(node, volumes, this.deps.replicas.byIndex('node', node));
-      orphans = await this.removeIfAsked(orphans);
-      const before = this.found.get(node) ?? [];
-      this.found.set(node, orphans);
-      await this.report(node, orphans, before);
-    } catch (err) {
-      this.deps.log.debug({ node, err: (err as Error).message }, 'orphan scan skipped');
-    } finally {
-      this.running.delete(node);
-    }
+  async consume(node: string, volumes: readonly Volume__Output[]): Promise<void> {
+    // The cache at the time of the answer: a replica created meanwhile is already in it (its
+    // agent call comes after the object exists), so no live volume is taken for an orphan.
+    let orphans = findOrphans(node, volumes, this.deps.replicas.byIndex('node', node));
+    orphans = await this.removeIfAsked(orphans);
+    const before = this.found.get(node) ?? [];
+    this.found.set(node, orphans);
+    await this.report(node, orphans, before);
   }
 
   /** Deletes the orphans of pools that ask for it; returns those that remain. */

@@ -1,6 +1,7 @@
 // Original file: proto/agent/v1/agent.proto
 
 import type { PoolBackend as _stratum_agent_v1_PoolBackend, PoolBackend__Output as _stratum_agent_v1_PoolBackend__Output } from '../../../stratum/agent/v1/PoolBackend.ts';
+import type { MountedFilesystem as _stratum_agent_v1_MountedFilesystem, MountedFilesystem__Output as _stratum_agent_v1_MountedFilesystem__Output } from '../../../stratum/agent/v1/MountedFilesystem.ts';
 import type { Long } from '@grpc/proto-loader';
 
 export interface Volume {
@@ -16,6 +17,7 @@ export interface Volume {
   'open'?: (boolean);
   'ownerUid'?: (string);
   'orphan'?: (boolean);
+  'filesystem'?: (_stratum_agent_v1_MountedFilesystem | null);
 }
 
 export interface Volume__Output {
@@ -31,4 +33,5 @@ export interface Volume__Output {
   'open': (boolean);
   'ownerUid': (string);
   'orphan': (boolean);
+  'filesystem': (_stratum_agent_v1_MountedFilesystem__Output | null);
 }
