@@ -21,6 +21,8 @@ export const MAX_REPLICAS = 3;
 export const FS_TYPES = ['ext4', 'xfs'] as const;
 export type FsType = (typeof FS_TYPES)[number];
 export const DEFAULT_FS_TYPE: FsType = 'ext4';
+/** The smallest device each filesystem can be made on: mkfs.xfs refuses a data device under 300 MiB. */
+export const FS_MINIMUM_BYTES: Readonly<Record<FsType, bigint>> = { ext4: 0n, xfs: 300n << 20n };
 
 const spec = {
   type: 'object',

@@ -182,6 +182,15 @@ fs('a device with a foreign signature is never formatted', async (ctx) => {
   assert.match(pt.message, 'partition table');
 });
 
+fs('a device too small for xfs is refused with the numbers, left blank; ext4 fits', async (ctx) => {
+  const small = await ctx.loops.create('small', 64 * MiB);
+  const err = await refusal(formatIfBlank(small.device, 'xfs'));
+  assert.is(err.reason, 'too-small');
+  assert.match(err.message, `cannot make xfs on ${small.device}: it has ${64 * MiB} bytes, xfs needs at least ${300 * MiB}`);
+  assert.is(await probeSignature(small.device), undefined, 'nothing written');
+  assert.is((await formatIfBlank(small.device, 'ext4')).formatted, true);
+});
+
 fs('mounting another device on a used target is refused', async (ctx) => {
   const a = await ctx.loops.create('conflict-a', SIZE);
   const b = await ctx.loops.create('conflict-b', SIZE);

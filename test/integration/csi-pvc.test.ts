@@ -24,6 +24,7 @@ import { kubectl } from '../rig/kubectl.ts';
 import type { Controllers } from '../rig/controllers.ts';
 import { callAgent } from '../helpers/agent-harness.ts';
 import { unmountAll } from '../helpers/cleanup.ts';
+import { statusShowsFilesystem } from '../helpers/filesystem-status.ts';
 import { TestCluster, reportFailure, waitFor, type ClusterNode } from './support.ts';
 import {
   CSI_DRIVERS,
@@ -125,7 +126,8 @@ it.before(
       parameters: { pool, 'csi.storage.k8s.io/fstype': 'xfs' },
     });
     madeDriver = await ensureCsiDriver(cluster.client);
-    await cluster.startOperator('operator-0', ['--csi-endpoint', controllerEndpoint(cluster)]);
+    // A short volume scan: status.filesystem follows the node's mounts within seconds.
+    await cluster.startOperator('operator-0', ['--csi-endpoint', controllerEndpoint(cluster), '--volume-scan-interval-ms', '1000']);
     await waitFor(
       'disk pool ready on 2 nodes',
       async () => (await cluster.get<StoragePool>(STORAGE_POOLS, pool))?.status?.nodeCount === 2,
@@ -333,6 +335,11 @@ it('PVC resize: csi-resizer → ControllerExpandVolume grows the volume; NodeExp
   const csi = connectCsi(roomy.agent.csiEndpoint);
   try {
     const before = Number((await callCsi(csi.node, 'NodeGetVolumeStats', { volumeId: id, volumePath: target(c) })).usage[0]!.total);
+    await statusShowsFilesystem(
+      () => cluster.get<LocalVolume>(LOCAL_VOLUMES, id),
+      { type: 'xfs', bytes: before, node: roomy.name },
+      20_000,
+    );
     const res = await callCsi(
       csi.node,
       'NodeExpandVolume',
@@ -347,6 +354,8 @@ it('PVC resize: csi-resizer → ControllerExpandVolume grows the volume; NodeExp
     const after = Number((await callCsi(csi.node, 'NodeGetVolumeStats', { volumeId: id, volumePath: target(c) })).usage[0]!.total);
     assert.ok(after > before && after >= 900 * MiB, `filesystem ${before} → ${after} bytes (NodeExpandVolume said ${res.capacityBytes})`);
     assert.is(await readFile(path.join(target(c), 'hello.txt'), 'utf8'), `hello from ${c}`, 'data survives the resize');
+    // The LocalVolume shows both sizes: the volume's, and the filesystem's once the node grew it.
+    await statusShowsFilesystem(() => cluster.get<LocalVolume>(LOCAL_VOLUMES, id), { type: 'xfs', bytes: after, node: roomy.name }, 20_000);
   } finally {
     csi.close();
   }

@@ -12,13 +12,14 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import path from 'node:path';
 import type { LocalDisk, LocalVolume, StoragePool } from '../../src/api/index.ts';
-import { formatBytesRounded, parseQuantity } from '../../src/api/quantity.ts';
+import { parseQuantity } from '../../src/api/quantity.ts';
 import { LVM_VOLUME_TAG_PREFIX } from '../../src/common/constants.ts';
 import { callCsi, connectCsi, type CsiClients } from '../../src/csi/client.ts';
 import { resourcePath } from '../../src/operator/runtime/kube/client.ts';
 import { LOCAL_DISKS, LOCAL_VOLUMES, STORAGE_POOLS, VOLUME_REPLICAS } from '../../src/operator/resources.ts';
 import { EVENTS } from '../integration/csi-support.ts';
 import { reportFailure } from '../integration/support.ts';
+import { statusShowsFilesystem } from '../helpers/filesystem-status.ts';
 import { waitFor } from '../operator/support.ts';
 import { Lab } from './lab.ts';
 import { LabCluster } from './lab-cluster.ts';
@@ -138,17 +139,6 @@ async function stageAndPublish(vol: string, fsType: string): Promise<void> {
 async function unpublishAndUnstage(vol: string): Promise<void> {
   await callCsi(csi.node, 'NodeUnpublishVolume', { volumeId: vol, targetPath: targetOf(vol) }, 60_000);
   await callCsi(csi.node, 'NodeUnstageVolume', { volumeId: vol, stagingTargetPath: stagingOf(vol) }, 60_000);
-}
-
-/** Waits until the volume's status.filesystem shows the file system mounted in the VM, as findmnt measures it. */
-async function statusShowsFilesystem(vol: string, fsType: string, sizeBytes: number): Promise<void> {
-  const want = { type: fsType, capacity: formatBytesRounded(sizeBytes), node: node.name };
-  await waitFor(
-    `${vol} status.filesystem ${JSON.stringify(want)}`,
-    async () => JSON.stringify((await volume(vol))?.status?.filesystem) === JSON.stringify(want),
-    30_000,
-    500,
-  );
 }
 
 /** Mounted file system type and size in bytes of a path in the VM. */
@@ -292,7 +282,7 @@ for (const [fsType, from, to] of [
     const before = await checksum(`${targetOf(vol)}/data`);
     const fsBefore = (await mounted(targetOf(vol))).sizeBytes;
     assert.ok(fsBefore <= from * MiB);
-    await statusShowsFilesystem(vol, fsType, fsBefore);
+    await statusShowsFilesystem(() => volume(vol), { type: fsType, bytes: fsBefore, node: node.name }, 30_000);
     await cluster.client.request('PATCH', resourcePath(LOCAL_VOLUMES, undefined, vol), {
       patchType: 'merge',
       body: { spec: { size: `${to}Mi` } },
@@ -323,7 +313,7 @@ for (const [fsType, from, to] of [
     const fsAfter = (await mounted(targetOf(vol))).sizeBytes;
     assert.ok(fsAfter > fsBefore + (to - from - 32) * MiB, `the ${fsType} file system grew while mounted: ${fsBefore} → ${fsAfter}`);
     // kubectl get lv shows both: the LV's capacity and, once the node grew it, the file system's.
-    await statusShowsFilesystem(vol, fsType, fsAfter);
+    await statusShowsFilesystem(() => volume(vol), { type: fsType, bytes: fsAfter, node: node.name }, 30_000);
     assert.is(await checksum(`${targetOf(vol)}/data`), before);
     await node.sh(`head -c ${Math.floor((to - from) * MiB * 0.8)} /dev/zero > ${targetOf(vol)}/more && sync`, 120_000);
   });

@@ -107,6 +107,26 @@ test('capacity: required wins, default capped by the limit, inverted range is OU
   assert.not.ok(fitsRange(11n, { requiredBytes: '10', limitBytes: '10' }));
 });
 
+test('capacity: raised to what the filesystem needs when the limit allows, OUT_OF_RANGE when it does not', () => {
+  const xfs = 300n << 20n;
+  assert.is(sizeFor({ requiredBytes: String(100 << 20), limitBytes: '0' }, xfs, 'an xfs filesystem'), xfs);
+  assert.is(sizeFor({ requiredBytes: String(1 << 30), limitBytes: '0' }, xfs), 1n << 30n, 'larger than the minimum: as asked');
+  refusal(
+    () => sizeFor({ requiredBytes: '0', limitBytes: String(200 << 20) }, xfs, 'an xfs filesystem'),
+    Status.OUT_OF_RANGE,
+    /an xfs filesystem needs at least 314572800 bytes; capacity_range limit_bytes 209715200 is below it/,
+  );
+  const small = { requiredBytes: String(64 << 20), limitBytes: '0' };
+  assert.is(
+    parseCreateVolume(request({ capacityRange: small, volumeCapabilities: [mount('SINGLE_NODE_WRITER', 'xfs')] })).spec.size,
+    '300Mi',
+  );
+  assert.is(
+    parseCreateVolume(request({ capacityRange: small, volumeCapabilities: [mount('SINGLE_NODE_WRITER', 'ext4')] })).spec.size,
+    '64Mi',
+  );
+});
+
 test('refusals name the problem with INVALID_ARGUMENT', () => {
   refusal(() => parseCreateVolume(request({ name: '' })), Status.INVALID_ARGUMENT, /name is required/);
   refusal(() => parseCreateVolume(request({ volumeCapabilities: [] })), Status.INVALID_ARGUMENT, /volume_capabilities are required/);

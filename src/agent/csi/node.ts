@@ -49,6 +49,7 @@ const FS_CODES: Record<FsError['reason'], Status> = {
   'mount-conflict': Status.ALREADY_EXISTS,
   'not-mounted': Status.FAILED_PRECONDITION,
   'invalid-argument': Status.INVALID_ARGUMENT,
+  'too-small': Status.OUT_OF_RANGE,
 };
 
 /** Runs `fn` with FsError mapped to the CSI code for its reason. */

@@ -9,7 +9,9 @@ export type FsErrorReason =
   /** The operation needs a mounted filesystem (e.g. growing xfs) and it is not mounted. */
   | 'not-mounted'
   /** A path, option or filesystem type that is not acceptable. */
-  | 'invalid-argument';
+  | 'invalid-argument'
+  /** The device is smaller than the filesystem can be made on. */
+  | 'too-small';
 
 export class FsError extends Error {
   constructor(

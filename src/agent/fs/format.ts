@@ -1,6 +1,8 @@
 // Format a device only when it is blank. A device that already holds the requested filesystem is
 // left alone (the repeat call is a no-op); anything else on it is refused, never overwritten.
+import { FS_MINIMUM_BYTES } from '../../api/localvolume.ts';
 import { run } from '../../common/exec.ts';
+import { blockDeviceSize } from './block.ts';
 import { FsError } from './errors.ts';
 import { describeSignature, probeSignature } from './probe.ts';
 import { assertAbsolutePath, type FsType } from './types.ts';
@@ -37,6 +39,14 @@ export async function formatIfBlank(device: string, fsType: FsType, opts: { read
       found,
     });
   }
+  // Refused here with the numbers rather than by mkfs with its usage text.
+  const size = BigInt(await blockDeviceSize(device));
+  if (size < FS_MINIMUM_BYTES[fsType])
+    throw new FsError(
+      'too-small',
+      `cannot make ${fsType} on ${device}: it has ${size} bytes, ${fsType} needs at least ${FS_MINIMUM_BYTES[fsType]} (grow the volume, or use ext4)`,
+      { device, fsType, size: String(size) },
+    );
   const mkfs = MKFS[fsType];
   await run(mkfs.command, [...mkfs.args, device], { timeoutMs: opts.timeoutMs ?? 10 * 60_000 });
   return { formatted: true };

@@ -4,8 +4,7 @@ import { createHash } from 'node:crypto';
 import { status as Status } from '@grpc/grpc-js';
 import { API_GROUP, STORAGE_CLASS_PARAMETERS, TOPOLOGY_KEY } from '../../common/constants.ts';
 import { formatBytes } from '../../api/quantity.ts';
-import { MAX_REPLICAS, type LocalVolumeSpec } from '../../api/localvolume.ts';
-import { FS_TYPES } from '../../api/localvolume.ts';
+import { FS_MINIMUM_BYTES, FS_TYPES, MAX_REPLICAS, type FsType, type LocalVolumeSpec } from '../../api/localvolume.ts';
 import type { CreateVolumeRequest__Output } from '../../csi/api/generated/csi/v1/CreateVolumeRequest.ts';
 import type { CapacityRange__Output } from '../../csi/api/generated/csi/v1/CapacityRange.ts';
 import type { TopologyRequirement__Output } from '../../csi/api/generated/csi/v1/TopologyRequirement.ts';
@@ -43,15 +42,21 @@ export function isVolumeName(id: string): boolean {
   return id.length <= MAX_NAME && DNS_LABEL.test(id);
 }
 
-/** Bytes wanted for a capacity range: required, else the default capped at the limit. */
-export function sizeFor(range: CapacityRange__Output | null): bigint {
+/**
+ * Bytes wanted for a capacity range: required, else the default capped at the limit; raised to
+ * `minimum` (what the volume's filesystem needs, named by `what`) when the limit allows.
+ */
+export function sizeFor(range: CapacityRange__Output | null, minimum = 0n, what = 'the volume'): bigint {
   const required = BigInt(range?.requiredBytes || '0');
   const limit = BigInt(range?.limitBytes || '0');
   if (required < 0n || limit < 0n) throw new CsiError(Status.OUT_OF_RANGE, 'capacity_range bytes must not be negative');
   if (limit && required > limit)
     throw new CsiError(Status.OUT_OF_RANGE, `capacity_range: required_bytes ${required} exceeds limit_bytes ${limit}`);
-  if (required) return required;
-  return limit && limit < DEFAULT_VOLUME_BYTES ? limit : DEFAULT_VOLUME_BYTES;
+  const wanted = required || (limit && limit < DEFAULT_VOLUME_BYTES ? limit : DEFAULT_VOLUME_BYTES);
+  if (wanted >= minimum) return wanted;
+  if (limit && limit < minimum)
+    throw new CsiError(Status.OUT_OF_RANGE, `${what} needs at least ${minimum} bytes; capacity_range limit_bytes ${limit} is below it`);
+  return minimum;
 }
 
 /** Does a volume of `bytes` satisfy the range? */
@@ -111,7 +116,10 @@ export function parseCreateVolume(req: CreateVolumeRequest__Output): CsiVolumeRe
     'ext4';
   if (!(FS_TYPES as readonly string[]).includes(fsType))
     throw invalid(`filesystem type ${JSON.stringify(fsType)} is not supported (supported: ${FS_TYPES.join(', ')})`);
-  const sizeBytes = sizeFor(req.capacityRange);
+  // A filesystem volume is made at least as large as its filesystem can be (xfs: 300 MiB).
+  const sizeBytes = block
+    ? sizeFor(req.capacityRange)
+    : sizeFor(req.capacityRange, FS_MINIMUM_BYTES[fsType as FsType], `an ${fsType} filesystem`);
   const nodes = topologyNodes(req.accessibilityRequirements);
   // The scheduler's node leads; further nodes only matter as homes for further replicas.
   const accessible = nodes.slice(0, Math.min(replicas, MAX_REPLICAS));
@@ -122,7 +130,7 @@ export function parseCreateVolume(req: CreateVolumeRequest__Output): CsiVolumeRe
     size: formatBytes(sizeBytes),
     replicas,
     volumeMode: block ? 'Block' : 'Filesystem',
-    fsType: fsType as 'ext4' | 'xfs',
+    fsType: fsType as FsType,
     consistency: 'sync',
     ...(accessible.length ? { accessibility: { nodes: accessible } } : {}),
     ...(pvcName && pvcNamespace ? { pvcRef: { namespace: pvcNamespace, name: pvcName } } : {}),
