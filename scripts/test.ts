@@ -49,6 +49,8 @@ const SUITES: readonly Suite[] = [
   { name: 'operator', dir: 'operator', controlPlane: true, systemTools: true, timeoutMs: 20 * 60_000 },
   { name: 'integration', dir: 'integration', controlPlane: true, systemTools: true, timeoutMs: 30 * 60_000 },
   { name: 'lab', dir: 'lab', controlPlane: true, systemTools: true, vms: true, timeoutMs: 20 * 60_000 },
+  // Thin-pool snapshots, restores and clones on a VM, csi-sanity's snapshot specs and the snapshot controller (about 7 min).
+  { name: 'lab-snapshots', dir: 'lab-snapshots', controlPlane: true, systemTools: true, vms: true, timeoutMs: 20 * 60_000 },
   // DRBD between three VMs: full syncs, a node killed and rebooted; its own bound (about 12.5 min).
   { name: 'lab-replication', dir: 'lab-replication', controlPlane: true, systemTools: true, vms: true, timeoutMs: 40 * 60_000 },
 ];

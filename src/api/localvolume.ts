@@ -14,7 +14,8 @@ import {
   statusSchema,
 } from './schema-parts.ts';
 
-export const VOLUME_PHASES = ['Pending', 'Creating', 'Ready', 'Degraded', 'Expanding', 'Migrating', 'Deleting'] as const;
+// Lost: no replica holds reachable data (its node is gone or away past the grace period, or its LV vanished).
+export const VOLUME_PHASES = ['Pending', 'Creating', 'Ready', 'Degraded', 'Lost', 'Expanding', 'Migrating', 'Deleting'] as const;
 export const REPLICA_ROLES = ['primary', 'secondary'] as const;
 export const MAX_REPLICAS = 3;
 /** The filesystems Stratum formats and grows; one list for the CRD, the CSI driver and the agent. */

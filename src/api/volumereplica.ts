@@ -5,7 +5,8 @@ import type { KindDefinition, StratumObject } from './definition.ts';
 import { REPLICA_ROLES } from './localvolume.ts';
 import { growOnly, immutable, nodeName, poolName, positiveQuantity, reportedQuantity, AGE_COLUMN, statusSchema } from './schema-parts.ts';
 
-export const REPLICA_STATES = ['Pending', 'Creating', 'Ready', 'Syncing', 'Expanding', 'Copying', 'Failed', 'Deleting'] as const;
+// Lost: its node or its data is gone (node deleted, agent away past the grace period, LV or disk vanished).
+export const REPLICA_STATES = ['Pending', 'Creating', 'Ready', 'Syncing', 'Expanding', 'Copying', 'Failed', 'Lost', 'Deleting'] as const;
 
 const peer = {
   type: 'object',

@@ -19,6 +19,7 @@ const volumePhases: Record<(typeof VOLUME_PHASES)[number], Health> = {
   Creating: 'Progressing',
   Ready: 'Healthy',
   Degraded: 'Degraded',
+  Lost: 'Degraded',
   Expanding: 'Progressing',
   Migrating: 'Progressing',
   Deleting: 'Progressing',
@@ -31,6 +32,7 @@ const replicaStates: Record<(typeof REPLICA_STATES)[number], Health> = {
   Expanding: 'Progressing',
   Copying: 'Progressing',
   Failed: 'Degraded',
+  Lost: 'Degraded',
   Deleting: 'Progressing',
 };
 const diskStates: Record<(typeof DISK_STATES)[number], Health> = {

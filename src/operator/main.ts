@@ -12,6 +12,7 @@ import { KubeClient, loadKubeConfig } from './runtime/kube/client.ts';
 import { LeaderElector } from './runtime/leader.ts';
 import { Manager } from './manager.ts';
 import { DEFAULT_VOLUME_SCAN_MS } from './volumes/node-volume-scan.ts';
+import { DEFAULT_NODE_LOST_GRACE_MS } from './volumes/node-liveness.ts';
 import { sharedMetrics } from './runtime/metrics.ts';
 import { serveControllerCsi } from './csi/serve.ts';
 import { socketPath } from '../csi/server.ts';
@@ -32,6 +33,7 @@ const USAGE = `Usage: stratum-operator [flags]
   --certificate-lifetime-ms MS  lifetime of issued certificates (default 7 days)
   --workers N              concurrent reconciles per controller (default 4)
   --volume-scan-interval-ms MS  how often each node's volumes are listed: orphans, filesystem sizes (default 60000)
+  --node-lost-grace-ms MS  how long a node's agent may not answer before its replicas are Lost (default 300000)
   --csi-endpoint URL       serve the CSI controller on unix:///path (every replica serves it, leader or not)
   --log-level LEVEL        debug, info, warn, error (default $STRATUM_LOG_LEVEL or info)`;
 
@@ -54,6 +56,7 @@ function parse(argv: string[]) {
       'tls-key': { type: 'string' },
       workers: { type: 'string' },
       'volume-scan-interval-ms': { type: 'string' },
+      'node-lost-grace-ms': { type: 'string' },
       'log-level': { type: 'string' },
       'csi-endpoint': { type: 'string' },
       certificates: { type: 'string' },
@@ -103,6 +106,7 @@ function parse(argv: string[]) {
     certificateLifetimeMs: number('certificate-lifetime-ms', values['certificate-lifetime-ms'], 7 * 86_400_000),
     workers: number('workers', values.workers, 4),
     volumeScanMs: number('volume-scan-interval-ms', values['volume-scan-interval-ms'], DEFAULT_VOLUME_SCAN_MS),
+    nodeLostGraceMs: number('node-lost-grace-ms', values['node-lost-grace-ms'], DEFAULT_NODE_LOST_GRACE_MS),
     // Checked here so a bad endpoint is a usage error, not a failure after startup.
     csiEndpoint: values['csi-endpoint'] === undefined ? undefined : `unix://${socketPath(values['csi-endpoint'])}`,
     logLevel: values['log-level'] ?? process.env.STRATUM_LOG_LEVEL ?? 'info',
@@ -142,6 +146,7 @@ async function main(): Promise<void> {
     identity: opts.identity,
     workers: opts.workers,
     volumeScanMs: opts.volumeScanMs,
+    nodeLostGraceMs: opts.nodeLostGraceMs,
     log,
     metrics,
   });

@@ -35,6 +35,7 @@ import {
 import { EVICTING_INDEX, evictingIndex, localVolumeReconciler, waitsOnPool } from './volumes/localvolume-reconciler.ts';
 import { replicaReconciler } from './volumes/replica-reconciler.ts';
 import { FilesystemReport } from './volumes/filesystem-report.ts';
+import { DEFAULT_NODE_LOST_GRACE_MS, NodeLiveness } from './volumes/node-liveness.ts';
 import { NodeVolumeScan } from './volumes/node-volume-scan.ts';
 import { OrphanReport } from './volumes/orphans.ts';
 import { snapshotReconciler } from './volumes/snapshot-reconciler.ts';
@@ -52,6 +53,8 @@ export interface ManagerOptions {
   readonly workers?: number;
   /** How often each node's volumes are listed (orphans, filesystem sizes). @default DEFAULT_VOLUME_SCAN_MS */
   readonly volumeScanMs?: number;
+  /** How long a node's agent may be unreachable before its replicas are Lost. @default DEFAULT_NODE_LOST_GRACE_MS */
+  readonly nodeLostGraceMs?: number;
   readonly log?: Logger;
   readonly metrics?: OperatorMetrics;
 }
@@ -111,7 +114,7 @@ export class Manager {
       informer: disks,
       workers,
       ...common,
-      reconcile: localDiskReconciler({ client, disks, inventory, registry, events }),
+      reconcile: localDiskReconciler({ client, disks, nodes, inventory, registry, events }),
     });
     const allPools = () => pools.keys();
     const poolController = new Controller<StoragePool>({
@@ -172,7 +175,19 @@ export class Manager {
       informer: replicas,
       workers,
       ...common,
-      reconcile: replicaReconciler({ client, replicas, volumes, registry, events, ledger }),
+      reconcile: replicaReconciler({
+        client,
+        replicas,
+        volumes,
+        registry,
+        events,
+        ledger,
+        liveness: new NodeLiveness({
+          nodes,
+          agent: (node) => registry.state(node),
+          graceMs: this.opts.nodeLostGraceMs ?? DEFAULT_NODE_LOST_GRACE_MS,
+        }),
+      }),
       secondaries: [
         { informer: volumes, map: (v) => replicas.byIndex('volume', v.metadata.name!).map((r) => r.metadata.name!) },
         // A replica waits on its peers' devices before it writes the DRBD resource.
@@ -228,6 +243,11 @@ export class Manager {
     subscriptions.push(
       labelChanges.subscribe((ev) => {
         onNode(ev.object.metadata.name!);
+        // A deleted Node takes its LocalDisks with it.
+        if (ev.type === 'delete')
+          disks.byIndex('node', ev.object.metadata.name!).forEach((d) => {
+            diskController.queue.add(d.metadata.name!);
+          });
         if (
           ev.object.metadata.labels?.[EVICT_NODE_LABEL] !== undefined ||
           (ev.type === 'update' && ev.old.metadata.labels?.[EVICT_NODE_LABEL] !== undefined)

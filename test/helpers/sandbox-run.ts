@@ -44,7 +44,8 @@ export async function runSandbox(
         check();
       }),
       exited.then(() => false),
-      new Promise<boolean>((resolve) => setTimeout(() => resolve(false), readyMs)),
+      // unref: a pending bound must not hold the test process open once the race is decided.
+      new Promise<boolean>((resolve) => setTimeout(() => resolve(false), readyMs).unref()),
     ]);
     assert.ok(ready, `sandbox did not come up:\n${output}`);
     assert.match(output, /ready in \d+\.\d s/);
@@ -64,7 +65,7 @@ export async function runSandbox(
     };
     await whileUp(session);
     child.kill('SIGINT');
-    const code = await Promise.race([exited, new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 120_000))]);
+    const code = await Promise.race([exited, new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 120_000).unref())]);
     assert.is.not(code, 'timeout', `sandbox did not stop within 120 s:\n${output}`);
     assert.not.ok(existsSync(kubeconfig), "the control plane's files are gone");
     await afterStop(session);

@@ -7,7 +7,7 @@
 //   formats and mounts. A disk volume is the whole disk, so the test size is the disk size
 //   (1 GiB) and the expansion there stays within it.
 // The snapshot and clone specs need a thin pool (device-mapper): they run in the lab
-// (test/lab/snapshots.test.ts) and are left out here by this run's skip.
+// (test/lab-snapshots/snapshots.test.ts) and are left out here by this run's skip.
 // csi-sanity must exit 0 with exactly the documented results: docs/csi.md's passed counts, and
 // as skipped exactly the specs below, grouped as docs/csi.md's table of skipped specs (whose
 // counts are read and compared too) — so a spec that turns from passed into skipped fails here.

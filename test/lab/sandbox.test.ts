@@ -18,6 +18,7 @@ it('three VMs come up with a Ready volume within five minutes, and Ctrl-C stops 
     async (s) => {
       assert.match(s.output, /3 nodes \(lab VMs\)/);
       const took = Number(/ready in (\d+\.\d) s/.exec(s.output)![1]);
+      process.stdout.write(`\n[lab] ${/Stratum sandbox ready in .*$/m.exec(s.output)![0]}\n`);
       assert.ok(took < 300, `ready in ${took} s, not under five minutes`);
       assert.is(await s.volumeField('{.status.phase}'), 'Ready');
       labDir = /stratum-lab-\w+/.exec((await run('pgrep', ['-a', 'qemu-system'], { okCodes: [0, 1] })).stdout)?.[0] ?? '';

@@ -4,6 +4,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Registry } from 'prom-client';
 import type { LocalDisk, LocalVolume, StoragePool, VolumeReplica } from '../../src/api/index.ts';
+import { VOLUME_PHASES } from '../../src/api/localvolume.ts';
 import { StorageMetrics } from '../../src/operator/storage-metrics.ts';
 import { parseSamples } from '../helpers/prometheus-text.ts';
 
@@ -71,7 +72,7 @@ test("families follow the objects' status", async () => {
     1,
     'one phase at a time',
   );
-  assert.is(get('stratum_volume_phase', { volume: 'pvc-1' }).length, 7);
+  assert.is(get('stratum_volume_phase', { volume: 'pvc-1' }).length, VOLUME_PHASES.length, 'a series per phase');
   assert.equal(get('stratum_volume_ready_replicas', { volume: 'pvc-1' }), [1]);
   assert.equal(get('stratum_volume_desired_replicas', { volume: 'pvc-1' }), [2]);
   assert.equal(get('stratum_replica_synced_ratio', { replica: 'pvc-1-b', node: 'n2' }), [0.25]);
@@ -91,7 +92,7 @@ test("a deleted object's series vanish, and a stopped view empties every family"
     replicas: { list: () => [] },
     disks: { list: () => [disk] },
   });
-  assert.is((await scrape(registry))('stratum_volume_phase', { volume: 'pvc-1' }).length, 7);
+  assert.is((await scrape(registry))('stratum_volume_phase', { volume: 'pvc-1' }).length, VOLUME_PHASES.length);
   volumes = [];
   assert.is((await scrape(registry))('stratum_volume_phase', { volume: 'pvc-1' }).length, 0);
   metrics.observe(undefined);

@@ -7,7 +7,7 @@ type Cond = { type: string; status: 'True' | 'False'; reason: string; message: s
 interface ReplicaShape {
   node: string;
   role?: 'primary' | 'secondary';
-  state?: 'Pending' | 'Creating' | 'Ready' | 'Failed' | 'Deleting';
+  state?: 'Pending' | 'Creating' | 'Ready' | 'Failed' | 'Lost' | 'Deleting';
   capacity?: string;
   sync?: number;
   lastError?: string;
@@ -77,6 +77,32 @@ const TABLE: Row[] = [
     phase: 'Pending',
     reason: 'Pending',
     message: 'Pending',
+  },
+  {
+    name: 'Lost: the only replica is Lost, its reason and node said plainly',
+    replicas: [
+      { node: 'a', state: 'Lost', ready: notReady('NodeLost', 'the agent on node a has been unreachable since 12:00 (grace 5m)') },
+    ],
+    phase: 'Lost',
+    reason: 'NodeLost',
+    message: 'data unavailable: replica on a: the agent on node a has been unreachable since 12:00 (grace 5m)',
+  },
+  {
+    name: 'Degraded, not Lost: one replica Lost, another Ready',
+    volume: volume(2),
+    replicas: [
+      inSync('a', 'primary'),
+      {
+        node: 'b',
+        role: 'secondary',
+        state: 'Lost',
+        lastError: 'node b was deleted',
+        ready: notReady('NodeDeleted', 'node b was deleted'),
+      },
+    ],
+    phase: 'Degraded',
+    reason: 'NodeDeleted',
+    message: 'replica on b: node b was deleted',
   },
   {
     name: 'Creating: no replica yet',

@@ -1,9 +1,10 @@
 // Keeps LocalDisk objects true to what the agents report: a new disk gets an object, a gone disk
-// becomes Missing (never deleted: the object is the record that the disk existed and may hold
-// data), state and health changes become a condition and an Event.
+// becomes Missing (not deleted: the object is the record that the disk existed and may hold
+// data), state and health changes become a condition and an Event. The disks of a Node object
+// that was deleted go with it: they describe hardware no cluster member holds any more.
 import { isDeepStrictEqual } from 'node:util';
 import type { LocalDisk, LocalDiskStatus } from '../../api/index.ts';
-import { isConflict, resourcePath, type KubeClient } from '../runtime/kube/client.ts';
+import { isConflict, isNotFound, resourcePath, type KubeClient, type KubeObject } from '../runtime/kube/client.ts';
 import type { Informer } from '../runtime/kube/informer.ts';
 import type { ReconcileContext, ReconcileResult } from '../runtime/controller.ts';
 import type { EventRecorder } from '../runtime/events.ts';
@@ -16,6 +17,8 @@ import { diskStatus, newLocalDisk } from './localdisk-mapping.ts';
 export interface LocalDiskReconcilerDeps {
   readonly client: KubeClient;
   readonly disks: Informer<LocalDisk>;
+  /** Nodes: a disk whose Node object is gone is deleted, never created. */
+  readonly nodes: Pick<Informer<KubeObject>, 'get'>;
   readonly inventory: ClusterDiskInventory;
   readonly registry: AgentRegistry;
   readonly events: EventRecorder;
@@ -35,6 +38,11 @@ export function localDiskReconciler(deps: LocalDiskReconcilerDeps) {
   return async function reconcile(name: string, ctx: ReconcileContext): Promise<ReconcileResult> {
     const seen = deps.inventory.observe(name);
     let disk = deps.disks.get(name);
+    const node = disk?.spec.nodeName ?? seen?.node;
+    if (node && !deps.nodes.get(node)) {
+      if (disk) await removeOfDeletedNode(disk, ctx);
+      return;
+    }
     if (!disk) {
       // Only a disk an agent reports now gets a new object; a deleted object of a gone disk stays deleted.
       if (!seen?.disk) return;
@@ -47,6 +55,13 @@ export function localDiskReconciler(deps: LocalDiskReconcilerDeps) {
     const written = await updateStatusIfChanged(deps.client, LOCAL_DISKS, disk, status as StatusWithConditions);
     if (written && before !== status.state) await announce(disk, before, status);
   };
+
+  async function removeOfDeletedNode(disk: LocalDisk, ctx: ReconcileContext): Promise<void> {
+    await deps.client.request('DELETE', resourcePath(LOCAL_DISKS, undefined, disk.metadata.name)).catch((err: unknown) => {
+      if (!isNotFound(err)) throw err;
+    });
+    ctx.log.info({ disk: disk.metadata.name, node: disk.spec.nodeName }, 'disk of a deleted node removed');
+  }
 
   async function create(seen: Observation, ctx: ReconcileContext): Promise<LocalDisk | undefined> {
     const obj = newLocalDisk(seen.node, seen.disk!);

@@ -19,6 +19,7 @@ import { TerminalError, type ReconcileContext, type ReconcileResult } from '../r
 import type { EventRecorder } from '../runtime/events.ts';
 import { VOLUME_REPLICAS } from '../resources.ts';
 import type { CapacityLedger } from '../pools/capacity-ledger.ts';
+import type { NodeLiveness } from './node-liveness.ts';
 import { agentVolumeSource } from './snapshot-reconciler.ts';
 import { findCondition, readyCondition, removeFinalizer, setCondition, updateStatusIfChanged, withFinalizer } from '../runtime/status.ts';
 import type { Condition, StatusWithConditions } from '../runtime/status.ts';
@@ -31,6 +32,8 @@ export interface ReplicaReconcilerDeps {
   readonly events: EventRecorder;
   /** Told when a replica's volume is made or gone, so placement stops counting it as pending. */
   readonly ledger: CapacityLedger;
+  /** Whether a replica's node is deleted, or its agent away past the grace period. */
+  readonly liveness: NodeLiveness;
 }
 
 type State = NonNullable<VolumeReplicaStatus['state']>;
@@ -67,7 +70,16 @@ export function replicaReconciler(deps: ReplicaReconcilerDeps) {
     const steady = vr.status?.observedGeneration === vr.metadata.generation && vr.status?.state === 'Ready' && ready;
     // A replicated replica is watched while it runs: DRBD's state changes without any edit.
     const watched = vr.spec.replication && replicatingCondition(vr)?.reason !== 'DrbdNotLoaded';
-    if (steady && !watched) return;
+    // A node deleted for good loses every replica on it; an agent away past the grace period, the
+    // replicas it made (one never made has nothing to lose, and keeps trying).
+    const node = deps.liveness.verdict(vr.spec.node);
+    const made = !!(vr.status?.devicePath || vr.status?.backingDevicePath);
+    if ('reason' in node && (made || node.reason === 'NodeDeleted')) {
+      await writeStatus(vr, 'Lost', { lastError: node.message }, readyCondition(false, node.reason, node.message, vr.metadata.generation));
+      return;
+    }
+    // Steady, its agent away: look again once the grace period is over.
+    if (steady && !watched) return 'waitMs' in node ? { requeueAfter: node.waitMs } : undefined;
     try {
       if (!vr.spec.replication) {
         const volume = await ensureVolume(vr);
@@ -89,7 +101,7 @@ export function replicaReconciler(deps: ReplicaReconcilerDeps) {
       return await reconcileReplicated(vr, volumeDone);
     } catch (err) {
       const f = err instanceof VolumeLostError ? err.failure : agentFailure(err, where(vr));
-      const state: State = err instanceof VolumeLostError ? 'Failed' : vr.status?.devicePath ? (vr.status.state ?? 'Pending') : 'Pending';
+      const state: State = err instanceof VolumeLostError ? 'Lost' : vr.status?.devicePath ? (vr.status.state ?? 'Pending') : 'Pending';
       await writeStatus(vr, state, { lastError: f.message }, readyCondition(false, f.reason, f.message, vr.metadata.generation));
       throw err instanceof VolumeLostError ? err : failureToThrow(f, err);
     }
@@ -235,15 +247,19 @@ export function replicaReconciler(deps: ReplicaReconcilerDeps) {
       await deps.registry.call(vr.spec.node, 'DeleteVolume', { volumeId: vr.spec.volume, pool: vr.spec.pool, ownerUid: ownerUid(vr) });
     } catch (err) {
       const f = agentFailure(err, where(vr));
-      if (!forced) {
+      // A deleted Node's agent cannot come back to confirm: waiting for it would hold the volume forever.
+      const node = deps.liveness.verdict(vr.spec.node);
+      const nodeDeleted = 'reason' in node && node.reason === 'NodeDeleted';
+      if (!forced && !nodeDeleted) {
         const hint = `To give up on the data on node ${vr.spec.node}, annotate the LocalVolume with ${FORCE_DELETE_ANNOTATION}=true`;
         const message = `cannot confirm the volume is gone: ${f.message}. ${hint}`;
         await writeStatus(vr, 'Deleting', { lastError: f.message }, readyCondition(false, f.reason, message, vr.metadata.generation));
         throw failureToThrow(f, err);
       }
       const left = `volume ${vr.spec.volume} may remain on node ${vr.spec.node}`;
-      const message = `released without the agent's confirmation (${FORCE_DELETE_ANNOTATION}); ${left}: ${f.message}`;
-      await deps.events.record(vr, { type: 'Warning', reason: 'ForcedDelete', message });
+      const why = nodeDeleted ? `node ${vr.spec.node} was deleted` : `without the agent's confirmation (${FORCE_DELETE_ANNOTATION})`;
+      const message = `released: ${why}; ${left}: ${f.message}`;
+      await deps.events.record(vr, { type: 'Warning', reason: nodeDeleted ? 'NodeDeleted' : 'ForcedDelete', message });
     }
     deps.ledger.release(vr.metadata.name!);
     await removeFinalizer(deps.client, VOLUME_REPLICAS, vr, FINALIZER);
@@ -264,7 +280,7 @@ export function replicaReconciler(deps: ReplicaReconcilerDeps) {
     // Recovered, not merely created: a new replica's readiness shows in its volume's VolumeReady.
     const recovered = prev.state !== undefined && prev.state !== 'Ready';
     await updateStatusIfChanged(deps.client, VOLUME_REPLICAS, vr, next as StatusWithConditions);
-    if (state === 'Failed' && prev.state !== 'Failed')
+    if ((state === 'Failed' || state === 'Lost') && prev.state !== state)
       await deps.events.record(vr, { type: 'Warning', reason: ready.reason, message: ready.message });
     if (state === 'Ready' && recovered) await deps.events.record(vr, { type: 'Normal', reason: 'ReplicaReady', message: ready.message });
   }

@@ -63,6 +63,12 @@ function phaseOf(input: VolumeStatusInput, live: Live, ready: Live, capacity?: b
 
   if (forced && problem) return { phase: forced, ...problem };
   if (forced === 'Deleting' || forced === 'Pending') return { phase: forced, reason: forced, message: forced };
+  // Every replica that held the data is gone or unreachable: said plainly, never "Creating".
+  const lost = live.filter((r) => r.status?.state === 'Lost');
+  if (!ready.length && lost.length) {
+    const why = replicaProblem(lost);
+    return { phase: 'Lost', reason: why.reason, message: `data unavailable: ${why.message}` };
+  }
   if (!ready.length) {
     return { phase: 'Creating', ...(failing.length ? replicaProblem(failing) : { reason: 'Creating', message: 'placing replicas' }) };
   }

@@ -23,9 +23,9 @@ import { installCrds } from '../rig/manifests.ts';
 import { CSI_NODES, PVCS, PVS, ensureCsiDriver } from '../integration/csi-support.ts';
 import { reportFailure } from '../integration/support.ts';
 import { waitFor } from '../operator/support.ts';
-import { Lab } from './lab.ts';
-import { LabCluster } from './lab-cluster.ts';
-import { GUEST_CSI_SOCKET, type LabNode } from './lab-node.ts';
+import { Lab } from '../lab/lab.ts';
+import { LabCluster } from '../lab/lab-cluster.ts';
+import { GUEST_CSI_SOCKET, type LabNode } from '../lab/lab-node.ts';
 
 const MiB = 1024 ** 2;
 const it = suite('lab: snapshots, restores and clones on a thin pool');

@@ -1,0 +1,117 @@
+// Nodes that go away, against the real control plane, real agents (lvm2 on loop devices) and the
+// operator as a process, with a 3 s grace period: an agent that stops answering turns its volume
+// Lost with NodeLost (never a stale Ready), and Ready again once it is back; a Node deleted for
+// good turns its volume Lost with NodeDeleted, its LocalDisks are removed, and deleting the volume
+// completes without any annotation, with an Event saying what may remain.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { LocalDisk, LocalVolume, StoragePool, VolumeReplica } from '../../src/api/index.ts';
+import { resourcePath } from '../../src/operator/runtime/kube/client.ts';
+import { LOCAL_VOLUMES, STORAGE_POOLS, VOLUME_REPLICAS } from '../../src/operator/resources.ts';
+import { findCondition } from '../../src/operator/runtime/status.ts';
+import { EVENTS } from './csi-support.ts';
+import { TestCluster, reportFailure, waitFor, type ClusterNode } from './support.ts';
+
+const it = suite('operator: node loss');
+let cluster: TestCluster;
+let pool: string;
+
+const volume = (name: string) => cluster.get<LocalVolume>(LOCAL_VOLUMES, name);
+const replicaOf = async (name: string) => (await cluster.list<VolumeReplica>(VOLUME_REPLICAS)).find((r) => r.spec.volume === name);
+
+async function createVolume(name: string, node: ClusterNode): Promise<void> {
+  await cluster.create(LOCAL_VOLUMES, {
+    apiVersion: 'storage.stratum.dev/v1alpha1',
+    kind: 'LocalVolume',
+    metadata: { name },
+    spec: { pool, size: '64Mi', accessibility: { nodes: [node.name] } },
+  });
+  await waitFor(`${name} Ready`, async () => (await volume(name))?.status?.phase === 'Ready', 90_000, 250);
+}
+
+/** Waits for the volume's phase and Ready reason; returns the volume. */
+function volumeIs(name: string, phase: string, reason: string, timeoutMs: number): Promise<LocalVolume> {
+  return waitFor(
+    `${name} ${phase} (${reason})`,
+    async () => {
+      const v = await volume(name);
+      return v?.status?.phase === phase && findCondition(v.status.conditions, 'Ready')?.reason === reason ? v : undefined;
+    },
+    timeoutMs,
+    250,
+  );
+}
+
+it.before(
+  reportFailure(async () => {
+    cluster = await TestCluster.start({ agents: 2, loopsPerAgent: 1 });
+    pool = `${cluster.prefix}-nl`;
+    await cluster.create(STORAGE_POOLS, {
+      apiVersion: 'storage.stratum.dev/v1alpha1',
+      kind: 'StoragePool',
+      metadata: { name: pool },
+      spec: { mediaClass: 'hdd', backend: 'lvm' },
+    });
+    await cluster.startOperator(undefined, ['--node-lost-grace-ms', '3000']);
+    await waitFor(
+      'pool ready on 2 nodes',
+      async () => (await cluster.get<StoragePool>(STORAGE_POOLS, pool))?.status?.nodeCount === 2,
+      90_000,
+      250,
+    );
+  }),
+);
+
+it.after(
+  reportFailure(async () => {
+    await cluster?.teardown();
+  }),
+);
+
+it('an agent away past the grace period: the volume is Lost with NodeLost naming the node; back, it is Ready again', async () => {
+  const node = cluster.nodes[0]!;
+  await createVolume('vol-away', node);
+  await node.agent.stop();
+  try {
+    const lost = await volumeIs('vol-away', 'Lost', 'NodeLost', 60_000);
+    const message = findCondition(lost.status!.conditions, 'Ready')!.message;
+    assert.match(message, `data unavailable: replica on ${node.name}: the agent on node ${node.name} has not answered since`);
+    assert.match(message, 'longer than the 3 s grace period');
+    assert.is((await replicaOf('vol-away'))?.status?.state, 'Lost');
+  } finally {
+    await node.agent.start();
+  }
+  await volumeIs('vol-away', 'Ready', 'Ready', 90_000);
+  assert.is((await replicaOf('vol-away'))?.status?.state, 'Ready');
+});
+
+it('a Node deleted for good: the volume is Lost (NodeDeleted), its LocalDisks go, and deleting the volume needs no annotation', async () => {
+  const node = cluster.nodes[1]!;
+  await createVolume('vol-gone', node);
+  const disksOf = async () => (await cluster.localDisks<LocalDisk>()).filter((d) => d.spec.nodeName === node.name);
+  assert.ok((await disksOf()).length > 0, 'the node has LocalDisks');
+  // As when a machine is removed from the cluster: its agent dies, its Pod and Node object are deleted.
+  await node.agent.stop();
+  await cluster.kubelet.deletePod(cluster.namespace, node.pod);
+  await cluster.kubelet.removeNode(node.name);
+
+  const lost = await volumeIs('vol-gone', 'Lost', 'NodeDeleted', 30_000);
+  assert.match(findCondition(lost.status!.conditions, 'Ready')!.message, `node ${node.name} was deleted`);
+  await waitFor(`no LocalDisk of ${node.name} left`, async () => (await disksOf()).length === 0, 30_000, 250);
+
+  const replica = (await replicaOf('vol-gone'))!;
+  await cluster.client.request('DELETE', resourcePath(LOCAL_VOLUMES, undefined, 'vol-gone'));
+  await waitFor('vol-gone and its replica gone', async () => !(await volume('vol-gone')) && !(await replicaOf('vol-gone')), 60_000, 250);
+  // Events about cluster-scoped objects live in `default` (core/v1 Events allow no other namespace for them).
+  const events = await cluster.list<{
+    metadata: Record<string, unknown>;
+    reason: string;
+    message: string;
+    involvedObject: { name: string };
+  }>(EVENTS, { fieldSelector: `involvedObject.name=${replica.metadata.name}` }, 'default');
+  const released = events.find((e) => e.reason === 'NodeDeleted');
+  assert.ok(released, 'a NodeDeleted Event on the replica');
+  assert.match(released.message, `released: node ${node.name} was deleted; volume vol-gone may remain on node ${node.name}`);
+});
+
+it.run();
