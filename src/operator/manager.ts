@@ -37,6 +37,7 @@ import { replicaReconciler } from './volumes/replica-reconciler.ts';
 import { FilesystemReport } from './volumes/filesystem-report.ts';
 import { DEFAULT_NODE_LOST_GRACE_MS, NodeLiveness } from './volumes/node-liveness.ts';
 import { NodeVolumeScan } from './volumes/node-volume-scan.ts';
+import { ReplicaPresence } from './volumes/replica-presence.ts';
 import { OrphanReport } from './volumes/orphans.ts';
 import { snapshotReconciler } from './volumes/snapshot-reconciler.ts';
 import { ReplicationIdAllocator } from './volumes/replication-ids.ts';
@@ -268,7 +269,7 @@ export class Manager {
     const orphans = new OrphanReport({ client, registry, pools, replicas, events, ...common });
     const scan = new NodeVolumeScan({
       registry,
-      consumers: [orphans, new FilesystemReport({ client, volumes })],
+      consumers: [orphans, new ReplicaPresence({ client, replicas, events }), new FilesystemReport({ client, volumes })],
       log: common.log,
       intervalMs: this.opts.volumeScanMs,
     });

@@ -1,8 +1,10 @@
 // Nodes that go away, against the real control plane, real agents (lvm2 on loop devices) and the
-// operator as a process, with a 3 s grace period: an agent that stops answering turns its volume
-// Lost with NodeLost (never a stale Ready), and Ready again once it is back; a Node deleted for
-// good turns its volume Lost with NodeDeleted, its LocalDisks are removed, and deleting the volume
-// completes without any annotation, with an Event saying what may remain.
+// operator as a process, with a 3 s grace period and a 1 s volume scan: an agent that stops
+// answering turns its volume Lost with NodeLost (never a stale Ready), and Ready again once it is
+// back; an LV removed behind Stratum's back turns its volume Lost with VolumeLost (nothing
+// re-created empty); a Node deleted for good turns its volume Lost with NodeDeleted, its LocalDisks
+// are removed, and deleting the volume completes without any annotation, with an Event saying what
+// may remain.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { LocalDisk, LocalVolume, StoragePool, VolumeReplica } from '../../src/api/index.ts';
@@ -52,7 +54,7 @@ it.before(
       metadata: { name: pool },
       spec: { mediaClass: 'hdd', backend: 'lvm' },
     });
-    await cluster.startOperator(undefined, ['--node-lost-grace-ms', '3000']);
+    await cluster.startOperator(undefined, ['--node-lost-grace-ms', '3000', '--volume-scan-interval-ms', '1000']);
     await waitFor(
       'pool ready on 2 nodes',
       async () => (await cluster.get<StoragePool>(STORAGE_POOLS, pool))?.status?.nodeCount === 2,
@@ -85,6 +87,26 @@ it('an agent away past the grace period: the volume is Lost with NodeLost naming
   assert.is((await replicaOf('vol-away'))?.status?.state, 'Ready');
 });
 
+it('an LV removed behind its back: the replica and the volume are Lost (VolumeLost), and no LV is made again', async () => {
+  const node = cluster.nodes[0]!;
+  await createVolume('vol-vanished', node);
+  const lvs = async () =>
+    (await node.agent.lvm('lvs', ['--noheadings', '-o', 'lv_name', `stratum-${pool}`])).split('\n').map((l) => l.trim());
+  assert.ok((await lvs()).includes('vol-vanished'));
+  await node.agent.lvm('lvremove', ['-f', `stratum-${pool}/vol-vanished`]);
+  const lost = await volumeIs('vol-vanished', 'Lost', 'VolumeLost', 30_000);
+  // Whichever saw it first words it: the volume scan (the LV is no longer listed) or the replica's own reconcile.
+  assert.match(
+    findCondition(lost.status!.conditions, 'Ready')!.message,
+    new RegExp(`vol-vanished is gone from pool ${pool} on node ${node.name} although it was (made|created) there`),
+  );
+  assert.is((await replicaOf('vol-vanished'))?.status?.state, 'Lost');
+  await new Promise((r) => setTimeout(r, 3_000));
+  assert.not.ok((await lvs()).includes('vol-vanished'), 'not re-created empty');
+  await cluster.client.request('DELETE', resourcePath(LOCAL_VOLUMES, undefined, 'vol-vanished'));
+  await waitFor('vol-vanished deleted', async () => !(await volume('vol-vanished')), 60_000, 250);
+});
+
 it('a Node deleted for good: the volume is Lost (NodeDeleted), its LocalDisks go, and deleting the volume needs no annotation', async () => {
   const node = cluster.nodes[1]!;
   await createVolume('vol-gone', node);
@@ -109,7 +131,8 @@ it('a Node deleted for good: the volume is Lost (NodeDeleted), its LocalDisks go
     message: string;
     involvedObject: { name: string };
   }>(EVENTS, { fieldSelector: `involvedObject.name=${replica.metadata.name}` }, 'default');
-  const released = events.find((e) => e.reason === 'NodeDeleted');
+  // Two NodeDeleted Warnings: the replica turning Lost, and its release.
+  const released = events.find((e) => e.reason === 'NodeDeleted' && e.message.startsWith('released:'));
   assert.ok(released, 'a NodeDeleted Event on the replica');
   assert.match(released.message, `released: node ${node.name} was deleted; volume vol-gone may remain on node ${node.name}`);
 });

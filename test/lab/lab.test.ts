@@ -63,12 +63,12 @@ async function explainVolume(name: string): Promise<string> {
   return JSON.stringify({ status: (await volume(name))?.status }, null, 1);
 }
 
-async function createVolume(name: string, poolName: string, size: string, fsType?: string): Promise<void> {
+async function createVolume(name: string, poolName: string, size: string, fsType?: string, on: LabNode = node): Promise<void> {
   await cluster.create(LOCAL_VOLUMES, {
     apiVersion: 'storage.stratum.dev/v1alpha1',
     kind: 'LocalVolume',
     metadata: { name },
-    spec: { pool: poolName, size, ...(fsType ? { fsType } : {}), accessibility: { nodes: [node.name] } },
+    spec: { pool: poolName, size, ...(fsType ? { fsType } : {}), accessibility: { nodes: [on.name] } },
   });
 }
 
@@ -89,8 +89,8 @@ async function readyVolume(name: string, timeoutMs = 120_000): Promise<Volume> {
 }
 
 /** A pool on the first VM only. */
-async function createPool(name: string, spec: Record<string, unknown>): Promise<Pool> {
-  const nodeSelector = { matchLabels: { 'kubernetes.io/hostname': node.name } };
+async function createPool(name: string, spec: Record<string, unknown>, on: LabNode = node): Promise<Pool> {
+  const nodeSelector = { matchLabels: { 'kubernetes.io/hostname': on.name } };
   await cluster.create(STORAGE_POOLS, {
     apiVersion: 'storage.stratum.dev/v1alpha1',
     kind: 'StoragePool',
@@ -155,8 +155,9 @@ it.before(
     lab = await Lab.start({ nodes: 2, logName: 'lab' });
     node = lab.nodes[0]!;
     cluster = await LabCluster.start(lab);
-    // A short volume scan: status.filesystem follows the mounts within seconds.
-    await cluster.startOperator({ extraArgs: ['--volume-scan-interval-ms', '2000'] });
+    // A short volume scan: status.filesystem follows the mounts within seconds. A 20 s grace: a
+    // killed VM's volumes turn Lost within the test, while a slow agent start does not.
+    await cluster.startOperator({ extraArgs: ['--volume-scan-interval-ms', '2000', '--node-lost-grace-ms', '20000'] });
     csi = connectCsi(`unix://${await node.forwardSocket(GUEST_CSI_SOCKET, path.join(lab.dir, 'csi.sock'))}`);
     hddPool = `${node.name}-hdd`;
     thinPool = `${node.name}-thin`;
@@ -436,16 +437,31 @@ it('disk hot-plug: a disk added by QMP becomes a LocalDisk and the pool grows; a
   assert.equal(await snapshot(), unchanged);
 });
 
-it('node loss: a hard-killed VM boots again with the same disks and their data', async () => {
+it('node loss: a hard-killed VM turns its volume Lost (NodeLost) past the grace period, boots again with the same disks and data, and the volume is Ready again', async () => {
   const vm = lab.nodes[1]!;
+  // The VM's SCSI SSD holds a pool and a volume; its virtio disk takes raw data.
+  await createPool(`${vm.name}-ssd`, { mediaClass: 'ssd' }, vm);
+  await createVolume('lab-vol-lost', `${vm.name}-ssd`, '64Mi', undefined, vm);
+  await readyVolume('lab-vol-lost');
   const sum = await vm.sh(
     'head -c 8M /dev/urandom > /tmp/blob && dd if=/tmp/blob of=/dev/vdb bs=1M oflag=direct status=none && sha256sum < /tmp/blob',
   );
   await vm.kill();
   assert.not.ok(vm.running);
+  const lost = await waitFor(
+    'lab-vol-lost Lost (NodeLost)',
+    async () => {
+      const v = await volume('lab-vol-lost');
+      return v?.status?.phase === 'Lost' && v.status.conditions?.find((c) => c.type === 'Ready')?.reason === 'NodeLost' ? v : undefined;
+    },
+    120_000,
+    500,
+  );
+  assert.match(lost.status!.conditions!.find((c) => c.type === 'Ready')!.message, `the agent on node ${vm.name} has not answered since`);
   await vm.boot();
   assert.is(await vm.sh('head -c 8M /dev/vdb | sha256sum'), sum);
   await vm.startAgent();
+  await readyVolume('lab-vol-lost', 180_000);
 });
 
 it.run();

@@ -1,6 +1,7 @@
 // One ListVolumes per node, on a steady interval and whenever an agent becomes reachable, handed to
-// every consumer: the orphan report (LVs and disks that belong to no volume) and the filesystem
-// report (what each mounted volume's filesystem measures). One call serves both, so the agents are
+// every consumer: the orphan report (LVs and disks that belong to no volume), the presence check
+// (replicas whose LV or disk vanished) and the filesystem report (what each mounted volume's
+// filesystem measures). One call serves both, so the agents are
 // asked once per interval however many reports read the answer.
 import type { Subscription } from 'rxjs';
 import type { Logger } from '../../common/log.ts';
@@ -10,8 +11,11 @@ import type { AgentRegistry } from '../agents/registry.ts';
 export const DEFAULT_VOLUME_SCAN_MS = 60_000;
 
 export interface VolumeListingConsumer {
-  /** What the node's agent listed just now; an unreachable agent is not scanned, so consumers keep their last finding. */
-  consume(node: string, volumes: readonly Volume__Output[]): Promise<void>;
+  /**
+   * What the node's agent listed, asked at `listedAt` (ms); an unreachable agent is not scanned, so
+   * consumers keep their last finding.
+   */
+  consume(node: string, volumes: readonly Volume__Output[], listedAt: number): Promise<void>;
 }
 
 export interface NodeVolumeScanDeps {
@@ -51,9 +55,12 @@ export class NodeVolumeScan {
     if (this.running.has(node)) return;
     this.running.add(node);
     try {
+      const listedAt = Date.now();
       const { volumes } = await this.deps.registry.call(node, 'ListVolumes', { pool: '' });
       for (const c of this.deps.consumers)
-        await c.consume(node, volumes).catch((err: Error) => this.deps.log.warn({ node, err: err.message }, 'volume scan report failed'));
+        await c
+          .consume(node, volumes, listedAt)
+          .catch((err: Error) => this.deps.log.warn({ node, err: err.message }, 'volume scan report failed'));
     } catch (err) {
       this.deps.log.debug({ node, err: (err as Error).message }, 'volume scan skipped');
     } finally {

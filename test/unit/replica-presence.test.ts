@@ -1,0 +1,76 @@
+// Which replicas a node's listing shows to have lost their LV or disk: Ready ones made before the
+// listing, on that node, whose pool/volume it does not show. New, deleting, unmade and other
+// nodes' replicas are never taken for vanished.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { VolumeReplica } from '../../src/api/index.ts';
+import type { Volume__Output } from '../../src/agent-api/generated/stratum/agent/v1/Volume.ts';
+import { vanishedReplicas } from '../../src/operator/volumes/replica-presence.ts';
+
+const LISTED_AT = Date.parse('2026-12-03T12:00:00Z');
+
+function replica(
+  volume: string,
+  over: { node?: string; readySince?: string; state?: 'Ready' | 'Pending'; deleting?: boolean } = {},
+): VolumeReplica {
+  return {
+    apiVersion: 'storage.stratum.dev/v1alpha1',
+    kind: 'VolumeReplica',
+    metadata: { name: `${volume}-r`, ...(over.deleting ? { deletionTimestamp: '2026-12-03T11:59:00Z' } : {}) },
+    spec: { volume, node: over.node ?? 'a', pool: 'nvme', size: '1Gi', role: 'primary' },
+    status: {
+      state: over.state ?? 'Ready',
+      ...(over.state === 'Pending' ? {} : { devicePath: `/dev/stratum-nvme/${volume}` }),
+      conditions: [
+        { type: 'Ready', status: 'True', reason: 'Ready', message: 'ok', lastTransitionTime: over.readySince ?? '2026-12-03T11:00:00Z' },
+      ],
+    },
+  };
+}
+
+const listed = (id: string, pool = 'nvme', orphan = false): Volume__Output => ({
+  id,
+  pool,
+  backend: 'POOL_BACKEND_LVM',
+  sizeBytes: '1073741824',
+  devicePath: `/dev/stratum-${pool}/${id}`,
+  devicePresent: true,
+  thin: false,
+  lvName: id,
+  diskId: '',
+  open: false,
+  ownerUid: '',
+  orphan,
+  filesystem: null,
+});
+
+const names = (rs: VolumeReplica[]) => rs.map((r) => r.spec.volume);
+
+test('a Ready replica whose volume the listing lacks has vanished; one it shows has not', () => {
+  assert.equal(names(vanishedReplicas('a', [listed('v1')], [replica('v1'), replica('v2')], LISTED_AT)), ['v2']);
+});
+
+test('a claimed whole disk that is listed without its device has vanished', () => {
+  const gone = { ...listed('v1'), backend: 'POOL_BACKEND_DISK' as const, devicePresent: false, diskId: 'wwn-1', lvName: '' };
+  const there = { ...listed('v2'), backend: 'POOL_BACKEND_DISK' as const, devicePresent: true, diskId: 'wwn-2', lvName: '' };
+  assert.equal(names(vanishedReplicas('a', [gone, there], [replica('v1'), replica('v2')], LISTED_AT)), ['v1']);
+});
+
+test('same name in another pool, or only as an orphan, does not count as present', () => {
+  assert.equal(names(vanishedReplicas('a', [listed('v1', 'ssd'), listed('v2', 'nvme', true)], [replica('v1'), replica('v2')], LISTED_AT)), [
+    'v1',
+    'v2',
+  ]);
+});
+
+test('never vanished: other nodes, being deleted, not made yet, or Ready too recently for the listing to show', () => {
+  const rs = [
+    replica('other', { node: 'b' }),
+    replica('deleting', { deleting: true }),
+    replica('unmade', { state: 'Pending' }),
+    replica('fresh', { readySince: '2026-12-03T11:59:59Z' }),
+  ];
+  assert.equal(vanishedReplicas('a', [], rs, LISTED_AT), []);
+});
+
+test.run();
