@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { StoragePool } from '../../src/api/index.ts';
+import { VOLUME_PHASES } from '../../src/api/localvolume.ts';
 import { LOCAL_VOLUMES, STORAGE_POOLS } from '../../src/operator/resources.ts';
 import { POOL_RESYNC_MS } from '../../src/operator/pools/pool-reconciler.ts';
 import { parseSamples, type Sample } from '../helpers/prometheus-text.ts';
@@ -108,7 +109,7 @@ it('operator /metrics: pool capacity, volume phase and replicas, disk state, age
   assert.is(one(s, 'stratum_pool_volumes', { pool, node }), 1);
 
   const phases = pick(s, 'stratum_volume_phase', { volume: name });
-  assert.is(phases.length, 7, 'every phase is a series');
+  assert.is(phases.length, VOLUME_PHASES.length, 'every phase is a series');
   assert.equal(
     phases.filter((p) => p.value === 1).map((p) => p.labels.phase),
     ['Ready'],

@@ -409,13 +409,15 @@ export function localVolumeReconciler(deps: VolumeReconcilerDeps) {
       const heir = upToDate[0] ?? kept[0]!;
       await patchReplica(heir, { spec: { role: 'primary' } });
     }
-    for (const r of leaving) await deleteReplica(r);
+    // The PV first: while it names only the leaving nodes, a pod must still find its data there.
     const pv = await updatePersistentVolumeNodes(
       deps.client,
       lv,
       kept.map((r) => r.spec.node),
     );
-    const message = `replicas on ${gone} removed${addFirst ? ': every remaining replica is in sync' : '; the new replica resyncs from the one that stays'}${pv ? `; ${pv}` : ''}`;
+    if (pv && 'refused' in pv) return moveBlocked(lv, from, pv.refused, gone);
+    for (const r of leaving) await deleteReplica(r);
+    const message = `replicas on ${gone} removed${addFirst ? ': every remaining replica is in sync' : '; the new replica resyncs from the one that stays'}${pv ? `; ${pv.changed}` : ''}`;
     if (lv.status?.migration?.message !== message) await deps.events.record(lv, { type: 'Normal', reason: 'Migrated', message });
     return { from, message };
   }
@@ -427,11 +429,24 @@ export function localVolumeReconciler(deps: VolumeReconcilerDeps) {
     primary: VolumeReplica,
     migration: Migration,
   ): Promise<Migration> {
-    for (const r of leaving) await deleteReplica(r);
+    // The PV first: a refused change keeps the source, so no pod is left pointing at a node without the data.
     const pv = await updatePersistentVolumeNodes(deps.client, lv, [primary.spec.node]);
-    const message = `moved from ${migration.from} to ${primary.spec.node}${migration.sha256 ? `, ${migration.copiedBytes} bytes verified by sha256` : ''}${pv ? `; ${pv}` : ''}`;
+    if (pv && 'refused' in pv) {
+      const source = leaving.map((r) => r.spec.node).join(', ');
+      // What the copy verified stays in the status while the move waits.
+      return { ...migration, ...(await moveBlocked(lv, migration.from ?? source, pv.refused, source)), to: primary.spec.node };
+    }
+    for (const r of leaving) await deleteReplica(r);
+    const message = `moved from ${migration.from} to ${primary.spec.node}${migration.sha256 ? `, ${migration.copiedBytes} bytes verified by sha256` : ''}${pv ? `; ${pv.changed}` : ''}`;
     if (lv.status?.migration?.message !== message) await deps.events.record(lv, { type: 'Normal', reason: 'Migrated', message });
     return { ...migration, to: primary.spec.node, message };
+  }
+
+  /** The data is in place on the new node(s) but the PV cannot follow: the source stays, and the status says why. */
+  async function moveBlocked(lv: LocalVolume, from: string, refused: string, kept: string): Promise<Migration> {
+    const message = `the data is in place, but ${refused}: the replica on ${kept} stays until the PersistentVolume admits the new node`;
+    if (lv.status?.migration?.message !== message) await deps.events.record(lv, { type: 'Warning', reason: 'MigrationBlocked', message });
+    return { from, message };
   }
 
   /** Fewer replicas asked for: drop secondaries, never the primary. */
@@ -516,7 +531,13 @@ export function localVolumeReconciler(deps: VolumeReconcilerDeps) {
         lv,
         summary.map((r) => r.node),
       );
-      if (pv) await deps.events.record(lv, { type: 'Normal', reason: 'NodeAffinityUpdated', message: pv });
+      if (pv)
+        await deps.events.record(
+          lv,
+          'changed' in pv
+            ? { type: 'Normal', reason: 'NodeAffinityUpdated', message: pv.changed }
+            : { type: 'Warning', reason: 'NodeAffinityNotUpdated', message: pv.refused },
+        );
     }
     if (prev.phase !== phase && phase === 'Ready') await deps.events.record(lv, { type: 'Normal', reason: 'VolumeReady', message });
     if (prev.phase !== phase && phase === 'Degraded') await deps.events.record(lv, { type: 'Warning', reason, message });

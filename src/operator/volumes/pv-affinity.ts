@@ -1,8 +1,8 @@
 // A PersistentVolume's node affinity names every node that holds a replica of its volume, so a
 // pod can start wherever a copy of the data is (after a node dies, on a surviving replica). After
 // a volume moved or gained replicas, the PV follows. PV node affinity is immutable on API servers
-// without the MutablePVNodeAffinity feature, so a refusal is reported (what to do about it)
-// rather than hidden.
+// without the MutablePVNodeAffinity feature (or an admission policy may refuse the change), so a
+// refusal is returned as such: a move then keeps its source, and the status says what to do.
 import { TOPOLOGY_KEY } from '../../common/constants.ts';
 import type { LocalVolume } from '../../api/index.ts';
 import { isNotFound, resourcePath, type KubeClient } from '../runtime/kube/client.ts';
@@ -23,12 +23,15 @@ export function nodeAffinityFor(nodes: readonly string[]) {
   };
 }
 
-/** Points the volume's PV at `nodes`; returns what happened, for status and Events, or undefined without a PV or when it already did. */
+/** What became of the PV: `changed` or `refused`, each with a sentence for status and Events. */
+export type PvUpdate = { readonly changed: string } | { readonly refused: string };
+
+/** Points the volume's PV at `nodes`; undefined without a PV, or when it already did. */
 export async function updatePersistentVolumeNodes(
   client: KubeClient,
   lv: LocalVolume,
   nodes: readonly string[],
-): Promise<string | undefined> {
+): Promise<PvUpdate | undefined> {
   const ref = lv.spec.pvcRef;
   if (!ref) return undefined;
   let pvName: string | undefined;
@@ -54,8 +57,10 @@ export async function updatePersistentVolumeNodes(
   const names = want.join(', ');
   try {
     await client.request('PATCH', path, { patchType: 'merge', body: { spec: { nodeAffinity } } });
-    return `PersistentVolume ${pvName} now admits node(s) ${names}`;
+    return { changed: `PersistentVolume ${pvName} now admits node(s) ${names}` };
   } catch (err) {
-    return `PersistentVolume ${pvName} still names other nodes (${(err as Error).message}); recreate the PV with node(s) ${names}, or enable MutablePVNodeAffinity`;
+    return {
+      refused: `PersistentVolume ${pvName} still names other nodes (${(err as Error).message}); recreate the PV with node(s) ${names}, or enable MutablePVNodeAffinity`,
+    };
   }
 }
