@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { AGENT_GRPC_PORT_NAME, FINALIZER, TOPOLOGY_KEY } from '../../src/common/constants.ts';
 import { KubeClient, isNotFound, resourcePath, type KubeObject, type ResourceType } from '../../src/operator/runtime/kube/client.ts';
 import { LOCAL_DISKS, LOCAL_VOLUMES, STORAGE_POOLS, VOLUME_REPLICAS } from '../../src/operator/resources.ts';
+import type { VolumeReplica } from '../../src/api/index.ts';
 import { AgentHarness, type AgentHarnessOptions, type TestAgent } from '../helpers/agent-harness.ts';
 import { OperatorProcess, type OperatorProcessOptions } from '../helpers/operator-process.ts';
 import { connectToSharedControlPlane, type SharedRig } from '../rig/connect.ts';
@@ -209,6 +210,19 @@ export class TestCluster {
         });
       });
     }
+    // Replicas the operator made for volumes a test left behind: on the shared control plane they
+    // would outlive this cluster (no garbage collector runs there) and show up in later files.
+    await attempt(async () => {
+      const mine = new Set(this.nodes.map((n) => n.name));
+      for (const r of await this.list<VolumeReplica>(VOLUME_REPLICAS)) {
+        if (!mine.has(r.spec.node)) continue;
+        const path = resourcePath(VOLUME_REPLICAS, undefined, r.metadata.name);
+        await this.client.request('PATCH', path, { patchType: 'merge', body: { metadata: { finalizers: null } } });
+        await this.client.request('DELETE', path).catch((e: unknown) => {
+          if (!isNotFound(e)) throw e;
+        });
+      }
+    });
     await attempt(async () => {
       for (const d of await this.localDisks()) await this.client.request('DELETE', resourcePath(LOCAL_DISKS, undefined, d.metadata.name));
     });
