@@ -181,7 +181,7 @@ it.before(
     lab = await Lab.start({ nodes: 3, logName: 'lab-replication', agentArgs: (i) => ['--drbd-address', linkAddress(i)] });
     cluster = await LabCluster.start(lab);
     const csiHost = { dir: lab.dir, kubeconfig: cluster.kubeconfig, namespace: cluster.namespace };
-    await cluster.startOperator({ extraArgs: ['--csi-endpoint', controllerEndpoint(csiHost)], leaseDurationMs: 60_000 });
+    await cluster.startOperator({ extraArgs: ['--csi-endpoint', controllerEndpoint(csiHost)] });
     madeDriver = await ensureCsiDriver(cluster.client);
     for (const vm of lab.nodes) {
       const clients = connectCsi(`unix://${await vm.forwardSocket(GUEST_CSI_SOCKET, path.join(lab.dir, `csi-${vm.name}.sock`))}`);
@@ -509,7 +509,6 @@ it('a node lost past the grace period: its replica is replaced on the third node
   const csiHost = { dir: lab.dir, kubeconfig: cluster.kubeconfig, namespace: cluster.namespace };
   await cluster.startOperator({
     extraArgs: ['--csi-endpoint', controllerEndpoint(csiHost), '--node-lost-grace-ms', '20000'],
-    leaseDurationMs: 60_000,
   });
   await lost.kill();
   const reasons = new Set<string>();

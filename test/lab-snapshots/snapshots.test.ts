@@ -57,9 +57,9 @@ it.before(
     node = lab.nodes[0]!;
     cluster = await LabCluster.start(lab);
     controllerSocket = path.join(lab.dir, 'controller.sock');
-    // A long lease: csi-sanity and a VM under software emulation load both cores for minutes, and
-    // an operator that loses its lease exits (and takes the controller socket with it).
-    await cluster.startOperator({ extraArgs: ['--csi-endpoint', `unix://${controllerSocket}`], leaseDurationMs: 60_000 });
+    // The lab's long lease matters here: csi-sanity and a VM under software emulation load both
+    // cores for minutes, and an operator that loses its lease exits (and takes the socket with it).
+    await cluster.startOperator({ extraArgs: ['--csi-endpoint', `unix://${controllerSocket}`] });
     csi = connectCsi(`unix://${await node.forwardSocket(GUEST_CSI_SOCKET, path.join(lab.dir, 'csi.sock'))}`);
     controller = connectCsi(`unix://${controllerSocket}`);
     thinPool = `${node.name}-thin`;

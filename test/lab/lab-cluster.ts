@@ -87,6 +87,10 @@ export class LabCluster {
       namespace: this.namespace,
       tls: this.lab.clientTls,
       dir: this.lab.dir,
+      // VMs under software emulation load the host: a 15 s lease can miss its 2.7 s renew deadline
+      // while a VM boots, and an operator that loses its lease stops at once (no Deployment here
+      // restarts it).
+      leaseDurationMs: 60_000,
       ...opts,
     });
     return this.operator;

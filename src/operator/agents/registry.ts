@@ -49,10 +49,14 @@ type Method = Parameters<typeof callAgent>[1];
 // Codes that mean "nobody answered"; every other code is an answer from a live agent.
 const UNREACHABLE = new Set([grpc.status.UNAVAILABLE, grpc.status.DEADLINE_EXCEEDED]);
 // Pings find a dead agent on an idle channel, and so end its WatchDisks stream, within ~40 s.
-const KEEPALIVE: grpc.ChannelOptions = {
+// Reconnects are tried at least every 10 s (gRPC's own backoff grows to 2 min): an agent back
+// after its node rebooted is seen, and its Lost replicas recover, within seconds of answering.
+const CHANNEL: grpc.ChannelOptions = {
   'grpc.keepalive_time_ms': 30_000,
   'grpc.keepalive_timeout_ms': 10_000,
   'grpc.keepalive_permit_without_calls': 1,
+  'grpc.initial_reconnect_backoff_ms': 1_000,
+  'grpc.max_reconnect_backoff_ms': 10_000,
 };
 
 export class AgentRegistry {
@@ -172,7 +176,7 @@ export class AgentRegistry {
     if (current && next && current.endpoint.address === next.address) return;
     if (current) this.drop(node);
     if (next) {
-      const client = createAgentClient(next.address, this.opts.tls, node, KEEPALIVE);
+      const client = createAgentClient(next.address, this.opts.tls, node, CHANNEL);
       this.entries.set(node, { endpoint: next, client, state: { connected: false, message: 'not called yet' } });
       this.log.info({ node, address: next.address, pod: next.pod }, 'agent registered');
     }
