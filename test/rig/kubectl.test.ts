@@ -139,6 +139,11 @@ async function checkColumns(shortName: string, kind: string, wide: boolean): Pro
     assert.ok(value !== undefined && value !== '', `column ${c.name} (${c.jsonPath}) has a value to compare: set it in STATUS or SPEC`);
     assert.is(cell, String(value), `column ${c.name} (${c.jsonPath})`);
   });
+  // The Reason column must show the Ready condition's reason, read here without the column's own
+  // path: a path picking another condition (a decoy is listed first) would agree with itself.
+  const reasonAt = columns.findIndex((c) => c.name === 'Reason');
+  const ready = (STATUS[kind]?.conditions as { type: string; reason: string }[] | undefined)?.find((c) => c.type === 'Ready');
+  if (reasonAt >= 0) assert.is(row[reasonAt + 1], ready?.reason, 'the Reason column shows the Ready condition');
 }
 
 test.before(async () => {
