@@ -60,21 +60,11 @@ it.before(
   reportFailure(async () => {
     cluster = await TestCluster.start({ agents: 2 });
     pool = `${cluster.prefix}-lvm`;
-    await cluster.create(STORAGE_POOLS, {
-      apiVersion: 'storage.stratum.dev/v1alpha1',
-      kind: 'StoragePool',
-      metadata: { name: pool },
-      spec: { mediaClass: 'hdd', backend: 'lvm' },
-    });
+    await cluster.createPool(pool, { mediaClass: 'hdd', backend: 'lvm' });
     const endpoint = `unix://${path.join(cluster.dir, 'csi.sock')}`;
     await cluster.startOperator('operator-0', ['--csi-endpoint', endpoint]);
     csi = connectCsi(endpoint);
-    await waitFor(
-      'pool ready on 2 nodes',
-      async () => (await cluster.get<StoragePool>(STORAGE_POOLS, pool))?.status?.nodeCount === 2,
-      90_000,
-      250,
-    );
+    await cluster.poolOnNodes(pool, 2);
   }),
 );
 

@@ -5,16 +5,10 @@
 // recreated with the new node, as the message says, the move completes and the old replica goes.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { LocalVolume, StoragePool, VolumeReplica } from '../../src/api/index.ts';
+import type { LocalVolume, VolumeReplica } from '../../src/api/index.ts';
 import { CSI_DRIVER_NAME, TOPOLOGY_KEY } from '../../src/common/constants.ts';
 import { resourcePath, type KubeObject } from '../../src/operator/runtime/kube/client.ts';
-import {
-  LOCAL_VOLUMES,
-  PERSISTENT_VOLUME_CLAIMS,
-  PERSISTENT_VOLUMES,
-  STORAGE_POOLS,
-  VOLUME_REPLICAS,
-} from '../../src/operator/resources.ts';
+import { LOCAL_VOLUMES, PERSISTENT_VOLUME_CLAIMS, PERSISTENT_VOLUMES, VOLUME_REPLICAS } from '../../src/operator/resources.ts';
 import { EVENTS } from './csi-support.ts';
 import { TestCluster, reportFailure, waitFor } from './support.ts';
 
@@ -38,19 +32,9 @@ it.before(
     cluster = await TestCluster.start({ agents: 2, loopsPerAgent: 1 });
     for (const n of cluster.nodes) await n.agent.addLoop(128 * MiB);
     pool = `${cluster.prefix}-pin`;
-    await cluster.create(STORAGE_POOLS, {
-      apiVersion: 'storage.stratum.dev/v1alpha1',
-      kind: 'StoragePool',
-      metadata: { name: pool },
-      spec: { mediaClass: 'hdd', backend: 'disk', diskSelector: { maxSize: '256Mi' } },
-    });
+    await cluster.createPool(pool, { mediaClass: 'hdd', backend: 'disk', diskSelector: { maxSize: '256Mi' } });
     await cluster.startOperator();
-    await waitFor(
-      'pool on 2 nodes',
-      async () => (await cluster.get<StoragePool>(STORAGE_POOLS, pool))?.status?.nodeCount === 2,
-      90_000,
-      250,
-    );
+    await cluster.poolOnNodes(pool, 2);
   }),
 );
 
@@ -152,9 +136,12 @@ it('a refused PV change keeps the source with MigrationBlocked; once allowed, th
   );
   assert.match(moved.status!.migration!.message!, `moved from ${from.name} to ${to.name}`);
   assert.equal(await pvNodes(), [to.name]);
-  assert.equal(
-    (await replicas()).map((r) => r.spec.node),
-    [to.name],
+  // The old replica is released once its agent confirms the disk is free.
+  await waitFor(
+    `only the replica on ${to.name} left`,
+    async () => (await replicas()).map((r) => r.spec.node).join() === to.name,
+    30_000,
+    250,
   );
 });
 

@@ -7,9 +7,9 @@
 // may remain.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { LocalDisk, LocalVolume, StoragePool, VolumeReplica } from '../../src/api/index.ts';
+import type { LocalDisk, LocalVolume, VolumeReplica } from '../../src/api/index.ts';
 import { resourcePath } from '../../src/operator/runtime/kube/client.ts';
-import { LOCAL_VOLUMES, STORAGE_POOLS, VOLUME_REPLICAS } from '../../src/operator/resources.ts';
+import { LOCAL_VOLUMES, VOLUME_REPLICAS } from '../../src/operator/resources.ts';
 import { findCondition } from '../../src/operator/runtime/status.ts';
 import { EVENTS } from './csi-support.ts';
 import { TestCluster, reportFailure, waitFor, type ClusterNode } from './support.ts';
@@ -48,19 +48,9 @@ it.before(
   reportFailure(async () => {
     cluster = await TestCluster.start({ agents: 2, loopsPerAgent: 1 });
     pool = `${cluster.prefix}-nl`;
-    await cluster.create(STORAGE_POOLS, {
-      apiVersion: 'storage.stratum.dev/v1alpha1',
-      kind: 'StoragePool',
-      metadata: { name: pool },
-      spec: { mediaClass: 'hdd', backend: 'lvm' },
-    });
+    await cluster.createPool(pool, { mediaClass: 'hdd', backend: 'lvm' });
     await cluster.startOperator(undefined, ['--node-lost-grace-ms', '3000', '--volume-scan-interval-ms', '1000']);
-    await waitFor(
-      'pool ready on 2 nodes',
-      async () => (await cluster.get<StoragePool>(STORAGE_POOLS, pool))?.status?.nodeCount === 2,
-      90_000,
-      250,
-    );
+    await cluster.poolOnNodes(pool, 2);
   }),
 );
 

@@ -5,10 +5,10 @@ import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { AGENT_GRPC_PORT_NAME, FINALIZER, TOPOLOGY_KEY } from '../../src/common/constants.ts';
+import { AGENT_GRPC_PORT_NAME, API_GROUP_VERSION, FINALIZER, TOPOLOGY_KEY } from '../../src/common/constants.ts';
 import { KubeClient, isNotFound, resourcePath, type KubeObject, type ResourceType } from '../../src/operator/runtime/kube/client.ts';
 import { LOCAL_DISKS, LOCAL_VOLUMES, STORAGE_POOLS, VOLUME_REPLICAS } from '../../src/operator/resources.ts';
-import type { VolumeReplica } from '../../src/api/index.ts';
+import type { StoragePool, VolumeReplica } from '../../src/api/index.ts';
 import { AgentHarness, type AgentHarnessOptions, type TestAgent } from '../helpers/agent-harness.ts';
 import { OperatorProcess, type OperatorProcessOptions } from '../helpers/operator-process.ts';
 import { connectToSharedControlPlane, type SharedRig } from '../rig/connect.ts';
@@ -166,6 +166,29 @@ export class TestCluster {
 
   async list<T extends KubeObject>(rt: ResourceType, query: Record<string, string> = {}, namespace?: string): Promise<T[]> {
     return (await this.client.request<{ items: T[] }>('GET', resourcePath(rt, namespace), { query })).items;
+  }
+
+  /** Creates a StoragePool (removed at teardown); the API server fills in the defaults. */
+  createPool(name: string, spec: Record<string, unknown>): Promise<StoragePool> {
+    return this.create<StoragePool>(STORAGE_POOLS, {
+      apiVersion: API_GROUP_VERSION,
+      kind: 'StoragePool',
+      metadata: { name },
+      spec: spec as StoragePool['spec'],
+    });
+  }
+
+  /** Waits until the pool is on `nodes` nodes (its agents reported and the operator placed it). */
+  poolOnNodes(name: string, nodes: number, timeoutMs = 90_000): Promise<StoragePool> {
+    return waitFor(
+      `pool ${name} on ${nodes} node(s)`,
+      async () => {
+        const p = await this.get<StoragePool>(STORAGE_POOLS, name);
+        return p?.status?.nodeCount === nodes ? p : undefined;
+      },
+      timeoutMs,
+      250,
+    );
   }
 
   /** LocalDisks of this cluster's nodes. */
