@@ -4,6 +4,7 @@
 // One agent with one sparse 2 TiB loop device as PV (`--pv-metadata-size 64m`, docs/agent.md); LVM
 // runs for real with activation off. Prints the figures as JSON lines and a summary table.
 import { performance } from 'node:perf_hooks';
+import type { AgentClient } from '../../src/agent-api/client.ts';
 import { AgentHarness, callAgent } from '../../test/helpers/agent-harness.ts';
 
 const TiB = 1024 ** 4;
@@ -13,7 +14,7 @@ function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
-async function creates(client: Parameters<typeof callAgent>[0], ids: readonly string[], inFlight: number): Promise<number> {
+async function creates(client: AgentClient, ids: readonly string[], inFlight: number): Promise<number> {
   const started = performance.now();
   let next = 0;
   const worker = async () => {

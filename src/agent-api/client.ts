@@ -46,42 +46,5 @@ export function createHealthClient(address: string, tls: ClientIdentity, node: s
   return new Health(address, clientCredentials(tls, node), nodeOptions(node, options));
 }
 
-type UnaryMethod = {
-  [M in keyof AgentClient]: AgentClient[M] extends (
-    argument: infer _Req,
-    callback: grpc.requestCallback<infer _Res>,
-  ) => grpc.ClientUnaryCall
-    ? M
-    : never;
-}[keyof AgentClient] &
-  Capitalize<string>;
-
-type RequestOf<M extends UnaryMethod> = AgentClient[M] extends (
-  argument: infer Req,
-  callback: grpc.requestCallback<infer _Res>,
-) => grpc.ClientUnaryCall
-  ? Req
-  : never;
-type ResponseOf<M extends UnaryMethod> = AgentClient[M] extends (
-  argument: infer _Req,
-  callback: grpc.requestCallback<infer Res>,
-) => grpc.ClientUnaryCall
-  ? Res
-  : never;
-
-/** One unary call as a promise, with a deadline (every agent call has one). Rejects with the grpc ServiceError. */
-export function callAgent<M extends UnaryMethod>(
-  client: AgentClient,
-  method: M,
-  request: RequestOf<M>,
-  deadlineMs = 30_000,
-): Promise<ResponseOf<M>> {
-  return new Promise((resolve, reject) => {
-    const fn = client[method] as unknown as (
-      req: unknown,
-      options: grpc.CallOptions,
-      cb: grpc.requestCallback<ResponseOf<M>>,
-    ) => grpc.ClientUnaryCall;
-    fn.call(client, request, { deadline: Date.now() + deadlineMs }, (err, res) => (err ? reject(err) : resolve(res!)));
-  });
-}
+/** One unary call to an agent as a promise, with a deadline (every agent call has one). */
+export { callUnary as callAgent } from '../common/grpc-unary.ts';

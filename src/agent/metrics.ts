@@ -2,10 +2,9 @@
 // this node, plus process metrics, all prefixed `stratum_agent_`. Served over plain HTTP at
 // /metrics on --metrics-listen, apart from the mTLS gRPC port.
 import diagnostics from 'node:diagnostics_channel';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { COMMAND_CHANNEL, type CommandFinished } from '../common/exec.ts';
+import { metricsReply, serveHttp, type HttpEndpoint } from '../common/http-endpoint.ts';
 
 // Commands run from milliseconds (lvs) to minutes (mkfs of a large disk, a DRBD attach).
 const COMMAND_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
@@ -36,36 +35,13 @@ export class AgentMetrics {
   }
 }
 
-export interface MetricsServer {
-  readonly address: AddressInfo;
-  close(): Promise<void>;
-}
-
 /** Serves `registry` at /metrics on `listen` (host:port; port 0 picks a free one). */
-export async function serveMetrics(listen: string, registry: Registry): Promise<MetricsServer> {
-  const server = http.createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
-    if (req.method !== 'GET' || path !== '/metrics') {
-      res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('not found: the agent serves GET /metrics\n');
-      return;
-    }
-    registry.metrics().then(
-      (text) => res.writeHead(200, { 'Content-Type': registry.contentType }).end(text),
-      (err: Error) => res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' }).end(`${err.message}\n`),
-    );
-  });
+export async function serveMetrics(listen: string, registry: Registry): Promise<HttpEndpoint> {
   const sep = listen.lastIndexOf(':');
   const host = listen.slice(0, sep).replace(/^\[|\]$/g, '') || '0.0.0.0';
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (err) => reject(new Error(`cannot serve metrics on ${listen}: ${err.message}`)));
-    server.listen(Number(listen.slice(sep + 1)), host, resolve);
-  });
-  return {
-    address: server.address() as AddressInfo,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return serveHttp(
+    { host, port: Number(listen.slice(sep + 1)), what: 'metrics' },
+    (path) => (path === '/metrics' ? metricsReply(registry) : undefined),
+    { code: 404, body: 'not found: the agent serves GET /metrics\n' },
+  );
 }

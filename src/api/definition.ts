@@ -27,6 +27,61 @@ export interface KindDefinition<Spec extends object = object, Status extends obj
   readonly selectableFields?: readonly string[];
 }
 
+/** A printer column named by its key: the field it shows, taking type and description from that field's schema. */
+export type ColumnSource =
+  | string
+  | { readonly path: string; readonly wide?: boolean; readonly type?: PrinterColumn['type']; readonly description?: string };
+
+/** What a kind declares; its names and printer columns follow from it. */
+export interface KindSource extends Omit<KindDefinition, 'plural' | 'singular' | 'printerColumns'> {
+  /** Column name → field; an Age column is added last. */
+  readonly columns: Readonly<Record<string, ColumnSource>>;
+}
+
+/** The Ready condition's reason, shown with `-o wide`. */
+export const READY_REASON: ColumnSource = {
+  path: '.status.conditions[?(@.type=="Ready")].reason',
+  type: 'string',
+  description: 'Why it is (not) ready.',
+  wide: true,
+};
+
+const AGE_COLUMN: PrinterColumn = { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp', description: 'Age of the object.' };
+
+export function defineKind(source: KindSource): KindDefinition {
+  const { columns, ...rest } = source;
+  const singular = source.kind.toLowerCase();
+  const printerColumns = Object.entries(columns).map(([name, c]) => printerColumn(source, name, typeof c === 'string' ? { path: c } : c));
+  return { ...rest, singular, plural: `${singular}s`, printerColumns: [...printerColumns, AGE_COLUMN] };
+}
+
+function printerColumn(source: KindSource, name: string, c: Exclude<ColumnSource, string>): PrinterColumn {
+  const field = c.type && c.description ? undefined : schemaAt(source, c.path);
+  const type = c.type ?? columnType(field?.type);
+  const description = c.description ?? field?.description;
+  if (!type || !description) throw new Error(`${source.kind} printer column ${name}: no schema field at ${c.path}`);
+  return { name, type, jsonPath: c.path, description, ...(c.wide ? { priority: 1 } : {}) };
+}
+
+interface FieldSchema {
+  readonly type?: string;
+  readonly description?: string;
+  readonly properties?: Readonly<Record<string, FieldSchema>>;
+}
+
+function schemaAt(source: KindSource, path: string): FieldSchema | undefined {
+  const [root, ...rest] = path.split('.').slice(1);
+  let field: FieldSchema | undefined = root === 'spec' ? source.spec : root === 'status' ? source.status : undefined;
+  for (const key of rest) field = field?.properties?.[key];
+  return field;
+}
+
+function columnType(schemaType: string | undefined): PrinterColumn['type'] | undefined {
+  return schemaType === 'integer' || schemaType === 'number' || schemaType === 'boolean' || schemaType === 'string'
+    ? schemaType
+    : undefined;
+}
+
 /** Object metadata as JSON carries it (timestamps are RFC 3339 strings, not Dates). */
 export interface ObjectMeta {
   name?: string;

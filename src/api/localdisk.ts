@@ -1,8 +1,8 @@
 // LocalDisk: one per disk an agent discovered. Written by the operator; a user may reserve a disk
 // or override its detected media class.
 import type { FromSchema } from 'json-schema-to-ts';
-import type { KindDefinition, StratumObject } from './definition.ts';
-import { immutable, mediaClass, nodeName, poolName, reportedQuantity, AGE_COLUMN, statusSchema } from './schema-parts.ts';
+import { defineKind, type StratumObject } from './definition.ts';
+import { immutable, mediaClass, nodeName, poolName, reportedQuantity, statusSchema } from './schema-parts.ts';
 
 export const DISK_STATES = ['Available', 'InUse', 'Unhealthy', 'Missing'] as const;
 
@@ -49,25 +49,22 @@ const status = statusSchema({
   lastSeen: { type: 'string', format: 'date-time', description: 'When the agent last reported the disk.' },
 });
 
-export const localDiskDefinition = {
+export const localDiskDefinition = defineKind({
   kind: 'LocalDisk',
-  plural: 'localdisks',
-  singular: 'localdisk',
   shortNames: ['ld'],
   description: 'A disk inside a node, as discovered by the Stratum agent on that node.',
   spec,
   status,
   selectableFields: ['.spec.nodeName'],
-  printerColumns: [
-    { name: 'Node', type: 'string', jsonPath: '.spec.nodeName', description: 'Node the disk is attached to.' },
-    { name: 'Media', type: 'string', jsonPath: '.status.mediaClass', description: 'Media class in effect.' },
-    { name: 'Capacity', type: 'string', jsonPath: '.status.capacity', description: 'Size of the disk.' },
-    { name: 'State', type: 'string', jsonPath: '.status.state', description: 'Available, InUse, Unhealthy or Missing.' },
-    { name: 'Pool', type: 'string', jsonPath: '.status.pool', description: 'Owning StoragePool.' },
-    { name: 'Device', type: 'string', jsonPath: '.status.devicePath', description: 'Current device path.', priority: 1 },
-    AGE_COLUMN,
-  ],
-} as const satisfies KindDefinition;
+  columns: {
+    Node: '.spec.nodeName',
+    Media: '.status.mediaClass',
+    Capacity: '.status.capacity',
+    State: '.status.state',
+    Pool: '.status.pool',
+    Device: { path: '.status.devicePath', wide: true },
+  },
+});
 
 export type LocalDiskSpec = FromSchema<typeof spec>;
 export type LocalDiskStatus = FromSchema<typeof status>;

@@ -1,18 +1,8 @@
 // LocalVolume: one per PersistentVolume. The user's levers are size, replicas and evictNodes;
 // placement is status (and the VolumeReplica objects), never spec.
 import type { FromSchema } from 'json-schema-to-ts';
-import type { KindDefinition, StratumObject } from './definition.ts';
-import {
-  growOnly,
-  immutable,
-  nodeName,
-  poolName,
-  positiveQuantity,
-  reportedQuantity,
-  AGE_COLUMN,
-  READY_REASON_COLUMN,
-  statusSchema,
-} from './schema-parts.ts';
+import { defineKind, READY_REASON, type StratumObject } from './definition.ts';
+import { growOnly, immutable, nodeName, poolName, positiveQuantity, reportedQuantity, statusSchema } from './schema-parts.ts';
 
 // Lost: no replica holds reachable data (its node is gone or away past the grace period, or its LV vanished).
 export const VOLUME_PHASES = ['Pending', 'Creating', 'Ready', 'Degraded', 'Lost', 'Expanding', 'Migrating', 'Deleting'] as const;
@@ -163,10 +153,8 @@ const status = statusSchema({
   },
 });
 
-export const localVolumeDefinition = {
+export const localVolumeDefinition = defineKind({
   kind: 'LocalVolume',
-  plural: 'localvolumes',
-  singular: 'localvolume',
   shortNames: ['lv'],
   description: 'A volume served from node-local disks, optionally replicated to other nodes.',
   spec,
@@ -187,24 +175,18 @@ export const localVolumeDefinition = {
       message: 'spec.source is immutable: the volume was made from it',
     },
   ],
-  printerColumns: [
-    { name: 'Pool', type: 'string', jsonPath: '.spec.pool', description: 'StoragePool of the volume.' },
-    { name: 'Size', type: 'string', jsonPath: '.spec.size', description: 'Requested size.' },
-    { name: 'Capacity', type: 'string', jsonPath: '.status.capacity', description: 'Actual size.' },
-    {
-      name: 'Filesystem',
-      type: 'string',
-      jsonPath: '.status.filesystem.capacity',
-      description: 'Size of the mounted filesystem; it follows Capacity once the node has grown it.',
-    },
-    { name: 'Replicas', type: 'integer', jsonPath: '.spec.replicas', description: 'Requested replicas.' },
-    { name: 'Node', type: 'string', jsonPath: '.status.primaryNode', description: 'Node serving the volume.' },
-    { name: 'Phase', type: 'string', jsonPath: '.status.phase', description: 'Phase of the volume.' },
-    READY_REASON_COLUMN,
-    { name: 'Claim', type: 'string', jsonPath: '.spec.pvcRef.name', description: 'PersistentVolumeClaim.', priority: 1 },
-    AGE_COLUMN,
-  ],
-} as const satisfies KindDefinition;
+  columns: {
+    Pool: '.spec.pool',
+    Size: '.spec.size',
+    Capacity: '.status.capacity',
+    Filesystem: '.status.filesystem.capacity',
+    Replicas: '.spec.replicas',
+    Node: '.status.primaryNode',
+    Phase: '.status.phase',
+    Reason: READY_REASON,
+    Claim: { path: '.spec.pvcRef.name', wide: true },
+  },
+});
 
 export type LocalVolumeSpec = FromSchema<typeof spec>;
 export type LocalVolumeStatus = FromSchema<typeof status>;

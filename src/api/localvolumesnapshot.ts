@@ -4,8 +4,8 @@
 // has removed the LV, and is what a VolumeSnapshotContent points at. The CSI controller writes
 // it; the operator makes it real.
 import type { FromSchema } from 'json-schema-to-ts';
-import type { KindDefinition, StratumObject } from './definition.ts';
-import { immutable, nodeName, poolName, reportedQuantity, AGE_COLUMN, READY_REASON_COLUMN, statusSchema } from './schema-parts.ts';
+import { defineKind, READY_REASON, type StratumObject } from './definition.ts';
+import { immutable, nodeName, poolName, reportedQuantity, statusSchema } from './schema-parts.ts';
 
 const spec = {
   type: 'object',
@@ -36,10 +36,8 @@ const status = statusSchema({
   creationTime: { type: 'string', format: 'date-time', description: 'When the snapshot was taken.' },
 });
 
-export const localVolumeSnapshotDefinition = {
+export const localVolumeSnapshotDefinition = defineKind({
   kind: 'LocalVolumeSnapshot',
-  plural: 'localvolumesnapshots',
-  singular: 'localvolumesnapshot',
   shortNames: ['lvsnap'],
   description: 'A copy-on-write snapshot of a LocalVolume on a thin LVM pool.',
   spec,
@@ -52,15 +50,14 @@ export const localVolumeSnapshotDefinition = {
     },
   ],
   selectableFields: ['.spec.volume'],
-  printerColumns: [
-    { name: 'Volume', type: 'string', jsonPath: '.spec.volume', description: 'LocalVolume snapshotted.' },
-    { name: 'Node', type: 'string', jsonPath: '.spec.node', description: 'Node holding the snapshot.' },
-    { name: 'Size', type: 'string', jsonPath: '.status.restoreSize', description: 'Size of the volume when taken.' },
-    { name: 'Ready', type: 'boolean', jsonPath: '.status.readyToUse', description: 'Can be restored.' },
-    READY_REASON_COLUMN,
-    AGE_COLUMN,
-  ],
-} as const satisfies KindDefinition;
+  columns: {
+    Volume: '.spec.volume',
+    Node: '.spec.node',
+    Size: '.status.restoreSize',
+    Ready: '.status.readyToUse',
+    Reason: READY_REASON,
+  },
+});
 
 export type LocalVolumeSnapshotSpec = FromSchema<typeof spec>;
 export type LocalVolumeSnapshotStatus = FromSchema<typeof status>;

@@ -116,18 +116,3 @@ export const labelSelector = (description: string) =>
 
 /** A rule that a field may not change once set. */
 export const immutable = (field: string, why: string) => ({ rule: 'self == oldSelf', message: `${field} is immutable: ${why}` }) as const;
-
-/** Printer columns every kind shows the same way. */
-export const AGE_COLUMN = {
-  name: 'Age',
-  type: 'date',
-  jsonPath: '.metadata.creationTimestamp',
-  description: 'Age of the object.',
-} as const;
-export const READY_REASON_COLUMN = {
-  name: 'Reason',
-  type: 'string',
-  jsonPath: '.status.conditions[?(@.type=="Ready")].reason',
-  description: 'Why it is (not) ready.',
-  priority: 1,
-} as const;

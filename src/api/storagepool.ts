@@ -2,7 +2,7 @@
 // selected node and reports per-node capacity, which it also publishes as CSIStorageCapacity.
 import type { FromSchema } from 'json-schema-to-ts';
 import { CSI_DRIVER_NAME, STORAGE_CLASS_PARAMETERS as SC } from '../common/constants.ts';
-import type { KindDefinition, StratumObject } from './definition.ts';
+import { defineKind, READY_REASON, type StratumObject } from './definition.ts';
 import {
   MEDIA_CLASSES,
   immutable,
@@ -11,8 +11,6 @@ import {
   nodeName,
   positiveQuantity,
   reportedQuantity,
-  AGE_COLUMN,
-  READY_REASON_COLUMN,
   statusSchema,
 } from './schema-parts.ts';
 
@@ -104,10 +102,8 @@ const status = statusSchema({
   free: reportedQuantity('Free capacity over all nodes.'),
 });
 
-export const storagePoolDefinition = {
+export const storagePoolDefinition = defineKind({
   kind: 'StoragePool',
-  plural: 'storagepools',
-  singular: 'storagepool',
   shortNames: ['sp'],
   description:
     `A pool of node-local disks from which Stratum serves volumes. PVCs reach it through a StorageClass with provisioner ${CSI_DRIVER_NAME} and parameters.${SC.pool} set to the pool's name ` +
@@ -115,18 +111,17 @@ export const storagePoolDefinition = {
   spec,
   status,
   specValidations: [{ rule: "!self.thin || self.backend == 'lvm'", message: 'spec.thin requires backend lvm' }],
-  printerColumns: [
-    { name: 'Media', type: 'string', jsonPath: '.spec.mediaClass', description: 'Media class of the pool.' },
-    { name: 'Backend', type: 'string', jsonPath: '.spec.backend', description: 'lvm or disk.' },
-    { name: 'Nodes', type: 'integer', jsonPath: '.status.nodeCount', description: 'Nodes the pool is ready on.' },
-    { name: 'Disks', type: 'integer', jsonPath: '.status.diskCount', description: 'Disks in the pool.' },
-    { name: 'Total', type: 'string', jsonPath: '.status.total', description: 'Total capacity.' },
-    { name: 'Free', type: 'string', jsonPath: '.status.free', description: 'Free capacity.' },
-    { name: 'Ready', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status', description: 'Ready condition.' },
-    READY_REASON_COLUMN,
-    AGE_COLUMN,
-  ],
-} as const satisfies KindDefinition;
+  columns: {
+    Media: '.spec.mediaClass',
+    Backend: '.spec.backend',
+    Nodes: '.status.nodeCount',
+    Disks: '.status.diskCount',
+    Total: '.status.total',
+    Free: '.status.free',
+    Ready: { path: '.status.conditions[?(@.type=="Ready")].status', type: 'string', description: 'Ready condition.' },
+    Reason: READY_REASON,
+  },
+});
 
 export type StoragePoolSpec = FromSchema<typeof spec>;
 export type StoragePoolStatus = FromSchema<typeof status>;

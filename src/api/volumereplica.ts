@@ -1,9 +1,9 @@
 // VolumeReplica: one copy of a LocalVolume's data on one node. Owned by its LocalVolume; written
 // by the operator. Its finalizer holds until the agent confirms the data is gone.
 import type { FromSchema } from 'json-schema-to-ts';
-import type { KindDefinition, StratumObject } from './definition.ts';
+import { defineKind, type StratumObject } from './definition.ts';
 import { REPLICA_ROLES } from './localvolume.ts';
-import { growOnly, immutable, nodeName, poolName, positiveQuantity, reportedQuantity, AGE_COLUMN, statusSchema } from './schema-parts.ts';
+import { growOnly, immutable, nodeName, poolName, positiveQuantity, reportedQuantity, statusSchema } from './schema-parts.ts';
 
 // Lost: its node or its data is gone (node deleted, agent away past the grace period, LV or disk vanished).
 export const REPLICA_STATES = ['Pending', 'Creating', 'Ready', 'Syncing', 'Expanding', 'Copying', 'Failed', 'Lost', 'Deleting'] as const;
@@ -103,28 +103,25 @@ const status = statusSchema({
   lastError: { type: 'string', description: 'The last failure on the node: the command and its error output.' },
 });
 
-export const volumeReplicaDefinition = {
+export const volumeReplicaDefinition = defineKind({
   kind: 'VolumeReplica',
-  plural: 'volumereplicas',
-  singular: 'volumereplica',
   shortNames: ['vr'],
   description: "One copy of a LocalVolume's data on one node.",
   spec,
   status,
   selectableFields: ['.spec.node', '.spec.volume'],
-  printerColumns: [
-    { name: 'Volume', type: 'string', jsonPath: '.spec.volume', description: 'Owning LocalVolume.' },
-    { name: 'Node', type: 'string', jsonPath: '.spec.node', description: 'Node of the replica.' },
-    { name: 'Role', type: 'string', jsonPath: '.spec.role', description: 'primary (holds the data first) or secondary.' },
-    { name: 'State', type: 'string', jsonPath: '.status.state', description: 'What the replica is doing.' },
-    { name: 'DRBD', type: 'string', jsonPath: '.status.role', description: 'DRBD role: Primary where the volume is in use.' },
-    { name: 'Connection', type: 'string', jsonPath: '.status.connection', description: 'DRBD connection to the peers.' },
-    { name: 'Disk', type: 'string', jsonPath: '.status.diskState', description: 'DRBD disk state.' },
-    { name: 'Sync', type: 'integer', jsonPath: '.status.syncPercent', description: 'Percent of the data the replica holds.' },
-    { name: 'Device', type: 'string', jsonPath: '.status.devicePath', description: 'Device on the node.', priority: 1 },
-    AGE_COLUMN,
-  ],
-} as const satisfies KindDefinition;
+  columns: {
+    Volume: '.spec.volume',
+    Node: '.spec.node',
+    Role: '.spec.role',
+    State: '.status.state',
+    DRBD: '.status.role',
+    Connection: '.status.connection',
+    Disk: '.status.diskState',
+    Sync: '.status.syncPercent',
+    Device: { path: '.status.devicePath', wide: true },
+  },
+});
 
 export type VolumeReplicaSpec = FromSchema<typeof spec>;
 export type VolumeReplicaStatus = FromSchema<typeof status>;

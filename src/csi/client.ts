@@ -32,23 +32,5 @@ export function connectCsi(endpoint: string): CsiClients {
   };
 }
 
-type Unary<Req, Res> = (argument: Req, callback: grpc.requestCallback<Res>) => grpc.ClientUnaryCall;
-type RequestOf<F> = F extends Unary<infer Req, infer _Res> ? Req : never;
-type ResponseOf<F> = F extends Unary<infer _Req, infer Res> ? Res : never;
-
 /** `callCsi(clients.node, 'NodeGetInfo', {})`: one unary call with a deadline, rejected with the ServiceError. */
-export function callCsi<C extends grpc.Client, M extends keyof C & Capitalize<string>>(
-  client: C,
-  method: M,
-  request: RequestOf<C[M]>,
-  deadlineMs = 30_000,
-): Promise<ResponseOf<C[M]>> {
-  return new Promise((resolve, reject) => {
-    const fn = client[method] as unknown as (
-      req: unknown,
-      opts: grpc.CallOptions,
-      cb: grpc.requestCallback<ResponseOf<C[M]>>,
-    ) => grpc.ClientUnaryCall;
-    fn.call(client, request, { deadline: Date.now() + deadlineMs }, (err, res) => (err ? reject(err) : resolve(res!)));
-  });
-}
+export { callUnary as callCsi } from '../common/grpc-unary.ts';

@@ -4,6 +4,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { Subject, type Observable, type Subscription } from 'rxjs';
 import { callAgent, createAgentClient, type AgentClient, type ClientIdentity } from '../../agent-api/client.ts';
+import type { RequestOf, ResponseOf, UnaryMethod } from '../../common/grpc-unary.ts';
 import type { DiskEvent__Output } from '../../agent-api/generated/stratum/agent/v1/DiskEvent.ts';
 import { createLogger, type Logger } from '../../common/log.ts';
 import type { Informer } from '../runtime/kube/informer.ts';
@@ -43,8 +44,7 @@ export interface AgentRegistryOptions {
   readonly metrics?: OperatorMetrics;
 }
 
-type Client = AgentClient;
-type Method = Parameters<typeof callAgent>[1];
+type Method = UnaryMethod<AgentClient>;
 
 // Codes that mean "nobody answered"; every other code is an answer from a live agent.
 const UNREACHABLE = new Set([grpc.status.UNAVAILABLE, grpc.status.DEADLINE_EXCEEDED]);
@@ -109,14 +109,14 @@ export class AgentRegistry {
   async call<M extends Method>(
     node: string,
     method: M,
-    request: Parameters<typeof callAgent<M>>[2],
+    request: RequestOf<AgentClient[M]>,
     deadlineMs = this.opts.deadlineMs ?? 30_000,
-  ): Promise<Awaited<ReturnType<typeof callAgent<M>>>> {
+  ): Promise<ResponseOf<AgentClient[M]>> {
     const entry = this.entries.get(node);
     if (!entry) throw new AgentUnavailableError(node, 'no running agent pod on the node');
     const timer = this.metrics.agentCallDuration.startTimer({ node, method });
     try {
-      const res = await callAgent(entry.client as Client, method, request, deadlineMs);
+      const res = await callAgent(entry.client, method, request, deadlineMs);
       this.record(node, entry, method, grpc.status.OK, { connected: true, message: '' });
       return res;
     } catch (err) {

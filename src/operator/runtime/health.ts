@@ -1,9 +1,8 @@
 // The operator's probe and metrics endpoint: /healthz (the process answers), /readyz (caches
 // synced; a standby is as ready as the leader, so a rollout does not wait on the election) and
 // /metrics (Prometheus text).
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
+import { metricsReply, serveHttp, type HttpEndpoint } from '../../common/http-endpoint.ts';
 
 export interface HealthServerOptions {
   /** @default '127.0.0.1' */
@@ -15,40 +14,16 @@ export interface HealthServerOptions {
   readonly readyChecks: readonly (() => boolean)[];
 }
 
-export interface HealthServer {
-  readonly address: AddressInfo;
-  close(): Promise<void>;
-}
-
-export async function startHealthServer(opts: HealthServerOptions): Promise<HealthServer> {
-  const server = http.createServer((req, res) => {
-    const reply = (code: number, body: string, type = 'text/plain; charset=utf-8') => {
-      res.writeHead(code, { 'Content-Type': type });
-      res.end(body);
-    };
-    const path = (req.url ?? '/').split('?')[0];
-    if (req.method !== 'GET') return reply(405, 'method not allowed\n');
-    if (path === '/healthz') return reply(200, 'ok\n');
-    if (path === '/readyz') return opts.readyChecks.every((check) => check()) ? reply(200, 'ok\n') : reply(503, 'caches not synced\n');
-    if (path === '/metrics') {
-      opts.registry.metrics().then(
-        (text) => reply(200, text, opts.registry.contentType),
-        (err: Error) => reply(500, `${err.message}\n`),
-      );
-      return;
-    }
-    reply(404, 'not found\n');
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port, opts.host ?? '127.0.0.1', resolve);
-  });
-  return {
-    address: server.address() as AddressInfo,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+export async function startHealthServer(opts: HealthServerOptions): Promise<HttpEndpoint> {
+  const ok = { code: 200, body: 'ok\n' };
+  return serveHttp(
+    { host: opts.host ?? '127.0.0.1', port: opts.port, what: 'health and metrics' },
+    (path) => {
+      if (path === '/healthz') return ok;
+      if (path === '/readyz') return opts.readyChecks.every((check) => check()) ? ok : { code: 503, body: 'caches not synced\n' };
+      if (path === '/metrics') return metricsReply(opts.registry);
+      return undefined;
+    },
+    { code: 404, body: 'not found\n' },
+  );
 }
