@@ -7,13 +7,13 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { StoragePool } from '../../src/api/index.ts';
 import { LOCAL_DISKS, STORAGE_POOLS } from '../../src/operator/resources.ts';
-import type { OperatorProcess } from '../helpers/operator-process.ts';
+import { FAST_TAKEOVER_LEASE_MS, type OperatorProcess } from '../helpers/operator-process.ts';
 import { TestCluster, reportFailure, sleep, waitFor } from './support.ts';
 import { findCondition } from '../../src/operator/runtime/status.ts';
 
 const POOL_LABEL = 'test.stratum.dev/pool';
 const LEASE_NAME = 'stratum-operator';
-const LEASE_MS = 4_000;
+const LEASE_MS = FAST_TAKEOVER_LEASE_MS;
 // As main.ts derives them from the lease duration.
 const RENEW_DEADLINE_MS = Math.round((LEASE_MS * 2) / 3);
 const RETRY_MS = Math.max(200, Math.round(LEASE_MS / 7.5));
@@ -74,9 +74,9 @@ it.after(
 );
 
 it('two operators on one Lease: exactly one leads, and only the leader writes', async () => {
-  ops.a = await c().startOperator('operator-a');
+  ops.a = await c().startOperator('operator-a', [], { leaseDurationMs: LEASE_MS });
   await waitFor('operator-a to lead', async () => (await leading(ops.a!)) === 1, 20_000, 100);
-  ops.b = await c().startOperator('operator-b');
+  ops.b = await c().startOperator('operator-b', [], { leaseDurationMs: LEASE_MS });
   await createPoolReady(0);
   await poolReady(0);
   // The standby has campaigned many times by now; give it a few more rounds to misbehave.
@@ -131,7 +131,7 @@ it('SIGKILL the leader: the standby takes over once the lease expires and reconc
 });
 
 it('SIGTERM the leader: it stops its controllers, then hands the lease over at once', async () => {
-  ops.c = await c().startOperator('operator-c');
+  ops.c = await c().startOperator('operator-c', [], { leaseDurationMs: LEASE_MS });
   await sleep(3 * RETRY_MS);
   assert.is(await leading(ops.c), 0, 'operator-c stands by while operator-b renews');
   const termAt = Date.now();

@@ -10,10 +10,14 @@ import type { LocalVolume, StoragePool, VolumeReplica } from '../../src/api/inde
 import { run } from '../../src/common/exec.ts';
 import { resourcePath, type KubeObject } from '../../src/operator/runtime/kube/client.ts';
 import { LOCAL_VOLUMES, STORAGE_CLASSES, STORAGE_POOLS, VOLUME_REPLICAS } from '../../src/operator/resources.ts';
+import { FAST_TAKEOVER_LEASE_MS } from '../helpers/operator-process.ts';
 import { TestCluster, reportFailure, sleep, waitFor, type ClusterNode } from './support.ts';
 import { callAgent } from '../helpers/agent-harness.ts';
 import { findCondition } from '../../src/operator/runtime/status.ts';
 import { seededRandom } from '../helpers/seeded-random.ts';
+
+// The kill rounds start the next operator at once: it takes over when the killed one's lease runs out.
+const FAST_TAKEOVER = { leaseDurationMs: FAST_TAKEOVER_LEASE_MS };
 
 const MiB = 1024 ** 2;
 const it = suite('operator: volume lifecycle');
@@ -122,7 +126,7 @@ it.before(
       provisioner: CSI_DRIVER_NAME,
       parameters: { pool: lvmPool },
     });
-    await cluster.startOperator();
+    await cluster.startOperator(undefined, [], FAST_TAKEOVER);
     await waitFor(
       'both pools ready on 3 nodes',
       async () => {
@@ -411,7 +415,7 @@ it('the operator killed at random points during create and expand converges to t
     process.stdout.write(`  round ${round}: kill ${killAfter} ms after create\n`);
     await sleep(killAfter);
     await op.kill();
-    op = await cluster.startOperator(`operator-r${round}`);
+    op = await cluster.startOperator(`operator-r${round}`, [], FAST_TAKEOVER);
     await waitForVolume(
       name,
       `${name} with 2 ready replicas`,
@@ -426,7 +430,7 @@ it('the operator killed at random points during create and expand converges to t
     process.stdout.write(`  round ${round}: kill ${killAfterGrow} ms after the grow\n`);
     await sleep(killAfterGrow);
     await op.kill();
-    op = await cluster.startOperator(`operator-r${round}b`);
+    op = await cluster.startOperator(`operator-r${round}b`, [], FAST_TAKEOVER);
     await waitForVolume(name, `${name} grown`, async () => (await volume(name))?.status?.capacity === '384Mi', 90_000);
     const lvs = (await Promise.all(cluster.nodes.map((n) => lvsFor(n, name)))).flat();
     assert.is(lvs.length, 2, `exactly one LV per replica for ${name}`);
@@ -466,7 +470,7 @@ it('the operator killed at random points during an eviction converges: data inta
     process.stdout.write(`  round ${round}: kill ${killAfter} ms after the eviction request\n`);
     await sleep(killAfter);
     await op.kill();
-    op = await cluster.startOperator(`operator-e${round}`);
+    op = await cluster.startOperator(`operator-e${round}`, [], FAST_TAKEOVER);
     const moved = await waitFor(
       `vol-move2 moved off ${evicted.join(', ')}`,
       async () => {

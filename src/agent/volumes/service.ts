@@ -77,7 +77,9 @@ export class VolumeService {
       const claim = this.state.get().claims[id];
       if (!claim || claim.pool !== pool.name)
         throw notFound(`volume ${id} not found in pool ${pool.name} on node ${this.node}`, 'VolumeNotFound');
-      const volume = this.diskVolume(claim, this.disks.current());
+      let volume = this.diskVolume(claim, this.disks.current());
+      // A disk grown under us (a cloud volume resized, a loop file truncated) shows its size on the next scan: scan now.
+      if (BigInt(volume.sizeBytes) < size) volume = this.diskVolume(claim, await this.disks.refresh());
       if (BigInt(volume.sizeBytes) >= size) return { volume, expanded: false };
       const message = `volume ${id} in disk pool ${pool.name} on node ${this.node} is a whole disk of ${volume.sizeBytes} bytes and cannot grow to ${size}`;
       throw failedPrecondition(message, { reason: 'DiskCannotGrow' });
