@@ -4,24 +4,20 @@
 // that was deleted go with it: they describe hardware no cluster member holds any more.
 import { isDeepStrictEqual } from 'node:util';
 import type { LocalDisk, LocalDiskStatus } from '../../api/index.ts';
-import { isConflict, isNotFound, resourcePath, type KubeClient, type KubeObject } from '../runtime/kube/client.ts';
+import { isConflict, isNotFound, resourcePath, type KubeObject } from '../runtime/kube/client.ts';
 import type { Informer } from '../runtime/kube/informer.ts';
 import type { ReconcileContext, ReconcileResult } from '../runtime/controller.ts';
-import type { EventRecorder } from '../runtime/events.ts';
 import { LOCAL_DISKS } from '../resources.ts';
 import { readyCondition, setCondition, updateStatusIfChanged, type Condition, type StatusWithConditions } from '../runtime/status.ts';
-import type { AgentRegistry } from '../agents/registry.ts';
 import type { ClusterDiskInventory, Observation } from './inventory.ts';
 import { diskStatus, newLocalDisk } from './localdisk-mapping.ts';
+import type { ClusterAccess } from '../cluster-access.ts';
 
-export interface LocalDiskReconcilerDeps {
-  readonly client: KubeClient;
+export interface LocalDiskReconcilerDeps extends ClusterAccess {
   readonly disks: Informer<LocalDisk>;
   /** Nodes: a disk whose Node object is gone is deleted, never created. */
   readonly nodes: Pick<Informer<KubeObject>, 'get'>;
   readonly inventory: ClusterDiskInventory;
-  readonly registry: AgentRegistry;
-  readonly events: EventRecorder;
   readonly now?: () => Date;
 }
 

@@ -7,11 +7,9 @@ import { formatBytes, parseQuantity } from '../../api/quantity.ts';
 import type { LocalDisk, StoragePool, StoragePoolStatus } from '../../api/index.ts';
 import type { Pool__Output } from '../../agent-api/generated/stratum/agent/v1/Pool.ts';
 import { agentFailure } from '../agents/agent-failure.ts';
-import type { AgentRegistry } from '../agents/registry.ts';
-import { isNotFound, resourcePath, type KubeClient, type KubeObject } from '../runtime/kube/client.ts';
+import { isNotFound, resourcePath, type KubeObject } from '../runtime/kube/client.ts';
 import type { Informer } from '../runtime/kube/informer.ts';
 import type { ReconcileContext, ReconcileResult } from '../runtime/controller.ts';
-import type { EventRecorder } from '../runtime/events.ts';
 import { CSI_STORAGE_CAPACITIES, STORAGE_POOLS } from '../resources.ts';
 import { matchesLabelSelector } from '../runtime/selectors.ts';
 import {
@@ -20,18 +18,19 @@ import {
   readyCondition,
   setCondition,
   updateStatusIfChanged,
+  updateCondition,
   type Condition,
   type StatusWithConditions,
 } from '../runtime/status.ts';
 import { desiredCapacities, planCapacities, type CSIStorageCapacity, type StorageClass } from './capacity.ts';
 import { selectDisks } from './disk-selection.ts';
 import type { CapacityLedger } from './capacity-ledger.ts';
+import type { ClusterAccess } from '../cluster-access.ts';
 
 /** Capacity drifts as volumes come and go: refresh this often even when nothing else happens. */
 export const POOL_RESYNC_MS = 30_000;
 
-export interface PoolReconcilerDeps {
-  readonly client: KubeClient;
+export interface PoolReconcilerDeps extends ClusterAccess {
   readonly namespace: string;
   readonly pools: Informer<StoragePool>;
   /** LocalDisks, with an index `node` on spec.nodeName. */
@@ -40,8 +39,6 @@ export interface PoolReconcilerDeps {
   readonly storageClasses: Informer<StorageClass>;
   /** The operator's CSIStorageCapacity objects, with an index `pool`. */
   readonly capacities: Informer<CSIStorageCapacity>;
-  readonly registry: AgentRegistry;
-  readonly events: EventRecorder;
   /** Told of each node's report, which from then on counts the volumes made before it was read. */
   readonly ledger: CapacityLedger;
 }
@@ -153,11 +150,7 @@ export function poolReconciler(deps: PoolReconcilerDeps) {
     }
     if (blocking.length) {
       const message = `cannot delete the pool yet: ${blocking.join('; ')}`;
-      const conditions = setCondition(
-        pool.status?.conditions as Condition[] | undefined,
-        readyCondition(false, 'Deleting', message, pool.metadata.generation),
-      );
-      await updateStatusIfChanged(deps.client, STORAGE_POOLS, pool, { ...pool.status, conditions } as StatusWithConditions);
+      await updateCondition(deps.client, STORAGE_POOLS, pool, readyCondition(false, 'Deleting', message, pool.metadata.generation));
       throw new Error(`pool ${name}: ${message}`);
     }
     await syncCapacities(name, []);

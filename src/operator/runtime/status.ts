@@ -79,6 +79,18 @@ export async function updateStatusIfChanged<T extends WithStatus>(
   return true;
 }
 
+/** Sets one condition (Ready, Orphans, …) and any other status `fields`, writing only a change. */
+export function updateCondition<T extends WithStatus>(
+  client: KubeClient,
+  rt: ResourceType,
+  obj: T,
+  condition: ConditionInput,
+  fields: Record<string, unknown> = {},
+): Promise<boolean> {
+  const conditions = setCondition(obj.status?.conditions, condition);
+  return updateStatusIfChanged(client, rt, obj, { ...obj.status, ...fields, conditions });
+}
+
 /** The JSON merge patch (RFC 7386) that turns `from` into `to`; undefined when they are equal. */
 export function mergePatch(from: unknown, to: unknown): unknown {
   if (isDeepStrictEqual(from, to)) return undefined;

@@ -13,12 +13,11 @@ import {
   type VolumeReplica,
 } from '../../api/index.ts';
 import { agentFailure } from '../agents/agent-failure.ts';
-import { AgentUnavailableError, type AgentRegistry } from '../agents/registry.ts';
+import { AgentUnavailableError } from '../agents/registry.ts';
 import { membersAllowed, replicationRefusal, type DrbdSupport } from '../agents/drbd-support.ts';
-import { isConflict, isNotFound, resourcePath, type KubeClient, type KubeObject } from '../runtime/kube/client.ts';
+import { isConflict, isNotFound, resourcePath, type KubeObject } from '../runtime/kube/client.ts';
 import type { Informer } from '../runtime/kube/informer.ts';
 import type { ReconcileContext, ReconcileResult } from '../runtime/controller.ts';
-import type { EventRecorder } from '../runtime/events.ts';
 import { claimFollowsVolume } from './claim-size.ts';
 import { LOCAL_VOLUMES, VOLUME_REPLICAS } from '../resources.ts';
 import {
@@ -35,22 +34,20 @@ import { placeReplicas, type PoolSpace } from './placement.ts';
 import { deriveVolumeStatus, type Migration, type PhaseReason as Reason, type VolumePhase as Phase } from './volume-phase.ts';
 import { assignNodeIds, type ReplicationIdAllocator } from './replication-ids.ts';
 import { updatePersistentVolumeNodes } from './pv-affinity.ts';
+import type { ClusterAccess } from '../cluster-access.ts';
 
 /** Retry a volume that waits on capacity or a pool this often, besides the events that requeue it. */
 export const WAITING_REQUEUE_MS = 15_000;
 /** A streamed copy of a whole volume may take long; bounded all the same. */
 const COPY_DEADLINE_MS = 30 * 60_000;
 
-export interface VolumeReconcilerDeps {
-  readonly client: KubeClient;
+export interface VolumeReconcilerDeps extends ClusterAccess {
   readonly volumes: Informer<LocalVolume>;
   /** With an index `volume` on spec.volume. */
   readonly replicas: Informer<VolumeReplica>;
   readonly pools: Informer<StoragePool>;
   /** With the index EVICTING_INDEX: nodes labelled storage.stratum.dev/evict=true under 'true'. */
   readonly nodes: Informer<KubeObject>;
-  readonly registry: AgentRegistry;
-  readonly events: EventRecorder;
   readonly ids: ReplicationIdAllocator;
   /** Which DRBD each node has: how many replicas a volume may have there. */
   readonly drbd: DrbdSupport;

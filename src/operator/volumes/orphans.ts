@@ -7,16 +7,14 @@
 import type { Gauge } from 'prom-client';
 import { API_GROUP } from '../../common/constants.ts';
 import type { Logger } from '../../common/log.ts';
-import type { StoragePool, StoragePoolStatus, VolumeReplica } from '../../api/index.ts';
+import type { StoragePool, VolumeReplica } from '../../api/index.ts';
 import type { Volume__Output } from '../../agent-api/generated/stratum/agent/v1/Volume.ts';
-import type { AgentRegistry } from '../agents/registry.ts';
-import type { EventRecorder } from '../runtime/events.ts';
-import type { KubeClient } from '../runtime/kube/client.ts';
 import type { Informer } from '../runtime/kube/informer.ts';
 import type { OperatorMetrics } from '../runtime/metrics.ts';
-import { setCondition, updateStatusIfChanged, type Condition, type StatusWithConditions } from '../runtime/status.ts';
+import { updateCondition } from '../runtime/status.ts';
 import { STORAGE_POOLS } from '../resources.ts';
 import type { VolumeListingConsumer } from './node-volume-scan.ts';
+import type { ClusterAccess } from '../cluster-access.ts';
 
 /** On a StoragePool, `true` lets the operator delete the pool's orphans (their data is lost). */
 export const REMOVE_ORPHANS_ANNOTATION = `${API_GROUP}/remove-orphans`;
@@ -32,13 +30,10 @@ export interface Orphan {
   readonly sizeBytes: string;
 }
 
-export interface OrphanReportDeps {
-  readonly client: KubeClient;
-  readonly registry: AgentRegistry;
+export interface OrphanReportDeps extends ClusterAccess {
   readonly pools: Informer<StoragePool>;
   /** With an index `node` on spec.node. */
   readonly replicas: Informer<VolumeReplica>;
-  readonly events: EventRecorder;
   readonly metrics: OperatorMetrics;
   readonly log: Logger;
 }
@@ -163,9 +158,8 @@ export class OrphanReport implements VolumeListingConsumer {
           reason: 'NoOrphans',
           message: 'every Stratum LV and claimed disk belongs to a volume',
         };
-    const conditions = setCondition(pool.status.conditions as Condition[] | undefined, condition) as StoragePoolStatus['conditions'];
-    await updateStatusIfChanged(this.deps.client, STORAGE_POOLS, pool, { ...pool.status, conditions } as StatusWithConditions).catch(
-      (err) => this.deps.log.debug({ pool: name, err: (err as Error).message }, 'orphan condition not written; next scan retries'),
+    await updateCondition(this.deps.client, STORAGE_POOLS, pool, condition).catch((err) =>
+      this.deps.log.debug({ pool: name, err: (err as Error).message }, 'orphan condition not written; next scan retries'),
     );
   }
 }

@@ -2,20 +2,13 @@
 // agent no longer lists, seen in each node's volume listing (NodeVolumeScan). The replica turns
 // Lost with VolumeLost and the node named, a Warning Event says so, and nothing is re-created empty
 // in its place (the replica reconciler refuses that too).
-import type { VolumeReplica, VolumeReplicaStatus } from '../../api/index.ts';
+import type { VolumeReplica } from '../../api/index.ts';
 import type { Volume__Output } from '../../agent-api/generated/stratum/agent/v1/Volume.ts';
 import type { EventRecorder } from '../runtime/events.ts';
 import type { KubeClient } from '../runtime/kube/client.ts';
 import type { Informer } from '../runtime/kube/informer.ts';
 import { VOLUME_REPLICAS } from '../resources.ts';
-import {
-  findCondition,
-  readyCondition,
-  setCondition,
-  updateStatusIfChanged,
-  type Condition,
-  type StatusWithConditions,
-} from '../runtime/status.ts';
+import { findCondition, readyCondition, updateCondition } from '../runtime/status.ts';
 import type { VolumeListingConsumer } from './node-volume-scan.ts';
 
 /** Conditions carry whole seconds: a replica Ready less than this before the listing may be newer than it. */
@@ -58,13 +51,7 @@ export class ReplicaPresence implements VolumeListingConsumer {
       const what = disk ? `disk ${disk} (${r.status?.backingDevicePath})` : (r.status?.backingDevicePath ?? 'the LV');
       const message = `${what} of volume ${r.spec.volume} is gone from pool ${r.spec.pool} on node ${node} although it was made there: the agent no longer ${disk ? 'sees the disk' : 'lists it'}. Not re-created empty; remove this replica (or its volume) to go on`;
       const ready = readyCondition(false, 'VolumeLost', message, r.metadata.generation);
-      const conditions = setCondition(r.status?.conditions as Condition[] | undefined, ready) as VolumeReplicaStatus['conditions'];
-      await updateStatusIfChanged(this.deps.client, VOLUME_REPLICAS, r, {
-        ...r.status,
-        state: 'Lost',
-        lastError: message,
-        conditions,
-      } as StatusWithConditions);
+      await updateCondition(this.deps.client, VOLUME_REPLICAS, r, ready, { state: 'Lost', lastError: message });
       await this.deps.events.record(r, { type: 'Warning', reason: 'VolumeLost', message });
     }
   }

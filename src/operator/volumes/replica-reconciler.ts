@@ -12,24 +12,20 @@ import type { Volume__Output } from '../../agent-api/generated/stratum/agent/v1/
 import type { ReplicationStatus__Output } from '../../agent-api/generated/stratum/agent/v1/ReplicationStatus.ts';
 import { reasonOf } from '../../agent-api/errors.ts';
 import { agentFailure, failureToThrow, type AgentFailure } from '../agents/agent-failure.ts';
-import { AgentUnavailableError, type AgentRegistry } from '../agents/registry.ts';
-import type { KubeClient } from '../runtime/kube/client.ts';
+import { AgentUnavailableError } from '../agents/registry.ts';
 import type { Informer } from '../runtime/kube/informer.ts';
 import { TerminalError, type ReconcileContext, type ReconcileResult } from '../runtime/controller.ts';
-import type { EventRecorder } from '../runtime/events.ts';
 import { VOLUME_REPLICAS } from '../resources.ts';
 import type { CapacityLedger } from '../pools/capacity-ledger.ts';
 import type { NodeLiveness } from './node-liveness.ts';
 import { agentVolumeSource } from './snapshot-reconciler.ts';
 import { findCondition, readyCondition, removeFinalizer, setCondition, updateStatusIfChanged, withFinalizer } from '../runtime/status.ts';
 import type { Condition, StatusWithConditions } from '../runtime/status.ts';
+import type { ClusterAccess } from '../cluster-access.ts';
 
-export interface ReplicaReconcilerDeps {
-  readonly client: KubeClient;
+export interface ReplicaReconcilerDeps extends ClusterAccess {
   readonly replicas: Informer<VolumeReplica>;
   readonly volumes: Informer<LocalVolume>;
-  readonly registry: AgentRegistry;
-  readonly events: EventRecorder;
   /** Told when a replica's volume is made or gone, so placement stops counting it as pending. */
   readonly ledger: CapacityLedger;
   /** Whether a replica's node is deleted, or its agent away past the grace period. */

@@ -7,20 +7,14 @@ import { formatBytes } from '../../api/quantity.ts';
 import type { LocalVolumeSnapshot, LocalVolumeSnapshotStatus, LocalVolumeSpec } from '../../api/index.ts';
 import type { VolumeSource } from '../../agent-api/generated/stratum/agent/v1/VolumeSource.ts';
 import { agentFailure, failureToThrow } from '../agents/agent-failure.ts';
-import type { AgentRegistry } from '../agents/registry.ts';
-import type { KubeClient } from '../runtime/kube/client.ts';
 import type { Informer } from '../runtime/kube/informer.ts';
 import type { ReconcileContext, ReconcileResult } from '../runtime/controller.ts';
-import type { EventRecorder } from '../runtime/events.ts';
 import { LOCAL_VOLUME_SNAPSHOTS } from '../resources.ts';
-import { addFinalizer, findCondition, readyCondition, removeFinalizer, setCondition, updateStatusIfChanged } from '../runtime/status.ts';
-import type { Condition, ConditionInput, StatusWithConditions } from '../runtime/status.ts';
+import { addFinalizer, findCondition, readyCondition, removeFinalizer, updateCondition, type ConditionInput } from '../runtime/status.ts';
+import type { ClusterAccess } from '../cluster-access.ts';
 
-export interface SnapshotReconcilerDeps {
-  readonly client: KubeClient;
+export interface SnapshotReconcilerDeps extends ClusterAccess {
   readonly snapshots: Informer<LocalVolumeSnapshot>;
-  readonly registry: AgentRegistry;
-  readonly events: EventRecorder;
 }
 
 /** The agent's CreateVolume source for a LocalVolume's spec.source (agent ids are the object names). */
@@ -34,11 +28,8 @@ export function snapshotReconciler(deps: SnapshotReconcilerDeps) {
   const where = (s: LocalVolumeSnapshot) => `node ${s.spec.node}, pool ${s.spec.pool}`;
 
   async function writeStatus(s: LocalVolumeSnapshot, fields: Partial<LocalVolumeSnapshotStatus>, ready: ConditionInput): Promise<void> {
-    const prev = s.status ?? {};
-    const conditions = setCondition(prev.conditions as Condition[] | undefined, ready);
-    const next = { ...prev, ...fields, conditions } as StatusWithConditions;
-    await updateStatusIfChanged(deps.client, LOCAL_VOLUME_SNAPSHOTS, s, next);
-    if (ready.status === 'True' && !prev.readyToUse)
+    await updateCondition(deps.client, LOCAL_VOLUME_SNAPSHOTS, s, ready, fields);
+    if (ready.status === 'True' && !s.status?.readyToUse)
       await deps.events.record(s, { type: 'Normal', reason: 'SnapshotReady', message: ready.message });
   }
 
