@@ -72,58 +72,48 @@ export const DEFAULT_TOKEN_FILE = '/var/run/secrets/stratum.dev/agent/token';
 export const DEFAULT_DISK_FILTER = ['/dev/sd*', '/dev/vd*', '/dev/xvd*', '/dev/hd*', '/dev/nvme*n*'];
 
 const FLAGS = {
-  'node-name': { env: 'NODE_NAME', help: 'Kubernetes node name' },
-  listen: { env: 'STRATUM_AGENT_LISTEN', help: `host:port of the gRPC server (default 0.0.0.0:${AGENT_GRPC_PORT})` },
-  'metrics-listen': {
-    env: 'STRATUM_AGENT_METRICS_LISTEN',
-    help: `host:port of the Prometheus /metrics endpoint, plain HTTP (default 0.0.0.0:${AGENT_METRICS_PORT})`,
-  },
-  'tls-ca': { env: 'STRATUM_TLS_CA', help: 'CA that signs client certificates (PEM file)' },
-  'tls-cert': { env: 'STRATUM_TLS_CERT', help: 'server certificate (PEM file)' },
-  'tls-key': { env: 'STRATUM_TLS_KEY', help: 'server private key (PEM file)' },
-  'tls-client-cert': {
-    env: 'STRATUM_TLS_CLIENT_CERT',
-    help: 'certificate for sending volumes to peers (default: --tls-cert; with --bootstrap-url peer.crt beside it)',
-  },
-  'tls-client-key': {
-    env: 'STRATUM_TLS_CLIENT_KEY',
-    help: 'key for sending volumes to peers (default: --tls-key; with --bootstrap-url peer.key beside it)',
-  },
-  'tls-reload-ms': { env: 'STRATUM_TLS_RELOAD_MS', help: 'how often certificate files are re-read, in ms (default 10000)' },
-  'bootstrap-url': {
-    env: 'STRATUM_BOOTSTRAP_URL',
-    help: "operator's certificate endpoint; the agent keeps the --tls-* files valid from it (default: none)",
-  },
-  'bootstrap-token-file': {
-    env: 'STRATUM_BOOTSTRAP_TOKEN_FILE',
-    help: `projected ServiceAccount token proving the node (default ${DEFAULT_TOKEN_FILE})`,
-  },
-  'state-dir': { env: 'STRATUM_STATE_DIR', help: 'pool records and disk claims (default /var/lib/stratum)' },
-  'lvm-system-dir': { env: 'LVM_SYSTEM_DIR', help: 'LVM_SYSTEM_DIR for every LVM command (default: host /etc/lvm)' },
-  'pv-metadata-size': { env: 'STRATUM_PV_METADATA_SIZE', help: 'pvcreate --metadatasize for new PVs, e.g. 64m' },
-  disks: {
-    env: 'STRATUM_DISKS',
-    help: `comma-separated globs over device path, by-id link or loop backing file (default ${DEFAULT_DISK_FILTER.join(',')})`,
-  },
-  'scan-interval-ms': { env: 'STRATUM_SCAN_INTERVAL_MS', help: 'disk rescan period in ms (default 10000)' },
-  'shutdown-grace-ms': { env: 'STRATUM_SHUTDOWN_GRACE_MS', help: 'graceful shutdown bound in ms (default 10000)' },
-  'drbd-config-dir': { env: 'STRATUM_DRBD_CONFIG_DIR', help: 'DRBD resource files (default /etc/drbd.d)' },
-  'drbd-uts-namespace': { env: 'STRATUM_DRBD_UTS_NAMESPACE', help: 'nsfs file of a UTS namespace to run drbdadm in (tests)' },
-  'drbd-address': { env: 'STRATUM_DRBD_ADDRESS', help: 'IP address DRBD replicates over (default: the agent Pod IP)' },
-  'drbd-version': {
-    env: 'STRATUM_DRBD_VERSION',
-    help: 'DRBD version to assume where no module is installed: check and dry-run only (tests)',
-  },
-  'csi-endpoint': { env: 'STRATUM_CSI_ENDPOINT', help: 'CSI node service socket, unix:///path (default: none)' },
-  'csi-max-volumes': { env: 'STRATUM_CSI_MAX_VOLUMES', help: 'volumes per node NodeGetInfo reports (default 0: no limit)' },
-  'log-level': { env: 'STRATUM_LOG_LEVEL', help: 'trace|debug|info|warn|error (default info)' },
+  'node-name': 'Kubernetes node name',
+  listen: `host:port of the gRPC server (default 0.0.0.0:${AGENT_GRPC_PORT})`,
+  'metrics-listen': `host:port of the Prometheus /metrics endpoint, plain HTTP (default 0.0.0.0:${AGENT_METRICS_PORT})`,
+  'tls-ca': 'CA that signs client certificates (PEM file)',
+  'tls-cert': 'server certificate (PEM file)',
+  'tls-key': 'server private key (PEM file)',
+  'tls-client-cert': 'certificate for sending volumes to peers (default: --tls-cert; with --bootstrap-url peer.crt beside it)',
+  'tls-client-key': 'key for sending volumes to peers (default: --tls-key; with --bootstrap-url peer.key beside it)',
+  'tls-reload-ms': 'how often certificate files are re-read, in ms (default 10000)',
+  'bootstrap-url': "operator's certificate endpoint; the agent keeps the --tls-* files valid from it (default: none)",
+  'bootstrap-token-file': `projected ServiceAccount token proving the node (default ${DEFAULT_TOKEN_FILE})`,
+  'state-dir': 'pool records and disk claims (default /var/lib/stratum)',
+  'lvm-system-dir': 'LVM_SYSTEM_DIR for every LVM command (default: host /etc/lvm)',
+  'pv-metadata-size': 'pvcreate --metadatasize for new PVs, e.g. 64m',
+  disks: `comma-separated globs over device path, by-id link or loop backing file (default ${DEFAULT_DISK_FILTER.join(',')})`,
+  'scan-interval-ms': 'disk rescan period in ms (default 10000)',
+  'shutdown-grace-ms': 'graceful shutdown bound in ms (default 10000)',
+  'drbd-config-dir': 'DRBD resource files (default /etc/drbd.d)',
+  'drbd-uts-namespace': 'nsfs file of a UTS namespace to run drbdadm in (tests)',
+  'drbd-address': 'IP address DRBD replicates over (default: the agent Pod IP)',
+  'drbd-version': 'DRBD version to assume where no module is installed: check and dry-run only (tests)',
+  'csi-endpoint': 'CSI node service socket, unix:///path (default: none)',
+  'csi-max-volumes': 'volumes per node NodeGetInfo reports (default 0: no limit)',
+  'log-level': 'trace|debug|info|warn|error (default info)',
 } as const;
+
+// Each flag reads STRATUM_<FLAG> from the environment, but for these: the Downward API's node name,
+// LVM's own variable, and the agent's addresses (the operator has listen flags of its own).
+const ENV_NAMES: Partial<Record<keyof typeof FLAGS, string>> = {
+  'node-name': 'NODE_NAME',
+  listen: 'STRATUM_AGENT_LISTEN',
+  'metrics-listen': 'STRATUM_AGENT_METRICS_LISTEN',
+  'lvm-system-dir': 'LVM_SYSTEM_DIR',
+};
+
+const envOf = (flag: keyof typeof FLAGS): string => ENV_NAMES[flag] ?? `STRATUM_${flag.toUpperCase().replaceAll('-', '_')}`;
 
 export function usage(): string {
   return [
     'Usage: stratum-agent [flags]',
     '',
-    ...Object.entries(FLAGS).map(([f, { env, help }]) => `  --${f.padEnd(20)} $${env.padEnd(28)} ${help}`),
+    ...Object.entries(FLAGS).map(([f, help]) => `  --${f.padEnd(20)} $${envOf(f as keyof typeof FLAGS).padEnd(28)} ${help}`),
   ].join('\n');
 }
 
@@ -165,12 +155,12 @@ export function parseAgentConfig(argv: readonly string[], env: NodeJS.ProcessEnv
   >;
   if (values.help) return undefined;
   const get = (flag: keyof typeof FLAGS): string | undefined => {
-    const v = values[flag] ?? env[FLAGS[flag].env];
+    const v = values[flag] ?? env[envOf(flag)];
     return typeof v === 'string' && v !== '' ? v : undefined;
   };
   const need = (flag: keyof typeof FLAGS): string => {
     const v = get(flag);
-    if (!v) throw new Error(`--${flag} (or $${FLAGS[flag].env}) is required`);
+    if (!v) throw new Error(`--${flag} (or $${envOf(flag)}) is required`);
     return v;
   };
   const ca = need('tls-ca');

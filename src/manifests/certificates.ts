@@ -13,34 +13,26 @@ type Issuer = NonNullable<ResolvedConfig['certManagerIssuer']>;
 export function createCertManagerCertificates(scope: Construct, namespace: string, issuer: Issuer): void {
   const issuerRef = { name: issuer.name, kind: issuer.kind, group: issuer.group };
   const privateKey = { algorithm: 'ECDSA', size: 256, rotationPolicy: 'Always' };
-  new ApiObject(scope, 'ca-certificate', {
-    apiVersion: 'cert-manager.io/v1',
-    kind: 'Certificate',
-    metadata: { name: CA_SECRET, namespace },
-    spec: {
-      secretName: CA_SECRET,
-      isCA: true,
-      commonName: 'stratum-ca',
-      duration: '8760h',
-      renewBefore: '2920h',
-      privateKey,
-      usages: ['cert sign', 'crl sign'],
-      issuerRef,
-    },
+  // One Certificate per Secret, named after it; the rest of its spec says what the key is for.
+  const certificate = (id: string, secretName: string, spec: Record<string, unknown>) =>
+    new ApiObject(scope, id, {
+      apiVersion: 'cert-manager.io/v1',
+      kind: 'Certificate',
+      metadata: { name: secretName, namespace },
+      spec: { secretName, ...spec, privateKey, issuerRef },
+    });
+  certificate('ca-certificate', CA_SECRET, {
+    isCA: true,
+    commonName: 'stratum-ca',
+    duration: '8760h',
+    renewBefore: '2920h',
+    usages: ['cert sign', 'crl sign'],
   });
-  new ApiObject(scope, 'operator-certificate', {
-    apiVersion: 'cert-manager.io/v1',
-    kind: 'Certificate',
-    metadata: { name: OPERATOR_TLS_SECRET, namespace },
-    spec: {
-      secretName: OPERATOR_TLS_SECRET,
-      commonName: 'stratum-operator',
-      uris: [OPERATOR_IDENTITY],
-      duration: '720h',
-      renewBefore: '240h',
-      privateKey,
-      usages: ['digital signature', 'server auth', 'client auth'],
-      issuerRef,
-    },
+  certificate('operator-certificate', OPERATOR_TLS_SECRET, {
+    commonName: 'stratum-operator',
+    uris: [OPERATOR_IDENTITY],
+    duration: '720h',
+    renewBefore: '240h',
+    usages: ['digital signature', 'server auth', 'client auth'],
   });
 }
