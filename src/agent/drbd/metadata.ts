@@ -11,6 +11,13 @@ export const metadataLvName = (dataLv: string): string => `${dataLv}_drbdmeta`;
 /** LVM tag that marks an LV as the DRBD metadata of a volume. */
 export const METADATA_TAG_PREFIX = 'stratum.drbdmeta=';
 
+/**
+ * LVM tag on a metadata LV until its start is zeroed. Its extents may have held another LV's
+ * bitmap: drbdmeta then finds "some data" and asks before create-md, which nobody answers. The tag
+ * goes only after the wipe, so an agent that stopped in between wipes on its next attempt.
+ */
+export const UNWIPED_TAG = 'stratum.unwiped';
+
 const KiB = 1024n;
 const MiB = 1024n * KiB;
 const SUPERBLOCK = 4n * KiB;

@@ -26,7 +26,7 @@ import { checkName, checkSize } from '../validate.ts';
 import { roundUp } from '../../api/quantity.ts';
 import { isOrphanLv, orphanName, ownerOf, ownerTag, ownership, volumeIdOf } from '../lvm/ownership.ts';
 import { wipeDevice } from './wipe.ts';
-import { METADATA_TAG_PREFIX, metadataBytes, metadataLvName } from '../drbd/metadata.ts';
+import { METADATA_TAG_PREFIX, UNWIPED_TAG, metadataBytes, metadataLvName } from '../drbd/metadata.ts';
 import { MAX_REPLICAS } from '../../api/localvolume.ts';
 
 /** Bitmap slots in every DRBD metadata LV: enough peers for the largest volume, so it never needs re-creating. */
@@ -154,6 +154,7 @@ export class VolumeService {
     const existing = await this.findMetadataLv(lv.vg, volumeId, scope);
     if (existing) {
       await this.growTo(scope, pool, lv.vg, existing, want);
+      if (existing.tags.includes(UNWIPED_TAG)) await this.wipeMetadata(lv.vg, existing.name, scope);
       return `/dev/${lv.vg}/${existing.name}`;
     }
     const name = metadataLvName(lv.name);
@@ -166,7 +167,7 @@ export class VolumeService {
           vg: lv.vg,
           lv: name,
           sizeBytes: size,
-          tags: [`${METADATA_TAG_PREFIX}${volumeId}`],
+          tags: [`${METADATA_TAG_PREFIX}${volumeId}`, ...(this.lvm.activation ? [UNWIPED_TAG] : [])],
           thin: false,
           activation: this.lvm.activation,
         }),
@@ -175,7 +176,14 @@ export class VolumeService {
       throw await this.explainSpace(err, pool, lv.vg, name, size, scope);
     }
     this.log.info({ volume: volumeId, lv: name, bytes: String(size) }, 'DRBD metadata volume created');
+    if (this.lvm.activation) await this.wipeMetadata(lv.vg, name, scope);
     return `/dev/${lv.vg}/${name}`;
+  }
+
+  /** Zeroes a new metadata LV's start (where drbdmeta looks), then drops UNWIPED_TAG. */
+  private async wipeMetadata(vg: string, name: string, scope: CallScope): Promise<void> {
+    await wipeDevice(`/dev/${vg}/${name}`, scope);
+    await this.lvm.change(scope, 'lvchange', ['--deltag', UNWIPED_TAG, `${vg}/${name}`]);
   }
 
   /**
