@@ -5,7 +5,8 @@
 // a real initial sync with percentages on the way, failover to the surviving replica with the
 // data intact and a resync when the lost node returns, 1 → 2 replicas keeping existing data,
 // online growth through LV, DRBD device and file system, protocol A vs C in the running resource,
-// and eviction moving a replica to the third node with the data intact.
+// eviction moving a replica to the third node with the data intact, and a node lost for good
+// whose replica is replaced from the survivor.
 // One lab for all tests: each VM boot costs minutes under TCG; the tests build on each other's
 // volumes (the PVC's volume is the one failed over and grown).
 import { suite } from 'uvu';
@@ -496,6 +497,56 @@ it('eviction of a replicated volume: the replica on A goes, a new one on C resyn
     assert.is(await checksum(vm, `${targetOf('lab-r3')}/data`), sums.get('lab-r3'), `${vm.name} holds the data A had`);
     await unstage(vm, 'lab-r3');
   }
+});
+
+it('a node lost past the grace period: its replica is replaced on the third node from the survivor, the data stays; back, the stale copy is removed', async () => {
+  const before = (await replicasOf('lab-r3')).filter((r) => !r.metadata.deletionTimestamp);
+  const survivor = vmOf(before.find((r) => r.spec.role === 'primary')!.spec.node);
+  const lost = vmOf(before.find((r) => r.spec.node !== survivor.name)!.spec.node);
+  const third = lab.nodes.find((n) => n !== survivor && n !== lost)!;
+  // The eviction before left the third node in spec.evictNodes: the replacement may go there again.
+  await patchVolume('lab-r3', { evictNodes: null });
+  // The same operator with a short grace period: a node whose agent is silent for 20 s is lost.
+  await cluster.operator?.stop();
+  const csiHost = { dir: lab.dir, kubeconfig: cluster.kubeconfig, namespace: cluster.namespace };
+  await cluster.startOperator({
+    extraArgs: ['--csi-endpoint', controllerEndpoint(csiHost), '--node-lost-grace-ms', '20000'],
+  });
+  await lost.kill();
+  const reasons = new Set<string>();
+  const after = await until(
+    'lab-r3',
+    `lab-r3 Ready on ${survivor.name} and ${third.name}`,
+    async () => {
+      const [v, all] = await Promise.all([volume('lab-r3'), replicasOf('lab-r3')]);
+      const reason = readyOf(v)?.reason;
+      if (reason) reasons.add(reason);
+      const rs = all.filter((r) => !r.metadata.deletionTimestamp);
+      const nodes = rs.map((r) => r.spec.node).sort();
+      const settled =
+        v?.status?.phase === 'Ready' &&
+        nodes.join() === [survivor.name, third.name].sort().join() &&
+        rs.every((r) => r.status?.diskState === 'UpToDate');
+      return settled ? rs : undefined;
+    },
+    600_000,
+  );
+  assert.ok(reasons.has('NodeLost'), `the volume said NodeLost on the way: ${[...reasons].join(', ')}`);
+  assert.is(after.find((r) => r.spec.role === 'primary')?.spec.node, survivor.name, 'the survivor stays primary');
+  await stage(third, 'lab-r3');
+  assert.is(await checksum(third, `${targetOf('lab-r3')}/data`), sums.get('lab-r3'), `${third.name} holds the data`);
+  await unstage(third, 'lab-r3');
+
+  // The lost node returns: its stale replica, already on its way out, is removed with its LVs.
+  await lost.boot();
+  await lost.startAgent();
+  await until(
+    'lab-r3',
+    `no replica of lab-r3 left on ${lost.name}`,
+    async () => !(await replicasOf('lab-r3')).some((r) => r.spec.node === lost.name),
+    300_000,
+  );
+  assert.not.match(await lost.sh('lvs --noheadings -o lv_name,lv_tags'), 'lab-r3', 'neither data nor metadata LV left on the lost node');
 });
 
 it.run();

@@ -119,7 +119,7 @@ export function localVolumeReconciler(deps: VolumeReconcilerDeps) {
       if (claim) await deps.events.record(lv, claim);
     }
     await growReplicas(lv, live);
-    const excluded = excludedNodes(lv);
+    const excluded = new Set([...excludedNodes(lv), ...replaceable(lv, live).map((r) => r.spec.node)]);
     const kept = live.filter((r) => !excluded.has(r.spec.node));
     const leaving = live.filter((r) => excluded.has(r.spec.node));
     const plan = placeReplicas({
@@ -170,6 +170,19 @@ export function localVolumeReconciler(deps: VolumeReconcilerDeps) {
     const phase = await writeStatus(lv, current, undefined, plan.shortfall, migration);
     return phase === 'Ready' ? undefined : { requeueAfter: WAITING_REQUEUE_MS };
   };
+
+  /**
+   * Lost replicas of a replicated volume that another replica can replace: they leave as from an
+   * evicted node, and a new replica syncs from the survivor. Only while a survivor holds the data
+   * (Ready, DRBD UpToDate): with every copy lost nothing is placed, so no empty replica can pass
+   * for the volume.
+   */
+  function replaceable(lv: LocalVolume, live: readonly VolumeReplica[]): VolumeReplica[] {
+    if (lv.spec.replicas < 2) return [];
+    const lost = live.filter((r) => r.status?.state === 'Lost');
+    const survivor = live.some((r) => r.status?.state === 'Ready' && r.status.diskState === 'UpToDate');
+    return survivor ? lost : [];
+  }
 
   /** spec.evictNodes plus the nodes labelled for eviction (an index lookup, not a scan of every node). */
   function excludedNodes(lv: LocalVolume): Set<string> {
@@ -396,7 +409,8 @@ export function localVolumeReconciler(deps: VolumeReconcilerDeps) {
         message: `waiting for a replica that stays to hold UpToDate data before removing ${gone} (this DRBD connects ${maxMembers} replicas: the new one joins after)`,
       };
     }
-    const inUse = leaving.filter((r) => r.status?.role === 'Primary');
+    // A Lost replica's last DRBD role is stale: its node is gone, no pod uses it there.
+    const inUse = leaving.filter((r) => r.status?.role === 'Primary' && r.status.state !== 'Lost');
     if (inUse.length)
       return {
         from,
@@ -412,9 +426,10 @@ export function localVolumeReconciler(deps: VolumeReconcilerDeps) {
       lv,
       kept.map((r) => r.spec.node),
     );
-    if (pv && 'refused' in pv) return moveBlocked(lv, from, pv.refused, gone);
+    // A Lost replica goes all the same: its node cannot serve the data whatever the PV says.
+    if (pv && 'refused' in pv && !leaving.every((r) => r.status?.state === 'Lost')) return moveBlocked(lv, from, pv.refused, gone);
     for (const r of leaving) await deleteReplica(r);
-    const message = `replicas on ${gone} removed${addFirst ? ': every remaining replica is in sync' : '; the new replica resyncs from the one that stays'}${pv ? `; ${pv.changed}` : ''}`;
+    const message = `replicas on ${gone} removed${addFirst ? ': every remaining replica is in sync' : '; the new replica resyncs from the one that stays'}${pv ? `; ${'changed' in pv ? pv.changed : pv.refused}` : ''}`;
     if (lv.status?.migration?.message !== message) await deps.events.record(lv, { type: 'Normal', reason: 'Migrated', message });
     return { from, message };
   }
