@@ -75,6 +75,17 @@ export function createOperator(scope: Construct, config: ResolvedConfig, account
     POD_NAME: kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.POD_NAME),
     NAMESPACE: kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.POD_NAMESPACE),
   };
+  // The CSI sidecars beside the operator: each on the controller socket, leader-elected among the replicas.
+  const sidecar = (name: string, image: string, args: readonly string[] = []): kplus.ContainerProps => ({
+    name,
+    image,
+    args: [`--csi-address=${CSI_ADDRESS}`, '--leader-election', `--leader-election-namespace=${ns}`, '--timeout=120s', ...args],
+    envVariables: podEnv,
+    resources: sidecarResources,
+    securityContext: restricted,
+    imagePullPolicy: pull,
+    volumeMounts: [{ path: CSI_SOCKET_DIR, volume: socketDir }],
+  });
   const deployment = new kplus.Deployment(scope, 'operator', {
     metadata: { name: 'stratum-operator', namespace: ns, labels: { ...OPERATOR_POD_LABELS } },
     podMetadata: { labels: { ...OPERATOR_POD_LABELS } },
@@ -114,46 +125,17 @@ export function createOperator(scope: Construct, config: ResolvedConfig, account
         securityContext: restricted,
         volumeMounts: [{ path: CSI_SOCKET_DIR, volume: socketDir }, ...(tls ? [{ path: TLS_DIR, volume: tls, readOnly: true }] : [])],
       },
-      {
-        name: 'csi-provisioner',
-        image: SIDECAR_IMAGES.provisioner,
-        args: [
-          `--csi-address=${CSI_ADDRESS}`,
-          '--feature-gates=Topology=true',
-          '--enable-capacity',
-          '--capacity-ownerref-level=2',
-          '--extra-create-metadata',
-          '--leader-election',
-          `--leader-election-namespace=${ns}`,
-          '--default-fstype=ext4',
-          '--timeout=120s',
-        ],
-        envVariables: podEnv,
-        resources: sidecarResources,
-        securityContext: restricted,
-        imagePullPolicy: pull,
-        volumeMounts: [{ path: CSI_SOCKET_DIR, volume: socketDir }],
-      },
-      {
-        name: 'csi-resizer',
-        image: SIDECAR_IMAGES.resizer,
-        args: [`--csi-address=${CSI_ADDRESS}`, '--leader-election', `--leader-election-namespace=${ns}`, '--timeout=120s'],
-        resources: sidecarResources,
-        securityContext: restricted,
-        imagePullPolicy: pull,
-        volumeMounts: [{ path: CSI_SOCKET_DIR, volume: socketDir }],
-      },
-      {
-        // VolumeSnapshotContents → CreateSnapshot/DeleteSnapshot (thin pools); the cluster's
-        // snapshot-controller and the VolumeSnapshot CRDs come with the cluster, not this install.
-        name: 'csi-snapshotter',
-        image: SIDECAR_IMAGES.snapshotter,
-        args: [`--csi-address=${CSI_ADDRESS}`, '--leader-election', `--leader-election-namespace=${ns}`, '--timeout=120s'],
-        resources: sidecarResources,
-        securityContext: restricted,
-        imagePullPolicy: pull,
-        volumeMounts: [{ path: CSI_SOCKET_DIR, volume: socketDir }],
-      },
+      sidecar('csi-provisioner', SIDECAR_IMAGES.provisioner, [
+        '--feature-gates=Topology=true',
+        '--enable-capacity',
+        '--capacity-ownerref-level=2',
+        '--extra-create-metadata',
+        '--default-fstype=ext4',
+      ]),
+      sidecar('csi-resizer', SIDECAR_IMAGES.resizer),
+      // VolumeSnapshotContents → CreateSnapshot/DeleteSnapshot (thin pools); the cluster's
+      // snapshot-controller and the VolumeSnapshot CRDs come with the cluster, not this install.
+      sidecar('csi-snapshotter', SIDECAR_IMAGES.snapshotter),
     ],
   });
   selectPods(deployment, OPERATOR_POD_LABELS);

@@ -37,32 +37,39 @@ const USAGE = `Usage: stratum-operator [flags]
   --csi-endpoint URL       serve the CSI controller on unix:///path (every replica serves it, leader or not)
   --log-level LEVEL        debug, info, warn, error (default $STRATUM_LOG_LEVEL or info)`;
 
+const STRING_FLAGS = [
+  'kubeconfig',
+  'namespace',
+  'lease-name',
+  'lease-duration-ms',
+  'identity',
+  'metrics-address',
+  'tls-dir',
+  'tls-ca',
+  'tls-cert',
+  'tls-key',
+  'workers',
+  'volume-scan-interval-ms',
+  'node-lost-grace-ms',
+  'log-level',
+  'csi-endpoint',
+  'certificates',
+  'bootstrap-address',
+  'certificate-lifetime-ms',
+] as const;
+
+/** parseArgs options for string and boolean flags, typed so each value keeps its type. */
+function flagOptions<S extends string, B extends string>(strings: readonly S[], booleans: readonly B[]) {
+  return Object.fromEntries([...strings.map((f) => [f, { type: 'string' }]), ...booleans.map((f) => [f, { type: 'boolean' }])]) as {
+    [K in S]: { type: 'string' };
+  } & { [K in B]: { type: 'boolean' } };
+}
+
 function parse(argv: string[]) {
   const { values } = parseArgs({
     args: argv,
     strict: true,
-    options: {
-      help: { type: 'boolean' },
-      kubeconfig: { type: 'string' },
-      namespace: { type: 'string' },
-      'leader-elect': { type: 'boolean' },
-      'lease-name': { type: 'string' },
-      'lease-duration-ms': { type: 'string' },
-      identity: { type: 'string' },
-      'metrics-address': { type: 'string' },
-      'tls-dir': { type: 'string' },
-      'tls-ca': { type: 'string' },
-      'tls-cert': { type: 'string' },
-      'tls-key': { type: 'string' },
-      workers: { type: 'string' },
-      'volume-scan-interval-ms': { type: 'string' },
-      'node-lost-grace-ms': { type: 'string' },
-      'log-level': { type: 'string' },
-      'csi-endpoint': { type: 'string' },
-      certificates: { type: 'string' },
-      'bootstrap-address': { type: 'string' },
-      'certificate-lifetime-ms': { type: 'string' },
-    },
+    options: flagOptions(STRING_FLAGS, ['help', 'leader-elect']),
   });
   const dir = values['tls-dir'];
   const tls = {

@@ -105,28 +105,15 @@ export class StorageMetrics {
           g.set({ volume: r.spec.volume, replica: r.metadata.name!, node: r.spec.node }, r.status.syncPercent / 100);
       }
     });
-    gauge(
-      'stratum_volume_eviction_copied_bytes',
-      "Bytes copied so far by the volume's eviction in progress.",
-      ['volume', 'from', 'to'],
-      (g, v) => {
+    const migrationGauge = (name: string, help: string, field: 'copiedBytes' | 'totalBytes') =>
+      gauge(name, help, ['volume', 'from', 'to'], (g, v) => {
         for (const lv of v.volumes.list()) {
           const m = lv.status?.migration;
-          if (m?.copiedBytes !== undefined) g.set({ volume: lv.metadata.name!, from: m.from ?? '', to: m.to ?? '' }, m.copiedBytes);
+          if (m?.[field] !== undefined) g.set({ volume: lv.metadata.name!, from: m.from ?? '', to: m.to ?? '' }, m[field]);
         }
-      },
-    );
-    gauge(
-      'stratum_volume_eviction_total_bytes',
-      "Bytes the volume's eviction in progress has to copy.",
-      ['volume', 'from', 'to'],
-      (g, v) => {
-        for (const lv of v.volumes.list()) {
-          const m = lv.status?.migration;
-          if (m?.totalBytes !== undefined) g.set({ volume: lv.metadata.name!, from: m.from ?? '', to: m.to ?? '' }, m.totalBytes);
-        }
-      },
-    );
+      });
+    migrationGauge('stratum_volume_eviction_copied_bytes', "Bytes copied so far by the volume's eviction in progress.", 'copiedBytes');
+    migrationGauge('stratum_volume_eviction_total_bytes', "Bytes the volume's eviction in progress has to copy.", 'totalBytes');
 
     gauge('stratum_disk_state', "The disk's state: 1 for the current one, 0 for the others.", ['disk', 'node', 'state'], (g, v) => {
       for (const d of v.disks.list()) {
