@@ -27,101 +27,62 @@ export class OperatorMetrics {
 
   constructor(readonly registry: Registry = new Registry()) {
     const registers = [registry];
-    this.reconcileTotal = new Counter({
-      name: 'stratum_reconcile_total',
-      help: 'Reconciles by kind and result (success, requeue_after, error, terminal_error).',
-      labelNames: ['kind', 'result'],
-      registers,
-    });
-    this.reconcileErrors = new Counter({
-      name: 'stratum_reconcile_errors_total',
-      help: 'Reconciles that failed, retried or not.',
-      labelNames: ['kind'],
-      registers,
-    });
-    this.reconcileDuration = new Histogram({
-      name: 'stratum_reconcile_duration_seconds',
-      help: 'Time spent in one reconcile.',
-      labelNames: ['kind'],
-      buckets: DURATION_BUCKETS,
-      registers,
-    });
-    this.queueDepth = new Gauge({
-      name: 'stratum_workqueue_depth',
-      help: 'Keys waiting in the work queue.',
-      labelNames: ['name'],
-      registers,
-    });
-    this.queueAdds = new Counter({
-      name: 'stratum_workqueue_adds_total',
-      help: 'Keys added to the work queue (duplicates of a waiting key not counted).',
-      labelNames: ['name'],
-      registers,
-    });
-    this.queueLatency = new Histogram({
-      name: 'stratum_workqueue_queue_duration_seconds',
-      help: 'Time a key waits in the queue before a worker takes it.',
-      labelNames: ['name'],
-      buckets: DURATION_BUCKETS,
-      registers,
-    });
-    this.queueWorkDuration = new Histogram({
-      name: 'stratum_workqueue_work_duration_seconds',
-      help: 'Time a worker spends on a key.',
-      labelNames: ['name'],
-      buckets: DURATION_BUCKETS,
-      registers,
-    });
-    this.queueRetries = new Counter({
-      name: 'stratum_workqueue_retries_total',
-      help: 'Keys requeued with backoff after a failure.',
-      labelNames: ['name'],
-      registers,
-    });
-    this.watchRestarts = new Counter({
-      name: 'stratum_watch_restarts_total',
-      help: 'Watch streams restarted (410 Gone, broken connection, API error).',
-      labelNames: ['resource'],
-      registers,
-    });
-    this.watchEvents = new Counter({
-      name: 'stratum_watch_events_total',
-      help: 'Events delivered by watch streams, relist differences included.',
-      labelNames: ['resource', 'type'],
-      registers,
-    });
-    this.leader = new Gauge({ name: 'stratum_leader', help: '1 while this process holds the lease.', labelNames: ['lease'], registers });
-    this.agentConnected = new Gauge({
-      name: 'stratum_agent_connected',
-      help: "1 while the last call to the node's agent got an answer, 0 while it is unreachable.",
-      labelNames: ['node'],
-      registers,
-    });
-    this.orphanVolumes = new Gauge({
-      name: 'stratum_orphan_volumes',
-      help: 'LVs and claimed disks with Stratum tags that belong to no VolumeReplica, per node and pool.',
-      labelNames: ['node', 'pool'],
-      registers,
-    });
-    this.agentCalls = new Counter({
-      name: 'stratum_agent_calls_total',
-      help: 'Calls to agents by node, method and gRPC status code.',
-      labelNames: ['node', 'method', 'code'],
-      registers,
-    });
-    this.eventWriteFailures = new Counter({
-      name: 'stratum_event_write_failures_total',
-      help: 'Events that could not be written (logged, never thrown), by event reason.',
-      labelNames: ['reason'],
-      registers,
-    });
-    this.agentCallDuration = new Histogram({
-      name: 'stratum_agent_call_duration_seconds',
-      help: 'Time from sending a call to an agent to its answer or failure, by node and method.',
-      labelNames: ['node', 'method'],
-      buckets: DURATION_BUCKETS,
-      registers,
-    });
+    // Every metric on this registry; histograms share the duration buckets.
+    const counter = <L extends string>(name: string, help: string, labelNames: readonly L[]) =>
+      new Counter<L>({ name, help, labelNames, registers });
+    const gauge = <L extends string>(name: string, help: string, labelNames: readonly L[]) =>
+      new Gauge<L>({ name, help, labelNames, registers });
+    const histogram = <L extends string>(name: string, help: string, labelNames: readonly L[]) =>
+      new Histogram<L>({ name, help, labelNames, buckets: DURATION_BUCKETS, registers });
+    this.reconcileTotal = counter(
+      'stratum_reconcile_total',
+      'Reconciles by kind and result (success, requeue_after, error, terminal_error).',
+      ['kind', 'result'],
+    );
+    this.reconcileErrors = counter('stratum_reconcile_errors_total', 'Reconciles that failed, retried or not.', ['kind']);
+    this.reconcileDuration = histogram('stratum_reconcile_duration_seconds', 'Time spent in one reconcile.', ['kind']);
+    this.queueDepth = gauge('stratum_workqueue_depth', 'Keys waiting in the work queue.', ['name']);
+    this.queueAdds = counter('stratum_workqueue_adds_total', 'Keys added to the work queue (duplicates of a waiting key not counted).', [
+      'name',
+    ]);
+    this.queueLatency = histogram('stratum_workqueue_queue_duration_seconds', 'Time a key waits in the queue before a worker takes it.', [
+      'name',
+    ]);
+    this.queueWorkDuration = histogram('stratum_workqueue_work_duration_seconds', 'Time a worker spends on a key.', ['name']);
+    this.queueRetries = counter('stratum_workqueue_retries_total', 'Keys requeued with backoff after a failure.', ['name']);
+    this.watchRestarts = counter('stratum_watch_restarts_total', 'Watch streams restarted (410 Gone, broken connection, API error).', [
+      'resource',
+    ]);
+    this.watchEvents = counter('stratum_watch_events_total', 'Events delivered by watch streams, relist differences included.', [
+      'resource',
+      'type',
+    ]);
+    this.leader = gauge('stratum_leader', '1 while this process holds the lease.', ['lease']);
+    this.agentConnected = gauge(
+      'stratum_agent_connected',
+      "1 while the last call to the node's agent got an answer, 0 while it is unreachable.",
+      ['node'],
+    );
+    this.orphanVolumes = gauge(
+      'stratum_orphan_volumes',
+      'LVs and claimed disks with Stratum tags that belong to no VolumeReplica, per node and pool.',
+      ['node', 'pool'],
+    );
+    this.agentCalls = counter('stratum_agent_calls_total', 'Calls to agents by node, method and gRPC status code.', [
+      'node',
+      'method',
+      'code',
+    ]);
+    this.eventWriteFailures = counter(
+      'stratum_event_write_failures_total',
+      'Events that could not be written (logged, never thrown), by event reason.',
+      ['reason'],
+    );
+    this.agentCallDuration = histogram(
+      'stratum_agent_call_duration_seconds',
+      'Time from sending a call to an agent to its answer or failure, by node and method.',
+      ['node', 'method'],
+    );
     this.storage = new StorageMetrics(registry);
   }
 
