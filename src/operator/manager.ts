@@ -269,7 +269,7 @@ export class Manager {
     const orphans = new OrphanReport({ client, registry, pools, replicas, events, ...common });
     const scan = new NodeVolumeScan({
       registry,
-      consumers: [orphans, new ReplicaPresence({ client, replicas, events }), new FilesystemReport({ client, volumes })],
+      consumers: [orphans, new ReplicaPresence({ client, replicas, disks, events }), new FilesystemReport({ client, volumes })],
       log: common.log,
       intervalMs: this.opts.volumeScanMs,
     });

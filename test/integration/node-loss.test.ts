@@ -2,7 +2,8 @@
 // operator as a process, with a 3 s grace period and a 1 s volume scan: an agent that stops
 // answering turns its volume Lost with NodeLost (never a stale Ready), and Ready again once it is
 // back; an LV removed behind Stratum's back turns its volume Lost with VolumeLost (nothing
-// re-created empty); a Node deleted for good turns its volume Lost with NodeDeleted, its LocalDisks
+// re-created empty); the disk under a volume unplugged turns it Lost with DiskMissing, the disk
+// named; a Node deleted for good turns its volume Lost with NodeDeleted, its LocalDisks
 // are removed, and deleting the volume completes without any annotation, with an Event saying what
 // may remain.
 import { suite } from 'uvu';
@@ -85,16 +86,33 @@ it('an LV removed behind its back: the replica and the volume are Lost (VolumeLo
   assert.ok((await lvs()).includes('vol-vanished'));
   await node.agent.lvm('lvremove', ['-f', `stratum-${pool}/vol-vanished`]);
   const lost = await volumeIs('vol-vanished', 'Lost', 'VolumeLost', 30_000);
-  // Whichever saw it first words it: the volume scan (the LV is no longer listed) or the replica's own reconcile.
+  // The volume scan (the LV is no longer listed) and the replica's own reconcile word it alike.
   assert.match(
     findCondition(lost.status!.conditions, 'Ready')!.message,
-    new RegExp(`vol-vanished is gone from pool ${pool} on node ${node.name} although it was (made|created) there`),
+    new RegExp(`of volume vol-vanished in pool ${pool} on node ${node.name} is gone although it was made there\\. Not re-created empty`),
   );
   assert.is((await replicaOf('vol-vanished'))?.status?.state, 'Lost');
   await new Promise((r) => setTimeout(r, 3_000));
   assert.not.ok((await lvs()).includes('vol-vanished'), 'not re-created empty');
   await cluster.client.request('DELETE', resourcePath(LOCAL_VOLUMES, undefined, 'vol-vanished'));
   await waitFor('vol-vanished deleted', async () => !(await volume('vol-vanished')), 60_000, 250);
+});
+
+it('the disk under a volume unplugged: the replica and the volume are Lost (DiskMissing) with the disk named', async () => {
+  const node = cluster.nodes[0]!;
+  await createVolume('vol-unplugged', node);
+  const disk = (await cluster.localDisks<LocalDisk>()).find((d) => d.spec.nodeName === node.name && d.status?.pool === pool)!;
+  await node.agent.removeLoop(node.agent.attached[0]!);
+  const lost = await volumeIs('vol-unplugged', 'Lost', 'DiskMissing', 60_000);
+  assert.match(
+    findCondition(lost.status!.conditions, 'Ready')!.message,
+    `of volume vol-unplugged in pool ${pool} on node ${node.name} is gone although it was made there (missing from the node: disk ${disk.metadata.name} (`,
+  );
+  const replica = (await replicaOf('vol-unplugged'))!;
+  assert.is(replica.status?.state, 'Lost');
+  assert.is(findCondition(replica.status!.conditions, 'Ready')?.reason, 'DiskMissing');
+  await cluster.client.request('DELETE', resourcePath(LOCAL_VOLUMES, undefined, 'vol-unplugged'));
+  await waitFor('vol-unplugged deleted', async () => !(await volume('vol-unplugged')), 60_000, 250);
 });
 
 it('a Node deleted for good: the volume is Lost (NodeDeleted), its LocalDisks go, and deleting the volume needs no annotation', async () => {

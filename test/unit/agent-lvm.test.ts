@@ -21,13 +21,13 @@ const LVS = `  {
           {
               "lv": [
                   {"lv_name":"vol1", "vg_name":"stratum-p1", "lv_size":"12582912", "lv_tags":"stratum.volume=vol1,other", "lv_device_open":"unknown", "lv_path":"/dev/stratum-p1/vol1", "lv_layout":"linear", "pool_lv":""},
-                  {"lv_name":"vol2", "vg_name":"stratum-p1", "lv_size":"4194304", "lv_tags":"", "lv_device_open":"open", "lv_path":"/dev/stratum-p1/vol2", "lv_layout":"thin,sparse", "pool_lv":"thinpool", "data_percent":"12.50"}
+                  {"lv_name":"vol2", "vg_name":"stratum-p1", "lv_size":"4194304", "lv_tags":"", "lv_device_open":"open", "lv_path":"/dev/stratum-p1/vol2", "lv_layout":"thin,sparse", "pool_lv":"thinpool", "data_percent":"12.50", "lv_health_status":"partial"}
               ]
           }
       ]
   }`;
 
-test('lvs report: sizes as bigint, tags split, open tri-state', () => {
+test('lvs report: sizes as bigint, tags split, open tri-state, partial health', () => {
   const [a, b] = parseLvs(LVS);
   assert.equal(a, {
     name: 'vol1',
@@ -39,8 +39,10 @@ test('lvs report: sizes as bigint, tags split, open tri-state', () => {
     layout: 'linear',
     poolLv: '',
     dataPercent: null,
+    partial: false,
   });
   assert.is(b!.open, true);
+  assert.is(b!.partial, true, 'lv_health_status partial: a PV under it is missing');
   assert.is(b!.dataPercent, 12.5);
   assert.equal(b!.tags, []);
 });
@@ -57,6 +59,7 @@ test("thin pool capacity: the thin-pool LV's size, its unwritten part, and the t
     layout: poolLv ? 'thin,sparse' : 'thin,pool',
     poolLv,
     dataPercent,
+    partial: false,
   });
   const cap = thinCapacity([
     lv('thinpool', 1024n * MiB, '', 25),

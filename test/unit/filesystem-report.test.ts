@@ -4,6 +4,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { LocalVolume } from '../../src/api/index.ts';
+import { listedVolume } from '../helpers/listed-volume.ts';
 import type { Volume__Output } from '../../src/agent-api/generated/stratum/agent/v1/Volume.ts';
 import { filesystemChanges, type FilesystemStatus } from '../../src/operator/volumes/filesystem-report.ts';
 
@@ -17,21 +18,12 @@ const volume = (name: string, filesystem?: FilesystemStatus): LocalVolume => ({
   status: { phase: 'Ready', capacity: '1Gi', ...(filesystem ? { filesystem } : {}) },
 });
 
-const listed = (id: string, filesystem?: { type: string; sizeBytes: bigint }, orphan = false): Volume__Output => ({
-  id,
-  pool: 'nvme',
-  backend: 'POOL_BACKEND_LVM',
-  sizeBytes: String(GiB),
-  devicePath: `/dev/stratum-nvme/${id}`,
-  devicePresent: true,
-  thin: false,
-  lvName: id,
-  diskId: '',
-  open: !!filesystem,
-  ownerUid: '',
-  orphan,
-  filesystem: filesystem ? { type: filesystem.type, sizeBytes: String(filesystem.sizeBytes) } : null,
-});
+const listed = (id: string, filesystem?: { type: string; sizeBytes: bigint }, orphan = false): Volume__Output =>
+  listedVolume(id, {
+    open: !!filesystem,
+    orphan,
+    filesystem: filesystem ? { type: filesystem.type, sizeBytes: String(filesystem.sizeBytes) } : null,
+  });
 
 const onA = (capacity: string, type = 'xfs'): FilesystemStatus => ({ type, capacity, node: 'node-a' });
 

@@ -15,6 +15,8 @@ export interface LvRow {
   readonly poolLv: string;
   /** Thin pools and thin LVs: how much of the data space is written; null when LVM cannot tell. */
   readonly dataPercent: number | null;
+  /** Part of the LV is on a missing PV (lv_health_status "partial"). */
+  readonly partial: boolean;
 }
 
 export interface VgRow {
@@ -35,7 +37,7 @@ export interface PvRow {
 }
 
 // LV-level fields only: a segment field (segtype, seg_*) would print one row per segment.
-export const LV_FIELDS = 'lv_name,vg_name,lv_size,lv_tags,lv_device_open,lv_path,lv_layout,pool_lv,data_percent';
+export const LV_FIELDS = 'lv_name,vg_name,lv_size,lv_tags,lv_device_open,lv_path,lv_layout,pool_lv,data_percent,lv_health_status';
 export const VG_FIELDS = 'vg_name,vg_size,vg_free,vg_extent_size,vg_free_count,lv_count,pv_count,vg_tags';
 export const PV_FIELDS = 'pv_name,vg_name,pv_size';
 
@@ -65,6 +67,7 @@ export function parseLvs(json: string): LvRow[] {
     layout: r.lv_layout ?? '',
     poolLv: r.pool_lv ?? '',
     dataPercent: r.data_percent && /^\d+(\.\d+)?$/.test(r.data_percent) ? Number(r.data_percent) : null,
+    partial: r.lv_health_status === 'partial',
   }));
 }
 

@@ -193,6 +193,7 @@ export class SnapshotService {
       diskId: '',
       open: false,
       filesystem: null,
+      partial: lv.partial,
     };
   }
 }

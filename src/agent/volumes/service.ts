@@ -333,6 +333,7 @@ export class VolumeService {
         layout: pool.thin ? 'thin,sparse' : 'linear',
         poolLv: '',
         dataPercent: null,
+        partial: false,
       };
       return { volume: this.lvVolume(pool.name, lv), created: true };
     });
@@ -401,6 +402,7 @@ export class VolumeService {
       ownerUid: ownerOf(lv),
       orphan: isOrphanLv(lv),
       filesystem: null,
+      partial: lv.partial,
     };
   }
 
@@ -421,6 +423,7 @@ export class VolumeService {
       ownerUid: '',
       orphan: false,
       filesystem: null,
+      partial: false,
     };
   }
 

@@ -22,6 +22,7 @@ import { agentVolumeSource } from './snapshot-reconciler.ts';
 import { findCondition, readyCondition, removeFinalizer, setCondition, updateStatusIfChanged, withFinalizer } from '../runtime/status.ts';
 import type { Condition, StatusWithConditions } from '../runtime/status.ts';
 import type { ClusterAccess } from '../cluster-access.ts';
+import { volumeLostMessage } from './volume-lost.ts';
 
 export interface ReplicaReconcilerDeps extends ClusterAccess {
   readonly replicas: Informer<VolumeReplica>;
@@ -178,8 +179,13 @@ export function replicaReconciler(deps: ReplicaReconcilerDeps) {
       // A pool missing from the agent's records says nothing about the data; a missing volume does.
       if ((err as grpc.ServiceError).code === grpc.status.NOT_FOUND && reasonOf(err) !== 'PoolNotFound' && vr.status?.devicePath) {
         throw new VolumeLostError(
-          `volume ${volumeId} is gone from pool ${pool} on node ${node} although it was created there; ` +
-            'not re-creating it empty. Remove this replica (or the node) to let Stratum place a new one.',
+          volumeLostMessage({
+            volume: volumeId,
+            pool,
+            node,
+            what: vr.status.backingDevicePath ?? 'the LV',
+            how: 'is gone although it was made there',
+          }),
         );
       }
       throw err;

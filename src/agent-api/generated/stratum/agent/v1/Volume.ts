@@ -18,6 +18,7 @@ export interface Volume {
   'ownerUid'?: (string);
   'orphan'?: (boolean);
   'filesystem'?: (_stratum_agent_v1_MountedFilesystem | null);
+  'partial'?: (boolean);
 }
 
 export interface Volume__Output {
@@ -34,4 +35,5 @@ export interface Volume__Output {
   'ownerUid': (string);
   'orphan': (boolean);
   'filesystem': (_stratum_agent_v1_MountedFilesystem__Output | null);
+  'partial': (boolean);
 }
