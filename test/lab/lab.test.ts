@@ -6,8 +6,9 @@
 // real kernel (device-mapper, thin pools) proves that loop devices on this machine cannot, on the
 // first VM: a pool on virtio disks, LocalDisks with serials and a WWN, LocalVolumes as activated
 // LVs, the CSI node service staging and publishing them (ext4, xfs) with data that survives,
-// online growth while mounted, a thin pool with its overcommit limit, disk hot-plug. Last, node
-// loss on the second VM: a hard kill, then a boot with the same disks and their data.
+// online growth while mounted, a thin pool with its overcommit limit, disk hot-plug, a disk
+// unplugged under a volume. Last, node loss on the second VM: a hard kill, then a boot with the
+// same disks and their data.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import path from 'node:path';
@@ -435,6 +436,34 @@ it('disk hot-plug: a disk added by QMP becomes a LocalDisk and the pool grows; a
   );
   assert.is(event.type, 'Warning');
   assert.equal(await snapshot(), unchanged);
+});
+
+it('a disk unplugged under a volume: the replica and the volume are Lost (DiskMissing) with the disk named', async () => {
+  // 4 GiB: above the hdd pool's maxSize, so only this test's pool takes it.
+  await node.hotplug({ id: 'hot3', bus: 'virtio', sizeBytes: 4 * GiB, serial: 'HOT-3' });
+  const disk = await waitFor(
+    'LocalDisk for HOT-3 Available',
+    async () => (await nodeDisks()).find((x) => x.status?.identity?.serial === 'HOT-3' && x.status.state === 'Available'),
+    120_000,
+    500,
+  );
+  const unplugPool = `${node.name}-unplug`;
+  await createPool(unplugPool, { mediaClass: 'hdd', diskSelector: { minSize: '3500Mi' } });
+  await createVolume('lab-unplugged', unplugPool, '64Mi');
+  await readyVolume('lab-unplugged');
+  await node.unplug('hot3');
+  const lost = await waitFor(
+    'lab-unplugged Lost (DiskMissing)',
+    async () => {
+      const v = await volume('lab-unplugged');
+      return v?.status?.phase === 'Lost' && v.status.conditions?.find((c) => c.type === 'Ready')?.reason === 'DiskMissing' ? v : undefined;
+    },
+    120_000,
+    500,
+  );
+  assert.match(lost.status!.conditions!.find((c) => c.type === 'Ready')!.message, `missing from the node: disk ${disk.metadata.name} (`);
+  await cluster.client.request('DELETE', resourcePath(LOCAL_VOLUMES, undefined, 'lab-unplugged'));
+  await waitFor('lab-unplugged deleted', async () => !(await volume('lab-unplugged')), 120_000, 500);
 });
 
 it('node loss: a hard-killed VM turns its volume Lost (NodeLost) past the grace period, boots again with the same disks and data, and the volume is Ready again', async () => {
