@@ -5,6 +5,7 @@ import { isIP } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { AGENT_GRPC_PORT, AGENT_METRICS_PORT } from '../common/constants.ts';
+import { parseQuantity } from '../api/quantity.ts';
 import { socketPath } from '../csi/server.ts';
 
 export interface AgentConfig {
@@ -63,6 +64,8 @@ export interface AgentConfig {
   readonly csiEndpoint?: string;
   /** MaxVolumesPerNode reported by NodeGetInfo. @default 0 (no limit) */
   readonly csiMaxVolumes: number;
+  /** Bandwidth a volume copy (eviction) may take, bytes a second. @default 0 (no limit) */
+  readonly copyBytesPerSecond: number;
   readonly logLevel: string;
 }
 
@@ -95,6 +98,7 @@ const FLAGS = {
   'drbd-version': 'DRBD version to assume where no module is installed: check and dry-run only (tests)',
   'csi-endpoint': 'CSI node service socket, unix:///path (default: none)',
   'csi-max-volumes': 'volumes per node NodeGetInfo reports (default 0: no limit)',
+  'copy-bytes-per-second': 'bandwidth of one volume copy (eviction) as a quantity, e.g. 200Mi (default: no limit)',
   'log-level': 'trace|debug|info|warn|error (default info)',
 } as const;
 
@@ -122,6 +126,18 @@ function positiveInt(name: string, value: string | undefined, fallback: number):
   const n = Number(value);
   if (!Number.isInteger(n) || n <= 0) throw new Error(`--${name}: ${JSON.stringify(value)} is not a positive whole number`);
   return n;
+}
+
+function bandwidth(name: string, value: string | undefined): number {
+  if (value === undefined) return 0;
+  let bytes: bigint;
+  try {
+    bytes = parseQuantity(value);
+  } catch (err) {
+    throw new Error(`--${name}: ${(err as Error).message}`);
+  }
+  if (bytes <= 0n) throw new Error(`--${name}: ${JSON.stringify(value)} is not a positive quantity such as 200Mi`);
+  return Number(bytes);
 }
 
 function hostPort(name: string, value: string): string {
@@ -198,6 +214,7 @@ export function parseAgentConfig(argv: readonly string[], env: NodeJS.ProcessEnv
     drbdAddress: ipAddress('drbd-address', get('drbd-address')),
     csiEndpoint: csiEndpoint(get('csi-endpoint')),
     csiMaxVolumes: positiveInt('csi-max-volumes', get('csi-max-volumes'), 0),
+    copyBytesPerSecond: bandwidth('copy-bytes-per-second', get('copy-bytes-per-second')),
     logLevel: get('log-level') ?? 'info',
   };
 }

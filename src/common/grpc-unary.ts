@@ -6,16 +6,17 @@ type Unary<Req, Res> = (argument: Req, callback: grpc.requestCallback<Res>) => g
 export type RequestOf<F> = F extends Unary<infer Req, infer _Res> ? Req : never;
 export type ResponseOf<F> = F extends Unary<infer _Req, infer Res> ? Res : never;
 
-/** `callUnary(client, 'NodeGetInfo', {})`; rejects with the grpc ServiceError. */
 /** The unary methods of a generated client, by their service (capitalised) names. */
 export type UnaryMethod<C> = { [M in keyof C & Capitalize<string>]: C[M] extends Unary<infer _Req, infer _Res> ? M : never }[keyof C &
   Capitalize<string>];
 
+/** `callUnary(client, 'NodeGetInfo', {})`; rejects with the grpc ServiceError (CANCELLED once `signal` aborts). */
 export function callUnary<C extends grpc.Client, M extends keyof C & Capitalize<string>>(
   client: C,
   method: M,
   request: RequestOf<C[M]>,
   deadlineMs = 30_000,
+  signal?: AbortSignal,
 ): Promise<ResponseOf<C[M]>> {
   return new Promise((resolve, reject) => {
     const fn = client[method] as unknown as (
@@ -23,6 +24,13 @@ export function callUnary<C extends grpc.Client, M extends keyof C & Capitalize<
       opts: grpc.CallOptions,
       cb: grpc.requestCallback<ResponseOf<C[M]>>,
     ) => grpc.ClientUnaryCall;
-    fn.call(client, request, { deadline: Date.now() + deadlineMs }, (err, res) => (err ? reject(err) : resolve(res!)));
+    const cancel = () => call.cancel();
+    const call = fn.call(client, request, { deadline: Date.now() + deadlineMs }, (err, res) => {
+      signal?.removeEventListener('abort', cancel);
+      if (err) reject(err);
+      else resolve(res!);
+    });
+    if (signal?.aborted) call.cancel();
+    else signal?.addEventListener('abort', cancel, { once: true });
   });
 }

@@ -38,6 +38,7 @@ import { FilesystemReport } from './volumes/filesystem-report.ts';
 import { DEFAULT_NODE_LOST_GRACE_MS, NodeLiveness } from './volumes/node-liveness.ts';
 import { NodeVolumeScan } from './volumes/node-volume-scan.ts';
 import { ReplicaPresence } from './volumes/replica-presence.ts';
+import { VolumeCopies } from './volumes/volume-copies.ts';
 import { OrphanReport } from './volumes/orphans.ts';
 import { snapshotReconciler } from './volumes/snapshot-reconciler.ts';
 import { ReplicationIdAllocator } from './volumes/replication-ids.ts';
@@ -141,6 +142,8 @@ export class Manager {
       secondaries: [{ informer: classes, map: allPools }],
     });
 
+    // Copies wake their volume's reconcile; the controller is made just below.
+    const copies = new VolumeCopies((volume) => volumeController.queue.add(volume));
     const volumeController = new Controller<LocalVolume>({
       kind: 'LocalVolume',
       informer: volumes,
@@ -157,6 +160,7 @@ export class Manager {
         ids: new ReplicationIdAllocator(() => replicas.list()),
         drbd: new DrbdSupport(registry),
         ledger,
+        copies,
       }),
       secondaries: [
         { informer: replicas, map: (r) => [r.spec.volume] },

@@ -1,7 +1,7 @@
 // Issue 7 against the real control plane, three real agents (real lvm2 metadata, real loop
 // devices, real drbdadm) and the operator as a real process: create, grow, replicate, evict with a
 // verified copy, delete, refuse what does not fit, and survive being killed at any point.
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -15,6 +15,7 @@ import { TestCluster, reportFailure, sleep, waitFor, type ClusterNode } from './
 import { callAgent } from '../helpers/agent-harness.ts';
 import { findCondition } from '../../src/operator/runtime/status.ts';
 import { seededRandom } from '../helpers/seeded-random.ts';
+import { sha256Of } from '../helpers/device-hash.ts';
 
 // The kill rounds start the next operator at once: it takes over when the killed one's lease runs out.
 const FAST_TAKEOVER = { leaseDurationMs: FAST_TAKEOVER_LEASE_MS };
@@ -84,23 +85,6 @@ async function createVolume(name: string, spec: Partial<LocalVolume['spec']>): P
 
 const patchVolume = (name: string, spec: Record<string, unknown>) =>
   cluster.client.request('PATCH', resourcePath(LOCAL_VOLUMES, undefined, name), { patchType: 'merge', body: { spec } });
-
-async function sha256Of(device: string, bytes: number): Promise<string> {
-  const fh = await open(device, 'r');
-  try {
-    const hash = createHash('sha256');
-    const buf = Buffer.alloc(4 * MiB);
-    for (let pos = 0; pos < bytes; ) {
-      const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, bytes - pos), pos);
-      if (!bytesRead) break;
-      hash.update(buf.subarray(0, bytesRead));
-      pos += bytesRead;
-    }
-    return hash.digest('hex');
-  } finally {
-    await fh.close();
-  }
-}
 
 it.before(
   reportFailure(async () => {

@@ -6,6 +6,7 @@ import type { ChunkHeader as _stratum_agent_v1_ChunkHeader, ChunkHeader__Output 
 import type { ChunkTrailer as _stratum_agent_v1_ChunkTrailer, ChunkTrailer__Output as _stratum_agent_v1_ChunkTrailer__Output } from './stratum/agent/v1/ChunkTrailer.ts';
 import type { ConfigureReplicationRequest as _stratum_agent_v1_ConfigureReplicationRequest, ConfigureReplicationRequest__Output as _stratum_agent_v1_ConfigureReplicationRequest__Output } from './stratum/agent/v1/ConfigureReplicationRequest.ts';
 import type { ConfigureReplicationResponse as _stratum_agent_v1_ConfigureReplicationResponse, ConfigureReplicationResponse__Output as _stratum_agent_v1_ConfigureReplicationResponse__Output } from './stratum/agent/v1/ConfigureReplicationResponse.ts';
+import type { CopyProgress as _stratum_agent_v1_CopyProgress, CopyProgress__Output as _stratum_agent_v1_CopyProgress__Output } from './stratum/agent/v1/CopyProgress.ts';
 import type { CreateSnapshotRequest as _stratum_agent_v1_CreateSnapshotRequest, CreateSnapshotRequest__Output as _stratum_agent_v1_CreateSnapshotRequest__Output } from './stratum/agent/v1/CreateSnapshotRequest.ts';
 import type { CreateSnapshotResponse as _stratum_agent_v1_CreateSnapshotResponse, CreateSnapshotResponse__Output as _stratum_agent_v1_CreateSnapshotResponse__Output } from './stratum/agent/v1/CreateSnapshotResponse.ts';
 import type { CreateVolumeRequest as _stratum_agent_v1_CreateVolumeRequest, CreateVolumeRequest__Output as _stratum_agent_v1_CreateVolumeRequest__Output } from './stratum/agent/v1/CreateVolumeRequest.ts';
@@ -26,6 +27,7 @@ import type { ExpandVolumeRequest as _stratum_agent_v1_ExpandVolumeRequest, Expa
 import type { ExpandVolumeResponse as _stratum_agent_v1_ExpandVolumeResponse, ExpandVolumeResponse__Output as _stratum_agent_v1_ExpandVolumeResponse__Output } from './stratum/agent/v1/ExpandVolumeResponse.ts';
 import type { ExpectVolumeRequest as _stratum_agent_v1_ExpectVolumeRequest, ExpectVolumeRequest__Output as _stratum_agent_v1_ExpectVolumeRequest__Output } from './stratum/agent/v1/ExpectVolumeRequest.ts';
 import type { ExpectVolumeResponse as _stratum_agent_v1_ExpectVolumeResponse, ExpectVolumeResponse__Output as _stratum_agent_v1_ExpectVolumeResponse__Output } from './stratum/agent/v1/ExpectVolumeResponse.ts';
+import type { GetCopyProgressRequest as _stratum_agent_v1_GetCopyProgressRequest, GetCopyProgressRequest__Output as _stratum_agent_v1_GetCopyProgressRequest__Output } from './stratum/agent/v1/GetCopyProgressRequest.ts';
 import type { GetNodeInfoRequest as _stratum_agent_v1_GetNodeInfoRequest, GetNodeInfoRequest__Output as _stratum_agent_v1_GetNodeInfoRequest__Output } from './stratum/agent/v1/GetNodeInfoRequest.ts';
 import type { GetNodeInfoResponse as _stratum_agent_v1_GetNodeInfoResponse, GetNodeInfoResponse__Output as _stratum_agent_v1_GetNodeInfoResponse__Output } from './stratum/agent/v1/GetNodeInfoResponse.ts';
 import type { GetReplicationStatusRequest as _stratum_agent_v1_GetReplicationStatusRequest, GetReplicationStatusRequest__Output as _stratum_agent_v1_GetReplicationStatusRequest__Output } from './stratum/agent/v1/GetReplicationStatusRequest.ts';
@@ -68,6 +70,7 @@ export interface ProtoGrpcType {
         ChunkTrailer: MessageTypeDefinition<_stratum_agent_v1_ChunkTrailer, _stratum_agent_v1_ChunkTrailer__Output>
         ConfigureReplicationRequest: MessageTypeDefinition<_stratum_agent_v1_ConfigureReplicationRequest, _stratum_agent_v1_ConfigureReplicationRequest__Output>
         ConfigureReplicationResponse: MessageTypeDefinition<_stratum_agent_v1_ConfigureReplicationResponse, _stratum_agent_v1_ConfigureReplicationResponse__Output>
+        CopyProgress: MessageTypeDefinition<_stratum_agent_v1_CopyProgress, _stratum_agent_v1_CopyProgress__Output>
         CreateSnapshotRequest: MessageTypeDefinition<_stratum_agent_v1_CreateSnapshotRequest, _stratum_agent_v1_CreateSnapshotRequest__Output>
         CreateSnapshotResponse: MessageTypeDefinition<_stratum_agent_v1_CreateSnapshotResponse, _stratum_agent_v1_CreateSnapshotResponse__Output>
         CreateVolumeRequest: MessageTypeDefinition<_stratum_agent_v1_CreateVolumeRequest, _stratum_agent_v1_CreateVolumeRequest__Output>
@@ -89,6 +92,7 @@ export interface ProtoGrpcType {
         ExpandVolumeResponse: MessageTypeDefinition<_stratum_agent_v1_ExpandVolumeResponse, _stratum_agent_v1_ExpandVolumeResponse__Output>
         ExpectVolumeRequest: MessageTypeDefinition<_stratum_agent_v1_ExpectVolumeRequest, _stratum_agent_v1_ExpectVolumeRequest__Output>
         ExpectVolumeResponse: MessageTypeDefinition<_stratum_agent_v1_ExpectVolumeResponse, _stratum_agent_v1_ExpectVolumeResponse__Output>
+        GetCopyProgressRequest: MessageTypeDefinition<_stratum_agent_v1_GetCopyProgressRequest, _stratum_agent_v1_GetCopyProgressRequest__Output>
         GetNodeInfoRequest: MessageTypeDefinition<_stratum_agent_v1_GetNodeInfoRequest, _stratum_agent_v1_GetNodeInfoRequest__Output>
         GetNodeInfoResponse: MessageTypeDefinition<_stratum_agent_v1_GetNodeInfoResponse, _stratum_agent_v1_GetNodeInfoResponse__Output>
         GetReplicationStatusRequest: MessageTypeDefinition<_stratum_agent_v1_GetReplicationStatusRequest, _stratum_agent_v1_GetReplicationStatusRequest__Output>

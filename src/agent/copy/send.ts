@@ -3,6 +3,8 @@
 // so a slow receiver slows the reads instead of piling chunks up in memory.
 import { createHash } from 'node:crypto';
 import { once, type EventEmitter } from 'node:events';
+import { performance } from 'node:perf_hooks';
+import { setTimeout } from 'node:timers/promises';
 import type { VolumeChunk } from '../../agent-api/generated/stratum/agent/v1/VolumeChunk.ts';
 import { readDevice } from './device-io.ts';
 
@@ -20,6 +22,10 @@ export interface StreamVolumeOptions {
   readonly targetVolumeId: string;
   readonly chunkBytes: number;
   readonly signal?: AbortSignal;
+  /** At most this many bytes a second on average (0: as fast as it goes), so an eviction leaves the disk to its users. */
+  readonly bytesPerSecond?: number;
+  /** Told the bytes sent so far after each chunk. */
+  readonly onProgress?: (sentBytes: number) => void;
 }
 
 export interface StreamVolumeResult {
@@ -32,6 +38,8 @@ export interface StreamVolumeResult {
 export async function streamVolume(sink: ChunkSink, opts: StreamVolumeOptions): Promise<StreamVolumeResult> {
   const hash = createHash('sha256');
   let drainWaits = 0;
+  let sent = 0;
+  const started = performance.now();
   sink.write({ header: { volumeId: opts.targetVolumeId, totalBytes: String(opts.bytes) } });
   await readDevice(
     opts.device,
@@ -43,6 +51,12 @@ export async function streamVolume(sink: ChunkSink, opts: StreamVolumeOptions): 
         drainWaits++;
         // Rejects if the stream fails or the call is aborted while waiting.
         await once(sink, 'drain', { signal: opts.signal });
+      }
+      sent += chunk.length;
+      opts.onProgress?.(sent);
+      if (opts.bytesPerSecond) {
+        const ahead = (sent / opts.bytesPerSecond) * 1000 - (performance.now() - started);
+        if (ahead > 0) await setTimeout(ahead, undefined, { signal: opts.signal });
       }
     },
     opts.signal,

@@ -9,6 +9,8 @@ import type { AgentClient, AgentHandlers } from '../../agent-api/generated/strat
 import type { ReceiveVolumeResponse__Output } from '../../agent-api/generated/stratum/agent/v1/ReceiveVolumeResponse.ts';
 import type { SendVolumeRequest__Output } from '../../agent-api/generated/stratum/agent/v1/SendVolumeRequest.ts';
 import type { SendVolumeResponse } from '../../agent-api/generated/stratum/agent/v1/SendVolumeResponse.ts';
+import type { CopyProgress } from '../../agent-api/generated/stratum/agent/v1/CopyProgress.ts';
+import type { GetCopyProgressRequest__Output } from '../../agent-api/generated/stratum/agent/v1/GetCopyProgressRequest.ts';
 import type { CallScope } from '../../agent-api/call-scope.ts';
 import type { AgentContext } from '../context.ts';
 import { AgentError, dataLoss, failedPrecondition, invalidArgument, notFound, type ErrorKind } from '../../agent-api/errors.ts';
@@ -24,7 +26,7 @@ import { VolumeReceiver } from '../copy/receive.ts';
 import { streamVolume } from '../copy/send.ts';
 import { clientStream, unary } from './wrap.ts';
 
-type CopyHandlers = Pick<AgentHandlers, 'ExpectVolume' | 'SendVolume' | 'ReceiveVolume'>;
+type CopyHandlers = Pick<AgentHandlers, 'ExpectVolume' | 'SendVolume' | 'GetCopyProgress' | 'ReceiveVolume'>;
 
 const TARGET_ADDRESS = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?):(\d{1,5})$/;
 
@@ -104,6 +106,8 @@ function openReceive(client: AgentClient, deadline: number, abort: AbortControll
 export function copyHandlers(ctx: AgentContext): CopyHandlers {
   const receiver = new VolumeReceiver(copyMarkersFor(ctx.config));
   const orders = new CopyOrders(ctx.node);
+  // The sends running now, by volume: what GetCopyProgress reports.
+  const sending = new Map<string, { sent: number; total: number }>();
 
   async function expect(req: ExpectVolumeRequest__Output): Promise<Record<string, never>> {
     const volumeId = checkName('volume', req.volumeId);
@@ -128,11 +132,21 @@ export function copyHandlers(ctx: AgentContext): CopyHandlers {
     const abort = new AbortController();
     const onScopeAbort = () => abort.abort(scope.signal.reason);
     scope.signal.addEventListener('abort', onScopeAbort, { once: true });
+    const progress = { sent: 0, total: bytes };
+    sending.set(volumeId, progress);
     try {
       const receive = openReceive(client, Date.now() + scope.remainingMs(), abort);
       let sent;
       try {
-        sent = await streamVolume(receive.stream, { device, bytes, targetVolumeId, chunkBytes, signal: abort.signal });
+        sent = await streamVolume(receive.stream, {
+          device,
+          bytes,
+          targetVolumeId,
+          chunkBytes,
+          signal: abort.signal,
+          bytesPerSecond: ctx.config.copyBytesPerSecond,
+          onProgress: (n) => (progress.sent = n),
+        });
       } catch (err) {
         abort.abort(err);
         const failure = receive.failure();
@@ -152,14 +166,21 @@ export function copyHandlers(ctx: AgentContext): CopyHandlers {
       );
       return { bytes: String(sent.bytes), sha256: sent.sha256 };
     } finally {
+      if (sending.get(volumeId) === progress) sending.delete(volumeId);
       scope.signal.removeEventListener('abort', onScopeAbort);
       client.close();
     }
   }
 
+  async function copyProgress(req: GetCopyProgressRequest__Output): Promise<CopyProgress> {
+    const p = sending.get(checkName('volume', req.volumeId));
+    return { active: !!p, sentBytes: String(p?.sent ?? 0), totalBytes: String(p?.total ?? 0) };
+  }
+
   return {
     ExpectVolume: unary(ctx, 'ExpectVolume', expect),
     SendVolume: unary(ctx, 'SendVolume', send),
+    GetCopyProgress: unary(ctx, 'GetCopyProgress', copyProgress),
     ReceiveVolume: clientStream(ctx, 'ReceiveVolume', async (call, scope) => {
       // Ends the read loop when the call is cancelled or runs past its deadline.
       scope.signal.addEventListener('abort', () => call.destroy(scope.signal.reason as Error), { once: true });

@@ -105,18 +105,19 @@ export class AgentRegistry {
     return this.entries.get(node)?.state ?? { connected: false, message: `no running agent pod on node ${node}` };
   }
 
-  /** Calls `method` on the node's agent. Unreachable → AgentUnavailableError; other failures → the grpc ServiceError. */
+  /** Calls `method` on the node's agent, cancelled when `signal` aborts. Unreachable → AgentUnavailableError; other failures → the grpc ServiceError. */
   async call<M extends Method>(
     node: string,
     method: M,
     request: RequestOf<AgentClient[M]>,
     deadlineMs = this.opts.deadlineMs ?? 30_000,
+    signal?: AbortSignal,
   ): Promise<ResponseOf<AgentClient[M]>> {
     const entry = this.entries.get(node);
     if (!entry) throw new AgentUnavailableError(node, 'no running agent pod on the node');
     const timer = this.metrics.agentCallDuration.startTimer({ node, method });
     try {
-      const res = await callAgent(entry.client, method, request, deadlineMs);
+      const res = await callAgent(entry.client, method, request, deadlineMs, signal);
       this.record(node, entry, method, grpc.status.OK, { connected: true, message: '' });
       return res;
     } catch (err) {

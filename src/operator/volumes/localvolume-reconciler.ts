@@ -35,6 +35,7 @@ import { deriveVolumeStatus, type Migration, type PhaseReason as Reason, type Vo
 import { assignNodeIds, type ReplicationIdAllocator } from './replication-ids.ts';
 import { updatePersistentVolumeNodes } from './pv-affinity.ts';
 import type { ClusterAccess } from '../cluster-access.ts';
+import { PROGRESS_WAKE_MS, type CopyResult, type VolumeCopies, type VolumeCopy } from './volume-copies.ts';
 
 /** Retry a volume that waits on capacity or a pool this often, besides the events that requeue it. */
 export const WAITING_REQUEUE_MS = 15_000;
@@ -53,6 +54,8 @@ export interface VolumeReconcilerDeps extends ClusterAccess {
   readonly drbd: DrbdSupport;
   /** Space placed that the pools' last reports do not show yet. */
   readonly ledger: CapacityLedger;
+  /** Volume copies of evictions, running beside the workers. */
+  readonly copies: VolumeCopies;
 }
 
 export const EVICTING_INDEX = 'evicting';
@@ -158,6 +161,8 @@ export function localVolumeReconciler(deps: VolumeReconcilerDeps) {
     await syncReplication(lv, replicas, members);
 
     let migration: Migration | undefined = lv.status?.migration;
+    const copy = deps.copies.get(name);
+    if (copy && !leaving.some((r) => r.spec.node === copy.from)) migration = await cancelCopy(lv, copy);
     if (leaving.length) migration = await evict(lv, kept, leaving, members, ctx);
     else if (kept.length > lv.spec.replicas) await shrink(lv, kept, ctx);
 
@@ -301,10 +306,11 @@ export function localVolumeReconciler(deps: VolumeReconcilerDeps) {
   }
 
   /**
-   * Moves replicas off evicted nodes. One replica: stream its data to the new replica, verify the
-   * checksum, make the new one primary, then remove the old one — a crash between any two steps
-   * resumes from what the objects show (a promoted replica exists only after a verified copy).
-   * Several: see evictReplicated. Status is written once, by the caller, with what this returns.
+   * Moves replicas off evicted nodes. One replica: stream its data to the new replica (a copy in
+   * VolumeCopies, beside the workers; each pass shows its progress), verify the checksum, make the
+   * new one primary, then remove the old one — a crash between any two steps resumes from what the
+   * objects show (a promoted replica exists only after a verified copy; a copy cut short is made
+   * again). Several: see evictReplicated. Status is written once, by the caller, with what this returns.
    */
   async function evict(
     lv: LocalVolume,
@@ -334,45 +340,95 @@ export function localVolumeReconciler(deps: VolumeReconcilerDeps) {
         to: target.spec.node,
         message: `the replica on ${source.spec.node} is ${source.status?.state ?? 'not ready'}: cannot copy from it`,
       };
-    const targetAddress = deps.registry.endpoint(target.spec.node)?.address;
-    if (!targetAddress) throw new AgentUnavailableError(target.spec.node, 'no running agent pod on the node');
-    ctx.log.info({ volume: lv.metadata.name, from: source.spec.node, to: target.spec.node }, 'copying volume');
-    let copied;
-    try {
-      // The target takes this volume's data from the source's agent only, and only for this copy.
-      await deps.registry.call(target.spec.node, 'ExpectVolume', {
-        volumeId: lv.metadata.name!,
-        sourceNode: source.spec.node,
-        validSeconds: Math.ceil(COPY_DEADLINE_MS / 1000),
-      });
-      copied = await deps.registry.call(
-        source.spec.node,
-        'SendVolume',
-        {
-          volumeId: lv.metadata.name!,
-          targetAddress,
-          targetNode: target.spec.node,
-          targetVolumeId: lv.metadata.name!,
-          chunkBytes: 1 << 20,
-        },
-        COPY_DEADLINE_MS,
-      );
-    } catch (err) {
-      const { reason, message: why } = agentFailure(err);
+    const name = lv.metadata.name!;
+    let copy = deps.copies.get(name);
+    if (copy && copy.to !== target.spec.node) {
+      deps.copies.cancel(name, `the target is now ${target.spec.node}`);
+      deps.copies.take(name);
+      copy = undefined;
+    }
+    const where = { from: source.spec.node, to: target.spec.node };
+    if (!copy) {
+      ctx.log.info({ volume: name, ...where }, 'copying volume');
+      deps.copies.start(name, source.spec.node, target.spec.node, (signal, progress) => copyVolume(name, source, target, signal, progress));
+      return { ...where, message: `copying from ${source.spec.node} to ${target.spec.node}` };
+    }
+    if (copy.error !== undefined) {
+      deps.copies.take(name);
+      const { reason, message: why } = agentFailure(copy.error);
       const message = `copy from ${source.spec.node} to ${target.spec.node} failed; the replica on ${source.spec.node} stays: ${reason}: ${why}`;
       await deps.events.record(lv, { type: 'Warning', reason: 'MigrationFailed', message });
-      await writeStatus(lv, [...kept, ...leaving], 'Migrating', undefined, { from: source.spec.node, to: target.spec.node, message });
-      throw new Error(message, { cause: err });
+      await writeStatus(lv, [...kept, ...leaving], 'Migrating', undefined, { ...where, message });
+      throw new Error(message, { cause: copy.error });
     }
+    if (!copy.result) {
+      const total = copy.totalBytes ?? 0;
+      const copied = copy.copiedBytes ?? 0;
+      const done = total ? ` ${Math.floor((copied * 100) / total)}% (${copied} of ${total} bytes)` : '';
+      return {
+        ...where,
+        ...(total ? { copiedBytes: copied, totalBytes: total } : {}),
+        message: `copying from ${source.spec.node} to ${target.spec.node}:${done || ' starting'}; remove ${source.spec.node} from spec.evictNodes to cancel`,
+      };
+    }
+    deps.copies.take(name);
     await patchReplica(target, { spec: { role: 'primary' } });
     return finishMove(lv, leaving, target, {
-      from: source.spec.node,
-      to: target.spec.node,
-      copiedBytes: Number(copied.bytes),
-      totalBytes: Number(copied.bytes),
-      sha256: copied.sha256,
-      message: `copied and verified (sha256 ${copied.sha256})`,
+      ...where,
+      copiedBytes: copy.result.bytes,
+      totalBytes: copy.result.bytes,
+      sha256: copy.result.sha256,
+      message: `copied and verified (sha256 ${copy.result.sha256})`,
     });
+  }
+
+  /** One copy, run by VolumeCopies: the target's order, then the source streams; progress polled from the source. */
+  async function copyVolume(
+    volumeId: string,
+    source: VolumeReplica,
+    target: VolumeReplica,
+    signal: AbortSignal,
+    progress: (copied: number, total: number) => void,
+  ): Promise<CopyResult> {
+    const targetAddress = deps.registry.endpoint(target.spec.node)?.address;
+    if (!targetAddress) throw new AgentUnavailableError(target.spec.node, 'no running agent pod on the node');
+    // The target takes this volume's data from the source's agent only, and only for this copy.
+    await deps.registry.call(
+      target.spec.node,
+      'ExpectVolume',
+      { volumeId, sourceNode: source.spec.node, validSeconds: Math.ceil(COPY_DEADLINE_MS / 1000) },
+      undefined,
+      signal,
+    );
+    const poll = setInterval(() => {
+      deps.registry
+        .call(source.spec.node, 'GetCopyProgress', { volumeId }, PROGRESS_WAKE_MS, signal)
+        .then((p) => p.active && progress(Number(p.sentBytes), Number(p.totalBytes)))
+        // Progress is shown as it comes: a poll that fails is made good by the next.
+        .catch(() => undefined);
+    }, PROGRESS_WAKE_MS);
+    try {
+      const sent = await deps.registry.call(
+        source.spec.node,
+        'SendVolume',
+        { volumeId, targetAddress, targetNode: target.spec.node, targetVolumeId: volumeId, chunkBytes: 1 << 20 },
+        COPY_DEADLINE_MS,
+        signal,
+      );
+      return { bytes: Number(sent.bytes), sha256: sent.sha256 };
+    } finally {
+      clearInterval(poll);
+    }
+  }
+
+  /** The evicted node was taken out of spec.evictNodes (or is no source any more): the copy stops, the data stays where it was. */
+  async function cancelCopy(lv: LocalVolume, copy: VolumeCopy): Promise<Migration> {
+    const name = lv.metadata.name!;
+    const stopped = deps.copies.cancel(name, `${copy.from} is no longer evicted`);
+    deps.copies.take(name);
+    const message = `cancelled: ${copy.from} is no longer evicted; the volume stays there and the partial copy on ${copy.to} is removed`;
+    if (stopped || !copy.result) await deps.events.record(lv, { type: 'Normal', reason: 'MigrationCancelled', message });
+    return { from: copy.from, to: copy.to, message };
   }
 
   /**
@@ -476,6 +532,9 @@ export function localVolumeReconciler(deps: VolumeReconcilerDeps) {
   }
 
   async function remove(lv: LocalVolume, replicas: readonly VolumeReplica[], ctx: ReconcileContext): Promise<ReconcileResult> {
+    // A copy in flight holds both LVs open: it stops before their replicas go.
+    deps.copies.cancel(lv.metadata.name!, 'the volume is being deleted');
+    deps.copies.take(lv.metadata.name!);
     // Secondaries first, the primary last: the data outlives every copy of it.
     const order = [...replicas].sort((a, b) => (a.spec.role === b.spec.role ? 0 : a.spec.role === 'primary' ? 1 : -1));
     const next = order.find((r) => !r.metadata.deletionTimestamp);

@@ -4,6 +4,7 @@ import type * as grpc from '@grpc/grpc-js'
 import type { MethodDefinition } from '@grpc/proto-loader'
 import type { ConfigureReplicationRequest as _stratum_agent_v1_ConfigureReplicationRequest, ConfigureReplicationRequest__Output as _stratum_agent_v1_ConfigureReplicationRequest__Output } from '../../../stratum/agent/v1/ConfigureReplicationRequest.ts';
 import type { ConfigureReplicationResponse as _stratum_agent_v1_ConfigureReplicationResponse, ConfigureReplicationResponse__Output as _stratum_agent_v1_ConfigureReplicationResponse__Output } from '../../../stratum/agent/v1/ConfigureReplicationResponse.ts';
+import type { CopyProgress as _stratum_agent_v1_CopyProgress, CopyProgress__Output as _stratum_agent_v1_CopyProgress__Output } from '../../../stratum/agent/v1/CopyProgress.ts';
 import type { CreateSnapshotRequest as _stratum_agent_v1_CreateSnapshotRequest, CreateSnapshotRequest__Output as _stratum_agent_v1_CreateSnapshotRequest__Output } from '../../../stratum/agent/v1/CreateSnapshotRequest.ts';
 import type { CreateSnapshotResponse as _stratum_agent_v1_CreateSnapshotResponse, CreateSnapshotResponse__Output as _stratum_agent_v1_CreateSnapshotResponse__Output } from '../../../stratum/agent/v1/CreateSnapshotResponse.ts';
 import type { CreateVolumeRequest as _stratum_agent_v1_CreateVolumeRequest, CreateVolumeRequest__Output as _stratum_agent_v1_CreateVolumeRequest__Output } from '../../../stratum/agent/v1/CreateVolumeRequest.ts';
@@ -23,6 +24,7 @@ import type { ExpandVolumeRequest as _stratum_agent_v1_ExpandVolumeRequest, Expa
 import type { ExpandVolumeResponse as _stratum_agent_v1_ExpandVolumeResponse, ExpandVolumeResponse__Output as _stratum_agent_v1_ExpandVolumeResponse__Output } from '../../../stratum/agent/v1/ExpandVolumeResponse.ts';
 import type { ExpectVolumeRequest as _stratum_agent_v1_ExpectVolumeRequest, ExpectVolumeRequest__Output as _stratum_agent_v1_ExpectVolumeRequest__Output } from '../../../stratum/agent/v1/ExpectVolumeRequest.ts';
 import type { ExpectVolumeResponse as _stratum_agent_v1_ExpectVolumeResponse, ExpectVolumeResponse__Output as _stratum_agent_v1_ExpectVolumeResponse__Output } from '../../../stratum/agent/v1/ExpectVolumeResponse.ts';
+import type { GetCopyProgressRequest as _stratum_agent_v1_GetCopyProgressRequest, GetCopyProgressRequest__Output as _stratum_agent_v1_GetCopyProgressRequest__Output } from '../../../stratum/agent/v1/GetCopyProgressRequest.ts';
 import type { GetNodeInfoRequest as _stratum_agent_v1_GetNodeInfoRequest, GetNodeInfoRequest__Output as _stratum_agent_v1_GetNodeInfoRequest__Output } from '../../../stratum/agent/v1/GetNodeInfoRequest.ts';
 import type { GetNodeInfoResponse as _stratum_agent_v1_GetNodeInfoResponse, GetNodeInfoResponse__Output as _stratum_agent_v1_GetNodeInfoResponse__Output } from '../../../stratum/agent/v1/GetNodeInfoResponse.ts';
 import type { GetReplicationStatusRequest as _stratum_agent_v1_GetReplicationStatusRequest, GetReplicationStatusRequest__Output as _stratum_agent_v1_GetReplicationStatusRequest__Output } from '../../../stratum/agent/v1/GetReplicationStatusRequest.ts';
@@ -135,6 +137,15 @@ export interface AgentClient extends grpc.Client {
   expectVolume(argument: _stratum_agent_v1_ExpectVolumeRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_stratum_agent_v1_ExpectVolumeResponse__Output>): grpc.ClientUnaryCall;
   expectVolume(argument: _stratum_agent_v1_ExpectVolumeRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_stratum_agent_v1_ExpectVolumeResponse__Output>): grpc.ClientUnaryCall;
   expectVolume(argument: _stratum_agent_v1_ExpectVolumeRequest, callback: grpc.requestCallback<_stratum_agent_v1_ExpectVolumeResponse__Output>): grpc.ClientUnaryCall;
+  
+  GetCopyProgress(argument: _stratum_agent_v1_GetCopyProgressRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_stratum_agent_v1_CopyProgress__Output>): grpc.ClientUnaryCall;
+  GetCopyProgress(argument: _stratum_agent_v1_GetCopyProgressRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_stratum_agent_v1_CopyProgress__Output>): grpc.ClientUnaryCall;
+  GetCopyProgress(argument: _stratum_agent_v1_GetCopyProgressRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_stratum_agent_v1_CopyProgress__Output>): grpc.ClientUnaryCall;
+  GetCopyProgress(argument: _stratum_agent_v1_GetCopyProgressRequest, callback: grpc.requestCallback<_stratum_agent_v1_CopyProgress__Output>): grpc.ClientUnaryCall;
+  getCopyProgress(argument: _stratum_agent_v1_GetCopyProgressRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_stratum_agent_v1_CopyProgress__Output>): grpc.ClientUnaryCall;
+  getCopyProgress(argument: _stratum_agent_v1_GetCopyProgressRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_stratum_agent_v1_CopyProgress__Output>): grpc.ClientUnaryCall;
+  getCopyProgress(argument: _stratum_agent_v1_GetCopyProgressRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_stratum_agent_v1_CopyProgress__Output>): grpc.ClientUnaryCall;
+  getCopyProgress(argument: _stratum_agent_v1_GetCopyProgressRequest, callback: grpc.requestCallback<_stratum_agent_v1_CopyProgress__Output>): grpc.ClientUnaryCall;
   
   GetNodeInfo(argument: _stratum_agent_v1_GetNodeInfoRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_stratum_agent_v1_GetNodeInfoResponse__Output>): grpc.ClientUnaryCall;
   GetNodeInfo(argument: _stratum_agent_v1_GetNodeInfoRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_stratum_agent_v1_GetNodeInfoResponse__Output>): grpc.ClientUnaryCall;
@@ -254,6 +265,8 @@ export interface AgentHandlers extends grpc.UntypedServiceImplementation {
   
   ExpectVolume: grpc.handleUnaryCall<_stratum_agent_v1_ExpectVolumeRequest__Output, _stratum_agent_v1_ExpectVolumeResponse>;
   
+  GetCopyProgress: grpc.handleUnaryCall<_stratum_agent_v1_GetCopyProgressRequest__Output, _stratum_agent_v1_CopyProgress>;
+  
   GetNodeInfo: grpc.handleUnaryCall<_stratum_agent_v1_GetNodeInfoRequest__Output, _stratum_agent_v1_GetNodeInfoResponse>;
   
   GetReplicationStatus: grpc.handleUnaryCall<_stratum_agent_v1_GetReplicationStatusRequest__Output, _stratum_agent_v1_ReplicationStatus>;
@@ -289,6 +302,7 @@ export interface AgentDefinition extends grpc.ServiceDefinition {
   EnsurePool: MethodDefinition<_stratum_agent_v1_EnsurePoolRequest, _stratum_agent_v1_EnsurePoolResponse, _stratum_agent_v1_EnsurePoolRequest__Output, _stratum_agent_v1_EnsurePoolResponse__Output>
   ExpandVolume: MethodDefinition<_stratum_agent_v1_ExpandVolumeRequest, _stratum_agent_v1_ExpandVolumeResponse, _stratum_agent_v1_ExpandVolumeRequest__Output, _stratum_agent_v1_ExpandVolumeResponse__Output>
   ExpectVolume: MethodDefinition<_stratum_agent_v1_ExpectVolumeRequest, _stratum_agent_v1_ExpectVolumeResponse, _stratum_agent_v1_ExpectVolumeRequest__Output, _stratum_agent_v1_ExpectVolumeResponse__Output>
+  GetCopyProgress: MethodDefinition<_stratum_agent_v1_GetCopyProgressRequest, _stratum_agent_v1_CopyProgress, _stratum_agent_v1_GetCopyProgressRequest__Output, _stratum_agent_v1_CopyProgress__Output>
   GetNodeInfo: MethodDefinition<_stratum_agent_v1_GetNodeInfoRequest, _stratum_agent_v1_GetNodeInfoResponse, _stratum_agent_v1_GetNodeInfoRequest__Output, _stratum_agent_v1_GetNodeInfoResponse__Output>
   GetReplicationStatus: MethodDefinition<_stratum_agent_v1_GetReplicationStatusRequest, _stratum_agent_v1_ReplicationStatus, _stratum_agent_v1_GetReplicationStatusRequest__Output, _stratum_agent_v1_ReplicationStatus__Output>
   ListDisks: MethodDefinition<_stratum_agent_v1_ListDisksRequest, _stratum_agent_v1_ListDisksResponse, _stratum_agent_v1_ListDisksRequest__Output, _stratum_agent_v1_ListDisksResponse__Output>

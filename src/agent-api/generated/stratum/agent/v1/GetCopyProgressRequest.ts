@@ -1,0 +1,10 @@
+// Original file: proto/agent/v1/agent.proto
+
+
+export interface GetCopyProgressRequest {
+  'volumeId'?: (string);
+}
+
+export interface GetCopyProgressRequest__Output {
+  'volumeId': (string);
+}
