@@ -63,6 +63,14 @@ export class LabCluster {
     return cluster;
   }
 
+  /** As when a machine leaves the cluster for good: its agent Pod and its Node object are deleted. */
+  async removeNode(node: LabNode): Promise<void> {
+    const pod = this.pods.get(node.name);
+    if (pod) await this.kubelet.deletePod(this.namespace, pod);
+    this.pods.delete(node.name);
+    await this.kubelet.removeNode(node.name);
+  }
+
   /** (Re)creates the node's agent Pod, as the DaemonSet would: Running, its port the VM's forward. */
   async runAgentPod(node: LabNode): Promise<void> {
     const old = this.pods.get(node.name);

@@ -8,11 +8,11 @@
 // LVs, the CSI node service staging and publishing them (ext4, xfs) with data that survives,
 // online growth while mounted, a thin pool with its overcommit limit, disk hot-plug, a disk
 // unplugged under a volume. Last, node loss on the second VM: a hard kill, then a boot with the
-// same disks and their data.
+// same disks and their data; then its Node deleted for good.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import path from 'node:path';
-import type { LocalDisk, LocalVolume, StoragePool } from '../../src/api/index.ts';
+import type { LocalDisk, LocalVolume, StoragePool, VolumeReplica } from '../../src/api/index.ts';
 import { parseQuantity } from '../../src/api/quantity.ts';
 import { LVM_VOLUME_TAG_PREFIX } from '../../src/common/constants.ts';
 import { callCsi, connectCsi, type CsiClients } from '../../src/csi/client.ts';
@@ -491,6 +491,29 @@ it('node loss: a hard-killed VM turns its volume Lost (NodeLost) past the grace 
   assert.is(await vm.sh('head -c 8M /dev/vdb | sha256sum'), sum);
   await vm.startAgent();
   await readyVolume('lab-vol-lost', 180_000);
+});
+
+it('a Node deleted for good: its volume is Lost (NodeDeleted), no LocalDisk or VolumeReplica of it remains, deleting the volume needs no annotation', async () => {
+  const vm = lab.nodes[1]!;
+  await vm.kill();
+  await cluster.removeNode(vm);
+  await waitFor(
+    'lab-vol-lost Lost (NodeDeleted)',
+    async () => {
+      const v = await volume('lab-vol-lost');
+      return v?.status?.phase === 'Lost' && v.status.conditions?.find((c) => c.type === 'Ready')?.reason === 'NodeDeleted';
+    },
+    120_000,
+    500,
+  );
+  const ofNode = async () => ({
+    disks: (await cluster.localDisks<LocalDisk>()).filter((d) => d.spec.nodeName === vm.name).length,
+    replicas: (await cluster.list<VolumeReplica>(VOLUME_REPLICAS)).filter((r) => r.spec.node === vm.name).length,
+  });
+  await waitFor(`no LocalDisk of ${vm.name} left`, async () => (await ofNode()).disks === 0, 60_000, 500);
+  await cluster.client.request('DELETE', resourcePath(LOCAL_VOLUMES, undefined, 'lab-vol-lost'));
+  await waitFor('lab-vol-lost deleted', async () => !(await volume('lab-vol-lost')), 120_000, 500);
+  assert.equal(await ofNode(), { disks: 0, replicas: 0 });
 });
 
 it.run();
