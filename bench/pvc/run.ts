@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { CSI_DRIVER_NAME } from '../../src/common/constants.ts';
 import type { StoragePool } from '../../src/api/index.ts';
 import { resourcePath } from '../../src/operator/runtime/kube/client.ts';
-import { LOCAL_VOLUMES, STORAGE_CLASSES, STORAGE_POOLS } from '../../src/operator/resources.ts';
+import { LOCAL_VOLUMES, STORAGE_POOLS } from '../../src/operator/resources.ts';
 import { startSharedControlPlane, ENV_KUBECONFIG, type SharedControlPlane } from '../../test/rig/shared-control-plane.ts';
 import { startSharedControllers } from '../../test/rig/connect.ts';
 import type { Controllers } from '../../test/rig/controllers.ts';
@@ -50,21 +50,8 @@ async function main(): Promise<void> {
     const c = cluster;
     const pool = `${c.prefix}-bench`;
     const sc = `${pool}-sc`;
-    await c.create(STORAGE_POOLS, {
-      apiVersion: 'storage.stratum.dev/v1alpha1',
-      kind: 'StoragePool',
-      metadata: { name: pool },
-      spec: { mediaClass: 'hdd', backend: 'lvm' },
-    });
-    await c.create(STORAGE_CLASSES, {
-      apiVersion: 'storage.k8s.io/v1',
-      kind: 'StorageClass',
-      metadata: { name: sc },
-      provisioner: CSI_DRIVER_NAME,
-      volumeBindingMode: 'WaitForFirstConsumer',
-      reclaimPolicy: 'Delete',
-      parameters: { pool },
-    });
+    await c.createPool(pool, { mediaClass: 'hdd', backend: 'lvm' });
+    await c.createStorageClass(sc, { pool }, { volumeBindingMode: 'WaitForFirstConsumer', reclaimPolicy: 'Delete' });
     madeDriver = await ensureCsiDriver(c.client);
     // As production runs it: compiled (`npm run build`), with the production lease (the tests' short
     // one can cost a loaded machine its leader, and the operator then exits mid-benchmark).

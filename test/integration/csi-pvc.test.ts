@@ -17,7 +17,7 @@ import { run } from '../../src/common/exec.ts';
 import { findMount } from '../../src/agent/fs/mount-table.ts';
 import { callCsi, connectCsi } from '../../src/csi/client.ts';
 import { resourcePath } from '../../src/operator/runtime/kube/client.ts';
-import { CSI_STORAGE_CAPACITIES, LOCAL_VOLUMES, STORAGE_CLASSES, STORAGE_POOLS } from '../../src/operator/resources.ts';
+import { CSI_STORAGE_CAPACITIES, LOCAL_VOLUMES, STORAGE_POOLS } from '../../src/operator/resources.ts';
 import type { CSIStorageCapacity } from '../../src/operator/pools/capacity.ts';
 import { startSharedControllers } from '../rig/connect.ts';
 import { kubectl } from '../rig/kubectl.ts';
@@ -109,22 +109,12 @@ it.before(
     dir = await mkdtemp(path.join(tmpdir(), 'stratum-csi-pvc-'));
     pool = `${cluster.prefix}-disk`;
     sc = `${pool}-sc`;
-    await cluster.create(STORAGE_POOLS, {
-      apiVersion: 'storage.stratum.dev/v1alpha1',
-      kind: 'StoragePool',
-      metadata: { name: pool },
-      spec: { mediaClass: 'hdd', backend: 'disk' },
-    });
-    await cluster.create(STORAGE_CLASSES, {
-      apiVersion: 'storage.k8s.io/v1',
-      kind: 'StorageClass',
-      metadata: { name: sc },
-      provisioner: CSI_DRIVER_NAME,
-      volumeBindingMode: 'WaitForFirstConsumer',
-      allowVolumeExpansion: true,
-      reclaimPolicy: 'Delete',
-      parameters: { pool, 'csi.storage.k8s.io/fstype': 'xfs' },
-    });
+    await cluster.createPool(pool, { mediaClass: 'hdd', backend: 'disk' });
+    await cluster.createStorageClass(
+      sc,
+      { pool, 'csi.storage.k8s.io/fstype': 'xfs' },
+      { volumeBindingMode: 'WaitForFirstConsumer', allowVolumeExpansion: true, reclaimPolicy: 'Delete' },
+    );
     madeDriver = await ensureCsiDriver(cluster.client);
     // A short volume scan: status.filesystem follows the node's mounts within seconds.
     await cluster.startOperator('operator-0', ['--csi-endpoint', controllerEndpoint(cluster), '--volume-scan-interval-ms', '1000']);
@@ -417,14 +407,7 @@ it('deleting the claims removes PVs, LocalVolumes and the disk claims', async ()
 
 it('a claim for an unknown pool gets the CSI refusal as a ProvisioningFailed Event; nothing is created', async () => {
   const bad = `${cluster.prefix}-nopool-sc`;
-  await cluster.create(STORAGE_CLASSES, {
-    apiVersion: 'storage.k8s.io/v1',
-    kind: 'StorageClass',
-    metadata: { name: bad },
-    provisioner: CSI_DRIVER_NAME,
-    volumeBindingMode: 'Immediate',
-    parameters: { pool: `${cluster.prefix}-nopool` },
-  });
+  await cluster.createStorageClass(bad, { pool: `${cluster.prefix}-nopool` }, { volumeBindingMode: 'Immediate' });
   await createClaim('bad', bad, '64Mi', false);
   const event = await waitFor(
     'ProvisioningFailed event',

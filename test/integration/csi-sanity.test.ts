@@ -121,13 +121,7 @@ it.before(
     await nameAgentsAfterNodes(cluster);
     lvmPool = `${cluster.prefix}-lvm`;
     diskPool = `${cluster.prefix}-disk`;
-    const pool = (name: string, spec: Record<string, unknown>) =>
-      cluster.create(STORAGE_POOLS, {
-        apiVersion: 'storage.stratum.dev/v1alpha1',
-        kind: 'StoragePool',
-        metadata: { name },
-        spec: { mediaClass: 'hdd', ...spec },
-      });
+    const pool = (name: string, spec: Record<string, unknown>) => cluster.createPool(name, { mediaClass: 'hdd', ...spec });
     await pool(lvmPool, { backend: 'lvm', diskSelector: { minSize: '2Gi' } });
     await pool(diskPool, { backend: 'disk', diskSelector: { maxSize: '1Gi' } });
     await cluster.startOperator('operator-0', ['--csi-endpoint', controllerEndpoint(cluster)]);

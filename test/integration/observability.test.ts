@@ -43,12 +43,7 @@ it.before(
   reportFailure(async () => {
     cluster = await TestCluster.start({ agents: 1, loopsPerAgent: 2 });
     pool = `${cluster.prefix}-obs`;
-    await cluster.create(STORAGE_POOLS, {
-      apiVersion: 'storage.stratum.dev/v1alpha1',
-      kind: 'StoragePool',
-      metadata: { name: pool },
-      spec: { mediaClass: 'hdd' },
-    });
+    await cluster.createPool(pool, { mediaClass: 'hdd' });
     await cluster.startOperator();
     await waitFor('pool ready', async () => (await cluster.get<StoragePool>(STORAGE_POOLS, pool))?.status?.nodeCount === 1, 90_000, 250);
   }),

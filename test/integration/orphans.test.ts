@@ -44,12 +44,7 @@ it.before(
     cluster = await TestCluster.start({ agents: 1, loopsPerAgent: 1 });
     node = cluster.nodes[0]!;
     pool = `${cluster.prefix}-orph`;
-    await cluster.create(STORAGE_POOLS, {
-      apiVersion: 'storage.stratum.dev/v1alpha1',
-      kind: 'StoragePool',
-      metadata: { name: pool },
-      spec: { mediaClass: 'hdd', backend: 'lvm' },
-    });
+    await cluster.createPool(pool, { mediaClass: 'hdd', backend: 'lvm' });
     op = await cluster.startOperator(undefined, ['--volume-scan-interval-ms', '2000']);
     await waitFor('pool ready', async () => (await storagePool())?.status?.nodeCount === 1, 90_000, 250);
   }),

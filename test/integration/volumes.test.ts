@@ -5,11 +5,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { CSI_DRIVER_NAME } from '../../src/common/constants.ts';
 import type { LocalVolume, StoragePool, VolumeReplica } from '../../src/api/index.ts';
 import { run } from '../../src/common/exec.ts';
 import { resourcePath, type KubeObject } from '../../src/operator/runtime/kube/client.ts';
-import { LOCAL_VOLUMES, STORAGE_CLASSES, STORAGE_POOLS, VOLUME_REPLICAS } from '../../src/operator/resources.ts';
+import { LOCAL_VOLUMES, STORAGE_POOLS, VOLUME_REPLICAS } from '../../src/operator/resources.ts';
 import { FAST_TAKEOVER_LEASE_MS } from '../helpers/operator-process.ts';
 import { TestCluster, reportFailure, sleep, waitFor, type ClusterNode } from './support.ts';
 import { callAgent } from '../helpers/agent-harness.ts';
@@ -110,22 +109,10 @@ it.before(
     for (const n of cluster.nodes) await n.agent.addLoop(128 * MiB);
     lvmPool = `${cluster.prefix}-lvm`;
     diskPool = `${cluster.prefix}-disk`;
-    const pool = (name: string, spec: Record<string, unknown>) =>
-      cluster.create(STORAGE_POOLS, {
-        apiVersion: 'storage.stratum.dev/v1alpha1',
-        kind: 'StoragePool',
-        metadata: { name },
-        spec: { mediaClass: 'hdd', ...spec },
-      });
+    const pool = (name: string, spec: Record<string, unknown>) => cluster.createPool(name, { mediaClass: 'hdd', ...spec });
     await pool(lvmPool, { backend: 'lvm', diskSelector: { minSize: '512Mi' } });
     await pool(diskPool, { backend: 'disk', diskSelector: { maxSize: '256Mi' } });
-    await cluster.create(STORAGE_CLASSES, {
-      apiVersion: 'storage.k8s.io/v1',
-      kind: 'StorageClass',
-      metadata: { name: `${lvmPool}-sc` },
-      provisioner: CSI_DRIVER_NAME,
-      parameters: { pool: lvmPool },
-    });
+    await cluster.createStorageClass(`${lvmPool}-sc`, { pool: lvmPool });
     await cluster.startOperator(undefined, [], FAST_TAKEOVER);
     await waitFor(
       'both pools ready on 3 nodes',

@@ -17,7 +17,7 @@ import { parseQuantity } from '../../src/api/quantity.ts';
 import { LVM_VOLUME_TAG_PREFIX } from '../../src/common/constants.ts';
 import { callCsi, connectCsi, type CsiClients } from '../../src/csi/client.ts';
 import { resourcePath, type KubeObject } from '../../src/operator/runtime/kube/client.ts';
-import { LOCAL_VOLUMES, STORAGE_CLASSES, STORAGE_POOLS, VOLUME_REPLICAS } from '../../src/operator/resources.ts';
+import { LOCAL_VOLUMES, STORAGE_POOLS, VOLUME_REPLICAS } from '../../src/operator/resources.ts';
 import { CSI_DRIVER_NAME } from '../../src/common/constants.ts';
 import {
   CSI_DRIVERS,
@@ -190,22 +190,13 @@ it.before(
     }
     poolName = `${lab.nodes[0]!.name}-repl`;
     storageClass = `${poolName}-2`;
-    await cluster.create(STORAGE_POOLS, {
-      apiVersion: 'storage.stratum.dev/v1alpha1',
-      kind: 'StoragePool',
-      metadata: { name: poolName },
-      spec: { mediaClass: 'hdd', diskSelector: { maxSize: '3Gi' } },
-    });
-    await cluster.create(STORAGE_CLASSES, {
-      apiVersion: 'storage.k8s.io/v1',
-      kind: 'StorageClass',
-      metadata: { name: storageClass },
-      provisioner: CSI_DRIVER_NAME,
-      // Immediate: no pod and no scheduler needed; the provisioner offers every node's topology.
-      volumeBindingMode: 'Immediate',
-      reclaimPolicy: 'Delete',
-      parameters: { pool: poolName, replicas: '2', 'csi.storage.k8s.io/fstype': 'ext4' },
-    });
+    await cluster.createPool(poolName, { mediaClass: 'hdd', diskSelector: { maxSize: '3Gi' } });
+    // Immediate: no pod and no scheduler needed; the provisioner offers every node's topology.
+    await cluster.createStorageClass(
+      storageClass,
+      { pool: poolName, replicas: '2', 'csi.storage.k8s.io/fstype': 'ext4' },
+      { volumeBindingMode: 'Immediate', reclaimPolicy: 'Delete' },
+    );
     await waitFor(
       `pool ${poolName} on 3 nodes`,
       async () => (await cluster.get<StoragePool>(STORAGE_POOLS, poolName))?.status?.nodeCount === 3,

@@ -13,7 +13,7 @@ import { run } from '../../src/common/exec.ts';
 import { callCsi, connectCsi, type CsiClients } from '../../src/csi/client.ts';
 import { LOCAL_VOLUMES, LOCAL_VOLUME_SNAPSHOTS, STORAGE_POOLS } from '../../src/operator/resources.ts';
 import { CSI_DRIVER_NAME, TOPOLOGY_KEY } from '../../src/common/constants.ts';
-import { NODES, STORAGE_CLASSES } from '../../src/operator/resources.ts';
+import { NODES } from '../../src/operator/resources.ts';
 import { resourcePath, type ResourceType } from '../../src/operator/runtime/kube/client.ts';
 import { rigBinary, snapshotCrdsDir } from '../rig/binaries.ts';
 import { connectToSharedControlPlane, startSharedControllers } from '../rig/connect.ts';
@@ -65,12 +65,7 @@ it.before(
     thinPool = `${node.name}-thin`;
     // The SCSI SSD (2 GiB): the thin pool takes 90 % of it; 400 % overcommit leaves room for
     // csi-sanity's volumes, snapshots and restores together.
-    await cluster.create(STORAGE_POOLS, {
-      apiVersion: 'storage.stratum.dev/v1alpha1',
-      kind: 'StoragePool',
-      metadata: { name: thinPool },
-      spec: { mediaClass: 'ssd', thin: true, thinOvercommitPercent: 400 },
-    });
+    await cluster.createPool(thinPool, { mediaClass: 'ssd', thin: true, thinOvercommitPercent: 400 });
     // Under heavy load the thin pool's lvcreate can outlast EnsurePool's deadline; the registry
     // then marks the agent unreachable and nothing calls it again until an object changes. A
     // touch of the pool every 30 s is that change (a test workaround, not a fix).
@@ -432,15 +427,7 @@ it('PVC path with the real snapshot controller: VolumeSnapshot ready, restore PV
     }),
   );
   const sc = `${thinPool}-sc`;
-  await cluster.create(STORAGE_CLASSES, {
-    apiVersion: 'storage.k8s.io/v1',
-    kind: 'StorageClass',
-    metadata: { name: sc },
-    provisioner: CSI_DRIVER_NAME,
-    volumeBindingMode: 'Immediate',
-    reclaimPolicy: 'Delete',
-    parameters: { pool: thinPool },
-  } as never);
+  await cluster.createStorageClass(sc, { pool: thinPool }, { volumeBindingMode: 'Immediate', reclaimPolicy: 'Delete' });
   const vsc = `${thinPool}-snapclass`;
   await cluster.create(VOLUME_SNAPSHOT_CLASSES, {
     apiVersion: 'snapshot.storage.k8s.io/v1',

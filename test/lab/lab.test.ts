@@ -91,12 +91,7 @@ async function readyVolume(name: string, timeoutMs = 120_000): Promise<Volume> {
 /** A pool on the first VM only. */
 async function createPool(name: string, spec: Record<string, unknown>, on: LabNode = node): Promise<Pool> {
   const nodeSelector = { matchLabels: { 'kubernetes.io/hostname': on.name } };
-  await cluster.create(STORAGE_POOLS, {
-    apiVersion: 'storage.stratum.dev/v1alpha1',
-    kind: 'StoragePool',
-    metadata: { name },
-    spec: { nodeSelector, ...spec },
-  });
+  await cluster.createPool(name, { nodeSelector, ...spec });
   return waitFor(
     `pool ${name} Ready`,
     async () => {
