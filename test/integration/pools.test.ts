@@ -17,16 +17,7 @@ let cluster: TestCluster;
 let poolName: string;
 
 const vg = async (node: ClusterNode, pool: string) => {
-  const out = await node.agent.lvm('vgs', [
-    '--reportformat',
-    'json',
-    '--units',
-    'b',
-    '--nosuffix',
-    '-o',
-    'vg_name,vg_size,vg_free,pv_count',
-  ]);
-  const rows = (JSON.parse(out) as { report: { vg: Record<string, string>[] }[] }).report[0]!.vg;
+  const rows = await node.agent.lvmReport('vgs', 'vg_name,vg_size,vg_free,pv_count');
   return rows.find((r) => r.vg_name!.endsWith(pool));
 };
 const pool = () => cluster.get<StoragePool & { metadata: { name: string } }>(STORAGE_POOLS, poolName);

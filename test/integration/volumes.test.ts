@@ -67,8 +67,7 @@ async function waitForVolume<T>(name: string, what: string, check: () => Promise
 
 /** LVs tagged for `volume` on a node, by `lvs` (the agent's own LVM view). */
 async function lvsFor(node: ClusterNode, name: string): Promise<{ lv_name: string; lv_size: string }[]> {
-  const out = await node.agent.lvm('lvs', ['--reportformat', 'json', '--units', 'b', '--nosuffix', '-o', 'lv_name,lv_size,lv_tags']);
-  const rows = (JSON.parse(out) as { report: { lv: { lv_name: string; lv_size: string; lv_tags: string }[] }[] }).report[0]!.lv;
+  const rows = await node.agent.lvmReport<{ lv_name: string; lv_size: string; lv_tags: string }>('lvs', 'lv_name,lv_size,lv_tags');
   return rows.filter((r) => r.lv_tags.split(',').includes(`stratum.volume=${name}`));
 }
 

@@ -41,16 +41,7 @@ const soft =
     check().catch(() => undefined);
 
 const vg = async (node: ClusterNode) => {
-  const out = await node.agent.lvm('vgs', [
-    '--reportformat',
-    'json',
-    '--units',
-    'b',
-    '--nosuffix',
-    '-o',
-    'vg_name,vg_size,vg_free,pv_count',
-  ]);
-  const rows = (JSON.parse(out) as { report: { vg: Record<string, string>[] }[] }).report[0]!.vg;
+  const rows = await node.agent.lvmReport('vgs', 'vg_name,vg_size,vg_free,pv_count');
   return rows.find((r) => r.vg_name!.endsWith(poolName));
 };
 const pool = () => c().get<StoragePool>(STORAGE_POOLS, poolName);
