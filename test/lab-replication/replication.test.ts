@@ -36,6 +36,7 @@ import { startSharedControllers } from '../rig/connect.ts';
 import type { Controllers } from '../rig/controllers.ts';
 import { Lab } from '../lab/lab.ts';
 import { LabCluster } from '../lab/lab-cluster.ts';
+import { mountCapability, stageAndPublish, stagingOf, targetOf, unpublishAndUnstage } from '../lab/lab-csi.ts';
 import { GUEST_CSI_SOCKET, type LabNode } from '../lab/lab-node.ts';
 
 const MiB = 1024 ** 2;
@@ -137,40 +138,8 @@ async function procLine(vm: LabNode, minor: number): Promise<string> {
   return (await vm.sh('cat /proc/drbd')).split('\n').find((l) => l.trim().startsWith(`${minor}:`)) ?? '';
 }
 
-// CSI paths in the VM, as kubelet would lay them out.
-const stagingOf = (vol: string) => `/var/lib/kubelet/plugins/lab/${vol}/globalmount`;
-const targetOf = (vol: string) => `/var/lib/kubelet/pods/lab/volumes/${vol}/mount`;
-const mountCap = { accessMode: { mode: 'SINGLE_NODE_WRITER' as const }, mount: { fsType: 'ext4', mountFlags: [] } };
-
-async function stage(vm: LabNode, vol: string): Promise<void> {
-  await vm.sh(`mkdir -p ${stagingOf(vol)} ${path.dirname(targetOf(vol))}`);
-  const node = csi.get(vm.name)!.node;
-  await callCsi(
-    node,
-    'NodeStageVolume',
-    { volumeId: vol, stagingTargetPath: stagingOf(vol), volumeCapability: mountCap, volumeContext: {} },
-    180_000,
-  );
-  await callCsi(
-    node,
-    'NodePublishVolume',
-    {
-      volumeId: vol,
-      stagingTargetPath: stagingOf(vol),
-      targetPath: targetOf(vol),
-      volumeCapability: mountCap,
-      readonly: false,
-      volumeContext: {},
-    },
-    60_000,
-  );
-}
-
-async function unstage(vm: LabNode, vol: string): Promise<void> {
-  const node = csi.get(vm.name)!.node;
-  await callCsi(node, 'NodeUnpublishVolume', { volumeId: vol, targetPath: targetOf(vol) }, 60_000);
-  await callCsi(node, 'NodeUnstageVolume', { volumeId: vol, stagingTargetPath: stagingOf(vol) }, 60_000);
-}
+const stage = (vm: LabNode, vol: string) => stageAndPublish(vm, csi.get(vm.name)!.node, vol, 'ext4');
+const unstage = (vm: LabNode, vol: string) => unpublishAndUnstage(csi.get(vm.name)!.node, vol);
 
 const mountSource = async (vm: LabNode, vol: string) => (await vm.sh(`findmnt -n -o SOURCE --target ${targetOf(vol)}`)).trim();
 const checksum = async (vm: LabNode, file: string) => (await vm.sh(`sha256sum < ${file}`, 120_000)).trim();
@@ -421,7 +390,7 @@ it('online growth of a replicated, mounted volume: both LVs, the DRBD device and
       volumePath: targetOf(r1),
       stagingTargetPath: stagingOf(r1),
       capacityRange: { requiredBytes: String(256 * MiB), limitBytes: '0' },
-      volumeCapability: mountCap,
+      volumeCapability: mountCapability('ext4'),
     },
     120_000,
   );

@@ -25,6 +25,7 @@ import { reportFailure } from '../integration/support.ts';
 import { waitFor } from '../operator/support.ts';
 import { Lab } from '../lab/lab.ts';
 import { LabCluster } from '../lab/lab-cluster.ts';
+import { mountCapability, stageAndPublish, targetOf, unpublishAndUnstage } from '../lab/lab-csi.ts';
 import { GUEST_CSI_SOCKET, type LabNode } from '../lab/lab-node.ts';
 
 const MiB = 1024 ** 2;
@@ -151,39 +152,10 @@ it('csi-sanity: Identity and Controller specs with snapshots and clones, on a th
   assert.equal(await cluster.list(LOCAL_VOLUME_SNAPSHOTS), [], 'no LocalVolumeSnapshot left');
 });
 
-// CSI paths in the VM, as kubelet would lay them out.
-const stagingOf = (vol: string) => `/var/lib/kubelet/plugins/lab/${vol}/globalmount`;
-const targetOf = (vol: string) => `/var/lib/kubelet/pods/lab/volumes/${vol}/mount`;
-const mountCap = { accessMode: { mode: 'SINGLE_NODE_WRITER' as const }, mount: { fsType: 'ext4', mountFlags: [] } };
+const mountCap = mountCapability('ext4');
 const checksum = async (file: string) => (await node.sh(`sha256sum < ${file}`)).trim();
-
-async function publish(vol: string): Promise<void> {
-  await node.sh(`mkdir -p ${stagingOf(vol)} ${path.dirname(targetOf(vol))}`);
-  await callCsi(
-    csi.node,
-    'NodeStageVolume',
-    { volumeId: vol, stagingTargetPath: stagingOf(vol), volumeCapability: mountCap, volumeContext: {} },
-    180_000,
-  );
-  await callCsi(
-    csi.node,
-    'NodePublishVolume',
-    {
-      volumeId: vol,
-      stagingTargetPath: stagingOf(vol),
-      targetPath: targetOf(vol),
-      volumeCapability: mountCap,
-      readonly: false,
-      volumeContext: {},
-    },
-    60_000,
-  );
-}
-
-async function unpublish(vol: string): Promise<void> {
-  await callCsi(csi.node, 'NodeUnpublishVolume', { volumeId: vol, targetPath: targetOf(vol) }, 60_000);
-  await callCsi(csi.node, 'NodeUnstageVolume', { volumeId: vol, stagingTargetPath: stagingOf(vol) }, 60_000);
-}
+const publish = (vol: string) => stageAndPublish(node, csi.node, vol, 'ext4');
+const unpublish = (vol: string) => unpublishAndUnstage(csi.node, vol);
 
 /** CreateVolume as csi-provisioner calls it (retried while ABORTED, as it does). */
 async function createVolume(name: string, source?: { snapshot: { snapshotId: string } } | { volume: { volumeId: string } }) {
