@@ -134,12 +134,17 @@ export class TestCluster extends ClusterObjects {
   }
 
   /** Waits until the pool is on `nodes` nodes (its agents reported and the operator placed it). */
-  poolOnNodes(name: string, nodes: number, timeoutMs = 90_000): Promise<StoragePool> {
+  async poolOnNodes(name: string, nodes: number, timeoutMs = 90_000): Promise<StoragePool> {
+    return (await this.poolsOnNodes([name], nodes, timeoutMs))[0]!;
+  }
+
+  /** Waits until all the pools are on `nodes` nodes at the same time; returns them in the order named. */
+  poolsOnNodes(names: readonly string[], nodes: number, timeoutMs = 90_000): Promise<StoragePool[]> {
     return waitFor(
-      `pool ${name} on ${nodes} node(s)`,
+      `pool ${names.join(', ')} on ${nodes} node(s)`,
       async () => {
-        const p = await this.get<StoragePool>(STORAGE_POOLS, name);
-        return p?.status?.nodeCount === nodes ? p : undefined;
+        const pools = await Promise.all(names.map((name) => this.get<StoragePool>(STORAGE_POOLS, name)));
+        return pools.every((p) => p?.status?.nodeCount === nodes) ? (pools as StoragePool[]) : undefined;
       },
       timeoutMs,
       250,

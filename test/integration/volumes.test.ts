@@ -5,10 +5,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { LocalVolume, StoragePool, VolumeReplica } from '../../src/api/index.ts';
+import type { LocalVolume, VolumeReplica } from '../../src/api/index.ts';
 import { run } from '../../src/common/exec.ts';
 import { resourcePath, type KubeObject } from '../../src/operator/runtime/kube/client.ts';
-import { LOCAL_VOLUMES, STORAGE_POOLS, VOLUME_REPLICAS } from '../../src/operator/resources.ts';
+import { LOCAL_VOLUMES, VOLUME_REPLICAS } from '../../src/operator/resources.ts';
 import { FAST_TAKEOVER_LEASE_MS } from '../helpers/operator-process.ts';
 import { TestCluster, reportFailure, sleep, waitFor, type ClusterNode } from './support.ts';
 import { callAgent } from '../helpers/agent-harness.ts';
@@ -113,15 +113,7 @@ it.before(
     await pool(diskPool, { backend: 'disk', diskSelector: { maxSize: '256Mi' } });
     await cluster.createStorageClass(`${lvmPool}-sc`, { pool: lvmPool });
     await cluster.startOperator(undefined, [], FAST_TAKEOVER);
-    await waitFor(
-      'both pools ready on 3 nodes',
-      async () => {
-        const pools = await Promise.all([lvmPool, diskPool].map((p) => cluster.get<StoragePool>(STORAGE_POOLS, p)));
-        return pools.every((p) => p?.status?.nodeCount === 3);
-      },
-      90_000,
-      250,
-    );
+    await cluster.poolsOnNodes([lvmPool, diskPool], 3);
   }),
 );
 
