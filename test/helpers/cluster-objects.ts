@@ -4,7 +4,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { KubeConfig } from '@kubernetes/client-node';
-import type { StoragePool } from '../../src/api/index.ts';
+import type { LocalVolume, StoragePool } from '../../src/api/index.ts';
 import { API_GROUP_VERSION, CSI_DRIVER_NAME, FINALIZER } from '../../src/common/constants.ts';
 import type { StorageClass } from '../../src/operator/pools/capacity.ts';
 import { LOCAL_DISKS, LOCAL_VOLUMES, STORAGE_CLASSES, STORAGE_POOLS, VOLUME_REPLICAS } from '../../src/operator/resources.ts';
@@ -81,12 +81,16 @@ export class ClusterObjects {
 
   /** Creates a StoragePool (removed at teardown); the API server fills in the defaults. */
   createPool(name: string, spec: Record<string, unknown>): Promise<StoragePool> {
-    return this.create<StoragePool>(STORAGE_POOLS, {
-      apiVersion: API_GROUP_VERSION,
-      kind: 'StoragePool',
-      metadata: { name },
-      spec: spec as StoragePool['spec'],
-    });
+    return this.createStratum<StoragePool>(STORAGE_POOLS, name, spec);
+  }
+
+  /** Creates a LocalVolume (removed at teardown); the API server fills in the defaults. */
+  createVolume(name: string, spec: Record<string, unknown>): Promise<LocalVolume> {
+    return this.createStratum<LocalVolume>(LOCAL_VOLUMES, name, spec);
+  }
+
+  private createStratum<T extends KubeObject>(rt: ResourceType, name: string, spec: Record<string, unknown>): Promise<T> {
+    return this.create(rt, { apiVersion: API_GROUP_VERSION, kind: rt.kind, metadata: { name }, spec } as KubeObject as T);
   }
 
   /** Creates a Stratum StorageClass (removed at teardown); `parameters` names its pool. */

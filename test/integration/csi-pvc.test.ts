@@ -171,12 +171,7 @@ it.after(
 
 it('a full node is never chosen: both claims bind on the node with room, PVs carry its node affinity', async () => {
   // Fill the first node's pool: its only disk goes to a volume pinned there.
-  await cluster.create(LOCAL_VOLUMES, {
-    apiVersion: 'storage.stratum.dev/v1alpha1',
-    kind: 'LocalVolume',
-    metadata: { name: `${cluster.prefix}-filler` },
-    spec: { pool, size: '512Mi', accessibility: { nodes: [full.name] } },
-  });
+  await cluster.createVolume(`${cluster.prefix}-filler`, { pool, size: '512Mi', accessibility: { nodes: [full.name] } });
   await waitFor(
     'filler Ready',
     async () => (await cluster.get<LocalVolume>(LOCAL_VOLUMES, `${cluster.prefix}-filler`))?.status?.phase === 'Ready',

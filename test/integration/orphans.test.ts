@@ -29,12 +29,7 @@ async function lvs(): Promise<{ lv_name: string; lv_tags: string }[]> {
 }
 
 async function createVolume(name: string): Promise<string> {
-  const v = await cluster.create(LOCAL_VOLUMES, {
-    apiVersion: 'storage.stratum.dev/v1alpha1',
-    kind: 'LocalVolume',
-    metadata: { name },
-    spec: { pool, size: '64Mi', accessibility: { nodes: [node.name] } },
-  });
+  const v = await cluster.createVolume(name, { pool, size: '64Mi', accessibility: { nodes: [node.name] } });
   await waitFor(`${name} Ready`, async () => (await volume(name))?.status?.phase === 'Ready', 90_000, 250);
   return (v.metadata as { uid?: string }).uid!;
 }

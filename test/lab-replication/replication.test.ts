@@ -115,12 +115,7 @@ const readyVolume = (name: string, timeoutMs = 600_000) =>
   );
 
 async function createVolume(name: string, spec: Partial<LocalVolume['spec']>): Promise<void> {
-  await cluster.create(LOCAL_VOLUMES, {
-    apiVersion: 'storage.stratum.dev/v1alpha1',
-    kind: 'LocalVolume',
-    metadata: { name },
-    spec: { pool: poolName, size: '256Mi', fsType: 'ext4', ...spec },
-  });
+  await cluster.createVolume(name, { pool: poolName, size: '256Mi', fsType: 'ext4', ...spec });
 }
 
 const patchVolume = (name: string, spec: Record<string, unknown>) =>

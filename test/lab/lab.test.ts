@@ -65,12 +65,7 @@ async function explainVolume(name: string): Promise<string> {
 }
 
 async function createVolume(name: string, poolName: string, size: string, fsType?: string, on: LabNode = node): Promise<void> {
-  await cluster.create(LOCAL_VOLUMES, {
-    apiVersion: 'storage.stratum.dev/v1alpha1',
-    kind: 'LocalVolume',
-    metadata: { name },
-    spec: { pool: poolName, size, ...(fsType ? { fsType } : {}), accessibility: { nodes: [on.name] } },
-  });
+  await cluster.createVolume(name, { pool: poolName, size, ...(fsType ? { fsType } : {}), accessibility: { nodes: [on.name] } });
 }
 
 async function readyVolume(name: string, timeoutMs = 120_000): Promise<Volume> {
