@@ -27,12 +27,13 @@ let diskPool: string;
 type Volume = LocalVolume & { metadata: { name: string } };
 const volume = (name: string) => cluster.get<Volume>(LOCAL_VOLUMES, name);
 const replicasOf = async (name: string) => (await cluster.list<VolumeReplica>(VOLUME_REPLICAS)).filter((r) => r.spec.volume === name);
-const phaseIs = (name: string, phase: string, timeoutMs = 60_000) =>
+/** Waits for the volume's phase; `observed`: and for the operator to have seen its latest spec. */
+const phaseIs = (name: string, phase: string, timeoutMs = 60_000, observed = true) =>
   waitFor(
     `${name} ${phase}`,
     async () => {
       const v = await volume(name);
-      return v?.status?.phase === phase && v.status.observedGeneration === v.metadata.generation ? v : undefined;
+      return v?.status?.phase === phase && (!observed || v.status.observedGeneration === v.metadata.generation) ? v : undefined;
     },
     timeoutMs,
     200,
@@ -72,16 +73,22 @@ async function lvsFor(node: ClusterNode, name: string): Promise<{ lv_name: strin
 }
 
 async function createVolume(name: string, spec: Partial<LocalVolume['spec']>): Promise<void> {
-  await cluster.create(LOCAL_VOLUMES, {
-    apiVersion: 'storage.stratum.dev/v1alpha1',
-    kind: 'LocalVolume',
-    metadata: { name },
-    spec: { pool: lvmPool, size: '256Mi', ...spec },
-  });
+  await cluster.createVolume(name, { pool: lvmPool, size: '256Mi', ...spec });
 }
 
 const patchVolume = (name: string, spec: Record<string, unknown>) =>
   cluster.client.request('PATCH', resourcePath(LOCAL_VOLUMES, undefined, name), { patchType: 'merge', body: { spec } });
+
+/** Writes `bytes` random bytes at the start of the device and syncs them. */
+async function writeRandom(device: string, bytes: number): Promise<void> {
+  const fh = await open(device, 'r+');
+  try {
+    await fh.write(randomBytes(bytes), 0, bytes, 0);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
 
 async function sha256Of(device: string, bytes: number): Promise<string> {
   const fh = await open(device, 'r');
@@ -182,15 +189,7 @@ it('replicas 1 → 2: a second LV on another node, and a DRBD resource on both t
     assert.match(r.status!.devicePath!, /^\/dev\/drbd\d+$/);
   }
   // No DRBD kernel module here: the volume says so instead of claiming it is in sync.
-  const v = await waitFor(
-    'vol-a Degraded',
-    async () => {
-      const x = await volume('vol-a');
-      return x?.status?.phase === 'Degraded' ? x : undefined;
-    },
-    30_000,
-    200,
-  );
+  const v = await phaseIs('vol-a', 'Degraded', 30_000, false);
   const ready = findCondition(v.status!.conditions, 'Ready')!;
   assert.is(ready.reason, 'DrbdNotLoaded');
   assert.match(ready.message, /DRBD kernel module/);
@@ -243,15 +242,7 @@ it('replicas 2 → 3 is refused while a node has DRBD 8.4, naming it and what to
 
 it('a volume that fits nowhere gets InsufficientCapacity naming the pool and the biggest free space, and no LV anywhere', async () => {
   await createVolume('vol-huge', { size: '100Gi', replicas: 2 });
-  const v = await waitFor(
-    'vol-huge Pending',
-    async () => {
-      const x = await volume('vol-huge');
-      return x?.status?.phase === 'Pending' ? x : undefined;
-    },
-    30_000,
-    200,
-  );
+  const v = await phaseIs('vol-huge', 'Pending', 30_000, false);
   const ready = findCondition(v.status!.conditions, 'Ready')!;
   assert.is(ready.reason, 'InsufficientCapacity');
   assert.match(ready.message, new RegExp(`pool ${lvmPool}.*the most is \\d+(Mi|Gi|Ki)? on node`));
@@ -261,23 +252,12 @@ it('a volume that fits nowhere gets InsufficientCapacity naming the pool and the
 
 it('eviction of a backend: disk volume with 64 MiB of random data: same SHA-256 on the new node, old disk released', async () => {
   const from = cluster.nodes[0]!;
-  await cluster.create(LOCAL_VOLUMES, {
-    apiVersion: 'storage.stratum.dev/v1alpha1',
-    kind: 'LocalVolume',
-    metadata: { name: 'vol-move' },
-    spec: { pool: diskPool, size: '100Mi', accessibility: { nodes: [from.name] } },
-  });
+  await cluster.createVolume('vol-move', { pool: diskPool, size: '100Mi', accessibility: { nodes: [from.name] } });
   const v = await phaseIs('vol-move', 'Ready');
   const [src] = await replicasOf('vol-move');
   const device = src!.status!.devicePath!;
   const size = 128 * MiB;
-  const fh = await open(device, 'r+');
-  try {
-    await fh.write(randomBytes(64 * MiB), 0, 64 * MiB, 0);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
+  await writeRandom(device, 64 * MiB);
   const before = await sha256Of(device, size);
   assert.is(v.status!.primaryNode, from.name);
 
@@ -423,21 +403,10 @@ it('the operator killed at random points during an eviction converges: data inta
   const random = seededRandom('volumes.test.ts kill points during an eviction');
   let op = cluster.operators.at(-1)!;
   const first = cluster.nodes[0]!;
-  await cluster.create(LOCAL_VOLUMES, {
-    apiVersion: 'storage.stratum.dev/v1alpha1',
-    kind: 'LocalVolume',
-    metadata: { name: 'vol-move2' },
-    spec: { pool: diskPool, size: '100Mi', accessibility: { nodes: [first.name] } },
-  });
+  await cluster.createVolume('vol-move2', { pool: diskPool, size: '100Mi', accessibility: { nodes: [first.name] } });
   await phaseIs('vol-move2', 'Ready');
   const device = (await replicasOf('vol-move2'))[0]!.status!.devicePath!;
-  const fh = await open(device, 'r+');
-  try {
-    await fh.write(randomBytes(32 * MiB), 0, 32 * MiB, 0);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
+  await writeRandom(device, 32 * MiB);
   const sum = await sha256Of(device, 128 * MiB);
   const evicted: string[] = [];
   for (let round = 0; round < 2; round++) {
