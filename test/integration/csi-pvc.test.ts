@@ -38,6 +38,8 @@ import {
   registerCsiNodes,
   removeCsiNodes,
   startSidecars,
+  type Pv,
+  type Pvc,
   type Sidecars,
 } from './csi-support.ts';
 import { isNotFound } from '../../src/operator/runtime/kube/client.ts';
@@ -55,19 +57,6 @@ let full: ClusterNode;
 let roomy: ClusterNode;
 const claims = ['data-0', 'data-1'];
 
-interface Pvc {
-  metadata: { name: string; annotations?: Record<string, string> };
-  spec: { volumeName?: string; resources: { requests: { storage: string } } };
-  status?: { phase?: string; capacity?: { storage?: string }; conditions?: { type: string }[] };
-}
-interface Pv {
-  metadata: { name: string };
-  spec: {
-    capacity: { storage: string };
-    csi: { volumeHandle: string; driver: string };
-    nodeAffinity?: { required: { nodeSelectorTerms: { matchExpressions: { key: string; operator: string; values: string[] }[] }[] } };
-  };
-}
 interface Pod {
   spec: { nodeName?: string };
 }
@@ -215,6 +204,15 @@ it('a full node is never chosen: both claims bind on the node with room, PVs car
   }
 });
 
+/** Grows the loop device that is the claim's volume (a `backend: disk` volume is the whole disk). */
+async function growDiskUnder(claim: string, bytes: number): Promise<{ id: string; device: string }> {
+  const vol = await volumeOf(claim);
+  const loop = roomy.agent.attached.find((l) => l.device === vol.device)!;
+  await run('truncate', ['-s', String(bytes), loop.file]);
+  await run('losetup', ['-c', vol.device]);
+  return vol;
+}
+
 async function volumeOf(claim: string): Promise<{ id: string; device: string }> {
   const id = (await pvc(claim))!.spec.volumeName!;
   const { volumes } = await callAgent(roomy.agent.client, 'ListVolumes', {});
@@ -284,11 +282,8 @@ it("kubelet played: NodeStage + NodePublish on the chosen node; data written and
 
 it('PVC resize: csi-resizer → ControllerExpandVolume grows the volume; NodeExpandVolume grows xfs online', async () => {
   const c = claims[0]!;
-  const { id, device } = await volumeOf(c);
-  const loop = roomy.agent.attached.find((l) => l.device === device)!;
   // The disk grows underneath first (as a cloud disk is resized): a `backend: disk` volume is the whole disk.
-  await run('truncate', ['-s', String(1024 * MiB), loop.file]);
-  await run('losetup', ['-c', device]);
+  const { id } = await growDiskUnder(c, 1024 * MiB);
   await waitFor(
     'the agent sees the grown disk',
     async () => (await callAgent(roomy.agent.client, 'ListVolumes', {})).volumes.find((v) => v.id === id)?.sizeBytes === String(1024 * MiB),
@@ -348,10 +343,7 @@ it('PVC resize: csi-resizer → ControllerExpandVolume grows the volume; NodeExp
 
 it('kubectl edit growth of a LocalVolume: the claim follows, csi-resizer grows the PV, the claim waits for the node to grow the filesystem', async () => {
   const c = claims[1]!;
-  const { id, device } = await volumeOf(c);
-  const loop = roomy.agent.attached.find((l) => l.device === device)!;
-  await run('truncate', ['-s', String(1024 * MiB), loop.file]);
-  await run('losetup', ['-c', device]);
+  const { id } = await growDiskUnder(c, 1024 * MiB);
   await kubectl(cluster.kubeconfig, ['patch', 'localvolume', id, '--type=merge', '-p', '{"spec":{"size":"800Mi"}}']);
   await waitFor('the claim asks for 800Mi', async () => (await pvc(c))?.spec.resources.requests.storage === '800Mi', 30_000, 250);
   await waitFor(

@@ -17,6 +17,23 @@ export const EVENTS: ResourceType = { apiVersion: 'v1', kind: 'Event', plural: '
 export const CSI_NODES: ResourceType = { apiVersion: 'storage.k8s.io/v1', kind: 'CSINode', plural: 'csinodes', namespaced: false };
 export const CSI_DRIVERS: ResourceType = { apiVersion: 'storage.k8s.io/v1', kind: 'CSIDriver', plural: 'csidrivers', namespaced: false };
 
+/** The fields of a PersistentVolumeClaim the tests read. */
+export interface Pvc {
+  metadata: { name: string; annotations?: Record<string, string> };
+  spec: { volumeName?: string; resources: { requests: { storage: string } } };
+  status?: { phase?: string; capacity?: { storage?: string }; conditions?: { type: string }[] };
+}
+
+/** The fields of a PersistentVolume the tests read. */
+export interface Pv {
+  metadata: { name: string };
+  spec: {
+    capacity: { storage: string };
+    csi: { volumeHandle: string; driver: string };
+    nodeAffinity?: { required: { nodeSelectorTerms: { matchExpressions: { key: string; operator: string; values: string[] }[] }[] } };
+  };
+}
+
 /** Where the operator's CSI socket and the sidecars' logs live, and which cluster they talk to. */
 export type CsiHost = Pick<TestCluster, 'dir' | 'kubeconfig' | 'namespace'>;
 

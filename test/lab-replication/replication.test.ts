@@ -28,6 +28,8 @@ import {
   ensureCsiDriver,
   registerCsiNode,
   startSidecars,
+  type Pv,
+  type Pvc,
   type Sidecars,
 } from '../integration/csi-support.ts';
 import { reportFailure } from '../integration/support.ts';
@@ -59,18 +61,6 @@ const linkAddress = (i: number) => `192.168.77.${11 + i}`;
 
 type Volume = LocalVolume & { metadata: { name: string } };
 type Replica = VolumeReplica & { metadata: { name: string } };
-interface Pvc {
-  metadata: { name: string };
-  spec: { volumeName?: string };
-  status?: { phase?: string };
-}
-interface Pv {
-  metadata: { name: string };
-  spec: {
-    csi: { volumeHandle: string };
-    nodeAffinity?: { required: { nodeSelectorTerms: { matchExpressions: { key: string; values: string[] }[] }[] } };
-  };
-}
 interface Lv {
   lv_name: string;
   lv_size: string;

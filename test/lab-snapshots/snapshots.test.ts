@@ -20,7 +20,7 @@ import { connectToSharedControlPlane, startSharedControllers } from '../rig/conn
 import type { Controllers } from '../rig/controllers.ts';
 import { ManagedProcess } from '../rig/managed-process.ts';
 import { installCrds } from '../rig/manifests.ts';
-import { CSI_NODES, PVCS, PVS, ensureCsiDriver } from '../integration/csi-support.ts';
+import { CSI_NODES, PVCS, PVS, ensureCsiDriver, type Pvc } from '../integration/csi-support.ts';
 import { reportFailure } from '../integration/support.ts';
 import { waitFor } from '../operator/support.ts';
 import { Lab } from '../lab/lab.ts';
@@ -320,11 +320,6 @@ async function stopPvcPath(): Promise<void> {
   await cluster?.delete(CSI_NODES, node?.name ?? '').catch(() => undefined);
 }
 
-interface Pvc {
-  metadata: { name: string };
-  spec: { volumeName?: string };
-  status?: { phase?: string };
-}
 interface VolumeSnapshot {
   metadata: { name: string };
   status?: { readyToUse?: boolean; restoreSize?: string; boundVolumeSnapshotContentName?: string; error?: { message?: string } };
