@@ -157,6 +157,19 @@ const checksum = async (file: string) => (await node.sh(`sha256sum < ${file}`)).
 const publish = (vol: string) => stageAndPublish(node, csi.node, vol, 'ext4');
 const unpublish = (vol: string) => unpublishAndUnstage(csi.node, vol);
 
+/** CreateSnapshot, called again (it is idempotent by name) until the snapshot is ready to use. */
+function readySnapshot(name: string, sourceVolumeId: string, what: string) {
+  return waitFor(
+    what,
+    async () => {
+      const r = await callCsi(controller.controller, 'CreateSnapshot', { name, sourceVolumeId }, 60_000);
+      return r.snapshot?.readyToUse ? r.snapshot : undefined;
+    },
+    120_000,
+    1_000,
+  );
+}
+
 /** CreateVolume as csi-provisioner calls it (retried while ABORTED, as it does). */
 async function createVolume(name: string, source?: { snapshot: { snapshotId: string } } | { volume: { volumeId: string } }) {
   return waitFor(
@@ -208,15 +221,7 @@ it('restore holds the data of the snapshot, clone the data of now; deletion in e
   await node.sh(`head -c ${32 * MiB} /dev/urandom > ${targetOf(src.volumeId)}/data && sync`);
   const before = await checksum(`${targetOf(src.volumeId)}/data`);
 
-  const snap = await waitFor(
-    'snapshot ready',
-    async () => {
-      const r = await callCsi(controller.controller, 'CreateSnapshot', { name: 'snapshot-lab-1', sourceVolumeId: src.volumeId }, 60_000);
-      return r.snapshot?.readyToUse ? r.snapshot : undefined;
-    },
-    120_000,
-    1_000,
-  );
+  const snap = await readySnapshot('snapshot-lab-1', src.volumeId, 'snapshot ready');
   assert.is(snap.sizeBytes, String(256 * MiB), 'restore size = the volume size');
   assert.is(snap.sourceVolumeId, src.volumeId);
   const lvSnap = (await lvs()).find((l) => l.lv_name === snap.snapshotId);
@@ -259,15 +264,7 @@ it('restore holds the data of the snapshot, clone the data of now; deletion in e
   await unpublish(restored.volumeId);
 
   // Volume first, then its snapshot: the snapshot outlives its volume and can still be restored.
-  const snap2 = await waitFor(
-    'second snapshot ready',
-    async () => {
-      const r = await callCsi(controller.controller, 'CreateSnapshot', { name: 'snapshot-lab-2', sourceVolumeId: clone.volumeId }, 60_000);
-      return r.snapshot?.readyToUse ? r.snapshot : undefined;
-    },
-    120_000,
-    1_000,
-  );
+  const snap2 = await readySnapshot('snapshot-lab-2', clone.volumeId, 'second snapshot ready');
   await deleteVolume(clone.volumeId);
   const listed = await callCsi(controller.controller, 'ListSnapshots', { snapshotId: snap2.snapshotId });
   assert.is(listed.entries.length, 1, 'the snapshot of a deleted volume is still listed');
