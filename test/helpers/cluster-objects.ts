@@ -1,8 +1,6 @@
 // The Kubernetes side that test/integration's TestCluster and the lab's LabCluster share: the
 // Stratum CRDs installed and served, objects made in the cluster's namespace and remembered, and
 // at teardown removed newest first with the operator's finalizers released (no operator runs by then).
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { LocalVolume, StoragePool } from '../../src/api/index.ts';
 import { API_GROUP_VERSION, CSI_DRIVER_NAME, FINALIZER } from '../../src/common/constants.ts';
@@ -10,9 +8,8 @@ import type { StorageClass } from '../../src/operator/pools/capacity.ts';
 import { LOCAL_DISKS, LOCAL_VOLUMES, STORAGE_CLASSES, STORAGE_POOLS, VOLUME_REPLICAS } from '../../src/operator/resources.ts';
 import { KubeClient, isNotFound, resourcePath, type KubeObject, type ResourceType } from '../../src/operator/runtime/kube/client.ts';
 import { waitFor } from '../operator/support.ts';
+import { CRDS_DIR } from '../rig/binaries.ts';
 import { installCrds } from '../rig/manifests.ts';
-
-const CRDS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../crds');
 
 /** Installs the Stratum CRDs and returns a client once each of them is served. */
 export async function clientWithStratumCrds(kc: KubeConfig, kubeconfigPath: string): Promise<KubeClient> {
