@@ -11,17 +11,15 @@ import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CSI_DRIVER_NAME, TOPOLOGY_KEY } from '../../src/common/constants.ts';
-import type { LocalVolume, StoragePool } from '../../src/api/index.ts';
+import type { LocalVolume } from '../../src/api/index.ts';
 import { parseQuantity } from '../../src/api/quantity.ts';
 import { run } from '../../src/common/exec.ts';
 import { findMount } from '../../src/agent/fs/mount-table.ts';
 import { callCsi, connectCsi } from '../../src/csi/client.ts';
 import { resourcePath } from '../../src/operator/runtime/kube/client.ts';
-import { CSI_STORAGE_CAPACITIES, LOCAL_VOLUMES, STORAGE_POOLS } from '../../src/operator/resources.ts';
+import { CSI_STORAGE_CAPACITIES, LOCAL_VOLUMES } from '../../src/operator/resources.ts';
 import type { CSIStorageCapacity } from '../../src/operator/pools/capacity.ts';
-import { startSharedControllers } from '../rig/connect.ts';
 import { kubectl } from '../rig/kubectl.ts';
-import type { Controllers } from '../rig/controllers.ts';
 import { callAgent } from '../helpers/agent-harness.ts';
 import { unmountAll } from '../helpers/cleanup.ts';
 import { statusShowsFilesystem } from '../helpers/filesystem-status.ts';
@@ -35,20 +33,17 @@ import {
   controllerEndpoint,
   ensureCsiDriver,
   nameAgentsAfterNodes,
-  registerCsiNodes,
   removeCsiNodes,
-  startSidecars,
+  startClaimProvisioning,
   type Pv,
   type Pvc,
-  type Sidecars,
 } from './csi-support.ts';
 import { isNotFound } from '../../src/operator/runtime/kube/client.ts';
 
 const MiB = 1024 ** 2;
 const it = suite('csi: PVC flow');
 let cluster: TestCluster;
-let controllers: Controllers | undefined;
-let sidecars: Sidecars | undefined;
+let provisioning: { stop(): Promise<void> } | undefined;
 let madeDriver = false;
 let pool: string;
 let sc: string;
@@ -107,22 +102,14 @@ it.before(
     madeDriver = await ensureCsiDriver(cluster.client);
     // A short volume scan: status.filesystem follows the node's mounts within seconds.
     await cluster.startOperator('operator-0', ['--csi-endpoint', controllerEndpoint(cluster), '--volume-scan-interval-ms', '1000']);
-    await waitFor(
-      'disk pool ready on 2 nodes',
-      async () => (await cluster.get<StoragePool>(STORAGE_POOLS, pool))?.status?.nodeCount === 2,
-      90_000,
-      250,
-    );
-    await registerCsiNodes(cluster);
-    controllers = await startSharedControllers({ controllerManager: true, scheduler: true });
-    sidecars = startSidecars(cluster);
+    await cluster.poolOnNodes(pool, 2);
+    provisioning = await startClaimProvisioning(cluster);
   }),
 );
 
 it.after(
   reportFailure(async () => {
-    await sidecars?.stop();
-    await controllers?.stop();
+    await provisioning?.stop();
     if (dir) {
       const { stdout } = await run('findmnt', ['-rn', '-o', 'TARGET'], { okCodes: [0, 1] });
       for (const m of stdout

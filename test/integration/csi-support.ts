@@ -7,6 +7,7 @@ import { callCsi, connectCsi, type CsiClients } from '../../src/csi/client.ts';
 import { isNotFound, resourcePath, type KubeClient, type ResourceType } from '../../src/operator/runtime/kube/client.ts';
 import { NODES } from '../../src/operator/resources.ts';
 import { rigBinary } from '../rig/binaries.ts';
+import { startSharedControllers } from '../rig/connect.ts';
 import { ManagedProcess } from '../rig/managed-process.ts';
 import type { TestCluster } from './support.ts';
 
@@ -113,6 +114,25 @@ export async function ensureCsiDriver(client: KubeClient): Promise<boolean> {
     },
   });
   return true;
+}
+
+/**
+ * What turns claims into bound volumes around the operator, as in a cluster: CSINodes registered,
+ * kube-controller-manager (PV binder) and kube-scheduler, csi-provisioner and csi-resizer.
+ */
+export async function startClaimProvisioning(
+  cluster: TestCluster,
+  sidecarOpts?: Parameters<typeof startSidecars>[1],
+): Promise<{ stop(): Promise<void> }> {
+  await registerCsiNodes(cluster);
+  const controllers = await startSharedControllers({ controllerManager: true, scheduler: true });
+  const sidecars = startSidecars(cluster, sidecarOpts);
+  return {
+    stop: async () => {
+      await sidecars.stop();
+      await controllers.stop();
+    },
+  };
 }
 
 export interface Sidecars {
