@@ -10,11 +10,10 @@
 // the deletion rate, its writes, and the LVs left on the agents.
 import { existsSync, readFileSync } from 'node:fs';
 import https from 'node:https';
-import { CSI_DRIVER_NAME } from '../../src/common/constants.ts';
 import type { LocalVolume, StoragePool } from '../../src/api/index.ts';
 import { resourcePath } from '../../src/operator/runtime/kube/client.ts';
 import { watchResource } from '../../src/operator/runtime/kube/watch.ts';
-import { LOCAL_VOLUMES, STORAGE_CLASSES, STORAGE_POOLS } from '../../src/operator/resources.ts';
+import { LOCAL_VOLUMES, STORAGE_POOLS } from '../../src/operator/resources.ts';
 import { createLogger } from '../../src/common/log.ts';
 import { ControlPlane } from '../../test/rig/control-plane.ts';
 import { TestCluster, waitFor } from '../../test/integration/support.ts';
@@ -104,19 +103,8 @@ try {
     harness: { loopSizeBytes: 2 * 1024 ** 4, extraArgs: ['--pv-metadata-size', '64m'], scanIntervalMs: 5_000 },
   });
   const pool = `${cluster.prefix}-bench`;
-  await cluster.create(STORAGE_POOLS, {
-    apiVersion: 'storage.stratum.dev/v1alpha1',
-    kind: 'StoragePool',
-    metadata: { name: pool },
-    spec: { mediaClass: 'hdd' },
-  });
-  await cluster.create(STORAGE_CLASSES, {
-    apiVersion: 'storage.k8s.io/v1',
-    kind: 'StorageClass',
-    metadata: { name: `${pool}-sc` },
-    provisioner: CSI_DRIVER_NAME,
-    parameters: { pool },
-  });
+  await cluster.createPool(pool, { mediaClass: 'hdd' });
+  await cluster.createStorageClass(`${pool}-sc`, { pool });
   const op = await cluster.startOperator('operator-bench', ['--workers', WORKERS, '--log-level', 'warn'], {
     compiled: true,
     // The production lease, not the tests' short one: a loaded machine must not cost the benchmark its leader.

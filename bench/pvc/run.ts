@@ -6,12 +6,9 @@
 // Uses the shared control plane from $STRATUM_TEST_KUBECONFIG if set, else starts its own.
 import { existsSync } from 'node:fs';
 import { CSI_DRIVER_NAME } from '../../src/common/constants.ts';
-import type { StoragePool } from '../../src/api/index.ts';
 import { resourcePath } from '../../src/operator/runtime/kube/client.ts';
-import { LOCAL_VOLUMES, STORAGE_CLASSES, STORAGE_POOLS } from '../../src/operator/resources.ts';
+import { LOCAL_VOLUMES } from '../../src/operator/resources.ts';
 import { startSharedControlPlane, ENV_KUBECONFIG, type SharedControlPlane } from '../../test/rig/shared-control-plane.ts';
-import { startSharedControllers } from '../../test/rig/connect.ts';
-import type { Controllers } from '../../test/rig/controllers.ts';
 import { TestCluster, waitFor } from '../../test/integration/support.ts';
 import {
   CSI_DRIVERS,
@@ -21,10 +18,8 @@ import {
   controllerEndpoint,
   ensureCsiDriver,
   nameAgentsAfterNodes,
-  registerCsiNodes,
   removeCsiNodes,
-  startSidecars,
-  type Sidecars,
+  startClaimProvisioning,
 } from '../../test/integration/csi-support.ts';
 
 const N = Number(process.env.BENCH_PVCS ?? 100);
@@ -40,8 +35,7 @@ async function main(): Promise<void> {
     Object.assign(process.env, plane.env);
   }
   let cluster: TestCluster | undefined;
-  let controllers: Controllers | undefined;
-  let sidecars: Sidecars | undefined;
+  let provisioning: { stop(): Promise<void> } | undefined;
   let madeDriver = false;
   try {
     cluster = await TestCluster.start({ agents: 2, loopsPerAgent: 0, harness: { extraArgs: ['--pv-metadata-size', '64m'] } });
@@ -50,21 +44,8 @@ async function main(): Promise<void> {
     const c = cluster;
     const pool = `${c.prefix}-bench`;
     const sc = `${pool}-sc`;
-    await c.create(STORAGE_POOLS, {
-      apiVersion: 'storage.stratum.dev/v1alpha1',
-      kind: 'StoragePool',
-      metadata: { name: pool },
-      spec: { mediaClass: 'hdd', backend: 'lvm' },
-    });
-    await c.create(STORAGE_CLASSES, {
-      apiVersion: 'storage.k8s.io/v1',
-      kind: 'StorageClass',
-      metadata: { name: sc },
-      provisioner: CSI_DRIVER_NAME,
-      volumeBindingMode: 'WaitForFirstConsumer',
-      reclaimPolicy: 'Delete',
-      parameters: { pool },
-    });
+    await c.createPool(pool, { mediaClass: 'hdd', backend: 'lvm' });
+    await c.createStorageClass(sc, { pool }, { volumeBindingMode: 'WaitForFirstConsumer', reclaimPolicy: 'Delete' });
     madeDriver = await ensureCsiDriver(c.client);
     // As production runs it: compiled (`npm run build`), with the production lease (the tests' short
     // one can cost a loaded machine its leader, and the operator then exits mid-benchmark).
@@ -72,15 +53,8 @@ async function main(): Promise<void> {
       compiled: existsSync(new URL('../../dist/operator/main.js', import.meta.url)),
       leaseDurationMs: 15_000,
     });
-    await waitFor(
-      'pool ready on 2 nodes',
-      async () => (await c.get<StoragePool>(STORAGE_POOLS, pool))?.status?.nodeCount === 2,
-      120_000,
-      250,
-    );
-    await registerCsiNodes(c);
-    controllers = await startSharedControllers({ controllerManager: true, scheduler: true });
-    sidecars = startSidecars(c, { capacityPollInterval: '10s', timeout: '60s' });
+    await c.poolOnNodes(pool, 2, 120_000);
+    provisioning = await startClaimProvisioning(c, { capacityPollInterval: '10s', timeout: '60s' });
 
     out(`bench/pvc: ${N} PVCs (64Mi, WaitForFirstConsumer) with one Pod each, 2 nodes, lvm pool`);
     const created = new Map<string, number>();
@@ -191,8 +165,7 @@ async function main(): Promise<void> {
     );
     out(`  deleted ${N} PVCs → PVs, LocalVolumes and LVs gone in ${s(Date.now() - delStart)}`);
   } finally {
-    await sidecars?.stop();
-    await controllers?.stop();
+    await provisioning?.stop();
     if (cluster) {
       await removeCsiNodes(cluster).catch(() => undefined);
       if (madeDriver) await cluster.client.request('DELETE', resourcePath(CSI_DRIVERS, undefined, CSI_DRIVER_NAME)).catch(() => undefined);

@@ -32,16 +32,8 @@ async function diskId(loop: LoopDevice): Promise<string> {
 }
 
 async function vgs(vg: string): Promise<Record<string, string> | undefined> {
-  const out = await a.lvm('vgs', [
-    '--reportformat',
-    'json',
-    '--units',
-    'b',
-    '--nosuffix',
-    '-o',
-    'vg_name,vg_size,vg_free,vg_extent_size,pv_count,vg_seqno',
-  ]);
-  return (JSON.parse(out) as { report: { vg: Record<string, string>[] }[] }).report[0]!.vg.find((v) => v.vg_name === vg);
+  const rows = await a.lvmReport('vgs', 'vg_name,vg_size,vg_free,vg_extent_size,pv_count,vg_seqno');
+  return rows.find((v) => v.vg_name === vg);
 }
 
 function assertMatchesVgs(pool: Pool__Output, vg: Record<string, string>): void {

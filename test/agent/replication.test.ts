@@ -84,17 +84,7 @@ function request(ctx: Ctx, self: number, overrides: Partial<ConfigureReplication
 }
 
 async function lvsOf(agent: TestAgent): Promise<{ lv_name: string; lv_size: string; lv_tags: string }[]> {
-  const out = await agent.lvm('lvs', [
-    '--reportformat',
-    'json',
-    '--units',
-    'b',
-    '--nosuffix',
-    '-o',
-    'lv_name,lv_size,lv_tags',
-    'stratum-fast',
-  ]);
-  return (JSON.parse(out) as { report: { lv: { lv_name: string; lv_size: string; lv_tags: string }[] }[] }).report[0]!.lv;
+  return agent.lvmReport('lvs', 'lv_name,lv_size,lv_tags', ['stratum-fast']);
 }
 
 async function rejection(p: Promise<unknown>): Promise<grpc.ServiceError> {

@@ -193,6 +193,13 @@ export class TestAgent {
     return stdout;
   }
 
+  /** The rows of a `vgs` or `lvs` JSON report of `fields` (sizes in bytes, no unit), as this agent's LVM sees them. */
+  async lvmReport<T = Record<string, string>>(command: 'vgs' | 'lvs', fields: string, args: readonly string[] = []): Promise<T[]> {
+    const out = await this.lvm(command, ['--reportformat', 'json', '--units', 'b', '--nosuffix', '-o', fields, ...args]);
+    const report = (JSON.parse(out) as { report: Partial<Record<'vg' | 'lv', T[]>>[] }).report[0]!;
+    return report[command === 'vgs' ? 'vg' : 'lv']!;
+  }
+
   /** Attaches one more loop device for this agent (visible to its disk filter and its LVM). */
   async addLoop(sizeBytes = GiB): Promise<LoopDevice> {
     // A fresh name each time: LoopDevices numbers files by its current count, which repeats after a detach.

@@ -21,6 +21,11 @@ export interface CertRequest {
   readonly usage: 'server' | 'client' | 'both';
 }
 
+/** `openssl req` with a new unencrypted P-256 key written to `keyFile`; the caller adds what it makes of it. */
+function newP256Key(keyFile: string): string[] {
+  return ['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', keyFile];
+}
+
 export class TestPki {
   readonly ca: CertFiles;
 
@@ -33,15 +38,8 @@ export class TestPki {
     await mkdir(dir, { recursive: true });
     const pki = new TestPki(dir);
     await run('openssl', [
-      'req',
+      ...newP256Key(pki.ca.key),
       '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-keyout',
-      pki.ca.key,
       '-out',
       pki.ca.cert,
       '-days',
@@ -61,21 +59,7 @@ export class TestPki {
     const csr = path.join(this.dir, `${req.name}.csr`);
     const ext = path.join(this.dir, `${req.name}.ext`);
     const subject = `/CN=${req.commonName}${(req.organizations ?? []).map((o) => `/O=${o}`).join('')}`;
-    await run('openssl', [
-      'req',
-      '-new',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-keyout',
-      files.key,
-      '-out',
-      csr,
-      '-subj',
-      subject,
-    ]);
+    await run('openssl', [...newP256Key(files.key), '-new', '-out', csr, '-subj', subject]);
     const sans = [
       ...(req.dnsNames ?? []).map((d) => `DNS:${d}`),
       ...(req.ips ?? []).map((i) => `IP:${i}`),

@@ -27,8 +27,7 @@ const pvcName = (n: string) => `pvc-${cluster.prefix}-${n}`;
 const volumes = async () => (await cluster.list<LocalVolume>(LOCAL_VOLUMES)).filter((v) => v.metadata.name!.includes(cluster.prefix));
 
 async function lvsFor(node: ClusterNode, name: string): Promise<string[]> {
-  const out = await node.agent.lvm('lvs', ['--reportformat', 'json', '--units', 'b', '--nosuffix', '-o', 'lv_name,lv_size,lv_tags']);
-  const rows = (JSON.parse(out) as { report: { lv: { lv_name: string; lv_size: string; lv_tags: string }[] }[] }).report[0]!.lv;
+  const rows = await node.agent.lvmReport<{ lv_name: string; lv_size: string; lv_tags: string }>('lvs', 'lv_name,lv_size,lv_tags');
   return rows.filter((r) => r.lv_tags.split(',').includes(`stratum.volume=${name}`)).map((r) => r.lv_size);
 }
 

@@ -11,17 +11,15 @@ import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CSI_DRIVER_NAME, TOPOLOGY_KEY } from '../../src/common/constants.ts';
-import type { LocalVolume, StoragePool } from '../../src/api/index.ts';
+import type { LocalVolume } from '../../src/api/index.ts';
 import { parseQuantity } from '../../src/api/quantity.ts';
 import { run } from '../../src/common/exec.ts';
 import { findMount } from '../../src/agent/fs/mount-table.ts';
 import { callCsi, connectCsi } from '../../src/csi/client.ts';
 import { resourcePath } from '../../src/operator/runtime/kube/client.ts';
-import { CSI_STORAGE_CAPACITIES, LOCAL_VOLUMES, STORAGE_CLASSES, STORAGE_POOLS } from '../../src/operator/resources.ts';
+import { CSI_STORAGE_CAPACITIES, LOCAL_VOLUMES } from '../../src/operator/resources.ts';
 import type { CSIStorageCapacity } from '../../src/operator/pools/capacity.ts';
-import { startSharedControllers } from '../rig/connect.ts';
 import { kubectl } from '../rig/kubectl.ts';
-import type { Controllers } from '../rig/controllers.ts';
 import { callAgent } from '../helpers/agent-harness.ts';
 import { unmountAll } from '../helpers/cleanup.ts';
 import { statusShowsFilesystem } from '../helpers/filesystem-status.ts';
@@ -35,18 +33,17 @@ import {
   controllerEndpoint,
   ensureCsiDriver,
   nameAgentsAfterNodes,
-  registerCsiNodes,
   removeCsiNodes,
-  startSidecars,
-  type Sidecars,
+  startClaimProvisioning,
+  type Pv,
+  type Pvc,
 } from './csi-support.ts';
 import { isNotFound } from '../../src/operator/runtime/kube/client.ts';
 
 const MiB = 1024 ** 2;
 const it = suite('csi: PVC flow');
 let cluster: TestCluster;
-let controllers: Controllers | undefined;
-let sidecars: Sidecars | undefined;
+let provisioning: { stop(): Promise<void> } | undefined;
 let madeDriver = false;
 let pool: string;
 let sc: string;
@@ -55,19 +52,6 @@ let full: ClusterNode;
 let roomy: ClusterNode;
 const claims = ['data-0', 'data-1'];
 
-interface Pvc {
-  metadata: { name: string; annotations?: Record<string, string> };
-  spec: { volumeName?: string; resources: { requests: { storage: string } } };
-  status?: { phase?: string; capacity?: { storage?: string }; conditions?: { type: string }[] };
-}
-interface Pv {
-  metadata: { name: string };
-  spec: {
-    capacity: { storage: string };
-    csi: { volumeHandle: string; driver: string };
-    nodeAffinity?: { required: { nodeSelectorTerms: { matchExpressions: { key: string; operator: string; values: string[] }[] }[] } };
-  };
-}
 interface Pod {
   spec: { nodeName?: string };
 }
@@ -109,41 +93,23 @@ it.before(
     dir = await mkdtemp(path.join(tmpdir(), 'stratum-csi-pvc-'));
     pool = `${cluster.prefix}-disk`;
     sc = `${pool}-sc`;
-    await cluster.create(STORAGE_POOLS, {
-      apiVersion: 'storage.stratum.dev/v1alpha1',
-      kind: 'StoragePool',
-      metadata: { name: pool },
-      spec: { mediaClass: 'hdd', backend: 'disk' },
-    });
-    await cluster.create(STORAGE_CLASSES, {
-      apiVersion: 'storage.k8s.io/v1',
-      kind: 'StorageClass',
-      metadata: { name: sc },
-      provisioner: CSI_DRIVER_NAME,
-      volumeBindingMode: 'WaitForFirstConsumer',
-      allowVolumeExpansion: true,
-      reclaimPolicy: 'Delete',
-      parameters: { pool, 'csi.storage.k8s.io/fstype': 'xfs' },
-    });
+    await cluster.createPool(pool, { mediaClass: 'hdd', backend: 'disk' });
+    await cluster.createStorageClass(
+      sc,
+      { pool, 'csi.storage.k8s.io/fstype': 'xfs' },
+      { volumeBindingMode: 'WaitForFirstConsumer', allowVolumeExpansion: true, reclaimPolicy: 'Delete' },
+    );
     madeDriver = await ensureCsiDriver(cluster.client);
     // A short volume scan: status.filesystem follows the node's mounts within seconds.
     await cluster.startOperator('operator-0', ['--csi-endpoint', controllerEndpoint(cluster), '--volume-scan-interval-ms', '1000']);
-    await waitFor(
-      'disk pool ready on 2 nodes',
-      async () => (await cluster.get<StoragePool>(STORAGE_POOLS, pool))?.status?.nodeCount === 2,
-      90_000,
-      250,
-    );
-    await registerCsiNodes(cluster);
-    controllers = await startSharedControllers({ controllerManager: true, scheduler: true });
-    sidecars = startSidecars(cluster);
+    await cluster.poolOnNodes(pool, 2);
+    provisioning = await startClaimProvisioning(cluster);
   }),
 );
 
 it.after(
   reportFailure(async () => {
-    await sidecars?.stop();
-    await controllers?.stop();
+    await provisioning?.stop();
     if (dir) {
       const { stdout } = await run('findmnt', ['-rn', '-o', 'TARGET'], { okCodes: [0, 1] });
       for (const m of stdout
@@ -181,12 +147,7 @@ it.after(
 
 it('a full node is never chosen: both claims bind on the node with room, PVs carry its node affinity', async () => {
   // Fill the first node's pool: its only disk goes to a volume pinned there.
-  await cluster.create(LOCAL_VOLUMES, {
-    apiVersion: 'storage.stratum.dev/v1alpha1',
-    kind: 'LocalVolume',
-    metadata: { name: `${cluster.prefix}-filler` },
-    spec: { pool, size: '512Mi', accessibility: { nodes: [full.name] } },
-  });
+  await cluster.createVolume(`${cluster.prefix}-filler`, { pool, size: '512Mi', accessibility: { nodes: [full.name] } });
   await waitFor(
     'filler Ready',
     async () => (await cluster.get<LocalVolume>(LOCAL_VOLUMES, `${cluster.prefix}-filler`))?.status?.phase === 'Ready',
@@ -229,6 +190,15 @@ it('a full node is never chosen: both claims bind on the node with room, PVs car
     assert.is(lv.spec.fsType, 'xfs');
   }
 });
+
+/** Grows the loop device that is the claim's volume (a `backend: disk` volume is the whole disk). */
+async function growDiskUnder(claim: string, bytes: number): Promise<{ id: string; device: string }> {
+  const vol = await volumeOf(claim);
+  const loop = roomy.agent.attached.find((l) => l.device === vol.device)!;
+  await run('truncate', ['-s', String(bytes), loop.file]);
+  await run('losetup', ['-c', vol.device]);
+  return vol;
+}
 
 async function volumeOf(claim: string): Promise<{ id: string; device: string }> {
   const id = (await pvc(claim))!.spec.volumeName!;
@@ -299,11 +269,8 @@ it("kubelet played: NodeStage + NodePublish on the chosen node; data written and
 
 it('PVC resize: csi-resizer → ControllerExpandVolume grows the volume; NodeExpandVolume grows xfs online', async () => {
   const c = claims[0]!;
-  const { id, device } = await volumeOf(c);
-  const loop = roomy.agent.attached.find((l) => l.device === device)!;
   // The disk grows underneath first (as a cloud disk is resized): a `backend: disk` volume is the whole disk.
-  await run('truncate', ['-s', String(1024 * MiB), loop.file]);
-  await run('losetup', ['-c', device]);
+  const { id } = await growDiskUnder(c, 1024 * MiB);
   await waitFor(
     'the agent sees the grown disk',
     async () => (await callAgent(roomy.agent.client, 'ListVolumes', {})).volumes.find((v) => v.id === id)?.sizeBytes === String(1024 * MiB),
@@ -363,10 +330,7 @@ it('PVC resize: csi-resizer → ControllerExpandVolume grows the volume; NodeExp
 
 it('kubectl edit growth of a LocalVolume: the claim follows, csi-resizer grows the PV, the claim waits for the node to grow the filesystem', async () => {
   const c = claims[1]!;
-  const { id, device } = await volumeOf(c);
-  const loop = roomy.agent.attached.find((l) => l.device === device)!;
-  await run('truncate', ['-s', String(1024 * MiB), loop.file]);
-  await run('losetup', ['-c', device]);
+  const { id } = await growDiskUnder(c, 1024 * MiB);
   await kubectl(cluster.kubeconfig, ['patch', 'localvolume', id, '--type=merge', '-p', '{"spec":{"size":"800Mi"}}']);
   await waitFor('the claim asks for 800Mi', async () => (await pvc(c))?.spec.resources.requests.storage === '800Mi', 30_000, 250);
   await waitFor(
@@ -417,14 +381,7 @@ it('deleting the claims removes PVs, LocalVolumes and the disk claims', async ()
 
 it('a claim for an unknown pool gets the CSI refusal as a ProvisioningFailed Event; nothing is created', async () => {
   const bad = `${cluster.prefix}-nopool-sc`;
-  await cluster.create(STORAGE_CLASSES, {
-    apiVersion: 'storage.k8s.io/v1',
-    kind: 'StorageClass',
-    metadata: { name: bad },
-    provisioner: CSI_DRIVER_NAME,
-    volumeBindingMode: 'Immediate',
-    parameters: { pool: `${cluster.prefix}-nopool` },
-  });
+  await cluster.createStorageClass(bad, { pool: `${cluster.prefix}-nopool` }, { volumeBindingMode: 'Immediate' });
   await createClaim('bad', bad, '64Mi', false);
   const event = await waitFor(
     'ProvisioningFailed event',

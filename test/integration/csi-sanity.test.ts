@@ -15,12 +15,10 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { StoragePool } from '../../src/api/index.ts';
 import { run } from '../../src/common/exec.ts';
 import { findMount } from '../../src/agent/fs/mount-table.ts';
-import { STORAGE_POOLS } from '../../src/operator/resources.ts';
 import { REPO_ROOT, rigBinary } from '../rig/binaries.ts';
-import { TestCluster, reportFailure, waitFor } from './support.ts';
+import { TestCluster, reportFailure } from './support.ts';
 import { controllerEndpoint, nameAgentsAfterNodes } from './csi-support.ts';
 
 const MiB = 1024 ** 2;
@@ -121,25 +119,11 @@ it.before(
     await nameAgentsAfterNodes(cluster);
     lvmPool = `${cluster.prefix}-lvm`;
     diskPool = `${cluster.prefix}-disk`;
-    const pool = (name: string, spec: Record<string, unknown>) =>
-      cluster.create(STORAGE_POOLS, {
-        apiVersion: 'storage.stratum.dev/v1alpha1',
-        kind: 'StoragePool',
-        metadata: { name },
-        spec: { mediaClass: 'hdd', ...spec },
-      });
+    const pool = (name: string, spec: Record<string, unknown>) => cluster.createPool(name, { mediaClass: 'hdd', ...spec });
     await pool(lvmPool, { backend: 'lvm', diskSelector: { minSize: '2Gi' } });
     await pool(diskPool, { backend: 'disk', diskSelector: { maxSize: '1Gi' } });
     await cluster.startOperator('operator-0', ['--csi-endpoint', controllerEndpoint(cluster)]);
-    await waitFor(
-      'both pools ready',
-      async () => {
-        const pools = await Promise.all([lvmPool, diskPool].map((p) => cluster.get<StoragePool>(STORAGE_POOLS, p)));
-        return pools.every((p) => p?.status?.nodeCount === 1);
-      },
-      90_000,
-      250,
-    );
+    await cluster.poolsOnNodes([lvmPool, diskPool], 1);
   }),
 );
 

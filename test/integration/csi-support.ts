@@ -7,6 +7,7 @@ import { callCsi, connectCsi, type CsiClients } from '../../src/csi/client.ts';
 import { isNotFound, resourcePath, type KubeClient, type ResourceType } from '../../src/operator/runtime/kube/client.ts';
 import { NODES } from '../../src/operator/resources.ts';
 import { rigBinary } from '../rig/binaries.ts';
+import { startSharedControllers } from '../rig/connect.ts';
 import { ManagedProcess } from '../rig/managed-process.ts';
 import type { TestCluster } from './support.ts';
 
@@ -16,6 +17,23 @@ export const PODS: ResourceType = { apiVersion: 'v1', kind: 'Pod', plural: 'pods
 export const EVENTS: ResourceType = { apiVersion: 'v1', kind: 'Event', plural: 'events', namespaced: true };
 export const CSI_NODES: ResourceType = { apiVersion: 'storage.k8s.io/v1', kind: 'CSINode', plural: 'csinodes', namespaced: false };
 export const CSI_DRIVERS: ResourceType = { apiVersion: 'storage.k8s.io/v1', kind: 'CSIDriver', plural: 'csidrivers', namespaced: false };
+
+/** The fields of a PersistentVolumeClaim the tests read. */
+export interface Pvc {
+  metadata: { name: string; annotations?: Record<string, string> };
+  spec: { volumeName?: string; resources: { requests: { storage: string } } };
+  status?: { phase?: string; capacity?: { storage?: string }; conditions?: { type: string }[] };
+}
+
+/** The fields of a PersistentVolume the tests read. */
+export interface Pv {
+  metadata: { name: string };
+  spec: {
+    capacity: { storage: string };
+    csi: { volumeHandle: string; driver: string };
+    nodeAffinity?: { required: { nodeSelectorTerms: { matchExpressions: { key: string; operator: string; values: string[] }[] }[] } };
+  };
+}
 
 /** Where the operator's CSI socket and the sidecars' logs live, and which cluster they talk to. */
 export type CsiHost = Pick<TestCluster, 'dir' | 'kubeconfig' | 'namespace'>;
@@ -96,6 +114,25 @@ export async function ensureCsiDriver(client: KubeClient): Promise<boolean> {
     },
   });
   return true;
+}
+
+/**
+ * What turns claims into bound volumes around the operator, as in a cluster: CSINodes registered,
+ * kube-controller-manager (PV binder) and kube-scheduler, csi-provisioner and csi-resizer.
+ */
+export async function startClaimProvisioning(
+  cluster: TestCluster,
+  sidecarOpts?: Parameters<typeof startSidecars>[1],
+): Promise<{ stop(): Promise<void> }> {
+  await registerCsiNodes(cluster);
+  const controllers = await startSharedControllers({ controllerManager: true, scheduler: true });
+  const sidecars = startSidecars(cluster, sidecarOpts);
+  return {
+    stop: async () => {
+      await sidecars.stop();
+      await controllers.stop();
+    },
+  };
 }
 
 export interface Sidecars {

@@ -5,13 +5,11 @@
 // to 16 MiB/s so it lasts long enough to watch) and the operator as a process.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { randomBytes } from 'node:crypto';
-import { open } from 'node:fs/promises';
 import type { LocalVolume, VolumeReplica } from '../../src/api/index.ts';
 import { resourcePath } from '../../src/operator/runtime/kube/client.ts';
 import { LOCAL_VOLUMES, VOLUME_REPLICAS } from '../../src/operator/resources.ts';
 import { callAgent } from '../helpers/agent-harness.ts';
-import { sha256Of } from '../helpers/device-hash.ts';
+import { sha256Of, writeRandom } from '../helpers/device-data.ts';
 import { EVENTS } from './csi-support.ts';
 import { TestCluster, reportFailure, waitFor, type ClusterNode } from './support.ts';
 
@@ -28,14 +26,8 @@ const replicasOf = async (name: string) =>
 const patchVolume = (name: string, spec: Record<string, unknown>) =>
   cluster.client.request('PATCH', resourcePath(LOCAL_VOLUMES, undefined, name), { patchType: 'merge', body: { spec } });
 
-async function createVolume(name: string, pool: string, size: string, node: ClusterNode): Promise<void> {
-  await cluster.create(LOCAL_VOLUMES, {
-    apiVersion: 'storage.stratum.dev/v1alpha1',
-    kind: 'LocalVolume',
-    metadata: { name },
-    spec: { pool, size, accessibility: { nodes: [node.name] } },
-  });
-}
+const createVolume = (name: string, pool: string, size: string, node: ClusterNode) =>
+  cluster.createVolume(name, { pool, size, accessibility: { nodes: [node.name] } });
 
 const readyOn = (name: string, node: ClusterNode, timeoutMs = 120_000) =>
   waitFor(
@@ -92,13 +84,7 @@ it('a copy in progress shows its bytes, leaves the one worker free for another v
   await createVolume('vol-copy', diskPool, '200Mi', a);
   await readyOn('vol-copy', a);
   const device = (await replicasOf('vol-copy'))[0]!.status!.devicePath!;
-  const fh = await open(device, 'r+');
-  try {
-    await fh.write(randomBytes(64 * MiB), 0, 64 * MiB, 0);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
+  await writeRandom(device, 64 * MiB);
   sum = await sha256Of(device, DISK_BYTES);
 
   await patchVolume('vol-copy', { evictNodes: [a.name] });

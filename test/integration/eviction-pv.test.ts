@@ -77,12 +77,7 @@ it('a refused PV change keeps the source with MigrationBlocked; once allowed, th
     metadata: { name: claim.name, namespace: claim.namespace },
     spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '100Mi' } }, volumeName: pvName, storageClassName: '' },
   });
-  await cluster.create(LOCAL_VOLUMES, {
-    apiVersion: 'storage.stratum.dev/v1alpha1',
-    kind: 'LocalVolume',
-    metadata: { name: 'vol-pinned' },
-    spec: { pool, size: '100Mi', accessibility: { nodes: [from.name] }, pvcRef: claim },
-  });
+  await cluster.createVolume('vol-pinned', { pool, size: '100Mi', accessibility: { nodes: [from.name] }, pvcRef: claim });
   await waitFor('vol-pinned Ready', async () => (await volume())?.status?.phase === 'Ready', 90_000, 250);
 
   await cluster.client.request('PATCH', resourcePath(LOCAL_VOLUMES, undefined, 'vol-pinned'), {

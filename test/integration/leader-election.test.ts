@@ -41,12 +41,7 @@ const logTime = (op: OperatorProcess, msg: string) => {
 const poolName = (n: number) => `${c().prefix}-pool${n}`;
 
 async function createPoolReady(n: number): Promise<void> {
-  await c().create(STORAGE_POOLS, {
-    apiVersion: 'storage.stratum.dev/v1alpha1',
-    kind: 'StoragePool',
-    metadata: { name: poolName(n) },
-    spec: { mediaClass: 'hdd', nodeSelector: { matchLabels: { [POOL_LABEL]: `n${n}` } } },
-  });
+  await c().createPool(poolName(n), { mediaClass: 'hdd', nodeSelector: { matchLabels: { [POOL_LABEL]: `n${n}` } } });
 }
 
 function poolReady(n: number): Promise<StoragePool> {

@@ -23,12 +23,7 @@ const volume = (name: string) => cluster.get<LocalVolume>(LOCAL_VOLUMES, name);
 const replicaOf = async (name: string) => (await cluster.list<VolumeReplica>(VOLUME_REPLICAS)).find((r) => r.spec.volume === name);
 
 async function createVolume(name: string, node: ClusterNode): Promise<void> {
-  await cluster.create(LOCAL_VOLUMES, {
-    apiVersion: 'storage.stratum.dev/v1alpha1',
-    kind: 'LocalVolume',
-    metadata: { name },
-    spec: { pool, size: '64Mi', accessibility: { nodes: [node.name] } },
-  });
+  await cluster.createVolume(name, { pool, size: '64Mi', accessibility: { nodes: [node.name] } });
   await waitFor(`${name} Ready`, async () => (await volume(name))?.status?.phase === 'Ready', 90_000, 250);
 }
 

@@ -9,7 +9,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { StoragePool } from '../../src/api/index.ts';
 import { VOLUME_PHASES } from '../../src/api/localvolume.ts';
-import { LOCAL_VOLUMES, STORAGE_POOLS } from '../../src/operator/resources.ts';
+import { STORAGE_POOLS } from '../../src/operator/resources.ts';
 import { POOL_RESYNC_MS } from '../../src/operator/pools/pool-reconciler.ts';
 import { parseSamples, type Sample } from '../helpers/prometheus-text.ts';
 import { TestCluster, reportFailure, waitFor } from './support.ts';
@@ -43,12 +43,7 @@ it.before(
   reportFailure(async () => {
     cluster = await TestCluster.start({ agents: 1, loopsPerAgent: 2 });
     pool = `${cluster.prefix}-obs`;
-    await cluster.create(STORAGE_POOLS, {
-      apiVersion: 'storage.stratum.dev/v1alpha1',
-      kind: 'StoragePool',
-      metadata: { name: pool },
-      spec: { mediaClass: 'hdd' },
-    });
+    await cluster.createPool(pool, { mediaClass: 'hdd' });
     await cluster.startOperator();
     await waitFor('pool ready', async () => (await cluster.get<StoragePool>(STORAGE_POOLS, pool))?.status?.nodeCount === 1, 90_000, 250);
   }),
@@ -63,18 +58,8 @@ it.after(
 it('kubectl wait --for=condition=Ready lv/NAME returns once the volume is Ready, and times out while it cannot be', async () => {
   const name = `${cluster.prefix}-wait`;
   const stuck = `${cluster.prefix}-stuck`;
-  await cluster.create(LOCAL_VOLUMES, {
-    apiVersion: 'storage.stratum.dev/v1alpha1',
-    kind: 'LocalVolume',
-    metadata: { name },
-    spec: { pool, size: '64Mi' },
-  });
-  await cluster.create(LOCAL_VOLUMES, {
-    apiVersion: 'storage.stratum.dev/v1alpha1',
-    kind: 'LocalVolume',
-    metadata: { name: stuck },
-    spec: { pool: `${pool}-absent`, size: '64Mi' },
-  });
+  await cluster.createVolume(name, { pool, size: '64Mi' });
+  await cluster.createVolume(stuck, { pool: `${pool}-absent`, size: '64Mi' });
   const ready = await kubectl(['wait', '--for=condition=Ready', `lv/${name}`, '--timeout=60s'], 70_000);
   assert.is(ready.code, 0, ready.out);
   assert.match(ready.out, `localvolume.storage.stratum.dev/${name} condition met`);

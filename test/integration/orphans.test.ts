@@ -29,12 +29,7 @@ async function lvs(): Promise<{ lv_name: string; lv_tags: string }[]> {
 }
 
 async function createVolume(name: string): Promise<string> {
-  const v = await cluster.create(LOCAL_VOLUMES, {
-    apiVersion: 'storage.stratum.dev/v1alpha1',
-    kind: 'LocalVolume',
-    metadata: { name },
-    spec: { pool, size: '64Mi', accessibility: { nodes: [node.name] } },
-  });
+  const v = await cluster.createVolume(name, { pool, size: '64Mi', accessibility: { nodes: [node.name] } });
   await waitFor(`${name} Ready`, async () => (await volume(name))?.status?.phase === 'Ready', 90_000, 250);
   return (v.metadata as { uid?: string }).uid!;
 }
@@ -44,12 +39,7 @@ it.before(
     cluster = await TestCluster.start({ agents: 1, loopsPerAgent: 1 });
     node = cluster.nodes[0]!;
     pool = `${cluster.prefix}-orph`;
-    await cluster.create(STORAGE_POOLS, {
-      apiVersion: 'storage.stratum.dev/v1alpha1',
-      kind: 'StoragePool',
-      metadata: { name: pool },
-      spec: { mediaClass: 'hdd', backend: 'lvm' },
-    });
+    await cluster.createPool(pool, { mediaClass: 'hdd', backend: 'lvm' });
     op = await cluster.startOperator(undefined, ['--volume-scan-interval-ms', '2000']);
     await waitFor('pool ready', async () => (await storagePool())?.status?.nodeCount === 1, 90_000, 250);
   }),

@@ -55,13 +55,7 @@ it('a pool that opts out, or already has a Stratum class, gets none', async () =
   const covered = `${cluster.prefix}-covered`;
   const witness = `${cluster.prefix}-witness`;
   made.push(poolStorageClassName(optOut), poolStorageClassName(covered), poolStorageClassName(witness));
-  await cluster.create(STORAGE_CLASSES, {
-    apiVersion: 'storage.k8s.io/v1',
-    kind: 'StorageClass',
-    metadata: { name: `${covered}-sc` },
-    provisioner: CSI_DRIVER_NAME,
-    parameters: { pool: covered },
-  } as StorageClass);
+  await cluster.createStorageClass(`${covered}-sc`, { pool: covered });
   // Let the class reach the operator's cache before the pool that it covers arrives.
   await sleep(2_000);
   await cluster.create(STORAGE_POOLS, poolObject(optOut, { [NO_STORAGE_CLASS_ANNOTATION]: 'true' }));

@@ -4,10 +4,9 @@
 // with backoff, and a quiet cluster causes no writes.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { CSI_DRIVER_NAME } from '../../src/common/constants.ts';
 import { parseQuantity } from '../../src/api/quantity.ts';
 import type { LocalDisk, StoragePool } from '../../src/api/index.ts';
-import { CSI_STORAGE_CAPACITIES, LOCAL_DISKS, STORAGE_CLASSES, STORAGE_POOLS } from '../../src/operator/resources.ts';
+import { CSI_STORAGE_CAPACITIES, LOCAL_DISKS, STORAGE_POOLS } from '../../src/operator/resources.ts';
 import { CAPACITY_POOL_LABEL, type CSIStorageCapacity } from '../../src/operator/pools/capacity.ts';
 import { TestCluster, reportFailure, sleep, waitFor, type ClusterNode } from './support.ts';
 import { findCondition } from '../../src/operator/runtime/status.ts';
@@ -18,16 +17,7 @@ let cluster: TestCluster;
 let poolName: string;
 
 const vg = async (node: ClusterNode, pool: string) => {
-  const out = await node.agent.lvm('vgs', [
-    '--reportformat',
-    'json',
-    '--units',
-    'b',
-    '--nosuffix',
-    '-o',
-    'vg_name,vg_size,vg_free,pv_count',
-  ]);
-  const rows = (JSON.parse(out) as { report: { vg: Record<string, string>[] }[] }).report[0]!.vg;
+  const rows = await node.agent.lvmReport('vgs', 'vg_name,vg_size,vg_free,pv_count');
   return rows.find((r) => r.vg_name!.endsWith(pool));
 };
 const pool = () => cluster.get<StoragePool & { metadata: { name: string } }>(STORAGE_POOLS, poolName);
@@ -48,14 +38,7 @@ it.before(
   reportFailure(async () => {
     cluster = await TestCluster.start({ agents: 3, nodeLabels: (i): Record<string, string> => (i < 2 ? { [POOL_LABEL]: 'yes' } : {}) });
     poolName = `${cluster.prefix}-hdd`;
-    await cluster.create(STORAGE_CLASSES, {
-      apiVersion: 'storage.k8s.io/v1',
-      kind: 'StorageClass',
-      metadata: { name: `${poolName}-sc` },
-      provisioner: CSI_DRIVER_NAME,
-      parameters: { pool: poolName },
-      volumeBindingMode: 'WaitForFirstConsumer',
-    });
+    await cluster.createStorageClass(`${poolName}-sc`, { pool: poolName }, { volumeBindingMode: 'WaitForFirstConsumer' });
     await cluster.startOperator();
   }),
 );
@@ -90,12 +73,7 @@ it('every agent disk becomes a LocalDisk with its identity, size and media class
 });
 
 it('a pool forms on the selected nodes only, with the capacity vgs reports, published as CSIStorageCapacity', async () => {
-  await cluster.create(STORAGE_POOLS, {
-    apiVersion: 'storage.stratum.dev/v1alpha1',
-    kind: 'StoragePool',
-    metadata: { name: poolName },
-    spec: { mediaClass: 'hdd', nodeSelector: { matchLabels: { [POOL_LABEL]: 'yes' } } },
-  });
+  await cluster.createPool(poolName, { mediaClass: 'hdd', nodeSelector: { matchLabels: { [POOL_LABEL]: 'yes' } } });
   const ready = await waitFor(
     'pool Ready on 2 nodes',
     async () => {

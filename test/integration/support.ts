@@ -5,15 +5,16 @@ import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { AGENT_GRPC_PORT_NAME, API_GROUP_VERSION, FINALIZER, TOPOLOGY_KEY } from '../../src/common/constants.ts';
-import { KubeClient, isNotFound, resourcePath, type KubeObject, type ResourceType } from '../../src/operator/runtime/kube/client.ts';
-import { LOCAL_DISKS, LOCAL_VOLUMES, STORAGE_POOLS, VOLUME_REPLICAS } from '../../src/operator/resources.ts';
+import { AGENT_GRPC_PORT_NAME, TOPOLOGY_KEY } from '../../src/common/constants.ts';
+import { resourcePath, type KubeClient, type KubeObject } from '../../src/operator/runtime/kube/client.ts';
+import { LOCAL_DISKS, STORAGE_POOLS, VOLUME_REPLICAS } from '../../src/operator/resources.ts';
 import type { StoragePool, VolumeReplica } from '../../src/api/index.ts';
 import { AgentHarness, type AgentHarnessOptions, type TestAgent } from '../helpers/agent-harness.ts';
+import { cleanupAll } from '../helpers/cleanup.ts';
+import { ClusterObjects, clientWithStratumCrds } from '../helpers/cluster-objects.ts';
 import { OperatorProcess, type OperatorProcessOptions } from '../helpers/operator-process.ts';
 import { connectToSharedControlPlane, type SharedRig } from '../rig/connect.ts';
 import { Kubelet } from '../rig/kubelet.ts';
-import { installCrds } from '../rig/manifests.ts';
 import { createNamespace, deleteNamespace, suffix, waitFor } from '../operator/support.ts';
 
 export { waitFor, sleep } from '../operator/support.ts';
@@ -50,39 +51,26 @@ export interface ClusterNode {
   pod: string;
 }
 
-export class TestCluster {
+export class TestCluster extends ClusterObjects {
   readonly nodes: ClusterNode[] = [];
   readonly operators: OperatorProcess[] = [];
-  private readonly created: { rt: ResourceType; name: string; namespace?: string }[] = [];
 
   private constructor(
-    readonly client: KubeClient,
+    client: KubeClient,
     readonly kubeconfig: string,
     readonly kubelet: Kubelet,
-    readonly namespace: string,
+    namespace: string,
     readonly harness: AgentHarness,
     readonly dir: string,
     readonly prefix: string,
-  ) {}
+  ) {
+    super(client, namespace);
+  }
 
   static async start(opts: ClusterOptions): Promise<TestCluster> {
     const rig = opts.controlPlane ?? connectToSharedControlPlane();
     const kc = rig.kubeConfig();
-    await installCrds(kc, rig.kubeconfigPath, path.join(ROOT, 'crds'));
-    const client = new KubeClient(kc);
-    // Established is not yet servable: the first lists answer 429 while storage initialises.
-    for (const rt of [LOCAL_DISKS, STORAGE_POOLS, LOCAL_VOLUMES, VOLUME_REPLICAS]) {
-      await waitFor(
-        `${rt.plural} to be served`,
-        () =>
-          client.request('GET', resourcePath(rt), { query: { limit: 1 } }).then(
-            () => true,
-            () => false,
-          ),
-        30_000,
-        100,
-      );
-    }
+    const client = await clientWithStratumCrds(kc, rig.kubeconfigPath);
     const namespace = await createNamespace(client, 'stratum');
     const dir = await mkdtemp(path.join(tmpdir(), 'stratum-it-'));
     const prefix = `it${suffix()}`;
@@ -145,46 +133,18 @@ export class TestCluster {
     return op;
   }
 
-  /** Creates an object and remembers it for teardown. */
-  async create<T extends KubeObject>(rt: ResourceType, obj: T): Promise<T> {
-    const ns = rt.namespaced ? (obj.metadata.namespace ?? this.namespace) : undefined;
-    const created = await this.client.request<T>('POST', resourcePath(rt, ns), {
-      body: { ...obj, metadata: { ...obj.metadata, ...(ns ? { namespace: ns } : {}) } },
-    });
-    this.created.push({ rt, name: created.metadata.name!, namespace: ns });
-    return created;
-  }
-
-  async get<T extends KubeObject>(rt: ResourceType, name: string, namespace?: string): Promise<T | undefined> {
-    try {
-      return await this.client.request<T>('GET', resourcePath(rt, namespace, name));
-    } catch (err) {
-      if (isNotFound(err)) return undefined;
-      throw err;
-    }
-  }
-
-  async list<T extends KubeObject>(rt: ResourceType, query: Record<string, string> = {}, namespace?: string): Promise<T[]> {
-    return (await this.client.request<{ items: T[] }>('GET', resourcePath(rt, namespace), { query })).items;
-  }
-
-  /** Creates a StoragePool (removed at teardown); the API server fills in the defaults. */
-  createPool(name: string, spec: Record<string, unknown>): Promise<StoragePool> {
-    return this.create<StoragePool>(STORAGE_POOLS, {
-      apiVersion: API_GROUP_VERSION,
-      kind: 'StoragePool',
-      metadata: { name },
-      spec: spec as StoragePool['spec'],
-    });
-  }
-
   /** Waits until the pool is on `nodes` nodes (its agents reported and the operator placed it). */
-  poolOnNodes(name: string, nodes: number, timeoutMs = 90_000): Promise<StoragePool> {
+  async poolOnNodes(name: string, nodes: number, timeoutMs = 90_000): Promise<StoragePool> {
+    return (await this.poolsOnNodes([name], nodes, timeoutMs))[0]!;
+  }
+
+  /** Waits until all the pools are on `nodes` nodes at the same time; returns them in the order named. */
+  poolsOnNodes(names: readonly string[], nodes: number, timeoutMs = 90_000): Promise<StoragePool[]> {
     return waitFor(
-      `pool ${name} on ${nodes} node(s)`,
+      `pool ${names.join(', ')} on ${nodes} node(s)`,
       async () => {
-        const p = await this.get<StoragePool>(STORAGE_POOLS, name);
-        return p?.status?.nodeCount === nodes ? p : undefined;
+        const pools = await Promise.all(names.map((name) => this.get<StoragePool>(STORAGE_POOLS, name)));
+        return pools.every((p) => p?.status?.nodeCount === nodes) ? (pools as StoragePool[]) : undefined;
       },
       timeoutMs,
       250,
@@ -207,55 +167,35 @@ export class TestCluster {
   }
 
   async teardown(): Promise<void> {
-    const errors: unknown[] = [];
-    const attempt = async (f: () => Promise<unknown>) => {
-      try {
-        await f();
-      } catch (err) {
-        errors.push(err);
-      }
-    };
-    for (const op of this.operators) await attempt(() => op.stop());
-    await attempt(() => this.keepLogs());
-    // No operator runs now: release the finalizers it held, then delete what this test made.
-    for (const { rt, name, namespace } of [...this.created].reverse()) {
-      await attempt(async () => {
-        const obj = await this.get(rt, name, namespace);
-        if (!obj) return;
-        if (obj.metadata.finalizers?.includes(FINALIZER)) {
-          await this.client.request('PATCH', resourcePath(rt, namespace, name), {
-            patchType: 'merge',
-            body: { metadata: { finalizers: null } },
-          });
-        }
-        await this.client.request('DELETE', resourcePath(rt, namespace, name)).catch((e: unknown) => {
-          if (!isNotFound(e)) throw e;
-        });
-      });
+    try {
+      await cleanupAll('test cluster teardown failed', [
+        ...this.operators.map((op) => () => op.stop()),
+        () => this.keepLogs(),
+        // No operator runs now: release the finalizers it held, then delete what this test made.
+        ...this.removalSteps(),
+        // Replicas the operator made for volumes a test left behind: on the shared control plane they
+        // would outlive this cluster (no garbage collector runs there) and show up in later files.
+        async () => {
+          const mine = new Set(this.nodes.map((n) => n.name));
+          for (const r of await this.list<VolumeReplica>(VOLUME_REPLICAS)) {
+            if (!mine.has(r.spec.node)) continue;
+            const path = resourcePath(VOLUME_REPLICAS, undefined, r.metadata.name);
+            await this.client.request('PATCH', path, { patchType: 'merge', body: { metadata: { finalizers: null } } });
+            await this.delete(VOLUME_REPLICAS, r.metadata.name!);
+          }
+        },
+        async () => {
+          for (const d of await this.localDisks())
+            await this.client.request('DELETE', resourcePath(LOCAL_DISKS, undefined, d.metadata.name));
+        },
+        ...this.nodes.map((n) => () => this.kubelet.removeNode(n.name)),
+        () => this.kubelet.stop(),
+        () => this.harness.cleanup(),
+        () => deleteNamespace(this.client, this.namespace),
+        () => rm(this.dir, { recursive: true, force: true }),
+      ]);
+    } finally {
+      this.client.close();
     }
-    // Replicas the operator made for volumes a test left behind: on the shared control plane they
-    // would outlive this cluster (no garbage collector runs there) and show up in later files.
-    await attempt(async () => {
-      const mine = new Set(this.nodes.map((n) => n.name));
-      for (const r of await this.list<VolumeReplica>(VOLUME_REPLICAS)) {
-        if (!mine.has(r.spec.node)) continue;
-        const path = resourcePath(VOLUME_REPLICAS, undefined, r.metadata.name);
-        await this.client.request('PATCH', path, { patchType: 'merge', body: { metadata: { finalizers: null } } });
-        await this.client.request('DELETE', path).catch((e: unknown) => {
-          if (!isNotFound(e)) throw e;
-        });
-      }
-    });
-    await attempt(async () => {
-      for (const d of await this.localDisks()) await this.client.request('DELETE', resourcePath(LOCAL_DISKS, undefined, d.metadata.name));
-    });
-    for (const n of this.nodes) await attempt(() => this.kubelet.removeNode(n.name));
-    await attempt(() => this.kubelet.stop());
-    await attempt(() => this.harness.cleanup());
-    await attempt(() => deleteNamespace(this.client, this.namespace));
-    await attempt(() => rm(this.dir, { recursive: true, force: true }));
-    this.client.close();
-    if (errors.length)
-      throw new AggregateError(errors, `test cluster teardown failed: ${errors.map((e) => (e as Error).message ?? String(e)).join('; ')}`);
   }
 }

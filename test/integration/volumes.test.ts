@@ -1,21 +1,18 @@
 // Issue 7 against the real control plane, three real agents (real lvm2 metadata, real loop
 // devices, real drbdadm) and the operator as a real process: create, grow, replicate, evict with a
 // verified copy, delete, refuse what does not fit, and survive being killed at any point.
-import { randomBytes } from 'node:crypto';
-import { open } from 'node:fs/promises';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { CSI_DRIVER_NAME } from '../../src/common/constants.ts';
-import type { LocalVolume, StoragePool, VolumeReplica } from '../../src/api/index.ts';
+import type { LocalVolume, VolumeReplica } from '../../src/api/index.ts';
 import { run } from '../../src/common/exec.ts';
 import { resourcePath, type KubeObject } from '../../src/operator/runtime/kube/client.ts';
-import { LOCAL_VOLUMES, STORAGE_CLASSES, STORAGE_POOLS, VOLUME_REPLICAS } from '../../src/operator/resources.ts';
+import { LOCAL_VOLUMES, VOLUME_REPLICAS } from '../../src/operator/resources.ts';
 import { FAST_TAKEOVER_LEASE_MS } from '../helpers/operator-process.ts';
 import { TestCluster, reportFailure, sleep, waitFor, type ClusterNode } from './support.ts';
 import { callAgent } from '../helpers/agent-harness.ts';
 import { findCondition } from '../../src/operator/runtime/status.ts';
 import { seededRandom } from '../helpers/seeded-random.ts';
-import { sha256Of } from '../helpers/device-hash.ts';
+import { sha256Of, writeRandom } from '../helpers/device-data.ts';
 
 // The kill rounds start the next operator at once: it takes over when the killed one's lease runs out.
 const FAST_TAKEOVER = { leaseDurationMs: FAST_TAKEOVER_LEASE_MS };
@@ -29,12 +26,13 @@ let diskPool: string;
 type Volume = LocalVolume & { metadata: { name: string } };
 const volume = (name: string) => cluster.get<Volume>(LOCAL_VOLUMES, name);
 const replicasOf = async (name: string) => (await cluster.list<VolumeReplica>(VOLUME_REPLICAS)).filter((r) => r.spec.volume === name);
-const phaseIs = (name: string, phase: string, timeoutMs = 60_000) =>
+/** Waits for the volume's phase; `observed`: and for the operator to have seen its latest spec. */
+const phaseIs = (name: string, phase: string, timeoutMs = 60_000, observed = true) =>
   waitFor(
     `${name} ${phase}`,
     async () => {
       const v = await volume(name);
-      return v?.status?.phase === phase && v.status.observedGeneration === v.metadata.generation ? v : undefined;
+      return v?.status?.phase === phase && (!observed || v.status.observedGeneration === v.metadata.generation) ? v : undefined;
     },
     timeoutMs,
     200,
@@ -69,18 +67,12 @@ async function waitForVolume<T>(name: string, what: string, check: () => Promise
 
 /** LVs tagged for `volume` on a node, by `lvs` (the agent's own LVM view). */
 async function lvsFor(node: ClusterNode, name: string): Promise<{ lv_name: string; lv_size: string }[]> {
-  const out = await node.agent.lvm('lvs', ['--reportformat', 'json', '--units', 'b', '--nosuffix', '-o', 'lv_name,lv_size,lv_tags']);
-  const rows = (JSON.parse(out) as { report: { lv: { lv_name: string; lv_size: string; lv_tags: string }[] }[] }).report[0]!.lv;
+  const rows = await node.agent.lvmReport<{ lv_name: string; lv_size: string; lv_tags: string }>('lvs', 'lv_name,lv_size,lv_tags');
   return rows.filter((r) => r.lv_tags.split(',').includes(`stratum.volume=${name}`));
 }
 
 async function createVolume(name: string, spec: Partial<LocalVolume['spec']>): Promise<void> {
-  await cluster.create(LOCAL_VOLUMES, {
-    apiVersion: 'storage.stratum.dev/v1alpha1',
-    kind: 'LocalVolume',
-    metadata: { name },
-    spec: { pool: lvmPool, size: '256Mi', ...spec },
-  });
+  await cluster.createVolume(name, { pool: lvmPool, size: '256Mi', ...spec });
 }
 
 const patchVolume = (name: string, spec: Record<string, unknown>) =>
@@ -94,32 +86,12 @@ it.before(
     for (const n of cluster.nodes) await n.agent.addLoop(128 * MiB);
     lvmPool = `${cluster.prefix}-lvm`;
     diskPool = `${cluster.prefix}-disk`;
-    const pool = (name: string, spec: Record<string, unknown>) =>
-      cluster.create(STORAGE_POOLS, {
-        apiVersion: 'storage.stratum.dev/v1alpha1',
-        kind: 'StoragePool',
-        metadata: { name },
-        spec: { mediaClass: 'hdd', ...spec },
-      });
+    const pool = (name: string, spec: Record<string, unknown>) => cluster.createPool(name, { mediaClass: 'hdd', ...spec });
     await pool(lvmPool, { backend: 'lvm', diskSelector: { minSize: '512Mi' } });
     await pool(diskPool, { backend: 'disk', diskSelector: { maxSize: '256Mi' } });
-    await cluster.create(STORAGE_CLASSES, {
-      apiVersion: 'storage.k8s.io/v1',
-      kind: 'StorageClass',
-      metadata: { name: `${lvmPool}-sc` },
-      provisioner: CSI_DRIVER_NAME,
-      parameters: { pool: lvmPool },
-    });
+    await cluster.createStorageClass(`${lvmPool}-sc`, { pool: lvmPool });
     await cluster.startOperator(undefined, [], FAST_TAKEOVER);
-    await waitFor(
-      'both pools ready on 3 nodes',
-      async () => {
-        const pools = await Promise.all([lvmPool, diskPool].map((p) => cluster.get<StoragePool>(STORAGE_POOLS, p)));
-        return pools.every((p) => p?.status?.nodeCount === 3);
-      },
-      90_000,
-      250,
-    );
+    await cluster.poolsOnNodes([lvmPool, diskPool], 3);
   }),
 );
 
@@ -188,15 +160,7 @@ it('replicas 1 → 2: a second LV on another node, and a DRBD resource on both t
     assert.match(r.status!.devicePath!, /^\/dev\/drbd\d+$/);
   }
   // No DRBD kernel module here: the volume says so instead of claiming it is in sync.
-  const v = await waitFor(
-    'vol-a Degraded',
-    async () => {
-      const x = await volume('vol-a');
-      return x?.status?.phase === 'Degraded' ? x : undefined;
-    },
-    30_000,
-    200,
-  );
+  const v = await phaseIs('vol-a', 'Degraded', 30_000, false);
   const ready = findCondition(v.status!.conditions, 'Ready')!;
   assert.is(ready.reason, 'DrbdNotLoaded');
   assert.match(ready.message, /DRBD kernel module/);
@@ -249,15 +213,7 @@ it('replicas 2 → 3 is refused while a node has DRBD 8.4, naming it and what to
 
 it('a volume that fits nowhere gets InsufficientCapacity naming the pool and the biggest free space, and no LV anywhere', async () => {
   await createVolume('vol-huge', { size: '100Gi', replicas: 2 });
-  const v = await waitFor(
-    'vol-huge Pending',
-    async () => {
-      const x = await volume('vol-huge');
-      return x?.status?.phase === 'Pending' ? x : undefined;
-    },
-    30_000,
-    200,
-  );
+  const v = await phaseIs('vol-huge', 'Pending', 30_000, false);
   const ready = findCondition(v.status!.conditions, 'Ready')!;
   assert.is(ready.reason, 'InsufficientCapacity');
   assert.match(ready.message, new RegExp(`pool ${lvmPool}.*the most is \\d+(Mi|Gi|Ki)? on node`));
@@ -267,23 +223,12 @@ it('a volume that fits nowhere gets InsufficientCapacity naming the pool and the
 
 it('eviction of a backend: disk volume with 64 MiB of random data: same SHA-256 on the new node, old disk released', async () => {
   const from = cluster.nodes[0]!;
-  await cluster.create(LOCAL_VOLUMES, {
-    apiVersion: 'storage.stratum.dev/v1alpha1',
-    kind: 'LocalVolume',
-    metadata: { name: 'vol-move' },
-    spec: { pool: diskPool, size: '100Mi', accessibility: { nodes: [from.name] } },
-  });
+  await cluster.createVolume('vol-move', { pool: diskPool, size: '100Mi', accessibility: { nodes: [from.name] } });
   const v = await phaseIs('vol-move', 'Ready');
   const [src] = await replicasOf('vol-move');
   const device = src!.status!.devicePath!;
   const size = 128 * MiB;
-  const fh = await open(device, 'r+');
-  try {
-    await fh.write(randomBytes(64 * MiB), 0, 64 * MiB, 0);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
+  await writeRandom(device, 64 * MiB);
   const before = await sha256Of(device, size);
   assert.is(v.status!.primaryNode, from.name);
 
@@ -429,21 +374,10 @@ it('the operator killed at random points during an eviction converges: data inta
   const random = seededRandom('volumes.test.ts kill points during an eviction');
   let op = cluster.operators.at(-1)!;
   const first = cluster.nodes[0]!;
-  await cluster.create(LOCAL_VOLUMES, {
-    apiVersion: 'storage.stratum.dev/v1alpha1',
-    kind: 'LocalVolume',
-    metadata: { name: 'vol-move2' },
-    spec: { pool: diskPool, size: '100Mi', accessibility: { nodes: [first.name] } },
-  });
+  await cluster.createVolume('vol-move2', { pool: diskPool, size: '100Mi', accessibility: { nodes: [first.name] } });
   await phaseIs('vol-move2', 'Ready');
   const device = (await replicasOf('vol-move2'))[0]!.status!.devicePath!;
-  const fh = await open(device, 'r+');
-  try {
-    await fh.write(randomBytes(32 * MiB), 0, 32 * MiB, 0);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
+  await writeRandom(device, 32 * MiB);
   const sum = await sha256Of(device, 128 * MiB);
   const evicted: string[] = [];
   for (let round = 0; round < 2; round++) {

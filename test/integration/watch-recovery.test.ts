@@ -6,11 +6,11 @@
 // relist can tell it. The same operator process, never restarted, converges on all of it.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { CSI_DRIVER_NAME, TOPOLOGY_KEY } from '../../src/common/constants.ts';
+import { TOPOLOGY_KEY } from '../../src/common/constants.ts';
 import { parseQuantity } from '../../src/api/quantity.ts';
 import type { LocalDisk, StoragePool } from '../../src/api/index.ts';
 import { resourcePath } from '../../src/operator/runtime/kube/client.ts';
-import { CSI_STORAGE_CAPACITIES, STORAGE_CLASSES, STORAGE_POOLS } from '../../src/operator/resources.ts';
+import { CSI_STORAGE_CAPACITIES, STORAGE_POOLS } from '../../src/operator/resources.ts';
 import { CAPACITY_POOL_LABEL, type CSIStorageCapacity } from '../../src/operator/pools/capacity.ts';
 import type { OperatorProcess } from '../helpers/operator-process.ts';
 import { ControlPlane } from '../rig/control-plane.ts';
@@ -41,16 +41,7 @@ const soft =
     check().catch(() => undefined);
 
 const vg = async (node: ClusterNode) => {
-  const out = await node.agent.lvm('vgs', [
-    '--reportformat',
-    'json',
-    '--units',
-    'b',
-    '--nosuffix',
-    '-o',
-    'vg_name,vg_size,vg_free,pv_count',
-  ]);
-  const rows = (JSON.parse(out) as { report: { vg: Record<string, string>[] }[] }).report[0]!.vg;
+  const rows = await node.agent.lvmReport('vgs', 'vg_name,vg_size,vg_free,pv_count');
   return rows.find((r) => r.vg_name!.endsWith(poolName));
 };
 const pool = () => c().get<StoragePool>(STORAGE_POOLS, poolName);
@@ -81,14 +72,7 @@ it.before(
     plane = await ControlPlane.start();
     cluster = await TestCluster.start({ agents: 2, controlPlane: plane, nodeLabels: (i) => ({ [POOL_LABEL]: `n${i}` }) });
     poolName = `${cluster.prefix}-hdd`;
-    await cluster.create(STORAGE_CLASSES, {
-      apiVersion: 'storage.k8s.io/v1',
-      kind: 'StorageClass',
-      metadata: { name: `${poolName}-sc` },
-      provisioner: CSI_DRIVER_NAME,
-      parameters: { pool: poolName },
-      volumeBindingMode: 'WaitForFirstConsumer',
-    });
+    await cluster.createStorageClass(`${poolName}-sc`, { pool: poolName }, { volumeBindingMode: 'WaitForFirstConsumer' });
     op = await cluster.startOperator('operator', [], { leaseDurationMs: LEASE_MS });
   }),
 );
@@ -111,12 +95,7 @@ it.after(
 
 it('the watch connection is cut and the operator converges without a restart', async () => {
   const [n0, n1] = c().nodes as [ClusterNode, ClusterNode];
-  await c().create(STORAGE_POOLS, {
-    apiVersion: 'storage.stratum.dev/v1alpha1',
-    kind: 'StoragePool',
-    metadata: { name: poolName },
-    spec: { mediaClass: 'hdd', nodeSelector: { matchLabels: { [POOL_LABEL]: 'n0' } } },
-  });
+  await c().createPool(poolName, { mediaClass: 'hdd', nodeSelector: { matchLabels: { [POOL_LABEL]: 'n0' } } });
   await waitFor('the pool on node 0 with 2 disks', () => converged([n0], [2]), 60_000, 250);
   const pid = op!.proc.pid;
   const restartsBefore = await op!.metric('stratum_watch_restarts_total');

@@ -18,7 +18,7 @@ import { parseQuantity } from '../../src/api/quantity.ts';
 import { LVM_VOLUME_TAG_PREFIX } from '../../src/common/constants.ts';
 import { callCsi, connectCsi, type CsiClients } from '../../src/csi/client.ts';
 import { resourcePath, type KubeObject } from '../../src/operator/runtime/kube/client.ts';
-import { LOCAL_VOLUMES, STORAGE_CLASSES, STORAGE_POOLS, VOLUME_REPLICAS } from '../../src/operator/resources.ts';
+import { LOCAL_VOLUMES, STORAGE_POOLS, VOLUME_REPLICAS } from '../../src/operator/resources.ts';
 import { CSI_DRIVER_NAME } from '../../src/common/constants.ts';
 import {
   CSI_DRIVERS,
@@ -29,6 +29,8 @@ import {
   ensureCsiDriver,
   registerCsiNode,
   startSidecars,
+  type Pv,
+  type Pvc,
   type Sidecars,
 } from '../integration/csi-support.ts';
 import { reportFailure } from '../integration/support.ts';
@@ -37,6 +39,7 @@ import { startSharedControllers } from '../rig/connect.ts';
 import type { Controllers } from '../rig/controllers.ts';
 import { Lab } from '../lab/lab.ts';
 import { LabCluster } from '../lab/lab-cluster.ts';
+import { mountCapability, stageAndPublish, stagingOf, targetOf, unpublishAndUnstage } from '../lab/lab-csi.ts';
 import { GUEST_CSI_SOCKET, type LabNode } from '../lab/lab-node.ts';
 
 const MiB = 1024 ** 2;
@@ -59,18 +62,6 @@ const linkAddress = (i: number) => `192.168.77.${11 + i}`;
 
 type Volume = LocalVolume & { metadata: { name: string } };
 type Replica = VolumeReplica & { metadata: { name: string } };
-interface Pvc {
-  metadata: { name: string };
-  spec: { volumeName?: string };
-  status?: { phase?: string };
-}
-interface Pv {
-  metadata: { name: string };
-  spec: {
-    csi: { volumeHandle: string };
-    nodeAffinity?: { required: { nodeSelectorTerms: { matchExpressions: { key: string; values: string[] }[] }[] } };
-  };
-}
 interface Lv {
   lv_name: string;
   lv_size: string;
@@ -115,12 +106,7 @@ const readyVolume = (name: string, timeoutMs = 600_000) =>
   );
 
 async function createVolume(name: string, spec: Partial<LocalVolume['spec']>): Promise<void> {
-  await cluster.create(LOCAL_VOLUMES, {
-    apiVersion: 'storage.stratum.dev/v1alpha1',
-    kind: 'LocalVolume',
-    metadata: { name },
-    spec: { pool: poolName, size: '256Mi', fsType: 'ext4', ...spec },
-  });
+  await cluster.createVolume(name, { pool: poolName, size: '256Mi', fsType: 'ext4', ...spec });
 }
 
 const patchVolume = (name: string, spec: Record<string, unknown>) =>
@@ -138,40 +124,8 @@ async function procLine(vm: LabNode, minor: number): Promise<string> {
   return (await vm.sh('cat /proc/drbd')).split('\n').find((l) => l.trim().startsWith(`${minor}:`)) ?? '';
 }
 
-// CSI paths in the VM, as kubelet would lay them out.
-const stagingOf = (vol: string) => `/var/lib/kubelet/plugins/lab/${vol}/globalmount`;
-const targetOf = (vol: string) => `/var/lib/kubelet/pods/lab/volumes/${vol}/mount`;
-const mountCap = { accessMode: { mode: 'SINGLE_NODE_WRITER' as const }, mount: { fsType: 'ext4', mountFlags: [] } };
-
-async function stage(vm: LabNode, vol: string): Promise<void> {
-  await vm.sh(`mkdir -p ${stagingOf(vol)} ${path.dirname(targetOf(vol))}`);
-  const node = csi.get(vm.name)!.node;
-  await callCsi(
-    node,
-    'NodeStageVolume',
-    { volumeId: vol, stagingTargetPath: stagingOf(vol), volumeCapability: mountCap, volumeContext: {} },
-    180_000,
-  );
-  await callCsi(
-    node,
-    'NodePublishVolume',
-    {
-      volumeId: vol,
-      stagingTargetPath: stagingOf(vol),
-      targetPath: targetOf(vol),
-      volumeCapability: mountCap,
-      readonly: false,
-      volumeContext: {},
-    },
-    60_000,
-  );
-}
-
-async function unstage(vm: LabNode, vol: string): Promise<void> {
-  const node = csi.get(vm.name)!.node;
-  await callCsi(node, 'NodeUnpublishVolume', { volumeId: vol, targetPath: targetOf(vol) }, 60_000);
-  await callCsi(node, 'NodeUnstageVolume', { volumeId: vol, stagingTargetPath: stagingOf(vol) }, 60_000);
-}
+const stage = (vm: LabNode, vol: string) => stageAndPublish(vm, csi.get(vm.name)!.node, vol, 'ext4');
+const unstage = (vm: LabNode, vol: string) => unpublishAndUnstage(csi.get(vm.name)!.node, vol);
 
 const mountSource = async (vm: LabNode, vol: string) => (await vm.sh(`findmnt -n -o SOURCE --target ${targetOf(vol)}`)).trim();
 const checksum = async (vm: LabNode, file: string) => (await vm.sh(`sha256sum < ${file}`, 120_000)).trim();
@@ -191,22 +145,13 @@ it.before(
     }
     poolName = `${lab.nodes[0]!.name}-repl`;
     storageClass = `${poolName}-2`;
-    await cluster.create(STORAGE_POOLS, {
-      apiVersion: 'storage.stratum.dev/v1alpha1',
-      kind: 'StoragePool',
-      metadata: { name: poolName },
-      spec: { mediaClass: 'hdd', diskSelector: { maxSize: '3Gi' } },
-    });
-    await cluster.create(STORAGE_CLASSES, {
-      apiVersion: 'storage.k8s.io/v1',
-      kind: 'StorageClass',
-      metadata: { name: storageClass },
-      provisioner: CSI_DRIVER_NAME,
-      // Immediate: no pod and no scheduler needed; the provisioner offers every node's topology.
-      volumeBindingMode: 'Immediate',
-      reclaimPolicy: 'Delete',
-      parameters: { pool: poolName, replicas: '2', 'csi.storage.k8s.io/fstype': 'ext4' },
-    });
+    await cluster.createPool(poolName, { mediaClass: 'hdd', diskSelector: { maxSize: '3Gi' } });
+    // Immediate: no pod and no scheduler needed; the provisioner offers every node's topology.
+    await cluster.createStorageClass(
+      storageClass,
+      { pool: poolName, replicas: '2', 'csi.storage.k8s.io/fstype': 'ext4' },
+      { volumeBindingMode: 'Immediate', reclaimPolicy: 'Delete' },
+    );
     await waitFor(
       `pool ${poolName} on 3 nodes`,
       async () => (await cluster.get<StoragePool>(STORAGE_POOLS, poolName))?.status?.nodeCount === 3,
@@ -431,7 +376,7 @@ it('online growth of a replicated, mounted volume: both LVs, the DRBD device and
       volumePath: targetOf(r1),
       stagingTargetPath: stagingOf(r1),
       capacityRange: { requiredBytes: String(256 * MiB), limitBytes: '0' },
-      volumeCapability: mountCap,
+      volumeCapability: mountCapability('ext4'),
     },
     120_000,
   );

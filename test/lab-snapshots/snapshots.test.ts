@@ -13,18 +13,19 @@ import { run } from '../../src/common/exec.ts';
 import { callCsi, connectCsi, type CsiClients } from '../../src/csi/client.ts';
 import { LOCAL_VOLUMES, LOCAL_VOLUME_SNAPSHOTS, STORAGE_POOLS } from '../../src/operator/resources.ts';
 import { CSI_DRIVER_NAME, TOPOLOGY_KEY } from '../../src/common/constants.ts';
-import { NODES, STORAGE_CLASSES } from '../../src/operator/resources.ts';
+import { NODES } from '../../src/operator/resources.ts';
 import { resourcePath, type ResourceType } from '../../src/operator/runtime/kube/client.ts';
 import { rigBinary, snapshotCrdsDir } from '../rig/binaries.ts';
 import { connectToSharedControlPlane, startSharedControllers } from '../rig/connect.ts';
 import type { Controllers } from '../rig/controllers.ts';
 import { ManagedProcess } from '../rig/managed-process.ts';
 import { installCrds } from '../rig/manifests.ts';
-import { CSI_NODES, PVCS, PVS, ensureCsiDriver } from '../integration/csi-support.ts';
+import { CSI_NODES, PVCS, PVS, ensureCsiDriver, type Pvc } from '../integration/csi-support.ts';
 import { reportFailure } from '../integration/support.ts';
 import { waitFor } from '../operator/support.ts';
 import { Lab } from '../lab/lab.ts';
 import { LabCluster } from '../lab/lab-cluster.ts';
+import { mountCapability, stageAndPublish, targetOf, unpublishAndUnstage } from '../lab/lab-csi.ts';
 import { GUEST_CSI_SOCKET, type LabNode } from '../lab/lab-node.ts';
 
 const MiB = 1024 ** 2;
@@ -65,12 +66,7 @@ it.before(
     thinPool = `${node.name}-thin`;
     // The SCSI SSD (2 GiB): the thin pool takes 90 % of it; 400 % overcommit leaves room for
     // csi-sanity's volumes, snapshots and restores together.
-    await cluster.create(STORAGE_POOLS, {
-      apiVersion: 'storage.stratum.dev/v1alpha1',
-      kind: 'StoragePool',
-      metadata: { name: thinPool },
-      spec: { mediaClass: 'ssd', thin: true, thinOvercommitPercent: 400 },
-    });
+    await cluster.createPool(thinPool, { mediaClass: 'ssd', thin: true, thinOvercommitPercent: 400 });
     // Under heavy load the thin pool's lvcreate can outlast EnsurePool's deadline; the registry
     // then marks the agent unreachable and nothing calls it again until an object changes. A
     // touch of the pool every 30 s is that change (a test workaround, not a fix).
@@ -156,38 +152,22 @@ it('csi-sanity: Identity and Controller specs with snapshots and clones, on a th
   assert.equal(await cluster.list(LOCAL_VOLUME_SNAPSHOTS), [], 'no LocalVolumeSnapshot left');
 });
 
-// CSI paths in the VM, as kubelet would lay them out.
-const stagingOf = (vol: string) => `/var/lib/kubelet/plugins/lab/${vol}/globalmount`;
-const targetOf = (vol: string) => `/var/lib/kubelet/pods/lab/volumes/${vol}/mount`;
-const mountCap = { accessMode: { mode: 'SINGLE_NODE_WRITER' as const }, mount: { fsType: 'ext4', mountFlags: [] } };
+const mountCap = mountCapability('ext4');
 const checksum = async (file: string) => (await node.sh(`sha256sum < ${file}`)).trim();
+const publish = (vol: string) => stageAndPublish(node, csi.node, vol, 'ext4');
+const unpublish = (vol: string) => unpublishAndUnstage(csi.node, vol);
 
-async function publish(vol: string): Promise<void> {
-  await node.sh(`mkdir -p ${stagingOf(vol)} ${path.dirname(targetOf(vol))}`);
-  await callCsi(
-    csi.node,
-    'NodeStageVolume',
-    { volumeId: vol, stagingTargetPath: stagingOf(vol), volumeCapability: mountCap, volumeContext: {} },
-    180_000,
-  );
-  await callCsi(
-    csi.node,
-    'NodePublishVolume',
-    {
-      volumeId: vol,
-      stagingTargetPath: stagingOf(vol),
-      targetPath: targetOf(vol),
-      volumeCapability: mountCap,
-      readonly: false,
-      volumeContext: {},
+/** CreateSnapshot, called again (it is idempotent by name) until the snapshot is ready to use. */
+function readySnapshot(name: string, sourceVolumeId: string, what: string) {
+  return waitFor(
+    what,
+    async () => {
+      const r = await callCsi(controller.controller, 'CreateSnapshot', { name, sourceVolumeId }, 60_000);
+      return r.snapshot?.readyToUse ? r.snapshot : undefined;
     },
-    60_000,
+    120_000,
+    1_000,
   );
-}
-
-async function unpublish(vol: string): Promise<void> {
-  await callCsi(csi.node, 'NodeUnpublishVolume', { volumeId: vol, targetPath: targetOf(vol) }, 60_000);
-  await callCsi(csi.node, 'NodeUnstageVolume', { volumeId: vol, stagingTargetPath: stagingOf(vol) }, 60_000);
 }
 
 /** CreateVolume as csi-provisioner calls it (retried while ABORTED, as it does). */
@@ -241,15 +221,7 @@ it('restore holds the data of the snapshot, clone the data of now; deletion in e
   await node.sh(`head -c ${32 * MiB} /dev/urandom > ${targetOf(src.volumeId)}/data && sync`);
   const before = await checksum(`${targetOf(src.volumeId)}/data`);
 
-  const snap = await waitFor(
-    'snapshot ready',
-    async () => {
-      const r = await callCsi(controller.controller, 'CreateSnapshot', { name: 'snapshot-lab-1', sourceVolumeId: src.volumeId }, 60_000);
-      return r.snapshot?.readyToUse ? r.snapshot : undefined;
-    },
-    120_000,
-    1_000,
-  );
+  const snap = await readySnapshot('snapshot-lab-1', src.volumeId, 'snapshot ready');
   assert.is(snap.sizeBytes, String(256 * MiB), 'restore size = the volume size');
   assert.is(snap.sourceVolumeId, src.volumeId);
   const lvSnap = (await lvs()).find((l) => l.lv_name === snap.snapshotId);
@@ -292,15 +264,7 @@ it('restore holds the data of the snapshot, clone the data of now; deletion in e
   await unpublish(restored.volumeId);
 
   // Volume first, then its snapshot: the snapshot outlives its volume and can still be restored.
-  const snap2 = await waitFor(
-    'second snapshot ready',
-    async () => {
-      const r = await callCsi(controller.controller, 'CreateSnapshot', { name: 'snapshot-lab-2', sourceVolumeId: clone.volumeId }, 60_000);
-      return r.snapshot?.readyToUse ? r.snapshot : undefined;
-    },
-    120_000,
-    1_000,
-  );
+  const snap2 = await readySnapshot('snapshot-lab-2', clone.volumeId, 'second snapshot ready');
   await deleteVolume(clone.volumeId);
   const listed = await callCsi(controller.controller, 'ListSnapshots', { snapshotId: snap2.snapshotId });
   assert.is(listed.entries.length, 1, 'the snapshot of a deleted volume is still listed');
@@ -353,11 +317,6 @@ async function stopPvcPath(): Promise<void> {
   await cluster?.delete(CSI_NODES, node?.name ?? '').catch(() => undefined);
 }
 
-interface Pvc {
-  metadata: { name: string };
-  spec: { volumeName?: string };
-  status?: { phase?: string };
-}
 interface VolumeSnapshot {
   metadata: { name: string };
   status?: { readyToUse?: boolean; restoreSize?: string; boundVolumeSnapshotContentName?: string; error?: { message?: string } };
@@ -432,15 +391,7 @@ it('PVC path with the real snapshot controller: VolumeSnapshot ready, restore PV
     }),
   );
   const sc = `${thinPool}-sc`;
-  await cluster.create(STORAGE_CLASSES, {
-    apiVersion: 'storage.k8s.io/v1',
-    kind: 'StorageClass',
-    metadata: { name: sc },
-    provisioner: CSI_DRIVER_NAME,
-    volumeBindingMode: 'Immediate',
-    reclaimPolicy: 'Delete',
-    parameters: { pool: thinPool },
-  } as never);
+  await cluster.createStorageClass(sc, { pool: thinPool }, { volumeBindingMode: 'Immediate', reclaimPolicy: 'Delete' });
   const vsc = `${thinPool}-snapclass`;
   await cluster.create(VOLUME_SNAPSHOT_CLASSES, {
     apiVersion: 'snapshot.storage.k8s.io/v1',

@@ -10,34 +10,35 @@ export type Accel = 'kvm' | 'tcg';
 
 const PROBE_MS = 15_000;
 
+/** qemu arguments every lab boot shares, the probe's included: one CPU, no devices, no display, the console on stdio. */
+export function qemuBootArgs(accel: Accel, memoryMiB: number, vmlinuz: string): string[] {
+  return [
+    '-accel',
+    accel,
+    '-m',
+    String(memoryMiB),
+    '-smp',
+    '1',
+    '-nodefaults',
+    '-display',
+    'none',
+    '-serial',
+    'stdio',
+    '-no-reboot',
+    '-kernel',
+    vmlinuz,
+  ];
+}
+
 function bootId(): string {
   return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
 }
 
 function kernelStartsUnderKvm(vmlinuz: string): Promise<boolean> {
   return new Promise((resolve) => {
-    const child = spawn(
-      'qemu-system-x86_64',
-      [
-        '-accel',
-        'kvm',
-        '-m',
-        '256',
-        '-smp',
-        '1',
-        '-nodefaults',
-        '-display',
-        'none',
-        '-serial',
-        'stdio',
-        '-no-reboot',
-        '-kernel',
-        vmlinuz,
-        '-append',
-        'console=ttyS0 panic=-1',
-      ],
-      { stdio: ['ignore', 'pipe', 'ignore'] },
-    );
+    const child = spawn('qemu-system-x86_64', [...qemuBootArgs('kvm', 256, vmlinuz), '-append', 'console=ttyS0 panic=-1'], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     let seen = false;
     const timer = setTimeout(() => child.kill('SIGKILL'), PROBE_MS);
     child.stdout.on('data', (b: Buffer) => {

@@ -17,7 +17,7 @@ import { AGENT_GRPC_PORT } from '../../src/common/constants.ts';
 import { createHealthClient, type ClientTls } from '../../src/agent-api/client.ts';
 import { ManagedProcess } from '../rig/managed-process.ts';
 import { freePort } from '../rig/free-port.ts';
-import type { Accel } from './accel.ts';
+import { qemuBootArgs, type Accel } from './accel.ts';
 import type { LabNetwork } from './lab-network.ts';
 import { Qmp } from './qmp.ts';
 import { forwardUnixSocket, runInVm, waitForCommandServer, type VmResult } from './vm-commands.ts';
@@ -365,20 +365,7 @@ export class LabNode {
     const args = [
       '-name',
       o.name,
-      '-accel',
-      o.accel,
-      '-m',
-      String(o.memoryMiB ?? 1024),
-      '-smp',
-      '1',
-      '-nodefaults',
-      '-display',
-      'none',
-      '-serial',
-      'stdio',
-      '-no-reboot',
-      '-kernel',
-      o.kernel.vmlinuz,
+      ...qemuBootArgs(o.accel, o.memoryMiB ?? 1024, o.kernel.vmlinuz),
       '-initrd',
       o.kernel.initrd,
       '-append',

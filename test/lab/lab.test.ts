@@ -24,6 +24,7 @@ import { statusShowsFilesystem } from '../helpers/filesystem-status.ts';
 import { waitFor } from '../operator/support.ts';
 import { Lab } from './lab.ts';
 import { LabCluster } from './lab-cluster.ts';
+import { mountCapability, stageAndPublish, stagingOf, targetOf, unpublishAndUnstage } from './lab-csi.ts';
 import { GUEST_CSI_SOCKET, type LabNode } from './lab-node.ts';
 
 const MiB = 1024 ** 2;
@@ -65,12 +66,7 @@ async function explainVolume(name: string): Promise<string> {
 }
 
 async function createVolume(name: string, poolName: string, size: string, fsType?: string, on: LabNode = node): Promise<void> {
-  await cluster.create(LOCAL_VOLUMES, {
-    apiVersion: 'storage.stratum.dev/v1alpha1',
-    kind: 'LocalVolume',
-    metadata: { name },
-    spec: { pool: poolName, size, ...(fsType ? { fsType } : {}), accessibility: { nodes: [on.name] } },
-  });
+  await cluster.createVolume(name, { pool: poolName, size, ...(fsType ? { fsType } : {}), accessibility: { nodes: [on.name] } });
 }
 
 async function readyVolume(name: string, timeoutMs = 120_000): Promise<Volume> {
@@ -92,12 +88,7 @@ async function readyVolume(name: string, timeoutMs = 120_000): Promise<Volume> {
 /** A pool on the first VM only. */
 async function createPool(name: string, spec: Record<string, unknown>, on: LabNode = node): Promise<Pool> {
   const nodeSelector = { matchLabels: { 'kubernetes.io/hostname': on.name } };
-  await cluster.create(STORAGE_POOLS, {
-    apiVersion: 'storage.stratum.dev/v1alpha1',
-    kind: 'StoragePool',
-    metadata: { name },
-    spec: { nodeSelector, ...spec },
-  });
+  await cluster.createPool(name, { nodeSelector, ...spec });
   return waitFor(
     `pool ${name} Ready`,
     async () => {
@@ -107,39 +98,6 @@ async function createPool(name: string, spec: Record<string, unknown>, on: LabNo
     120_000,
     500,
   );
-}
-
-// CSI paths in the VM, as kubelet would lay them out.
-const stagingOf = (vol: string) => `/var/lib/kubelet/plugins/lab/${vol}/globalmount`;
-const targetOf = (vol: string) => `/var/lib/kubelet/pods/lab/volumes/${vol}/mount`;
-const mountCap = (fsType: string) => ({ accessMode: { mode: 'SINGLE_NODE_WRITER' as const }, mount: { fsType, mountFlags: [] } });
-
-async function stageAndPublish(vol: string, fsType: string): Promise<void> {
-  await node.sh(`mkdir -p ${stagingOf(vol)} ${path.dirname(targetOf(vol))}`);
-  await callCsi(
-    csi.node,
-    'NodeStageVolume',
-    { volumeId: vol, stagingTargetPath: stagingOf(vol), volumeCapability: mountCap(fsType), volumeContext: {} },
-    180_000,
-  );
-  await callCsi(
-    csi.node,
-    'NodePublishVolume',
-    {
-      volumeId: vol,
-      stagingTargetPath: stagingOf(vol),
-      targetPath: targetOf(vol),
-      volumeCapability: mountCap(fsType),
-      readonly: false,
-      volumeContext: {},
-    },
-    60_000,
-  );
-}
-
-async function unpublishAndUnstage(vol: string): Promise<void> {
-  await callCsi(csi.node, 'NodeUnpublishVolume', { volumeId: vol, targetPath: targetOf(vol) }, 60_000);
-  await callCsi(csi.node, 'NodeUnstageVolume', { volumeId: vol, stagingTargetPath: stagingOf(vol) }, 60_000);
 }
 
 /** Mounted file system type and size in bytes of a path in the VM. */
@@ -253,7 +211,7 @@ for (const fsType of ['ext4', 'xfs'] as const) {
     // xfs wants at least 300 MiB.
     if (fsType === 'xfs') await createVolume(vol, hddPool, '320Mi', 'xfs');
     await readyVolume(vol);
-    await stageAndPublish(vol, fsType);
+    await stageAndPublish(node, csi.node, vol, fsType);
     const lv = await lvOf(vol);
     const m = await mounted(targetOf(vol));
     assert.is(m.fsType, fsType);
@@ -268,9 +226,9 @@ for (const fsType of ['ext4', 'xfs'] as const) {
     assert.ok(Number(bytes.used) >= 24 * MiB, `used ${bytes.used} counts the 24 MiB written`);
     assert.ok(Math.abs(Number(bytes.used) - df[1]!) < 4 * MiB, `used ${bytes.used} ≈ df ${df[1]}`);
 
-    await unpublishAndUnstage(vol);
+    await unpublishAndUnstage(csi.node, vol);
     assert.is((await node.exec(`findmnt ${stagingOf(vol)}`)).code, 1, 'unstaged: nothing mounted');
-    await stageAndPublish(vol, fsType);
+    await stageAndPublish(node, csi.node, vol, fsType);
     assert.is(await checksum(`${targetOf(vol)}/data`), before);
   });
 }
@@ -308,7 +266,7 @@ for (const [fsType, from, to] of [
         volumePath: targetOf(vol),
         stagingTargetPath: stagingOf(vol),
         capacityRange: { requiredBytes: String(to * MiB), limitBytes: '0' },
-        volumeCapability: mountCap(fsType),
+        volumeCapability: mountCapability(fsType),
       },
       120_000,
     );

@@ -4,6 +4,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const CRDS_DIR = path.join(REPO_ROOT, 'crds');
+export const EXAMPLES_DIR = path.join(REPO_ROOT, 'examples');
 export const DEFAULT_BIN_DIR = process.env.STRATUM_RIG_BIN ?? path.join(REPO_ROOT, '.rig/bin');
 
 export type RigBinary =

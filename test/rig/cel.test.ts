@@ -1,17 +1,14 @@
 // The CRDs' CEL rules and strict field validation, enforced by the real API server. The expected
 // messages are read from crds/ (the rule each test breaks is chosen here, its text is not).
-import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { apiMessage, ignoreNotFound, statusCode } from './api-errors.ts';
-import { REPO_ROOT } from './binaries.ts';
+import { CRDS_DIR, EXAMPLES_DIR } from './binaries.ts';
 import { connectToSharedControlPlane, uniqueName } from './connect.ts';
 import { celMessage, crdVersion, type CelRule, type CrdManifest } from './crd-schema.ts';
 import { installCrds, readManifests } from './manifests.ts';
 
-const CRDS_DIR = path.join(REPO_ROOT, 'crds');
-const EXAMPLES_DIR = path.join(REPO_ROOT, 'examples');
 const MERGE_PATCH = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 const isTransitionRule = (r: CelRule) => r.rule.includes('oldSelf');
 

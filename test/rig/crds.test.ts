@@ -7,15 +7,12 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { stringify } from 'yaml';
 import { apiMessage, ignoreNotFound } from './api-errors.ts';
-import { REPO_ROOT } from './binaries.ts';
+import { CRDS_DIR, EXAMPLES_DIR } from './binaries.ts';
 import { connectToSharedControlPlane, uniqueName } from './connect.ts';
 import { kubectl } from './kubectl.ts';
 import { describe, FIELD_MANAGER, installCrds, ObjectApi, readManifests, type Manifest } from './manifests.ts';
 import { createTestNamespace, deleteTestNamespace } from './namespace.ts';
 import { findCondition } from '../../src/operator/runtime/status.ts';
-
-const CRDS_DIR = path.join(REPO_ROOT, 'crds');
-const EXAMPLES_DIR = path.join(REPO_ROOT, 'examples');
 
 const rig = connectToSharedControlPlane();
 const kc = rig.kubeConfig();

@@ -3,19 +3,15 @@
 // (through the status subresource, as the operator writes it) so that every column — the Ready
 // condition's status and reason included — has a value to compare; a non-Ready condition listed
 // first proves the Ready columns pick the Ready one.
-import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CustomObjectsApi } from '@kubernetes/client-node';
 import { ignoreNotFound } from './api-errors.ts';
-import { REPO_ROOT } from './binaries.ts';
+import { CRDS_DIR, EXAMPLES_DIR } from './binaries.ts';
 import { connectToSharedControlPlane, uniqueName } from './connect.ts';
 import { crdVersion, printerColumns, type CrdManifest, type PrinterColumn } from './crd-schema.ts';
 import { kubectl } from './kubectl.ts';
 import { installCrds, readManifests } from './manifests.ts';
-
-const CRDS_DIR = path.join(REPO_ROOT, 'crds');
-const EXAMPLES_DIR = path.join(REPO_ROOT, 'examples');
 
 const rig = connectToSharedControlPlane();
 const kc = rig.kubeConfig();
