@@ -27,6 +27,7 @@ import { TestCluster, reportFailure, waitFor, type ClusterNode } from './support
 import {
   CSI_DRIVERS,
   EVENTS,
+  type KubeEvent,
   PODS,
   PVCS,
   PVS,
@@ -345,7 +346,7 @@ it('kubectl edit growth of a LocalVolume: the claim follows, csi-resizer grows t
     30_000,
     250,
   );
-  const events = await cluster.list<{ metadata: Record<string, unknown>; reason: string; message: string }>(EVENTS, {
+  const events = await cluster.list<KubeEvent>(EVENTS, {
     fieldSelector: `involvedObject.name=${id}`,
   });
   const resized = events.find((e) => e.reason === 'ClaimResized');
@@ -386,13 +387,9 @@ it('a claim for an unknown pool gets the CSI refusal as a ProvisioningFailed Eve
   const event = await waitFor(
     'ProvisioningFailed event',
     async () =>
-      (
-        await cluster.list<{ metadata: Record<string, unknown>; reason: string; message: string; involvedObject: { name: string } }>(
-          EVENTS,
-          {},
-          cluster.namespace,
-        )
-      ).find((e) => e.involvedObject.name === 'bad' && e.reason === 'ProvisioningFailed'),
+      (await cluster.list<KubeEvent>(EVENTS, {}, cluster.namespace)).find(
+        (e) => e.involvedObject.name === 'bad' && e.reason === 'ProvisioningFailed',
+      ),
     60_000,
     250,
   );

@@ -18,7 +18,7 @@ import { LVM_VOLUME_TAG_PREFIX } from '../../src/common/constants.ts';
 import { callCsi, connectCsi, type CsiClients } from '../../src/csi/client.ts';
 import { resourcePath } from '../../src/operator/runtime/kube/client.ts';
 import { LOCAL_DISKS, LOCAL_VOLUMES, STORAGE_POOLS, VOLUME_REPLICAS } from '../../src/operator/resources.ts';
-import { EVENTS } from '../integration/csi-support.ts';
+import { EVENTS, type KubeEvent } from '../integration/csi-support.ts';
 import { reportFailure } from '../integration/support.ts';
 import { statusShowsFilesystem } from '../helpers/filesystem-status.ts';
 import { waitFor } from '../operator/support.ts';
@@ -38,7 +38,6 @@ let csi: CsiClients;
 let hddPool: string;
 let thinPool: string;
 
-type KubeEvent = { metadata: Record<string, unknown>; reason: string; type: string };
 type Pool = StoragePool & { metadata: { name: string } };
 type Volume = LocalVolume & { metadata: { name: string } };
 interface Lv {
