@@ -90,69 +90,37 @@ t('delete removes the LV; deleting again is success with deleted=false', async (
 });
 
 t('bad input gets the right code, a message naming the object, and changes nothing on disk', async () => {
+  const create = (volumeId: string, pool: string, sizeBytes: number) => () =>
+    callAgent(a.client, 'CreateVolume', { volumeId, pool, sizeBytes });
+  const expand = (volumeId: string, pool: string, sizeBytes: number) => () =>
+    callAgent(a.client, 'ExpandVolume', { volumeId, pool, sizeBytes });
   const cases: [string, () => Promise<unknown>, status, RegExp, AgentReason?][] = [
-    [
-      'zero size',
-      () => callAgent(a.client, 'CreateVolume', { volumeId: 'pvc-z', pool: 'fast', sizeBytes: 0 }),
-      status.INVALID_ARGUMENT,
-      /volume pvc-z: size/,
-    ],
-    [
-      'shell metacharacters',
-      () => callAgent(a.client, 'CreateVolume', { volumeId: 'x;rm -rf /', pool: 'fast', sizeBytes: MiB }),
-      status.INVALID_ARGUMENT,
-      /volume name "x;rm -rf \/"/,
-    ],
-    [
-      'command substitution',
-      () => callAgent(a.client, 'CreateVolume', { volumeId: '$(reboot)', pool: 'fast', sizeBytes: MiB }),
-      status.INVALID_ARGUMENT,
-      /volume name/,
-    ],
-    [
-      'path separator',
-      () => callAgent(a.client, 'CreateVolume', { volumeId: '../../etc', pool: 'fast', sizeBytes: MiB }),
-      status.INVALID_ARGUMENT,
-      /volume name "..\/..\/etc"/,
-    ],
-    [
-      'pool with a path separator',
-      () => callAgent(a.client, 'CreateVolume', { volumeId: 'pvc-p', pool: 'fast/x', sizeBytes: MiB }),
-      status.INVALID_ARGUMENT,
-      /pool name "fast\/x"/,
-    ],
-    [
-      'unknown pool',
-      () => callAgent(a.client, 'CreateVolume', { volumeId: 'pvc-u', pool: 'nope', sizeBytes: MiB }),
-      status.NOT_FOUND,
-      /pool nope not found on node node-a/,
-      'PoolNotFound',
-    ],
+    ['zero size', create('pvc-z', 'fast', 0), status.INVALID_ARGUMENT, /volume pvc-z: size/],
+    ['shell metacharacters', create('x;rm -rf /', 'fast', MiB), status.INVALID_ARGUMENT, /volume name "x;rm -rf \/"/],
+    ['command substitution', create('$(reboot)', 'fast', MiB), status.INVALID_ARGUMENT, /volume name/],
+    ['path separator', create('../../etc', 'fast', MiB), status.INVALID_ARGUMENT, /volume name "..\/..\/etc"/],
+    ['pool with a path separator', create('pvc-p', 'fast/x', MiB), status.INVALID_ARGUMENT, /pool name "fast\/x"/],
+    ['unknown pool', create('pvc-u', 'nope', MiB), status.NOT_FOUND, /pool nope not found on node node-a/, 'PoolNotFound'],
     [
       'above free space',
-      () => callAgent(a.client, 'CreateVolume', { volumeId: 'pvc-big', pool: 'fast', sizeBytes: 64 * GiB }),
+      create('pvc-big', 'fast', 64 * GiB),
       status.RESOURCE_EXHAUSTED,
       /pool fast on node node-a has \d+ bytes free; volume pvc-big needs/,
     ],
     [
       'second create, other size',
-      () => callAgent(a.client, 'CreateVolume', { volumeId: 'pvc-a', pool: 'fast', sizeBytes: 5 * MiB }),
+      create('pvc-a', 'fast', 5 * MiB),
       status.ALREADY_EXISTS,
       /volume pvc-a exists in pool fast on node node-a/,
     ],
     [
       'expand unknown volume',
-      () => callAgent(a.client, 'ExpandVolume', { volumeId: 'pvc-none', pool: 'fast', sizeBytes: 5 * MiB }),
+      expand('pvc-none', 'fast', 5 * MiB),
       status.NOT_FOUND,
       /volume pvc-none not found in pool fast/,
       'VolumeNotFound',
     ],
-    [
-      'expand above free space',
-      () => callAgent(a.client, 'ExpandVolume', { volumeId: 'pvc-a', pool: 'fast', sizeBytes: 64 * GiB }),
-      status.RESOURCE_EXHAUSTED,
-      /pool fast .* volume pvc-a needs/,
-    ],
+    ['expand above free space', expand('pvc-a', 'fast', 64 * GiB), status.RESOURCE_EXHAUSTED, /pool fast .* volume pvc-a needs/],
     ['list unknown pool', () => callAgent(a.client, 'ListVolumes', { pool: 'nope' }), status.NOT_FOUND, /pool nope/, 'PoolNotFound'],
     [
       'delete pool with volumes',

@@ -46,6 +46,18 @@ function candidate(lease: string, identity: string): Candidate {
   return { elector, client, log };
 }
 
+/** On a fresh Lease: a leads, b has campaigned long enough to be a standby. */
+async function leaderAndStandby(): Promise<{ lease: string; a: Candidate; b: Candidate }> {
+  const lease = `lease-${suffix()}`;
+  const a = candidate(lease, 'a');
+  a.elector.start();
+  await waitFor('a leads', () => a.elector.isLeader, 5_000);
+  const b = candidate(lease, 'b');
+  b.elector.start();
+  await sleep(TIMING.retryPeriodMs * 2);
+  return { lease, a, b };
+}
+
 const startedAt = (c: Candidate) => c.log.find((e) => e.ev.type === 'started')?.at;
 
 test.before(async () => {
@@ -90,13 +102,7 @@ test('two electors on one Lease: exactly one leads, the other stays standby', as
 });
 
 test('a leader that stops renewing (killed) is replaced only after leaseDuration', async () => {
-  const lease = `lease-${suffix()}`;
-  const a = candidate(lease, 'a');
-  a.elector.start();
-  await waitFor('a leads', () => a.elector.isLeader, 5_000);
-  const b = candidate(lease, 'b');
-  b.elector.start();
-  await sleep(TIMING.retryPeriodMs * 2);
+  const { a, b } = await leaderAndStandby();
   assert.not.ok(b.elector.isLeader);
   const killedAt = Date.now();
   await a.elector.stop();
@@ -108,13 +114,7 @@ test('a leader that stops renewing (killed) is replaced only after leaseDuration
 });
 
 test('a hung leader stops leading at renewDeadline, before the other takes over after leaseDuration', async () => {
-  const lease = `lease-${suffix()}`;
-  const a = candidate(lease, 'a');
-  a.elector.start();
-  await waitFor('a leads', () => a.elector.isLeader, 5_000);
-  const b = candidate(lease, 'b');
-  b.elector.start();
-  await sleep(TIMING.retryPeriodMs * 2);
+  const { a, b } = await leaderAndStandby();
   const hungAt = Date.now();
   a.client.hung = true;
   await waitFor('b takes over', () => b.elector.isLeader, 3 * TIMING.leaseDurationMs);
@@ -131,13 +131,7 @@ test('a hung leader stops leading at renewDeadline, before the other takes over 
 });
 
 test('release (SIGTERM) hands the Lease over at once', async () => {
-  const lease = `lease-${suffix()}`;
-  const a = candidate(lease, 'a');
-  a.elector.start();
-  await waitFor('a leads', () => a.elector.isLeader, 5_000);
-  const b = candidate(lease, 'b');
-  b.elector.start();
-  await sleep(TIMING.retryPeriodMs * 2);
+  const { lease, a, b } = await leaderAndStandby();
   const releasedAt = Date.now();
   await a.elector.release();
   assert.not.ok(a.elector.isLeader);

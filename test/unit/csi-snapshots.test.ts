@@ -3,7 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { status as Status } from '@grpc/grpc-js';
-import { CsiError } from '../../src/csi/errors.ts';
+import { refusal } from '../helpers/csi-refusal.ts';
 import type { StoragePool } from '../../src/api/index.ts';
 import type { ResourceType } from '../../src/operator/runtime/kube/client.ts';
 import { snapshotName, withContentSource } from '../../src/operator/csi/snapshots.ts';
@@ -50,18 +50,6 @@ const want = (over: Partial<CsiVolumeRequest['spec']> = {}, sizeBytes = 4n * GiB
   sizeBytes,
   spec: { pool: 'thin', size: '4Gi', replicas: 1, volumeMode: 'Filesystem', fsType: 'ext4', consistency: 'sync', ...over },
 });
-
-async function refusal(p: Promise<unknown>, code: Status, text: RegExp): Promise<void> {
-  try {
-    await p;
-  } catch (err) {
-    assert.instance(err, CsiError);
-    assert.is((err as CsiError).code, code, (err as Error).message);
-    assert.match((err as Error).message, text);
-    return;
-  }
-  assert.unreachable('expected a refusal');
-}
 
 test('snapshot names: csi-snapshotter names keep their uuid, anything else is hashed; always snap-, never LVM-reserved', () => {
   assert.is(snapshotName('snapshot-0b7f2c3e-1111-2222-3333-444455556666'), 'snap-0b7f2c3e-1111-2222-3333-444455556666');

@@ -4,7 +4,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { status as Status } from '@grpc/grpc-js';
 import { TOPOLOGY_KEY } from '../../src/common/constants.ts';
-import { CsiError } from '../../src/csi/errors.ts';
+import { refusal } from '../helpers/csi-refusal.ts';
 import { capabilityProblem } from '../../src/csi/access.ts';
 import type { CreateVolumeRequest__Output } from '../../src/csi/api/generated/csi/v1/CreateVolumeRequest.ts';
 import type { VolumeCapability__Output } from '../../src/csi/api/generated/csi/v1/VolumeCapability.ts';
@@ -39,19 +39,7 @@ function request(over: Partial<CreateVolumeRequest__Output> = {}): CreateVolumeR
   };
 }
 
-function refusal(fn: () => unknown, code: Status, text: RegExp): void {
-  try {
-    fn();
-  } catch (err) {
-    assert.instance(err, CsiError);
-    assert.is((err as CsiError).code, code, (err as Error).message);
-    assert.match((err as Error).message, text);
-    return;
-  }
-  assert.unreachable('expected a refusal');
-}
-
-test('a provisioner request becomes a LocalVolume spec', () => {
+test('a provisioner request becomes a LocalVolume spec', async () => {
   const r = parseCreateVolume(
     request({
       parameters: {
@@ -87,7 +75,7 @@ test("single replica: only the scheduler's node; block capability → Block; def
   assert.is(parseCreateVolume(request()).spec.fsType, 'ext4');
 });
 
-test('names: DNS labels kept, anything else hashed stably into one', () => {
+test('names: DNS labels kept, anything else hashed stably into one', async () => {
   assert.is(volumeName('pvc-abc'), 'pvc-abc');
   const odd = volumeName('sanity-controller-create-twice-0A1B2C3D-4E5F6071');
   assert.match(odd, /^csi-[0-9a-f]{40}$/);
@@ -97,21 +85,21 @@ test('names: DNS labels kept, anything else hashed stably into one', () => {
   assert.match(volumeName('snapshot-1'), /^csi-/, 'LVM-reserved prefixes are hashed too');
 });
 
-test('capacity: required wins, default capped by the limit, inverted range is OUT_OF_RANGE', () => {
+test('capacity: required wins, default capped by the limit, inverted range is OUT_OF_RANGE', async () => {
   assert.is(sizeFor(null), DEFAULT_VOLUME_BYTES);
   assert.is(sizeFor({ requiredBytes: '0', limitBytes: '1048576' }), 1048576n);
   assert.is(sizeFor({ requiredBytes: '2048', limitBytes: '0' }), 2048n);
-  refusal(() => sizeFor({ requiredBytes: '10', limitBytes: '5' }), Status.OUT_OF_RANGE, /exceeds limit_bytes/);
+  await refusal(() => sizeFor({ requiredBytes: '10', limitBytes: '5' }), Status.OUT_OF_RANGE, /exceeds limit_bytes/);
   assert.ok(fitsRange(10n, { requiredBytes: '10', limitBytes: '0' }));
   assert.not.ok(fitsRange(9n, { requiredBytes: '10', limitBytes: '0' }));
   assert.not.ok(fitsRange(11n, { requiredBytes: '10', limitBytes: '10' }));
 });
 
-test('capacity: raised to what the filesystem needs when the limit allows, OUT_OF_RANGE when it does not', () => {
+test('capacity: raised to what the filesystem needs when the limit allows, OUT_OF_RANGE when it does not', async () => {
   const xfs = 300n << 20n;
   assert.is(sizeFor({ requiredBytes: String(100 << 20), limitBytes: '0' }, xfs, 'an xfs filesystem'), xfs);
   assert.is(sizeFor({ requiredBytes: String(1 << 30), limitBytes: '0' }, xfs), 1n << 30n, 'larger than the minimum: as asked');
-  refusal(
+  await refusal(
     () => sizeFor({ requiredBytes: '0', limitBytes: String(200 << 20) }, xfs, 'an xfs filesystem'),
     Status.OUT_OF_RANGE,
     /an xfs filesystem needs at least 314572800 bytes; capacity_range limit_bytes 209715200 is below it/,
@@ -127,45 +115,53 @@ test('capacity: raised to what the filesystem needs when the limit allows, OUT_O
   );
 });
 
-test('refusals name the problem with INVALID_ARGUMENT', () => {
-  refusal(() => parseCreateVolume(request({ name: '' })), Status.INVALID_ARGUMENT, /name is required/);
-  refusal(() => parseCreateVolume(request({ volumeCapabilities: [] })), Status.INVALID_ARGUMENT, /volume_capabilities are required/);
-  refusal(
+test('refusals name the problem with INVALID_ARGUMENT', async () => {
+  await refusal(() => parseCreateVolume(request({ name: '' })), Status.INVALID_ARGUMENT, /name is required/);
+  await refusal(() => parseCreateVolume(request({ volumeCapabilities: [] })), Status.INVALID_ARGUMENT, /volume_capabilities are required/);
+  await refusal(
     () => parseCreateVolume(request({ volumeCapabilities: [mount('MULTI_NODE_MULTI_WRITER')] })),
     Status.INVALID_ARGUMENT,
     /MULTI_NODE_MULTI_WRITER is not supported.*one node/,
   );
-  refusal(() => parseCreateVolume(request({ volumeCapabilities: [mount(), block()] })), Status.INVALID_ARGUMENT, /both block and mount/);
-  refusal(
+  await refusal(
+    () => parseCreateVolume(request({ volumeCapabilities: [mount(), block()] })),
+    Status.INVALID_ARGUMENT,
+    /both block and mount/,
+  );
+  await refusal(
     () => parseCreateVolume(request({ volumeCapabilities: [mount('SINGLE_NODE_WRITER', 'btrfs')] })),
     Status.INVALID_ARGUMENT,
     /btrfs is not supported/,
   );
-  refusal(() => parseCreateVolume(request({ parameters: {} })), Status.INVALID_ARGUMENT, /"pool" is required/);
-  refusal(
+  await refusal(() => parseCreateVolume(request({ parameters: {} })), Status.INVALID_ARGUMENT, /"pool" is required/);
+  await refusal(
     () => parseCreateVolume(request({ parameters: { pool: 'fast', colour: 'red' } })),
     Status.INVALID_ARGUMENT,
     /unknown parameter "colour"/,
   );
-  refusal(
+  await refusal(
     () => parseCreateVolume(request({ parameters: { pool: 'fast', replicas: '4' } })),
     Status.INVALID_ARGUMENT,
     /replicas "4" must be 1 to 3/,
   );
-  refusal(() => topologyNodes({ requisite: [{ segments: { zone: 'a' } }], preferred: [] }), Status.INVALID_ARGUMENT, /topology segment/);
+  await refusal(
+    () => topologyNodes({ requisite: [{ segments: { zone: 'a' } }], preferred: [] }),
+    Status.INVALID_ARGUMENT,
+    /topology segment/,
+  );
 });
 
-test('access modes: single-node only, with the reason for multi-node', () => {
+test('access modes: single-node only, with the reason for multi-node', async () => {
   assert.is(capabilityProblem(mount('SINGLE_NODE_READER_ONLY')), undefined);
   assert.is(capabilityProblem(block()), undefined);
   assert.match(capabilityProblem(mount('MULTI_NODE_READER_ONLY'))!, /reachable from that node only/);
   assert.match(capabilityProblem({ accessMode: { mode: 'SINGLE_NODE_WRITER' } } as VolumeCapability__Output)!, /neither mount nor block/);
 });
 
-test('ListVolumes tokens round-trip; a foreign token is ABORTED', () => {
+test('ListVolumes tokens round-trip; a foreign token is ABORTED', async () => {
   assert.is(decodeToken(encodeToken('pvc-1')), 'pvc-1');
   assert.is(decodeToken(''), '');
-  refusal(() => decodeToken('invalid-token'), Status.ABORTED, /not issued by this plugin/);
+  await refusal(() => decodeToken('invalid-token'), Status.ABORTED, /not issued by this plugin/);
 });
 
 test.run();

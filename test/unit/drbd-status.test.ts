@@ -52,37 +52,25 @@ const JSON_SYNCING = JSON.stringify([
   { name: 'other', role: 'Secondary', devices: [], connections: [] },
 ]);
 
-const JSON_TARGET = JSON.stringify([
-  {
-    name: 'stratum-pvc-1',
-    role: 'Secondary',
-    devices: [{ volume: 0, minor: 1001, 'disk-state': 'Inconsistent' }],
-    connections: [
-      {
-        name: 'node-a',
-        'connection-state': 'Connected',
-        'peer-role': 'Primary',
-        peer_devices: [{ volume: 0, 'replication-state': 'SyncTarget', 'peer-disk-state': 'UpToDate', 'percent-in-sync': 7.9 }],
-      },
-    ],
-  },
-]);
+/** drbdsetup's JSON for one volume of stratum-pvc-1 with one peer, node-a, as it says it. */
+const onePeer = (diskState: string, connectionState: string, peerRole: string, peerDevice: Record<string, unknown>) =>
+  JSON.stringify([
+    {
+      name: 'stratum-pvc-1',
+      role: 'Secondary',
+      devices: [{ volume: 0, minor: 1001, 'disk-state': diskState }],
+      connections: [
+        { name: 'node-a', 'connection-state': connectionState, 'peer-role': peerRole, peer_devices: [{ volume: 0, ...peerDevice }] },
+      ],
+    },
+  ]);
 
-const JSON_CUT_OFF = JSON.stringify([
-  {
-    name: 'stratum-pvc-1',
-    role: 'Secondary',
-    devices: [{ volume: 0, minor: 1001, 'disk-state': 'UpToDate' }],
-    connections: [
-      {
-        name: 'node-a',
-        'connection-state': 'Connecting',
-        'peer-role': 'Unknown',
-        peer_devices: [{ volume: 0, 'replication-state': 'Off', 'peer-disk-state': 'DUnknown' }],
-      },
-    ],
-  },
-]);
+const JSON_TARGET = onePeer('Inconsistent', 'Connected', 'Primary', {
+  'replication-state': 'SyncTarget',
+  'peer-disk-state': 'UpToDate',
+  'percent-in-sync': 7.9,
+});
+const JSON_CUT_OFF = onePeer('UpToDate', 'Connecting', 'Unknown', { 'replication-state': 'Off', 'peer-disk-state': 'DUnknown' });
 
 test('8.4: a sync source reports its role, disks and the progress; unconfigured minors are not there', () => {
   const devices = parseProcDrbd(PROC_SYNC_SOURCE);

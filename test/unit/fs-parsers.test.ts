@@ -28,24 +28,20 @@ const MOUNTINFO = [
 ].join('\n');
 
 test('mountinfo: every field, octal escapes undone, a device-node bind mount', () => {
-  const [data, proc, blk] = parseMountInfo(MOUNTINFO);
-  assert.equal(data, {
-    source: '/dev/loop0',
-    target: '/mnt/my data',
-    fsType: 'ext4',
-    vfsOptions: ['rw', 'noatime'],
-    majMin: '7:0',
-    fsRoot: '/',
+  const entry = (source: string, target: string, fsType: string, vfsOptions: string[], majMin: string, fsRoot: string) => ({
+    source,
+    target,
+    fsType,
+    vfsOptions,
+    majMin,
+    fsRoot,
   });
-  assert.equal(proc, { source: 'proc', target: '/proc', fsType: 'proc', vfsOptions: ['rw'], majMin: '0:5', fsRoot: '/' });
-  assert.equal(blk, {
-    source: 'devtmpfs',
-    target: '/tmp/blk',
-    fsType: 'devtmpfs',
-    vfsOptions: ['ro', 'relatime'],
-    majMin: '0:6',
-    fsRoot: '/loop0',
-  });
+  assert.equal(parseMountInfo(MOUNTINFO), [
+    entry('/dev/loop0', '/mnt/my data', 'ext4', ['rw', 'noatime'], '7:0', '/'),
+    entry('proc', '/proc', 'proc', ['rw'], '0:5', '/'),
+    entry('devtmpfs', '/tmp/blk', 'devtmpfs', ['ro', 'relatime'], '0:6', '/loop0'),
+    entry('/dev/loop1', '/mnt/my data', 'xfs', ['rw'], '7:1', '/'),
+  ]);
   assert.equal(parseMountInfo(''), []);
 });
 
