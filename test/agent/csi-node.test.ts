@@ -189,35 +189,18 @@ t('block: publish binds the device node onto a file; stats report its size', asy
 
 t('refusals carry the CSI codes', async () => {
   const p = paths();
+  // NodeStageVolume of the test volume at p.staging, with one thing changed.
+  const stageWith = (over: Record<string, unknown>) =>
+    callCsi(csi.node, 'NodeStageVolume', { volumeId: VOL, stagingTargetPath: p.staging, volumeCapability: mountCap, ...over });
+  await rejects(stageWith({ volumeId: '' }), status.INVALID_ARGUMENT, /volume_id is required/);
+  await rejects(stageWith({ stagingTargetPath: '' }), status.INVALID_ARGUMENT, /staging_target_path/);
+  await rejects(stageWith({ volumeCapability: undefined }), status.INVALID_ARGUMENT, /volume_capability is required/);
   await rejects(
-    callCsi(csi.node, 'NodeStageVolume', { volumeId: '', stagingTargetPath: p.staging, volumeCapability: mountCap }),
-    status.INVALID_ARGUMENT,
-    /volume_id is required/,
-  );
-  await rejects(
-    callCsi(csi.node, 'NodeStageVolume', { volumeId: VOL, stagingTargetPath: '', volumeCapability: mountCap }),
-    status.INVALID_ARGUMENT,
-    /staging_target_path/,
-  );
-  await rejects(
-    callCsi(csi.node, 'NodeStageVolume', { volumeId: VOL, stagingTargetPath: p.staging }),
-    status.INVALID_ARGUMENT,
-    /volume_capability is required/,
-  );
-  await rejects(
-    callCsi(csi.node, 'NodeStageVolume', {
-      volumeId: VOL,
-      stagingTargetPath: p.staging,
-      volumeCapability: { ...mountCap, accessMode: { mode: 'MULTI_NODE_MULTI_WRITER' } },
-    }),
+    stageWith({ volumeCapability: { ...mountCap, accessMode: { mode: 'MULTI_NODE_MULTI_WRITER' } } }),
     status.INVALID_ARGUMENT,
     /one node/,
   );
-  await rejects(
-    callCsi(csi.node, 'NodeStageVolume', { volumeId: 'pvc-missing', stagingTargetPath: p.staging, volumeCapability: mountCap }),
-    status.NOT_FOUND,
-    /pvc-missing does not exist on node node-a/,
-  );
+  await rejects(stageWith({ volumeId: 'pvc-missing' }), status.NOT_FOUND, /pvc-missing does not exist on node node-a/);
   await rejects(
     callCsi(csi.node, 'NodePublishVolume', {
       volumeId: BLOCK,
@@ -229,11 +212,7 @@ t('refusals carry the CSI codes', async () => {
     /not staged/,
   );
   await rejects(
-    callCsi(csi.node, 'NodeStageVolume', {
-      volumeId: VOL,
-      stagingTargetPath: p.staging,
-      volumeCapability: { ...mountCap, mount: { fsType: 'ext4' } },
-    }),
+    stageWith({ volumeCapability: { ...mountCap, mount: { fsType: 'ext4' } } }),
     status.ALREADY_EXISTS,
     /already staged at .* with xfs, not ext4/,
   );

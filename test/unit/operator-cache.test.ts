@@ -48,33 +48,20 @@ test('applyWatchEvent: add, update with old, same resourceVersion is no change, 
 
 test('the index follows updates and deletes', () => {
   const store = new ObjectStore<Vol>(byNode);
+  const namesOn = (node: string) =>
+    store
+      .byIndex('node', node)
+      .map((v) => v.metadata.name)
+      .sort();
   store.upsert(vol('a', '1', 'n1'));
   store.upsert(vol('b', '1', 'n1'));
   store.upsert(vol('c', '1', 'n2'));
-  assert.equal(
-    store
-      .byIndex('node', 'n1')
-      .map((v) => v.metadata.name)
-      .sort(),
-    ['a', 'b'],
-  );
+  assert.equal(namesOn('n1'), ['a', 'b']);
   store.upsert(vol('a', '2', 'n2'));
-  assert.equal(
-    store.byIndex('node', 'n1').map((v) => v.metadata.name),
-    ['b'],
-  );
-  assert.equal(
-    store
-      .byIndex('node', 'n2')
-      .map((v) => v.metadata.name)
-      .sort(),
-    ['a', 'c'],
-  );
+  assert.equal(namesOn('n1'), ['b']);
+  assert.equal(namesOn('n2'), ['a', 'c']);
   store.remove('c');
-  assert.equal(
-    store.byIndex('node', 'n2').map((v) => v.metadata.name),
-    ['a'],
-  );
+  assert.equal(namesOn('n2'), ['a']);
   assert.equal(store.byIndex('node', 'nowhere'), []);
   assert.throws(() => store.byIndex('owner', 'x'), /no index named owner/);
 });
