@@ -99,25 +99,22 @@ test('vgs and pvs reports; an empty report is no rows; non-JSON is an error', ()
   assert.throws(() => parseLvs('Volume group not found'), /not JSON/);
 });
 
+/** A thick LV on a node without device-mapper; the tests below change what they are about. */
+const THICK = { vg: 'stratum-fast', lv: 'pvc-1', sizeBytes: 12582912n, tags: [volumeTag('pvc-1')], thin: false, activation: false };
+
 test('lvcreate without device-mapper: inactive, not zeroed, signatures wiped, size in bytes, volume tag', () => {
-  const args = lvcreateArgs({
-    vg: 'stratum-fast',
-    lv: 'pvc-1',
-    sizeBytes: 12582912n,
-    tags: [volumeTag('pvc-1')],
-    thin: false,
-    activation: false,
-  });
+  const args = lvcreateArgs(THICK);
   assert.equal(args, ['--yes', '-an', '-Zn', '-Wy', '-n', 'pvc-1', '-L', '12582912b', '--addtag', 'stratum.volume=pvc-1', 'stratum-fast']);
 });
 
 test('lvcreate with device-mapper activates and zeroes', () => {
-  const args = lvcreateArgs({ vg: 'vg', lv: 'v', sizeBytes: 4n, tags: [], thin: false, activation: true });
+  const args = lvcreateArgs({ ...THICK, activation: true });
   assert.ok(args.includes('-ay') && args.includes('-Zy'));
 });
 
 test('thin LV: virtual size in the VG thin pool, no VG positional, no --zero (LVM refuses it for thin LVs)', () => {
   const args = lvcreateArgs({
+    ...THICK,
     vg: 'stratum-thin',
     lv: 'pvc-2',
     sizeBytes: 1073741824n,

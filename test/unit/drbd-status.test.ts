@@ -25,6 +25,15 @@ const PROC_TARGET_AND_WAITING = `version: 8.4.11 (api:1/proto:86-101)
 1004: cs:Connected ro:Secondary/Secondary ds:UpToDate/UpToDate C r-----
 `;
 
+/** A peer as the parsers report it. */
+const peer = (node: string, connectionState: string, role: string, diskState: string, replicationState: string) => ({
+  node,
+  connectionState,
+  role,
+  diskState,
+  replicationState,
+});
+
 const JSON_SYNCING = JSON.stringify([
   {
     name: 'stratum-pvc-1',
@@ -109,25 +118,13 @@ test('8.4: sync target, waiting for the peer, cut off (StandAlone), in sync', ()
   assert.is(target.peers[0]!.replicationState, 'SyncTarget');
   assert.is(localSyncPercent(target), 17.4, 'the target has what the resync copied so far');
   const waiting = stateFrom84(devices, 1002, 'node-a')!;
-  assert.equal(waiting.peers[0], {
-    node: 'node-a',
-    connectionState: 'Connecting',
-    role: 'Unknown',
-    diskState: 'DUnknown',
-    replicationState: 'Off',
-  });
+  assert.equal(waiting.peers[0], peer('node-a', 'Connecting', 'Unknown', 'DUnknown', 'Off'));
   assert.is(localSyncPercent(waiting), 100);
   const alone = stateFrom84(devices, 1003, 'node-a')!;
   assert.is(alone.peers[0]!.connectionState, 'StandAlone');
   assert.is(alone.role, 'Primary');
   const synced = stateFrom84(devices, 1004, 'node-a')!;
-  assert.equal(synced.peers[0], {
-    node: 'node-a',
-    connectionState: 'Connected',
-    role: 'Secondary',
-    diskState: 'UpToDate',
-    replicationState: 'Established',
-  });
+  assert.equal(synced.peers[0], peer('node-a', 'Connected', 'Secondary', 'UpToDate', 'Established'));
   assert.not.ok(isSyncing(synced.peers[0]!));
 });
 
@@ -149,13 +146,7 @@ test('9: a resource syncing to one of two peers; other resources ignored', () =>
 test("9: a sync target counts its source's progress; a cut-off peer is Connecting with an unknown disk", () => {
   assert.is(localSyncPercent(stateFromJson(JSON_TARGET, 'stratum-pvc-1')!), 7.9);
   const cut = stateFromJson(JSON_CUT_OFF, 'stratum-pvc-1')!;
-  assert.equal(cut.peers[0], {
-    node: 'node-a',
-    connectionState: 'Connecting',
-    role: 'Unknown',
-    diskState: 'DUnknown',
-    replicationState: 'Off',
-  });
+  assert.equal(cut.peers[0], peer('node-a', 'Connecting', 'Unknown', 'DUnknown', 'Off'));
 });
 
 test('garbage is refused with a message, not a crash', () => {
