@@ -221,6 +221,8 @@ export class Manager {
           publish(pool).catch((err: Error) => this.log.warn({ pool, err: err.message }, 'pool capacity not published'));
       }),
     );
+    // A removed volume's space shows free again with the pool's next report: read it now.
+    subscriptions.push(ledger.freed$.subscribe((pool) => poolController.queue.add(pool)));
     pods.start();
     nodes.start();
     await Promise.all([pods.waitForSync(120_000), nodes.waitForSync(120_000)]);

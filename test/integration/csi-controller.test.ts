@@ -2,7 +2,7 @@
 // metadata on loop devices) and the operator as a real process, called over its unix socket as
 // csi-provisioner and csi-resizer call it: create (idempotent, topology, capacity), expand,
 // validate, list with pages, capacity per node and pool, delete; and every bad request refused
-// with its CSI code while nothing is created.
+// with its CSI code while nothing is created; space freed by a deletion usable at once.
 import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -333,6 +333,24 @@ it('DeleteVolume removes the LocalVolume and the LV; repeats and unknown ids suc
   }
   await callCsi(csi.controller, 'DeleteVolume', { volumeId: 'Not-A-Volume!' });
   await refused(callCsi(csi.controller, 'DeleteVolume', { volumeId: '' }), status.INVALID_ARGUMENT, /volume_id is required/);
+});
+
+it('space a deletion frees is there for the next create at once, before the pool would report again', async () => {
+  const node = cluster.nodes[0]!;
+  const onNode = async () => (await cluster.get<StoragePool>(STORAGE_POOLS, pool))!.status!.nodes!.find((n) => n.node === node.name)!;
+  const room = parseQuantity((await onNode()).allocatable!);
+  const size = ((room * 3n) / 4n / BigInt(MiB)) * BigInt(MiB);
+  const req = (n: string) =>
+    createReq(pvcName(n), {
+      capacityRange: { requiredBytes: String(size) },
+      accessibilityRequirements: { requisite: [topo(node.name)], preferred: [topo(node.name)] },
+    });
+  await callCsi(csi.controller, 'CreateVolume', req('first'), 60_000);
+  await waitFor('the pool reports the volume', async () => parseQuantity((await onNode()).allocatable ?? '0') < size, 60_000, 250);
+  await callCsi(csi.controller, 'DeleteVolume', { volumeId: pvcName('first') }, 60_000);
+  const second = await callCsi(csi.controller, 'CreateVolume', req('second'), 60_000);
+  assert.is(second.volume!.volumeId, pvcName('second'));
+  await callCsi(csi.controller, 'DeleteVolume', { volumeId: pvcName('second') }, 60_000);
 });
 
 it.run();

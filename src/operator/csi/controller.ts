@@ -53,6 +53,8 @@ const REFUSALS: Record<string, Status> = {
   PoolNotFound: Status.INVALID_ARGUMENT,
 };
 
+/** How long a create looks again at a pool short of space before refusing (its next report may free it). */
+const CAPACITY_SETTLE_MS = 5_000;
 const isReady = (lv: LocalVolume) => lv.status?.phase === 'Ready' && findCondition(lv.status.conditions, 'Ready')?.status === 'True';
 const capacityOf = (lv: LocalVolume) => (lv.status?.capacity ? parseQuantity(lv.status.capacity) : 0n);
 
@@ -115,8 +117,23 @@ export function controllerHandlers(opts: CsiControllerOptions): Partial<Controll
     }
   };
 
-  /** Refuses a request the pool cannot serve before anything is written. */
-  const checkPlacement = async (want: CsiVolumeRequest): Promise<void> => {
+  /**
+   * Refuses a request the pool cannot serve before anything is written. A pool short of space is
+   * looked at again for a few seconds: its status shows space freed by a deletion only with the
+   * next report, which the deletion asks for.
+   */
+  const checkPlacement = async (want: CsiVolumeRequest, scope: CallScope): Promise<void> => {
+    let short = await shortOfSpace(want);
+    const until = Date.now() + Math.min(CAPACITY_SETTLE_MS, Math.max(0, scope.remainingMs() - margin));
+    while (short && Date.now() < until && !scope.signal.aborted) {
+      await new Promise((r) => setTimeout(r, 250));
+      short = await shortOfSpace(want);
+    }
+    if (short) throw short;
+  };
+
+  /** The refusal when the pool has too little room on the node now; throws when it cannot serve at all. */
+  const shortOfSpace = async (want: CsiVolumeRequest): Promise<Error | undefined> => {
     const pool = await get<StoragePool>(STORAGE_POOLS, want.spec.pool);
     if (!pool) throw invalid(`parameter pool: StoragePool ${want.spec.pool} does not exist`);
     const node = want.spec.accessibility?.nodes[0];
@@ -129,12 +146,11 @@ export function controllerHandlers(opts: CsiControllerOptions): Partial<Controll
       );
     }
     const allocatable = onNode.allocatable ? parseQuantity(onNode.allocatable) : onNode.free ? parseQuantity(onNode.free) : 0n;
-    if (allocatable < want.sizeBytes) {
-      throw csiError(
-        Status.RESOURCE_EXHAUSTED,
-        `StoragePool ${want.spec.pool} on node ${node} can hold at most ${formatBytes(allocatable)} now; ${formatBytes(want.sizeBytes)} asked for`,
-      );
-    }
+    if (allocatable >= want.sizeBytes) return undefined;
+    return csiError(
+      Status.RESOURCE_EXHAUSTED,
+      `StoragePool ${want.spec.pool} on node ${node} can hold at most ${formatBytes(allocatable)} now; ${formatBytes(want.sizeBytes)} asked for`,
+    );
   };
 
   /** Whether an existing LocalVolume is what this request asks for. */
@@ -180,7 +196,7 @@ export function controllerHandlers(opts: CsiControllerOptions): Partial<Controll
         if (lv.metadata.deletionTimestamp)
           throw csiError(Status.ABORTED, `volume ${want.csiName} is still being deleted from an earlier attempt: retry`);
       } else {
-        await checkPlacement(want);
+        await checkPlacement(want, scope);
         const body: LocalVolume = {
           apiVersion: 'storage.stratum.dev/v1alpha1',
           kind: 'LocalVolume',

@@ -31,6 +31,17 @@ export class CapacityLedger {
   private readonly changes = new Subject<string>();
   /** Names of pools whose space changed by a placement, a volume made, or one released. */
   readonly changes$ = this.changes.asObservable();
+  private readonly freedSpace = new Subject<string>();
+  /**
+   * Names of pools where a volume was removed: their last report still counts it, and only a new
+   * report shows the space free again (a whole disk freed is not a sum the ledger can add back).
+   */
+  readonly freed$ = this.freedSpace.asObservable();
+
+  /** The agent removed a volume from `pool`: its report should be read again. */
+  freed(pool: string): void {
+    this.freedSpace.next(pool);
+  }
 
   /** A replica was placed on `node`: its size counts against the pool there until reported. */
   reserve(replica: string, pool: string, node: string, size: bigint): void {

@@ -247,6 +247,7 @@ export function replicaReconciler(deps: ReplicaReconcilerDeps) {
       if (vr.spec.replication || vr.status?.devicePath?.startsWith('/dev/drbd'))
         await deps.registry.call(vr.spec.node, 'RemoveReplication', { volumeId: vr.spec.volume });
       await deps.registry.call(vr.spec.node, 'DeleteVolume', { volumeId: vr.spec.volume, pool: vr.spec.pool, ownerUid: ownerUid(vr) });
+      deps.ledger.freed(vr.spec.pool);
     } catch (err) {
       const f = agentFailure(err, where(vr));
       // A deleted Node's agent cannot come back to confirm: waiting for it would hold the volume forever.
