@@ -63,10 +63,11 @@ export const evictingIndex = (node: KubeObject): string[] => (node.metadata.labe
 
 /**
  * Not yet placed, short of replicas or moving: a change of pool capacity or readiness may let it go
- * on. The others wait on their replicas (a new volume writes no status until they report).
+ * on. The others wait on their replicas (a new volume writes no status until they report), a Lost
+ * one on its node: with a thousand of them, each pool status write would otherwise wake them all.
  */
 export const waitsOnPool = (lv: LocalVolume, hasReplicas: boolean): boolean =>
-  lv.status?.phase ? !['Ready', 'Creating', 'Expanding', 'Deleting'].includes(lv.status.phase) : !hasReplicas;
+  lv.status?.phase ? !['Ready', 'Creating', 'Expanding', 'Deleting', 'Lost'].includes(lv.status.phase) : !hasReplicas;
 
 const atLeastZero = (n: bigint): bigint => (n > 0n ? n : 0n);
 
@@ -173,7 +174,8 @@ export function localVolumeReconciler(deps: VolumeReconcilerDeps) {
     const unreported = !lv.status?.phase && !plan.shortfall && current.length && current.every((r) => !r.status?.state);
     if (unreported) return { requeueAfter: WAITING_REQUEUE_MS };
     const phase = await writeStatus(lv, current, undefined, plan.shortfall, migration);
-    return phase === 'Ready' ? undefined : { requeueAfter: WAITING_REQUEUE_MS };
+    // Settled, or Lost: a Lost volume waits on its node, whose return (or deletion) wakes it.
+    return phase === 'Ready' || phase === 'Lost' ? undefined : { requeueAfter: WAITING_REQUEUE_MS };
   };
 
   /**
