@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { run } from '../../src/common/exec.ts';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { AgentHarness, callAgent, type TestAgent } from '../helpers/agent-harness.ts';
+import { AgentHarness, callAgent, refused, type TestAgent } from '../helpers/agent-harness.ts';
 import { CopyMarkers, type CopyMarker } from '../../src/agent/copy/markers.ts';
 import type { VolumeChunk } from '../../src/agent-api/generated/stratum/agent/v1/VolumeChunk.ts';
 import type { ReceiveVolumeResponse__Output } from '../../src/agent-api/generated/stratum/agent/v1/ReceiveVolumeResponse.ts';
@@ -122,7 +122,7 @@ async function waitReceiverIdle(agent: TestAgent): Promise<void> {
     const probe = receiveCall(agent);
     probe.stream.write({ header: { volumeId: TARGET, totalBytes: String(SIZE * 2) } });
     probe.stream.end();
-    const err = await rejection(probe.reply);
+    const err = await refused(probe.reply);
     if (!/already running/.test(err.details)) return;
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -142,15 +142,6 @@ async function waitDevicePresent(agent: TestAgent, volumeId: string): Promise<vo
 /** The operator's copy order: node-b takes `volumeId` from node-a (as the reconciler gives it before SendVolume). */
 async function order(ctx: { b: TestAgent }, volumeId = TARGET): Promise<void> {
   await callAgent(ctx.b.client, 'ExpectVolume', { volumeId, sourceNode: 'node-a', validSeconds: 300 });
-}
-
-async function rejection(p: Promise<unknown>): Promise<grpc.ServiceError> {
-  return p.then(
-    () => {
-      throw new Error('expected the call to fail');
-    },
-    (e: grpc.ServiceError) => e,
-  );
 }
 
 copy('SendVolume copies 64 MiB of random data; the target reads back the same SHA-256 and is marked complete', async (ctx) => {
@@ -184,15 +175,15 @@ copy('SendVolume copies 64 MiB of random data; the target reads back the same SH
 copy('bad SendVolume input is refused before anything moves', async (ctx) => {
   await order(ctx, 'pvc-absent');
   const base = { volumeId: SOURCE, targetAddress: ctx.b.address, targetNode: 'node-b', targetVolumeId: TARGET, chunkBytes: 0 };
-  const chunk = await rejection(callAgent(ctx.a.client, 'SendVolume', { ...base, chunkBytes: 100 }));
+  const chunk = await refused(callAgent(ctx.a.client, 'SendVolume', { ...base, chunkBytes: 100 }));
   assert.is(chunk.code, grpc.status.INVALID_ARGUMENT);
   assert.match(chunk.details, 'chunk size 100');
-  const addr = await rejection(callAgent(ctx.a.client, 'SendVolume', { ...base, targetAddress: 'node-b;rm -rf /' }));
+  const addr = await refused(callAgent(ctx.a.client, 'SendVolume', { ...base, targetAddress: 'node-b;rm -rf /' }));
   assert.is(addr.code, grpc.status.INVALID_ARGUMENT);
-  const missing = await rejection(callAgent(ctx.a.client, 'SendVolume', { ...base, volumeId: 'pvc-nope' }));
+  const missing = await refused(callAgent(ctx.a.client, 'SendVolume', { ...base, volumeId: 'pvc-nope' }));
   assert.is(missing.code, grpc.status.NOT_FOUND);
   assert.match(missing.details, 'pvc-nope');
-  const remote = await rejection(callAgent(ctx.a.client, 'SendVolume', { ...base, targetVolumeId: 'pvc-absent' }, 30_000));
+  const remote = await refused(callAgent(ctx.a.client, 'SendVolume', { ...base, targetVolumeId: 'pvc-absent' }, 30_000));
   assert.is(remote.code, grpc.status.NOT_FOUND, remote.details);
   assert.match(remote.details, `target agent ${ctx.b.address}`);
   assert.match(remote.details, 'pvc-absent');
@@ -211,7 +202,7 @@ copy(
         .read(TARGET)
         .catch(() => undefined);
       const base = { volumeId: SOURCE, targetAddress: ctx.b.address, targetNode: 'node-b', targetVolumeId: TARGET, chunkBytes: 0 };
-      const err = await rejection(callAgent(ctx.a.client, 'SendVolume', base, 30_000));
+      const err = await refused(callAgent(ctx.a.client, 'SendVolume', base, 30_000));
       assert.is(err.code, grpc.status.FAILED_PRECONDITION, err.details);
       assert.match(err.details, `bind-mounted at ${node}`);
       assert.equal(
@@ -236,7 +227,7 @@ copy('a corrupted trailer hash leaves the target incomplete (DATA_LOSS)', async 
   const wrong = createHash('sha256').update(data).update('x').digest('hex');
   stream.write({ trailer: { sha256: wrong } });
   stream.end();
-  const err = await rejection(reply);
+  const err = await refused(reply);
   assert.is(err.code, grpc.status.DATA_LOSS);
   assert.match(err.details, 'checksum mismatch');
   const marker = await markersOf(ctx.b).read(TARGET);
@@ -252,7 +243,7 @@ copy('fewer bytes than the header announced leave the target incomplete', async 
   stream.write({ data });
   stream.write({ trailer: { sha256: createHash('sha256').update(data).digest('hex') } });
   stream.end();
-  const err = await rejection(reply);
+  const err = await refused(reply);
   assert.is(err.code, grpc.status.DATA_LOSS);
   assert.match(err.details, `received ${2 * MiB} bytes, the header announced ${4 * MiB}`);
   assert.is((await markersOf(ctx.b).read(TARGET))?.state, 'incomplete');
@@ -262,7 +253,7 @@ copy('fewer bytes than the header announced leave the target incomplete', async 
   const big = receiveCall(ctx.b);
   big.stream.write({ header: { volumeId: TARGET, totalBytes: String(SIZE * 2) } });
   big.stream.end();
-  const tooBig = await rejection(big.reply);
+  const tooBig = await refused(big.reply);
   assert.is(tooBig.code, grpc.status.FAILED_PRECONDITION);
   assert.match(tooBig.details, `the copy has ${SIZE * 2}`);
   assert.equal(await markersOf(ctx.b).read(TARGET), before);
@@ -270,7 +261,7 @@ copy('fewer bytes than the header announced leave the target incomplete', async 
   const headless = receiveCall(ctx.b);
   headless.stream.write({ data: Buffer.from('no header') });
   headless.stream.end();
-  assert.is((await rejection(headless.reply)).code, grpc.status.INVALID_ARGUMENT);
+  assert.is((await refused(headless.reply)).code, grpc.status.INVALID_ARGUMENT);
 });
 
 copy('a stream cancelled in the middle leaves the target incomplete', async (ctx) => {
@@ -279,7 +270,7 @@ copy('a stream cancelled in the middle leaves the target incomplete', async (ctx
   for (let i = 0; i < 8; i++) stream.write({ data: randomBytes(MiB) });
   await waitMarker(ctx.b, (m) => m?.state === 'incomplete' && m.reason === 'receiving');
   stream.cancel();
-  assert.is((await rejection(reply)).code, grpc.status.CANCELLED);
+  assert.is((await refused(reply)).code, grpc.status.CANCELLED);
   const marker = await waitMarker(ctx.b, (m) => m?.reason !== 'receiving');
   assert.is(marker?.state, 'incomplete');
   assert.ok((marker?.receivedBytes ?? SIZE) < SIZE, `received ${marker?.receivedBytes}`);
@@ -300,7 +291,7 @@ copy('cancelling SendVolume mid-copy cancels the stream to the target, which sta
   });
   await waitMarker(ctx.b, (m) => m?.reason === 'receiving');
   call.cancel();
-  assert.is((await rejection(sent)).code, grpc.status.CANCELLED);
+  assert.is((await refused(sent)).code, grpc.status.CANCELLED);
   const marker = await waitMarker(ctx.b, (m) => m?.reason !== 'receiving');
   assert.is(marker?.state, 'incomplete');
   assert.ok((marker?.receivedBytes ?? SIZE) < SIZE, `received ${marker?.receivedBytes} of ${SIZE}`);
@@ -319,7 +310,7 @@ copy('a receiver killed mid-copy stays incomplete after it restarts; a new copy 
     }),
   ]);
   await ctx.b.stop(0);
-  assert.ok((await rejection(reply)).code !== grpc.status.OK);
+  assert.ok((await refused(reply)).code !== grpc.status.OK);
   const afterCrash = await markersOf(ctx.b).read(TARGET);
   assert.is(afterCrash?.state, 'incomplete');
   await ctx.b.start();

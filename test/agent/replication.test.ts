@@ -10,7 +10,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { AgentHarness, callAgent, type TestAgent } from '../helpers/agent-harness.ts';
+import { AgentHarness, callAgent, refused, type TestAgent } from '../helpers/agent-harness.ts';
 import { cleanupAll, unmountAll } from '../helpers/cleanup.ts';
 import { Drbdadm, makeUtsNamespace } from '../../src/agent/drbd/drbdadm.ts';
 import type { ConfigureReplicationRequest } from '../../src/agent-api/generated/stratum/agent/v1/ConfigureReplicationRequest.ts';
@@ -85,15 +85,6 @@ function request(ctx: Ctx, self: number, overrides: Partial<ConfigureReplication
 
 async function lvsOf(agent: TestAgent): Promise<{ lv_name: string; lv_size: string; lv_tags: string }[]> {
   return agent.lvmReport('lvs', 'lv_name,lv_size,lv_tags', ['stratum-fast']);
-}
-
-async function rejection(p: Promise<unknown>): Promise<grpc.ServiceError> {
-  return p.then(
-    () => {
-      throw new Error('expected the call to fail');
-    },
-    (e: grpc.ServiceError) => e,
-  );
 }
 
 repl('each node writes a checked resource file and reports its own view of bringing it up', async (ctx) => {
@@ -174,7 +165,7 @@ repl('a DRBD 8.4 node writes the 8.4 dialect, which its drbdadm-84 accepts, and 
     res.commands.join('\n'),
   );
   const three = [...peers, { node: 'node-b', nodeId: 1, address: '127.0.0.3', devicePath: ctx.devices[1]!, minor: 1001 }];
-  const err = await rejection(
+  const err = await refused(
     callAgent(ctx.agent84.client, 'ConfigureReplication', { volumeId: VOLUME, port: PORT, protocol: 'C', nodeId: 2, peers: three }),
   );
   assert.is(err.code, grpc.status.INVALID_ARGUMENT);
@@ -196,10 +187,10 @@ repl('promote and demote: dry runs show the drbdsetup call; for real they are re
   const [a, b] = ctx.agents as [TestAgent, TestAgent];
   assert.equal((await callAgent(a.client, 'Promote', { volumeId: VOLUME, dryRun: true })).commands, ['drbdsetup primary stratum-pvc-r']);
   assert.equal((await callAgent(b.client, 'Demote', { volumeId: VOLUME, dryRun: true })).commands, ['drbdsetup secondary stratum-pvc-r']);
-  const real = await rejection(callAgent(a.client, 'Promote', { volumeId: VOLUME, dryRun: false }));
+  const real = await refused(callAgent(a.client, 'Promote', { volumeId: VOLUME, dryRun: false }));
   assert.is(real.code, grpc.status.FAILED_PRECONDITION);
   assert.match(real.details, 'no DRBD kernel module');
-  const unknown = await rejection(callAgent(a.client, 'Promote', { volumeId: 'pvc-unknown', dryRun: true }));
+  const unknown = await refused(callAgent(a.client, 'Promote', { volumeId: 'pvc-unknown', dryRun: true }));
   assert.is(unknown.code, grpc.status.NOT_FOUND);
   assert.match(unknown.details, 'call ConfigureReplication first');
 });
@@ -234,7 +225,7 @@ repl('bad requests get the right code and change nothing', async (ctx) => {
     ['volume name', request(ctx, 0, { volumeId: '../etc' }), grpc.status.INVALID_ARGUMENT, 'volume name'],
   ];
   for (const [what, req, code, message] of cases) {
-    const err = await rejection(callAgent(a.client, 'ConfigureReplication', req));
+    const err = await refused(callAgent(a.client, 'ConfigureReplication', req));
     assert.is(err.code, code, `${what}: ${err.details}`);
     assert.match(err.details, message, what);
   }
@@ -244,7 +235,7 @@ repl('bad requests get the right code and change nothing', async (ctx) => {
 repl('a minor already used by another resource on the node is refused', async (ctx) => {
   const a = ctx.agents[0]!;
   await callAgent(a.client, 'CreateVolume', { volumeId: 'pvc-clash', pool: 'fast', sizeBytes: String(64 * 1024 * 1024) });
-  const err = await rejection(callAgent(a.client, 'ConfigureReplication', request(ctx, 0, { volumeId: 'pvc-clash', port: PORT + 1 })));
+  const err = await refused(callAgent(a.client, 'ConfigureReplication', request(ctx, 0, { volumeId: 'pvc-clash', port: PORT + 1 })));
   assert.is(err.code, grpc.status.ALREADY_EXISTS);
   assert.match(err.details, 'DRBD minor 1000 is already used by resource stratum-pvc-r');
   const ok = await callAgent(
