@@ -21,11 +21,10 @@ import {
   removeCsiNodes,
   startClaimProvisioning,
 } from '../../test/integration/csi-support.ts';
+import { out, pct } from '../support.ts';
 
 const N = Number(process.env.BENCH_PVCS ?? 100);
 const GiB = 1024 ** 3;
-const out = (line: string) => process.stdout.write(`${line}\n`);
-const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
 async function main(): Promise<void> {
