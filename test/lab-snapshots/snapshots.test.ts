@@ -149,13 +149,24 @@ it('csi-sanity: Identity and Controller specs with snapshots and clones, on a th
   const enabled = passed.filter((x) => SNAPSHOT_AND_CLONE_SPECS.test(name(x)));
   assert.is(enabled.length, 19, `the 15 snapshot and 4 restore/clone specs passed: ${enabled.map(name).join('; ')}`);
   assert.equal(await leftLvs(), [], 'csi-sanity cleaned up: no LV left in the thin pool');
-  assert.equal(await cluster.list(LOCAL_VOLUME_SNAPSHOTS), [], 'no LocalVolumeSnapshot left');
+  await noSnapshotObjectLeft();
 });
 
 const mountCap = mountCapability('ext4');
 const checksum = async (file: string) => (await node.sh(`sha256sum < ${file}`)).trim();
 const publish = (vol: string) => stageAndPublish(node, csi.node, vol, 'ext4');
 const unpublish = (vol: string) => unpublishAndUnstage(csi.node, vol);
+
+/**
+ * Every LocalVolumeSnapshot gone. Its finalizer goes only after the agent's DeleteSnapshot answered,
+ * a moment after the LV is gone: a look right after the LVs' may still find it on its way out.
+ */
+const noSnapshotObjectLeft = () =>
+  waitFor('no LocalVolumeSnapshot left', async () => (await cluster.list(LOCAL_VOLUME_SNAPSHOTS)).length === 0, 60_000, 500).catch(
+    async (err: Error) => {
+      throw new Error(`${err.message}: ${JSON.stringify((await cluster.list(LOCAL_VOLUME_SNAPSHOTS)).map((x) => x.metadata))}`);
+    },
+  );
 
 /** CreateSnapshot, called again (it is idempotent by name) until the snapshot is ready to use. */
 function readySnapshot(name: string, sourceVolumeId: string, what: string) {
@@ -277,7 +288,7 @@ it('restore holds the data of the snapshot, clone the data of now; deletion in e
   await deleteVolume(restored.volumeId);
 
   assert.equal(await leftLvs(), [], 'no LV left in the thin pool');
-  assert.equal(await cluster.list(LOCAL_VOLUME_SNAPSHOTS), [], 'no LocalVolumeSnapshot left');
+  await noSnapshotObjectLeft();
   assert.equal(
     (await cluster.list<LocalVolume>(LOCAL_VOLUMES)).filter((v) => v.spec.pool === thinPool),
     [],
@@ -458,7 +469,7 @@ it('PVC path with the real snapshot controller: VolumeSnapshot ready, restore PV
   await waitFor('no LV left in the thin pool', async () => (await leftLvs()).length === 0, 240_000, 2_000).catch(async (err: Error) => {
     throw new Error(`${err.message}: ${(await leftLvs()).join(', ')}`);
   });
-  assert.equal(await cluster.list(LOCAL_VOLUME_SNAPSHOTS), [], 'no LocalVolumeSnapshot left');
+  await noSnapshotObjectLeft();
 });
 
 it.run();
