@@ -12,20 +12,8 @@ import type { StoragePool } from '../../src/api/index.ts';
 import { STORAGE_POOLS } from '../../src/operator/resources.ts';
 import { ControlPlane } from '../../test/rig/control-plane.ts';
 import { TestCluster, waitFor } from '../../test/integration/support.ts';
-import {
-  apiRequests,
-  createVolumes,
-  deleteVolumes,
-  lvcreateInARow,
-  lvsLeft,
-  operatorGone,
-  out,
-  pct,
-  requireCompiledOperator,
-  rssMiB,
-  VolumeWatch,
-  writeProfile,
-} from '../support.ts';
+import { apiRequests, createVolumes, deleteVolumes, lvcreateInARow, lvsLeft, operatorGone, out, pct } from '../support.ts';
+import { requireCompiledOperator, rssMiB, VolumeWatch, writeProfile } from '../support.ts';
 
 const VOLUMES = Number(process.env.BENCH_VOLUMES ?? 1_000);
 const AGENTS = Number(process.env.BENCH_AGENTS ?? 10);

@@ -10,17 +10,8 @@ import { resourcePath } from '../../src/operator/runtime/kube/client.ts';
 import { LOCAL_VOLUMES } from '../../src/operator/resources.ts';
 import { startSharedControlPlane, ENV_KUBECONFIG, type SharedControlPlane } from '../../test/rig/shared-control-plane.ts';
 import { TestCluster, waitFor } from '../../test/integration/support.ts';
-import {
-  CSI_DRIVERS,
-  PODS,
-  PVCS,
-  PVS,
-  controllerEndpoint,
-  ensureCsiDriver,
-  nameAgentsAfterNodes,
-  removeCsiNodes,
-  startClaimProvisioning,
-} from '../../test/integration/csi-support.ts';
+import { CSI_DRIVERS, PODS, PVCS, PVS, controllerEndpoint, ensureCsiDriver } from '../../test/integration/csi-support.ts';
+import { nameAgentsAfterNodes, removeCsiNodes, startClaimProvisioning } from '../../test/integration/csi-support.ts';
 import { out, pct } from '../support.ts';
 
 const N = Number(process.env.BENCH_PVCS ?? 100);

@@ -22,22 +22,8 @@ import { findCondition } from '../../src/operator/runtime/status.ts';
 import type { OperatorProcess } from '../../test/helpers/operator-process.ts';
 import { TestCluster } from '../../test/integration/support.ts';
 import { ControlPlane } from '../../test/rig/control-plane.ts';
-import {
-  apiRequests,
-  type Burst,
-  createVolumes,
-  deleteVolumes,
-  grown,
-  lvcreateInARow,
-  operatorGone,
-  out,
-  pct,
-  requireCompiledOperator,
-  rssMiB,
-  samples,
-  VolumeWatch,
-  writeProfile,
-} from '../support.ts';
+import { apiRequests, type Burst, createVolumes, deleteVolumes, grown, lvcreateInARow, operatorGone, out, pct } from '../support.ts';
+import { requireCompiledOperator, rssMiB, samples, VolumeWatch, writeProfile } from '../support.ts';
 
 const LIVE = Number(process.env.BENCH_AGENTS ?? 3);
 const VOLUMES = Number(process.env.BENCH_VOLUMES ?? 300);

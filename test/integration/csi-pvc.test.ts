@@ -24,21 +24,8 @@ import { callAgent } from '../helpers/agent-harness.ts';
 import { unmountAll } from '../helpers/cleanup.ts';
 import { statusShowsFilesystem } from '../helpers/filesystem-status.ts';
 import { TestCluster, reportFailure, waitFor, type ClusterNode } from './support.ts';
-import {
-  CSI_DRIVERS,
-  EVENTS,
-  type KubeEvent,
-  PODS,
-  PVCS,
-  PVS,
-  controllerEndpoint,
-  ensureCsiDriver,
-  nameAgentsAfterNodes,
-  removeCsiNodes,
-  startClaimProvisioning,
-  type Pv,
-  type Pvc,
-} from './csi-support.ts';
+import { CSI_DRIVERS, EVENTS, PODS, PVCS, PVS, type KubeEvent, type Pv, type Pvc } from './csi-support.ts';
+import { controllerEndpoint, ensureCsiDriver, nameAgentsAfterNodes, removeCsiNodes, startClaimProvisioning } from './csi-support.ts';
 import { isNotFound } from '../../src/operator/runtime/kube/client.ts';
 
 const MiB = 1024 ** 2;

@@ -20,21 +20,8 @@ import { callCsi, connectCsi, type CsiClients } from '../../src/csi/client.ts';
 import { resourcePath, type KubeObject } from '../../src/operator/runtime/kube/client.ts';
 import { LOCAL_VOLUMES, STORAGE_POOLS, VOLUME_REPLICAS } from '../../src/operator/resources.ts';
 import { CSI_DRIVER_NAME } from '../../src/common/constants.ts';
-import {
-  CSI_DRIVERS,
-  CSI_NODES,
-  EVENTS,
-  PVCS,
-  PVS,
-  controllerEndpoint,
-  ensureCsiDriver,
-  registerCsiNode,
-  startSidecars,
-  type KubeEvent,
-  type Pv,
-  type Pvc,
-  type Sidecars,
-} from '../integration/csi-support.ts';
+import { CSI_DRIVERS, CSI_NODES, EVENTS, PVCS, PVS, type KubeEvent, type Pv, type Pvc, type Sidecars } from '../integration/csi-support.ts';
+import { controllerEndpoint, ensureCsiDriver, registerCsiNode, startSidecars } from '../integration/csi-support.ts';
 import { reportFailure } from '../integration/support.ts';
 import { waitFor } from '../operator/support.ts';
 import { startSharedControllers } from '../rig/connect.ts';
