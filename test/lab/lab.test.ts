@@ -68,6 +68,19 @@ async function createVolume(name: string, poolName: string, size: string, fsType
   await cluster.createVolume(name, { pool: poolName, size, ...(fsType ? { fsType } : {}), accessibility: { nodes: [on.name] } });
 }
 
+/** Waits until the volume is Lost with `reason` (its Ready condition's); returns it. */
+function lostWith(name: string, reason: string): Promise<Volume> {
+  return waitFor(
+    `${name} Lost (${reason})`,
+    async () => {
+      const v = await volume(name);
+      return v?.status?.phase === 'Lost' && v.status.conditions?.find((c) => c.type === 'Ready')?.reason === reason ? v : undefined;
+    },
+    120_000,
+    500,
+  );
+}
+
 async function readyVolume(name: string, timeoutMs = 120_000): Promise<Volume> {
   try {
     return await waitFor(
@@ -409,15 +422,7 @@ it('a disk unplugged under a volume: the replica and the volume are Lost (DiskMi
   await createVolume('lab-unplugged', unplugPool, '64Mi');
   await readyVolume('lab-unplugged');
   await node.unplug('hot3');
-  const lost = await waitFor(
-    'lab-unplugged Lost (DiskMissing)',
-    async () => {
-      const v = await volume('lab-unplugged');
-      return v?.status?.phase === 'Lost' && v.status.conditions?.find((c) => c.type === 'Ready')?.reason === 'DiskMissing' ? v : undefined;
-    },
-    120_000,
-    500,
-  );
+  const lost = await lostWith('lab-unplugged', 'DiskMissing');
   assert.match(lost.status!.conditions!.find((c) => c.type === 'Ready')!.message, `missing from the node: disk ${disk.metadata.name} (`);
   await cluster.client.request('DELETE', resourcePath(LOCAL_VOLUMES, undefined, 'lab-unplugged'));
   await waitFor('lab-unplugged deleted', async () => !(await volume('lab-unplugged')), 120_000, 500);
@@ -434,15 +439,7 @@ it('node loss: a hard-killed VM turns its volume Lost (NodeLost) past the grace 
   );
   await vm.kill();
   assert.not.ok(vm.running);
-  const lost = await waitFor(
-    'lab-vol-lost Lost (NodeLost)',
-    async () => {
-      const v = await volume('lab-vol-lost');
-      return v?.status?.phase === 'Lost' && v.status.conditions?.find((c) => c.type === 'Ready')?.reason === 'NodeLost' ? v : undefined;
-    },
-    120_000,
-    500,
-  );
+  const lost = await lostWith('lab-vol-lost', 'NodeLost');
   assert.match(lost.status!.conditions!.find((c) => c.type === 'Ready')!.message, `the agent on node ${vm.name} has not answered since`);
   await vm.boot();
   assert.is(await vm.sh('head -c 8M /dev/vdb | sha256sum'), sum);
@@ -454,15 +451,7 @@ it('a Node deleted for good: its volume is Lost (NodeDeleted), no LocalDisk or V
   const vm = lab.nodes[1]!;
   await vm.kill();
   await cluster.removeNode(vm);
-  await waitFor(
-    'lab-vol-lost Lost (NodeDeleted)',
-    async () => {
-      const v = await volume('lab-vol-lost');
-      return v?.status?.phase === 'Lost' && v.status.conditions?.find((c) => c.type === 'Ready')?.reason === 'NodeDeleted';
-    },
-    120_000,
-    500,
-  );
+  await lostWith('lab-vol-lost', 'NodeDeleted');
   const ofNode = async () => ({
     disks: (await cluster.localDisks<LocalDisk>()).filter((d) => d.spec.nodeName === vm.name).length,
     replicas: (await cluster.list<VolumeReplica>(VOLUME_REPLICAS)).filter((r) => r.spec.node === vm.name).length,
