@@ -106,9 +106,9 @@ export function controllerHandlers(opts: CsiControllerOptions): Partial<Controll
   };
   const getVolume = (id: string) => (isVolumeName(id) ? get<LocalVolume>(LOCAL_VOLUMES, id) : Promise.resolve(undefined));
 
-  /** Polls `check` with backoff until it returns a value or the call's wait budget is spent. */
-  const waitFor = async <T>(scope: CallScope, check: () => Promise<T | undefined>): Promise<T | undefined> => {
-    const until = Date.now() + Math.min(maxWaitMs, Math.max(0, scope.remainingMs() - margin));
+  /** Polls `check` with backoff until it returns a value or the call's wait budget (at most `budgetMs`) is spent. */
+  const waitFor = async <T>(scope: CallScope, check: () => Promise<T | undefined>, budgetMs = maxWaitMs): Promise<T | undefined> => {
+    const until = Date.now() + Math.min(budgetMs, Math.max(0, scope.remainingMs() - margin));
     for (let delay = 100; ; delay = Math.min(delay * 2, 1_000)) {
       const value = await check();
       if (value !== undefined) return value;
@@ -123,13 +123,9 @@ export function controllerHandlers(opts: CsiControllerOptions): Partial<Controll
    * next report, which the deletion asks for.
    */
   const checkPlacement = async (want: CsiVolumeRequest, scope: CallScope): Promise<void> => {
-    let short = await shortOfSpace(want);
-    const until = Date.now() + Math.min(CAPACITY_SETTLE_MS, Math.max(0, scope.remainingMs() - margin));
-    while (short && Date.now() < until && !scope.signal.aborted) {
-      await new Promise((r) => setTimeout(r, 250));
-      short = await shortOfSpace(want);
-    }
-    if (short) throw short;
+    let short: Error | undefined;
+    const room = await waitFor(scope, async () => ((short = await shortOfSpace(want)) ? undefined : true), CAPACITY_SETTLE_MS);
+    if (!room) throw short;
   };
 
   /** The refusal when the pool has too little room on the node now; throws when it cannot serve at all. */
