@@ -293,7 +293,7 @@ it('failover: data written through /dev/drbdN on A; A killed → Degraded naming
   await unstage(b, r1);
 
   await a.boot();
-  await a.startAgent(['--drbd-address', linkAddress(lab.nodes.indexOf(a))]);
+  await a.startAgent();
   // The CSI socket forward died with the VM: a new one, as kubelet would reconnect.
   csi.get(a.name)!.close();
   csi.set(a.name, connectCsi(`unix://${await a.forwardSocket(GUEST_CSI_SOCKET, path.join(lab.dir, `csi-${a.name}-2.sock`))}`));

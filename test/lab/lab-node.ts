@@ -94,6 +94,8 @@ export class LabNode {
   private qemu?: ManagedProcess;
   private qmp?: Qmp;
   private relays: Server[] = [];
+  /** The agent's extra arguments of its last start: a node that comes back runs it as before. */
+  private agentArgs: readonly string[] = [];
 
   constructor(private readonly opts: LabNodeOptions) {
     this.name = opts.name;
@@ -180,8 +182,9 @@ export class LabNode {
     return res.stdout;
   }
 
-  /** Starts bin/stratum-agent in the VM and waits until its health service answers SERVING from the host. */
-  async startAgent(extraArgs: readonly string[] = []): Promise<number> {
+  /** Starts bin/stratum-agent in the VM (with the last start's extra arguments unless given) and waits until its health service answers SERVING from the host. */
+  async startAgent(extraArgs: readonly string[] = this.agentArgs): Promise<number> {
+    this.agentArgs = extraArgs;
     const started = Date.now();
     const args = [
       '--node-name',

@@ -3,9 +3,13 @@ import * as assert from 'uvu/assert';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { KubeConfig } from '@kubernetes/client-node';
 import {
   KubeApiError,
   KubeClient,
+  RETRY_AFTER_ATTEMPTS,
   isConflict,
   isGone,
   isNotFound,
@@ -62,6 +66,72 @@ test('loadKubeConfig: an explicit file wins; a missing one is a clear error; not
       if (v === undefined) delete process.env[k];
       else process.env[k] = v;
     await rm(dir, { recursive: true, force: true });
+  }
+});
+
+/** A loopback API server that answers each request with the next of `answers` (the last repeats). */
+async function answering(
+  answers: readonly { status: number; retryAfter?: string }[],
+): Promise<{ client: KubeClient; requests: () => number; close: () => Promise<void> }> {
+  let n = 0;
+  const server = http.createServer((_req, res) => {
+    const a = answers[Math.min(n++, answers.length - 1)]!;
+    res.writeHead(a.status, { 'Content-Type': 'application/json', ...(a.retryAfter !== undefined ? { 'Retry-After': a.retryAfter } : {}) });
+    res.end(
+      JSON.stringify(
+        a.status < 300 ? { items: [] } : { kind: 'Status', reason: 'TooManyRequests', message: 'storage is (re)initializing' },
+      ),
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const kc = new KubeConfig();
+  kc.loadFromOptions({
+    clusters: [{ name: 'c', server: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }],
+    users: [{ name: 'u' }],
+    contexts: [{ name: 't', cluster: 'c', user: 'u' }],
+    currentContext: 't',
+  });
+  const client = new KubeClient(kc);
+  return {
+    client,
+    requests: () => n,
+    close: async () => {
+      client.close();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+test('a 429 or 5xx with Retry-After is sent again (any method), bounded in tries; without the header it stands', async () => {
+  const busy = { status: 429, retryAfter: '0' };
+  const healing = await answering([busy, { status: 503, retryAfter: '0' }, { status: 200 }]);
+  try {
+    assert.equal(await healing.client.request('POST', '/api/v1/configmaps', { body: {} }), { items: [] });
+    assert.is(healing.requests(), 3);
+  } finally {
+    await healing.close();
+  }
+  const stuck = await answering([busy]);
+  try {
+    const err = await stuck.client.request('GET', '/api/v1/configmaps').then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    assert.match(String(err), /429 TooManyRequests: storage is \(re\)initializing/);
+    assert.is(stuck.requests(), RETRY_AFTER_ATTEMPTS);
+  } finally {
+    await stuck.close();
+  }
+  const plain = await answering([{ status: 500 }, { status: 200 }]);
+  try {
+    const err = await plain.client.request('GET', '/api/v1/configmaps').then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    assert.match(String(err), /GET \/api\/v1\/configmaps: 500/);
+    assert.is(plain.requests(), 1);
+  } finally {
+    await plain.close();
   }
 });
 

@@ -6,6 +6,7 @@ import https from 'node:https';
 import http from 'node:http';
 import { createInterface } from 'node:readline';
 import { existsSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { ObjectMeta } from '../../../api/definition.ts';
 
@@ -128,7 +129,7 @@ export class KubeClient {
   }
 
   async request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
-    const res = await this.send(method, path, opts);
+    const res = await this.sendWithRetryAfter(method, path, opts);
     const text = await readBody(res);
     if (res.statusCode! >= 300) throw apiError(res.statusCode!, text, method, path);
     return (text ? JSON.parse(text) : undefined) as T;
@@ -136,7 +137,7 @@ export class KubeClient {
 
   /** Lines of a streaming response (a watch), until the server closes it or `signal` aborts. */
   async *lines(path: string, opts: RequestOptions = {}): AsyncGenerator<string> {
-    const res = await this.send('GET', path, { ...opts, timeoutMs: opts.timeoutMs ?? 0 });
+    const res = await this.sendWithRetryAfter('GET', path, { ...opts, timeoutMs: opts.timeoutMs ?? 0 });
     if (res.statusCode! >= 300) throw apiError(res.statusCode!, await readBody(res), 'GET', path);
     const rl = createInterface({ input: res, crlfDelay: Infinity });
     try {
@@ -151,6 +152,23 @@ export class KubeClient {
   close(): void {
     this.agent?.destroy();
     this.agent = undefined;
+  }
+
+  /**
+   * Sends, and sends again while the API server answers "not now" with a Retry-After header: a 429
+   * from priority and fairness or from storage still initialising after a restart, a 5xx while it
+   * starts. Such a request was not carried out, so repeating it is safe for every method (as
+   * client-go does); bounded in tries and in each wait.
+   */
+  private async sendWithRetryAfter(method: string, path: string, opts: RequestOptions): Promise<http.IncomingMessage> {
+    for (let attempt = 1; ; attempt++) {
+      const res = await this.send(method, path, opts);
+      const waitMs = retryAfterMs(res);
+      if (waitMs === undefined || attempt >= RETRY_AFTER_ATTEMPTS) return res;
+      res.resume();
+      // An abort during the wait ends the loop: the next send rejects at once with it.
+      await sleep(waitMs, undefined, { signal: opts.signal }).catch(() => undefined);
+    }
   }
 
   private async send(method: string, path: string, opts: RequestOptions): Promise<http.IncomingMessage> {
@@ -185,6 +203,20 @@ export class KubeClient {
       req.end(body);
     });
   }
+}
+
+/** How often one request is sent while the answer says to retry later (client-go uses 10 too). */
+export const RETRY_AFTER_ATTEMPTS = 10;
+const RETRY_AFTER_MAX_MS = 10_000;
+
+/** The wait a retryable answer asks for, or undefined when the answer stands. */
+function retryAfterMs(res: http.IncomingMessage): number | undefined {
+  const status = res.statusCode!;
+  const header = res.headers['retry-after'];
+  if ((status !== 429 && status < 500) || header === undefined) return undefined;
+  const seconds = Number(header);
+  if (!Number.isFinite(seconds) || seconds < 0) return undefined;
+  return Math.min(seconds * 1000, RETRY_AFTER_MAX_MS);
 }
 
 function anySignal(a: AbortSignal | undefined, b: AbortSignal): AbortSignal {
