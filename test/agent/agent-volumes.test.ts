@@ -5,6 +5,7 @@ import * as assert from 'uvu/assert';
 import { status } from '@grpc/grpc-js';
 import { callAgent, refused, withAgentHarness, type TestAgent } from '../helpers/agent-harness.ts';
 import { reasonOf, type AgentReason } from '../../src/agent-api/errors.ts';
+import { parseSamples } from '../helpers/prometheus-text.ts';
 
 const GiB = 1024 ** 3;
 const MiB = 1024 ** 2;
@@ -45,6 +46,29 @@ t('create: LV tagged with the volume id, size rounded up to the extent, device p
   assert.ok(lv, 'lvs shows the LV');
   assert.is(lv.lv_size, String(12 * MiB));
   assert.is(lv.lv_tags, 'stratum.volume=pvc-a');
+});
+
+/** How many times the agent has run each command so far, from its own /metrics. */
+async function commandCounts(): Promise<Map<string, number>> {
+  const res = await fetch(`${a.metricsUrl}/metrics`, { signal: AbortSignal.timeout(5_000) });
+  const counts = new Map<string, number>();
+  for (const s of parseSamples(await res.text()))
+    if (s.name === 'stratum_agent_command_duration_seconds_count')
+      counts.set(s.labels.command!, (counts.get(s.labels.command!) ?? 0) + s.value);
+  return counts;
+}
+
+t('a new volume costs one LVM command (lvcreate): no listing before it on the happy path', async () => {
+  const before = await commandCounts();
+  try {
+    const res = await callAgent(a.client, 'CreateVolume', { volumeId: 'pvc-one-command', pool: 'fast', sizeBytes: 8 * MiB });
+    assert.ok(res.created);
+    const after = await commandCounts();
+    const ran = [...after].filter(([cmd, n]) => n !== (before.get(cmd) ?? 0)).map(([cmd, n]) => `${cmd}×${n - (before.get(cmd) ?? 0)}`);
+    assert.equal(ran, ['lvcreate×1']);
+  } finally {
+    await callAgent(a.client, 'DeleteVolume', { volumeId: 'pvc-one-command', pool: 'fast' });
+  }
 });
 
 t('repeat create with the same size is a no-op (VG metadata untouched)', async () => {

@@ -287,7 +287,13 @@ export class VolumeService {
   ): Promise<{ volume: Volume__Output; created: boolean }> {
     const vg = vgName(pool.name);
     const target = roundUp(size, await this.extentSize(pool.name, scope));
+    const tags = [volumeTag(id), ...(owner ? [ownerTag(owner)] : [])];
     return this.lvm.changes.run(scope, async () => {
+      // Optimistic: lvcreate refuses a name that exists, so the listing that decides what an
+      // existing LV is (a retry, another owner's, a stranger) runs only then — one LVM command
+      // per volume on the happy path instead of two.
+      const created = await this.lvcreate(scope, pool, vg, id, target, tags);
+      if (created) return { volume: created, created: true };
       const lvs = await this.lvm.lvs(scope, [vg]);
       const existing = lvs.find((l) => l.name === id);
       if (existing) {
@@ -309,34 +315,48 @@ export class VolumeService {
           return { volume: this.lvVolume(pool.name, existing), created: false };
         }
       }
-      const tags = [volumeTag(id), ...(owner ? [ownerTag(owner)] : [])];
-      try {
-        await this.lvm.exec(
-          scope,
-          'lvcreate',
-          lvcreateArgs({ vg, lv: id, sizeBytes: target, tags, thin: pool.thin, activation: this.lvm.activation }),
-        );
-      } catch (err) {
-        throw await this.explainSpace(err, pool.name, vg, id, target, scope);
-      }
-      const devicePath = `/dev/${vg}/${id}`;
-      // A thin LV reads zeros from its pool; a thick one gets whatever extents held before.
-      if (!pool.thin && this.lvm.activation && existsSync(devicePath)) await wipeDevice(devicePath, scope);
-      this.log.info({ volume: id, pool: pool.name, bytes: String(target), owner }, 'volume created');
-      const lv: LvRow = {
-        name: id,
-        vg,
-        sizeBytes: target,
-        tags,
-        open: false,
-        path: devicePath,
-        layout: pool.thin ? 'thin,sparse' : 'linear',
-        poolLv: '',
-        dataPercent: null,
-        partial: false,
-      };
-      return { volume: this.lvVolume(pool.name, lv), created: true };
+      const again = await this.lvcreate(scope, pool, vg, id, target, tags);
+      if (!again) throw alreadyExists(`volume ${id} appeared in volume group ${vg} on node ${this.node} while it was being created`);
+      return { volume: again, created: true };
     });
+  }
+
+  /** Creates the LV; undefined when its name is taken (the caller decides what that LV is). */
+  private async lvcreate(
+    scope: CallScope,
+    pool: PoolRecord,
+    vg: string,
+    id: string,
+    target: bigint,
+    tags: readonly string[],
+  ): Promise<Volume__Output | undefined> {
+    try {
+      await this.lvm.exec(
+        scope,
+        'lvcreate',
+        lvcreateArgs({ vg, lv: id, sizeBytes: target, tags: [...tags], thin: pool.thin, activation: this.lvm.activation }),
+      );
+    } catch (err) {
+      if (err instanceof AgentError && err.kind === 'AlreadyExists') return undefined;
+      throw await this.explainSpace(err, pool.name, vg, id, target, scope);
+    }
+    const devicePath = `/dev/${vg}/${id}`;
+    // A thin LV reads zeros from its pool; a thick one gets whatever extents held before.
+    if (!pool.thin && this.lvm.activation && existsSync(devicePath)) await wipeDevice(devicePath, scope);
+    this.log.info({ volume: id, pool: pool.name, bytes: String(target), tags }, 'volume created');
+    const lv: LvRow = {
+      name: id,
+      vg,
+      sizeBytes: target,
+      tags: [...tags],
+      open: false,
+      path: devicePath,
+      layout: pool.thin ? 'thin,sparse' : 'linear',
+      poolLv: '',
+      dataPercent: null,
+      partial: false,
+    };
+    return this.lvVolume(pool.name, lv);
   }
 
   /**
