@@ -2,12 +2,13 @@
 //
 // BENCH_VOLUMES LocalVolumes (default 1,000) of 1 GiB over BENCH_AGENTS real agents (default 10),
 // each agent with one 2 TiB sparse loop device as an LVM pool (real lvm2 metadata, activation
-// off), against its own etcd + kube-apiserver and the compiled operator (`npm run build`) as a real
-// process. Prints plain `lvcreate` in a row on one agent's VG (the same run's baseline), the create
+// off), against its own etcd + kube-apiserver; operator and agents run compiled (`npm run build`)
+// as real processes, as in production. Prints plain `lvcreate` in a row on one agent's VG (the same run's baseline), the create
 // → Ready latency (p50, p99), volumes per second and its ratio to the baseline, API writes per
 // volume by verb and resource with conflicts (from kube-apiserver's own request counter, the
 // benchmark's creates left out), the operator's resident memory; then deletes them all and prints
-// the deletion rate, its writes, and the LVs left on the agents.
+// the deletion rate, its writes, and the LVs left on the agents. BENCH_CPU_PROFILE=<dir> has the
+// operator and the agents write V8 CPU profiles into <dir>/operator and <dir>/agents as they stop.
 import type { StoragePool } from '../../src/api/index.ts';
 import { STORAGE_POOLS } from '../../src/operator/resources.ts';
 import { ControlPlane } from '../../test/rig/control-plane.ts';
@@ -19,6 +20,7 @@ const VOLUMES = Number(process.env.BENCH_VOLUMES ?? 1_000);
 const AGENTS = Number(process.env.BENCH_AGENTS ?? 10);
 const BASELINE_LVS = 100;
 const WORKERS = process.env.BENCH_WORKERS ?? '16';
+const PROFILE = process.env.BENCH_CPU_PROFILE;
 
 requireCompiledOperator('bench/provision');
 const plane = await ControlPlane.start();
@@ -28,7 +30,13 @@ try {
     agents: AGENTS,
     loopsPerAgent: 1,
     controlPlane: plane,
-    harness: { loopSizeBytes: 2 * 1024 ** 4, extraArgs: ['--pv-metadata-size', '64m'], scanIntervalMs: 5_000 },
+    harness: {
+      loopSizeBytes: 2 * 1024 ** 4,
+      extraArgs: ['--pv-metadata-size', '64m'],
+      scanIntervalMs: 5_000,
+      compiled: true,
+      ...(PROFILE ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${PROFILE}/agents`] } : {}),
+    },
   });
   const pool = `${cluster.prefix}-bench`;
   await cluster.createPool(pool, { mediaClass: 'hdd' });
@@ -37,6 +45,7 @@ try {
     compiled: true,
     // The production lease, not the tests' short one: a loaded machine must not cost the benchmark its leader.
     leaseDurationMs: 15_000,
+    ...(PROFILE ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${PROFILE}/operator`] } : {}),
   });
   // A run at 1,000 volumes takes minutes; this only ends a hung one.
   const died = operatorGone(op, 4 * 60 * 60_000);
@@ -69,7 +78,7 @@ try {
   const deleteRate = deletion.done / (deleteElapsed / 1000);
 
   const perVolume = (n: number) => (n / VOLUMES).toFixed(2);
-  out(`bench/provision: ${VOLUMES} LocalVolumes of 1Gi over ${AGENTS} agents (real lvm2 metadata, activation off), compiled operator`);
+  out(`bench/provision: ${VOLUMES} LocalVolumes of 1Gi over ${AGENTS} agents (real lvm2 metadata, activation off), compiled operator and agents`);
   out(`  baseline:            plain lvcreate in a row on one agent's VG: ${baseline.toFixed(1)} LVs/s (${BASELINE_LVS} LVs)`);
   out(`  ready:               ${creation.done} of ${VOLUMES}`);
   out(`  create → Ready:      p50 ${(pct(latencies, 50) / 1000).toFixed(2)} s, p99 ${(pct(latencies, 99) / 1000).toFixed(2)} s`);

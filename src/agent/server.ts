@@ -177,6 +177,7 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
         server.forceShutdown();
       }
       await csi?.stop(config.shutdownGraceMs);
+      context.lvm.close();
       await renewer?.stop();
       serving.close();
       peer.close();

@@ -54,18 +54,20 @@ export class CommandError extends Error {
   }
 }
 
+/** Publishes a finished command on COMMAND_CHANNEL (`started` from process.hrtime.bigint()). */
+export function commandFinished(command: string, started: bigint, ok: boolean): void {
+  if (!COMMAND_CHANNEL.hasSubscribers) return;
+  COMMAND_CHANNEL.publish({
+    command: path.basename(command),
+    seconds: Number(process.hrtime.bigint() - started) / 1e9,
+    ok,
+  } satisfies CommandFinished);
+}
+
 export function run(command: string, args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
   const timeout = opts.timeoutMs ?? 60_000;
   const started = process.hrtime.bigint();
-  const finished = (ok: boolean) => {
-    if (COMMAND_CHANNEL.hasSubscribers) {
-      COMMAND_CHANNEL.publish({
-        command: path.basename(command),
-        seconds: Number(process.hrtime.bigint() - started) / 1e9,
-        ok,
-      } satisfies CommandFinished);
-    }
-  };
+  const finished = (ok: boolean) => commandFinished(command, started, ok);
   return new Promise((resolve, reject) => {
     const child = execFile(
       command,

@@ -72,6 +72,7 @@ export function withAgentHarness(suite: Test, opts: AgentHarnessOptions, ready: 
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const MAIN = path.join(ROOT, 'src/agent/main.ts');
+const COMPILED_MAIN = path.join(ROOT, 'dist/agent/main.js');
 const GiB = 1024 ** 3;
 
 export interface AgentHarnessOptions {
@@ -85,6 +86,10 @@ export interface AgentHarnessOptions {
   readonly scanIntervalMs?: number;
   /** Extra stratum-agent flags for every agent, e.g. ['--pv-metadata-size', '64m']. */
   readonly extraArgs?: readonly string[];
+  /** Run dist/agent/main.js (`npm run build`), as production does, instead of the source under tsx. @default false */
+  readonly compiled?: boolean;
+  /** Options for node itself, before the entry point (a benchmark's `--cpu-prof`). */
+  readonly nodeArgs?: readonly string[];
   /**
    * Give each agent a DRBD config dir and a UTS namespace named after the node, so drbdadm on
    * one machine sees each agent as its own host (ConfigureReplication checks that). @default false
@@ -136,6 +141,8 @@ export class TestAgent {
     private readonly harness: AgentHarness,
     private readonly extraArgs: readonly string[],
     private readonly bootstrap?: AgentHarnessOptions['bootstrap'],
+    /** node's own arguments and the entry point. */
+    private readonly launch: readonly string[] = ['--import', 'tsx', MAIN],
   ) {}
 
   get lvmSystemDir(): string {
@@ -224,9 +231,7 @@ export class TestAgent {
   /** Starts the agent process and waits until its health service answers SERVING. */
   async start(): Promise<void> {
     const args = [
-      '--import',
-      'tsx',
-      MAIN,
+      ...this.launch,
       '--node-name',
       this.node,
       '--listen',
@@ -517,6 +522,7 @@ export class AgentHarness {
         ...(opts.extraArgs ?? []),
       ],
       opts.bootstrap,
+      [...(opts.nodeArgs ?? []), ...(opts.compiled ? [COMPILED_MAIN] : ['--import', 'tsx', MAIN])],
     );
     agent.nodeName = opts.nodeNames?.[i];
     this.agents.push(agent);

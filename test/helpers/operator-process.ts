@@ -28,6 +28,8 @@ export interface OperatorProcessOptions {
   readonly extraArgs?: readonly string[];
   /** Run dist/operator/main.js (`npm run build`), as production does, instead of the source under tsx. @default false */
   readonly compiled?: boolean;
+  /** Options for node itself, before the entry point (a benchmark's `--cpu-prof`). */
+  readonly nodeArgs?: readonly string[];
 }
 
 export class OperatorProcess {
@@ -41,6 +43,7 @@ export class OperatorProcess {
     const port = await freePort();
     const entry = opts.compiled ? [path.join(ROOT, 'dist/operator/main.js')] : ['--import', 'tsx', path.join(ROOT, 'src/operator/main.ts')];
     const args = [
+      ...(opts.nodeArgs ?? []),
       ...entry,
       '--kubeconfig',
       opts.kubeconfig,

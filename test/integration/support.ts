@@ -116,7 +116,7 @@ export class TestCluster extends ClusterObjects {
   async startOperator(
     name = `operator-${this.operators.length}`,
     extraArgs: readonly string[] = [],
-    opts: Pick<OperatorProcessOptions, 'leaseDurationMs' | 'compiled'> = {},
+    opts: Pick<OperatorProcessOptions, 'leaseDurationMs' | 'compiled' | 'nodeArgs'> = {},
   ): Promise<OperatorProcess> {
     const tls = this.harness.clientTls;
     if (!('cert' in tls) || !tls.cert || !tls.key) throw new Error("the operator process needs the harness's certificate files");

@@ -1,14 +1,18 @@
 // The agent's only way to run LVM. Every call gets the agent's LVM environment (its own
 // LVM_SYSTEM_DIR, fd warnings off) and a timeout from the call's deadline; changes go through one
-// queue per node, reports run in parallel. A failed change becomes an AgentError whose kind is
-// read from LVM's stderr and whose message names the command.
-import { run, CommandError, type RunResult } from '../../common/exec.ts';
+// queue per node. Commands run in two long-lived lvm shells (shell.ts), one for changes and one for
+// reports, so a report does not wait behind a change. A failed change becomes an AgentError whose
+// kind is read from LVM's errors and whose message names the command.
+import { CommandError, type RunResult } from '../../common/exec.ts';
 import type { CallScope } from '../../agent-api/call-scope.ts';
 import { AgentError } from '../../agent-api/errors.ts';
 import { SerialQueue } from '../serial-queue.ts';
 import { classifyLvmError } from './errors.ts';
 import { LV_FIELDS, PV_FIELDS, VG_FIELDS, parseLvs, parsePvs, parseVgs, type LvRow, type PvRow, type VgRow } from './report.ts';
 import { reportArgs } from './commands.ts';
+import { LvmShell, writeShellProfile } from './shell.ts';
+
+const REPORTS = new Set(['lvs', 'vgs', 'pvs']);
 
 /** stderr lines of a report that only say a requested VG does not exist. */
 const MISSING_VG_NOISE = [/^Volume group ".*" not found$/, /^Cannot process volume group /, /^WARNING: /, /leaked on .* invocation/];
@@ -25,12 +29,22 @@ export interface LvmOptions {
 export class Lvm {
   /** Mutating LVM commands of this node, one at a time. */
   readonly changes = new SerialQueue();
-  private readonly env: NodeJS.ProcessEnv;
   private readonly capMs: number;
+  private readonly changeShell: LvmShell;
+  private readonly reportShell: LvmShell;
+  private profile?: Promise<void>;
 
   constructor(readonly options: LvmOptions) {
-    this.env = { LVM_SUPPRESS_FD_WARNINGS: '1', ...(options.systemDir ? { LVM_SYSTEM_DIR: options.systemDir } : {}) };
+    const env = { LVM_SUPPRESS_FD_WARNINGS: '1', ...(options.systemDir ? { LVM_SYSTEM_DIR: options.systemDir } : {}) };
+    this.changeShell = new LvmShell(env);
+    this.reportShell = new LvmShell(env);
     this.capMs = options.commandTimeoutMs ?? 60_000;
+  }
+
+  /** Ends the lvm shells (the agent stops). */
+  close(): void {
+    this.changeShell.close();
+    this.reportShell.close();
   }
 
   get activation(): boolean {
@@ -43,8 +57,16 @@ export class Lvm {
   }
 
   private async runLvm(scope: CallScope, command: string, args: readonly string[], okCodes: readonly number[]): Promise<RunResult> {
+    // The profile the shells run with, beside LVM's own config (where LVM looks for profiles).
+    const systemDir = this.options.systemDir ?? '/etc/lvm';
+    this.profile ??= writeShellProfile(systemDir).catch((err: unknown) => {
+      this.profile = undefined;
+      throw new Error(`cannot write the lvm shell's profile into ${systemDir}/profile: ${(err as Error).message}`, { cause: err });
+    });
+    await this.profile;
+    const shell = REPORTS.has(command) ? this.reportShell : this.changeShell;
     try {
-      return await run(command, args, { env: this.env, timeoutMs: scope.commandTimeout(this.capMs), signal: scope.signal, okCodes });
+      return await shell.run(command, args, { timeoutMs: scope.commandTimeout(this.capMs), signal: scope.signal, okCodes });
     } catch (err) {
       if (err instanceof CommandError && !err.timedOut && err.code !== null) {
         const kind = classifyLvmError(err.stderr);
