@@ -1,5 +1,6 @@
 // Volumes on an LVM pool of a real agent, through its gRPC API only; LVM itself (with the
 // agent's LVM_SYSTEM_DIR) is the witness of what happened on disk.
+import { spawnSync } from 'node:child_process';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { status } from '@grpc/grpc-js';
@@ -70,6 +71,37 @@ t('a new volume costs one LVM command (lvcreate): no listing before it on the ha
     await callAgent(a.client, 'DeleteVolume', { volumeId: 'pvc-one-command', pool: 'fast' });
   }
 });
+
+/** The agent's lvm shells: long-lived `lvm` children of the agent process. */
+function lvmShells(): number[] {
+  const out = spawnSync('pgrep', ['-P', String(a.pid), '-x', 'lvm'], { encoding: 'utf8' }).stdout;
+  return out.split('\n').filter(Boolean).map(Number).sort();
+}
+
+t(
+  'LVM runs in long-lived lvm shells: the same processes before and after creates; a killed shell is replaced at the next command',
+  async () => {
+    await callAgent(a.client, 'ListVolumes', { pool: 'fast' });
+    const before = lvmShells();
+    assert.is(before.length, 2, 'one shell for changes, one for reports');
+    try {
+      for (const id of ['pvc-sh-1', 'pvc-sh-2'])
+        await callAgent(a.client, 'CreateVolume', { volumeId: id, pool: 'fast', sizeBytes: 8 * MiB });
+      await callAgent(a.client, 'ListVolumes', { pool: 'fast' });
+      assert.equal(lvmShells(), before);
+      for (const pid of before) process.kill(pid, 'SIGKILL');
+      const res = await callAgent(a.client, 'CreateVolume', { volumeId: 'pvc-sh-3', pool: 'fast', sizeBytes: 8 * MiB });
+      assert.ok(res.created);
+      assert.ok((await lvs()).some((l) => l.lv_name === 'pvc-sh-3'));
+      assert.not.ok(
+        lvmShells().some((pid) => before.includes(pid)),
+        'new shells',
+      );
+    } finally {
+      for (const id of ['pvc-sh-1', 'pvc-sh-2', 'pvc-sh-3']) await callAgent(a.client, 'DeleteVolume', { volumeId: id, pool: 'fast' });
+    }
+  },
+);
 
 t('repeat create with the same size is a no-op (VG metadata untouched)', async () => {
   const before = await seqno();
