@@ -14,6 +14,9 @@ import { LvmShell, writeShellProfile } from './shell.ts';
 
 const REPORTS = new Set(['lvs', 'vgs', 'pvs']);
 
+/** How long a listing taken for a removal may stand in for the next one during a burst of removals. */
+const RECENT_LISTING_MS = 2_000;
+
 /** stderr lines of a report that only say a requested VG does not exist. */
 const MISSING_VG_NOISE = [/^Volume group ".*" not found$/, /^Cannot process volume group /, /^WARNING: /, /leaked on .* invocation/];
 
@@ -33,6 +36,7 @@ export class Lvm {
   private readonly changeShell: LvmShell;
   private readonly reportShell: LvmShell;
   private profile?: Promise<void>;
+  private recent?: { vgs: string; at: number; rows: LvRow[] };
 
   constructor(readonly options: LvmOptions) {
     const env = { LVM_SUPPRESS_FD_WARNINGS: '1', ...(options.systemDir ? { LVM_SYSTEM_DIR: options.systemDir } : {}) };
@@ -64,16 +68,46 @@ export class Lvm {
       throw new Error(`cannot write the lvm shell's profile into ${systemDir}/profile: ${(err as Error).message}`, { cause: err });
     });
     await this.profile;
-    const shell = REPORTS.has(command) ? this.reportShell : this.changeShell;
+    const report = REPORTS.has(command);
+    const shell = report ? this.reportShell : this.changeShell;
     try {
-      return await shell.run(command, args, { timeoutMs: scope.commandTimeout(this.capMs), signal: scope.signal, okCodes });
+      const res = await shell.run(command, args, { timeoutMs: scope.commandTimeout(this.capMs), signal: scope.signal, okCodes });
+      if (!report) this.followChange(command, args);
+      return res;
     } catch (err) {
+      if (!report) this.recent = undefined;
       if (err instanceof CommandError && !err.timedOut && err.code !== null) {
         const kind = classifyLvmError(err.stderr);
         if (kind) throw new AgentError(kind, err.message, { cause: err });
       }
       throw err;
     }
+  }
+
+  /**
+   * The LVs of `vgs` for a caller that holds `changes` and removes one of them: a burst of
+   * deletions would otherwise list the VGs once per LV. The previous listing is reused while every
+   * change since was an lvremove (taken out of it) and it is younger than RECENT_LISTING_MS; any
+   * other change, a failed one, or other VGs list again.
+   */
+  async lvsForRemoval(scope: CallScope, vgs: readonly string[]): Promise<LvRow[]> {
+    const key = vgs.join(' ');
+    const r = this.recent;
+    if (r && r.vgs === key && Date.now() - r.at < RECENT_LISTING_MS) return r.rows;
+    const rows = await this.lvs(scope, vgs);
+    this.recent = { vgs: key, at: Date.now(), rows };
+    return rows;
+  }
+
+  /** Keeps the recent listing true to a change that just succeeded, or drops it. */
+  private followChange(command: string, args: readonly string[]): void {
+    if (!this.recent) return;
+    if (command !== 'lvremove') {
+      this.recent = undefined;
+      return;
+    }
+    const removed = new Set(args.filter((a) => !a.startsWith('-')));
+    this.recent = { ...this.recent, rows: this.recent.rows.filter((l) => !removed.has(`${l.vg}/${l.name}`)) };
   }
 
   /** Runs a change after every earlier change of this node. */

@@ -115,7 +115,7 @@ export class VolumeService {
       if (!req.orphanLvName && claim && (!poolName || claim.pool === poolName)) return this.releaseDisk(claim, scope);
       const candidates = this.pools.all().filter((p) => p.backend === 'lvm' && (!poolName || p.name === poolName));
       if (!candidates.length) return false;
-      const lvs = await this.lvm.lvs(
+      const lvs = await this.lvm.lvsForRemoval(
         scope,
         candidates.map((p) => vgName(p.name)),
       );
