@@ -5,6 +5,7 @@ import path from 'node:path';
 import { CSI_DRIVER_NAME } from '../../src/common/constants.ts';
 import { callCsi, connectCsi, type CsiClients } from '../../src/csi/client.ts';
 import { isNotFound, resourcePath, type KubeClient, type KubeObject, type ResourceType } from '../../src/operator/runtime/kube/client.ts';
+import { PROVISIONER_RATE_ARGS } from '../../src/manifests/workloads.ts';
 import { NODES } from '../../src/operator/resources.ts';
 import { rigBinary } from '../rig/binaries.ts';
 import { startSharedControllers } from '../rig/connect.ts';
@@ -165,10 +166,7 @@ export function startSidecars(cluster: CsiHost, opts: { capacityPollInterval?: s
       '--default-fstype=ext4',
       '--retry-interval-start=500ms',
       '--retry-interval-max=5s',
-      '--kube-api-qps=50',
-      '--kube-api-burst=100',
-      '--kube-api-capacity-qps=20',
-      '--kube-api-capacity-burst=40',
+      ...PROVISIONER_RATE_ARGS,
     ],
     env: { NAMESPACE: cluster.namespace, POD_NAME: 'csi-provisioner-test' },
   });

@@ -113,13 +113,20 @@ test('CRDs come first: their own file and the earliest Argo CD sync wave', () =>
   assert.ok(readdirSync(path.join(repoRoot, 'charts-gen'))[0]!.includes('crds'));
 });
 
-test('operator: 2 replicas, csi-provisioner with capacity, topology and extra metadata, csi-resizer, probes, resources', () => {
+test('operator: 2 replicas, csi-provisioner with capacity, topology, extra metadata and its API client limits, csi-resizer, probes, resources', () => {
   const dep = ofKind('Deployment')[0]!;
   assert.equal(dep.spec.replicas, 2);
   const containers = dep.spec.template.spec.containers as any[];
   const byName = new Map(containers.map((c) => [c.name, c]));
   const prov = byName.get('csi-provisioner');
-  for (const flag of ['--enable-capacity', '--feature-gates=Topology=true', '--extra-create-metadata'])
+  // The API client limits it is measured with (bench:pvc), not its defaults of 5 requests/s.
+  for (const flag of [
+    '--enable-capacity',
+    '--feature-gates=Topology=true',
+    '--extra-create-metadata',
+    '--kube-api-qps=50',
+    '--kube-api-burst=100',
+  ])
     assert.ok(prov.args.includes(flag), flag);
   assert.ok(byName.get('csi-resizer'));
   const op = byName.get('operator');
