@@ -78,7 +78,9 @@ try {
   const deleteRate = deletion.done / (deleteElapsed / 1000);
 
   const perVolume = (n: number) => (n / VOLUMES).toFixed(2);
-  out(`bench/provision: ${VOLUMES} LocalVolumes of 1Gi over ${AGENTS} agents (real lvm2 metadata, activation off), compiled operator and agents`);
+  out(
+    `bench/provision: ${VOLUMES} LocalVolumes of 1Gi over ${AGENTS} agents (real lvm2 metadata, activation off), compiled operator and agents`,
+  );
   out(`  baseline:            plain lvcreate in a row on one agent's VG: ${baseline.toFixed(1)} LVs/s (${BASELINE_LVS} LVs)`);
   out(`  ready:               ${creation.done} of ${VOLUMES}`);
   out(`  create → Ready:      p50 ${(pct(latencies, 50) / 1000).toFixed(2)} s, p99 ${(pct(latencies, 99) / 1000).toFixed(2)} s`);
