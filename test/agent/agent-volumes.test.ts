@@ -91,8 +91,8 @@ t(
       await callAgent(a.client, 'ListVolumes', { pool: 'fast' });
       assert.equal(lvmShells(), before);
       for (const pid of before) process.kill(pid, 'SIGKILL');
-    // Once the agent has reaped them (and so knows they are gone), the next command starts a new shell.
-    await waitFor('the killed shells reaped', async () => !lvmShells().some((pid) => before.includes(pid)), 10_000, 50);
+      // Once the agent has reaped them (and so knows they are gone), the next command starts a new shell.
+      await waitFor('the killed shells reaped', async () => !lvmShells().some((pid) => before.includes(pid)), 10_000, 50);
       const res = await callAgent(a.client, 'CreateVolume', { volumeId: 'pvc-sh-3', pool: 'fast', sizeBytes: 8 * MiB });
       assert.ok(res.created);
       assert.ok((await lvs()).some((l) => l.lv_name === 'pvc-sh-3'));
