@@ -1,6 +1,7 @@
 // What the benchmarks that drive LocalVolumes through a real control plane share (bench/provision,
 // bench/stale): kube-apiserver's write profile, the plain-lvcreate baseline, a LocalVolume watch
 // that times each volume reaching a state, and bursts of creates and deletes timed through it.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { existsSync, readFileSync } from 'node:fs';
 import https from 'node:https';
 import type { Subscription } from 'rxjs';
@@ -214,24 +215,39 @@ async function inBatches(names: readonly string[], each: (name: string, i: numbe
     await Promise.all(names.slice(i, i + CONCURRENCY).map((name, j) => each(name, i + j)));
 }
 
-/** Creates the volumes, CONCURRENCY requests at a time, and times each until it is Ready. */
+/** Each request at its own time: `perSecond` of them per second from now, however long each takes. */
+async function paced(names: readonly string[], perSecond: number, each: (name: string, i: number) => Promise<unknown>): Promise<void> {
+  const start = performance.now();
+  await Promise.all(
+    names.map(async (name, i) => {
+      await sleep(Math.max(0, start + (i * 1000) / perSecond - performance.now()));
+      await each(name, i);
+    }),
+  );
+}
+
+/**
+ * Creates the volumes, CONCURRENCY requests at a time (a burst) or `perSecond` a second (a
+ * sustained rate), and times each until it is Ready.
+ */
 export async function createVolumes(
   client: KubeClient,
   watch: VolumeWatch,
   names: readonly string[],
   spec: (i: number) => Record<string, unknown>,
   stop: Promise<never>,
-  timeoutMs = 30 * 60_000,
+  opts: { timeoutMs?: number; perSecond?: number } = {},
 ): Promise<Burst> {
   const sent = new Map<string, number>();
   const started = performance.now();
-  const ready = watch.until(names, (v) => v?.status?.phase === 'Ready', timeoutMs, stop);
-  await inBatches(names, async (name, i) => {
+  const ready = watch.until(names, (v) => v?.status?.phase === 'Ready', opts.timeoutMs ?? 30 * 60_000, stop);
+  const create = async (name: string, i: number) => {
     sent.set(name, performance.now());
     await client.request('POST', resourcePath(LOCAL_VOLUMES), {
       body: { apiVersion: API_GROUP_VERSION, kind: 'LocalVolume', metadata: { name }, spec: spec(i) },
     });
-  });
+  };
+  await (opts.perSecond ? paced(names, opts.perSecond, create) : inBatches(names, create));
   return burst(names, sent, started, await ready);
 }
 

@@ -9,6 +9,8 @@
 // benchmark's creates left out), the operator's resident memory; then deletes them all and prints
 // the deletion rate, its writes, and the LVs left on the agents. BENCH_CPU_PROFILE=<dir> has the
 // operator and the agents write V8 CPU profiles into <dir>/operator and <dir>/agents as they stop.
+// Last, a sustained rate: BENCH_SUSTAINED_RATE creates a second (default 50) for
+// BENCH_SUSTAINED_SECONDS (default 20), create → Ready p50/p99 printed, then deleted (0 skips it).
 import type { StoragePool } from '../../src/api/index.ts';
 import { STORAGE_POOLS } from '../../src/operator/resources.ts';
 import { ControlPlane } from '../../test/rig/control-plane.ts';
@@ -21,6 +23,8 @@ const AGENTS = Number(process.env.BENCH_AGENTS ?? 10);
 const BASELINE_LVS = 100;
 const WORKERS = process.env.BENCH_WORKERS ?? '16';
 const PROFILE = process.env.BENCH_CPU_PROFILE;
+const SUSTAINED_RATE = Number(process.env.BENCH_SUSTAINED_RATE ?? 50);
+const SUSTAINED_SECONDS = Number(process.env.BENCH_SUSTAINED_SECONDS ?? 20);
 
 requireCompiledOperator('bench/provision');
 const plane = await ControlPlane.start();
@@ -99,6 +103,22 @@ try {
     `  API writes/deletion: ${perVolume(deleted$.total - VOLUMES)} (${deleted$.conflicts} conflicts; the benchmark's own ${VOLUMES} deletes excluded)`,
   );
   for (const [k, n] of deleted$.by) out(`      ${perVolume(n).padStart(6)}  ${k}`);
+
+  // A steady stream instead of a burst: what a busy cluster asks of it all day.
+  if (SUSTAINED_RATE > 0 && SUSTAINED_SECONDS > 0) {
+    const count = Math.round(SUSTAINED_RATE * SUSTAINED_SECONDS);
+    const steady = Array.from({ length: count }, (_, i) => `steady-${String(i).padStart(5, '0')}`);
+    const watch2 = await VolumeWatch.start(cluster.client);
+    const sustained = await createVolumes(cluster.client, watch2, steady, () => ({ pool, size: '1Gi' }), died, {
+      perSecond: SUSTAINED_RATE,
+    });
+    const ms = sustained.latencies;
+    out(
+      `  sustained:           ${SUSTAINED_RATE} creates/s for ${SUSTAINED_SECONDS} s: ${sustained.done} of ${count} Ready, create → Ready p50 ${(pct(ms, 50) / 1000).toFixed(2)} s, p99 ${(pct(ms, 99) / 1000).toFixed(2)} s, all Ready ${(sustained.elapsedMs / 1000).toFixed(1)} s after the first request`,
+    );
+    await deleteVolumes(cluster.client, watch2, steady, died);
+    watch2.stop();
+  }
 } finally {
   await cluster?.teardown().catch((err: Error) => out(`teardown: ${err.message}`));
   await plane.teardown();
