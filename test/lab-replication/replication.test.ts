@@ -486,4 +486,15 @@ it('a node lost past the grace period: its replica is replaced on the third node
   assert.not.match(await lost.sh('lvs --noheadings -o lv_name,lv_tags'), 'lab-r3', 'neither data nor metadata LV left on the lost node');
 });
 
+it('deleting the claim of a replicated volume: PV, LocalVolume and every replica go, no LV of it is left on any node', async () => {
+  const holders = (await replicasOf(r1)).map((r) => r.spec.node);
+  assert.ok(holders.length >= 2, `${r1} has its replicas: ${holders.join(', ')}`);
+  await cluster.delete(PVCS, CLAIM, cluster.namespace);
+  await waitFor(`PV ${r1} deleted`, async () => !(await cluster.get(PVS, r1)), 180_000, 1_000);
+  await waitFor(`${r1} and its replicas gone`, async () => !(await volume(r1)) && !(await replicasOf(r1)).length, 60_000, 1_000);
+  for (const vm of lab.nodes)
+    assert.not.match(await vm.sh('lvs --noheadings -o lv_name,lv_tags'), r1, `neither data nor metadata LV of ${r1} left on ${vm.name}`);
+  r1 = '';
+});
+
 it.run();
