@@ -106,6 +106,10 @@ it('the disk under a volume unplugged: the replica and the volume are Lost (Disk
   const replica = (await replicaOf('vol-unplugged'))!;
   assert.is(replica.status?.state, 'Lost');
   assert.is(findCondition(replica.status!.conditions, 'Ready')?.reason, 'DiskMissing');
+  // And it stays so: the replica's own reconcile (its LV not found) must not turn it back to VolumeLost.
+  await new Promise((r) => setTimeout(r, 3_000));
+  assert.is(findCondition((await replicaOf('vol-unplugged'))!.status!.conditions, 'Ready')?.reason, 'DiskMissing');
+  assert.is(findCondition((await volume('vol-unplugged'))!.status!.conditions, 'Ready')?.reason, 'DiskMissing');
   await cluster.client.request('DELETE', resourcePath(LOCAL_VOLUMES, undefined, 'vol-unplugged'));
   await waitFor('vol-unplugged deleted', async () => !(await volume('vol-unplugged')), 60_000, 250);
 });

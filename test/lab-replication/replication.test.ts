@@ -446,6 +446,9 @@ it('a node lost past the grace period: its replica is replaced on the third node
   await cluster.startOperator({
     extraArgs: ['--csi-endpoint', controllerEndpoint(csiHost), '--node-lost-grace-ms', '20000'],
   });
+  // The CSI sidecars exit when the operator's socket goes away; in a pod the kubelet restarts them.
+  await sidecars?.stop();
+  sidecars = startSidecars(csiHost, { timeout: '120s' });
   await lost.kill();
   const after = await until(
     'lab-r3',

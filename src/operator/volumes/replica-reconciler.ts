@@ -97,6 +97,13 @@ export function replicaReconciler(deps: ReplicaReconcilerDeps) {
         vr.status?.observedGeneration === vr.metadata.generation && !!vr.status?.backingDevicePath && !vr.status?.lastError;
       return await reconcileReplicated(vr, volumeDone);
     } catch (err) {
+      // The volume scan already named the missing disk behind the loss: "gone" must not replace that.
+      if (
+        err instanceof VolumeLostError &&
+        vr.status?.state === 'Lost' &&
+        findCondition(vr.status.conditions, 'Ready')?.reason === 'DiskMissing'
+      )
+        return;
       const f = err instanceof VolumeLostError ? err.failure : agentFailure(err, where(vr));
       const state: State = err instanceof VolumeLostError ? 'Lost' : vr.status?.devicePath ? (vr.status.state ?? 'Pending') : 'Pending';
       await writeStatus(vr, state, { lastError: f.message }, readyCondition(false, f.reason, f.message, vr.metadata.generation));
