@@ -10,6 +10,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { writeFileAtomic } from '../../common/atomic-file.ts';
 import { CommandError, commandFinished, type RunResult } from '../../common/exec.ts';
+import { SerialQueue } from '../serial-queue.ts';
 
 /** The LVM profile the shell runs with: JSON reports, and a log of errors and each command's status. */
 export const SHELL_PROFILE = 'stratum-agent';
@@ -97,15 +98,13 @@ export class LvmShell {
   private child?: ChildProcess;
   private stderr = '';
   private waiting?: Waiting;
-  private tail: Promise<unknown> = Promise.resolve();
+  private readonly turns = new SerialQueue();
 
   constructor(private readonly env: NodeJS.ProcessEnv) {}
 
   /** Runs one LVM command after every earlier one; resolves like `run` from common/exec. */
   run(command: string, args: readonly string[], opts: ShellRunOptions): Promise<RunResult> {
-    const result = this.tail.then(() => this.runNow(command, args, opts));
-    this.tail = result.catch(() => undefined);
-    return result;
+    return this.turns.run(undefined, () => this.runNow(command, args, opts));
   }
 
   /** Ends the shell: at the end of its input it exits by itself. */
