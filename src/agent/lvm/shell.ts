@@ -175,12 +175,21 @@ export class LvmShell {
     });
     let reports = '';
     (child.stdio[3] as Readable).setEncoding('utf8').on('data', (chunk: string) => {
+      if (!current()) return;
       const { objects, rest } = splitObjects(reports + chunk);
       reports = rest;
       for (const text of objects) {
-        const reply = JSON.parse(text) as ShellReply;
+        let reply: ShellReply;
+        try {
+          reply = JSON.parse(text) as ShellReply;
+        } catch (err) {
+          // Not what LVM writes there: fail the command (the next one gets a new shell), not the agent.
+          this.kill();
+          this.waiting?.reject(new CommandError('lvm', ['(shell)'], null, `unreadable report: ${(err as Error).message}`, text, false));
+          return;
+        }
         // Only the object that carries the shell's status line ends a command.
-        if (current() && reply.log?.some(isShellStatus)) this.waiting?.resolve(reply);
+        if (reply.log?.some(isShellStatus)) this.waiting?.resolve(reply);
       }
     });
     // A write into a shell that died is answered by its exit below.
