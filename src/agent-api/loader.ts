@@ -8,10 +8,13 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import type { ProtoGrpcType as AgentProto } from './generated/agent.ts';
 import type { ProtoGrpcType as HealthProto } from './generated/health.ts';
+import type { ProtoGrpcType as RegistrationProto } from './generated/registration.ts';
 
 export const PROTO_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../proto');
 export const AGENT_PROTO = path.join(PROTO_DIR, 'agent/v1/agent.proto');
 export const HEALTH_PROTO = path.join(PROTO_DIR, 'grpc/health/v1/health.proto');
+/** The kubelet's plugin registration service, which the agent serves for its CSI driver. */
+export const REGISTRATION_PROTO = path.join(PROTO_DIR, 'kubelet/pluginregistration/v1/registration.proto');
 
 export const LOADER_OPTIONS: protoLoader.Options = {
   keepCase: false,
@@ -23,6 +26,7 @@ export const LOADER_OPTIONS: protoLoader.Options = {
 
 let agentProto: AgentProto | undefined;
 let healthProto: HealthProto | undefined;
+let registrationProto: RegistrationProto | undefined;
 
 export function loadAgentProto(): AgentProto {
   agentProto ??= grpc.loadPackageDefinition(protoLoader.loadSync(AGENT_PROTO, LOADER_OPTIONS)) as unknown as AgentProto;
@@ -32,4 +36,11 @@ export function loadAgentProto(): AgentProto {
 export function loadHealthProto(): HealthProto {
   healthProto ??= grpc.loadPackageDefinition(protoLoader.loadSync(HEALTH_PROTO, LOADER_OPTIONS)) as unknown as HealthProto;
   return healthProto;
+}
+
+export function loadRegistrationProto(): RegistrationProto {
+  registrationProto ??= grpc.loadPackageDefinition(
+    protoLoader.loadSync(REGISTRATION_PROTO, LOADER_OPTIONS),
+  ) as unknown as RegistrationProto;
+  return registrationProto;
 }

@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { isIP } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { AGENT_GRPC_PORT, AGENT_METRICS_PORT } from '../common/constants.ts';
+import { AGENT_GRPC_PORT, AGENT_HEALTH_PORT, AGENT_METRICS_PORT, CSI_PLUGIN_DIR } from '../common/constants.ts';
 import { parseQuantity } from '../api/quantity.ts';
 import { socketPath } from '../csi/server.ts';
 
@@ -15,6 +15,8 @@ export interface AgentConfig {
   readonly listen: string;
   /** host:port of the plain-HTTP /metrics endpoint (the pod runs on the host network). @default 0.0.0.0:9819 */
   readonly metricsListen: string;
+  /** host:port of the plain-HTTP /healthz the kubelet's liveness probe calls. @default 0.0.0.0:9818 */
+  readonly healthListen: string;
   /**
    * Certificate files. `cert`/`key` serve; `clientCert`/`clientKey` are presented when this agent
    * sends volume data to a peer. Given as files (tests, own PKI), or kept valid by `bootstrap`.
@@ -62,6 +64,13 @@ export interface AgentConfig {
   readonly drbdAddress?: string;
   /** CSI node service socket, `unix:///path`. @default unset (no CSI service) */
   readonly csiEndpoint?: string;
+  /**
+   * Registration of the CSI driver with the kubelet: a socket in `dir` (the kubelet's
+   * plugins_registry) that tells the kubelet `endpoint`, the CSI socket's path on the host (by
+   * default the DaemonSet's, /var/lib/kubelet/plugins/csi.stratum.dev/csi.sock). Needs `csiEndpoint`.
+   * @default unset (no kubelet to register with: tests, the lab)
+   */
+  readonly kubeletRegistration?: { readonly dir: string; readonly endpoint: string };
   /** MaxVolumesPerNode reported by NodeGetInfo. @default 0 (no limit) */
   readonly csiMaxVolumes: number;
   /** Bandwidth a volume copy (eviction) may take, bytes a second. @default 0 (no limit) */
@@ -78,6 +87,7 @@ const FLAGS = {
   'node-name': 'Kubernetes node name',
   listen: `host:port of the gRPC server (default 0.0.0.0:${AGENT_GRPC_PORT})`,
   'metrics-listen': `host:port of the Prometheus /metrics endpoint, plain HTTP (default 0.0.0.0:${AGENT_METRICS_PORT})`,
+  'health-listen': `host:port of the /healthz endpoint for the liveness probe, plain HTTP (default 0.0.0.0:${AGENT_HEALTH_PORT})`,
   'tls-ca': 'CA that signs client certificates (PEM file)',
   'tls-cert': 'server certificate (PEM file)',
   'tls-key': 'server private key (PEM file)',
@@ -97,6 +107,9 @@ const FLAGS = {
   'drbd-address': 'IP address DRBD replicates over (default: the agent Pod IP)',
   'drbd-version': 'DRBD version to assume where no module is installed: check and dry-run only (tests)',
   'csi-endpoint': 'CSI node service socket, unix:///path (default: none)',
+  'kubelet-registration-dir':
+    "the kubelet's plugin registration dir to register the CSI driver in, e.g. /var/lib/kubelet/plugins_registry (default: none)",
+  'kubelet-csi-endpoint': `the CSI socket's path as the kubelet sees it on the host (default ${CSI_PLUGIN_DIR}/csi.sock)`,
   'csi-max-volumes': 'volumes per node NodeGetInfo reports (default 0: no limit)',
   'copy-bytes-per-second': 'bandwidth of one volume copy (eviction) as a quantity, e.g. 200Mi (default: no limit)',
   'log-level': 'trace|debug|info|warn|error (default info)',
@@ -108,6 +121,7 @@ const ENV_NAMES: Partial<Record<keyof typeof FLAGS, string>> = {
   'node-name': 'NODE_NAME',
   listen: 'STRATUM_AGENT_LISTEN',
   'metrics-listen': 'STRATUM_AGENT_METRICS_LISTEN',
+  'health-listen': 'STRATUM_AGENT_HEALTH_LISTEN',
   'lvm-system-dir': 'LVM_SYSTEM_DIR',
 };
 
@@ -117,7 +131,7 @@ export function usage(): string {
   return [
     'Usage: stratum-agent [flags]',
     '',
-    ...Object.entries(FLAGS).map(([f, help]) => `  --${f.padEnd(20)} $${envOf(f as keyof typeof FLAGS).padEnd(28)} ${help}`),
+    ...Object.entries(FLAGS).map(([f, help]) => `  --${f.padEnd(24)} $${envOf(f as keyof typeof FLAGS).padEnd(32)} ${help}`),
   ].join('\n');
 }
 
@@ -156,6 +170,22 @@ function csiEndpoint(value: string | undefined): string | undefined {
   }
 }
 
+/** Registration needs a CSI service to register; its endpoint is a plain path, as the kubelet dials it. */
+function kubeletRegistration(
+  dir: string | undefined,
+  endpoint: string | undefined,
+  csi: string | undefined,
+): AgentConfig['kubeletRegistration'] {
+  if (dir === undefined) return undefined;
+  if (!path.isAbsolute(dir)) throw new Error(`--kubelet-registration-dir: ${JSON.stringify(dir)} is not an absolute path`);
+  if (csi === undefined) throw new Error('--kubelet-registration-dir needs --csi-endpoint: there is no CSI service to register');
+  try {
+    return { dir, endpoint: socketPath(endpoint ?? `${CSI_PLUGIN_DIR}/csi.sock`) };
+  } catch (err) {
+    throw new Error(`--kubelet-csi-endpoint: ${(err as Error).message}`);
+  }
+}
+
 function ipAddress(name: string, value: string | undefined): string | undefined {
   if (value !== undefined && isIP(value) === 0) throw new Error(`--${name}: ${JSON.stringify(value)} is not an IP address`);
   return value;
@@ -189,6 +219,7 @@ export function parseAgentConfig(argv: readonly string[], env: NodeJS.ProcessEnv
     nodeName: get('node-name') ?? os.hostname(),
     listen: get('listen') ?? `0.0.0.0:${AGENT_GRPC_PORT}`,
     metricsListen: hostPort('metrics-listen', get('metrics-listen') ?? `0.0.0.0:${AGENT_METRICS_PORT}`),
+    healthListen: hostPort('health-listen', get('health-listen') ?? `0.0.0.0:${AGENT_HEALTH_PORT}`),
     tls: {
       ca,
       cert,
@@ -213,6 +244,7 @@ export function parseAgentConfig(argv: readonly string[], env: NodeJS.ProcessEnv
     drbdVersion: get('drbd-version'),
     drbdAddress: ipAddress('drbd-address', get('drbd-address')),
     csiEndpoint: csiEndpoint(get('csi-endpoint')),
+    kubeletRegistration: kubeletRegistration(get('kubelet-registration-dir'), get('kubelet-csi-endpoint'), get('csi-endpoint')),
     csiMaxVolumes: positiveInt('csi-max-volumes', get('csi-max-volumes'), 0),
     copyBytesPerSecond: bandwidth('copy-bytes-per-second', get('copy-bytes-per-second')),
     logLevel: get('log-level') ?? 'info',

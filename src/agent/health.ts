@@ -1,6 +1,10 @@
-// The standard gRPC health service (grpc.health.v1.Health) for the agent: SERVING for the whole
-// server ("") and for stratum.agent.v1.Agent while the agent runs, NOT_SERVING once it shuts down.
+// The agent's health. For the operator, the standard gRPC health service (grpc.health.v1.Health):
+// SERVING for the whole server ("") and for stratum.agent.v1.Agent while the agent runs,
+// NOT_SERVING once it shuts down. For the kubelet's liveness probe, plain-HTTP /healthz answering
+// what CSI Probe answers: served here rather than by the livenessprobe sidecar, which would only
+// relay Probe, at the cost of one more image and container on every node.
 import * as grpc from '@grpc/grpc-js';
+import { listenAddress, serveHttp, type HttpEndpoint } from '../common/http-endpoint.ts';
 import { loadHealthProto } from '../agent-api/loader.ts';
 import type { HealthHandlers } from '../agent-api/generated/grpc/health/v1/Health.ts';
 import type { HealthCheckResponse } from '../agent-api/generated/grpc/health/v1/HealthCheckResponse.ts';
@@ -51,4 +55,16 @@ export class HealthService {
       },
     };
   }
+}
+
+/** Serves GET /healthz on `listen` (host:port; port 0 picks a free one): 200 while `ready`, else 503. */
+export async function serveHealthz(listen: string, ready: () => boolean | Promise<boolean>): Promise<HttpEndpoint> {
+  return serveHttp(
+    listenAddress(listen, 'health'),
+    (path) =>
+      path === '/healthz'
+        ? Promise.resolve(ready()).then((ok) => (ok ? { code: 200, body: 'ok\n' } : { code: 503, body: 'not ready\n' }))
+        : undefined,
+    { code: 404, body: 'not found: the agent serves GET /healthz\n' },
+  );
 }

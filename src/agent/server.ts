@@ -1,7 +1,8 @@
 // The agent's gRPC server: builds the node's services (state, LVM, disks, pools, volumes), serves
 // the Agent API and the standard health service over mutual TLS (client certificates required
 // and checked against the CA; certificates re-read when their files change, and kept valid from
-// the operator when bootstrapping), and shuts down gracefully within a bound.
+// the operator when bootstrapping), and shuts down gracefully within a bound. Beside it: the CSI
+// node service, its registration with the kubelet, /healthz and /metrics.
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from '../common/log.ts';
 import type { AgentConfig } from './config.ts';
@@ -11,7 +12,7 @@ import { createAgentClient } from '../agent-api/client.ts';
 import { CertificateSource } from '../agent-api/certificate-source.ts';
 import { CertificateRenewer } from './identity/renewal.ts';
 import { agentHandlers } from './handlers/index.ts';
-import { HealthService } from './health.ts';
+import { HealthService, serveHealthz } from './health.ts';
 import { StateStore } from './state.ts';
 import { Lvm } from './lvm/lvm.ts';
 import { hasDeviceMapper } from './lvm/config.ts';
@@ -25,6 +26,7 @@ import { serveCsi, type CsiServer } from '../csi/server.ts';
 import { identityHandlers } from '../csi/identity.ts';
 import { loadCsiProto } from '../csi/api/loader.ts';
 import { csiNodeHandlers } from './csi/node.ts';
+import { serveKubeletRegistration } from './csi/registration.ts';
 import { AgentMetrics, serveMetrics } from './metrics.ts';
 
 /** Largest gRPC message: volume copy chunks plus framing. */
@@ -37,6 +39,8 @@ export interface RunningAgent {
   readonly context: AgentContext;
   /** host:port of /metrics actually bound. */
   readonly metricsAddress: string;
+  /** host:port of /healthz actually bound. */
+  readonly healthAddress: string;
   /** Stops accepting calls, lets running calls finish within the grace bound, then cuts the rest. */
   shutdown(): Promise<void>;
 }
@@ -130,14 +134,18 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
   const host = config.listen.slice(0, config.listen.lastIndexOf(':'));
   const address = `${host}:${port}`;
   context.disks.start();
+  const metrics = new AgentMetrics(config.nodeName, { kubeletRegistration: Boolean(config.kubeletRegistration) });
+  // What CSI Probe answers is also the liveness probe's answer.
+  const ready = () => !stopper.signal.aborted;
   let csi: CsiServer | undefined;
+  let registration: CsiServer | undefined;
   if (config.csiEndpoint) {
     const csiLog = log.child({ service: 'csi-node' });
     const { Identity, Node } = loadCsiProto().csi.v1;
     csi = await serveCsi(
       config.csiEndpoint,
       (s) => {
-        s.addService(Identity.service, identityHandlers({ log: csiLog, ready: () => !stopper.signal.aborted }));
+        s.addService(Identity.service, identityHandlers({ log: csiLog, ready }));
         s.addService(
           Node.service,
           csiNodeHandlers({
@@ -151,11 +159,20 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
       },
       csiLog,
     );
+    // After the CSI socket is up: the kubelet calls it as soon as it has registered the driver.
+    if (config.kubeletRegistration) {
+      registration = await serveKubeletRegistration({
+        ...config.kubeletRegistration,
+        log: log.child({ service: 'kubelet-registration' }),
+        onStatus: (registered) => metrics.kubeletRegistered!.set(registered ? 1 : 0),
+      });
+    }
   }
-  const metrics = new AgentMetrics(config.nodeName);
   const metricsServer = await serveMetrics(config.metricsListen, metrics.registry);
   const metricsAddress = `${metricsServer.address.address}:${metricsServer.address.port}`;
-  log.info({ address, metrics: metricsAddress }, 'agent serving');
+  const healthServer = await serveHealthz(config.healthListen, ready);
+  const healthAddress = `${healthServer.address.address}:${healthServer.address.port}`;
+  log.info({ address, metrics: metricsAddress, health: healthAddress }, 'agent serving');
 
   let stopped: Promise<void> | undefined;
   const shutdown = () => {
@@ -163,6 +180,8 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
       log.info({ graceMs: config.shutdownGraceMs }, 'agent shutting down');
       health.set('NOT_SERVING');
       stopper.abort();
+      // First, as node-driver-registrar did on SIGTERM: the kubelet unregisters the driver until an agent serves again.
+      await registration?.stop(config.shutdownGraceMs);
       context.disks.stop();
       health.endWatches();
       const graceful = await new Promise<boolean>((resolve) => {
@@ -182,12 +201,13 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
       serving.close();
       peer.close();
       await metricsServer.close();
+      await healthServer.close();
       metrics.close();
       log.info('agent stopped');
     })();
     return stopped;
   };
-  return { address, port, context, metricsAddress, shutdown };
+  return { address, port, context, metricsAddress, healthAddress, shutdown };
 }
 
 /** Waits for the first certificates; the operator may not be up yet when the agent starts. */

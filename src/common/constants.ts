@@ -38,7 +38,7 @@ export const CSI_PLUGIN_DIR = `${KUBELET_DIR}/plugins/${CSI_DRIVER_NAME}`;
 export const CSI_REGISTRATION_DIR = `${KUBELET_DIR}/plugins_registry`;
 /** Where the agent keeps pool configuration and copy markers on the node. */
 export const AGENT_STATE_DIR = '/var/lib/stratum';
-/** Port of the CSI livenessprobe sidecar on the node (host network: chosen not to clash with other drivers' 9808). */
+/** Port of the agent's /healthz on the node (host network: clear of the 9808 other drivers' livenessprobe sidecars take). */
 export const AGENT_HEALTH_PORT = 9818;
 /** Port of the agent's /metrics on the node (host network, next to AGENT_HEALTH_PORT). */
 export const AGENT_METRICS_PORT = 9819;

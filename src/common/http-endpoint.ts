@@ -18,6 +18,12 @@ export interface Reply {
 
 const TEXT = 'text/plain; charset=utf-8';
 
+/** `host:port` (an IPv6 host in brackets; no host: every address) as `serveHttp` listens on it. */
+export function listenAddress(listen: string, what: string): { host: string; port: number; what: string } {
+  const sep = listen.lastIndexOf(':');
+  return { host: listen.slice(0, sep).replace(/^\[|\]$/g, '') || '0.0.0.0', port: Number(listen.slice(sep + 1)), what };
+}
+
 /** Serves GET routes by path (query ignored); anything else gets `fallback`. Port 0 picks a free one. */
 export async function serveHttp(
   listen: { readonly host: string; readonly port: number; readonly what: string },

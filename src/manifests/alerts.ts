@@ -56,6 +56,15 @@ export const ALERTS: readonly AlertRule[] = [
     description: 'The operator cannot reach the agent on {{ $labels.node }}: volumes there cannot be created, grown, moved or deleted.',
   },
   {
+    alert: 'StratumCsiDriverNotRegistered',
+    expr: 'stratum_agent_kubelet_registered == 0',
+    for: '10m',
+    severity: 'critical',
+    summary: 'The kubelet on node {{ $labels.node }} has not registered the Stratum CSI driver.',
+    description:
+      'For 10 minutes the kubelet on {{ $labels.node }} has refused csi.stratum.dev or not asked for it: pods there cannot mount Stratum volumes.',
+  },
+  {
     alert: 'StratumOrphanVolumes',
     expr: 'stratum_orphan_volumes > 0',
     for: '1h',

@@ -6,8 +6,6 @@ export const SIDECAR_IMAGES = {
   provisioner: 'registry.k8s.io/sig-storage/csi-provisioner:v6.4.0',
   resizer: 'registry.k8s.io/sig-storage/csi-resizer:v2.3.0',
   snapshotter: 'registry.k8s.io/sig-storage/csi-snapshotter:v8.7.0',
-  nodeDriverRegistrar: 'registry.k8s.io/sig-storage/csi-node-driver-registrar:v2.15.0',
-  livenessProbe: 'registry.k8s.io/sig-storage/livenessprobe:v2.17.0',
 } as const;
 
 export function stratumImage(config: ResolvedConfig): string {

@@ -1,6 +1,7 @@
-// The operator Deployment (reconcilers + CSI controller + provisioner/resizer sidecars) and the
-// agent DaemonSet (agent + node-driver-registrar + livenessprobe), the operator's metrics Service
-// and the Service in front of its agent-certificate endpoint.
+// The operator Deployment (reconcilers + CSI controller + provisioner/resizer/snapshotter sidecars)
+// and the agent DaemonSet (the agent alone: it registers its CSI driver with the kubelet and answers
+// the liveness probe itself, where CSI drivers usually run node-driver-registrar and livenessprobe),
+// the operator's metrics Service and the Service in front of its agent-certificate endpoint.
 import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import type { Construct } from 'constructs';
@@ -55,12 +56,6 @@ const sidecarResources: kplus.ContainerResources = {
 /** Operator containers: non-root, read-only, no escalation. */
 const restricted: kplus.ContainerSecurityContextProps = {
   ensureNonRoot: true,
-  readOnlyRootFilesystem: true,
-  allowPrivilegeEscalation: false,
-};
-/** Node sidecars run as root (they write into kubelet's root-owned dirs) but need nothing else. */
-const nodeSidecar: kplus.ContainerSecurityContextProps = {
-  ensureNonRoot: false,
   readOnlyRootFilesystem: true,
   allowPrivilegeEscalation: false,
 };
@@ -179,7 +174,6 @@ export function createAgent(scope: Construct, config: ResolvedConfig, accounts: 
   const state = host('state', AGENT_STATE_DIR, kplus.HostPathVolumeType.DIRECTORY_OR_CREATE);
   const kubelet = host('kubelet-dir', KUBELET_DIR, kplus.HostPathVolumeType.DIRECTORY);
   const pluginDir = host('plugin-dir', CSI_PLUGIN_DIR, kplus.HostPathVolumeType.DIRECTORY_OR_CREATE);
-  const registration = host('registration-dir', CSI_REGISTRATION_DIR, kplus.HostPathVolumeType.DIRECTORY);
   const trust = kplus.Volume.fromConfigMap(
     scope,
     'agent-ca',
@@ -199,7 +193,7 @@ export function createAgent(scope: Construct, config: ResolvedConfig, accounts: 
     dns: { policy: kplus.DnsPolicy.CLUSTER_FIRST_WITH_HOST_NET },
     securityContext: { ensureNonRoot: false },
     terminationGracePeriod: Duration.seconds(30),
-    volumes: [dev, sys, udev, lvm, state, kubelet, pluginDir, registration, trust, tls],
+    volumes: [dev, sys, udev, lvm, state, kubelet, pluginDir, trust, tls],
     containers: [
       {
         name: 'agent',
@@ -211,6 +205,7 @@ export function createAgent(scope: Construct, config: ResolvedConfig, accounts: 
           POD_IP: kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.POD_IP),
           STRATUM_AGENT_LISTEN: kplus.EnvValue.fromValue(`$(POD_IP):${AGENT_GRPC_PORT}`),
           STRATUM_AGENT_METRICS_LISTEN: kplus.EnvValue.fromValue(`$(POD_IP):${AGENT_METRICS_PORT}`),
+          STRATUM_AGENT_HEALTH_LISTEN: kplus.EnvValue.fromValue(`$(POD_IP):${AGENT_HEALTH_PORT}`),
           STRATUM_TLS_CA: kplus.EnvValue.fromValue(`${AGENT_CA_DIR}/ca.crt`),
           STRATUM_TLS_CERT: kplus.EnvValue.fromValue(`${AGENT_TLS_DIR}/tls.crt`),
           STRATUM_TLS_KEY: kplus.EnvValue.fromValue(`${AGENT_TLS_DIR}/tls.key`),
@@ -219,11 +214,16 @@ export function createAgent(scope: Construct, config: ResolvedConfig, accounts: 
           STRATUM_STATE_DIR: kplus.EnvValue.fromValue(AGENT_STATE_DIR),
           LVM_SYSTEM_DIR: kplus.EnvValue.fromValue('/etc/lvm'),
           STRATUM_CSI_ENDPOINT: kplus.EnvValue.fromValue(`unix://${CSI_ADDRESS}`),
+          // The registration dir is inside the kubelet-dir mount, at the host's own path; the kubelet
+          // finds the CSI socket (CSI_ADDRESS here) in the host's plugin dir.
+          STRATUM_KUBELET_REGISTRATION_DIR: kplus.EnvValue.fromValue(CSI_REGISTRATION_DIR),
+          STRATUM_KUBELET_CSI_ENDPOINT: kplus.EnvValue.fromValue(`${CSI_PLUGIN_DIR}/csi.sock`),
           STRATUM_LOG_LEVEL: kplus.EnvValue.fromValue(config.logLevel),
         },
         ports: [
           { number: AGENT_GRPC_PORT, name: AGENT_GRPC_PORT_NAME },
           { number: AGENT_METRICS_PORT, name: 'metrics' },
+          { number: AGENT_HEALTH_PORT, name: 'healthz' },
         ],
         liveness: kplus.Probe.fromHttpGet('/healthz', {
           port: AGENT_HEALTH_PORT,
@@ -249,27 +249,6 @@ export function createAgent(scope: Construct, config: ResolvedConfig, accounts: 
           { path: AGENT_CA_DIR, volume: trust, readOnly: true },
           { path: AGENT_TLS_DIR, volume: tls },
         ],
-      },
-      {
-        name: 'node-driver-registrar',
-        image: SIDECAR_IMAGES.nodeDriverRegistrar,
-        args: [`--csi-address=${CSI_ADDRESS}`, `--kubelet-registration-path=${CSI_PLUGIN_DIR}/csi.sock`],
-        resources: sidecarResources,
-        securityContext: nodeSidecar,
-        imagePullPolicy: pull,
-        volumeMounts: [
-          { path: CSI_SOCKET_DIR, volume: pluginDir },
-          { path: '/registration', volume: registration },
-        ],
-      },
-      {
-        name: 'livenessprobe',
-        image: SIDECAR_IMAGES.livenessProbe,
-        args: [`--csi-address=${CSI_ADDRESS}`, `--http-endpoint=:${AGENT_HEALTH_PORT}`],
-        resources: sidecarResources,
-        securityContext: nodeSidecar,
-        imagePullPolicy: pull,
-        volumeMounts: [{ path: CSI_SOCKET_DIR, volume: pluginDir }],
       },
     ],
   });

@@ -122,6 +122,8 @@ export class TestAgent {
   address = '';
   /** `http://host:port` of the agent's /metrics; set once started. */
   metricsUrl = '';
+  /** `http://host:port` of the agent's /healthz; set once started. */
+  healthUrl = '';
   /** `--node-name` at the next start; a test that names its Kubernetes Node otherwise sets it so NodeGetInfo agrees. @default name */
   nodeName?: string;
   private loopDir?: string;
@@ -238,6 +240,8 @@ export class TestAgent {
       `${this.host}:${this.address ? this.address.split(':')[1] : '0'}`,
       '--metrics-listen',
       `${this.host}:0`,
+      '--health-listen',
+      `${this.host}:0`,
       ...(await this.tlsArgs()),
       '--state-dir',
       this.stateDir,
@@ -260,7 +264,7 @@ export class TestAgent {
       this.output = (this.output + b.toString()).slice(-256 * 1024);
     };
     child.stderr!.on('data', append);
-    const serving = await new Promise<{ address: string; metrics: string }>((resolve, reject) => {
+    const serving = await new Promise<{ address: string; metrics: string; health: string }>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`${this.name}: agent did not start within 30 s\n${this.output}`)), 30_000);
       let pending = '';
       child.stdout!.on('data', (b: Buffer) => {
@@ -270,9 +274,9 @@ export class TestAgent {
         pending = lines.pop() ?? '';
         for (const line of lines) {
           if (!line.includes('"msg":"agent serving"')) continue;
-          const { address, metrics } = JSON.parse(line) as { address: string; metrics: string };
+          const { address, metrics, health } = JSON.parse(line) as { address: string; metrics: string; health: string };
           clearTimeout(timer);
-          resolve({ address, metrics });
+          resolve({ address, metrics, health });
         }
       });
       child.once('exit', (code, signal) => {
@@ -282,6 +286,7 @@ export class TestAgent {
     });
     this.address = serving.address;
     this.metricsUrl = `http://${serving.metrics}`;
+    this.healthUrl = `http://${serving.health}`;
     this.clients = {};
     await this.waitServing();
   }

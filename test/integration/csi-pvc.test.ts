@@ -1,8 +1,8 @@
 // A real PVC flow: shared control plane plus kube-controller-manager and kube-scheduler,
 // csi-provisioner (--enable-capacity) and csi-resizer on the operator's CSI socket, two real
-// agents whose `backend: disk` pool hands out loop devices. The test plays node-driver-registrar
-// (topology labels, CSINode from NodeGetInfo) and kubelet (NodeStage/NodePublish on the chosen
-// node's agent). The full node is never chosen; the PV is bound with node affinity; data is
+// agents whose `backend: disk` pool hands out loop devices. The test plays the kubelet: its
+// registration of the driver (topology labels, CSINode from NodeGetInfo) and NodeStage/NodePublish
+// on the chosen node's agent. The full node is never chosen; the PV is bound with node affinity; data is
 // written and read; a resize grows volume and filesystem; deleting the claim removes PV,
 // LocalVolume and the disk claim; a claim for an unknown pool gets the CSI refusal as an Event.
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';

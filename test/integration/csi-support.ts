@@ -1,5 +1,5 @@
 // What the CSI tests (and bench/pvc) share: the operator's CSI socket, agents named after their
-// Nodes, node-driver-registrar played (topology labels + CSINode from each agent's NodeGetInfo),
+// Nodes, the kubelet's driver registration played (topology labels + CSINode from each agent's NodeGetInfo),
 // the CSIDriver object, and csi-provisioner / csi-resizer as real processes on the operator's socket.
 import path from 'node:path';
 import { CSI_DRIVER_NAME } from '../../src/common/constants.ts';
@@ -59,7 +59,7 @@ export async function nameAgentsAfterNodes(cluster: TestCluster): Promise<void> 
   }
 }
 
-/** As node-driver-registrar and kubelet do: NodeGetInfo → topology labels on the Node, and its CSINode. */
+/** As the kubelet does when it registers the driver: NodeGetInfo → topology labels on the Node, and its CSINode. */
 export async function registerCsiNodes(cluster: TestCluster): Promise<void> {
   for (const n of cluster.nodes) {
     const csi = connectCsi(n.agent.csiEndpoint);

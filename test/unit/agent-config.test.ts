@@ -47,6 +47,36 @@ test('bootstrap: the peer certificate defaults to peer.crt beside the serving on
   );
 });
 
+test('liveness and kubelet registration: /healthz on 9818; no registration unless a directory is given, and then only with CSI', () => {
+  const plain = parseAgentConfig(TLS, {})!;
+  assert.is(plain.healthListen, '0.0.0.0:9818');
+  assert.is(plain.kubeletRegistration, undefined);
+  const csi = [...TLS, '--csi-endpoint', 'unix:///csi/csi.sock'];
+  // An empty variable counts as unset, as for every flag: no kubelet to register with.
+  assert.is(parseAgentConfig(csi, { STRATUM_KUBELET_REGISTRATION_DIR: '' })!.kubeletRegistration, undefined);
+  const registered = parseAgentConfig(csi, { STRATUM_KUBELET_REGISTRATION_DIR: '/var/lib/kubelet/plugins_registry' })!;
+  assert.equal(registered.kubeletRegistration, {
+    dir: '/var/lib/kubelet/plugins_registry',
+    endpoint: '/var/lib/kubelet/plugins/csi.stratum.dev/csi.sock',
+  });
+  const own = parseAgentConfig([...csi, '--kubelet-registration-dir', '/r', '--kubelet-csi-endpoint', 'unix:///host/csi.sock'], {})!;
+  assert.equal(own.kubeletRegistration, { dir: '/r', endpoint: '/host/csi.sock' });
+  assert.is(parseAgentConfig(TLS, { STRATUM_AGENT_HEALTH_LISTEN: '127.0.0.1:0' })!.healthListen, '127.0.0.1:0');
+  assert.throws(
+    () => parseAgentConfig([...TLS, '--kubelet-registration-dir', '/r'], {}),
+    /--kubelet-registration-dir needs --csi-endpoint/,
+  );
+  assert.throws(
+    () => parseAgentConfig([...csi, '--kubelet-registration-dir', 'relative'], {}),
+    /--kubelet-registration-dir: "relative" is not an absolute path/,
+  );
+  assert.throws(
+    () => parseAgentConfig([...csi, '--kubelet-registration-dir', '/r', '--kubelet-csi-endpoint', 'tcp://x'], {}),
+    /--kubelet-csi-endpoint: /,
+  );
+  assert.throws(() => parseAgentConfig([...TLS, '--health-listen', '9818'], {}), /--health-listen: "9818" is not host:port/);
+});
+
 test('bad input: missing TLS, unknown flag, bad numbers', () => {
   assert.throws(() => parseAgentConfig([], {}), /--tls-ca \(or \$STRATUM_TLS_CA\) is required/);
   assert.throws(() => parseAgentConfig([...TLS, '--bogus', 'x'], {}), /bogus/);

@@ -95,14 +95,19 @@ test('options reach the manifests: namespace, image, replicas and one StorageCla
   );
 });
 
-test('CSI sidecar images are the versions the test rig builds and tests against', () => {
-  const pinned = (mod: string, module: string) => {
-    const gomod = readFileSync(path.join(repoRoot, 'test/rig/go', mod, 'go.mod'), 'utf8');
-    return new RegExp(`(?:require |\t)${module.replace(/\//g, '\\/')} (v[\\d.]+)`).exec(gomod)?.[1];
+test('every CSI sidecar image is one the test rig builds and tests against, at its version', () => {
+  // Keyed by SIDECAR_IMAGES: a new sidecar image without the rig module it is tested as fails the typecheck.
+  const rig: Record<keyof typeof SIDECAR_IMAGES, { dir: string; module: string }> = {
+    provisioner: { dir: 'csi-provisioner', module: 'github.com/kubernetes-csi/external-provisioner/v6' },
+    resizer: { dir: 'csi-resizer', module: 'github.com/kubernetes-csi/external-resizer/v2' },
+    snapshotter: { dir: 'csi-snapshotter', module: 'github.com/kubernetes-csi/external-snapshotter/v8' },
   };
-  assert.ok(SIDECAR_IMAGES.provisioner.endsWith(`:${pinned('csi-provisioner', 'github.com/kubernetes-csi/external-provisioner/v6')}`));
-  assert.ok(SIDECAR_IMAGES.resizer.endsWith(`:${pinned('csi-resizer', 'github.com/kubernetes-csi/external-resizer/v2')}`));
-  assert.ok(SIDECAR_IMAGES.snapshotter.endsWith(`:${pinned('csi-snapshotter', 'github.com/kubernetes-csi/external-snapshotter/v8')}`));
+  for (const [key, { dir, module }] of Object.entries(rig)) {
+    const gomod = readFileSync(path.join(repoRoot, 'test/rig/go', dir, 'go.mod'), 'utf8');
+    const version = new RegExp(`(?:require |\t)${module.replace(/\//g, '\\/')} (v[\\d.]+)`).exec(gomod)?.[1];
+    const image = SIDECAR_IMAGES[key as keyof typeof SIDECAR_IMAGES];
+    assert.ok(version && image.endsWith(`:${version}`), `${image}: the rig builds ${module} ${version}`);
+  }
 });
 
 test.run();

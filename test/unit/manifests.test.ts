@@ -6,16 +6,22 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { run } from '../../src/common/exec.ts';
 import {
+  AGENT_HEALTH_PORT,
   AGENT_TOKEN_AUDIENCE,
   API_GROUP,
   CA_SECRET,
   CSI_DRIVER_NAME,
+  CSI_PLUGIN_DIR,
+  CSI_REGISTRATION_DIR,
+  KUBELET_DIR,
   OPERATOR_BOOTSTRAP_PORT,
   OPERATOR_SERVICE,
   OPERATOR_TLS_SECRET,
   TRUST_BUNDLE_CONFIGMAP,
 } from '../../src/common/constants.ts';
 import { buildApps } from '../../src/manifests/app.ts';
+import { parseAgentConfig } from '../../src/agent/config.ts';
+import { socketPath } from '../../src/csi/server.ts';
 import { resolveConfig } from '../../src/manifests/config.ts';
 import { readYamlObjects, repoRoot } from '../helpers/crd-validator.ts';
 
@@ -147,10 +153,12 @@ test('agent: privileged only in the agent container, host paths, Bidirectional k
   assert.equal(spec.automountServiceAccountToken, false);
   const privileged = spec.containers.filter((c: any) => c.securityContext?.privileged).map((c: any) => c.name);
   assert.equal(privileged, ['agent']);
-  assert.equal(spec.containers.map((c: any) => c.name).sort(), ['agent', 'livenessprobe', 'node-driver-registrar']);
+  assert.equal(
+    spec.containers.map((c: any) => c.name),
+    ['agent'],
+  );
   const hostPaths = spec.volumes.filter((v: any) => v.hostPath).map((v: any) => v.hostPath.path);
-  for (const p of ['/dev', '/sys', '/run/udev', '/etc/lvm', '/var/lib/kubelet', '/var/lib/kubelet/plugins_registry'])
-    assert.ok(hostPaths.includes(p), p);
+  for (const p of ['/dev', '/sys', '/run/udev', '/etc/lvm', '/var/lib/kubelet']) assert.ok(hostPaths.includes(p), p);
   const agent = spec.containers.find((c: any) => c.name === 'agent');
   const kubeletMount = agent.volumeMounts.find((m: any) => m.mountPath === '/var/lib/kubelet');
   assert.equal(kubeletMount.mountPropagation, 'Bidirectional');
@@ -158,6 +166,33 @@ test('agent: privileged only in the agent container, host paths, Bidirectional k
     agent.ports.some((p: any) => p.name === 'grpc'),
     'the operator finds agents by the named port grpc',
   );
+});
+
+test('agent: registers its CSI driver with the kubelet and serves /healthz itself, with the settings the DaemonSet gives it', () => {
+  const spec = ofKind('DaemonSet')[0]!.spec.template.spec;
+  const agent = spec.containers.find((c: any) => c.name === 'agent');
+  const hostPathAt = (mountPath: string): string => {
+    const mount = agent.volumeMounts.find((m: any) => m.mountPath === mountPath);
+    return spec.volumes.find((v: any) => v.name === mount.name).hostPath.path;
+  };
+  // The agent reads its settings from these variables, as it would in the pod.
+  const env = Object.fromEntries(
+    agent.env.filter((e: any) => e.value !== undefined).map((e: any) => [e.name, e.value.replace('$(POD_IP)', '10.0.0.7')]),
+  );
+  const config = parseAgentConfig([], env)!;
+  assert.equal(config.kubeletRegistration, { dir: CSI_REGISTRATION_DIR, endpoint: `${CSI_PLUGIN_DIR}/csi.sock` });
+  // The registration dir is reached through the kubelet-dir mount, at the host's own path.
+  assert.is(hostPathAt(KUBELET_DIR), KUBELET_DIR);
+  assert.ok(CSI_REGISTRATION_DIR.startsWith(`${KUBELET_DIR}/`));
+  assert.not.ok(
+    spec.volumes.some((v: any) => v.hostPath?.path === CSI_REGISTRATION_DIR),
+    'no volume of its own',
+  );
+  // The endpoint the kubelet is told is where the agent's CSI socket is on the host.
+  const socket = socketPath(config.csiEndpoint!);
+  assert.is(path.join(hostPathAt(path.dirname(socket)), path.basename(socket)), config.kubeletRegistration!.endpoint);
+  assert.equal(agent.livenessProbe.httpGet, { path: '/healthz', port: AGENT_HEALTH_PORT, scheme: 'HTTP' });
+  assert.is(config.healthListen, `10.0.0.7:${AGENT_HEALTH_PORT}`);
 });
 
 test('RBAC: no wildcard anywhere; the agent has no Kubernetes access at all', () => {

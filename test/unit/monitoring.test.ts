@@ -102,7 +102,7 @@ test('the dashboard is a ConfigMap for the Grafana sidecar holding valid JSON, o
 test('every metric an alert or a panel reads is exported by the operator or the agent', async () => {
   const operator = new OperatorMetrics();
   operator.collectProcessMetrics();
-  const agent = new AgentMetrics('n1');
+  const agent = new AgentMetrics('n1', { kubeletRegistration: true });
   try {
     const exported = new Set(
       [...(await operator.registry.getMetricsAsJSON()), ...(await agent.registry.getMetricsAsJSON())].map((m) => m.name),
