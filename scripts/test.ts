@@ -34,6 +34,8 @@ interface Suite {
   readonly systemTools?: boolean;
   /** Boots VMs: needs the lab kernel (scripts/lab/build) and the compiled agent (npm run build). */
   readonly vms?: boolean;
+  /** Runs pods on real kubelets in VMs: needs the node binaries (scripts/lab/build-node) and Stratum's image (scripts/image/build). */
+  readonly kubeNodes?: boolean;
   /**
    * Pure and fast: all files in one process (a process per file would triple its time). Counts
    * are still read per file; a crash reruns the files one by one to name the one that crashed.
@@ -53,6 +55,16 @@ const SUITES: readonly Suite[] = [
   { name: 'lab-snapshots', dir: 'lab-snapshots', controlPlane: true, systemTools: true, vms: true, timeoutMs: 20 * 60_000 },
   // DRBD between three VMs: full syncs, a node killed and rebooted; its own bound (about 12.5 min).
   { name: 'lab-replication', dir: 'lab-replication', controlPlane: true, systemTools: true, vms: true, timeoutMs: 40 * 60_000 },
+  // The install on real kubelets and containerd in VMs, with Stratum's image imported.
+  {
+    name: 'lab-install',
+    dir: 'lab-install',
+    controlPlane: true,
+    systemTools: true,
+    vms: true,
+    kubeNodes: true,
+    timeoutMs: 30 * 60_000,
+  },
 ];
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -201,6 +213,7 @@ async function main(): Promise<number> {
   // Prerequisites are part of the test command, so a fresh machine needs nothing else: each step
   // is a no-op (or quick) when already done. A failure here fails the run; it is never a skip.
   const vms = selected.some((s) => s.vms);
+  const kubeNodes = selected.some((s) => s.kubeNodes);
   const prerequisites: [string, string[], boolean][] = [
     ['scripts/install-deps', ['bash', path.join(root, 'scripts/install-deps')], selected.some((s) => s.systemTools || s.controlPlane)],
     ['scripts/rig/build', ['bash', path.join(root, 'scripts/rig/build')], selected.some((s) => s.controlPlane)],
@@ -212,6 +225,8 @@ async function main(): Promise<number> {
       [process.execPath, path.join(root, 'node_modules/typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.build.json')],
       vms,
     ],
+    ['scripts/lab/build-node', ['bash', path.join(root, 'scripts/lab/build-node')], kubeNodes],
+    ['scripts/image/build', [process.execPath, '--import', 'tsx', path.join(root, 'scripts/image/build.ts')], kubeNodes],
   ];
   for (const [name, [cmd, ...args], needed] of prerequisites) {
     if (!needed) continue;

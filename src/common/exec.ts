@@ -21,6 +21,8 @@ export interface RunOptions {
   readonly timeoutMs?: number;
   /** Extra environment, merged over the process environment. */
   readonly env?: NodeJS.ProcessEnv;
+  /** Working directory. @default the process's */
+  readonly cwd?: string;
   /** Bytes written to the command's stdin. */
   readonly input?: string | Buffer;
   /** Exit codes that count as success. @default [0] */
@@ -77,6 +79,7 @@ export function run(command: string, args: readonly string[], opts: RunOptions =
         killSignal: 'SIGKILL',
         maxBuffer: opts.maxBuffer ?? 64 * 1024 * 1024,
         env: opts.env ? { ...process.env, ...opts.env } : process.env,
+        cwd: opts.cwd,
         signal: opts.signal,
         encoding: 'utf8',
       },

@@ -1,5 +1,7 @@
 // Test PKI made with the real openssl CLI: a CA, then serving and client certificates signed by it.
 // Used for the API server's certificates and the agent's mutual TLS.
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { run } from '../../src/common/exec.ts';
@@ -54,6 +56,13 @@ export class TestPki {
     return pki;
   }
 
+  /** The CA another `create` made in `dir` (e.g. the rig's), to issue more certificates from. */
+  static open(dir: string): TestPki {
+    const pki = new TestPki(dir);
+    if (!existsSync(pki.ca.key)) throw new Error(`${dir}: no CA here (${pki.ca.key} is missing)`);
+    return pki;
+  }
+
   async issue(req: CertRequest): Promise<CertFiles> {
     const files = { cert: path.join(this.dir, `${req.name}.crt`), key: path.join(this.dir, `${req.name}.key`) };
     const csr = path.join(this.dir, `${req.name}.csr`);
@@ -84,7 +93,9 @@ export class TestPki {
       this.ca.cert,
       '-CAkey',
       this.ca.key,
-      '-CAcreateserial',
+      // A random serial, not a serial file: certificates can be issued concurrently.
+      '-set_serial',
+      `0x${randomBytes(16).toString('hex')}`,
       '-out',
       files.cert,
       '-days',

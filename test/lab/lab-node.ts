@@ -80,7 +80,16 @@ export interface LabNodeOptions {
   readonly clientTls: ClientTls;
   /** @default 1024 */
   readonly memoryMiB?: number;
+  /**
+   * The API server's port on the host's loopback: the VM reaches it at API_SERVER_IN_VM on the
+   * same port (a forward from the VM's user network; each connection is relayed by `busybox nc`).
+   * @default none: the VM cannot reach the host
+   */
+  readonly apiServerPort?: number;
 }
+
+/** Where a VM given `apiServerPort` reaches the host's API server. */
+export const API_SERVER_IN_VM = '10.0.2.100';
 
 export class LabNode {
   readonly name: string;
@@ -100,6 +109,16 @@ export class LabNode {
   constructor(private readonly opts: LabNodeOptions) {
     this.name = opts.name;
     for (const d of opts.disks) this.disks.set(d.id, d);
+  }
+
+  /** Host folder shared into the VM at /lab (writable; not cached, so both sides see changes at once). */
+  get shareDir(): string {
+    return path.join(this.opts.dir, 'share');
+  }
+
+  /** In-VM path of a file in `shareDir`. */
+  inShare(...parts: string[]): string {
+    return path.posix.join(SHARE, ...parts);
   }
 
   get consoleLog(): string {
@@ -123,7 +142,7 @@ export class LabNode {
   /** Starts the VM (again: with the disks it had) and waits until it has booted and its command server answers. */
   async boot(): Promise<void> {
     if (this.running) throw new Error(`${this.name}: already running`);
-    const share = path.join(this.opts.dir, 'share');
+    const share = this.shareDir;
     await mkdir(path.join(this.opts.dir, 'disks'), { recursive: true });
     await mkdir(path.join(share, 'tls'), { recursive: true });
     await mkdir(this.opts.logDir, { recursive: true });
@@ -306,8 +325,8 @@ export class LabNode {
 
   /** Copies the VM's own logs (agent, command server) next to its console log. */
   async keepLogs(): Promise<void> {
-    for (const f of ['agent.log', 'command-server.log']) {
-      const src = path.join(this.opts.dir, 'share', f);
+    for (const f of ['agent.log', 'command-server.log', 'containerd.log', 'kubelet.log', 'kube-proxy.log']) {
+      const src = path.join(this.shareDir, f);
       if (existsSync(src)) await copyFile(src, path.join(this.opts.logDir, `${this.name}.${f}`));
     }
   }
@@ -376,9 +395,14 @@ export class LabNode {
       ...virtfs('/', 'host', true),
       ...virtfs(o.kernel.modules, 'modules', true),
       ...virtfs(share, 'lab', false),
-      // eth0: user-mode network, restricted (no route out of the VM) but for the two forwards.
+      // eth0: user-mode network, restricted (no route out of the VM) but for the forwards.
       '-netdev',
-      `user,id=u0,restrict=on,hostfwd=tcp:127.0.0.1:${this.agentPort}-:${AGENT_GRPC_PORT},hostfwd=tcp:127.0.0.1:${this.commandPort}-:${GUEST_COMMAND_PORT}`,
+      [
+        'user,id=u0,restrict=on',
+        `hostfwd=tcp:127.0.0.1:${this.agentPort}-:${AGENT_GRPC_PORT}`,
+        `hostfwd=tcp:127.0.0.1:${this.commandPort}-:${GUEST_COMMAND_PORT}`,
+        ...(o.apiServerPort ? [`guestfwd=tcp:${API_SERVER_IN_VM}:${o.apiServerPort}-cmd:busybox nc 127.0.0.1 ${o.apiServerPort}`] : []),
+      ].join(','),
       '-device',
       'virtio-net-pci,netdev=u0',
       // eth1: the lab link.

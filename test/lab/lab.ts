@@ -33,6 +33,10 @@ export interface LabOptions {
   readonly logName?: string;
   /** Extra stratum-agent flags for VM `index`, e.g. its address on the lab link. @default none */
   readonly agentArgs?: (index: number) => string[];
+  /** Start the agent in each VM from this checkout. @default true (false: the VMs join a cluster that runs it) */
+  readonly agents?: boolean;
+  /** The host port of an API server the VMs reach (LabNodeOptions.apiServerPort). @default none */
+  readonly apiServerPort?: number;
 }
 
 /** Serials and WWNs unique per VM, so two VMs never report the same disk identity. */
@@ -114,13 +118,14 @@ export class Lab {
             agentTls: { ca: lab.pki.ca.cert, cert: serving.cert, key: serving.key, peerCert: peer.cert, peerKey: peer.key },
             clientTls: lab.clientTls,
             memoryMiB: opts.memoryMiB ?? (opts.nodes > 1 ? 768 : 1024),
+            apiServerPort: opts.apiServerPort,
           }),
         );
       }
       await Promise.all(
         lab.nodes.map(async (n, i) => {
           await n.boot();
-          await n.startAgent(opts.agentArgs?.(i) ?? []);
+          if (opts.agents !== false) await n.startAgent(opts.agentArgs?.(i) ?? []);
         }),
       );
     } catch (err) {

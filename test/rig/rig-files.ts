@@ -48,7 +48,8 @@ export async function makeCertificates(files: RigFiles): Promise<void> {
     name: 'kube-apiserver',
     commonName: 'kube-apiserver',
     dnsNames: ['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc'],
-    ips: ['127.0.0.1'],
+    // 10.96.0.1: the kubernetes Service, as pods on the lab's real nodes reach the API server.
+    ips: ['127.0.0.1', '10.96.0.1'],
     usage: 'server',
   });
   await pki.issue({ name: 'admin', commonName: 'stratum-rig-admin', organizations: ['system:masters'], usage: 'client' });
