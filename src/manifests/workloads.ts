@@ -122,6 +122,7 @@ export function createOperator(scope: Construct, config: ResolvedConfig, account
           { number: OPERATOR_METRICS_PORT, name: 'metrics' },
           { number: OPERATOR_BOOTSTRAP_PORT, name: 'certificates' },
         ],
+        startup: startupProbe(OPERATOR_METRICS_PORT),
         liveness: kplus.Probe.fromHttpGet('/healthz', { port: OPERATOR_METRICS_PORT, periodSeconds: Duration.seconds(10) }),
         readiness: kplus.Probe.fromHttpGet('/readyz', { port: OPERATOR_METRICS_PORT, periodSeconds: Duration.seconds(5) }),
         resources: {
@@ -225,6 +226,7 @@ export function createAgent(scope: Construct, config: ResolvedConfig, accounts: 
           { number: AGENT_METRICS_PORT, name: 'metrics' },
           { number: AGENT_HEALTH_PORT, name: 'healthz' },
         ],
+        startup: startupProbe(AGENT_HEALTH_PORT),
         liveness: kplus.Probe.fromHttpGet('/healthz', {
           port: AGENT_HEALTH_PORT,
           periodSeconds: Duration.seconds(10),
@@ -268,6 +270,15 @@ export function createAgent(scope: Construct, config: ResolvedConfig, accounts: 
     JsonPatch.add('/spec/template/spec/containers/0/volumeMounts/-', { name: 'token', mountPath: AGENT_TOKEN_DIR, readOnly: true }),
   );
   return daemonSet;
+}
+
+/**
+ * Up to 5 minutes to answer /healthz the first time, before the liveness probe counts: a busy or
+ * slow node (seen: a VM without hardware virtualisation) takes longer than the liveness probe's
+ * 30 s to load Node.js and the code, and would otherwise be killed in a loop before it ever started.
+ */
+function startupProbe(port: number): kplus.Probe {
+  return kplus.Probe.fromHttpGet('/healthz', { port, periodSeconds: Duration.seconds(5), failureThreshold: 60 });
 }
 
 function metricsService(

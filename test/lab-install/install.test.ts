@@ -17,7 +17,8 @@ import { waitFor } from '../operator/support.ts';
 import { ControlPlane } from '../rig/control-plane.ts';
 import { kubectl } from '../rig/kubectl.ts';
 import { Lab } from '../lab/lab.ts';
-import { pauseImage } from '../lab/lab-images.ts';
+import { clusterDnsObjects, corednsImage } from '../lab/cluster-dns.ts';
+import { pauseImage, sidecarImages } from '../lab/lab-images.ts';
 import { API_SERVER_IN_VM } from '../lab/lab-node.ts';
 import { joinCluster } from '../lab/kube-node.ts';
 
@@ -53,6 +54,36 @@ const k = async (...args: string[]) => (await kubectl(plane.kubeconfigPath, args
 const getJson = async <T>(...args: string[]): Promise<T> => JSON.parse(await k('get', ...args, '-o', 'json')) as T;
 const apply = (doc: unknown) => kubectl(plane.kubeconfigPath, ['apply', '-f', '-'], { input: stringify(doc) });
 
+/** Waits (bounded) until the pod has run to its end; the pod's description is in the error otherwise. */
+async function podFinished(namespace: string, name: string, timeoutMs = 600_000): Promise<PodObject> {
+  return waitFor(
+    `pod ${namespace}/${name} finished`,
+    async () => {
+      const p = await getJson<PodObject>('pod', '-n', namespace, name);
+      return ['Succeeded', 'Failed'].includes(p.status.phase) ? p : undefined;
+    },
+    timeoutMs,
+    2_000,
+  ).catch(async (err: Error) => {
+    throw new Error(`${err.message}\n${await k('describe', 'pod', '-n', namespace, name).catch((e: Error) => e.message)}`);
+  });
+}
+
+const terminationMessage = (pod: PodObject) => pod.status.containerStatuses?.[0]?.state.terminated?.message ?? '';
+
+/** A pod of Stratum's image that runs `script` with sh once, as the image's user. */
+function shellPod(namespace: string, name: string, script: string, extra: Record<string, unknown> = {}) {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace },
+    spec: {
+      restartPolicy: 'Never',
+      containers: [{ name: 'main', image: IMAGE, imagePullPolicy: 'Never', command: ['sh', '-c', script], ...extra }],
+    },
+  };
+}
+
 it.before(
   reportFailure(async () => {
     if (!existsSync(STRATUM_ARCHIVE))
@@ -64,13 +95,13 @@ it.before(
       apiServerArgs: [`--advertise-address=${API_SERVER_IN_VM}`],
     });
     await mkdir(IMAGES, { recursive: true });
-    const pause = await pauseImage(IMAGES);
+    const images = [await pauseImage(IMAGES), await corednsImage(IMAGES), ...(await sidecarImages(IMAGES)), STRATUM_ARCHIVE];
     lab = await Lab.start({
       nodes: NODES,
       agents: false,
       apiServerPort: Number(new URL(plane.server).port),
       // Image layers live in the VM's memory (its containerd store is a tmpfs).
-      memoryMiB: 2560,
+      memoryMiB: 3072,
       logName: 'lab-install',
     });
     await Promise.all(
@@ -80,7 +111,7 @@ it.before(
           index: i,
           nodeIp: linkAddress(i),
           peers: lab.nodes.flatMap((_, j) => (j === i ? [] : [{ index: j, nodeIp: linkAddress(j) }])),
-          images: [pause, STRATUM_ARCHIVE],
+          images,
         }),
       ),
     );
@@ -140,23 +171,82 @@ it("Stratum's image runs as a pod on every node, on the pod network, and reaches
     });
   }
   for (const node of lab.nodes) {
-    const pod = await waitFor(
-      `pod smoke-${node.name} finished`,
-      async () => {
-        const p = await getJson<PodObject>('pod', '-n', 'smoke', `smoke-${node.name}`);
-        return ['Succeeded', 'Failed'].includes(p.status.phase) ? p : undefined;
-      },
-      300_000,
-      2_000,
-    ).catch(async (err: Error) => {
-      throw new Error(`${err.message}\n${await k('describe', 'pod', '-n', 'smoke').catch((e: Error) => e.message)}`);
-    });
-    const message = pod.status.containerStatuses?.[0]?.state.terminated?.message ?? '';
+    const pod = await podFinished('smoke', `smoke-${node.name}`);
+    const message = terminationMessage(pod);
     assert.is(pod.status.phase, 'Succeeded', `${node.name}: ${message}`);
     assert.is(pod.spec.nodeName, node.name);
     assert.match(pod.status.podIP ?? '', /^10\.244\./, 'an address from the node pod range, not the host network');
     assert.match(message, /^v24\.\d+\.\d+ v1\.\d+\.\d+$/, 'the pinned Node.js in the image, and the API server answered');
   }
+});
+
+it('kubectl apply of charts-gen/ runs the operator and an agent on every node as real pods; each kubelet registers the CSI driver from its agent', async () => {
+  // A cluster has DNS before anything is installed: agents reach the operator's certificate
+  // endpoint by its Service name.
+  for (const o of clusterDnsObjects()) await apply(o);
+  // As the README says.
+  await k('apply', '--server-side', '-f', path.join(ROOT, 'charts-gen/'));
+  await k('wait', '--for', 'condition=Established', 'crd', '-l', 'app.kubernetes.io/part-of=stratum', '--timeout', '60s');
+  await k('apply', '--server-side', '-f', path.join(ROOT, 'charts-gen/pools/'));
+  const describe = async () => k('get', 'pods', '-A', '-o', 'wide').catch((e: Error) => e.message);
+  await waitFor(
+    'the agent DaemonSet Ready on every node and an operator replica Ready',
+    async () => {
+      const ds = await getJson<{ status: { numberReady?: number } }>('daemonset', '-n', 'stratum-system', 'stratum-agent');
+      const op = await getJson<{ status: { readyReplicas?: number } }>('deployment', '-n', 'stratum-system', 'stratum-operator');
+      return ds.status.numberReady === NODES && (op.status.readyReplicas ?? 0) >= 1;
+    },
+    1_200_000,
+    5_000,
+  ).catch(async (err: Error) => {
+    throw new Error(`${err.message}\n${await describe()}`);
+  });
+  for (const node of lab.nodes) {
+    const csiNode = await waitFor(
+      `CSINode ${node.name} lists csi.stratum.dev`,
+      async () => {
+        const c = await getJson<{ spec: { drivers?: { name: string; nodeID: string }[] } }>('csinode', node.name).catch(() => undefined);
+        return c?.spec.drivers?.find((d) => d.name === 'csi.stratum.dev');
+      },
+      120_000,
+      2_000,
+    );
+    assert.is(csiNode.nodeID, node.name);
+  }
+});
+
+it('a PVC binds on a real node, its pod writes; a new pod on the same claim reads the data back', async () => {
+  await apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'app' } });
+  await apply({
+    apiVersion: 'v1',
+    kind: 'PersistentVolumeClaim',
+    metadata: { name: 'data', namespace: 'app' },
+    spec: { accessModes: ['ReadWriteOnce'], storageClassName: 'stratum-ssd', resources: { requests: { storage: '256Mi' } } },
+  });
+  const token = `stratum-${Date.now()}`;
+  const volume = {
+    volumeMounts: [{ name: 'data', mountPath: '/data' }],
+  };
+  const withClaim = (pod: ReturnType<typeof shellPod>) => ({
+    ...pod,
+    spec: {
+      ...pod.spec,
+      // The file system's root belongs to root; the pods run as the image's user.
+      securityContext: { fsGroup: 65532 },
+      volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'data' } }],
+    },
+  });
+  await apply(withClaim(shellPod('app', 'writer', `echo ${token} > /data/token && sync`, volume)));
+  const writer = await podFinished('app', 'writer', 900_000);
+  assert.is(writer.status.phase, 'Succeeded', terminationMessage(writer));
+  const pvc = await getJson<{ status: { phase: string }; spec: { volumeName: string } }>('pvc', '-n', 'app', 'data');
+  assert.is(pvc.status.phase, 'Bound');
+  await k('delete', 'pod', '-n', 'app', 'writer', '--timeout=300s');
+  await apply(withClaim(shellPod('app', 'reader', 'cat /data/token > /dev/termination-log', volume)));
+  const reader = await podFinished('app', 'reader', 600_000);
+  assert.is(reader.status.phase, 'Succeeded');
+  assert.is(terminationMessage(reader).trim(), token, 'the data the first pod wrote');
+  assert.is(reader.spec.nodeName, writer.spec.nodeName, 'a local volume: the same node');
 });
 
 it.run();
