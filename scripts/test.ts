@@ -55,7 +55,7 @@ const SUITES: readonly Suite[] = [
   { name: 'lab-snapshots', dir: 'lab-snapshots', controlPlane: true, systemTools: true, vms: true, timeoutMs: 20 * 60_000 },
   // DRBD between three VMs: full syncs, a node killed and rebooted; its own bound (about 12.5 min).
   { name: 'lab-replication', dir: 'lab-replication', controlPlane: true, systemTools: true, vms: true, timeoutMs: 40 * 60_000 },
-  // The install on real kubelets and containerd in VMs, with Stratum's image imported.
+  // The install on real kubelets and containerd in VMs, with Stratum's image imported (about 25 min).
   {
     name: 'lab-install',
     dir: 'lab-install',
@@ -63,7 +63,7 @@ const SUITES: readonly Suite[] = [
     systemTools: true,
     vms: true,
     kubeNodes: true,
-    timeoutMs: 30 * 60_000,
+    timeoutMs: 45 * 60_000,
   },
 ];
 

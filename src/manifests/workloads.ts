@@ -153,11 +153,14 @@ export function createOperator(scope: Construct, config: ResolvedConfig, account
     spec: { minAvailable: kplus.k8s.IntOrString.fromNumber(1), selector: { matchLabels: { ...OPERATOR_POD_LABELS } } },
   });
   metricsService(scope, 'operator-metrics', ns, 'stratum-operator-metrics', OPERATOR_POD_LABELS, OPERATOR_METRICS_PORT);
-  // Every operator replica serves agent certificates (not only the leader), so the Service always has an endpoint.
+  // Every operator replica serves agent certificates (not only the leader), so the Service always
+  // has an endpoint; also while a replica is not Ready (its CSI sidecars still starting, say): the
+  // agents need their certificates before the operator can be of any other use.
   new kplus.k8s.KubeService(scope, 'operator-certificates', {
     metadata: { name: OPERATOR_SERVICE, namespace: ns, labels: { ...OPERATOR_POD_LABELS } },
     spec: {
       selector: { ...OPERATOR_POD_LABELS },
+      publishNotReadyAddresses: true,
       ports: [{ name: 'certificates', port: OPERATOR_BOOTSTRAP_PORT, targetPort: kplus.k8s.IntOrString.fromString('certificates') }],
     },
   });

@@ -22,7 +22,7 @@ export const PAUSE_IMAGE = 'lab.stratum.test/pause:1';
 const CLUSTER_CIDR = '10.244.0.0/16';
 /** The Service range the rig's API server allocates from; 10.96.0.10 is the cluster DNS. */
 export const CLUSTER_DNS = '10.96.0.10';
-const JOIN_TIMEOUT_MS = 600_000;
+const JOIN_TIMEOUT_MS = 1_200_000;
 
 export interface JoinOptions {
   readonly plane: ControlPlane;
