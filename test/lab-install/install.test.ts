@@ -1,7 +1,7 @@
 // Installable, proven on real nodes: two lab VMs with Debian's kernel run containerd 2.x, runc,
 // the kubelet and kube-proxy of the rig's Kubernetes release, joined to a control plane on the
 // host (API server, controller-manager, scheduler). Nothing comes from a registry: Stratum's image
-// (scripts/image/build, from Debian packages and this checkout) and the pod sandbox are imported
+// (scripts/image/build.ts, from Debian packages and this checkout) and the pod sandbox are imported
 // into each node's containerd, as an air-gapped cluster would.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -87,7 +87,7 @@ function shellPod(namespace: string, name: string, script: string, extra: Record
 it.before(
   reportFailure(async () => {
     if (!existsSync(STRATUM_ARCHIVE))
-      throw new Error(`${STRATUM_ARCHIVE} is missing: Stratum's image is built by scripts/image/build (npm test runs it)`);
+      throw new Error(`${STRATUM_ARCHIVE} is missing: Stratum's image is built by scripts/image/build.ts (npm test runs it)`);
     plane = await ControlPlane.start({
       controllerManager: true,
       scheduler: true,

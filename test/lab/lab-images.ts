@@ -1,7 +1,7 @@
 // Image archives for the lab's real nodes, which have no registry to pull from: the pod sandbox
 // (test/lab/go/pause) and the CSI sidecars the install runs, each a one-binary image of what
 // scripts/rig/build and scripts/lab/build-node made from the pinned Go modules, named as the
-// manifests name them. Stratum's own image is scripts/image/build's.
+// manifests name them. Stratum's own image is scripts/image/build.ts's.
 import { chmod, copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { layerFromDir, writeOciArchive } from '../../scripts/lib/oci-archive.ts';
