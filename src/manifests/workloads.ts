@@ -123,8 +123,12 @@ export function createOperator(scope: Construct, config: ResolvedConfig, account
           { number: OPERATOR_BOOTSTRAP_PORT, name: 'certificates' },
         ],
         startup: startupProbe(OPERATOR_METRICS_PORT),
-        liveness: kplus.Probe.fromHttpGet('/healthz', { port: OPERATOR_METRICS_PORT, periodSeconds: Duration.seconds(10) }),
-        readiness: kplus.Probe.fromHttpGet('/readyz', { port: OPERATOR_METRICS_PORT, periodSeconds: Duration.seconds(5) }),
+        liveness: livenessProbe(OPERATOR_METRICS_PORT),
+        readiness: kplus.Probe.fromHttpGet('/readyz', {
+          port: OPERATOR_METRICS_PORT,
+          periodSeconds: Duration.seconds(5),
+          timeoutSeconds: PROBE_TIMEOUT,
+        }),
         resources: {
           cpu: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.units(1) },
           memory: { request: Size.mebibytes(128), limit: Size.mebibytes(512) },
@@ -230,11 +234,7 @@ export function createAgent(scope: Construct, config: ResolvedConfig, accounts: 
           { number: AGENT_HEALTH_PORT, name: 'healthz' },
         ],
         startup: startupProbe(AGENT_HEALTH_PORT),
-        liveness: kplus.Probe.fromHttpGet('/healthz', {
-          port: AGENT_HEALTH_PORT,
-          periodSeconds: Duration.seconds(10),
-          failureThreshold: 5,
-        }),
+        liveness: livenessProbe(AGENT_HEALTH_PORT),
         resources: {
           cpu: { request: kplus.Cpu.millis(50), limit: kplus.Cpu.units(1) },
           memory: { request: Size.mebibytes(96), limit: Size.mebibytes(512) },
@@ -276,12 +276,29 @@ export function createAgent(scope: Construct, config: ResolvedConfig, accounts: 
 }
 
 /**
- * Up to 5 minutes to answer /healthz the first time, before the liveness probe counts: a busy or
- * slow node (seen: a VM without hardware virtualisation) takes longer than the liveness probe's
- * 30 s to load Node.js and the code, and would otherwise be killed in a loop before it ever started.
+ * The probes allow for a busy or slow node (seen: VMs without hardware virtualisation): answers
+ * get 5 s, not the default 1 s; a process is restarted only after a minute without one, since a
+ * restart costs more than it cures unless the process is wedged; and the first answer may take up
+ * to 10 minutes (loading Node.js and the code), before the liveness probe counts at all.
  */
+const PROBE_TIMEOUT = Duration.seconds(5);
+
 function startupProbe(port: number): kplus.Probe {
-  return kplus.Probe.fromHttpGet('/healthz', { port, periodSeconds: Duration.seconds(5), failureThreshold: 60 });
+  return kplus.Probe.fromHttpGet('/healthz', {
+    port,
+    periodSeconds: Duration.seconds(5),
+    timeoutSeconds: PROBE_TIMEOUT,
+    failureThreshold: 120,
+  });
+}
+
+function livenessProbe(port: number): kplus.Probe {
+  return kplus.Probe.fromHttpGet('/healthz', {
+    port,
+    periodSeconds: Duration.seconds(10),
+    timeoutSeconds: PROBE_TIMEOUT,
+    failureThreshold: 6,
+  });
 }
 
 function metricsService(

@@ -188,6 +188,22 @@ it('kubectl apply of charts-gen/ runs the operator and an agent on every node as
   await k('apply', '--server-side', '-f', path.join(ROOT, 'charts-gen/'));
   await k('wait', '--for', 'condition=Established', 'crd', '-l', 'app.kubernetes.io/part-of=stratum', '--timeout', '60s');
   await k('apply', '--server-side', '-f', path.join(ROOT, 'charts-gen/pools/'));
+  // Tuned as for any slow node: these VMs emulate their CPUs in software, about one host core
+  // each. Two operator replicas with their sidecars starve a node, and with the default 15 s
+  // lease a busy leader missed its renewal and stopped, again and again.
+  await k(
+    'patch',
+    'deployment',
+    '-n',
+    'stratum-system',
+    'stratum-operator',
+    '--type=json',
+    '-p',
+    JSON.stringify([
+      { op: 'replace', path: '/spec/replicas', value: 1 },
+      { op: 'add', path: '/spec/template/spec/containers/0/args/-', value: '--lease-duration-ms=60000' },
+    ]),
+  );
   const describe = async () => k('get', 'pods', '-A', '-o', 'wide').catch((e: Error) => e.message);
   await waitFor(
     'the agent DaemonSet Ready on every node and an operator replica Ready',
