@@ -284,20 +284,19 @@ export function createAgent(scope: Construct, config: ResolvedConfig, accounts: 
 const PROBE_TIMEOUT = Duration.seconds(5);
 
 function startupProbe(port: number): kplus.Probe {
-  return kplus.Probe.fromHttpGet('/healthz', {
-    port,
-    periodSeconds: Duration.seconds(5),
-    timeoutSeconds: PROBE_TIMEOUT,
-    failureThreshold: 120,
-  });
+  return healthzProbe(port, 5, 120);
 }
 
 function livenessProbe(port: number): kplus.Probe {
+  return healthzProbe(port, 10, 6);
+}
+
+function healthzProbe(port: number, periodSeconds: number, failureThreshold: number): kplus.Probe {
   return kplus.Probe.fromHttpGet('/healthz', {
     port,
-    periodSeconds: Duration.seconds(10),
+    periodSeconds: Duration.seconds(periodSeconds),
     timeoutSeconds: PROBE_TIMEOUT,
-    failureThreshold: 6,
+    failureThreshold,
   });
 }
 
