@@ -56,7 +56,7 @@ test('loadKubeConfig: an explicit file wins; a missing one is a clear error; not
     assert.is(loadKubeConfig({ kubeconfig: file }).getCurrentCluster()!.server, 'https://127.0.0.1:6443');
     assert.is(new KubeClient(loadKubeConfig({ kubeconfig: file })).server.port, '6443');
     process.env.KUBECONFIG = file;
-    assert.is(loadKubeConfig().getCurrentCluster()!.name, 'c');
+    assert.is(loadKubeConfig().getCurrentCluster()!.server, 'https://127.0.0.1:6443');
     assert.throws(() => loadKubeConfig({ kubeconfig: path.join(dir, 'nope') }), /kubeconfig .*nope does not exist/);
     delete process.env.KUBECONFIG;
     delete process.env.KUBERNETES_SERVICE_HOST;

@@ -1,35 +1,31 @@
-// Kubernetes access: KubeConfig loading (explicit path, $KUBECONFIG, in-cluster) and one small
+// Kubernetes access: which kubeconfig (explicit path, $KUBECONFIG, in-cluster) and one small
 // JSON transport on top of it. Objects stay plain JSON (the typed client-node APIs turn
 // timestamps into Dates for built-in kinds but not for CRDs); auth and TLS come from the
-// KubeConfig, so tokens, client certs and exec plugins all work. One keep-alive agent per client.
+// kubeconfig (./kubeconfig.ts), so tokens, client certs and exec plugins all work. One
+// keep-alive agent per client.
 import https from 'node:https';
 import http from 'node:http';
 import { createInterface } from 'node:readline';
 import { existsSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { KubeConfig } from '@kubernetes/client-node';
 import type { ObjectMeta } from '../../../api/definition.ts';
+import { type KubeCredentials, readKubeconfigFile, readServiceAccount, SERVICE_ACCOUNT_DIR } from './kubeconfig.ts';
 
 export interface KubeConfigSource {
   /** Kubeconfig file. @default $KUBECONFIG, else the in-cluster service account */
   readonly kubeconfig?: string;
 }
 
-const SERVICE_ACCOUNT_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
+export type { KubeCredentials };
 
-export function loadKubeConfig(src: KubeConfigSource = {}): KubeConfig {
-  const kc = new KubeConfig();
+export function loadKubeConfig(src: KubeConfigSource = {}): KubeCredentials {
   const file = src.kubeconfig ?? process.env.KUBECONFIG;
   if (file) {
     if (!existsSync(file)) throw new Error(`kubeconfig ${file} does not exist`);
-    kc.loadFromFile(file);
-  } else if (process.env.KUBERNETES_SERVICE_HOST && existsSync(SERVICE_ACCOUNT_TOKEN)) {
-    kc.loadFromCluster();
-  } else {
-    throw new Error('no kubeconfig: pass a path, set KUBECONFIG, or run in a pod with a service account');
+    return readKubeconfigFile(file);
   }
-  if (!kc.getCurrentCluster()) throw new Error(`kubeconfig ${file ?? '(in-cluster)'} has no current cluster`);
-  return kc;
+  if (process.env.KUBERNETES_SERVICE_HOST && existsSync(`${SERVICE_ACCOUNT_DIR}/token`)) return readServiceAccount();
+  throw new Error('no kubeconfig: pass a path, set KUBECONFIG, or run in a pod with a service account');
 }
 
 /** A kind the operator reads or writes; enough to build its URLs without discovery. */
@@ -118,7 +114,7 @@ export class KubeClient {
   private agent: http.Agent | undefined;
   readonly server: URL;
 
-  constructor(readonly kubeConfig: KubeConfig) {
+  constructor(readonly kubeConfig: KubeCredentials) {
     const cluster = kubeConfig.getCurrentCluster();
     if (!cluster) throw new Error('kubeconfig has no current cluster');
     this.server = new URL(cluster.server);
