@@ -50,6 +50,10 @@ t('create: LV tagged with the volume id, size rounded up to the extent, device p
   assert.is(lv.lv_tags, 'stratum.volume=pvc-a');
 });
 
+t("the agent's LVM runs with synchronous I/O (LVM itself reads the setting; a misspelt one is ignored)", async () => {
+  assert.is((await a.lvm('lvmconfig', ['--typeconfig', 'current', 'global/use_aio'])).trim(), 'use_aio=0');
+});
+
 /** How many times the agent has run each command so far, from its own /metrics. */
 async function commandCounts(): Promise<Map<string, number>> {
   const res = await fetch(`${a.metricsUrl}/metrics`, { signal: AbortSignal.timeout(5_000) });

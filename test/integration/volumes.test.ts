@@ -13,6 +13,7 @@ import { callAgent } from '../helpers/agent-harness.ts';
 import { findCondition } from '../../src/operator/runtime/status.ts';
 import { seededRandom } from '../helpers/seeded-random.ts';
 import { sha256Of, writeRandom } from '../helpers/device-data.ts';
+import { EVENTS, type KubeEvent } from './csi-support.ts';
 
 // The kill rounds start the next operator at once: it takes over when the killed one's lease runs out.
 const FAST_TAKEOVER = { leaseDurationMs: FAST_TAKEOVER_LEASE_MS };
@@ -272,10 +273,14 @@ it('delete → no LV and no object left behind', async () => {
     for (const name of ['vol-a', 'vol-huge']) assert.is((await lvsFor(n, name)).length, 0, `${n.name} ${name}`);
 });
 
-it('with its agent down: growth waits as Expanding with the reason and completes when the agent is back; deletion waits until forced', async () => {
+const eventReasons = async (name: string): Promise<string[]> =>
+  (await cluster.list<KubeEvent>(EVENTS, { fieldSelector: `involvedObject.name=${name}` }, 'default')).map((e) => e.reason);
+
+it('with its agent down: growth waits as Expanding with the reason and completes when the agent is back (VolumeReady then, not at creation); deletion waits until forced', async () => {
   const node = cluster.nodes[2]!;
   await createVolume('vol-stuck', { accessibility: { nodes: [node.name] } });
   await phaseIs('vol-stuck', 'Ready');
+  assert.not.ok((await eventReasons('vol-stuck')).includes('VolumeReady'), 'a new volume that became Ready: no Event');
   let down = true;
   await node.agent.stop();
   try {
@@ -306,6 +311,12 @@ it('with its agent down: growth waits as Expanding with the reason and completes
       90_000,
     );
     assert.is(Number((await lvsFor(node, 'vol-stuck'))[0]!.lv_size), 320 * MiB);
+    await waitFor(
+      'VolumeReady Event after the recovery',
+      async () => (await eventReasons('vol-stuck')).includes('VolumeReady'),
+      10_000,
+      250,
+    );
 
     await node.agent.stop();
     down = true;

@@ -162,13 +162,14 @@ test('pvcreate/vgcreate/lvextend arguments', () => {
   assert.equal(lvextendArgs('vg', 'lv', 8388608n), ['-L', '8388608b', 'vg/lv']);
 });
 
-test('lvm.conf accepts exactly the given devices, activation per device-mapper, udev off', () => {
+test('lvm.conf accepts exactly the given devices, activation per device-mapper, udev off, synchronous I/O', () => {
   const conf = renderLvmConf('/tmp/x/lvm', { devices: ['/dev/loop3', '/dev/loop12'], activation: false });
   assert.match(conf, /filter = \[ "a\|\^\/dev\/loop3\$\|", "a\|\^\/dev\/loop12\$\|", "r\|\.\*\|" \]/);
   assert.match(conf, /activation = 0/);
   assert.match(conf, /udev_sync = 0/);
   assert.match(conf, /obtain_device_list_from_udev = 0/);
   assert.match(conf, /locking_dir = "\/tmp\/x\/lvm\/lock"/);
+  assert.match(conf, /global \{[^}]*use_aio = 0/);
   assert.match(renderLvmConf('/d', { devices: [], activation: true }), /activation = 1/);
   assert.throws(() => renderLvmConf('/d', { devices: ['/dev/loop0" ]'], activation: false }), /refusing device path/);
 });

@@ -574,7 +574,7 @@ export function localVolumeReconciler(deps: VolumeReconcilerDeps) {
     await deps.client.request('PATCH', resourcePath(VOLUME_REPLICAS, undefined, r.metadata.name), { patchType: 'merge', body });
   }
 
-  /** Derives the status from the replicas, writes it when it changed, and records a transition to Ready or Degraded. */
+  /** Derives the status from the replicas, writes it when it changed, and records a return to Ready or a fall to Degraded. */
   async function writeStatus(
     lv: LocalVolume,
     replicas: readonly VolumeReplica[],
@@ -612,7 +612,10 @@ export function localVolumeReconciler(deps: VolumeReconcilerDeps) {
             : { type: 'Warning', reason: 'NodeAffinityNotUpdated', message: pv.refused },
         );
     }
-    if (prev.phase !== phase && phase === 'Ready') await deps.events.record(lv, { type: 'Normal', reason: 'VolumeReady', message });
+    // A recovery is news; a new volume's first Ready shows in its status and costs no Event write.
+    const recovered = prev.phase !== undefined && prev.phase !== 'Pending';
+    if (prev.phase !== phase && phase === 'Ready' && recovered)
+      await deps.events.record(lv, { type: 'Normal', reason: 'VolumeReady', message });
     if (prev.phase !== phase && phase === 'Degraded') await deps.events.record(lv, { type: 'Warning', reason, message });
     return phase;
   }

@@ -287,7 +287,7 @@ export function replicaReconciler(deps: ReplicaReconcilerDeps) {
     const conditions = [ready, ...extra].reduce((list, c) => setCondition(list, c), prev.conditions as Condition[] | undefined);
     const next: VolumeReplicaStatus = { ...prev, ...fields, state, conditions: conditions as VolumeReplicaStatus['conditions'] };
     if (state === 'Ready') delete next.lastError;
-    // Recovered, not merely created: a new replica's readiness shows in its volume's VolumeReady.
+    // Recovered, not merely created: a new replica's readiness shows in its status and its volume's.
     const recovered = prev.state !== undefined && prev.state !== 'Ready';
     await updateStatusIfChanged(deps.client, VOLUME_REPLICAS, vr, next as StatusWithConditions);
     if ((state === 'Failed' || state === 'Lost') && prev.state !== state)
