@@ -6,7 +6,8 @@
 // as real processes, as in production. Prints plain `lvcreate` in a row on one agent's VG (the same run's baseline), the create
 // → Ready latency (p50, p99), volumes per second and its ratio to the baseline, API writes per
 // volume by verb and resource with conflicts (from kube-apiserver's own request counter, the
-// benchmark's creates left out), the operator's resident memory; then deletes them all and prints
+// benchmark's creates left out), the operator's resident memory (at the end of the burst and once
+// settled); then deletes them all and prints
 // the deletion rate, its writes, and the LVs left on the agents. BENCH_CPU_PROFILE=<dir> has the
 // operator and the agents write V8 CPU profiles into <dir>/operator and <dir>/agents as they stop.
 // Last, a sustained rate: BENCH_SUSTAINED_RATE creates a second (default 50) for
@@ -25,6 +26,7 @@ const WORKERS = process.env.BENCH_WORKERS ?? '16';
 const PROFILE = process.env.BENCH_CPU_PROFILE;
 const SUSTAINED_RATE = Number(process.env.BENCH_SUSTAINED_RATE ?? 50);
 const SUSTAINED_SECONDS = Number(process.env.BENCH_SUSTAINED_SECONDS ?? 20);
+const SETTLE_MS = 15_000;
 
 requireCompiledOperator('bench/provision');
 const plane = await ControlPlane.start();
@@ -73,6 +75,9 @@ try {
   const latencies = creation.latencies;
   const rss = rssMiB(op);
   const rate = creation.done / (elapsed / 1000);
+  // Idle with every volume cached: what the operator keeps, once the burst's garbage is collected.
+  await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+  const settledRss = rssMiB(op);
 
   const deletion = await deleteVolumes(cluster.client, watch, names, died);
   const deleteElapsed = deletion.elapsedMs;
@@ -95,7 +100,9 @@ try {
     `  API writes/volume:   ${perVolume(created$.total)} (${created$.conflicts} conflicts; the benchmark's own ${VOLUMES} creates excluded)`,
   );
   for (const [k, n] of created$.by) out(`      ${perVolume(n).padStart(6)}  ${k}`);
-  out(`  operator RSS:        ${rss.toFixed(0)} MiB`);
+  out(
+    `  operator RSS:        ${rss.toFixed(0)} MiB at the end of the burst, ${settledRss.toFixed(0)} MiB ${SETTLE_MS / 1000} s later with all ${VOLUMES} cached`,
+  );
   out(
     `  deletion:            ${deletion.done} of ${VOLUMES} gone in ${(deleteElapsed / 1000).toFixed(1)} s = ${deleteRate.toFixed(1)} volumes/s (${(deleteRate / rate).toFixed(2)}× the creation rate); LVs left: ${left}`,
   );

@@ -3,7 +3,7 @@
 // deleted object's series vanish with it. Without caches (a standby) the families are empty.
 import { Gauge, type Registry } from 'prom-client';
 import { parseQuantity } from '../api/quantity.ts';
-import { DISK_STATES, VOLUME_PHASES, type LocalDisk, type LocalVolume, type StoragePool, type VolumeReplica } from '../api/index.ts';
+import { DISK_STATES, type LocalDisk, type LocalVolume, type StoragePool, type VolumeReplica } from '../api/index.ts';
 
 /** The caches the metrics are read from. */
 export interface StorageView {
@@ -79,12 +79,11 @@ export class StorageMetrics {
       for (const r of v.replicas.list()) g.inc({ pool: r.spec.pool, node: r.spec.node });
     });
 
-    gauge('stratum_volume_phase', "The volume's phase: 1 for the current one, 0 for the others.", ['volume', 'pool', 'phase'], (g, v) => {
-      for (const lv of v.volumes.list()) {
-        if (!lv.status?.phase) continue;
-        for (const phase of VOLUME_PHASES)
-          g.set({ volume: lv.metadata.name!, pool: lv.spec.pool, phase }, lv.status.phase === phase ? 1 : 0);
-      }
+    // One series per volume, not one per phase: with thousands of volumes, zeros for the seven other
+    // phases would be most of the operator's series (and of its memory while it renders a scrape).
+    gauge('stratum_volume_phase', "The volume's current phase, always 1.", ['volume', 'pool', 'phase'], (g, v) => {
+      for (const lv of v.volumes.list())
+        if (lv.status?.phase) g.set({ volume: lv.metadata.name!, pool: lv.spec.pool, phase: lv.status.phase }, 1);
     });
     gauge('stratum_volume_capacity_bytes', 'Actual size of the volume.', ['volume'], (g, v) => {
       for (const lv of v.volumes.list()) {

@@ -255,9 +255,17 @@ it('eviction of a backend: disk volume with 64 MiB of random data: same SHA-256 
   );
 });
 
-it('delete → no LV and no object left behind', async () => {
+it('delete → no LV and no object left behind; a deletion under way shows phase Deleting only once it lingers', async () => {
+  const asked = Date.now();
   for (const name of ['vol-a', 'vol-huge', 'vol-move'])
     await cluster.client.request('DELETE', resourcePath(LOCAL_VOLUMES, undefined, name));
+  // deletionTimestamp has whole seconds: the status write comes no sooner than 2 s after the request.
+  const phases = new Set<string | undefined>();
+  while (Date.now() - asked < 1_500) {
+    phases.add((await volume('vol-a'))?.status?.phase);
+    await sleep(100);
+  }
+  assert.not.ok(phases.has('Deleting'), `phases seen in the first 1.5 s: ${[...phases].join(', ')}`);
   await waitFor(
     'volumes gone',
     async () => !(await volume('vol-a')) && !(await volume('vol-huge')) && !(await volume('vol-move')),

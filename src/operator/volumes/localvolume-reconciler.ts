@@ -39,6 +39,8 @@ import { PROGRESS_WAKE_MS, type CopyResult, type VolumeCopies, type VolumeCopy }
 
 /** Retry a volume that waits on capacity or a pool this often, besides the events that requeue it. */
 export const WAITING_REQUEUE_MS = 15_000;
+/** A volume still being deleted this long after it was asked to shows phase Deleting. */
+export const DELETING_SHOWN_AFTER_MS = 3_000;
 /** A streamed copy of a whole volume may take long; bounded all the same. */
 const COPY_DEADLINE_MS = 30 * 60_000;
 
@@ -544,6 +546,9 @@ export function localVolumeReconciler(deps: VolumeReconcilerDeps) {
     if (replicas.length) {
       // The message changes only when an agent fails to remove a replica: progress alone costs no write.
       const stuck = replicas.filter((r) => r.metadata.deletionTimestamp && r.status?.lastError);
+      // A deletion that is over within moments is not worth a status write; one that lingers says why.
+      const showIn = Date.parse(lv.metadata.deletionTimestamp!) + DELETING_SHOWN_AFTER_MS - Date.now();
+      if (!stuck.length && lv.status?.phase !== 'Deleting' && showIn > 0) return { requeueAfter: showIn };
       const hint = stuck.length
         ? `: ${stuck.map((r) => `${r.spec.node} (${r.status!.lastError})`).join('; ')}; if a node is gone for good, annotate this LocalVolume ${FORCE_DELETE_ANNOTATION}=true to give up on its data there`
         : '';

@@ -55,10 +55,23 @@ class VolumeLostError extends TerminalError {
 }
 
 export function replicaReconciler(deps: ReplicaReconcilerDeps) {
+  // Replicas whose finalizer this operator removed, by name → uid, until the cache lets them go:
+  // a pass that still sees one (its deletion not yet watched) must not ask the agent and the API
+  // server again.
+  const released = new Map<string, string>();
+
   return async function reconcile(name: string, ctx: ReconcileContext): Promise<ReconcileResult> {
     const cached = deps.replicas.get(name);
-    if (!cached) return;
-    if (cached.metadata.deletionTimestamp) return remove(cached, ctx);
+    if (!cached) {
+      released.delete(name);
+      return;
+    }
+    if (cached.metadata.deletionTimestamp) {
+      if (released.get(name) === cached.metadata.uid) return;
+      await remove(cached, ctx);
+      released.set(name, cached.metadata.uid!);
+      return;
+    }
     // Replicas are created with the finalizer; one made without it goes on once it has it.
     const vr = await withFinalizer(deps.client, VOLUME_REPLICAS, cached, FINALIZER);
     // Steady: this generation was handled and handled well. A failed attempt also records the
