@@ -12,6 +12,7 @@
 // operator and the agents write V8 CPU profiles into <dir>/operator and <dir>/agents as they stop.
 // Last, a sustained rate: BENCH_SUSTAINED_RATE creates a second (default 50) for
 // BENCH_SUSTAINED_SECONDS (default 20), create → Ready p50/p99 printed, then deleted (0 skips it).
+// BENCH_OPERATOR_NODE_ARGS adds Node.js flags to the operator's command line (e.g. V8 heap sizing).
 import type { StoragePool } from '../../src/api/index.ts';
 import { STORAGE_POOLS } from '../../src/operator/resources.ts';
 import { ControlPlane } from '../../test/rig/control-plane.ts';
@@ -27,6 +28,7 @@ const PROFILE = process.env.BENCH_CPU_PROFILE;
 const SUSTAINED_RATE = Number(process.env.BENCH_SUSTAINED_RATE ?? 50);
 const SUSTAINED_SECONDS = Number(process.env.BENCH_SUSTAINED_SECONDS ?? 20);
 const SETTLE_MS = 15_000;
+const OPERATOR_NODE_ARGS = (process.env.BENCH_OPERATOR_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
 
 requireCompiledOperator('bench/provision');
 const plane = await ControlPlane.start();
@@ -51,7 +53,7 @@ try {
     compiled: true,
     // The production lease, not the tests' short one: a loaded machine must not cost the benchmark its leader.
     leaseDurationMs: 15_000,
-    ...(PROFILE ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${PROFILE}/operator`] } : {}),
+    nodeArgs: [...OPERATOR_NODE_ARGS, ...(PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE}/operator`] : [])],
   });
   // A run at 1,000 volumes takes minutes; this only ends a hung one.
   const died = operatorGone(op, 4 * 60 * 60_000);
