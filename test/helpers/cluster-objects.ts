@@ -31,6 +31,15 @@ export async function clientWithStratumCrds(kc: KubeConfig, kubeconfigPath: stri
   return client;
 }
 
+export const EVENTS: ResourceType = { apiVersion: 'v1', kind: 'Event', plural: 'events', namespaced: true };
+/** A core/v1 Event, as far as the tests read it. */
+export interface KubeEvent extends KubeObject {
+  type: string;
+  reason: string;
+  message: string;
+  involvedObject: { name: string };
+}
+
 /** What a StorageClass may set besides its pool parameters; unset fields take the API server's defaults. */
 export interface StorageClassOptions {
   readonly volumeBindingMode?: 'Immediate' | 'WaitForFirstConsumer';
@@ -67,6 +76,11 @@ export class ClusterObjects {
 
   async list<T extends KubeObject>(rt: ResourceType, query: Record<string, string> = {}, namespace?: string): Promise<T[]> {
     return (await this.client.request<{ items: T[] }>('GET', resourcePath(rt, namespace), { query })).items;
+  }
+
+  /** Events about a cluster-scoped object: core/v1 keeps them in `default`, the only namespace it allows for them. */
+  async clusterEventsAbout(name: string): Promise<KubeEvent[]> {
+    return this.list<KubeEvent>(EVENTS, { fieldSelector: `involvedObject.name=${name}` }, 'default');
   }
 
   /** Deletes an object; one already gone is fine. */

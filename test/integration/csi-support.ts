@@ -4,7 +4,7 @@
 import path from 'node:path';
 import { CSI_DRIVER_NAME } from '../../src/common/constants.ts';
 import { callCsi, connectCsi, type CsiClients } from '../../src/csi/client.ts';
-import { isNotFound, resourcePath, type KubeClient, type KubeObject, type ResourceType } from '../../src/operator/runtime/kube/client.ts';
+import { isNotFound, resourcePath, type KubeClient, type ResourceType } from '../../src/operator/runtime/kube/client.ts';
 import { PROVISIONER_RATE_ARGS } from '../../src/manifests/workloads.ts';
 import { NODES } from '../../src/operator/resources.ts';
 import { rigBinary } from '../rig/binaries.ts';
@@ -15,14 +15,7 @@ import type { TestCluster } from './support.ts';
 export const PVCS: ResourceType = { apiVersion: 'v1', kind: 'PersistentVolumeClaim', plural: 'persistentvolumeclaims', namespaced: true };
 export const PVS: ResourceType = { apiVersion: 'v1', kind: 'PersistentVolume', plural: 'persistentvolumes', namespaced: false };
 export const PODS: ResourceType = { apiVersion: 'v1', kind: 'Pod', plural: 'pods', namespaced: true };
-export const EVENTS: ResourceType = { apiVersion: 'v1', kind: 'Event', plural: 'events', namespaced: true };
-/** A core/v1 Event, as far as the tests read it. */
-export interface KubeEvent extends KubeObject {
-  type: string;
-  reason: string;
-  message: string;
-  involvedObject: { name: string };
-}
+export { EVENTS, type KubeEvent } from '../helpers/cluster-objects.ts';
 export const CSI_NODES: ResourceType = { apiVersion: 'storage.k8s.io/v1', kind: 'CSINode', plural: 'csinodes', namespaced: false };
 export const CSI_DRIVERS: ResourceType = { apiVersion: 'storage.k8s.io/v1', kind: 'CSIDriver', plural: 'csidrivers', namespaced: false };
 

@@ -10,7 +10,6 @@ import { resourcePath } from '../../src/operator/runtime/kube/client.ts';
 import { LOCAL_VOLUMES, VOLUME_REPLICAS } from '../../src/operator/resources.ts';
 import { callAgent } from '../helpers/agent-harness.ts';
 import { sha256Of, writeRandom } from '../helpers/device-data.ts';
-import { EVENTS, type KubeEvent } from './csi-support.ts';
 import { TestCluster, reportFailure, waitFor, type ClusterNode } from './support.ts';
 
 const MiB = 1024 ** 2;
@@ -118,7 +117,7 @@ it('taking the node out of spec.evictNodes cancels the copy: the volume stays wi
     60_000,
     250,
   );
-  const events = await cluster.list<KubeEvent>(EVENTS, { fieldSelector: 'involvedObject.name=vol-copy' }, 'default');
+  const events = await cluster.clusterEventsAbout('vol-copy');
   assert.ok(
     events.some((e) => e.reason === 'MigrationCancelled'),
     events.map((e) => e.reason).join(', '),

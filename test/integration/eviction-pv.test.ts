@@ -9,7 +9,6 @@ import type { LocalVolume, VolumeReplica } from '../../src/api/index.ts';
 import { CSI_DRIVER_NAME, TOPOLOGY_KEY } from '../../src/common/constants.ts';
 import { resourcePath, type KubeObject } from '../../src/operator/runtime/kube/client.ts';
 import { LOCAL_VOLUMES, PERSISTENT_VOLUME_CLAIMS, PERSISTENT_VOLUMES, VOLUME_REPLICAS } from '../../src/operator/resources.ts';
-import { EVENTS } from './csi-support.ts';
 import { TestCluster, reportFailure, waitFor } from './support.ts';
 
 const MiB = 1024 ** 2;
@@ -101,11 +100,7 @@ it('a refused PV change keeps the source with MigrationBlocked; once allowed, th
   assert.ok(blocked.status!.migration!.sha256, 'the copy was verified');
   assert.equal((await replicas()).map((r) => r.spec.node).sort(), [from.name, to.name].sort(), 'the source stays beside the copy');
   assert.equal(await pvNodes(), [from.name]);
-  const events = await cluster.list<KubeObject & { reason: string }>(
-    EVENTS,
-    { fieldSelector: 'involvedObject.name=vol-pinned' },
-    'default',
-  );
+  const events = await cluster.clusterEventsAbout('vol-pinned');
   assert.ok(
     events.some((e) => e.reason === 'MigrationBlocked'),
     'a MigrationBlocked Warning',

@@ -12,7 +12,6 @@ import type { LocalDisk, LocalVolume, VolumeReplica } from '../../src/api/index.
 import { resourcePath } from '../../src/operator/runtime/kube/client.ts';
 import { LOCAL_VOLUMES, VOLUME_REPLICAS } from '../../src/operator/resources.ts';
 import { findCondition } from '../../src/operator/runtime/status.ts';
-import { EVENTS, type KubeEvent } from './csi-support.ts';
 import { TestCluster, reportFailure, waitFor, type ClusterNode } from './support.ts';
 
 const it = suite('operator: node loss');
@@ -131,8 +130,7 @@ it('a Node deleted for good: the volume is Lost (NodeDeleted), its LocalDisks go
   const replica = (await replicaOf('vol-gone'))!;
   await cluster.client.request('DELETE', resourcePath(LOCAL_VOLUMES, undefined, 'vol-gone'));
   await waitFor('vol-gone and its replica gone', async () => !(await volume('vol-gone')) && !(await replicaOf('vol-gone')), 60_000, 250);
-  // Events about cluster-scoped objects live in `default` (core/v1 Events allow no other namespace for them).
-  const events = await cluster.list<KubeEvent>(EVENTS, { fieldSelector: `involvedObject.name=${replica.metadata.name}` }, 'default');
+  const events = await cluster.clusterEventsAbout(replica.metadata.name!);
   // Two NodeDeleted Warnings: the replica turning Lost, and its release.
   const released = events.find((e) => e.reason === 'NodeDeleted' && e.message.startsWith('released:'));
   assert.ok(released, 'a NodeDeleted Event on the replica');

@@ -13,7 +13,6 @@ import { callAgent } from '../helpers/agent-harness.ts';
 import { findCondition } from '../../src/operator/runtime/status.ts';
 import { seededRandom } from '../helpers/seeded-random.ts';
 import { sha256Of, writeRandom } from '../helpers/device-data.ts';
-import { EVENTS, type KubeEvent } from './csi-support.ts';
 
 // The kill rounds start the next operator at once: it takes over when the killed one's lease runs out.
 const FAST_TAKEOVER = { leaseDurationMs: FAST_TAKEOVER_LEASE_MS };
@@ -281,8 +280,7 @@ it('delete → no LV and no object left behind; a deletion under way shows phase
     for (const name of ['vol-a', 'vol-huge']) assert.is((await lvsFor(n, name)).length, 0, `${n.name} ${name}`);
 });
 
-const eventReasons = async (name: string): Promise<string[]> =>
-  (await cluster.list<KubeEvent>(EVENTS, { fieldSelector: `involvedObject.name=${name}` }, 'default')).map((e) => e.reason);
+const eventReasons = async (name: string): Promise<string[]> => (await cluster.clusterEventsAbout(name)).map((e) => e.reason);
 
 it('with its agent down: growth waits as Expanding with the reason and completes when the agent is back (VolumeReady then, not at creation); deletion waits until forced', async () => {
   const node = cluster.nodes[2]!;

@@ -20,7 +20,7 @@ import { callCsi, connectCsi, type CsiClients } from '../../src/csi/client.ts';
 import { resourcePath, type KubeObject } from '../../src/operator/runtime/kube/client.ts';
 import { LOCAL_VOLUMES, STORAGE_POOLS, VOLUME_REPLICAS } from '../../src/operator/resources.ts';
 import { CSI_DRIVER_NAME } from '../../src/common/constants.ts';
-import { CSI_DRIVERS, CSI_NODES, EVENTS, PVCS, PVS, type KubeEvent, type Pv, type Pvc, type Sidecars } from '../integration/csi-support.ts';
+import { CSI_DRIVERS, CSI_NODES, PVCS, PVS, type Pv, type Pvc, type Sidecars } from '../integration/csi-support.ts';
 import { controllerEndpoint, ensureCsiDriver, registerCsiNode, startSidecars } from '../integration/csi-support.ts';
 import { reportFailure } from '../integration/support.ts';
 import { waitFor } from '../operator/support.ts';
@@ -467,7 +467,7 @@ it('a node lost past the grace period: its replica is replaced on the third node
   );
   // Lost, then at once on its way out: its Event stays where a look at its state may come too late.
   const lostReplica = before.find((r) => r.spec.node === lost.name)!.metadata.name!;
-  const events = await cluster.list<KubeEvent>(EVENTS, { fieldSelector: `involvedObject.name=${lostReplica}` }, 'default');
+  const events = await cluster.clusterEventsAbout(lostReplica);
   assert.ok(
     events.some((e) => e.reason === 'NodeLost'),
     `a NodeLost Event on ${lostReplica}: ${events.map((e) => e.reason).join(', ')}`,

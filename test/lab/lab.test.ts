@@ -18,7 +18,6 @@ import { LVM_VOLUME_TAG_PREFIX } from '../../src/common/constants.ts';
 import { callCsi, connectCsi, type CsiClients } from '../../src/csi/client.ts';
 import { resourcePath } from '../../src/operator/runtime/kube/client.ts';
 import { LOCAL_DISKS, LOCAL_VOLUMES, STORAGE_POOLS, VOLUME_REPLICAS } from '../../src/operator/resources.ts';
-import { EVENTS, type KubeEvent } from '../integration/csi-support.ts';
 import { reportFailure } from '../integration/support.ts';
 import { statusShowsFilesystem } from '../helpers/filesystem-status.ts';
 import { waitFor } from '../operator/support.ts';
@@ -397,10 +396,7 @@ it('disk hot-plug: a disk added by QMP becomes a LocalDisk and the pool grows; a
   // Events of cluster-scoped objects go to the default namespace.
   const event = await waitFor(
     'a DiskMissing event',
-    async () =>
-      (await cluster.list<KubeEvent>(EVENTS, { fieldSelector: `involvedObject.name=${spare.metadata.name}` }, 'default')).find(
-        (e) => e.reason === 'DiskMissing',
-      ),
+    async () => (await cluster.clusterEventsAbout(spare.metadata.name!)).find((e) => e.reason === 'DiskMissing'),
     60_000,
     500,
   );
