@@ -12,7 +12,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { stringify } from 'yaml';
 import { KubeClient, loadKubeConfig } from '../../src/operator/runtime/kube/client.ts';
-import { readKubeconfigFile, readServiceAccount } from '../../src/operator/runtime/kube/kubeconfig.ts';
+import { type KubeCredentials, readKubeconfigFile, readServiceAccount } from '../../src/operator/runtime/kube/kubeconfig.ts';
 import { TestPki } from '../helpers/certs.ts';
 
 async function inTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
@@ -38,10 +38,19 @@ function kubeconfig(cluster: Record<string, unknown>, user: Record<string, unkno
   });
 }
 
-async function optionsOf(file: string): Promise<https.RequestOptions> {
+/** The options one request would be sent with. */
+async function requestOptions(creds: KubeCredentials): Promise<https.RequestOptions> {
   const opts: https.RequestOptions = {};
-  await readKubeconfigFile(file).applyToHTTPSOptions(opts);
+  await creds.applyToHTTPSOptions(opts);
   return opts;
+}
+
+const optionsOf = (file: string) => requestOptions(readKubeconfigFile(file));
+
+/** Puts a new file in place of `file` as a rotation does: written beside it, then renamed over it. */
+async function replaceFile(file: string, text: string): Promise<void> {
+  await writeFile(`${file}.new`, text);
+  await rename(`${file}.new`, file);
 }
 
 test('a file: relative paths are read beside it, tls-server-name and a token file apply', () =>
@@ -61,20 +70,16 @@ test('a file: relative paths are read beside it, tls-server-name and a token fil
     );
     const creds = readKubeconfigFile(file);
     assert.is(creds.getCurrentCluster()?.server, 'https://10.0.0.1:6443');
-    const opts: https.RequestOptions = {};
-    await creds.applyToHTTPSOptions(opts);
+    const opts = await requestOptions(creds);
     assert.is(String(opts.ca), 'CA');
     assert.is(String(opts.cert), 'CERT');
     assert.is(String(opts.key), 'KEY');
     assert.is(opts.servername, 'kubernetes');
     assert.is(opts.rejectUnauthorized, undefined);
     assert.equal(opts.headers, { Authorization: 'Bearer first' });
-    // A new file in its place (as a rotation writes it) is read at the next request.
-    await writeFile(path.join(dir, 'token.new'), 'second');
-    await rename(path.join(dir, 'token.new'), path.join(dir, 'token'));
-    const again: https.RequestOptions = {};
-    await creds.applyToHTTPSOptions(again);
-    assert.equal(again.headers, { Authorization: 'Bearer second' });
+    // A new file in its place is read at the next request.
+    await replaceFile(path.join(dir, 'token'), 'second');
+    assert.equal((await requestOptions(creds)).headers, { Authorization: 'Bearer second' });
   }));
 
 test('a file: -data fields, insecure-skip-tls-verify, a token, basic auth', () =>
@@ -153,15 +158,11 @@ test("a pod's service account: the Service from the environment, its CA, a token
     await writeFile(path.join(dir, 'token'), 't1');
     const creds = readServiceAccount({ KUBERNETES_SERVICE_HOST: 'fd00::1', KUBERNETES_SERVICE_PORT: '6443' }, dir);
     assert.is(creds.getCurrentCluster()?.server, 'https://[fd00::1]:6443');
-    const opts: https.RequestOptions = {};
-    await creds.applyToHTTPSOptions(opts);
+    const opts = await requestOptions(creds);
     assert.is(String(opts.ca), 'CA');
     assert.equal(opts.headers, { Authorization: 'Bearer t1' });
-    await writeFile(path.join(dir, 'token.new'), 't2');
-    await rename(path.join(dir, 'token.new'), path.join(dir, 'token'));
-    const again: https.RequestOptions = {};
-    await creds.applyToHTTPSOptions(again);
-    assert.equal(again.headers, { Authorization: 'Bearer t2' });
+    await replaceFile(path.join(dir, 'token'), 't2');
+    assert.equal((await requestOptions(creds)).headers, { Authorization: 'Bearer t2' });
     assert.is(readServiceAccount({ KUBERNETES_SERVICE_HOST: '10.96.0.1' }, dir).getCurrentCluster()?.server, 'https://10.96.0.1:443');
     assert.throws(() => readServiceAccount({}, dir), /not in a pod: KUBERNETES_SERVICE_HOST is not set/);
     assert.throws(() => readServiceAccount({ KUBERNETES_SERVICE_HOST: 'h' }, path.join(dir, 'none')), /service account CA .*ENOENT/);
