@@ -26,6 +26,14 @@ export interface Controllers {
   stop(): Promise<void>;
 }
 
+/**
+ * Client rate limits as production clusters of some size set them (requests/s and bursts of 100 and
+ * 200 for both). The built-in defaults (controller-manager 20/30, scheduler 50/100) make each
+ * controller wait on its own client once claims arrive by the hundred (`bench:pvc`: PVC → Bound p99
+ * 23 s, of which 13 s between the volume being ready and the PV controller binding it; 4.2 s with these).
+ */
+const CLIENT_RATE_ARGS = ['--kube-api-qps=100', '--kube-api-burst=200'] as const;
+
 export async function startControllers(files: RigFiles, opts: ControllersOptions): Promise<Controllers> {
   const binDir = opts.binDir ?? DEFAULT_BIN_DIR;
   const wanted: { name: 'kube-controller-manager' | 'kube-scheduler'; extra: string[] }[] = [];
@@ -65,6 +73,7 @@ export async function startControllers(files: RigFiles, opts: ControllersOptions
           '--bind-address=127.0.0.1',
           `--secure-port=${port}`,
           `--cert-dir=${path.join(files.dir, `${w.name}-certs`)}`,
+          ...CLIENT_RATE_ARGS,
           ...w.extra,
         ],
       });
