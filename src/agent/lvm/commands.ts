@@ -55,8 +55,15 @@ export function lvextendArgs(vg: string, lv: string, sizeBytes: bigint): string[
   return ['-L', `${sizeBytes}b`, `${vg}/${lv}`];
 }
 
-export function lvremoveArgs(vg: string, lv: string): string[] {
-  return ['--yes', `${vg}/${lv}`];
+/** An LV as LVM's commands name it: `vg/lv`. */
+export type LvRef = `${string}/${string}`;
+
+export function lvRef(vg: string, lv: string): LvRef {
+  return `${vg}/${lv}`;
+}
+
+export function lvremoveArgs(lvs: readonly LvRef[]): string[] {
+  return ['--yes', ...lvs];
 }
 
 export function pvcreateArgs(devices: readonly string[], metadataSize?: string): string[] {

@@ -4,12 +4,13 @@
 // reports, so a report does not wait behind a change. A failed change becomes an AgentError whose
 // kind is read from LVM's errors and whose message names the command.
 import { CommandError, type RunResult } from '../../common/exec.ts';
-import type { CallScope } from '../../agent-api/call-scope.ts';
+import { CallScope } from '../../agent-api/call-scope.ts';
 import { AgentError } from '../../agent-api/errors.ts';
 import { SerialQueue } from '../serial-queue.ts';
 import { classifyLvmError } from './errors.ts';
 import { LV_FIELDS, PV_FIELDS, VG_FIELDS, parseLvs, parsePvs, parseVgs, type LvRow, type PvRow, type VgRow } from './report.ts';
-import { reportArgs } from './commands.ts';
+import { lvRef, lvremoveArgs, reportArgs } from './commands.ts';
+import { RemovalBatch } from './removal-batch.ts';
 import { LvmShell, writeShellProfile } from './shell.ts';
 
 const REPORTS = new Set(['lvs', 'vgs', 'pvs']);
@@ -32,6 +33,8 @@ export interface LvmOptions {
 export class Lvm {
   /** Mutating LVM commands of this node, one at a time. */
   readonly changes = new SerialQueue();
+  /** LV removals queued for the next `lvremove` (see RemovalBatch.add). */
+  readonly removals: RemovalBatch;
   private readonly capMs: number;
   private readonly changeShell: LvmShell;
   private readonly reportShell: LvmShell;
@@ -43,6 +46,18 @@ export class Lvm {
     this.changeShell = new LvmShell(env);
     this.reportShell = new LvmShell(env);
     this.capMs = options.commandTimeoutMs ?? 60_000;
+    // A batch serves many calls: it runs on its own budget, not on the deadline of the first.
+    const scope = (what: string) => CallScope.detached(what, this.capMs);
+    this.removals = new RemovalBatch(this.changes, {
+      remove: async (lvs) => {
+        await this.exec(scope(`lvremove of ${lvs.length} LV(s)`), 'lvremove', lvremoveArgs(lvs));
+      },
+      existing: async (lvs) => {
+        const vgs = [...new Set(lvs.map((l) => l.slice(0, l.indexOf('/'))))];
+        const found = new Set((await this.lvs(scope('listing after a failed lvremove'), vgs)).map((l) => lvRef(l.vg, l.name)));
+        return new Set(lvs.filter((l) => found.has(l)));
+      },
+    });
   }
 
   /** Ends the lvm shells (the agent stops). */

@@ -16,7 +16,7 @@ import { roundUp } from '../../api/quantity.ts';
 import { vgName, type PoolService } from '../pools/service.ts';
 import type { StateStore } from '../state.ts';
 import { checkName, checkSize } from '../validate.ts';
-import { lvextendArgs, lvremoveArgs, thinSnapshotArgs, volumeTag } from './commands.ts';
+import { lvextendArgs, lvRef, lvremoveArgs, thinSnapshotArgs, volumeTag } from './commands.ts';
 import type { Lvm } from './lvm.ts';
 import type { LvRow } from './report.ts';
 import { ownerOf, ownerTag } from './ownership.ts';
@@ -77,7 +77,7 @@ export class SnapshotService {
     const { lvs } = await this.poolLvs(scope);
     const lv = lvs.find((l) => l.name === id && l.tags.includes(snapshotTag(id)));
     if (!lv) return false;
-    await this.lvm.change(scope, 'lvremove', lvremoveArgs(lv.vg, lv.name));
+    await this.lvm.change(scope, 'lvremove', lvremoveArgs([lvRef(lv.vg, lv.name)]));
     this.log.info({ snapshot: id, vg: lv.vg }, 'snapshot deleted');
     return true;
   }

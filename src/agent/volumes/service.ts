@@ -17,7 +17,7 @@ import type { CallScope } from '../../agent-api/call-scope.ts';
 import { AgentError, alreadyExists, failedPrecondition, invalidArgument, notFound, resourceExhausted } from '../../agent-api/errors.ts';
 import type { NodeDiskInventory } from '../disks/inventory.ts';
 import type { Lvm } from '../lvm/lvm.ts';
-import { lvcreateArgs, lvextendArgs, lvremoveArgs, volumeTag } from '../lvm/commands.ts';
+import { lvcreateArgs, lvextendArgs, lvRef, lvremoveArgs, volumeTag } from '../lvm/commands.ts';
 import type { LvRow } from '../lvm/report.ts';
 import { mountsOf } from '../fs/mount-table.ts';
 import { vgName, type PoolService } from '../pools/service.ts';
@@ -110,24 +110,33 @@ export class VolumeService {
     const lvName = req.orphanLvName || id;
     if (req.orphanLvName && !isOrphanLv({ name: req.orphanLvName, tags: [volumeTag(id)] }))
       throw invalidArgument(`${req.orphanLvName} is not an orphan LV name of volume ${id} (${id}_orphan_<n>)`);
-    return this.lvm.changes.run(scope, async () => {
+    // The removal is queued inside the change queue and awaited outside it (RemovalBatch.add).
+    const outcome = await this.lvm.changes.run(scope, async () => {
       const claim = this.state.get().claims[id];
-      if (!req.orphanLvName && claim && (!poolName || claim.pool === poolName)) return this.releaseDisk(claim, scope);
+      if (!req.orphanLvName && claim && (!poolName || claim.pool === poolName)) return { deleted: await this.releaseDisk(claim, scope) };
       const candidates = this.pools.all().filter((p) => p.backend === 'lvm' && (!poolName || p.name === poolName));
-      if (!candidates.length) return false;
+      if (!candidates.length) return { deleted: false };
       const lvs = await this.lvm.lvsForRemoval(
         scope,
         candidates.map((p) => vgName(p.name)),
       );
       const lv = lvs.find((l) => l.name === lvName && l.tags.includes(volumeTag(id)));
       // Another volume's LV under this name (a newer volume of the same name) is not ours to delete.
-      if (!lv || (owner && ownerOf(lv) && ownerOf(lv) !== owner)) return false;
-      return this.removeLv(id, lv, lvs, scope);
+      if (!lv || (owner && ownerOf(lv) && ownerOf(lv) !== owner)) return { deleted: false };
+      return { lv, ...(await this.queueRemoval(id, lv, lvs)) };
     });
+    if (!('removed' in outcome)) return outcome.deleted;
+    await outcome.removed;
+    this.log.info({ volume: id, vg: outcome.lv.vg, lv: outcome.lv.name }, 'volume deleted');
+    return true;
   }
 
-  /** Removes a volume's LV (and its DRBD metadata LV); the caller holds the change queue. */
-  private async removeLv(id: string, lv: LvRow, lvs: readonly LvRow[], scope: CallScope): Promise<boolean> {
+  /**
+   * Queues the removal of a volume's LV (and its DRBD metadata LV) once nothing holds it; the caller
+   * holds the change queue. The removal's promise comes wrapped: returned bare from an async
+   * function it would be awaited there, behind the queue task that is to run it.
+   */
+  private async queueRemoval(id: string, lv: LvRow, lvs: readonly LvRow[]): Promise<{ removed: Promise<void> }> {
     const devices = [lv.path, `/dev/mapper/${lv.vg.replace(/-/g, '--')}-${lv.name.replace(/-/g, '--')}`];
     const mounts = await mountsOf(devices);
     if (lv.open || mounts.length) {
@@ -137,10 +146,8 @@ export class VolumeService {
       });
     }
     const meta = lvs.find((l) => l.vg === lv.vg && l.name === metadataLvName(lv.name) && l.tags.includes(`${METADATA_TAG_PREFIX}${id}`));
-    if (meta) await this.lvm.exec(scope, 'lvremove', lvremoveArgs(meta.vg, meta.name));
-    await this.lvm.exec(scope, 'lvremove', lvremoveArgs(lv.vg, lv.name));
-    this.log.info({ volume: id, vg: lv.vg, lv: lv.name }, 'volume deleted');
-    return true;
+    const refs = [...(meta ? [lvRef(meta.vg, meta.name)] : []), lvRef(lv.vg, lv.name)];
+    return { removed: this.lvm.removals.add(refs) };
   }
 
   /**
@@ -206,7 +213,7 @@ export class VolumeService {
     if (!found) return false;
     const meta = await this.findMetadataLv(found.lv.vg, volumeId, scope);
     if (!meta) return false;
-    await this.lvm.change(scope, 'lvremove', lvremoveArgs(meta.vg, meta.name));
+    await this.lvm.change(scope, 'lvremove', lvremoveArgs([lvRef(meta.vg, meta.name)]));
     this.log.info({ volume: volumeId, lv: meta.name }, 'DRBD metadata volume removed');
     return true;
   }
