@@ -41,7 +41,21 @@ export function operatorGone(op: OperatorProcess, deadlineMs: number): Promise<n
 
 /** The operator's resident memory in MiB. */
 export function rssMiB(op: OperatorProcess): number {
-  return Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${op.proc.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+  return rssParts(op).total;
+}
+
+/** Resident memory in MiB, and of it the pages of mapped files (node's own code, shared libraries). */
+export function rssParts(op: OperatorProcess): { total: number; files: number } {
+  const status = readFileSync(`/proc/${op.proc.pid}/status`, 'utf8');
+  const kB = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0) / 1024;
+  return { total: kB('VmRSS'), files: kB('RssFile') };
+}
+
+/** The operator's V8 heap (in use, and reserved by V8) and memory outside it, MiB, from its own gauges. */
+export async function heapMiB(op: OperatorProcess): Promise<{ used: number; total: number; external: number }> {
+  const text = await (await fetch(`${op.metricsUrl}/metrics`)).text();
+  const gauge = (name: string) => Number(new RegExp(`^stratum_nodejs_${name} (\\S+)$`, 'm').exec(text)?.[1] ?? 0) / 1024 ** 2;
+  return { used: gauge('heap_size_used_bytes'), total: gauge('heap_size_total_bytes'), external: gauge('external_memory_bytes') };
 }
 
 /** kube-apiserver's apiserver_request_total samples, keyed "VERB resource[/subresource] code". */

@@ -26,9 +26,9 @@ export interface OperatorProcessOptions {
   /** @default 15_000, as in production: a stall of a few seconds on a busy machine does not cost the lease. */
   readonly leaseDurationMs?: number;
   readonly extraArgs?: readonly string[];
-  /** Run dist/operator/main.js (`npm run build`), as production does, instead of the source under tsx. @default false */
+  /** Run dist/operator/main.js through bin/stratum-operator (`npm run build`), as production does, instead of the source under tsx. @default false */
   readonly compiled?: boolean;
-  /** Options for node itself, before the entry point (a benchmark's `--cpu-prof`). */
+  /** Options for node itself (a benchmark's `--cpu-prof`); through NODE_OPTIONS when compiled. */
   readonly nodeArgs?: readonly string[];
 }
 
@@ -41,10 +41,9 @@ export class OperatorProcess {
 
   static async start(opts: OperatorProcessOptions): Promise<OperatorProcess> {
     const port = await freePort();
-    const entry = opts.compiled ? [path.join(ROOT, 'dist/operator/main.js')] : ['--import', 'tsx', path.join(ROOT, 'src/operator/main.ts')];
+    const nodeArgs = opts.nodeArgs ?? [];
     const args = [
-      ...(opts.nodeArgs ?? []),
-      ...entry,
+      ...(opts.compiled ? [] : [...nodeArgs, '--import', 'tsx', path.join(ROOT, 'src/operator/main.ts')]),
       '--kubeconfig',
       opts.kubeconfig,
       '--namespace',
@@ -68,8 +67,9 @@ export class OperatorProcess {
     ];
     const proc = ManagedProcess.start({
       name: opts.name,
-      binary: process.execPath,
+      binary: opts.compiled ? path.join(ROOT, 'bin/stratum-operator') : process.execPath,
       args,
+      ...(opts.compiled && nodeArgs.length ? { env: { NODE_OPTIONS: nodeArgs.join(' ') } } : {}),
       logFile: path.join(opts.dir, `${opts.name}.log`),
       graceMs: 15_000,
     });
