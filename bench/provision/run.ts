@@ -7,23 +7,24 @@
 // → Ready latency (p50, p99), volumes per second and its ratio to the baseline, API writes per
 // volume by verb and resource with conflicts (from kube-apiserver's own request counter, the
 // benchmark's creates left out), the operator's resident memory (at the end of the burst and once
-// settled); then deletes them all and prints
+// settled, with the V8 heap in use); then deletes them all and prints
 // the deletion rate, its writes, and the LVs left on the agents. BENCH_CPU_PROFILE=<dir> has the
 // operator and the agents write V8 CPU profiles into <dir>/operator and <dir>/agents as they stop.
 // Last, a sustained rate: BENCH_SUSTAINED_RATE creates a second (default 50) for
 // BENCH_SUSTAINED_SECONDS (default 20), create → Ready p50/p99 printed, then deleted (0 skips it).
-// BENCH_OPERATOR_NODE_ARGS adds Node.js flags to the operator's command line (e.g. V8 heap sizing).
+// The operator runs through bin/stratum-operator with its production flags; BENCH_OPERATOR_NODE_ARGS
+// adds Node.js options (through NODE_OPTIONS), BENCH_WORKERS sets --workers (default: the operator's).
 import type { StoragePool } from '../../src/api/index.ts';
 import { STORAGE_POOLS } from '../../src/operator/resources.ts';
 import { ControlPlane } from '../../test/rig/control-plane.ts';
 import { TestCluster, waitFor } from '../../test/integration/support.ts';
 import { apiRequests, createVolumes, deleteVolumes, lvcreateInARow, lvsLeft, operatorGone, out, pct } from '../support.ts';
-import { requireCompiledOperator, rssMiB, VolumeWatch, writeProfile } from '../support.ts';
+import { heapMiB, requireCompiledOperator, rssMiB, rssParts, VolumeWatch, writeProfile } from '../support.ts';
 
 const VOLUMES = Number(process.env.BENCH_VOLUMES ?? 1_000);
 const AGENTS = Number(process.env.BENCH_AGENTS ?? 10);
 const BASELINE_LVS = 100;
-const WORKERS = process.env.BENCH_WORKERS ?? '16';
+const WORKERS = process.env.BENCH_WORKERS;
 const PROFILE = process.env.BENCH_CPU_PROFILE;
 const SUSTAINED_RATE = Number(process.env.BENCH_SUSTAINED_RATE ?? 50);
 const SUSTAINED_SECONDS = Number(process.env.BENCH_SUSTAINED_SECONDS ?? 20);
@@ -49,7 +50,7 @@ try {
   const pool = `${cluster.prefix}-bench`;
   await cluster.createPool(pool, { mediaClass: 'hdd' });
   await cluster.createStorageClass(`${pool}-sc`, { pool });
-  const op = await cluster.startOperator('operator-bench', ['--workers', WORKERS, '--log-level', 'warn'], {
+  const op = await cluster.startOperator('operator-bench', [...(WORKERS ? ['--workers', WORKERS] : []), '--log-level', 'warn'], {
     compiled: true,
     // The production lease, not the tests' short one: a loaded machine must not cost the benchmark its leader.
     leaseDurationMs: 15_000,
@@ -79,7 +80,8 @@ try {
   const rate = creation.done / (elapsed / 1000);
   // Idle with every volume cached: what the operator keeps, once the burst's garbage is collected.
   await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
-  const settledRss = rssMiB(op);
+  const settled = rssParts(op);
+  const heap = await heapMiB(op);
 
   const deletion = await deleteVolumes(cluster.client, watch, names, died);
   const deleteElapsed = deletion.elapsedMs;
@@ -103,7 +105,7 @@ try {
   );
   for (const [k, n] of created$.by) out(`      ${perVolume(n).padStart(6)}  ${k}`);
   out(
-    `  operator RSS:        ${rss.toFixed(0)} MiB at the end of the burst, ${settledRss.toFixed(0)} MiB ${SETTLE_MS / 1000} s later with all ${VOLUMES} cached`,
+    `  operator RSS:        ${rss.toFixed(0)} MiB at the end of the burst, ${settled.total.toFixed(0)} MiB ${SETTLE_MS / 1000} s later with all ${VOLUMES} cached (mapped files ${settled.files.toFixed(0)}, V8 heap ${heap.used.toFixed(0)} MiB in use of ${heap.total.toFixed(0)}, external ${heap.external.toFixed(0)})`,
   );
   out(
     `  deletion:            ${deletion.done} of ${VOLUMES} gone in ${(deleteElapsed / 1000).toFixed(1)} s = ${deleteRate.toFixed(1)} volumes/s (${(deleteRate / rate).toFixed(2)}× the creation rate); LVs left: ${left}`,

@@ -10,7 +10,7 @@ import { createLogger } from '../common/log.ts';
 import { startHealthServer } from './runtime/health.ts';
 import { KubeClient, loadKubeConfig } from './runtime/kube/client.ts';
 import { LeaderElector } from './runtime/leader.ts';
-import { Manager } from './manager.ts';
+import { DEFAULT_WORKERS, Manager } from './manager.ts';
 import { DEFAULT_VOLUME_SCAN_MS } from './volumes/node-volume-scan.ts';
 import { DEFAULT_NODE_LOST_GRACE_MS } from './volumes/node-liveness.ts';
 import { sharedMetrics } from './runtime/metrics.ts';
@@ -31,7 +31,7 @@ const USAGE = `Usage: stratum-operator [flags]
   --tls-ca, --tls-cert, --tls-key FILE   the same files one by one (override --tls-dir)
   --bootstrap-address ADDR host:port of the agents' certificate endpoint (default :${OPERATOR_BOOTSTRAP_PORT})
   --certificate-lifetime-ms MS  lifetime of issued certificates (default 7 days)
-  --workers N              concurrent reconciles per controller (default 4)
+  --workers N              concurrent reconciles per controller (default ${DEFAULT_WORKERS})
   --volume-scan-interval-ms MS  how often each node's volumes are listed: orphans, filesystem sizes (default 60000)
   --node-lost-grace-ms MS  how long a node's agent may not answer before its replicas are Lost (default 300000)
   --csi-endpoint URL       serve the CSI controller on unix:///path (every replica serves it, leader or not)
@@ -111,7 +111,7 @@ function parse(argv: string[]) {
     tls: hasFiles ? (tls as { ca: string; cert: string; key: string }) : undefined,
     bootstrap: hostPort('bootstrap-address', values['bootstrap-address'] ?? `:${OPERATOR_BOOTSTRAP_PORT}`),
     certificateLifetimeMs: number('certificate-lifetime-ms', values['certificate-lifetime-ms'], 7 * 86_400_000),
-    workers: number('workers', values.workers, 4),
+    workers: number('workers', values.workers, DEFAULT_WORKERS),
     volumeScanMs: number('volume-scan-interval-ms', values['volume-scan-interval-ms'], DEFAULT_VOLUME_SCAN_MS),
     nodeLostGraceMs: number('node-lost-grace-ms', values['node-lost-grace-ms'], DEFAULT_NODE_LOST_GRACE_MS),
     // Checked here so a bad endpoint is a usage error, not a failure after startup.
