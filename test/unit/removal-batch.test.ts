@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { LvRef } from '../../src/agent/lvm/commands.ts';
-import { RemovalBatch, type RemovalCommands } from '../../src/agent/lvm/removal-batch.ts';
+import { MAX_LVS_PER_COMMAND, RemovalBatch, type RemovalCommands } from '../../src/agent/lvm/removal-batch.ts';
 import { SerialQueue } from '../../src/agent/serial-queue.ts';
 
 /** A VG of LVs behind fake commands; `refuse` names LVs whose removal fails (and stops the command there). */
@@ -73,6 +73,23 @@ test('a failed batch: LVs it removed count as removed, the rest go one by one, o
   // The batch removed vg/a before it stopped at vg/busy: only vg/busy and vg/c are tried again.
   assert.equal(vg.commands, [['vg/a', 'vg/busy', 'vg/c'], ['vg/busy'], ['vg/c']]);
   assert.equal([...vg.left], ['vg/busy']);
+});
+
+test(`a batch larger than the lvm shell takes goes in commands of at most ${MAX_LVS_PER_COMMAND} LVs`, async () => {
+  const lvs = Array.from({ length: MAX_LVS_PER_COMMAND * 2 + 1 }, (_, i) => `vg/lv-${i}` as LvRef);
+  const vg = fakeVg(lvs);
+  const queue = new SerialQueue();
+  const results = await deleteAll(
+    queue,
+    new RemovalBatch(queue, vg.removal),
+    lvs.map((lv) => [lv]),
+  );
+  assert.ok(results.every((r) => r.status === 'fulfilled'));
+  assert.equal(
+    vg.commands.map((c) => c.length),
+    [MAX_LVS_PER_COMMAND, MAX_LVS_PER_COMMAND, 1],
+  );
+  assert.is(vg.left.size, 0);
 });
 
 test('the change queue goes on after a batch, failed or not', async () => {

@@ -1,8 +1,12 @@
 // LV removals of one node gathered into one `lvremove`: LVM reads, writes and commits the whole
 // VG's metadata once per command, so a burst of deletions pays that once per batch instead of once
-// per LV (100 LVs of a 300-LV VG, metadata only: 0.14–0.25 s in one command, 0.88 s one by one).
+// per LV (a VG of 200–300 LVs, metadata only, in the same minute: 10 LVs in one command 0.04 s,
+// one by one 0.36 s).
 import type { SerialQueue } from '../serial-queue.ts';
 import type { LvRef } from './commands.ts';
+
+/** LVs per lvremove: the lvm shell refuses a line of 64 words or more ("Too many arguments, sorry"). */
+export const MAX_LVS_PER_COMMAND = 50;
 
 export interface RemovalCommands {
   /** One lvremove of all of `lvs`; rejects when any of them was not removed. */
@@ -48,14 +52,21 @@ export class RemovalBatch {
    */
   private async removeAll(lvs: readonly LvRef[]): Promise<ReadonlyMap<LvRef, unknown>> {
     const failures = new Map<LvRef, unknown>();
+    for (let i = 0; i < lvs.length; i += MAX_LVS_PER_COMMAND) await this.removeTogether(lvs.slice(i, i + MAX_LVS_PER_COMMAND), failures);
+    return failures;
+  }
+
+  private async removeTogether(lvs: readonly LvRef[], failures: Map<LvRef, unknown>): Promise<void> {
     try {
       await this.commands.remove(lvs);
-      return failures;
+      return;
     } catch (err) {
-      if (lvs.length === 1) return failures.set(lvs[0]!, err);
+      if (lvs.length === 1) {
+        failures.set(lvs[0]!, err);
+        return;
+      }
     }
     const left = await this.commands.existing(lvs).catch(() => new Set(lvs));
     for (const lv of lvs.filter((l) => left.has(l))) await this.commands.remove([lv]).catch((err: unknown) => failures.set(lv, err));
-    return failures;
   }
 }
