@@ -5,12 +5,24 @@
 // Prints PVC-to-Bound latency p50/p99/max and the total time, then the time to delete them all.
 // Uses the shared control plane from $STRATUM_TEST_KUBECONFIG if set, else starts its own.
 import { existsSync } from 'node:fs';
+import { cp } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { CSI_DRIVER_NAME } from '../../src/common/constants.ts';
 import { resourcePath } from '../../src/operator/runtime/kube/client.ts';
 import { LOCAL_VOLUMES } from '../../src/operator/resources.ts';
 import { startSharedControlPlane, ENV_KUBECONFIG, type SharedControlPlane } from '../../test/rig/shared-control-plane.ts';
 import { TestCluster, waitFor } from '../../test/integration/support.ts';
-import { CSI_DRIVERS, PODS, PVCS, PVS, controllerEndpoint, ensureCsiDriver } from '../../test/integration/csi-support.ts';
+import {
+  CSI_DRIVERS,
+  EVENTS,
+  PODS,
+  PVCS,
+  PVS,
+  controllerEndpoint,
+  ensureCsiDriver,
+  type KubeEvent,
+} from '../../test/integration/csi-support.ts';
 import { nameAgentsAfterNodes, removeCsiNodes, startClaimProvisioning } from '../../test/integration/csi-support.ts';
 import { out, pct } from '../support.ts';
 
@@ -27,6 +39,7 @@ async function main(): Promise<void> {
   let cluster: TestCluster | undefined;
   let provisioning: { stop(): Promise<void> } | undefined;
   let madeDriver = false;
+  let finished = false;
   try {
     cluster = await TestCluster.start({ agents: 2, loopsPerAgent: 0, harness: { extraArgs: ['--pv-metadata-size', '64m'] } });
     for (const n of cluster.nodes) await n.agent.addLoop(64 * GiB);
@@ -126,13 +139,22 @@ async function main(): Promise<void> {
       120_000,
       250,
     ).catch(async (err: Error) => {
-      // Say why: the scheduler's own verdict on each pod left, and how far its claim got.
-      const left = (await listPods()).items.filter((p) => !p.spec.nodeName);
+      // Say why: pods that are gone, with the Events about them, and the scheduler's own verdict
+      // on each pod left.
+      const list = (await listPods()).items;
+      const present = new Set(list.map((p) => p.metadata.name));
+      const gone = Array.from({ length: N }, (_, i) => `app-${i}`).filter((name) => !present.has(name));
+      const events = (await c.client.request<{ items: KubeEvent[] }>('GET', resourcePath(EVENTS, c.namespace))).items;
+      for (const name of gone.slice(0, 10)) {
+        const about = events.filter((e) => e.involvedObject.name === name).map((e) => `${e.reason}: ${e.message}`);
+        out(`  gone ${name}: ${about.join('; ') || 'no Events about it'}`);
+      }
+      const left = list.filter((p) => !p.spec.nodeName);
       for (const p of left.slice(0, 10)) {
         const cond = p.status?.conditions?.find((x) => x.type === 'PodScheduled');
         out(`  unscheduled ${p.metadata.name}: ${cond ? `${cond.reason ?? ''}: ${cond.message ?? ''}` : 'no PodScheduled condition'}`);
       }
-      throw new Error(`${err.message}: ${left.length} of ${N} pods unscheduled (first ones above)`, { cause: err });
+      throw new Error(`${err.message}: ${left.length} of ${N} pods unscheduled, ${gone.length} gone (first ones above)`, { cause: err });
     });
     const perNode = new Map<string, number>();
     for (const p of pods.items) if (p.spec.nodeName) perNode.set(p.spec.nodeName, (perNode.get(p.spec.nodeName) ?? 0) + 1);
@@ -154,7 +176,18 @@ async function main(): Promise<void> {
       500,
     );
     out(`  deleted ${N} PVCs → PVs, LocalVolumes and LVs gone in ${s(Date.now() - delStart)}`);
+    finished = true;
   } finally {
+    // The scheduler's and controller-manager's logs go with the control plane: kept beside the
+    // operator's and agents' when the run failed.
+    if (!finished && cluster) {
+      const logs = path.join(path.dirname(process.env[ENV_KUBECONFIG]!), 'logs');
+      const kept = fileURLToPath(new URL(`../../.rig/test-logs/${cluster.prefix}-control-plane`, import.meta.url));
+      await cp(logs, kept, { recursive: true }).then(
+        () => out(`  control plane logs kept in ${kept}`),
+        () => undefined,
+      );
+    }
     await provisioning?.stop();
     if (cluster) {
       await removeCsiNodes(cluster).catch(() => undefined);
