@@ -30,7 +30,7 @@ export interface Controllers {
  * Client rate limits as production clusters of some size set them (requests/s and bursts of 100 and
  * 200 for both). The built-in defaults (controller-manager 20/30, scheduler 50/100) make each
  * controller wait on its own client once claims arrive by the hundred (`bench:pvc`: PVC → Bound p99
- * 23 s, of which 13 s between the volume being ready and the PV controller binding it; 4.2 s with these).
+ * 23 s, of which 13 s between the volume being ready and the PV controller binding it; 4.2–6.6 s with these).
  */
 const CLIENT_RATE_ARGS = ['--kube-api-qps=100', '--kube-api-burst=200'] as const;
 
