@@ -1,6 +1,7 @@
 // Volumes on an LVM pool of a real agent, through its gRPC API only; LVM itself (with the
 // agent's LVM_SYSTEM_DIR) is the witness of what happened on disk.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { status } from '@grpc/grpc-js';
@@ -281,18 +282,50 @@ const droppedCreates = () =>
         l.includes(`"code":"${status[status.DEADLINE_EXCEEDED]}"`),
     );
 
+/**
+ * Holds the VG's LVM lock (the file LVM itself flocks, in the agent's locking_dir) until released,
+ * so the agent's next LVM change waits on it: a queue that stays busy for as long as a test needs.
+ */
+async function holdVgLock(): Promise<{ release(): void }> {
+  const file = path.join(a.lvmSystemDir, 'lock', `V_${VG}`);
+  // The shell takes the lock on its own descriptor and becomes `sleep`: killing that one process
+  // releases it (flock --command would leave the lock with its child).
+  const holder = spawn('bash', ['-c', 'exec 9>"$1" && flock --exclusive 9 && echo held && exec sleep 60', 'hold-vg-lock', file], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const release = () => holder.kill('SIGKILL');
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`flock ${file}: not held after 10 s`)), 10_000);
+      holder.once('error', reject);
+      holder.once('exit', (code) => reject(new Error(`flock ${file} exited ${code}`)));
+      holder.stdout.once('data', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  } catch (err) {
+    release();
+    throw err;
+  }
+  return { release };
+}
+
 t('a change still queued when its deadline passes is dropped by the agent, never run', async () => {
-  const queued = Array.from({ length: 8 }, (_, i) => `pvc-q${i}`);
+  const queued = Array.from({ length: 3 }, (_, i) => `pvc-q${i}`);
   const droppedBefore = droppedCreates().length;
+  // The creates before the late one wait on the VG lock until its deadline has passed, however
+  // fast LVM is on this machine.
+  const lock = await holdVgLock();
   try {
     const busy = queued.map((id) => callAgent(a.client, 'CreateVolume', { volumeId: id, pool: 'fast', sizeBytes: 4 * MiB }, 60_000));
     const late = await refused(callAgent(a.client, 'CreateVolume', { volumeId: 'pvc-late', pool: 'fast', sizeBytes: 4 * MiB }, 50));
     assert.is(late.code, status.DEADLINE_EXCEEDED);
+    lock.release();
     await Promise.all(busy);
     // LVM changes run one at a time in arrival order: once a change sent after the late one is
-    // done, the late one has had its turn. Then wait past its deadline again for good measure.
+    // done, the late one has had its turn.
     await callAgent(a.client, 'CreateVolume', { volumeId: 'pvc-after-late', pool: 'fast', sizeBytes: 4 * MiB }, 60_000);
-    await new Promise((r) => setTimeout(r, 500));
     const names = (await lvs()).map((l) => l.lv_name);
     assert.ok(names.includes('pvc-after-late') && queued.every((q) => names.includes(q)), `the other creates ran: ${names.join(', ')}`);
     assert.not.ok(names.includes('pvc-late'), 'the late create never ran');
@@ -300,6 +333,7 @@ t('a change still queued when its deadline passes is dropped by the agent, never
     assert.is(dropped.length, 1, `the agent itself refused exactly the late create:\n${dropped.join('\n')}`);
     assert.match(dropped[0]!, /CreateVolume: (cancelled or past its deadline|cancelled by the client)/);
   } finally {
+    lock.release();
     for (const id of [...queued, 'pvc-after-late', 'pvc-late'])
       await callAgent(a.client, 'DeleteVolume', { volumeId: id, pool: 'fast' }, 60_000);
   }
