@@ -14,6 +14,9 @@ import { LOCAL_VOLUMES } from '../src/operator/resources.ts';
 import type { TestAgent } from '../test/helpers/agent-harness.ts';
 import type { OperatorProcess } from '../test/helpers/operator-process.ts';
 import type { ControlPlane } from '../test/rig/control-plane.ts';
+import { parseSamples } from '../test/helpers/prometheus-text.ts';
+
+const COMMAND_METRIC = 'stratum_agent_command_duration_seconds';
 
 /** Requests in flight at once when a benchmark creates or deletes volumes. */
 export const CONCURRENCY = 20;
@@ -53,9 +56,39 @@ export function rssParts(op: OperatorProcess): { total: number; files: number } 
 
 /** The operator's V8 heap (in use, and reserved by V8) and memory outside it, MiB, from its own gauges. */
 export async function heapMiB(op: OperatorProcess): Promise<{ used: number; total: number; external: number }> {
-  const text = await (await fetch(`${op.metricsUrl}/metrics`)).text();
-  const gauge = (name: string) => Number(new RegExp(`^stratum_nodejs_${name} (\\S+)$`, 'm').exec(text)?.[1] ?? 0) / 1024 ** 2;
+  const found = parseSamples(await (await fetch(`${op.metricsUrl}/metrics`)).text());
+  const gauge = (name: string) => (found.find((s) => s.name === `stratum_nodejs_${name}`)?.value ?? 0) / 1024 ** 2;
   return { used: gauge('heap_size_used_bytes'), total: gauge('heap_size_total_bytes'), external: gauge('external_memory_bytes') };
+}
+
+/** The system commands every agent has run so far (count and seconds spent), by command, summed over the agents. */
+export async function agentCommands(agents: readonly TestAgent[]): Promise<Map<string, { count: number; seconds: number }>> {
+  const by = new Map<string, { count: number; seconds: number }>();
+  for (const a of agents) {
+    const text = await (await fetch(`${a.metricsUrl}/metrics`, { signal: AbortSignal.timeout(10_000) })).text();
+    for (const s of parseSamples(text)) {
+      const field = s.name === `${COMMAND_METRIC}_count` ? 'count' : s.name === `${COMMAND_METRIC}_sum` ? 'seconds' : undefined;
+      if (!field) continue;
+      const entry = by.get(s.labels.command!) ?? { count: 0, seconds: 0 };
+      entry[field] += s.value;
+      by.set(s.labels.command!, entry);
+    }
+  }
+  return by;
+}
+
+/** What the agents ran between two samples of agentCommands, most run first. */
+export function commandsBetween(
+  before: Map<string, { count: number; seconds: number }>,
+  after: Map<string, { count: number; seconds: number }>,
+): [string, { count: number; seconds: number }][] {
+  return [...after]
+    .map(([k, v]): [string, { count: number; seconds: number }] => [
+      k,
+      { count: v.count - (before.get(k)?.count ?? 0), seconds: v.seconds - (before.get(k)?.seconds ?? 0) },
+    ])
+    .filter(([, v]) => v.count > 0)
+    .sort((a, b) => b[1].count - a[1].count);
 }
 
 /** kube-apiserver's apiserver_request_total samples, keyed "VERB resource[/subresource] code". */
@@ -83,10 +116,10 @@ export async function apiRequests(plane: ControlPlane): Promise<Map<string, numb
 /** A Prometheus text exposition's samples of one metric, summed by `key` of their labels. */
 export function samples(text: string, metric: string, key: (label: (name: string) => string) => string): Map<string, number> {
   const counts = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(`${metric}{`)) continue;
-    const k = key((name) => new RegExp(`[{,]${name}="([^"]*)"`).exec(line)?.[1] ?? '');
-    counts.set(k, (counts.get(k) ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1)));
+  for (const sample of parseSamples(text)) {
+    if (sample.name !== metric) continue;
+    const k = key((name) => sample.labels[name] ?? '');
+    counts.set(k, (counts.get(k) ?? 0) + sample.value);
   }
   return counts;
 }

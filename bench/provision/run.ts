@@ -18,7 +18,18 @@ import type { StoragePool } from '../../src/api/index.ts';
 import { STORAGE_POOLS } from '../../src/operator/resources.ts';
 import { ControlPlane } from '../../test/rig/control-plane.ts';
 import { TestCluster, waitFor } from '../../test/integration/support.ts';
-import { apiRequests, createVolumes, deleteVolumes, lvcreateInARow, lvsLeft, operatorGone, out, pct } from '../support.ts';
+import {
+  agentCommands,
+  apiRequests,
+  commandsBetween,
+  createVolumes,
+  deleteVolumes,
+  lvcreateInARow,
+  lvsLeft,
+  operatorGone,
+  out,
+  pct,
+} from '../support.ts';
 import { heapMiB, requireCompiledOperator, rssMiB, rssParts, VolumeWatch, writeProfile } from '../support.ts';
 
 const VOLUMES = Number(process.env.BENCH_VOLUMES ?? 1_000);
@@ -70,10 +81,12 @@ try {
 
   const watch = await VolumeWatch.start(cluster.client);
   const before = await apiRequests(plane);
+  const commandsBefore = await agentCommands(cluster.harness.agents);
   const names = Array.from({ length: VOLUMES }, (_, i) => `bench-${String(i).padStart(5, '0')}`);
   const creation = await createVolumes(cluster.client, watch, names, () => ({ pool, size: '1Gi' }), died);
   const elapsed = creation.elapsedMs;
   const afterCreate = await apiRequests(plane);
+  const commandsCreated = await agentCommands(cluster.harness.agents);
   const created$ = writeProfile(before, afterCreate, { key: 'POST localvolumes', count: VOLUMES });
   const latencies = creation.latencies;
   const rss = rssMiB(op);
@@ -86,11 +99,16 @@ try {
   const deletion = await deleteVolumes(cluster.client, watch, names, died);
   const deleteElapsed = deletion.elapsedMs;
   const deleted$ = writeProfile(afterCreate, await apiRequests(plane), { key: 'DELETE localvolumes', count: VOLUMES });
+  const commandsDeleted = await agentCommands(cluster.harness.agents);
   watch.stop();
   const left = await lvsLeft(cluster.harness.agents, vg);
   const deleteRate = deletion.done / (deleteElapsed / 1000);
 
   const perVolume = (n: number) => (n / VOLUMES).toFixed(2);
+  const commandProfile = (before: typeof commandsBefore, after: typeof commandsBefore) => {
+    for (const [command, { count, seconds }] of commandsBetween(before, after))
+      out(`      ${perVolume(count).padStart(6)}  ${command} (${((seconds / count) * 1000).toFixed(0)} ms each)`);
+  };
   out(
     `bench/provision: ${VOLUMES} LocalVolumes of 1Gi over ${AGENTS} agents (real lvm2 metadata, activation off), compiled operator and agents`,
   );
@@ -104,16 +122,20 @@ try {
     `  API writes/volume:   ${perVolume(created$.total)} (${created$.conflicts} conflicts; the benchmark's own ${VOLUMES} creates excluded)`,
   );
   for (const [k, n] of created$.by) out(`      ${perVolume(n).padStart(6)}  ${k}`);
+  out('  agent commands/volume:');
+  commandProfile(commandsBefore, commandsCreated);
   out(
     `  operator RSS:        ${rss.toFixed(0)} MiB at the end of the burst, ${settled.total.toFixed(0)} MiB ${SETTLE_MS / 1000} s later with all ${VOLUMES} cached (mapped files ${settled.files.toFixed(0)}, V8 heap ${heap.used.toFixed(0)} MiB in use of ${heap.total.toFixed(0)}, external ${heap.external.toFixed(0)})`,
   );
   out(
-    `  deletion:            ${deletion.done} of ${VOLUMES} gone in ${(deleteElapsed / 1000).toFixed(1)} s = ${deleteRate.toFixed(1)} volumes/s (${(deleteRate / rate).toFixed(2)}× the creation rate); LVs left: ${left}`,
+    `  deletion:            ${deletion.done} of ${VOLUMES} gone in ${(deleteElapsed / 1000).toFixed(1)} s = ${deleteRate.toFixed(1)} volumes/s (${(deleteRate / rate).toFixed(2)}× the creation rate), delete → gone p50 ${(pct(deletion.latencies, 50) / 1000).toFixed(2)} s, p99 ${(pct(deletion.latencies, 99) / 1000).toFixed(2)} s; LVs left: ${left}`,
   );
   out(
     `  API writes/deletion: ${perVolume(deleted$.total - VOLUMES)} (${deleted$.conflicts} conflicts; the benchmark's own ${VOLUMES} deletes excluded)`,
   );
   for (const [k, n] of deleted$.by) out(`      ${perVolume(n).padStart(6)}  ${k}`);
+  out('  agent commands/deletion:');
+  commandProfile(commandsCreated, commandsDeleted);
 
   // A steady stream instead of a burst: what a busy cluster asks of it all day.
   if (SUSTAINED_RATE > 0 && SUSTAINED_SECONDS > 0) {

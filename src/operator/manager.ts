@@ -228,8 +228,13 @@ export class Manager {
           publish(pool).catch((err: Error) => this.log.warn({ pool, err: err.message }, 'pool capacity not published'));
       }),
     );
-    // A removed volume's space shows free again with the pool's next report: read it now.
-    subscriptions.push(ledger.freed$.subscribe((pool) => poolController.queue.add(pool)));
+    // Space the ledger cannot add back shows with the pool's next report: read it soon, once for
+    // a whole burst of removals (each read is several commands on every node of the pool).
+    subscriptions.push(
+      ledger.freed$.pipe(bufferTime(2_000)).subscribe((freed) => {
+        for (const pool of new Set(freed)) poolController.queue.add(pool);
+      }),
+    );
     pods.start();
     nodes.start();
     await Promise.all([pods.waitForSync(120_000), nodes.waitForSync(120_000)]);

@@ -123,7 +123,7 @@ test('nodes labelled storage.stratum.dev/evict=true are indexed as evicting, oth
 
 test('ledger: a placed replica counts against its node until a report read after it was made', () => {
   const ledger = new CapacityLedger();
-  const report = { free: 100n, allocatable: 90n, thin: false };
+  const report = { free: 100n, allocatable: 90n, thin: false, wholeDisks: false };
   assert.is(ledger.now('p', 'a'), undefined, 'no report yet');
   ledger.reserve('v1-a', 'p', 'a', 5n);
   ledger.reserve('v2-a', 'p', 'a', 3n);
@@ -142,6 +142,33 @@ test('ledger: a placed replica counts against its node until a report read after
   ledger.release('v2-a');
   assert.is(ledger.pending('p', 'a'), 0n, 'released: never made');
   assert.is(ledger.pending('p', 'b'), 7n, 'other nodes untouched');
+});
+
+test('ledger: a volume removed from a thick LVM pool is free at once, until a report read after the removal shows it', () => {
+  const ledger = new CapacityLedger();
+  const freed: string[] = [];
+  const subscription = ledger.freed$.subscribe((pool) => freed.push(pool));
+  ledger.reported('p', 'a', 1_000, { free: 50n, allocatable: 40n, thin: false, wholeDisks: false });
+  ledger.removed('old-a', 'p', 'a', 10n, 2_000);
+  assert.equal(ledger.now('p', 'a'), { free: 60n, allocatable: 50n }, 'the removed volume counts as free');
+  ledger.reported('p', 'a', 1_500, { free: 50n, allocatable: 40n, thin: false, wholeDisks: false });
+  assert.equal(ledger.now('p', 'a'), { free: 60n, allocatable: 50n }, 'a report read before the removal still counts it');
+  ledger.reported('p', 'a', 2_500, { free: 60n, allocatable: 50n, thin: false, wholeDisks: false });
+  assert.equal(ledger.now('p', 'a'), { free: 60n, allocatable: 50n }, 'the new report shows it: not added twice');
+
+  ledger.reserve('new-a', 'p', 'a', 5n);
+  ledger.made('new-a', 3_000);
+  ledger.removed('new-a', 'p', 'a', 5n, 3_500);
+  assert.equal(ledger.now('p', 'a'), { free: 60n, allocatable: 50n }, 'made and removed between two reports: no report counted it');
+  assert.is(ledger.pending('p', 'a'), 0n);
+  assert.equal(freed, [], 'nothing to read again');
+
+  ledger.reported('thin', 'a', 1_000, { free: 50n, allocatable: 40n, thin: true, wholeDisks: false });
+  ledger.reported('disks', 'a', 1_000, { free: 50n, allocatable: 40n, thin: false, wholeDisks: true });
+  for (const pool of ['thin', 'disks', 'unreported']) ledger.removed(`v-${pool}`, pool, 'a', 10n, 2_000);
+  assert.equal(freed, ['thin', 'disks', 'unreported'], 'what the ledger cannot add back is read again');
+  assert.equal(ledger.now('disks', 'a'), { free: 50n, allocatable: 40n });
+  subscription.unsubscribe();
 });
 
 test.run();

@@ -3,8 +3,10 @@
 // reports all sees the same free space and piles onto one node. A replica reserves its size when
 // it is placed; the reservation ends with the first report that was read after its volume was
 // created on the node (the report counts it then), or when it is released (deleted unmade).
+// Removals work the same way the other round: a volume removed from a thick LVM pool counts as
+// free until a report read after its removal shows it, so a burst of deletions needs no report.
 // With each node's last report it also tells what the pool holds now, so its status can follow
-// volume creation between two reports without asking the agents again.
+// volume creation and removal between two reports without asking the agents again.
 import { Subject } from 'rxjs';
 
 export interface NodeSpaceNow {
@@ -12,6 +14,13 @@ export interface NodeSpaceNow {
   readonly free: bigint;
   /** Largest volume that fits: the last report less every replica placed since. */
   readonly allocatable: bigint;
+}
+/** A node's report as the ledger keeps it. */
+export interface NodeReport extends NodeSpaceNow {
+  /** Thin: a volume takes and frees space only as it is written. */
+  readonly thin: boolean;
+  /** A pool of whole disks: a removal frees a disk, which is no sum to add back. */
+  readonly wholeDisks: boolean;
 }
 export interface Reservation {
   readonly pool: string;
@@ -27,20 +36,39 @@ export class CapacityLedger {
   private readonly sums = new Map<string, bigint>();
   /** Of those, the replicas already made (they take free space). */
   private readonly madeSums = new Map<string, bigint>();
-  private readonly reports = new Map<string, NodeSpaceNow & { readonly thin: boolean }>();
+  private readonly reports = new Map<string, NodeReport>();
+  /** Volumes removed since the last report of their node, and their sum per `pool/node`. */
+  private readonly removals: { readonly key: string; readonly size: bigint; readonly at: number }[] = [];
+  private readonly freedSums = new Map<string, bigint>();
   private readonly changes = new Subject<string>();
   /** Names of pools whose space changed by a placement, a volume made, or one released. */
   readonly changes$ = this.changes.asObservable();
   private readonly freedSpace = new Subject<string>();
   /**
-   * Names of pools where a volume was removed: their last report still counts it, and only a new
-   * report shows the space free again (a whole disk freed is not a sum the ledger can add back).
+   * Names of pools where a volume was removed and the ledger cannot tell the space it freed (a
+   * thin pool, a pool of whole disks, a node not reported yet): only a new report shows it.
    */
   readonly freed$ = this.freedSpace.asObservable();
 
-  /** The agent removed a volume from `pool`: its report should be read again. */
-  freed(pool: string): void {
-    this.freedSpace.next(pool);
+  /**
+   * The agent removed the replica's volume (`size` bytes) from `pool` on `node`. Its reservation
+   * ends; a volume the last report counted is free again from now on, where the ledger can add it
+   * back, else freed$ names the pool to read again.
+   */
+  removed(replica: string, pool: string, node: string, size: bigint, at = Date.now()): void {
+    const reserved = this.byReplica.has(replica);
+    this.release(replica);
+    // Still reserved: no report read counts the volume, so ending the reservation is all.
+    if (reserved) return;
+    const key = `${pool}/${node}`;
+    const report = this.reports.get(key);
+    if (!report || report.thin || report.wholeDisks) {
+      this.freedSpace.next(pool);
+      return;
+    }
+    this.removals.push({ key, size, at });
+    this.add(this.freedSums, pool, node, size);
+    this.changes.next(pool);
   }
 
   /** A replica was placed on `node`: its size counts against the pool there until reported. */
@@ -71,10 +99,17 @@ export class CapacityLedger {
   }
 
   /** The agent reported the pool's space on `node` from a read that started at `readAt`. */
-  reported(pool: string, node: string, readAt: number, space: NodeSpaceNow & { readonly thin: boolean }): void {
-    this.reports.set(`${pool}/${node}`, space);
+  reported(pool: string, node: string, readAt: number, space: NodeReport): void {
+    const key = `${pool}/${node}`;
+    this.reports.set(key, space);
     for (const [name, r] of this.byReplica)
       if (r.pool === pool && r.node === node && r.madeAt !== undefined && r.madeAt < readAt) this.release(name);
+    for (let i = this.removals.length - 1; i >= 0; i--) {
+      const r = this.removals[i]!;
+      if (r.key !== key || r.at >= readAt) continue;
+      this.removals.splice(i, 1);
+      this.add(this.freedSums, pool, node, -r.size);
+    }
   }
 
   /** Bytes placed on `node` in `pool` that its last report does not show. */
@@ -89,8 +124,9 @@ export class CapacityLedger {
     if (!report) return undefined;
     const less = (a: bigint, b: bigint) => (a > b ? a - b : 0n);
     // A thin volume takes free space only as it is written: the report's figure stands.
-    const free = report.thin ? report.free : less(report.free, this.madeSums.get(key) ?? 0n);
-    return { free, allocatable: less(report.allocatable, this.sums.get(key) ?? 0n) };
+    const freed = this.freedSums.get(key) ?? 0n;
+    const free = report.thin ? report.free : less(report.free + freed, this.madeSums.get(key) ?? 0n);
+    return { free, allocatable: less(report.allocatable + freed, this.sums.get(key) ?? 0n) };
   }
 
   private add(sums: Map<string, bigint>, pool: string, node: string, size: bigint): void {

@@ -130,6 +130,7 @@ export function poolReconciler(deps: PoolReconcilerDeps) {
         free: BigInt(res.pool!.freeBytes),
         allocatable: parseQuantity(status.allocatable!),
         thin: res.pool!.thin,
+        wholeDisks: res.pool!.backend === BACKENDS.disk,
       });
       return { status: spaceNow(deps.ledger, pool.metadata.name!, status), retry: false };
     } catch (err) {

@@ -266,8 +266,12 @@ export function replicaReconciler(deps: ReplicaReconcilerDeps) {
     try {
       if (vr.spec.replication || vr.status?.devicePath?.startsWith('/dev/drbd'))
         await deps.registry.call(vr.spec.node, 'RemoveReplication', { volumeId: vr.spec.volume });
-      await deps.registry.call(vr.spec.node, 'DeleteVolume', { volumeId: vr.spec.volume, pool: vr.spec.pool, ownerUid: ownerUid(vr) });
-      deps.ledger.freed(vr.spec.pool);
+      const { deleted } = await deps.registry.call(vr.spec.node, 'DeleteVolume', {
+        volumeId: vr.spec.volume,
+        pool: vr.spec.pool,
+        ownerUid: ownerUid(vr),
+      });
+      if (deleted) deps.ledger.removed(vr.metadata.name!, vr.spec.pool, vr.spec.node, parseQuantity(vr.status?.capacity ?? vr.spec.size));
     } catch (err) {
       const f = agentFailure(err, where(vr));
       // A deleted Node's agent cannot come back to confirm: waiting for it would hold the volume forever.
