@@ -3,10 +3,11 @@
 // verified copy, delete, refuse what does not fit, and survive being killed at any point.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { LocalVolume, VolumeReplica } from '../../src/api/index.ts';
+import type { LocalVolume, StoragePool, VolumeReplica } from '../../src/api/index.ts';
 import { run } from '../../src/common/exec.ts';
 import { resourcePath, type KubeObject } from '../../src/operator/runtime/kube/client.ts';
-import { LOCAL_VOLUMES, VOLUME_REPLICAS } from '../../src/operator/resources.ts';
+import { LOCAL_VOLUMES, STORAGE_POOLS, VOLUME_REPLICAS } from '../../src/operator/resources.ts';
+import { parseQuantity } from '../../src/api/quantity.ts';
 import { FAST_TAKEOVER_LEASE_MS } from '../helpers/operator-process.ts';
 import { TestCluster, reportFailure, sleep, waitFor, type ClusterNode } from './support.ts';
 import { callAgent } from '../helpers/agent-harness.ts';
@@ -278,6 +279,46 @@ it('delete → no LV and no object left behind; a deletion under way shows phase
   );
   for (const n of cluster.nodes)
     for (const name of ['vol-a', 'vol-huge']) assert.is((await lvsFor(n, name)).length, 0, `${n.name} ${name}`);
+});
+
+it('deletions from a thick LVM pool read no pool again: the space shows free in its status at once', async () => {
+  const node = cluster.nodes[2]!;
+  const names = ['vol-free-0', 'vol-free-1', 'vol-free-2', 'vol-free-3'];
+  for (const name of names) await createVolume(name, { accessibility: { nodes: [node.name] } });
+  for (const name of names) await phaseIs(name, 'Ready');
+  const [op] = cluster.operators;
+  const onNode = async () => {
+    const pool = await cluster.get<StoragePool>(STORAGE_POOLS, lvmPool);
+    return parseQuantity(pool?.status?.nodes?.find((n) => n.node === node.name)?.free ?? '0');
+  };
+  // Free space as vgs has it with the four volumes, once the pool's status shows the same.
+  const vgFree = async () =>
+    BigInt(
+      (await node.agent.lvmReport<{ vg_name: string; vg_free: string }>('vgs', 'vg_name,vg_free')).find(
+        (r) => r.vg_name === `stratum-${lvmPool}`,
+      )!.vg_free,
+    );
+  const full = await waitFor(
+    'the pool status counts the four volumes',
+    async () => {
+      const free = await vgFree();
+      return (await onNode()) === free ? free : undefined;
+    },
+    60_000,
+    250,
+  );
+  const reads = () => op!.metric('stratum_agent_calls_total', { node: node.name, method: 'EnsurePool', code: 'OK' });
+  const readsBefore = await reads();
+  for (const name of names) {
+    await cluster.client.request('DELETE', resourcePath(LOCAL_VOLUMES, undefined, name));
+    await waitFor(`${name} gone`, async () => !(await volume(name)), 60_000, 100);
+  }
+  const freed = BigInt(names.length * 256 * MiB);
+  await waitFor('the pool status shows the space free', async () => (await onNode()) >= full + freed, 10_000, 100);
+  assert.is(await vgFree(), full + freed, 'vgs agrees');
+  // The pool's own 30 s round may fall in the window once; a read per deletion would be four.
+  const read = (await reads()) - readsBefore;
+  assert.ok(read <= 1, `${read} pool reads on ${node.name} for ${names.length} deletions`);
 });
 
 const eventReasons = async (name: string): Promise<string[]> => (await cluster.clusterEventsAbout(name)).map((e) => e.reason);
