@@ -6,9 +6,10 @@
 // as real processes, as in production. Prints plain `lvcreate` in a row on one agent's VG (the same run's baseline), the create
 // → Ready latency (p50, p99), volumes per second and its ratio to the baseline, API writes per
 // volume by verb and resource with conflicts (from kube-apiserver's own request counter, the
-// benchmark's creates left out), the operator's resident memory (at the end of the burst and once
+// benchmark's creates left out), the system commands the agents ran per volume (from their own
+// metrics), the operator's resident memory (at the end of the burst and once
 // settled, with the V8 heap in use); then deletes them all and prints
-// the deletion rate, its writes, and the LVs left on the agents. BENCH_CPU_PROFILE=<dir> has the
+// the deletion rate and latency, its writes and agent commands, and the LVs left on the agents. BENCH_CPU_PROFILE=<dir> has the
 // operator and the agents write V8 CPU profiles into <dir>/operator and <dir>/agents as they stop.
 // Last, a sustained rate: BENCH_SUSTAINED_RATE creates a second (default 50) for
 // BENCH_SUSTAINED_SECONDS (default 20), create → Ready p50/p99 printed, then deleted (0 skips it).
