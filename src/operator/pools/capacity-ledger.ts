@@ -4,7 +4,8 @@
 // it is placed; the reservation ends with the first report that was read after its volume was
 // created on the node (the report counts it then), or when it is released (deleted unmade).
 // Removals work the same way the other round: a volume removed from a thick LVM pool counts as
-// free until a report read after its removal shows it, so a burst of deletions needs no report.
+// free until a report read after its removal shows it, so a burst of deletions needs no report
+// (a replicated volume's small DRBD metadata LV is left for that report to show).
 // With each node's last report it also tells what the pool holds now, so its status can follow
 // volume creation and removal between two reports without asking the agents again.
 import { Subject } from 'rxjs';
