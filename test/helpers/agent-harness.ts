@@ -30,6 +30,7 @@ import {
 } from '../../src/agent-api/client.ts';
 import { hasDeviceMapper, writeLvmConf } from '../../src/agent/lvm/config.ts';
 import { makeUtsNamespace } from '../../src/agent/drbd/drbdadm.ts';
+import { vgName } from '../../src/agent/pools/service.ts';
 import { agentPeerIdentity, agentServerIdentity, OPERATOR_IDENTITY } from '../../src/agent-api/identity.ts';
 import { cleanupAll } from './cleanup.ts';
 import { LoopDevices, type LoopDevice } from './loopdev.ts';
@@ -207,6 +208,11 @@ export class TestAgent {
     const out = await this.lvm(command, ['--reportformat', 'json', '--units', 'b', '--nosuffix', '-o', fields, ...args]);
     const report = (JSON.parse(out) as { report: Partial<Record<'vg' | 'lv', T[]>>[] }).report[0]!;
     return report[command === 'vgs' ? 'vg' : 'lv']!;
+  }
+
+  /** `vgs` of the volume group that backs `pool` on this agent; undefined where there is none. */
+  async poolVg(pool: string): Promise<Record<string, string> | undefined> {
+    return (await this.lvmReport('vgs', 'vg_name,vg_size,vg_free,pv_count')).find((r) => r.vg_name === vgName(pool));
   }
 
   /** Attaches one more loop device for this agent (visible to its disk filter and its LVM). */

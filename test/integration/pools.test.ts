@@ -16,10 +16,6 @@ const it = suite('operator: disks and pools');
 let cluster: TestCluster;
 let poolName: string;
 
-const vg = async (node: ClusterNode, pool: string) => {
-  const rows = await node.agent.lvmReport('vgs', 'vg_name,vg_size,vg_free,pv_count');
-  return rows.find((r) => r.vg_name!.endsWith(pool));
-};
 const pool = () => cluster.get<StoragePool & { metadata: { name: string } }>(STORAGE_POOLS, poolName);
 const nodeStatus = async (node: ClusterNode) => (await pool())?.status?.nodes?.find((n) => n.node === node.name);
 
@@ -85,14 +81,14 @@ it('a pool forms on the selected nodes only, with the capacity vgs reports, publ
   );
   assert.equal(ready.status!.nodes!.map((n) => n.node).sort(), [cluster.nodes[0]!.name, cluster.nodes[1]!.name]);
   for (const node of cluster.nodes.slice(0, 2)) {
-    const row = await vg(node, poolName);
+    const row = await node.agent.poolVg(poolName);
     assert.ok(row, `${node.name} has the VG`);
     const s = await nodeStatus(node);
     assert.is(parseQuantity(s!.total!), BigInt(row!.vg_size!), `${node.name} total = vgs vg_size`);
     assert.is(parseQuantity(s!.free!), BigInt(row!.vg_free!), `${node.name} free = vgs vg_free`);
     assert.is(s!.disks, 2);
   }
-  assert.is(await vg(cluster.nodes[2]!, poolName), undefined, 'the unselected node has no VG');
+  assert.is(await cluster.nodes[2]!.agent.poolVg(poolName), undefined, 'the unselected node has no VG');
   const caps = await waitFor(
     '2 CSIStorageCapacity objects',
     async () => ((await capacities()).length === 2 ? capacities() : undefined),
@@ -122,7 +118,7 @@ it('the pool follows a disk added to a node: new LocalDisk, vgextend, capacity g
     60_000,
     200,
   );
-  const row = await vg(node, poolName);
+  const row = await node.agent.poolVg(poolName);
   assert.is(row!.pv_count, '3');
   assert.is(parseQuantity(grown.total!), BigInt(row!.vg_size!));
   await waitFor(

@@ -292,12 +292,7 @@ it('deletions from a thick LVM pool read no pool again: the space shows free in 
     return parseQuantity(pool?.status?.nodes?.find((n) => n.node === node.name)?.free ?? '0');
   };
   // Free space as vgs has it with the four volumes, once the pool's status shows the same.
-  const vgFree = async () =>
-    BigInt(
-      (await node.agent.lvmReport<{ vg_name: string; vg_free: string }>('vgs', 'vg_name,vg_free')).find(
-        (r) => r.vg_name === `stratum-${lvmPool}`,
-      )!.vg_free,
-    );
+  const vgFree = async () => BigInt((await node.agent.poolVg(lvmPool))!.vg_free!);
   const full = await waitFor(
     'the pool status counts the four volumes',
     async () => {

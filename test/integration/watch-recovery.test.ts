@@ -40,10 +40,6 @@ const soft =
   () =>
     check().catch(() => undefined);
 
-const vg = async (node: ClusterNode) => {
-  const rows = await node.agent.lvmReport('vgs', 'vg_name,vg_size,vg_free,pv_count');
-  return rows.find((r) => r.vg_name!.endsWith(poolName));
-};
 const pool = () => c().get<StoragePool>(STORAGE_POOLS, poolName);
 const capacities = () =>
   c().list<CSIStorageCapacity>(CSI_STORAGE_CAPACITIES, { labelSelector: `${CAPACITY_POOL_LABEL}=${poolName}` }, c().namespace);
@@ -58,7 +54,7 @@ async function converged(nodes: readonly ClusterNode[], disks: readonly number[]
   if (caps.length !== nodes.length) return false;
   for (const [i, node] of nodes.entries()) {
     const s = p.status.nodes?.find((n) => n.node === node.name);
-    const row = await vg(node);
+    const row = await node.agent.poolVg(poolName);
     const cap = caps.find((x) => capacityNode(x) === node.name);
     if (!s?.ready || !row || !cap || s.disks !== disks[i] || row.pv_count !== String(disks[i])) return false;
     if (parseQuantity(s.total!) !== BigInt(row.vg_size!) || parseQuantity(s.free!) !== BigInt(row.vg_free!)) return false;
