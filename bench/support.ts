@@ -61,34 +61,14 @@ export async function heapMiB(op: OperatorProcess): Promise<{ used: number; tota
   return { used: gauge('heap_size_used_bytes'), total: gauge('heap_size_total_bytes'), external: gauge('external_memory_bytes') };
 }
 
-/** The system commands every agent has run so far (count and seconds spent), by command, summed over the agents. */
-export async function agentCommands(agents: readonly TestAgent[]): Promise<Map<string, { count: number; seconds: number }>> {
-  const by = new Map<string, { count: number; seconds: number }>();
-  for (const a of agents) {
-    const text = await (await fetch(`${a.metricsUrl}/metrics`, { signal: AbortSignal.timeout(10_000) })).text();
-    for (const s of parseSamples(text)) {
-      const field = s.name === `${COMMAND_METRIC}_count` ? 'count' : s.name === `${COMMAND_METRIC}_sum` ? 'seconds' : undefined;
-      if (!field) continue;
-      const entry = by.get(s.labels.command!) ?? { count: 0, seconds: 0 };
-      entry[field] += s.value;
-      by.set(s.labels.command!, entry);
-    }
-  }
-  return by;
-}
-
-/** What the agents ran between two samples of agentCommands, most run first. */
-export function commandsBetween(
-  before: Map<string, { count: number; seconds: number }>,
-  after: Map<string, { count: number; seconds: number }>,
-): [string, { count: number; seconds: number }][] {
-  return [...after]
-    .map(([k, v]): [string, { count: number; seconds: number }] => [
-      k,
-      { count: v.count - (before.get(k)?.count ?? 0), seconds: v.seconds - (before.get(k)?.seconds ?? 0) },
-    ])
-    .filter(([, v]) => v.count > 0)
-    .sort((a, b) => b[1].count - a[1].count);
+/** The system commands every agent has run so far, by command: how many, and the seconds they took, summed over the agents. */
+export async function agentCommands(agents: readonly TestAgent[]): Promise<{ count: Map<string, number>; seconds: Map<string, number> }> {
+  const texts = await Promise.all(
+    agents.map(async (a) => (await fetch(`${a.metricsUrl}/metrics`, { signal: AbortSignal.timeout(10_000) })).text()),
+  );
+  const all = texts.join('\n');
+  const byCommand = (label: (name: string) => string) => label('command');
+  return { count: samples(all, `${COMMAND_METRIC}_count`, byCommand), seconds: samples(all, `${COMMAND_METRIC}_sum`, byCommand) };
 }
 
 /** kube-apiserver's apiserver_request_total samples, keyed "VERB resource[/subresource] code". */

@@ -22,9 +22,9 @@ import { TestCluster, waitFor } from '../../test/integration/support.ts';
 import {
   agentCommands,
   apiRequests,
-  commandsBetween,
   createVolumes,
   deleteVolumes,
+  grown,
   lvcreateInARow,
   lvsLeft,
   operatorGone,
@@ -107,8 +107,9 @@ try {
 
   const perVolume = (n: number) => (n / VOLUMES).toFixed(2);
   const commandProfile = (before: typeof commandsBefore, after: typeof commandsBefore) => {
-    for (const [command, { count, seconds }] of commandsBetween(before, after))
-      out(`      ${perVolume(count).padStart(6)}  ${command} (${((seconds / count) * 1000).toFixed(0)} ms each)`);
+    const seconds = grown(before.seconds, after.seconds);
+    for (const [command, count] of [...grown(before.count, after.count)].sort((x, y) => y[1] - x[1]))
+      out(`      ${perVolume(count).padStart(6)}  ${command} (${(((seconds.get(command) ?? 0) / count) * 1000).toFixed(0)} ms each)`);
   };
   out(
     `bench/provision: ${VOLUMES} LocalVolumes of 1Gi over ${AGENTS} agents (real lvm2 metadata, activation off), compiled operator and agents`,
