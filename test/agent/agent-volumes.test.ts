@@ -1,11 +1,13 @@
 // Volumes on an LVM pool of a real agent, through its gRPC API only; LVM itself (with the
 // agent's LVM_SYSTEM_DIR) is the witness of what happened on disk.
 import { spawn, spawnSync } from 'node:child_process';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { status } from '@grpc/grpc-js';
 import { callAgent, refused, withAgentHarness, type TestAgent } from '../helpers/agent-harness.ts';
+import { ARCHIVES_KEPT } from '../../src/agent/lvm/config.ts';
 import { reasonOf, type AgentReason } from '../../src/agent-api/errors.ts';
 import { parseSamples } from '../helpers/prometheus-text.ts';
 import { waitFor } from '../operator/support.ts';
@@ -53,6 +55,18 @@ t('create: LV tagged with the volume id, size rounded up to the extent, device p
 
 t("the agent's LVM runs with synchronous I/O (LVM itself reads the setting; a misspelt one is ignored)", async () => {
   assert.is((await a.lvm('lvmconfig', ['--typeconfig', 'current', 'global/use_aio'])).trim(), 'use_aio=0');
+});
+
+t("the agent's LVM keeps its newest metadata archives, not 30 days of them", async () => {
+  const archiveDir = path.join(a.lvmSystemDir, 'archive');
+  const ids = Array.from({ length: ARCHIVES_KEPT + 10 }, (_, i) => `pvc-archive-${i}`);
+  try {
+    for (const volumeId of ids) await callAgent(a.client, 'CreateVolume', { volumeId, pool: 'fast', sizeBytes: 4 * MiB });
+    const archives = (await readdir(archiveDir)).filter((f) => f.startsWith(`${VG}_`));
+    assert.is(archives.length, ARCHIVES_KEPT, `${archives.length} archives in ${archiveDir}`);
+  } finally {
+    for (const volumeId of ids) await callAgent(a.client, 'DeleteVolume', { volumeId, pool: 'fast' });
+  }
 });
 
 /** How many times the agent has run each command so far, from its own /metrics. */

@@ -15,6 +15,9 @@ export interface LvmConfOptions {
   readonly lockDir?: string;
 }
 
+/** Metadata archives LVM keeps per volume group (the newest ones). */
+export const ARCHIVES_KEPT = 50;
+
 function escapeRegex(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
@@ -44,6 +47,13 @@ global {
 activation {
   udev_sync = 0
   udev_rules = 0
+}
+backup {
+  # LVM archives the whole VG's metadata before every change and keeps 30 days of archives by
+  # default: thousands of files on a busy node, hundreds of KiB each, all stat-ed on every change.
+  # The last ${ARCHIVES_KEPT} are enough to step back with vgcfgrestore.
+  retain_days = 0
+  retain_min = ${ARCHIVES_KEPT}
 }
 `;
 }
