@@ -15,6 +15,7 @@
 // BENCH_SUSTAINED_SECONDS (default 20), create → Ready p50/p99 printed, then deleted (0 skips it).
 // The operator runs through bin/stratum-operator with its production flags; BENCH_OPERATOR_NODE_ARGS
 // adds Node.js options (through NODE_OPTIONS), BENCH_WORKERS sets --workers (default: the operator's).
+import { DEFAULT_SCAN_INTERVAL_MS } from '../../src/agent/config.ts';
 import type { StoragePool } from '../../src/api/index.ts';
 import { STORAGE_POOLS } from '../../src/operator/resources.ts';
 import { ControlPlane } from '../../test/rig/control-plane.ts';
@@ -54,7 +55,7 @@ try {
     harness: {
       loopSizeBytes: 2 * 1024 ** 4,
       extraArgs: ['--pv-metadata-size', '64m'],
-      scanIntervalMs: 5_000,
+      scanIntervalMs: DEFAULT_SCAN_INTERVAL_MS,
       compiled: true,
       ...(PROFILE ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${PROFILE}/agents`] } : {}),
     },
@@ -66,6 +67,8 @@ try {
     compiled: true,
     // The production lease, not the tests' short one: a loaded machine must not cost the benchmark its leader.
     leaseDurationMs: 15_000,
+    // Its own ServiceAccount and RBAC, as in a cluster.
+    kubeconfig: await cluster.operatorAccountKubeconfig(),
     nodeArgs: [...OPERATOR_NODE_ARGS, ...(PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE}/operator`] : [])],
   });
   // A run at 1,000 volumes takes minutes; this only ends a hung one.

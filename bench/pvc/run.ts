@@ -55,6 +55,8 @@ async function main(): Promise<void> {
     await c.startOperator('operator-0', ['--csi-endpoint', controllerEndpoint(c), '--log-level', 'info'], {
       compiled: existsSync(new URL('../../dist/operator/main.js', import.meta.url)),
       leaseDurationMs: 15_000,
+      // Its own ServiceAccount and RBAC, as in a cluster.
+      kubeconfig: await c.operatorAccountKubeconfig(),
     });
     await c.poolOnNodes(pool, 2, 120_000);
     provisioning = await startClaimProvisioning(c, { capacityPollInterval: '10s', timeout: '60s' });

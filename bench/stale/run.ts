@@ -17,6 +17,7 @@
 // CSI request takes), so every burst puts the same volumes on the same nodes and none on the gone
 // one. Prints a JSON line per phase and a table: volumes/s and its ratio to clean, p50/p99, API
 // writes per volume, operator reconciles per volume and calls to the gone node during the burst.
+import { DEFAULT_SCAN_INTERVAL_MS } from '../../src/agent/config.ts';
 import type { LocalVolume } from '../../src/api/index.ts';
 import { findCondition } from '../../src/operator/runtime/status.ts';
 import type { OperatorProcess } from '../../test/helpers/operator-process.ts';
@@ -67,7 +68,7 @@ try {
     agents: LIVE + 1,
     loopsPerAgent: 1,
     controlPlane: plane,
-    harness: { loopSizeBytes: 2 * 1024 ** 4, extraArgs: ['--pv-metadata-size', '64m'], scanIntervalMs: 5_000 },
+    harness: { loopSizeBytes: 2 * 1024 ** 4, extraArgs: ['--pv-metadata-size', '64m'], scanIntervalMs: DEFAULT_SCAN_INTERVAL_MS },
   });
   const c = cluster;
   const live = c.nodes.slice(0, LIVE).map((n) => n.name);
@@ -77,8 +78,9 @@ try {
   const op = await c.startOperator(
     'operator-bench',
     ['--workers', WORKERS, '--log-level', 'warn', '--node-lost-grace-ms', String(GRACE_MS)],
-    // The production lease, not the tests' short one: a loaded machine must not cost the benchmark its leader.
-    { compiled: true, leaseDurationMs: 15_000 },
+    // The production lease, not the tests' short one: a loaded machine must not cost the benchmark its
+    // leader; its own ServiceAccount and RBAC, as in a cluster.
+    { compiled: true, leaseDurationMs: 15_000, kubeconfig: await c.operatorAccountKubeconfig() },
   );
   const stop = operatorGone(op, DEADLINE_MS);
   await Promise.race([c.poolOnNodes(pool, LIVE + 1, 120_000), stop]);

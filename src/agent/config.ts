@@ -81,6 +81,9 @@ export interface AgentConfig {
 /** Where the DaemonSet mounts the projected ServiceAccount token. */
 export const DEFAULT_TOKEN_FILE = '/var/run/secrets/stratum.dev/agent/token';
 
+/** How often the agent rereads its node's disks (a hot-plugged disk shows within this). */
+export const DEFAULT_SCAN_INTERVAL_MS = 10_000;
+
 export const DEFAULT_DISK_FILTER = ['/dev/sd*', '/dev/vd*', '/dev/xvd*', '/dev/hd*', '/dev/nvme*n*'];
 
 const FLAGS = {
@@ -100,7 +103,7 @@ const FLAGS = {
   'lvm-system-dir': 'LVM_SYSTEM_DIR for every LVM command (default: host /etc/lvm)',
   'pv-metadata-size': 'pvcreate --metadatasize for new PVs, e.g. 64m',
   disks: `comma-separated globs over device path, by-id link or loop backing file (default ${DEFAULT_DISK_FILTER.join(',')})`,
-  'scan-interval-ms': 'disk rescan period in ms (default 10000)',
+  'scan-interval-ms': `disk rescan period in ms (default ${DEFAULT_SCAN_INTERVAL_MS})`,
   'shutdown-grace-ms': 'graceful shutdown bound in ms (default 10000)',
   'drbd-config-dir': 'DRBD resource files (default /etc/drbd.d)',
   'drbd-uts-namespace': 'nsfs file of a UTS namespace to run drbdadm in (tests)',
@@ -237,7 +240,7 @@ export function parseAgentConfig(argv: readonly string[], env: NodeJS.ProcessEnv
         ?.split(',')
         .map((s) => s.trim())
         .filter(Boolean) ?? DEFAULT_DISK_FILTER,
-    scanIntervalMs: positiveInt('scan-interval-ms', get('scan-interval-ms'), 10_000),
+    scanIntervalMs: positiveInt('scan-interval-ms', get('scan-interval-ms'), DEFAULT_SCAN_INTERVAL_MS),
     shutdownGraceMs: positiveInt('shutdown-grace-ms', get('shutdown-grace-ms'), 10_000),
     drbdConfigDir: get('drbd-config-dir'),
     drbdUtsNamespace: get('drbd-uts-namespace'),

@@ -1,12 +1,14 @@
 // A small cluster for integration tests: the shared control plane with the Stratum CRDs, real
 // agents on loop devices, Nodes and agent Pods played as kubelet would, and the operator as a
 // real process. `teardown()` removes everything, also after a failed test.
-import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parse, stringify } from 'yaml';
+import { OPERATOR_CLUSTER_RULES, operatorNamespaceRules } from '../../src/manifests/rbac.ts';
 import { AGENT_GRPC_PORT_NAME, TOPOLOGY_KEY } from '../../src/common/constants.ts';
-import { resourcePath, type KubeClient, type KubeObject } from '../../src/operator/runtime/kube/client.ts';
+import { resourcePath, type KubeClient, type KubeObject, type ResourceType } from '../../src/operator/runtime/kube/client.ts';
 import { LOCAL_DISKS, STORAGE_POOLS, VOLUME_REPLICAS } from '../../src/operator/resources.ts';
 import type { StoragePool, VolumeReplica } from '../../src/api/index.ts';
 import { AgentHarness, type AgentHarnessOptions, type TestAgent } from '../helpers/agent-harness.ts';
@@ -18,6 +20,18 @@ import { Kubelet } from '../rig/kubelet.ts';
 import { createNamespace, deleteNamespace, suffix, waitFor } from '../operator/support.ts';
 
 export { waitFor, sleep } from '../operator/support.ts';
+
+const RBAC = 'rbac.authorization.k8s.io/v1';
+const SERVICE_ACCOUNTS: ResourceType = { apiVersion: 'v1', kind: 'ServiceAccount', plural: 'serviceaccounts', namespaced: true };
+const CLUSTER_ROLES: ResourceType = { apiVersion: RBAC, kind: 'ClusterRole', plural: 'clusterroles', namespaced: false };
+const CLUSTER_ROLE_BINDINGS: ResourceType = {
+  apiVersion: RBAC,
+  kind: 'ClusterRoleBinding',
+  plural: 'clusterrolebindings',
+  namespaced: false,
+};
+const ROLES: ResourceType = { apiVersion: RBAC, kind: 'Role', plural: 'roles', namespaced: true };
+const ROLE_BINDINGS: ResourceType = { apiVersion: RBAC, kind: 'RoleBinding', plural: 'rolebindings', namespaced: true };
 
 /** uvu does not print why a hook failed: print it, then fail as before. */
 export function reportFailure(hook: () => Promise<void>): () => Promise<void> {
@@ -116,7 +130,7 @@ export class TestCluster extends ClusterObjects {
   async startOperator(
     name = `operator-${this.operators.length}`,
     extraArgs: readonly string[] = [],
-    opts: Pick<OperatorProcessOptions, 'leaseDurationMs' | 'compiled' | 'nodeArgs'> = {},
+    opts: Pick<OperatorProcessOptions, 'leaseDurationMs' | 'compiled' | 'nodeArgs'> & { readonly kubeconfig?: string } = {},
   ): Promise<OperatorProcess> {
     const tls = this.harness.clientTls;
     if (!('cert' in tls) || !tls.cert || !tls.key) throw new Error("the operator process needs the harness's certificate files");
@@ -131,6 +145,62 @@ export class TestCluster extends ClusterObjects {
     });
     this.operators.push(op);
     return op;
+  }
+
+  /**
+   * A kubeconfig of the operator's own ServiceAccount, bound to the chart's RBAC rules: the operator
+   * as it runs in a cluster — least privilege instead of the rig's system:masters, and a token (the
+   * API server verifies it once and caches the result) instead of a client certificate (verified
+   * on every request).
+   */
+  async operatorAccountKubeconfig(): Promise<string> {
+    const name = `${this.prefix}-operator`;
+    const subjects = [{ kind: 'ServiceAccount', name, namespace: this.namespace }];
+    await this.create(SERVICE_ACCOUNTS, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name } });
+    await this.create(CLUSTER_ROLES, {
+      apiVersion: RBAC,
+      kind: 'ClusterRole',
+      metadata: { name },
+      rules: OPERATOR_CLUSTER_RULES,
+    } as KubeObject);
+    const roleRef = (kind: string) => ({ apiGroup: 'rbac.authorization.k8s.io', kind, name });
+    await this.create(CLUSTER_ROLE_BINDINGS, {
+      apiVersion: RBAC,
+      kind: 'ClusterRoleBinding',
+      metadata: { name },
+      roleRef: roleRef('ClusterRole'),
+      subjects,
+    } as KubeObject);
+    await this.create(ROLES, {
+      apiVersion: RBAC,
+      kind: 'Role',
+      metadata: { name },
+      rules: operatorNamespaceRules('managed'),
+    } as KubeObject);
+    await this.create(ROLE_BINDINGS, {
+      apiVersion: RBAC,
+      kind: 'RoleBinding',
+      metadata: { name },
+      roleRef: roleRef('Role'),
+      subjects,
+    } as KubeObject);
+    const request = await this.client.request<{ status: { token: string } }>(
+      'POST',
+      `${resourcePath(SERVICE_ACCOUNTS, this.namespace, name)}/token`,
+      { body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 6 * 3600 } } },
+    );
+    const admin = parse(await readFile(this.kubeconfig, 'utf8')) as { clusters: { cluster: Record<string, string> }[] };
+    const file = path.join(this.dir, 'operator-account.kubeconfig');
+    const config = {
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [{ name: 'rig', cluster: admin.clusters[0]!.cluster }],
+      users: [{ name, user: { token: request.status.token } }],
+      contexts: [{ name: 'rig', context: { cluster: 'rig', user: name, namespace: this.namespace } }],
+      'current-context': 'rig',
+    };
+    await writeFile(file, stringify(config), { mode: 0o600 });
+    return file;
   }
 
   /** Waits until the pool is on `nodes` nodes (its agents reported and the operator placed it). */
