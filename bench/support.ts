@@ -2,8 +2,9 @@
 // bench/stale): kube-apiserver's write profile, the plain-lvcreate baseline, a LocalVolume watch
 // that times each volume reaching a state, and bursts of creates and deletes timed through it.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import https from 'node:https';
+import path from 'node:path';
 import type { Subscription } from 'rxjs';
 import type { LocalVolume } from '../src/api/index.ts';
 import { API_GROUP_VERSION } from '../src/common/constants.ts';
@@ -52,6 +53,27 @@ export function rssParts(op: OperatorProcess): { total: number; files: number } 
   const status = readFileSync(`/proc/${op.proc.pid}/status`, 'utf8');
   const kB = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0) / 1024;
   return { total: kB('VmRSS'), files: kB('RssFile') };
+}
+
+/** Node.js options that let the bench ask the operator for a heap snapshot into `dir`. */
+export function heapSnapshotArgs(dir: string): string[] {
+  return ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${dir}`];
+}
+
+/** Asks the operator (started with heapSnapshotArgs) for a V8 heap snapshot and waits until it is written. */
+export async function heapSnapshot(op: OperatorProcess, dir: string): Promise<string> {
+  const before = new Set(readdirSync(dir));
+  process.kill(op.proc.pid!, 'SIGUSR2');
+  // The operator stops while it writes; the file is complete once its size holds for a second.
+  let last = -1;
+  for (const deadline = Date.now() + 180_000; Date.now() < deadline; await sleep(1_000)) {
+    const file = readdirSync(dir).find((f) => f.endsWith('.heapsnapshot') && !before.has(f));
+    if (!file) continue;
+    const size = statSync(path.join(dir, file)).size;
+    if (size > 0 && size === last) return path.join(dir, file);
+    last = size;
+  }
+  throw new Error(`no heap snapshot from the operator in ${dir} within 180 s`);
 }
 
 /** The operator's V8 heap (in use, and reserved by V8) and memory outside it, MiB, from its own gauges. */

@@ -13,6 +13,7 @@
 // operator and the agents write V8 CPU profiles into <dir>/operator and <dir>/agents as they stop.
 // Last, a sustained rate: BENCH_SUSTAINED_RATE creates a second (default 50) for
 // BENCH_SUSTAINED_SECONDS (default 20), create → Ready p50/p99 printed, then deleted (0 skips it).
+// BENCH_HEAP_SNAPSHOT=<dir>: the operator writes a V8 heap snapshot there once settled with every volume cached.
 // The operator runs through bin/stratum-operator with its production flags; BENCH_OPERATOR_NODE_ARGS
 // adds Node.js options (through NODE_OPTIONS), BENCH_WORKERS sets --workers (default: the operator's).
 import { DEFAULT_SCAN_INTERVAL_MS } from '../../src/agent/config.ts';
@@ -32,7 +33,16 @@ import {
   out,
   pct,
 } from '../support.ts';
-import { heapMiB, requireCompiledOperator, rssMiB, rssParts, VolumeWatch, writeProfile } from '../support.ts';
+import {
+  heapMiB,
+  heapSnapshot,
+  heapSnapshotArgs,
+  requireCompiledOperator,
+  rssMiB,
+  rssParts,
+  VolumeWatch,
+  writeProfile,
+} from '../support.ts';
 
 const VOLUMES = Number(process.env.BENCH_VOLUMES ?? 1_000);
 const AGENTS = Number(process.env.BENCH_AGENTS ?? 10);
@@ -43,6 +53,7 @@ const SUSTAINED_RATE = Number(process.env.BENCH_SUSTAINED_RATE ?? 50);
 const SUSTAINED_SECONDS = Number(process.env.BENCH_SUSTAINED_SECONDS ?? 20);
 const SETTLE_MS = 15_000;
 const OPERATOR_NODE_ARGS = (process.env.BENCH_OPERATOR_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+const HEAP_SNAPSHOT = process.env.BENCH_HEAP_SNAPSHOT;
 
 requireCompiledOperator('bench/provision');
 const plane = await ControlPlane.start();
@@ -69,7 +80,11 @@ try {
     leaseDurationMs: 15_000,
     // Its own ServiceAccount and RBAC, as in a cluster.
     kubeconfig: await cluster.operatorAccountKubeconfig(),
-    nodeArgs: [...OPERATOR_NODE_ARGS, ...(PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE}/operator`] : [])],
+    nodeArgs: [
+      ...OPERATOR_NODE_ARGS,
+      ...(PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE}/operator`] : []),
+      ...(HEAP_SNAPSHOT ? heapSnapshotArgs(HEAP_SNAPSHOT) : []),
+    ],
   });
   // A run at 1,000 volumes takes minutes; this only ends a hung one.
   const died = operatorGone(op, 4 * 60 * 60_000);
@@ -99,6 +114,7 @@ try {
   await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
   const settled = rssParts(op);
   const heap = await heapMiB(op);
+  if (HEAP_SNAPSHOT) await heapSnapshot(op, HEAP_SNAPSHOT);
 
   const deletion = await deleteVolumes(cluster.client, watch, names, died);
   const deleteElapsed = deletion.elapsedMs;

@@ -52,6 +52,22 @@ test('without a requested node the primary takes the roomiest ready node', () =>
   );
 });
 
+test('equal room: the first node name by code unit wins, whatever the locale would say', () => {
+  // A locale puts "node-a" before "node-B" (case second); code units put "B" (0x42) before "a" (0x61).
+  const plan = placeReplicas(
+    input({
+      pool: pool('nvme', [
+        ['node-a', 50],
+        ['node-B', 50],
+      ]),
+    }),
+  );
+  assert.equal(
+    plan.add.map((p) => p.node),
+    ['node-B'],
+  );
+});
+
 test('secondaries go to replicaPool when set', () => {
   const plan = placeReplicas(
     input({

@@ -2,6 +2,7 @@
 // node's DRBD changes only when someone installs or loads a module. A node whose agent cannot be
 // asked is unknown (undefined), never taken as "no DRBD".
 import type { AgentRegistry } from './registry.ts';
+import { compareNames } from '../../common/compare.ts';
 
 export interface NodeDrbd {
   /** e.g. "8.4.11"; empty without DRBD. */
@@ -47,7 +48,7 @@ export class DrbdSupport {
  */
 export function replicationRefusal(replicas: number, nodes: ReadonlyMap<string, NodeDrbd>): string | undefined {
   if (replicas < 2) return undefined;
-  const short = [...nodes].filter(([, d]) => d.maxReplicas < replicas).sort(([a], [b]) => a.localeCompare(b));
+  const short = [...nodes].filter(([, d]) => d.maxReplicas < replicas).sort(([a], [b]) => compareNames(a, b));
   if (!short.length) return undefined;
   const what = short.map(([node, d]) =>
     d.maxReplicas === 0

@@ -10,6 +10,7 @@ import { createLogger, type Logger } from '../../common/log.ts';
 import type { Informer } from '../runtime/kube/informer.ts';
 import { sharedMetrics, type OperatorMetrics } from '../runtime/metrics.ts';
 import { agentEndpoint, type AgentEndpoint, type AgentPod } from './endpoint.ts';
+import { compareNames } from '../../common/compare.ts';
 
 /** The agent of `node` could not be reached (no pod, not running, or no answer). */
 export class AgentUnavailableError extends Error {
@@ -173,7 +174,7 @@ export class AgentRegistry {
       .filter((e): e is AgentEndpoint => Boolean(e));
     // During a rollout two pods may run on a node briefly; keep the current one while it lives.
     const current = this.entries.get(node);
-    const next = endpoints.find((e) => e.address === current?.endpoint.address) ?? endpoints.sort((a, b) => a.pod.localeCompare(b.pod))[0];
+    const next = endpoints.find((e) => e.address === current?.endpoint.address) ?? endpoints.sort((a, b) => compareNames(a.pod, b.pod))[0];
     if (current && next && current.endpoint.address === next.address) return;
     if (current) this.drop(node);
     if (next) {

@@ -3,6 +3,7 @@
 import { minimatch } from 'minimatch';
 import { parseQuantity } from '../../api/quantity.ts';
 import type { LocalDisk, StoragePool } from '../../api/index.ts';
+import { compareNames } from '../../common/compare.ts';
 
 export interface DiskChoice {
   readonly selected: LocalDisk[];
@@ -42,7 +43,7 @@ function whyNot(pool: StoragePool, disk: LocalDisk): string | undefined {
 export function selectDisks(pool: StoragePool, nodeDisks: readonly LocalDisk[]): DiskChoice {
   const selected: LocalDisk[] = [];
   const skipped = new Map<string, string>();
-  for (const disk of [...nodeDisks].sort((a, b) => a.metadata.name!.localeCompare(b.metadata.name!))) {
+  for (const disk of [...nodeDisks].sort((a, b) => compareNames(a.metadata.name!, b.metadata.name!))) {
     const inPool = disk.status?.pool === pool.metadata.name && disk.status?.state !== 'Missing';
     const reason = inPool ? undefined : whyNot(pool, disk);
     if (reason) skipped.set(disk.metadata.name!, reason);

@@ -3,6 +3,7 @@
 // to other ready nodes of the pool (or replicaPool) with the most allocatable space; never two
 // replicas on one node; never a node being evicted.
 import { formatBytes } from '../../api/quantity.ts';
+import { compareNames } from '../../common/compare.ts';
 
 export interface NodeSpace {
   readonly node: string;
@@ -104,7 +105,7 @@ function candidates(pool: PoolSpace, input: PlacementInput, used: ReadonlySet<st
 function best(pool: PoolSpace, input: PlacementInput, used: ReadonlySet<string>): NodeSpace | undefined {
   return candidates(pool, input, used)
     .filter((n) => n.allocatable >= input.size)
-    .sort((a, b) => (a.allocatable === b.allocatable ? a.node.localeCompare(b.node) : a.allocatable > b.allocatable ? -1 : 1))[0];
+    .sort((a, b) => (a.allocatable === b.allocatable ? compareNames(a.node, b.node) : a.allocatable > b.allocatable ? -1 : 1))[0];
 }
 
 function noRoom(pool: PoolSpace, input: PlacementInput, used: ReadonlySet<string>, missing: number): PlacementShortfall {

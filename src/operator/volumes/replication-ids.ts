@@ -3,6 +3,7 @@
 // lag behind our own writes, so allocations are remembered until the cache shows them.
 import type { VolumeReplica } from '../../api/index.ts';
 import { DRBD_MINOR_BASE } from '../../common/constants.ts';
+import { compareNames } from '../../common/compare.ts';
 
 export const DRBD_PORT_BASE = 7789;
 const SPAN = 20_000;
@@ -65,7 +66,7 @@ export function assignNodeIds(replicas: readonly { name: string; role: string; n
     }
   const rest = replicas
     .filter((r) => r.nodeId === undefined)
-    .sort((a, b) => (a.role === b.role ? a.name.localeCompare(b.name) : a.role === 'primary' ? -1 : 1));
+    .sort((a, b) => (a.role === b.role ? compareNames(a.name, b.name) : a.role === 'primary' ? -1 : 1));
   for (const r of rest) {
     let id = 0;
     while (taken.has(id)) id++;
