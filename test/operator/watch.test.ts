@@ -1,5 +1,6 @@
 // Watch streams against the real API server: live events, a real 410 Gone (a resume from a
 // resourceVersion the server no longer has), a cut connection, sharing and clean stops.
+import { setFlagsFromString } from 'node:v8';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Observable, Subscription } from 'rxjs';
@@ -160,6 +161,23 @@ test('a watch sees ConfigMaps added, updated and deleted', async () => {
   await waitFor('DELETED a', () => rec.since(0).includes('DELETED a'));
   assert.equal(rec.since(0), ['SYNCED', 'ADDED a', 'MODIFIED a', 'DELETED a']);
   assert.is(client.lists, 1, 'no relist on a healthy stream');
+});
+
+test("objects arrive without managedFields, their metadata kept in V8's compact form (not a hash table)", async () => {
+  setFlagsFromString('--allow-natives-syntax');
+  const hasFastProperties = new Function('o', 'return %HasFastProperties(o)') as (o: object) => boolean;
+  const ns = await namespace();
+  await createConfigMap(admin, ns, 'listed', { v: '1' });
+  const rec = record(watchResource<ConfigMap>(newClient(), CONFIGMAPS, { namespace: ns }));
+  await waitFor('initial sync', () => rec.since(0).includes('SYNCED'));
+  await createConfigMap(admin, ns, 'watched', { v: '1' });
+  await waitFor('ADDED watched', () => rec.since(0).includes('ADDED watched'));
+  for (const ev of rec.events) {
+    if (ev.type === 'SYNCED') continue;
+    const { metadata } = ev.object;
+    assert.ok(metadata.uid && !('managedFields' in metadata), `${metadata.name}: ${Object.keys(metadata).join(', ')}`);
+    assert.ok(hasFastProperties(metadata), `${metadata.name}: metadata in dictionary mode`);
+  }
 });
 
 test('a 410 Gone on resume relists and emits what changed in the gap, deletes included', async () => {

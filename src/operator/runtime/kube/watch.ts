@@ -204,8 +204,11 @@ async function watchFrom<T extends KubeObject>(
 /**
  * Server-side apply bookkeeping is often the larger part of an object and nothing here reads it:
  * cached objects drop it (an update without managedFields leaves the server's record as it was).
+ * A copy of the metadata without it, not `delete`: V8 turns an object that loses a property into a
+ * hash table, a quarter more memory for every cached object.
  */
 function withoutManagedFields<T extends KubeObject>(obj: T): T {
-  delete (obj.metadata as { managedFields?: unknown }).managedFields;
+  const { managedFields: _, ...metadata } = obj.metadata as KubeObject['metadata'] & { managedFields?: unknown };
+  obj.metadata = metadata;
   return obj;
 }
