@@ -1,3 +1,5 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Subject } from 'rxjs';
@@ -10,6 +12,7 @@ import {
   type CacheEvent,
   type WatchEvent,
 } from '../../src/operator/runtime/kube/store.ts';
+import { compactForCache, StringTable } from '../../src/operator/runtime/kube/compact.ts';
 import { Informer } from '../../src/operator/runtime/kube/informer.ts';
 import type { KubeObject } from '../../src/operator/runtime/kube/client.ts';
 
@@ -23,6 +26,77 @@ const vol = (name: string, rv: string, node = 'n1', namespace?: string): Vol => 
   spec: { node },
 });
 const byNode = { node: (v: Vol) => [v.spec.node] };
+
+/** A LocalVolume and its replica as the API server sends them (managedFields included), volume i. */
+function volumePair(i: number): KubeObject[] {
+  const name = `bench-${String(i).padStart(5, '0')}`;
+  const uid = `f13f38e4-b549-4156-a1d0-${String(i).padStart(12, '0')}`;
+  const managedFields = [{ manager: 'stratum-operator', operation: 'Update', fieldsV1: { 'f:spec': { 'f:size': {} } } }];
+  const condition = { type: 'Ready', status: 'True', reason: 'Ready', lastTransitionTime: '2026-12-05T00:35:00Z' };
+  const text = JSON.stringify([
+    {
+      apiVersion: 'storage.stratum.dev/v1alpha1',
+      kind: 'LocalVolume',
+      metadata: { name, uid, resourceVersion: String(1000 + i), finalizers: ['storage.stratum.dev/data-protection'], managedFields },
+      spec: { pool: 'bench', size: '1Gi', replicas: 1, volumeMode: 'Filesystem', fsType: 'ext4' },
+      status: { phase: 'Ready', primaryNode: 'node-b', conditions: [{ ...condition, message: '1 replica(s) ready, primary on node-b' }] },
+    },
+    {
+      apiVersion: 'storage.stratum.dev/v1alpha1',
+      kind: 'VolumeReplica',
+      metadata: {
+        name: `${name}-19cfc638`,
+        uid: `d77665d0-9183-449d-9349-${String(i).padStart(12, '0')}`,
+        resourceVersion: String(2000 + i),
+        labels: { 'storage.stratum.dev/volume': name },
+        ownerReferences: [{ apiVersion: 'storage.stratum.dev/v1alpha1', kind: 'LocalVolume', name, uid }],
+        finalizers: ['storage.stratum.dev/data-protection'],
+        managedFields,
+      },
+      spec: { volume: name, node: 'node-b', pool: 'bench', role: 'primary', size: '1Gi' },
+      status: {
+        state: 'Ready',
+        devicePath: `/dev/stratum-bench/${name}`,
+        conditions: [{ ...condition, message: 'volume present on node node-b (1Gi)' }],
+      },
+    },
+  ]);
+  return JSON.parse(text) as KubeObject[];
+}
+
+test('compactForCache: managedFields gone, every other field as the server sent it', () => {
+  const [lv, vr] = volumePair(7);
+  const expected = volumePair(7).map((o) => {
+    const { managedFields: _, ...metadata } = o.metadata as KubeObject['metadata'] & { managedFields?: unknown };
+    return { ...o, metadata };
+  });
+  assert.equal([compactForCache(lv!), compactForCache(vr!)], expected);
+});
+
+test('the string table stays bounded however many distinct strings pass through it', () => {
+  const table = new StringTable(100);
+  for (let i = 0; i < 10_000; i++) assert.is(table.share(`uid-${i}`), `uid-${i}`);
+  assert.ok(table.size <= 200, `${table.size} strings kept`);
+  assert.is(table.share('x'.repeat(500)), 'x'.repeat(500));
+});
+
+test('cached volumes take at most 60 % of the heap of the objects as parsed', () => {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  const heapFor = (compact: boolean): number => {
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    const table = new StringTable();
+    const kept = Array.from({ length: 5_000 }, (_, i) => volumePair(i).map((o) => (compact ? compactForCache(o, table) : o)));
+    gc();
+    const used = process.memoryUsage().heapUsed - before;
+    assert.is(kept.length, 5_000);
+    return used;
+  };
+  const parsed = heapFor(false);
+  const cached = heapFor(true);
+  assert.ok(cached < parsed * 0.6, `${(cached / 5_000).toFixed(0)} bytes per pair cached, ${(parsed / 5_000).toFixed(0)} as parsed`);
+});
 
 test('keys are namespace/name or name, and parse back', () => {
   assert.is(objectKey(vol('a', '1', 'n', 'ns')), 'ns/a');

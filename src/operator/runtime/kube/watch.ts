@@ -12,6 +12,7 @@ import { createLogger } from '../../../common/log.ts';
 import { backoffDelay, sleep, type BackoffOptions } from '../backoff.ts';
 import { sharedMetrics, type OperatorMetrics } from '../metrics.ts';
 import { KubeApiError, isGone, resourcePath, type KubeClient, type KubeList, type KubeObject, type ResourceType } from './client.ts';
+import { compactForCache } from './compact.ts';
 import { diffSnapshot, objectKey, type WatchEvent } from './store.ts';
 
 export interface WatchOptions {
@@ -149,7 +150,7 @@ async function listAll<T extends KubeObject>(
       // List items carry no apiVersion/kind; watch events do. Make them alike.
       item.apiVersion = rt.apiVersion;
       item.kind = rt.kind;
-      items.push(withoutManagedFields(item));
+      items.push(compactForCache(item));
     }
     resourceVersion = list.metadata.resourceVersion ?? '';
     cont = list.metadata.continue;
@@ -196,19 +197,7 @@ async function watchFrom<T extends KubeObject>(
     progress.lines++;
     resourceVersion = ev.object.metadata.resourceVersion ?? resourceVersion;
     if (ev.type === 'ADDED' || ev.type === 'MODIFIED' || ev.type === 'DELETED')
-      deliver({ type: ev.type, object: withoutManagedFields(ev.object as T) });
+      deliver({ type: ev.type, object: compactForCache(ev.object as T) });
   }
   return resourceVersion;
-}
-
-/**
- * Server-side apply bookkeeping is often the larger part of an object and nothing here reads it:
- * cached objects drop it (an update without managedFields leaves the server's record as it was).
- * A copy of the metadata without it, not `delete`: V8 turns an object that loses a property into a
- * hash table, a quarter more memory for every cached object.
- */
-function withoutManagedFields<T extends KubeObject>(obj: T): T {
-  const { managedFields: _, ...metadata } = obj.metadata as KubeObject['metadata'] & { managedFields?: unknown };
-  obj.metadata = metadata;
-  return obj;
 }
