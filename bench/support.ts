@@ -13,7 +13,7 @@ import { resourcePath, type KubeClient } from '../src/operator/runtime/kube/clie
 import { watchResource } from '../src/operator/runtime/kube/watch.ts';
 import { LOCAL_VOLUMES } from '../src/operator/resources.ts';
 import type { TestAgent } from '../test/helpers/agent-harness.ts';
-import type { OperatorProcess } from '../test/helpers/operator-process.ts';
+import { OPERATOR_BUNDLE, type OperatorProcess } from '../test/helpers/operator-process.ts';
 import type { ControlPlane } from '../test/rig/control-plane.ts';
 import { parseSamples } from '../test/helpers/prometheus-text.ts';
 
@@ -26,8 +26,7 @@ export const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.lengt
 
 /** The benchmarks measure the operator as production runs it: compiled. */
 export function requireCompiledOperator(bench: string): void {
-  if (!existsSync(new URL('../dist/operator/main.js', import.meta.url)))
-    throw new Error(`${bench} measures the compiled operator: run npm run build first`);
+  if (!existsSync(OPERATOR_BUNDLE)) throw new Error(`${bench} measures the compiled operator: run npm run build first`);
 }
 
 /** A promise that rejects when the operator exits (or `deadlineMs` passes): race every wait against it so a dead operator ends the run. */

@@ -25,6 +25,7 @@ import {
 } from '../../test/integration/csi-support.ts';
 import { nameAgentsAfterNodes, removeCsiNodes, startClaimProvisioning } from '../../test/integration/csi-support.ts';
 import { out, pct } from '../support.ts';
+import { OPERATOR_BUNDLE } from '../../test/helpers/operator-process.ts';
 
 const N = Number(process.env.BENCH_PVCS ?? 100);
 const GiB = 1024 ** 3;
@@ -53,7 +54,7 @@ async function main(): Promise<void> {
     // As production runs it: compiled (`npm run build`), with the production lease (the tests' short
     // one can cost a loaded machine its leader, and the operator then exits mid-benchmark).
     await c.startOperator('operator-0', ['--csi-endpoint', controllerEndpoint(c), '--log-level', 'info'], {
-      compiled: existsSync(new URL('../../dist/operator/main.js', import.meta.url)),
+      compiled: existsSync(OPERATOR_BUNDLE),
       leaseDurationMs: 15_000,
       // Its own ServiceAccount and RBAC, as in a cluster.
       kubeconfig: await c.operatorAccountKubeconfig(),

@@ -2,15 +2,15 @@
 // `gen:proto` script (package.json) that generates the TypeScript types in ./generated:
 // camelCase fields, uint64 as decimal strings (exact past 2^53), enums as their names,
 // defaults filled in, oneof fields named by a virtual `chunk` property.
-import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
+import { PACKAGE_ROOT } from '../common/package-root.ts';
 import type { ProtoGrpcType as AgentProto } from './generated/agent.ts';
 import type { ProtoGrpcType as HealthProto } from './generated/health.ts';
 import type { ProtoGrpcType as RegistrationProto } from './generated/registration.ts';
 
-export const PROTO_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../proto');
+export const PROTO_DIR = path.join(PACKAGE_ROOT, 'proto');
 export const AGENT_PROTO = path.join(PROTO_DIR, 'agent/v1/agent.proto');
 export const HEALTH_PROTO = path.join(PROTO_DIR, 'grpc/health/v1/health.proto');
 /** The kubelet's plugin registration service, which the agent serves for its CSI driver. */

@@ -1,14 +1,11 @@
 // The CSI Identity service, served by the operator (beside the controller service) and by every
 // agent (beside the node service): one plugin, so both report the same name, version and
 // capabilities; Probe reports the serving process's own readiness.
-import { readFileSync } from 'node:fs';
 import type { Logger } from '../common/log.ts';
 import { CSI_DRIVER_NAME } from '../common/constants.ts';
+import { PACKAGE_VERSION } from '../common/package-root.ts';
 import type { IdentityHandlers } from './api/generated/csi/v1/Identity.ts';
 import { csiUnary } from './server.ts';
-
-export const PLUGIN_VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string })
-  .version;
 
 export interface IdentityOptions {
   readonly log: Logger;
@@ -19,7 +16,7 @@ export interface IdentityOptions {
 export function identityHandlers(opts: IdentityOptions): IdentityHandlers {
   const { log } = opts;
   return {
-    GetPluginInfo: csiUnary(log, 'GetPluginInfo', async () => ({ name: CSI_DRIVER_NAME, vendorVersion: PLUGIN_VERSION, manifest: {} })),
+    GetPluginInfo: csiUnary(log, 'GetPluginInfo', async () => ({ name: CSI_DRIVER_NAME, vendorVersion: PACKAGE_VERSION, manifest: {} })),
     GetPluginCapabilities: csiUnary(log, 'GetPluginCapabilities', async () => ({
       capabilities: [
         { service: { type: 'CONTROLLER_SERVICE' } },

@@ -13,6 +13,9 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 /** For tests that kill a leader and wait for the next one to take over. */
 export const FAST_TAKEOVER_LEASE_MS = 4_000;
 
+/** What `npm run build` makes of the operator and bin/stratum-operator runs (scripts/bundle.ts). */
+export const OPERATOR_BUNDLE = path.join(ROOT, 'dist/stratum-operator.mjs');
+
 export interface OperatorProcessOptions {
   readonly name: string;
   readonly kubeconfig: string;
@@ -26,7 +29,7 @@ export interface OperatorProcessOptions {
   /** @default 15_000, as in production: a stall of a few seconds on a busy machine does not cost the lease. */
   readonly leaseDurationMs?: number;
   readonly extraArgs?: readonly string[];
-  /** Run dist/operator/main.js through bin/stratum-operator (`npm run build`), as production does, instead of the source under tsx. @default false */
+  /** Run the bundle (OPERATOR_BUNDLE, `npm run build`) through bin/stratum-operator, as production does, instead of the source under tsx. @default false */
   readonly compiled?: boolean;
   /** Options for node itself (a benchmark's `--cpu-prof`); through NODE_OPTIONS when compiled. */
   readonly nodeArgs?: readonly string[];

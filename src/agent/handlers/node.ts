@@ -1,13 +1,12 @@
 // GetNodeInfo: who this agent is and what the node's kernel offers (device-mapper, DRBD).
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import os from 'node:os';
 import { run } from '../../common/exec.ts';
+import { PACKAGE_VERSION } from '../../common/package-root.ts';
 import type { AgentHandlers } from '../../agent-api/generated/stratum/agent/v1/Agent.ts';
 import type { GetNodeInfoResponse } from '../../agent-api/generated/stratum/agent/v1/GetNodeInfoResponse.ts';
 import type { AgentContext } from '../context.ts';
 import { unary } from './wrap.ts';
-
-const AGENT_VERSION = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 export function nodeInfoHandlers(ctx: AgentContext): Pick<AgentHandlers, 'GetNodeInfo'> {
   let lvmVersion: Promise<string> | undefined;
@@ -19,7 +18,7 @@ export function nodeInfoHandlers(ctx: AgentContext): Pick<AgentHandlers, 'GetNod
       const drbd = await ctx.replication.version();
       return {
         nodeName: ctx.node,
-        agentVersion: AGENT_VERSION,
+        agentVersion: PACKAGE_VERSION,
         hostname: await ctx.replication.host(),
         kernelRelease: os.release(),
         deviceMapper: ctx.lvm.activation,
