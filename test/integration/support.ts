@@ -1,6 +1,7 @@
 // A small cluster for integration tests: the shared control plane with the Stratum CRDs, real
 // agents on loop devices, Nodes and agent Pods played as kubelet would, and the operator as a
 // real process. `teardown()` removes everything, also after a failed test.
+import { rmSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -16,6 +17,7 @@ import { cleanupAll } from '../helpers/cleanup.ts';
 import { ClusterObjects, clientWithStratumCrds } from '../helpers/cluster-objects.ts';
 import { OperatorProcess, type OperatorProcessOptions } from '../helpers/operator-process.ts';
 import { connectToSharedControlPlane, type SharedRig } from '../rig/connect.ts';
+import { registerExitCleanup } from '../rig/exit-cleanup.ts';
 import { Kubelet } from '../rig/kubelet.ts';
 import { createNamespace, deleteNamespace, suffix, waitFor } from '../operator/support.ts';
 
@@ -68,6 +70,12 @@ export interface ClusterNode {
 export class TestCluster extends ClusterObjects {
   readonly nodes: ClusterNode[] = [];
   readonly operators: OperatorProcess[] = [];
+  // An interrupted run (Ctrl-C, the runner's timeout) skips teardown(): the directory of operator
+  // logs and kubeconfigs still goes (processes and loop devices have their own exit cleanup).
+  private readonly unregister = registerExitCleanup({
+    run: () => rm(this.dir, { recursive: true, force: true }),
+    runSync: () => rmSync(this.dir, { recursive: true, force: true }),
+  });
 
   private constructor(
     client: KubeClient,
@@ -266,6 +274,7 @@ export class TestCluster extends ClusterObjects {
       ]);
     } finally {
       this.client.close();
+      this.unregister();
     }
   }
 }
