@@ -4,12 +4,11 @@
 // charts-gen/: an Application syncing that folder must not overwrite Argo CD's own argocd-cm.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { PACKAGE_ROOT as root } from '../common/package-root.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { buildApps, writeCrds } from './app.ts';
 import { argocdHealthPatch } from './argocd-health.ts';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const configFile = process.env.STRATUM_CONFIG ?? path.join(root, 'stratum.config.yaml');
 
 try {

@@ -23,7 +23,8 @@ import { createNamespace, deleteNamespace, suffix, waitFor } from '../operator/s
 
 export { waitFor, sleep } from '../operator/support.ts';
 
-const RBAC = 'rbac.authorization.k8s.io/v1';
+const RBAC_GROUP = 'rbac.authorization.k8s.io';
+const RBAC = `${RBAC_GROUP}/v1`;
 const SERVICE_ACCOUNTS: ResourceType = { apiVersion: 'v1', kind: 'ServiceAccount', plural: 'serviceaccounts', namespaced: true };
 const CLUSTER_ROLES: ResourceType = { apiVersion: RBAC, kind: 'ClusterRole', plural: 'clusterroles', namespaced: false };
 const CLUSTER_ROLE_BINDINGS: ResourceType = {
@@ -171,7 +172,7 @@ export class TestCluster extends ClusterObjects {
       metadata: { name },
       rules: OPERATOR_CLUSTER_RULES,
     } as KubeObject);
-    const roleRef = (kind: string) => ({ apiGroup: 'rbac.authorization.k8s.io', kind, name });
+    const roleRef = (kind: string) => ({ apiGroup: RBAC_GROUP, kind, name });
     await this.create(CLUSTER_ROLE_BINDINGS, {
       apiVersion: RBAC,
       kind: 'ClusterRoleBinding',
