@@ -79,8 +79,9 @@ test('a pool disk absent at start is listed MISSING with its pool; find() skips 
   assert.is(inv.find('serial:A')!.devicePath, '/dev/sdb');
 });
 
-test('concurrent refreshes share one scan', async () => {
+test('a refresh during a scan gets a scan begun after it (a disk attached meanwhile is listed); waiting callers share it', async () => {
   let scans = 0;
+  let attached = [disk('serial:A', '/dev/sdb')];
   const inv = new NodeDiskInventory({
     filter: [],
     scanIntervalMs: 1000,
@@ -88,12 +89,24 @@ test('concurrent refreshes share one scan', async () => {
     owners: () => new Map(),
     scan: async () => {
       scans++;
+      const seen = attached;
       await new Promise((r) => setTimeout(r, 20));
-      return [disk('serial:A', '/dev/sdb')];
+      return seen;
     },
   });
-  await Promise.all([inv.refresh(), inv.refresh(), inv.refresh()]);
-  assert.is(scans, 1);
+  const periodic = inv.refresh();
+  attached = [...attached, disk('serial:B', '/dev/sdc')];
+  const [first, second, third] = await Promise.all([periodic, inv.refresh(), inv.refresh()]);
+  assert.equal(
+    first.map((d) => d.id),
+    ['serial:A'],
+  );
+  for (const after of [second, third])
+    assert.equal(
+      after.map((d) => d.id),
+      ['serial:A', 'serial:B'],
+    );
+  assert.is(scans, 2);
 });
 
 test.run();

@@ -59,6 +59,7 @@ export class NodeDiskInventory {
   private readonly disks = new Map<string, Disk__Output>();
   private readonly listeners = new Set<DiskListener>();
   private inflight?: Promise<Disk__Output[]>;
+  private queued?: Promise<Disk__Output[]>;
   private timer?: NodeJS.Timeout;
   private scanned = false;
 
@@ -66,9 +67,26 @@ export class NodeDiskInventory {
     this.filter = opts.filter.map(globToRegExp);
   }
 
-  /** Scans now (concurrent callers share one scan) and returns every known disk, missing ones included. */
+  /**
+   * Scans and returns every known disk, missing ones included. The scan begins after the call: a
+   * scan already under way may have read the devices before the caller's change (a disk just
+   * attached), so callers arriving during one share the next.
+   */
   refresh(): Promise<Disk__Output[]> {
-    this.inflight ??= this.scan().finally(() => (this.inflight = undefined));
+    if (!this.inflight) return this.begin();
+    // The scan under way reports its own failure to its callers; the next one runs either way.
+    this.queued ??= this.inflight
+      .catch(() => undefined)
+      .then(() => {
+        this.queued = undefined;
+        // Another caller may have begun a scan between the old one ending and this turn: it too began after ours.
+        return this.inflight ?? this.begin();
+      });
+    return this.queued;
+  }
+
+  private begin(): Promise<Disk__Output[]> {
+    this.inflight = this.scan().finally(() => (this.inflight = undefined));
     return this.inflight;
   }
 
