@@ -15,6 +15,19 @@ export interface StorageView {
 
 const bytes = (quantity: string | undefined): number | undefined => (quantity === undefined ? undefined : Number(parseQuantity(quantity)));
 
+/**
+ * A gauge filled from the caches at each scrape and emptied once the scrape has its values: the
+ * series are not kept between scrapes, where per volume they would hold megabytes of label sets
+ * (four families × 10,000 volumes) that the next scrape replaces anyway.
+ */
+class ScrapeGauge<L extends string> extends Gauge<L> {
+  override async get(): ReturnType<Gauge<L>['get']> {
+    const metric = await super.get();
+    this.reset();
+    return metric;
+  }
+}
+
 export class StorageMetrics {
   private view: StorageView | undefined;
 
@@ -27,7 +40,7 @@ export class StorageMetrics {
       fill: (g: Gauge<L>, view: StorageView) => void,
     ) => {
       const read = () => this.view;
-      return new Gauge<L>({
+      return new ScrapeGauge<L>({
         name,
         help,
         labelNames,

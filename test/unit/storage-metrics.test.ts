@@ -95,4 +95,24 @@ test("a deleted object's series vanish, and a stopped view empties every family"
   assert.equal([get('stratum_pool_capacity_bytes'), get('stratum_disk_state')], [[], []]);
 });
 
+test('between scrapes the families keep no series: 10,000 volumes cost nothing until the next scrape reads them', async () => {
+  const registry = new Registry();
+  const metrics = new StorageMetrics(registry);
+  const volumes = Array.from({ length: 10_000 }, (_, i) => ({ ...volume, metadata: { name: `pvc-${i}` } }) as LocalVolume);
+  metrics.observe({
+    pools: { list: () => [pool] },
+    volumes: { list: () => volumes },
+    replicas: { list: () => [] },
+    disks: { list: () => [disk] },
+  });
+  assert.is((await scrape(registry))('stratum_volume_phase').length, 10_000);
+  // prom-client keeps a gauge's series in its hashMap (label set → value) until they are reset.
+  const held = registry.getMetricsAsArray().map((m) => Object.keys((m as unknown as { hashMap: object }).hashMap).length);
+  assert.equal(
+    held.filter((n) => n > 0),
+    [],
+  );
+  assert.is((await scrape(registry))('stratum_volume_capacity_bytes').length, 10_000, 'the next scrape reads them again');
+});
+
 test.run();
