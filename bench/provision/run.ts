@@ -51,7 +51,9 @@ const WORKERS = process.env.BENCH_WORKERS;
 const PROFILE = process.env.BENCH_CPU_PROFILE;
 const SUSTAINED_RATE = Number(process.env.BENCH_SUSTAINED_RATE ?? 50);
 const SUSTAINED_SECONDS = Number(process.env.BENCH_SUSTAINED_SECONDS ?? 20);
-const SETTLE_MS = 15_000;
+// Idle time before the settled RSS: V8 returns the burst's garbage pages only once allocation has
+// been low for a while (its memory reducer), later than the first reading at 15 s.
+const SETTLE_READINGS_MS = [15_000, 60_000] as const;
 const OPERATOR_NODE_ARGS = (process.env.BENCH_OPERATOR_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
 const HEAP_SNAPSHOT = process.env.BENCH_HEAP_SNAPSHOT;
 
@@ -111,7 +113,9 @@ try {
   const rss = rssMiB(op);
   const rate = creation.done / (elapsed / 1000);
   // Idle with every volume cached: what the operator keeps, once the burst's garbage is collected.
-  await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+  await new Promise((resolve) => setTimeout(resolve, SETTLE_READINGS_MS[0]));
+  const early = rssParts(op);
+  await new Promise((resolve) => setTimeout(resolve, SETTLE_READINGS_MS[1] - SETTLE_READINGS_MS[0]));
   const settled = rssParts(op);
   const heap = await heapMiB(op);
   if (HEAP_SNAPSHOT) await heapSnapshot(op, HEAP_SNAPSHOT);
@@ -146,7 +150,7 @@ try {
   out('  agent commands/volume:');
   commandProfile(commandsBefore, commandsCreated);
   out(
-    `  operator RSS:        ${rss.toFixed(0)} MiB at the end of the burst, ${settled.total.toFixed(0)} MiB ${SETTLE_MS / 1000} s later with all ${VOLUMES} cached (mapped files ${settled.files.toFixed(0)}, V8 heap ${heap.used.toFixed(0)} MiB in use of ${heap.total.toFixed(0)}, external ${heap.external.toFixed(0)})`,
+    `  operator RSS:        ${rss.toFixed(0)} MiB at the end of the burst, ${early.total.toFixed(0)} MiB ${SETTLE_READINGS_MS[0] / 1000} s later, ${settled.total.toFixed(0)} MiB ${SETTLE_READINGS_MS[1] / 1000} s later with all ${VOLUMES} cached (mapped files ${settled.files.toFixed(0)}, V8 heap ${heap.used.toFixed(0)} MiB in use of ${heap.total.toFixed(0)}, external ${heap.external.toFixed(0)})`,
   );
   out(
     `  deletion:            ${deletion.done} of ${VOLUMES} gone in ${(deleteElapsed / 1000).toFixed(1)} s = ${deleteRate.toFixed(1)} volumes/s (${(deleteRate / rate).toFixed(2)}× the creation rate), delete → gone p50 ${(pct(deletion.latencies, 50) / 1000).toFixed(2)} s, p99 ${(pct(deletion.latencies, 99) / 1000).toFixed(2)} s; LVs left: ${left}`,
