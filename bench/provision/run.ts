@@ -51,8 +51,8 @@ const WORKERS = process.env.BENCH_WORKERS;
 const PROFILE = process.env.BENCH_CPU_PROFILE;
 const SUSTAINED_RATE = Number(process.env.BENCH_SUSTAINED_RATE ?? 50);
 const SUSTAINED_SECONDS = Number(process.env.BENCH_SUSTAINED_SECONDS ?? 20);
-// Idle time before the settled RSS: V8 returns the burst's garbage pages only once allocation has
-// been low for a while (its memory reducer), later than the first reading at 15 s.
+// RSS read twice while idle after the burst: the second shows whether the operator still gives
+// memory back after the first.
 const SETTLE_READINGS_MS = [15_000, 60_000] as const;
 const OPERATOR_NODE_ARGS = (process.env.BENCH_OPERATOR_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
 const HEAP_SNAPSHOT = process.env.BENCH_HEAP_SNAPSHOT;
