@@ -22,9 +22,12 @@ const bytes = (quantity: string | undefined): number | undefined => (quantity ==
  */
 class ScrapeGauge<L extends string> extends Gauge<L> {
   override async get(): ReturnType<Gauge<L>['get']> {
-    const metric = await super.get();
-    this.reset();
-    return metric;
+    try {
+      return await super.get();
+    } finally {
+      // Also after a failed fill: the next scrape starts from no series.
+      this.reset();
+    }
   }
 }
 
@@ -46,7 +49,6 @@ export class StorageMetrics {
         labelNames,
         registers,
         collect() {
-          this.reset();
           const view = read();
           if (view) fill(this, view);
         },
