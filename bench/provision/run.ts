@@ -16,11 +16,14 @@
 // BENCH_HEAP_SNAPSHOT=<dir>: the operator writes a V8 heap snapshot there once settled with every volume cached.
 // The operator runs through bin/stratum-operator with its production flags; BENCH_OPERATOR_NODE_ARGS
 // adds Node.js options (through NODE_OPTIONS), BENCH_WORKERS sets --workers (default: the operator's).
+// BENCH_FINALIZER_POLICY=0 runs without the install's admission policy, as on a cluster older than
+// 1.36: the operator then patches the finalizer onto every new volume itself.
 import { DEFAULT_SCAN_INTERVAL_MS } from '../../src/agent/config.ts';
 import type { StoragePool } from '../../src/api/index.ts';
 import { STORAGE_POOLS } from '../../src/operator/resources.ts';
 import { ControlPlane } from '../../test/rig/control-plane.ts';
 import { TestCluster, waitFor } from '../../test/integration/support.ts';
+import { removeFinalizerPolicy } from '../../test/helpers/cluster-objects.ts';
 import {
   agentCommands,
   apiRequests,
@@ -56,6 +59,7 @@ const SUSTAINED_SECONDS = Number(process.env.BENCH_SUSTAINED_SECONDS ?? 20);
 const SETTLE_READINGS_MS = [15_000, 60_000] as const;
 const OPERATOR_NODE_ARGS = (process.env.BENCH_OPERATOR_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
 const HEAP_SNAPSHOT = process.env.BENCH_HEAP_SNAPSHOT;
+const FINALIZER_POLICY = process.env.BENCH_FINALIZER_POLICY !== '0';
 
 requireCompiledOperator('bench/provision');
 const plane = await ControlPlane.start();
@@ -73,6 +77,7 @@ try {
       ...(PROFILE ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${PROFILE}/agents`] } : {}),
     },
   });
+  if (!FINALIZER_POLICY) await removeFinalizerPolicy(cluster.client);
   const pool = `${cluster.prefix}-bench`;
   await cluster.createPool(pool, { mediaClass: 'hdd' });
   await cluster.createStorageClass(`${pool}-sc`, { pool });
@@ -135,7 +140,7 @@ try {
       out(`      ${perVolume(count).padStart(6)}  ${command} (${(((seconds.get(command) ?? 0) / count) * 1000).toFixed(0)} ms each)`);
   };
   out(
-    `bench/provision: ${VOLUMES} LocalVolumes of 1Gi over ${AGENTS} agents (real lvm2 metadata, activation off), compiled operator and agents`,
+    `bench/provision: ${VOLUMES} LocalVolumes of 1Gi over ${AGENTS} agents (real lvm2 metadata, activation off), compiled operator and agents, ${FINALIZER_POLICY ? 'with' : 'without'} the finalizer admission policy`,
   );
   out(`  baseline:            plain lvcreate in a row on one agent's VG: ${baseline.toFixed(1)} LVs/s (${BASELINE_LVS} LVs)`);
   out(`  ready:               ${creation.done} of ${VOLUMES}`);

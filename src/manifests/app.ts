@@ -3,11 +3,12 @@
 // per CRD in crds/.
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { App, Chart, YamlOutputType } from 'cdk8s';
+import { ApiObject, App, Chart, YamlOutputType } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import type { Construct } from 'constructs';
 import { stringify } from 'yaml';
 import { KIND_DEFINITIONS } from '../api/index.ts';
+import { finalizerPolicyObjects } from './admission.ts';
 import type { ResolvedConfig } from './config.ts';
 import { CrdsChart, installableCrd } from './crds-chart.ts';
 import { PART_OF, WAVE, syncWave } from './labels.ts';
@@ -23,6 +24,7 @@ class InstallChart extends Chart {
     new kplus.Namespace(this, 'namespace', { metadata: { name: config.namespace, annotations: syncWave(WAVE.install) } });
     const accounts = createRbac(this, config.namespace, config.certManagerIssuer ? 'external' : 'managed');
     createCsiDriver(this);
+    if (config.finalizerPolicy) for (const obj of finalizerPolicyObjects()) new ApiObject(this, obj.kind.toLowerCase(), obj);
     createStorageClasses(this, config);
     createOperator(this, config, accounts);
     createAgent(this, config, accounts);

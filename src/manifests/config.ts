@@ -43,6 +43,12 @@ export const configSchema = {
       default: 1,
       description: 'Replicas of a volume when its StorageClass does not say.',
     },
+    finalizerPolicy: {
+      type: 'boolean',
+      default: true,
+      description:
+        "A MutatingAdmissionPolicy gives each new LocalVolume the operator's finalizer at creation (one API write fewer per volume). Needs Kubernetes 1.36 or later (admissionregistration.k8s.io/v1); set false on older clusters, where the operator adds the finalizer itself.",
+    },
     certManagerIssuer: {
       type: 'object',
       additionalProperties: false,

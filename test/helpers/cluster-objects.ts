@@ -6,15 +6,24 @@ import type { LocalVolume, StoragePool } from '../../src/api/index.ts';
 import { API_GROUP_VERSION, CSI_DRIVER_NAME, FINALIZER } from '../../src/common/constants.ts';
 import type { StorageClass } from '../../src/operator/pools/capacity.ts';
 import { LOCAL_DISKS, LOCAL_VOLUMES, STORAGE_CLASSES, STORAGE_POOLS, VOLUME_REPLICAS } from '../../src/operator/resources.ts';
-import { KubeClient, isNotFound, resourcePath, type KubeObject, type ResourceType } from '../../src/operator/runtime/kube/client.ts';
+import {
+  KubeClient,
+  isConflict,
+  isNotFound,
+  resourcePath,
+  type KubeObject,
+  type ResourceType,
+} from '../../src/operator/runtime/kube/client.ts';
+import { ADMISSION_API_VERSION, finalizerPolicyObjects } from '../../src/manifests/admission.ts';
 import { waitFor } from '../operator/support.ts';
 import { CRDS_DIR } from '../rig/binaries.ts';
 import { installCrds } from '../rig/manifests.ts';
 
-/** Installs the Stratum CRDs and returns a client once each of them is served. */
+/** Installs the Stratum CRDs and the install's admission policy, and returns a client once each CRD is served. */
 export async function clientWithStratumCrds(kc: KubeConfig, kubeconfigPath: string): Promise<KubeClient> {
   await installCrds(kc, kubeconfigPath, CRDS_DIR);
   const client = new KubeClient(kc);
+  await installFinalizerPolicy(client);
   // Established is not yet servable: the first lists answer 429 while storage initialises.
   for (const rt of [LOCAL_DISKS, STORAGE_POOLS, LOCAL_VOLUMES, VOLUME_REPLICAS]) {
     await waitFor(
@@ -29,6 +38,31 @@ export async function clientWithStratumCrds(kc: KubeConfig, kubeconfigPath: stri
     );
   }
   return client;
+}
+
+const admissionResource = (kind: string): ResourceType => ({
+  apiVersion: ADMISSION_API_VERSION,
+  kind,
+  plural: kind === 'MutatingAdmissionPolicy' ? 'mutatingadmissionpolicies' : 'mutatingadmissionpolicybindings',
+  namespaced: false,
+});
+
+/** The install's MutatingAdmissionPolicy and its binding, as charts-gen/ has them; one already there is kept. */
+async function installFinalizerPolicy(client: KubeClient): Promise<void> {
+  for (const obj of finalizerPolicyObjects()) {
+    await client.request('POST', resourcePath(admissionResource(obj.kind)), { body: obj }).catch((err: unknown) => {
+      if (!isConflict(err)) throw err;
+    });
+  }
+}
+
+/** Without the policy (a cluster older than 1.36, or finalizerPolicy: false): the operator adds each finalizer. */
+export async function removeFinalizerPolicy(client: KubeClient): Promise<void> {
+  for (const obj of finalizerPolicyObjects().reverse()) {
+    await client.request('DELETE', resourcePath(admissionResource(obj.kind), undefined, obj.metadata.name)).catch((err: unknown) => {
+      if (!isNotFound(err)) throw err;
+    });
+  }
 }
 
 export const EVENTS: ResourceType = { apiVersion: 'v1', kind: 'Event', plural: 'events', namespaced: true };

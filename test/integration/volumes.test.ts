@@ -5,6 +5,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { LocalVolume, StoragePool, VolumeReplica } from '../../src/api/index.ts';
 import { run } from '../../src/common/exec.ts';
+import { FINALIZER } from '../../src/common/constants.ts';
 import { resourcePath, type KubeObject } from '../../src/operator/runtime/kube/client.ts';
 import { LOCAL_VOLUMES, STORAGE_POOLS, VOLUME_REPLICAS } from '../../src/operator/resources.ts';
 import { parseQuantity } from '../../src/api/quantity.ts';
@@ -116,6 +117,20 @@ it('create → Ready, with the LV on the requested node (lvs)', async () => {
   assert.is(lvs.length, 1);
   assert.is(Number(lvs[0]!.lv_size), 256 * MiB);
   for (const other of cluster.nodes.filter((n) => n !== node)) assert.is((await lvsFor(other, 'vol-a')).length, 0);
+});
+
+it("a LocalVolume is born with its finalizer (the install's admission policy); removed while the volume lives, the operator puts it back", async () => {
+  const created = await cluster.createVolume('vol-fin', { pool: lvmPool, size: '64Mi' });
+  assert.equal(created.metadata.finalizers, [FINALIZER], 'in the answer to the create: added in admission, not by a later patch');
+  await phaseIs('vol-fin', 'Ready');
+  await cluster.client.request('PATCH', resourcePath(LOCAL_VOLUMES, undefined, 'vol-fin'), {
+    patchType: 'merge',
+    body: { metadata: { finalizers: null } },
+  });
+  await waitForVolume('vol-fin', 'finalizer back', async () => (await volume('vol-fin'))?.metadata.finalizers?.includes(FINALIZER), 30_000);
+  await cluster.client.request('DELETE', resourcePath(LOCAL_VOLUMES, undefined, 'vol-fin'));
+  await waitFor('vol-fin gone', async () => !(await volume('vol-fin')), 60_000, 250);
+  for (const n of cluster.nodes) assert.is((await lvsFor(n, 'vol-fin')).length, 0, n.name);
 });
 
 it('growing spec.size grows the LV and status.capacity', async () => {

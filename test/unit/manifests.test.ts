@@ -13,6 +13,7 @@ import {
   CSI_DRIVER_NAME,
   CSI_PLUGIN_DIR,
   CSI_REGISTRATION_DIR,
+  FINALIZER,
   KUBELET_DIR,
   OPERATOR_BOOTSTRAP_PORT,
   OPERATOR_SERVICE,
@@ -87,6 +88,8 @@ test('the install has every object docs/architecture.md lists', () => {
     'PodDisruptionBudget',
     'Service',
     'StoragePool',
+    'MutatingAdmissionPolicy',
+    'MutatingAdmissionPolicyBinding',
   ])
     assert.ok(kinds.has(k), k);
   const driver = ofKind('CSIDriver')[0]!;
@@ -280,6 +283,29 @@ test('certManagerIssuer: cert-manager Certificates for the CA and the operator; 
     assert.equal(secretRules, [{ apiGroups: [''], resources: ['secrets'], verbs: ['get'], resourceNames: [CA_SECRET] }]);
     const op = objects.find((o) => o.kind === 'Deployment')!.spec.template.spec.containers.find((c: any) => c.name === 'operator');
     assert.ok(op.args.includes('--certificates=external'));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('finalizerPolicy: new LocalVolumes get the finalizer in admission, on CREATE only; off, the install has no admission objects', () => {
+  const [policy] = ofKind('MutatingAdmissionPolicy');
+  assert.equal(policy!.spec.matchConstraints.resourceRules, [
+    { apiGroups: [API_GROUP], apiVersions: ['*'], operations: ['CREATE'], resources: ['localvolumes'] },
+  ]);
+  // A failed evaluation must not refuse the volume: the operator adds the finalizer then.
+  assert.is(policy!.spec.failurePolicy, 'Ignore');
+  assert.ok(policy!.spec.mutations[0].jsonPatch.expression.includes(FINALIZER));
+  assert.is(ofKind('MutatingAdmissionPolicyBinding')[0]!.spec.policyName, policy!.metadata.name);
+  const dir = mkdtempSync(path.join(tmpdir(), 'stratum-nopolicy-'));
+  try {
+    for (const app of buildApps(resolveConfig({ finalizerPolicy: false }), dir)) app.synth();
+    const kinds = readdirSync(dir)
+      .filter((f) => f.endsWith('.yaml'))
+      .flatMap((f) => readYamlObjects(path.join(dir, f)))
+      .map((o) => o.kind);
+    assert.ok(kinds.includes('Deployment'));
+    assert.not.ok(kinds.some((k) => k.startsWith('MutatingAdmission')));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
