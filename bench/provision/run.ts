@@ -6,10 +6,12 @@
 // as real processes, as in production. Prints plain `lvcreate` in a row on one agent's VG (the same run's baseline), the create
 // → Ready latency (p50, p99), volumes per second and its ratio to the baseline, API writes per
 // volume by verb and resource with conflicts (from kube-apiserver's own request counter, the
-// benchmark's creates left out), the system commands the agents ran per volume (from their own
+// benchmark's creates left out), the CPU time per volume of the whole machine and of each component
+// (kube-apiserver, etcd, operator, agents with their `lvm` processes, the benchmark itself; from
+// /proc), the system commands the agents ran per volume (from their own
 // metrics), the operator's resident memory (at the end of the burst and once
 // settled, with the V8 heap in use); then deletes them all and prints
-// the deletion rate and latency, its writes and agent commands, and the LVs left on the agents. BENCH_CPU_PROFILE=<dir> has the
+// the deletion rate and latency, its writes, CPU and agent commands, and the LVs left on the agents. BENCH_CPU_PROFILE=<dir> has the
 // operator and the agents write V8 CPU profiles into <dir>/operator and <dir>/agents as they stop.
 // Last, a sustained rate: BENCH_SUSTAINED_RATE creates a second (default 50) for
 // BENCH_SUSTAINED_SECONDS (default 20), create → Ready p50/p99 printed, then deleted (0 skips it).
@@ -24,6 +26,7 @@ import { STORAGE_POOLS } from '../../src/operator/resources.ts';
 import { ControlPlane } from '../../test/rig/control-plane.ts';
 import { TestCluster, waitFor } from '../../test/integration/support.ts';
 import { removeFinalizerPolicy } from '../../test/helpers/cluster-objects.ts';
+import { cpuBetween, readCpu, type Components, type CpuReading } from '../cpu-split.ts';
 import {
   agentCommands,
   apiRequests,
@@ -105,12 +108,25 @@ try {
   const vg = `stratum-${pool}`;
   const baseline = await lvcreateInARow(cluster.harness.agents[0]!, vg, BASELINE_LVS);
 
+  const components: Components = {
+    byPid: new Map<number, string>([
+      [process.pid, 'benchmark'],
+      [op.proc.pid!, 'operator'],
+      ...cluster.harness.agents.map((a): [number, string] => [a.pid!, 'agents (with lvm)']),
+    ]),
+    byCommand: new Map([
+      ['kube-apiserver', 'kube-apiserver'],
+      ['etcd', 'etcd'],
+    ]),
+  };
   const watch = await VolumeWatch.start(cluster.client);
   const before = await apiRequests(plane);
+  const cpuBefore = readCpu(components);
   const commandsBefore = await agentCommands(cluster.harness.agents);
   const names = Array.from({ length: VOLUMES }, (_, i) => `bench-${String(i).padStart(5, '0')}`);
   const creation = await createVolumes(cluster.client, watch, names, () => ({ pool, size: '1Gi' }), died);
   const elapsed = creation.elapsedMs;
+  const cpuCreated = readCpu(components);
   const afterCreate = await apiRequests(plane);
   const commandsCreated = await agentCommands(cluster.harness.agents);
   const created$ = writeProfile(before, afterCreate, { key: 'POST localvolumes', count: VOLUMES });
@@ -125,15 +141,23 @@ try {
   const heap = await heapMiB(op);
   if (HEAP_SNAPSHOT) await heapSnapshot(op, HEAP_SNAPSHOT);
 
+  const cpuSettled = readCpu(components);
   const deletion = await deleteVolumes(cluster.client, watch, names, died);
   const deleteElapsed = deletion.elapsedMs;
   const deleted$ = writeProfile(afterCreate, await apiRequests(plane), { key: 'DELETE localvolumes', count: VOLUMES });
   const commandsDeleted = await agentCommands(cluster.harness.agents);
+  const cpuDeleted = readCpu(components);
   watch.stop();
   const left = await lvsLeft(cluster.harness.agents, vg);
   const deleteRate = deletion.done / (deleteElapsed / 1000);
 
   const perVolume = (n: number) => (n / VOLUMES).toFixed(2);
+  const cpuLine = (from: CpuReading, to: CpuReading) => {
+    const { components: parts, machine } = cpuBetween(from, to);
+    const named = parts.reduce((sum, [, ms]) => sum + ms, 0);
+    const ms = (n: number) => (n / VOLUMES).toFixed(1);
+    return `${ms(machine)} ms of the machine's CPU (${parts.map(([c, n]) => `${c} ${ms(n)}`).join(', ')}, other ${ms(machine - named)})`;
+  };
   const commandProfile = (before: typeof commandsBefore, after: typeof commandsBefore) => {
     const seconds = grown(before.seconds, after.seconds);
     for (const [command, count] of [...grown(before.count, after.count)].sort((x, y) => y[1] - x[1]))
@@ -152,6 +176,7 @@ try {
     `  API writes/volume:   ${perVolume(created$.total)} (${created$.conflicts} conflicts; the benchmark's own ${VOLUMES} creates excluded)`,
   );
   for (const [k, n] of created$.by) out(`      ${perVolume(n).padStart(6)}  ${k}`);
+  out(`  CPU per volume:      ${cpuLine(cpuBefore, cpuCreated)}`);
   out('  agent commands/volume:');
   commandProfile(commandsBefore, commandsCreated);
   out(
@@ -164,6 +189,7 @@ try {
     `  API writes/deletion: ${perVolume(deleted$.total - VOLUMES)} (${deleted$.conflicts} conflicts; the benchmark's own ${VOLUMES} deletes excluded)`,
   );
   for (const [k, n] of deleted$.by) out(`      ${perVolume(n).padStart(6)}  ${k}`);
+  out(`  CPU per deletion:    ${cpuLine(cpuSettled, cpuDeleted)}`);
   out('  agent commands/deletion:');
   commandProfile(commandsCreated, commandsDeleted);
 

@@ -3,6 +3,7 @@
 // `stratum_agent_`. Served over plain HTTP at /metrics on --metrics-listen, apart from the mTLS gRPC port.
 import diagnostics from 'node:diagnostics_channel';
 import { Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { EVENT_LOOP_SAMPLE_MS } from '../common/constants.ts';
 import { COMMAND_CHANNEL, type CommandFinished } from '../common/exec.ts';
 import { listenAddress, metricsReply, serveHttp, type HttpEndpoint } from '../common/http-endpoint.ts';
 
@@ -36,7 +37,7 @@ export class AgentMetrics {
         registers: [this.registry],
       });
     }
-    collectDefaultMetrics({ register: this.registry, prefix: 'stratum_agent_' });
+    collectDefaultMetrics({ register: this.registry, prefix: 'stratum_agent_', eventLoopMonitoringPrecision: EVENT_LOOP_SAMPLE_MS });
     diagnostics.subscribe(COMMAND_CHANNEL.name, this.onCommand);
   }
 

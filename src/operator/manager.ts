@@ -169,6 +169,8 @@ export class Manager {
         ledger,
         copies,
       }),
+      // Its own status writes come back as events: what they say was decided by the reconcile that wrote them.
+      updates: beyondStatus,
       secondaries: [
         { informer: replicas, map: (r) => [r.spec.volume] },
         // Capacity or readiness of a pool changed: volumes waiting on it may go on (placed ones wait on their replicas).
@@ -200,8 +202,15 @@ export class Manager {
           graceMs: this.opts.nodeLostGraceMs ?? DEFAULT_NODE_LOST_GRACE_MS,
         }),
       }),
+      // A single replica's own status write needs no second look; a replicated one is requeued by its peers' watch below.
+      updates: beyondStatus,
       secondaries: [
-        { informer: volumes, map: (v) => replicas.byIndex('volume', v.metadata.name!).map((r) => r.metadata.name!) },
+        // The volume's spec, annotations and deletion concern its replicas; the volume's status does not.
+        {
+          informer: volumes,
+          map: (v) => replicas.byIndex('volume', v.metadata.name!).map((r) => r.metadata.name!),
+          updates: beyondStatus,
+        },
         // A replica waits on its peers' devices before it writes the DRBD resource.
         {
           informer: replicas,

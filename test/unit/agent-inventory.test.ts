@@ -109,4 +109,53 @@ test('a refresh during a scan gets a scan begun after it (a disk attached meanwh
   assert.is(scans, 2);
 });
 
+test('the interval scans only when the block layer changed, once a while regardless, and again after a failure', async () => {
+  let layer = 'sda 100';
+  let scans = 0;
+  let failNext = false;
+  const make = (unchangedRescanMs: number) =>
+    new NodeDiskInventory({
+      filter: [],
+      scanIntervalMs: 5,
+      log: pino({ level: 'silent' }),
+      owners: () => new Map(),
+      layer: () => layer,
+      unchangedRescanMs,
+      scan: async () => {
+        scans++;
+        if (failNext) {
+          failNext = false;
+          throw new Error('wipefs failed');
+        }
+        return [disk('serial:A', '/dev/sda')];
+      },
+    });
+  const settle = () => new Promise((resolve) => setTimeout(resolve, 100));
+  const inv = make(60_000);
+  inv.start();
+  try {
+    await settle();
+    assert.is(scans, 1, 'the first turn scans; unchanged turns after it do not');
+    layer = 'sda 100\nsdb 200';
+    await settle();
+    assert.is(scans, 2, 'a new device in the kernel table: one scan');
+    failNext = true;
+    layer = 'sda 100';
+    await settle();
+    assert.is(scans, 4, 'the failed scan is tried again at the next turn, then the layer is settled');
+    assert.is(inv.current().length, 1);
+  } finally {
+    inv.stop();
+  }
+  scans = 0;
+  const often = make(20);
+  often.start();
+  try {
+    await settle();
+    assert.ok(scans >= 3, `unchanged, it still scans every 20 ms here (${scans} scans)`);
+  } finally {
+    often.stop();
+  }
+});
+
 test.run();

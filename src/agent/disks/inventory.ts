@@ -1,6 +1,9 @@
 // The agent's view of its disks over time: rescans (on demand and on an interval — udev events
 // are not available to the agent here), remembers disks that went away as MISSING, adds pool
-// ownership, and tells subscribers what changed (WatchDisks).
+// ownership, and tells subscribers what changed (WatchDisks). A scan forks lsblk and wipefs (60 ms
+// of CPU); the interval's scan runs only when the kernel's tables of block devices and mounts
+// changed, and once a minute regardless.
+import { readFileSync } from 'node:fs';
 import type { Logger } from '../../common/log.ts';
 import type { Disk__Output } from '../../agent-api/generated/stratum/agent/v1/Disk.ts';
 import type { DiskEvent } from '../../agent-api/generated/stratum/agent/v1/DiskEvent.ts';
@@ -18,6 +21,22 @@ export interface NodeDiskInventoryOptions {
   readonly owners: () => ReadonlyMap<string, string>;
   /** The scanner. @default scanDisks (lsblk, wipefs, sysfs) */
   readonly scan?: (filter: readonly RegExp[]) => Promise<ScannedDisk[]>;
+  /** What a new, grown, gone or mounted disk changes. @default blockLayer */
+  readonly layer?: () => string;
+  /** How often the interval scans although the layer is the same. @default UNCHANGED_RESCAN_MS */
+  readonly unchangedRescanMs?: number;
+}
+
+/** The interval's scan with the block layer unchanged: a filesystem written onto an idle, unmounted disk shows in no kernel table. */
+export const UNCHANGED_RESCAN_MS = 60_000;
+
+/**
+ * The kernel's block devices with their sizes, and this mount namespace's mounts (what lsblk's
+ * MOUNTPOINTS reads). Read synchronously: two small files the kernel renders from memory, read
+ * in the same turn a scan begins in.
+ */
+export function blockLayer(): string {
+  return `${readFileSync('/proc/partitions', 'utf8')}\n${readFileSync('/proc/self/mountinfo', 'utf8')}`;
 }
 
 function withState(d: ScannedDisk, pool: string): Disk__Output {
@@ -62,6 +81,8 @@ export class NodeDiskInventory {
   private queued?: Promise<Disk__Output[]>;
   private timer?: NodeJS.Timeout;
   private scanned = false;
+  /** The block layer as the last scan began, and when. */
+  private lastScan?: { layer: string | undefined; at: number };
 
   constructor(private readonly opts: NodeDiskInventoryOptions) {
     this.filter = opts.filter.map(globToRegExp);
@@ -111,7 +132,7 @@ export class NodeDiskInventory {
 
   start(): void {
     const tick = () => {
-      this.refresh()
+      this.scanIfChanged()
         .catch((err: unknown) => this.opts.log.warn({ err: (err as Error).message }, 'disk scan failed'))
         .finally(() => {
           if (this.timer) this.timer = setTimeout(tick, this.opts.scanIntervalMs);
@@ -120,12 +141,35 @@ export class NodeDiskInventory {
     this.timer = setTimeout(tick, 0);
   }
 
+  /** The interval's turn: a scan when the block layer changed since the last one began, or that one is old. */
+  private async scanIfChanged(): Promise<void> {
+    const last = this.lastScan;
+    const stale = !last || Date.now() - last.at >= (this.opts.unchangedRescanMs ?? UNCHANGED_RESCAN_MS);
+    if (!stale && last.layer !== undefined && this.layer() === last.layer) return;
+    // A failed scan is tried again at the next turn, changed or not.
+    await this.refresh().catch((err: unknown) => {
+      this.lastScan = undefined;
+      throw err;
+    });
+  }
+
+  /** The block layer, or undefined when it cannot be read (then every turn scans). */
+  private layer(): string | undefined {
+    try {
+      return (this.opts.layer ?? blockLayer)();
+    } catch {
+      return undefined;
+    }
+  }
+
   stop(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
   }
 
   private async scan(): Promise<Disk__Output[]> {
+    // Read before the devices are: a change during the scan makes the next turn scan again.
+    const began = { layer: this.layer(), at: Date.now() };
     const found = this.opts.scan
       ? await this.opts.scan(this.filter)
       : await scanDisks(CallScope.detached('disk scan', 60_000), { filter: this.filter });
@@ -147,6 +191,7 @@ export class NodeDiskInventory {
     this.disks.clear();
     for (const [id, d] of next) this.disks.set(id, d);
     this.scanned = true;
+    this.lastScan = began;
     for (const e of events) {
       this.opts.log.info({ disk: e.disk.id, device: e.disk.devicePath, event: e.type, state: e.disk.state }, 'disk changed');
       for (const l of this.listeners) l(e);

@@ -1,6 +1,7 @@
 // The operator's Prometheus metrics, all prefixed `stratum_`, on one registry served at /metrics.
 // Components take an OperatorMetrics so tests can use a fresh registry; the process uses one.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { EVENT_LOOP_SAMPLE_MS } from '../../common/constants.ts';
 import { StorageMetrics } from '../storage-metrics.ts';
 
 const DURATION_BUCKETS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
@@ -88,7 +89,7 @@ export class OperatorMetrics {
 
   /** Process metrics (CPU, memory, event loop lag) with the `stratum_` prefix. */
   collectProcessMetrics(): void {
-    collectDefaultMetrics({ register: this.registry, prefix: 'stratum_' });
+    collectDefaultMetrics({ register: this.registry, prefix: 'stratum_', eventLoopMonitoringPrecision: EVENT_LOOP_SAMPLE_MS });
   }
 }
 
