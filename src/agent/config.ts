@@ -7,6 +7,7 @@ import path from 'node:path';
 import { AGENT_GRPC_PORT, AGENT_HEALTH_PORT, AGENT_METRICS_PORT, CSI_PLUGIN_DIR } from '../common/constants.ts';
 import { parseQuantity } from '../api/quantity.ts';
 import { socketPath } from '../csi/server.ts';
+import { UNCHANGED_RESCAN_MS } from './disks/inventory.ts';
 
 export interface AgentConfig {
   /** Kubernetes node name. @default $NODE_NAME, else the host name */
@@ -103,7 +104,7 @@ const FLAGS = {
   'lvm-system-dir': 'LVM_SYSTEM_DIR for every LVM command (default: host /etc/lvm)',
   'pv-metadata-size': 'pvcreate --metadatasize for new PVs, e.g. 64m',
   disks: `comma-separated globs over device path, by-id link or loop backing file (default ${DEFAULT_DISK_FILTER.join(',')})`,
-  'scan-interval-ms': `disk rescan period in ms (default ${DEFAULT_SCAN_INTERVAL_MS})`,
+  'scan-interval-ms': `how often to look for disk changes in ms; a full rescan when the block or mount table changed, and every ${UNCHANGED_RESCAN_MS / 1000} s (default ${DEFAULT_SCAN_INTERVAL_MS})`,
   'shutdown-grace-ms': 'graceful shutdown bound in ms (default 10000)',
   'drbd-config-dir': 'DRBD resource files (default /etc/drbd.d)',
   'drbd-uts-namespace': 'nsfs file of a UTS namespace to run drbdadm in (tests)',
