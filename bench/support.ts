@@ -92,6 +92,12 @@ export async function agentCommands(agents: readonly TestAgent[]): Promise<{ cou
   return { count: samples(all, `${COMMAND_METRIC}_count`, byCommand), seconds: samples(all, `${COMMAND_METRIC}_sum`, byCommand) };
 }
 
+/** The operator's reconciles so far, by kind. */
+export async function reconciles(op: OperatorProcess): Promise<Map<string, number>> {
+  const text = await (await fetch(`${op.metricsUrl}/metrics`, { signal: AbortSignal.timeout(10_000) })).text();
+  return samples(text, 'stratum_reconcile_total', (label) => label('kind'));
+}
+
 /** kube-apiserver's apiserver_request_total samples, keyed "VERB resource[/subresource] code". */
 export async function apiRequests(plane: ControlPlane): Promise<Map<string, number>> {
   const kc = plane.kubeConfig();

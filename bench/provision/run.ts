@@ -8,7 +8,7 @@
 // volume by verb and resource with conflicts (from kube-apiserver's own request counter, the
 // benchmark's creates left out), the CPU time per volume of the whole machine and of each component
 // (kube-apiserver, etcd, operator, agents with their `lvm` processes, the benchmark itself; from
-// /proc), the system commands the agents ran per volume (from their own
+// /proc), the operator's reconciles per volume by kind, the system commands the agents ran per volume (from their own
 // metrics), the operator's resident memory (at the end of the burst and once
 // settled, with the V8 heap in use); then deletes them all and prints
 // the deletion rate and latency, its writes, CPU and agent commands, and the LVs left on the agents. BENCH_CPU_PROFILE=<dir> has the
@@ -38,6 +38,7 @@ import {
   operatorGone,
   out,
   pct,
+  reconciles,
 } from '../support.ts';
 import {
   heapMiB,
@@ -122,11 +123,13 @@ try {
   const watch = await VolumeWatch.start(cluster.client);
   const before = await apiRequests(plane);
   const cpuBefore = readCpu(components);
+  const reconcilesBefore = await reconciles(op);
   const commandsBefore = await agentCommands(cluster.harness.agents);
   const names = Array.from({ length: VOLUMES }, (_, i) => `bench-${String(i).padStart(5, '0')}`);
   const creation = await createVolumes(cluster.client, watch, names, () => ({ pool, size: '1Gi' }), died);
   const elapsed = creation.elapsedMs;
   const cpuCreated = readCpu(components);
+  const reconcilesCreated = await reconciles(op);
   const afterCreate = await apiRequests(plane);
   const commandsCreated = await agentCommands(cluster.harness.agents);
   const created$ = writeProfile(before, afterCreate, { key: 'POST localvolumes', count: VOLUMES });
@@ -177,6 +180,8 @@ try {
   );
   for (const [k, n] of created$.by) out(`      ${perVolume(n).padStart(6)}  ${k}`);
   out(`  CPU per volume:      ${cpuLine(cpuBefore, cpuCreated)}`);
+  const reconciled = [...grown(reconcilesBefore, reconcilesCreated)].map(([kind, n]) => `${kind} ${perVolume(n)}`);
+  out(`  reconciles/volume:   ${reconciled.join(', ')}`);
   out('  agent commands/volume:');
   commandProfile(commandsBefore, commandsCreated);
   out(
