@@ -77,7 +77,7 @@ export async function heapSnapshot(op: OperatorProcess, dir: string): Promise<st
 
 /** The operator's V8 heap (in use, and reserved by V8) and memory outside it, MiB, from its own gauges. */
 export async function heapMiB(op: OperatorProcess): Promise<{ used: number; total: number; external: number }> {
-  const found = parseSamples(await (await fetch(`${op.metricsUrl}/metrics`)).text());
+  const found = parseSamples(await op.metrics());
   const gauge = (name: string) => (found.find((s) => s.name === `stratum_nodejs_${name}`)?.value ?? 0) / 1024 ** 2;
   return { used: gauge('heap_size_used_bytes'), total: gauge('heap_size_total_bytes'), external: gauge('external_memory_bytes') };
 }
@@ -94,8 +94,7 @@ export async function agentCommands(agents: readonly TestAgent[]): Promise<{ cou
 
 /** The operator's reconciles so far, by kind. */
 export async function reconciles(op: OperatorProcess): Promise<Map<string, number>> {
-  const text = await (await fetch(`${op.metricsUrl}/metrics`, { signal: AbortSignal.timeout(10_000) })).text();
-  return samples(text, 'stratum_reconcile_total', (label) => label('kind'));
+  return samples(await op.metrics(), 'stratum_reconcile_total', (label) => label('kind'));
 }
 
 /** kube-apiserver's apiserver_request_total samples, keyed "VERB resource[/subresource] code". */
