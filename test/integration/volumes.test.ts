@@ -146,9 +146,11 @@ it('replicas 1 → 2: a second LV on another node, and a DRBD resource on both t
     '2 ready replicas',
     async () => {
       const r = await replicasOf('vol-a');
-      return r.length === 2 && r.every((x) => x.status?.state === 'Ready' && x.status.observedGeneration === x.metadata.generation)
-        ? r
-        : undefined;
+      const ready = (x: VolumeReplica) =>
+        x.status?.state === 'Ready' &&
+        x.status.observedGeneration === x.metadata.generation &&
+        findCondition(x.status.conditions, 'Ready')?.status === 'True';
+      return r.length === 2 && r.every(ready) ? r : undefined;
     },
     60_000,
     200,

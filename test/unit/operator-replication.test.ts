@@ -4,7 +4,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { membersAllowed, replicationRefusal, type NodeDrbd } from '../../src/operator/agents/drbd-support.ts';
-import { drbdView } from '../../src/operator/volumes/replica-reconciler.ts';
+import { drbdView, resourceMembers } from '../../src/operator/volumes/replica-reconciler.ts';
 import type { VolumeReplica } from '../../src/api/index.ts';
 import type { ReplicationStatus__Output } from '../../src/agent-api/generated/stratum/agent/v1/ReplicationStatus.ts';
 import type { ReplicationPeerStatus__Output } from '../../src/agent-api/generated/stratum/agent/v1/ReplicationPeerStatus.ts';
@@ -190,6 +190,59 @@ test('a peer that cannot be reached, and a StandAlone peer (split brain): named 
   );
   assert.equal([lost.state, lost.ready.reason], ['Syncing', 'Outdated']);
   assert.match(lost.ready.message, 'cannot reach node-a');
+});
+
+test("a replica's DRBD resource holds the members its spec names: a peer not yet patched, missing or without a device is waited for", () => {
+  const member = (
+    name: string,
+    node: string,
+    nodeId: number | undefined,
+    backing?: string,
+    over: Partial<VolumeReplica['metadata']> = {},
+  ): VolumeReplica => ({
+    ...vr(),
+    metadata: { name, generation: 2, ...over },
+    spec: {
+      volume: 'v',
+      node,
+      pool: 'p',
+      size: '1Gi',
+      role: 'secondary',
+      ...(nodeId === undefined ? {} : { replication: { port: 7789, minor: 1000, nodeId, protocol: 'C' as const } }),
+    },
+    ...(backing ? { status: { backingDevicePath: backing } } : {}),
+  });
+  const self: VolumeReplica = {
+    ...member('v-a', 'node-a', 0, '/dev/vg/v'),
+    spec: {
+      ...member('v-a', 'node-a', 0).spec,
+      replication: { port: 7789, minor: 1000, nodeId: 0, protocol: 'C', peers: [{ node: 'node-b', nodeId: 1 }] },
+    },
+  };
+  // The volume's reconciler has patched this replica, not yet its peer (or the cache has not seen it).
+  const unpatched = resourceMembers(self, [self, member('v-b', 'node-b', undefined, '/dev/vg/v')]);
+  assert.equal(unpatched.waiting, ['replica v-b on node-b (not a member yet)']);
+  assert.equal(
+    resourceMembers(self, [self, member('v-b', 'node-b', 2, '/dev/vg/v')]).waiting,
+    ['replica v-b on node-b (not a member yet)'],
+    'another node id',
+  );
+  assert.equal(resourceMembers(self, [self]).waiting, ['the replica on node-b (not created yet)']);
+  assert.equal(resourceMembers(self, [self, member('v-b', 'node-b', 1)]).waiting, ['replica v-b on node-b (no device yet)']);
+  const leaving = member('v-b', 'node-b', 1, '/dev/vg/v', { deletionTimestamp: '2026-12-05T00:00:00Z' });
+  assert.equal(
+    resourceMembers(self, [self, leaving]).waiting,
+    ['the replica on node-b (not created yet)'],
+    'a replica being deleted is no member',
+  );
+  const ready = member('v-b', 'node-b', 1, '/dev/vg/v');
+  const { members, waiting } = resourceMembers(self, [member('v-c', 'node-c', 2, '/dev/vg/v'), ready, self]);
+  assert.equal(waiting, []);
+  assert.equal(
+    members.map((m) => m.metadata.name),
+    ['v-a', 'v-b'],
+    'itself and its peers, not every replicated replica of the volume',
+  );
 });
 
 test.run();

@@ -136,15 +136,15 @@ export function replicaReconciler(deps: ReplicaReconcilerDeps) {
       present = { backingDevicePath: volume.devicePath, capacity: formatBytes(volume.sizeBytes) };
     }
     // The DRBD resource names every replica's backing device: publish ours, wait for the others'.
-    const waiting = peersWithoutDevice(vr);
+    const { members, waiting } = resourceMembers(vr, deps.replicas.byIndex('volume', vr.spec.volume));
     if (waiting.length) {
-      const message = `waiting for replica(s) ${waiting.map((p) => `${p.metadata.name} on ${p.spec.node}`).join(', ')} before writing the DRBD resource`;
+      const message = `waiting for ${waiting.join(', ')} before writing the DRBD resource`;
       await writeStatus(vr, 'Creating', present, readyCondition(false, 'WaitingForPeers', message, vr.metadata.generation));
       return;
     }
     let status = volumeDone ? await deps.registry.call(vr.spec.node, 'GetReplicationStatus', { volumeId: vr.spec.volume }) : undefined;
     if (!status || needsConfigure(vr, status)) {
-      const configured = await configureReplication(vr, present.backingDevicePath ?? vr.status?.backingDevicePath ?? '');
+      const configured = await configureReplication(vr, members, present.backingDevicePath ?? vr.status?.backingDevicePath ?? '');
       if (!configured.applied) {
         await writeStatus(
           vr,
@@ -212,19 +212,14 @@ export function replicaReconciler(deps: ReplicaReconcilerDeps) {
     }
   }
 
-  function replicated(vr: VolumeReplica): VolumeReplica[] {
-    return deps.replicas.byIndex('volume', vr.spec.volume).filter((p) => p.spec.replication && !p.metadata.deletionTimestamp);
-  }
-
-  function peersWithoutDevice(vr: VolumeReplica): VolumeReplica[] {
-    return replicated(vr).filter((p) => p.metadata.name !== vr.metadata.name && !p.status?.backingDevicePath);
-  }
-
-  async function configureReplication(vr: VolumeReplica, backingDevicePath: string): Promise<{ devicePath: string; applied: boolean }> {
+  async function configureReplication(
+    vr: VolumeReplica,
+    members: readonly VolumeReplica[],
+    backingDevicePath: string,
+  ): Promise<{ devicePath: string; applied: boolean }> {
     const r = vr.spec.replication!;
-    const peers = replicated(vr);
     const entries = await Promise.all(
-      peers.map(async (p) => {
+      members.map(async (p) => {
         const info = await deps.registry.call(p.spec.node, 'GetNodeInfo', {});
         const address =
           info.replicationAddress ||
@@ -311,6 +306,29 @@ export function replicaReconciler(deps: ReplicaReconcilerDeps) {
       await deps.events.record(vr, { type: 'Warning', reason: ready.reason, message: ready.message });
     if (state === 'Ready' && recovered) await deps.events.record(vr, { type: 'Normal', reason: 'ReplicaReady', message: ready.message });
   }
+}
+
+/**
+ * The members of the replica's DRBD resource as its own spec names them — itself and
+ * spec.replication.peers, each found among the volume's replicas — and the peers to wait for
+ * before writing the resource: not created yet, not yet given this node id (the volume's
+ * reconciler patches the members one by one, and the cache may be behind), or without a
+ * backing device yet. A resource written from whatever the cache holds could miss a member.
+ */
+export function resourceMembers(
+  vr: VolumeReplica,
+  replicasOfVolume: readonly VolumeReplica[],
+): { members: VolumeReplica[]; waiting: string[] } {
+  const members = [vr];
+  const waiting: string[] = [];
+  for (const peer of vr.spec.replication?.peers ?? []) {
+    const p = replicasOfVolume.find((r) => r.spec.node === peer.node && !r.metadata.deletionTimestamp);
+    if (!p) waiting.push(`the replica on ${peer.node} (not created yet)`);
+    else if (p.spec.replication?.nodeId !== peer.nodeId) waiting.push(`replica ${p.metadata.name} on ${peer.node} (not a member yet)`);
+    else if (!p.status?.backingDevicePath) waiting.push(`replica ${p.metadata.name} on ${peer.node} (no device yet)`);
+    else members.push(p);
+  }
+  return { members, waiting };
 }
 
 function replicatingCondition(vr: VolumeReplica): Condition | undefined {
