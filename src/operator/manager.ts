@@ -237,11 +237,11 @@ export class Manager {
           publish(pool).catch((err: Error) => this.log.warn({ pool, err: err.message }, 'pool capacity not published'));
       }),
     );
-    // Space the ledger cannot add back shows with the pool's next report: read it soon, once for
-    // a whole burst of removals (each read is several commands on every node of the pool).
+    // Space the ledger cannot tell shows with the pool's next report: read it soon, once for a
+    // whole burst (each read is several commands on every node of the pool).
     subscriptions.push(
-      ledger.freed$.pipe(bufferTime(2_000)).subscribe((freed) => {
-        for (const pool of new Set(freed)) poolController.queue.add(pool);
+      ledger.reread$.pipe(bufferTime(2_000)).subscribe((pools) => {
+        for (const pool of new Set(pools)) poolController.queue.add(pool);
       }),
     );
     pods.start();

@@ -8,6 +8,7 @@ import { run } from '../../src/common/exec.ts';
 import { FINALIZER } from '../../src/common/constants.ts';
 import { resourcePath, type KubeObject } from '../../src/operator/runtime/kube/client.ts';
 import { LOCAL_VOLUMES, STORAGE_POOLS, VOLUME_REPLICAS } from '../../src/operator/resources.ts';
+import { EVENTS } from './csi-support.ts';
 import { parseQuantity } from '../../src/api/quantity.ts';
 import { FAST_TAKEOVER_LEASE_MS } from '../helpers/operator-process.ts';
 import { TestCluster, reportFailure, sleep, waitFor, type ClusterNode } from './support.ts';
@@ -237,6 +238,42 @@ it('a volume that fits nowhere gets InsufficientCapacity naming the pool and the
   assert.match(ready.message, new RegExp(`pool ${lvmPool}.*the most is \\d+(Mi|Gi|Ki)? on node`));
   assert.is((await replicasOf('vol-huge')).length, 0);
   for (const n of cluster.nodes) assert.is((await lvsFor(n, 'vol-huge')).length, 0);
+});
+
+it('a replica its node turns down for want of space (the volume group filled behind Stratum) goes to another node: Ready, an Event says why', async () => {
+  // The node placement picks: the most allocatable by the pool's status, which the operator's ledger follows between reports.
+  const pool = (await cluster.get<StoragePool>(STORAGE_POOLS, lvmPool))!;
+  const [first, second] = [...pool.status!.nodes!].sort((a, b) => Number(parseQuantity(b.allocatable!) - parseQuantity(a.allocatable!)));
+  assert.ok(parseQuantity(second!.allocatable!) >= 128n * BigInt(MiB), `a second node has room: ${JSON.stringify(pool.status!.nodes)}`);
+  const full = cluster.nodes.find((n) => n.name === first!.node)!;
+  const vg = (await full.agent.poolVg(lvmPool))!;
+  const foreign = ['--yes', '-an', '-Zn', '-n', 'not-stratum', '-L', `${Number(vg.vg_free) - 32 * MiB}b`, vg.vg_name!];
+  await full.agent.lvm('lvcreate', foreign);
+  try {
+    await createVolume('vol-full', { size: '128Mi' });
+    const v = await waitForVolume(
+      'vol-full',
+      'vol-full Ready on another node',
+      async () => {
+        const x = await volume('vol-full');
+        return x?.status?.phase === 'Ready' && (await replicasOf('vol-full')).length === 1 ? x : undefined;
+      },
+      60_000,
+    );
+    assert.is.not(v.status!.primaryNode, full.name);
+    assert.is((await lvsFor(full, 'vol-full')).length, 0, `nothing left on ${full.name}`);
+    const events = await cluster.list<KubeObject & { reason: string; message: string }>(EVENTS, {
+      fieldSelector: 'involvedObject.name=vol-full',
+    });
+    const moved = events.find((e) => e.reason === 'ReplicaMoved');
+    assert.ok(moved, `a ReplicaMoved Event: ${JSON.stringify(events.map((e) => [e.reason, e.message]))}`);
+    assert.match(moved!.message, `node ${full.name} turned the primary replica down`);
+    assert.match(moved!.message, `placed on node ${v.status!.primaryNode} instead`);
+  } finally {
+    await full.agent.lvm('lvremove', ['--yes', `${vg.vg_name}/not-stratum`]);
+  }
+  await cluster.client.request('DELETE', resourcePath(LOCAL_VOLUMES, undefined, 'vol-full'));
+  await waitFor('vol-full gone', async () => !(await volume('vol-full')), 60_000, 250);
 });
 
 it('eviction of a backend: disk volume with 64 MiB of random data: same SHA-256 on the new node, old disk released', async () => {

@@ -163,7 +163,7 @@ test('ledger: a placed replica counts against its node until a report read after
 test('ledger: a volume removed from a thick LVM pool is free at once, until a report read after the removal shows it', () => {
   const ledger = new CapacityLedger();
   const freed: string[] = [];
-  const subscription = ledger.freed$.subscribe((pool) => freed.push(pool));
+  const subscription = ledger.reread$.subscribe((pool) => freed.push(pool));
   ledger.reported('p', 'a', 1_000, { free: 50n, allocatable: 40n, thin: false, wholeDisks: false });
   ledger.removed('old-a', 'p', 'a', 10n, 2_000);
   assert.equal(ledger.now('p', 'a'), { free: 60n, allocatable: 50n }, 'the removed volume counts as free');
@@ -184,6 +184,26 @@ test('ledger: a volume removed from a thick LVM pool is free at once, until a re
   for (const pool of ['thin', 'disks', 'unreported']) ledger.removed(`v-${pool}`, pool, 'a', 10n, 2_000);
   assert.equal(freed, ['thin', 'disks', 'unreported'], 'what the ledger cannot add back is read again');
   assert.equal(ledger.now('disks', 'a'), { free: 50n, allocatable: 40n });
+  subscription.unsubscribe();
+});
+
+test('ledger: a volume an agent turned down for want of space fits nowhere that small on its node until a report read after; the pool is read again', () => {
+  const ledger = new CapacityLedger();
+  const reread: string[] = [];
+  const subscription = ledger.reread$.subscribe((pool) => reread.push(pool));
+  const report = { free: 100n, allocatable: 100n, thin: false, wholeDisks: false };
+  ledger.reported('p', 'a', 1_000, report);
+  ledger.refused('p', 'a', 64n, 2_000);
+  assert.equal(ledger.now('p', 'a'), { free: 100n, allocatable: 63n }, 'the ledger thought 64 fit; the agent knows better');
+  assert.equal(reread, ['p']);
+  ledger.refused('p', 'a', 80n, 2_100);
+  assert.is(ledger.now('p', 'a')!.allocatable, 63n, 'the smallest refusal counts');
+  ledger.reported('p', 'a', 1_500, report);
+  assert.is(ledger.now('p', 'a')!.allocatable, 63n, 'a report read before the refusal does not lift it');
+  ledger.reported('p', 'a', 2_500, { ...report, free: 60n, allocatable: 60n });
+  assert.equal(ledger.now('p', 'a'), { free: 60n, allocatable: 60n }, 'the new report tells');
+  ledger.refused('p', 'a', 200n, 3_000);
+  assert.is(ledger.now('p', 'a')!.allocatable, 60n, 'a refusal never raises what fits');
   subscription.unsubscribe();
 });
 

@@ -5,7 +5,10 @@
 // created on the node (the report counts it then), or when it is released (deleted unmade).
 // Removals work the same way the other round: a volume removed from a thick LVM pool counts as
 // free until a report read after its removal shows it, so a burst of deletions needs no report
-// (a replicated volume's small DRBD metadata LV is left for that report to show).
+// (a replicated volume's small DRBD metadata LV is left for that report to show). What the ledger
+// cannot know (those metadata LVs, extents rounding, other users of the volume group) can make an
+// agent turn a volume down for want of space: until the node's next report, nothing that large
+// counts as fitting there, and the pool is read again at once.
 // With each node's last report it also tells what the pool holds now, so its status can follow
 // volume creation and removal between two reports without asking the agents again.
 import { Subject } from 'rxjs';
@@ -41,20 +44,23 @@ export class CapacityLedger {
   /** Volumes removed since the last report of their node, and their sum per `pool/node`. */
   private readonly removals: { readonly key: string; readonly size: bigint; readonly at: number }[] = [];
   private readonly freedSums = new Map<string, bigint>();
+  /** The smallest volume an agent turned down per `pool/node` since its last report, and when. */
+  private readonly refusals = new Map<string, { readonly size: bigint; readonly at: number }>();
   private readonly changes = new Subject<string>();
   /** Names of pools whose space changed by a placement, a volume made, or one released. */
   readonly changes$ = this.changes.asObservable();
-  private readonly freedSpace = new Subject<string>();
+  private readonly unknown = new Subject<string>();
   /**
-   * Names of pools where a volume was removed and the ledger cannot tell the space it freed (a
-   * thin pool, a pool of whole disks, a node not reported yet): only a new report shows it.
+   * Names of pools whose space only a new report can tell: a volume was removed and the ledger
+   * cannot add back what it freed (a thin pool, a pool of whole disks, a node not reported yet), or
+   * an agent turned a volume down that the ledger thought would fit.
    */
-  readonly freed$ = this.freedSpace.asObservable();
+  readonly reread$ = this.unknown.asObservable();
 
   /**
    * The agent removed the replica's volume (`size` bytes) from `pool` on `node`. Its reservation
    * ends; a volume the last report counted is free again from now on, where the ledger can add it
-   * back, else freed$ names the pool to read again.
+   * back, else reread$ names the pool to read again.
    */
   removed(replica: string, pool: string, node: string, size: bigint, at = Date.now()): void {
     const reserved = this.byReplica.has(replica);
@@ -64,11 +70,20 @@ export class CapacityLedger {
     const key = `${pool}/${node}`;
     const report = this.reports.get(key);
     if (!report || report.thin || report.wholeDisks) {
-      this.freedSpace.next(pool);
+      this.unknown.next(pool);
       return;
     }
     this.removals.push({ key, size, at });
     this.add(this.freedSums, pool, node, size);
+    this.changes.next(pool);
+  }
+
+  /** The agent on `node` turned down a volume of `size` bytes for want of space. */
+  refused(pool: string, node: string, size: bigint, at = Date.now()): void {
+    const key = `${pool}/${node}`;
+    const known = this.refusals.get(key);
+    if (!known || size < known.size) this.refusals.set(key, { size, at });
+    this.unknown.next(pool);
     this.changes.next(pool);
   }
 
@@ -103,6 +118,8 @@ export class CapacityLedger {
   reported(pool: string, node: string, readAt: number, space: NodeReport): void {
     const key = `${pool}/${node}`;
     this.reports.set(key, space);
+    const refusal = this.refusals.get(key);
+    if (refusal && refusal.at < readAt) this.refusals.delete(key);
     for (const [name, r] of this.byReplica)
       if (r.pool === pool && r.node === node && r.madeAt !== undefined && r.madeAt < readAt) this.release(name);
     for (let i = this.removals.length - 1; i >= 0; i--) {
@@ -127,7 +144,9 @@ export class CapacityLedger {
     // A thin volume takes free space only as it is written: the report's figure stands.
     const freed = this.freedSums.get(key) ?? 0n;
     const free = report.thin ? report.free : less(report.free + freed, this.madeSums.get(key) ?? 0n);
-    return { free, allocatable: less(report.allocatable + freed, this.sums.get(key) ?? 0n) };
+    const allocatable = less(report.allocatable + freed, this.sums.get(key) ?? 0n);
+    const refused = this.refusals.get(key)?.size;
+    return { free, allocatable: refused !== undefined && allocatable >= refused ? refused - 1n : allocatable };
   }
 
   private add(sums: Map<string, bigint>, pool: string, node: string, size: bigint): void {

@@ -21,6 +21,7 @@ import type { ReconcileContext, ReconcileResult } from '../runtime/controller.ts
 import { claimFollowsVolume } from './claim-size.ts';
 import { LOCAL_VOLUMES, VOLUME_REPLICAS } from '../resources.ts';
 import {
+  findCondition,
   readyCondition,
   removeFinalizer,
   setCondition,
@@ -128,17 +129,30 @@ export function localVolumeReconciler(deps: VolumeReconcilerDeps) {
     const excluded = new Set([...excludedNodes(lv), ...replaceable(lv, live).map((r) => r.spec.node)]);
     const kept = live.filter((r) => !excluded.has(r.spec.node));
     const leaving = live.filter((r) => excluded.has(r.spec.node));
-    const plan = placeReplicas({
-      size: parseQuantity(lv.spec.size),
-      replicas: lv.spec.replicas,
-      pool: space(pool),
-      ...(lv.spec.replicaPool ? { replicaPool: space(replicaPool) } : {}),
-      preferred: lv.spec.accessibility?.nodes ?? [],
-      occupied: live.map((r) => r.spec.node),
-      kept: kept.length,
-      hasPrimary: kept.some((r) => r.spec.role === 'primary'),
-      excluded,
-    });
+    const place = (counted: readonly VolumeReplica[], without: ReadonlySet<string>) =>
+      placeReplicas({
+        size: parseQuantity(lv.spec.size),
+        replicas: lv.spec.replicas,
+        pool: space(pool),
+        ...(lv.spec.replicaPool ? { replicaPool: space(replicaPool) } : {}),
+        preferred: lv.spec.accessibility?.nodes ?? [],
+        occupied: live.map((r) => r.spec.node),
+        kept: counted.length,
+        hasPrimary: counted.some((r) => r.spec.role === 'primary'),
+        excluded: without,
+      });
+    let plan = place(kept, excluded);
+    // Replicas their node turned down for want of space, never made there, go elsewhere when the
+    // rest of the pool has room for every one of them; otherwise they wait where they are.
+    const turnedDown = leaving.length ? [] : kept.filter((r) => turnedDownForSpace(lv, r));
+    let replaced: VolumeReplica[] = [];
+    if (turnedDown.length) {
+      const elsewhere = place(
+        kept.filter((r) => !turnedDown.includes(r)),
+        new Set([...excluded, ...turnedDown.map((r) => r.spec.node)]),
+      );
+      if (!elsewhere.shortfall) [plan, replaced] = [elsewhere, turnedDown];
+    }
     // A new volume is placed whole or not at all: no partial LVs when capacity is short.
     if (!live.length && plan.shortfall) {
       await writeStatus(lv, all, 'Pending', plan.shortfall);
@@ -159,7 +173,23 @@ export function localVolumeReconciler(deps: VolumeReconcilerDeps) {
       created.push(replica);
       unseen.set(name, [...(unseen.get(name) ?? []), { replica, at: Date.now() }]);
     }
-    const replicas = [...live, ...created];
+    const unused = [...created];
+    for (const r of replaced) {
+      await deleteReplica(r);
+      const to = unused.splice(
+        Math.max(
+          0,
+          unused.findIndex((c) => c.spec.role === r.spec.role),
+        ),
+        1,
+      )[0]?.spec.node;
+      await deps.events.record(lv, {
+        type: 'Normal',
+        reason: 'ReplicaMoved',
+        message: `node ${r.spec.node} turned the ${r.spec.role} replica down (${r.status?.lastError ?? 'no space'}); placed on node ${to} instead`,
+      });
+    }
+    const replicas = [...live.filter((r) => !replaced.includes(r)), ...created];
     const members = membersAllowed(drbd);
     await syncReplication(lv, replicas, members);
 
@@ -170,7 +200,7 @@ export function localVolumeReconciler(deps: VolumeReconcilerDeps) {
     else if (kept.length > lv.spec.replicas) await shrink(lv, kept, ctx);
 
     // The cache may already hold what this reconcile created, or not yet.
-    const current = withUnseen(name);
+    const current = withUnseen(name).filter((r) => !replaced.some((x) => x.metadata.name === r.metadata.name));
     // A new volume whose replicas have reported nothing yet: their first report (Ready, or what went
     // wrong) wakes this volume, which then writes its status once instead of a passing Creating first.
     const unreported = !lv.status?.phase && !plan.shortfall && current.length && current.every((r) => !r.status?.state);
@@ -191,6 +221,16 @@ export function localVolumeReconciler(deps: VolumeReconcilerDeps) {
     const lost = live.filter((r) => r.status?.state === 'Lost');
     const survivor = live.some((r) => r.status?.state === 'Ready' && r.status.diskState === 'UpToDate');
     return survivor ? lost : [];
+  }
+
+  /**
+   * Never made, its node short of space: nothing is lost by placing it elsewhere. A primary stays
+   * on the node the volume must use (spec.accessibility) or whose data it starts from (spec.source).
+   */
+  function turnedDownForSpace(lv: LocalVolume, r: VolumeReplica): boolean {
+    if (r.status?.devicePath || r.status?.backingDevicePath) return false;
+    if (findCondition(r.status?.conditions, 'Ready')?.reason !== 'InsufficientCapacity') return false;
+    return r.spec.role !== 'primary' || (!lv.spec.accessibility?.nodes?.length && !lv.spec.source);
   }
 
   /** spec.evictNodes plus the nodes labelled for eviction (an index lookup, not a scan of every node). */

@@ -118,6 +118,8 @@ export function replicaReconciler(deps: ReplicaReconcilerDeps) {
       )
         return;
       const f = err instanceof VolumeLostError ? err.failure : agentFailure(err, where(vr));
+      // Turned down where placement saw room: the next placements look elsewhere, and the volume may move this replica.
+      if (f.reason === 'InsufficientCapacity' && !made) deps.ledger.refused(vr.spec.pool, vr.spec.node, parseQuantity(vr.spec.size));
       const state: State = err instanceof VolumeLostError ? 'Lost' : vr.status?.devicePath ? (vr.status.state ?? 'Pending') : 'Pending';
       await writeStatus(vr, state, { lastError: f.message }, readyCondition(false, f.reason, f.message, vr.metadata.generation));
       throw err instanceof VolumeLostError ? err : failureToThrow(f, err);
