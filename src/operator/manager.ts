@@ -169,8 +169,8 @@ export class Manager {
         ledger,
         copies,
       }),
-      // Its own status writes come back as events: what they say was decided by the reconcile that wrote them.
-      updates: beyondStatus,
+      // Status-only changes too, its own writes included: a write from a cache one event behind
+      // (runtime/status.ts) is put right by the pass its event starts, and costs no API call otherwise.
       secondaries: [
         { informer: replicas, map: (r) => [r.spec.volume] },
         // Capacity or readiness of a pool changed: volumes waiting on it may go on (placed ones wait on their replicas).
@@ -202,8 +202,7 @@ export class Manager {
           graceMs: this.opts.nodeLostGraceMs ?? DEFAULT_NODE_LOST_GRACE_MS,
         }),
       }),
-      // A single replica's own status write needs no second look; a replicated one is requeued by its peers' watch below.
-      updates: beyondStatus,
+      // Status-only changes too, as for LocalVolumes above.
       secondaries: [
         // The volume's spec, annotations and deletion concern its replicas; the volume's status does not.
         {

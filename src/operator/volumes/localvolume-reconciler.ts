@@ -144,7 +144,7 @@ export function localVolumeReconciler(deps: VolumeReconcilerDeps) {
     let plan = place(kept, excluded);
     // Replicas their node turned down for want of space, never made there, go elsewhere when the
     // rest of the pool has room for every one of them; otherwise they wait where they are.
-    const turnedDown = leaving.length ? [] : kept.filter((r) => turnedDownForSpace(lv, r));
+    const turnedDown = leaving.length ? [] : kept.filter((r) => turnedDownForSpace(lv, r, kept.length));
     let replaced: VolumeReplica[] = [];
     if (turnedDown.length) {
       const elsewhere = place(
@@ -176,13 +176,10 @@ export function localVolumeReconciler(deps: VolumeReconcilerDeps) {
     const unused = [...created];
     for (const r of replaced) {
       await deleteReplica(r);
-      const to = unused.splice(
-        Math.max(
-          0,
-          unused.findIndex((c) => c.spec.role === r.spec.role),
-        ),
-        1,
-      )[0]?.spec.node;
+      const i = unused.findIndex((c) => c.spec.role === r.spec.role);
+      // None: replaced by an earlier pass whose deletion the cache does not show yet.
+      if (i < 0) continue;
+      const to = unused.splice(i, 1)[0]!.spec.node;
       await deps.events.record(lv, {
         type: 'Normal',
         reason: 'ReplicaMoved',
@@ -224,13 +221,15 @@ export function localVolumeReconciler(deps: VolumeReconcilerDeps) {
   }
 
   /**
-   * Never made, its node short of space: nothing is lost by placing it elsewhere. A primary stays
-   * on the node the volume must use (spec.accessibility) or whose data it starts from (spec.source).
+   * Never made, its node short of space: nothing is lost by placing it elsewhere. A primary moves
+   * only as the volume's one replica (placement makes a primary only for a volume without
+   * replicas), and stays on the node the volume must use (spec.accessibility) or whose data it
+   * starts from (spec.source).
    */
-  function turnedDownForSpace(lv: LocalVolume, r: VolumeReplica): boolean {
+  function turnedDownForSpace(lv: LocalVolume, r: VolumeReplica, replicas: number): boolean {
     if (r.status?.devicePath || r.status?.backingDevicePath) return false;
     if (findCondition(r.status?.conditions, 'Ready')?.reason !== 'InsufficientCapacity') return false;
-    return r.spec.role !== 'primary' || (!lv.spec.accessibility?.nodes?.length && !lv.spec.source);
+    return r.spec.role !== 'primary' || (replicas === 1 && !lv.spec.accessibility?.nodes?.length && !lv.spec.source);
   }
 
   /** spec.evictNodes plus the nodes labelled for eviction (an index lookup, not a scan of every node). */
