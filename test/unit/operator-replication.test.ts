@@ -232,10 +232,11 @@ test("a replica's DRBD resource holds the members its spec names: a peer not yet
   const leaving = member('v-b', 'node-b', 1, '/dev/vg/v', { deletionTimestamp: '2026-12-05T00:00:00Z' });
   assert.equal(
     resourceMembers(self, [self, leaving]).waiting,
-    ['the replica on node-b (not created yet)'],
+    ['replica v-b on node-b (being deleted)'],
     'a replica being deleted is no member',
   );
   const ready = member('v-b', 'node-b', 1, '/dev/vg/v');
+  assert.equal(resourceMembers(self, [self, leaving, ready]).members.at(-1), ready, 'the live one of two on a node');
   const { members, waiting } = resourceMembers(self, [member('v-c', 'node-c', 2, '/dev/vg/v'), ready, self]);
   assert.equal(waiting, []);
   assert.equal(

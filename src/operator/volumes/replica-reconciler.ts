@@ -313,9 +313,9 @@ export function replicaReconciler(deps: ReplicaReconcilerDeps) {
 /**
  * The members of the replica's DRBD resource as its own spec names them — itself and
  * spec.replication.peers, each found among the volume's replicas — and the peers to wait for
- * before writing the resource: not created yet, not yet given this node id (the volume's
- * reconciler patches the members one by one, and the cache may be behind), or without a
- * backing device yet. A resource written from whatever the cache holds could miss a member.
+ * before writing the resource: not created yet, being deleted, not yet given this node id (the
+ * volume's reconciler patches the members one by one, and the cache may be behind), or without
+ * a backing device yet. A resource written from whatever the cache holds could miss a member.
  */
 export function resourceMembers(
   vr: VolumeReplica,
@@ -324,8 +324,11 @@ export function resourceMembers(
   const members = [vr];
   const waiting: string[] = [];
   for (const peer of vr.spec.replication?.peers ?? []) {
-    const p = replicasOfVolume.find((r) => r.spec.node === peer.node && !r.metadata.deletionTimestamp);
+    const onNode = replicasOfVolume.filter((r) => r.spec.node === peer.node);
+    const p = onNode.find((r) => !r.metadata.deletionTimestamp) ?? onNode[0];
     if (!p) waiting.push(`the replica on ${peer.node} (not created yet)`);
+    // Leaving: the volume's reconciler takes it out of the peers.
+    else if (p.metadata.deletionTimestamp) waiting.push(`replica ${p.metadata.name} on ${peer.node} (being deleted)`);
     else if (p.spec.replication?.nodeId !== peer.nodeId) waiting.push(`replica ${p.metadata.name} on ${peer.node} (not a member yet)`);
     else if (!p.status?.backingDevicePath) waiting.push(`replica ${p.metadata.name} on ${peer.node} (no device yet)`);
     else members.push(p);
