@@ -2,8 +2,11 @@
 // bench/stale): kube-apiserver's write profile, the plain-lvcreate baseline, a LocalVolume watch
 // that times each volume reaching a state, and bursts of creates and deletes timed through it.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { createWriteStream, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import https from 'node:https';
+import type { IncomingMessage } from 'node:http';
+import { buffer } from 'node:stream/consumers';
+import { pipeline } from 'node:stream/promises';
 import path from 'node:path';
 import type { Subscription } from 'rxjs';
 import type { LocalVolume } from '../src/api/index.ts';
@@ -99,23 +102,31 @@ export async function reconciles(op: OperatorProcess): Promise<Map<string, numbe
 
 /** kube-apiserver's apiserver_request_total samples, keyed "VERB resource[/subresource] code". */
 export async function apiRequests(plane: ControlPlane): Promise<Map<string, number>> {
-  const kc = plane.kubeConfig();
-  const opts: https.RequestOptions = {};
-  await kc.applyToHTTPSOptions(opts);
-  const text = await new Promise<string>((resolve, reject) => {
-    https
-      .get(`${plane.server}/metrics`, opts, (res) => {
-        let body = '';
-        res.on('data', (c: Buffer) => {
-          body += c.toString();
-        });
-        res.on('end', () => resolve(body));
-      })
-      .on('error', reject);
-  });
+  const text = (await buffer(await apiserverGet(plane, '/metrics', 60_000))).toString();
   return samples(text, 'apiserver_request_total', (label) => {
     const sub = label('subresource');
     return `${label('verb')} ${label('resource')}${sub ? `/${sub}` : ''} ${label('code')}`;
+  });
+}
+
+/** kube-apiserver's own CPU profile over the next `seconds` (Go's pprof format, for `go tool pprof`), written to `file`. */
+export async function apiserverCpuProfile(plane: ControlPlane, seconds: number, file: string): Promise<void> {
+  const res = await apiserverGet(plane, `/debug/pprof/profile?seconds=${seconds}`, (seconds + 60) * 1000);
+  await pipeline(res, createWriteStream(file));
+}
+
+/** GET `urlPath` from kube-apiserver as the rig's admin; the answer must be a 200 within `timeoutMs`. */
+async function apiserverGet(plane: ControlPlane, urlPath: string, timeoutMs: number): Promise<IncomingMessage> {
+  const opts: https.RequestOptions = { timeout: timeoutMs };
+  await plane.kubeConfig().applyToHTTPSOptions(opts);
+  return new Promise((resolve, reject) => {
+    const req = https.get(`${plane.server}${urlPath}`, opts, (res) => {
+      if (res.statusCode === 200) return resolve(res);
+      res.resume();
+      reject(new Error(`GET ${urlPath} from kube-apiserver: HTTP ${res.statusCode}`));
+    });
+    req.on('timeout', () => req.destroy(new Error(`GET ${urlPath} from kube-apiserver: no answer in ${timeoutMs} ms`)));
+    req.on('error', reject);
   });
 }
 

@@ -16,6 +16,8 @@
 // Last, a sustained rate: BENCH_SUSTAINED_RATE creates a second (default 50) for
 // BENCH_SUSTAINED_SECONDS (default 20), create → Ready p50/p99 printed, then deleted (0 skips it).
 // BENCH_HEAP_SNAPSHOT=<dir>: the operator writes a V8 heap snapshot there once settled with every volume cached.
+// BENCH_APISERVER_PROFILE=<file>: kube-apiserver's CPU profile over the first BENCH_APISERVER_PROFILE_SECONDS
+// (default 15) of the burst, for `go tool pprof -top <file>`.
 // The operator runs through bin/stratum-operator with its production flags; BENCH_OPERATOR_NODE_ARGS
 // adds Node.js options (through NODE_OPTIONS), BENCH_WORKERS sets --workers (default: the operator's).
 // BENCH_FINALIZER_POLICY=0 runs without the install's admission policy, as on a cluster older than
@@ -49,6 +51,7 @@ import {
   rssParts,
   VolumeWatch,
   writeProfile,
+  apiserverCpuProfile,
 } from '../support.ts';
 
 const VOLUMES = Number(process.env.BENCH_VOLUMES ?? 1_000);
@@ -64,6 +67,8 @@ const SETTLE_READINGS_MS = [15_000, 60_000] as const;
 const OPERATOR_NODE_ARGS = (process.env.BENCH_OPERATOR_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
 const HEAP_SNAPSHOT = process.env.BENCH_HEAP_SNAPSHOT;
 const FINALIZER_POLICY = process.env.BENCH_FINALIZER_POLICY !== '0';
+const APISERVER_PROFILE = process.env.BENCH_APISERVER_PROFILE;
+const APISERVER_PROFILE_SECONDS = Number(process.env.BENCH_APISERVER_PROFILE_SECONDS ?? 15);
 
 requireCompiledOperator('bench/provision');
 const plane = await ControlPlane.start();
@@ -126,7 +131,9 @@ try {
   const reconcilesBefore = await reconciles(op);
   const commandsBefore = await agentCommands(cluster.harness.agents);
   const names = Array.from({ length: VOLUMES }, (_, i) => `bench-${String(i).padStart(5, '0')}`);
+  const apiserverProfile = APISERVER_PROFILE ? apiserverCpuProfile(plane, APISERVER_PROFILE_SECONDS, APISERVER_PROFILE) : undefined;
   const creation = await createVolumes(cluster.client, watch, names, () => ({ pool, size: '1Gi' }), died);
+  await apiserverProfile;
   const elapsed = creation.elapsedMs;
   const cpuCreated = readCpu(components);
   const reconcilesCreated = await reconciles(op);
