@@ -252,47 +252,76 @@ it('a volume that fits nowhere gets InsufficientCapacity naming the pool and the
   for (const n of cluster.nodes) assert.is((await lvsFor(n, 'vol-huge')).length, 0);
 });
 
-it('a replica its node turns down for want of space (volume groups filled behind Stratum) goes to a node with room: Ready, an Event says why', async () => {
-  // Every node but the one with the least allocatable (by the pool's status, which follows the
-  // operator's ledger) is filled to 32 MiB free: placement, not knowing, tries a full node first.
-  const pool = (await cluster.get<StoragePool>(STORAGE_POOLS, lvmPool))!;
-  const [target] = [...pool.status!.nodes!].sort((a, b) => Number(parseQuantity(a.allocatable!) - parseQuantity(b.allocatable!)));
-  assert.ok(parseQuantity(target!.allocatable!) >= 128n * BigInt(MiB), `the target node has room: ${JSON.stringify(pool.status!.nodes)}`);
-  const full = cluster.nodes.filter((n) => n.name !== target!.node);
+it('a replica its node turns down for want of space (volume groups filled behind Stratum) goes to a node with room once there is one: Ready, an Event says why', async () => {
   const filled: ClusterNode[] = [];
+  const fill = async (n: ClusterNode) => {
+    const vg = (await n.agent.poolVg(lvmPool))!;
+    await n.agent.lvm('lvcreate', ['--yes', '-an', '-Zn', '-n', 'not-stratum', '-L', `${Number(vg.vg_free) - 32 * MiB}b`, vg.vg_name!]);
+    filled.push(n);
+  };
+  const unfill = async (n: ClusterNode) => {
+    await n.agent.lvm('lvremove', ['--yes', `${(await n.agent.poolVg(lvmPool))!.vg_name}/not-stratum`]);
+    filled.splice(filled.indexOf(n), 1);
+  };
   try {
-    for (const n of full) {
-      const vg = (await n.agent.poolVg(lvmPool))!;
-      await n.agent.lvm('lvcreate', ['--yes', '-an', '-Zn', '-n', 'not-stratum', '-L', `${Number(vg.vg_free) - 32 * MiB}b`, vg.vg_name!]);
-      filled.push(n);
-    }
+    // Every node full, unknown to the operator until it reads the pools again: the first node tried turns the replica down.
+    await Promise.all(cluster.nodes.map(fill));
     await createVolume('vol-full', { size: '128Mi' });
-    const v = await waitForVolume(
+    const where = async () => (await replicasOf('vol-full')).filter((r) => !r.metadata.deletionTimestamp).map((r) => r.spec.node);
+    await waitForVolume(
       'vol-full',
-      'vol-full Ready',
+      'vol-full waiting for space, every node known full',
       async () => {
-        const x = await volume('vol-full');
-        return x?.status?.phase === 'Ready' && (await replicasOf('vol-full')).length === 1 ? x : undefined;
+        const v = await volume('vol-full');
+        const pool = await cluster.get<StoragePool>(STORAGE_POOLS, lvmPool);
+        return (
+          findCondition(v?.status?.conditions, 'Ready')?.reason === 'InsufficientCapacity' &&
+          pool?.status?.nodes?.every((n) => parseQuantity(n.allocatable!) < 128n * BigInt(MiB))
+        );
       },
       60_000,
     );
-    assert.is(v.status!.primaryNode, target!.node);
-    for (const n of full) assert.is((await lvsFor(n, 'vol-full')).length, 0, `nothing left on ${n.name}`);
-    const events = await cluster.list<KubeObject & { reason: string; message: string }>(EVENTS, {
-      fieldSelector: 'involvedObject.name=vol-full',
-    });
-    const moved = events.filter((e) => e.reason === 'ReplicaMoved');
-    assert.ok(moved.length, `a ReplicaMoved Event: ${JSON.stringify(events.map((e) => [e.reason, e.message]))}`);
-    const names = full.map((n) => n.name).join('|');
-    assert.match(
-      moved[0]!.message,
-      new RegExp(`^node (${names}) turned the primary replica down \\(.*bytes free.*\\); placed on node \\S+ instead$`),
-    );
-  } finally {
-    for (const n of filled) {
-      const vg = (await n.agent.poolVg(lvmPool))!;
-      await n.agent.lvm('lvremove', ['--yes', `${vg.vg_name}/not-stratum`]);
+    // Settled: where the replica is (if placed at all) holds for 3 s.
+    let stuck = await where();
+    for (let i = 0; i < 10; i++) {
+      await sleep(3_000);
+      const now = await where();
+      if (now.join() === stuck.join()) break;
+      stuck = now;
     }
+    const v = await volume('vol-full');
+    assert.match(findCondition(v!.status!.conditions, 'Ready')!.message, /bytes free|allocatable/, 'the volume says why it waits');
+    // Room on a node the replica is not on: it goes there.
+    const roomy = cluster.nodes.find((n) => !stuck.includes(n.name))!;
+    await unfill(roomy);
+    const ready = await waitForVolume(
+      'vol-full',
+      `vol-full Ready on ${roomy.name}`,
+      async () => {
+        const x = await volume('vol-full');
+        return x?.status?.phase === 'Ready' && (await where()).length === 1 ? x : undefined;
+      },
+      90_000,
+    );
+    assert.is(ready.status!.primaryNode, roomy.name);
+    for (const n of cluster.nodes.filter((x) => x !== roomy))
+      assert.is((await lvsFor(n, 'vol-full')).length, 0, `nothing left on ${n.name}`);
+    if (stuck.length) {
+      const events = await cluster.list<KubeObject & { reason: string; message: string }>(EVENTS, {
+        fieldSelector: 'involvedObject.name=vol-full',
+      });
+      const moved = events.filter((e) => e.reason === 'ReplicaMoved').map((e) => e.message);
+      assert.ok(
+        moved.some((m) =>
+          new RegExp(`^node ${stuck[0]} turned the primary replica down \\(.*bytes free.*\\); placed on node ${roomy.name} instead$`).test(
+            m,
+          ),
+        ),
+        `a ReplicaMoved Event for the move to ${roomy.name}: ${JSON.stringify(moved)}`,
+      );
+    }
+  } finally {
+    for (const n of [...filled]) await unfill(n);
   }
   await cluster.client.request('DELETE', resourcePath(LOCAL_VOLUMES, undefined, 'vol-full'));
   await waitFor('vol-full gone', async () => !(await volume('vol-full')), 60_000, 250);
