@@ -131,9 +131,16 @@ try {
   const reconcilesBefore = await reconciles(op);
   const commandsBefore = await agentCommands(cluster.harness.agents);
   const names = Array.from({ length: VOLUMES }, (_, i) => `bench-${String(i).padStart(5, '0')}`);
-  const apiserverProfile = APISERVER_PROFILE ? apiserverCpuProfile(plane, APISERVER_PROFILE_SECONDS, APISERVER_PROFILE) : undefined;
+  // Its failure is held until the burst is over, then thrown inside this try: the cluster is still torn down.
+  const apiserverProfile = APISERVER_PROFILE
+    ? apiserverCpuProfile(plane, APISERVER_PROFILE_SECONDS, APISERVER_PROFILE).then(
+        () => undefined,
+        (err: unknown) => err,
+      )
+    : undefined;
   const creation = await createVolumes(cluster.client, watch, names, () => ({ pool, size: '1Gi' }), died);
-  await apiserverProfile;
+  const profileFailed = await apiserverProfile;
+  if (profileFailed) throw profileFailed;
   const elapsed = creation.elapsedMs;
   const cpuCreated = readCpu(components);
   const reconcilesCreated = await reconciles(op);
