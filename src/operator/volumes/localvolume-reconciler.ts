@@ -186,7 +186,9 @@ export function localVolumeReconciler(deps: VolumeReconcilerDeps) {
         message: `node ${r.spec.node} turned the ${r.spec.role} replica down (${r.status?.lastError ?? 'no space'}); placed on node ${to} instead`,
       });
     }
-    const replicas = [...live.filter((r) => !replaced.includes(r)), ...created];
+    // By name: the cache may hand out newer objects for the same replicas later in this pass.
+    const gone = new Set(replaced.map((r) => r.metadata.name));
+    const replicas = [...live.filter((r) => !gone.has(r.metadata.name)), ...created];
     const members = membersAllowed(drbd);
     await syncReplication(lv, replicas, members);
 
@@ -197,7 +199,7 @@ export function localVolumeReconciler(deps: VolumeReconcilerDeps) {
     else if (kept.length > lv.spec.replicas) await shrink(lv, kept, ctx);
 
     // The cache may already hold what this reconcile created, or not yet.
-    const current = withUnseen(name).filter((r) => !replaced.some((x) => x.metadata.name === r.metadata.name));
+    const current = withUnseen(name).filter((r) => !gone.has(r.metadata.name));
     // A new volume whose replicas have reported nothing yet: their first report (Ready, or what went
     // wrong) wakes this volume, which then writes its status once instead of a passing Creating first.
     const unreported = !lv.status?.phase && !plan.shortfall && current.length && current.every((r) => !r.status?.state);
