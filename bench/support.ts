@@ -115,6 +115,13 @@ export async function apiserverCpuProfile(plane: ControlPlane, seconds: number, 
   await pipeline(res, createWriteStream(file));
 }
 
+/** An object's size as the API server serves it (JSON), and how much of it is managedFields. */
+export async function servedSize(plane: ControlPlane, urlPath: string): Promise<{ bytes: number; managedFields: number }> {
+  const text = (await buffer(await apiserverGet(plane, urlPath, 30_000))).toString();
+  const obj = JSON.parse(text) as { metadata?: { managedFields?: unknown } };
+  return { bytes: Buffer.byteLength(text), managedFields: Buffer.byteLength(JSON.stringify(obj.metadata?.managedFields ?? [])) };
+}
+
 /** GET `urlPath` from kube-apiserver as the rig's admin; the answer must be a 200 within `timeoutMs`. */
 async function apiserverGet(plane: ControlPlane, urlPath: string, timeoutMs: number): Promise<IncomingMessage> {
   const opts: https.RequestOptions = { timeout: timeoutMs };

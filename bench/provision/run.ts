@@ -7,13 +7,15 @@
 // → Ready latency (p50, p99), volumes per second and its ratio to the baseline, API writes per
 // volume by verb and resource with conflicts (from kube-apiserver's own request counter, the
 // benchmark's creates left out), the CPU time per volume of the whole machine and of each component
-// (kube-apiserver, etcd, operator, agents with their `lvm` processes, the benchmark itself; from
+// (kube-apiserver, etcd, operator, the agents, their `lvm` processes, the benchmark itself; from
 // /proc), the operator's reconciles per volume by kind, the system commands the agents ran per volume (from their own
 // metrics), the operator's resident memory (at the end of the burst and once
 // settled, with the V8 heap in use); then deletes them all and prints
 // the deletion rate and latency, its writes, CPU and agent commands, and the LVs left on the agents. BENCH_CPU_PROFILE=<dir> has the
 // operator and the agents write V8 CPU profiles into <dir>/operator and <dir>/agents as they stop.
-// Last, a sustained rate: BENCH_SUSTAINED_RATE creates a second (default 50) for
+// Before the operator starts, the control plane alone (bench/api-floor.ts): the same API requests per
+// volume with no Stratum process, its CPU per volume and the rate that leaves on this machine's cores,
+// printed beside Stratum's. Last, a sustained rate: BENCH_SUSTAINED_RATE creates a second (default 50) for
 // BENCH_SUSTAINED_SECONDS (default 20), create → Ready p50/p99 printed, then deleted (0 skips it).
 // BENCH_HEAP_SNAPSHOT=<dir>: the operator writes a V8 heap snapshot there once settled with every volume cached.
 // BENCH_APISERVER_PROFILE=<file>: kube-apiserver's CPU profile over the first BENCH_APISERVER_PROFILE_SECONDS
@@ -22,13 +24,16 @@
 // adds Node.js options (through NODE_OPTIONS), BENCH_WORKERS sets --workers (default: the operator's).
 // BENCH_FINALIZER_POLICY=0 runs without the install's admission policy, as on a cluster older than
 // 1.36: the operator then patches the finalizer onto every new volume itself.
+import { availableParallelism } from 'node:os';
 import { DEFAULT_SCAN_INTERVAL_MS } from '../../src/agent/config.ts';
 import type { StoragePool } from '../../src/api/index.ts';
-import { STORAGE_POOLS } from '../../src/operator/resources.ts';
+import { LOCAL_VOLUMES, STORAGE_POOLS, VOLUME_REPLICAS } from '../../src/operator/resources.ts';
+import { resourcePath } from '../../src/operator/runtime/kube/client.ts';
 import { ControlPlane } from '../../test/rig/control-plane.ts';
 import { TestCluster, waitFor } from '../../test/integration/support.ts';
 import { removeFinalizerPolicy } from '../../test/helpers/cluster-objects.ts';
 import { cpuBetween, readCpu, type Components, type CpuReading } from '../cpu-split.ts';
+import { apiFloor, removeApiFloor } from '../api-floor.ts';
 import {
   agentCommands,
   apiRequests,
@@ -52,6 +57,7 @@ import {
   VolumeWatch,
   writeProfile,
   apiserverCpuProfile,
+  servedSize,
 } from '../support.ts';
 
 const VOLUMES = Number(process.env.BENCH_VOLUMES ?? 1_000);
@@ -63,6 +69,7 @@ const SUSTAINED_RATE = Number(process.env.BENCH_SUSTAINED_RATE ?? 50);
 const SUSTAINED_SECONDS = Number(process.env.BENCH_SUSTAINED_SECONDS ?? 20);
 // RSS read twice while idle after the burst: the second shows whether the operator still gives
 // memory back after the first.
+const CORES = availableParallelism();
 const SETTLE_READINGS_MS = [15_000, 60_000] as const;
 const OPERATOR_NODE_ARGS = (process.env.BENCH_OPERATOR_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
 const HEAP_SNAPSHOT = process.env.BENCH_HEAP_SNAPSHOT;
@@ -71,6 +78,11 @@ const APISERVER_PROFILE = process.env.BENCH_APISERVER_PROFILE;
 const APISERVER_PROFILE_SECONDS = Number(process.env.BENCH_APISERVER_PROFILE_SECONDS ?? 15);
 
 requireCompiledOperator('bench/provision');
+const CONTROL_PLANE = new Map([
+  ['kube-apiserver', 'kube-apiserver'],
+  ['etcd', 'etcd'],
+]);
+
 const plane = await ControlPlane.start();
 let cluster: TestCluster | undefined;
 try {
@@ -90,6 +102,15 @@ try {
   const pool = `${cluster.prefix}-bench`;
   await cluster.createPool(pool, { mediaClass: 'hdd' });
   await cluster.createStorageClass(`${pool}-sc`, { pool });
+  // Before the operator starts, so nothing acts on these objects.
+  const floorNames = Array.from({ length: VOLUMES }, (_, i) => `floor-${String(i).padStart(5, '0')}`);
+  const floorParts: Components = { byPid: new Map([[process.pid, 'benchmark']]), byCommand: CONTROL_PLANE };
+  const floorWatch = await VolumeWatch.start(cluster.client);
+  const floorBefore = readCpu(floorParts);
+  const floorMs = await apiFloor(cluster.client, floorWatch, floorNames, pool, cluster.nodes[0]!.name);
+  const floorCpu = cpuBetween(floorBefore, readCpu(floorParts));
+  floorWatch.stop();
+  await removeApiFloor(cluster.client, floorNames);
   const op = await cluster.startOperator('operator-bench', [...(WORKERS ? ['--workers', WORKERS] : []), '--log-level', 'warn'], {
     compiled: true,
     // The production lease, not the tests' short one: a loaded machine must not cost the benchmark its leader.
@@ -118,12 +139,10 @@ try {
     byPid: new Map<number, string>([
       [process.pid, 'benchmark'],
       [op.proc.pid!, 'operator'],
-      ...cluster.harness.agents.map((a): [number, string] => [a.pid!, 'agents (with lvm)']),
+      ...cluster.harness.agents.map((a): [number, string] => [a.pid!, 'agents']),
     ]),
-    byCommand: new Map([
-      ['kube-apiserver', 'kube-apiserver'],
-      ['etcd', 'etcd'],
-    ]),
+    // The agents' long-lived lvm shells, apart from the agents themselves.
+    byCommand: new Map([...CONTROL_PLANE, ['lvm', 'lvm']]),
   };
   const watch = await VolumeWatch.start(cluster.client);
   const before = await apiRequests(plane);
@@ -149,6 +168,11 @@ try {
   const created$ = writeProfile(before, afterCreate, { key: 'POST localvolumes', count: VOLUMES });
   const latencies = creation.latencies;
   const rss = rssMiB(op);
+  const firstReplica = watch.get(names[0]!)?.status?.replicas?.[0]?.name;
+  const sizes = {
+    LocalVolume: await servedSize(plane, resourcePath(LOCAL_VOLUMES, undefined, names[0])),
+    VolumeReplica: firstReplica ? await servedSize(plane, resourcePath(VOLUME_REPLICAS, undefined, firstReplica)) : undefined,
+  };
   const rate = creation.done / (elapsed / 1000);
   // Idle with every volume cached: what the operator keeps, once the burst's garbage is collected.
   await new Promise((resolve) => setTimeout(resolve, SETTLE_READINGS_MS[0]));
@@ -194,6 +218,14 @@ try {
   );
   for (const [k, n] of created$.by) out(`      ${perVolume(n).padStart(6)}  ${k}`);
   out(`  CPU per volume:      ${cpuLine(cpuBefore, cpuCreated)}`);
+  const floorMachine = floorCpu.machine / VOLUMES;
+  const created = cpuBetween(cpuBefore, cpuCreated).machine / VOLUMES;
+  out(
+    `  control plane alone: the same requests with no Stratum process (${VOLUMES} LocalVolumes and VolumeReplicas created, both statuses written, three watches open): ${floorMachine.toFixed(1)} ms of the machine's CPU per volume (${floorCpu.components.map(([c, n]) => `${c} ${(n / VOLUMES).toFixed(1)}`).join(', ')}), ${(VOLUMES / (floorMs / 1000)).toFixed(1)} volumes/s; on ${CORES} cores no faster than ${((CORES * 1000) / floorMachine).toFixed(0)} volumes/s. Stratum's processes add ${(created - floorMachine).toFixed(1)} ms per volume`,
+  );
+  const size = (s: { bytes: number; managedFields: number } | undefined) =>
+    s ? `${s.bytes} bytes (managedFields ${s.managedFields})` : 'none';
+  out(`  objects as served:   LocalVolume ${size(sizes.LocalVolume)}, VolumeReplica ${size(sizes.VolumeReplica)}`);
   const reconciled = [...grown(reconcilesBefore, reconcilesCreated)].map(([kind, n]) => `${kind} ${perVolume(n)}`);
   out(`  reconciles/volume:   ${reconciled.join(', ')}`);
   out('  agent commands/volume:');

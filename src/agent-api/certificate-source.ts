@@ -48,11 +48,11 @@ export class CertificateSource implements Provider {
   static async watchFiles(files: CertificateFiles, intervalMs: number, onError: (err: Error) => void): Promise<CertificateSource> {
     const source = new CertificateSource(await readSet(files));
     source.timer = setInterval(() => {
-      readSet(files).then(
-        (set) => source.set(set),
-        (err: Error) =>
+      readSet(files)
+        .then((set) => source.set(set))
+        .catch((err: Error) =>
           onError(new Error(`certificate files ${files.cert}, ${files.key}, ${files.ca}: ${err.message}; keeping the last good ones`)),
-      );
+        );
     }, intervalMs);
     source.timer.unref();
     return source;
@@ -68,11 +68,11 @@ export class CertificateSource implements Provider {
     return this.latest && new X509Certificate(this.latest.cert);
   }
 
-  /** Replaces the set (after checking it) when it differs from the current one. */
+  /** Replaces the set (after checking it) when it differs from the current one; the same bytes are not parsed again. */
   set(next: CertificateSet): void {
-    const leaf = checkCertificateSet(next);
     const now = this.latest;
     if (now && now.ca.equals(next.ca) && now.cert.equals(next.cert) && now.key.equals(next.key)) return;
+    const leaf = checkCertificateSet(next);
     this.latest = next;
     for (const l of this.caListeners) l({ caCertificate: next.ca });
     for (const l of this.identityListeners) l({ certificate: next.cert, privateKey: next.key });
@@ -109,7 +109,5 @@ export class CertificateSource implements Provider {
 
 async function readSet(files: CertificateFiles): Promise<CertificateSet> {
   const [ca, cert, key] = await Promise.all([readFile(files.ca), readFile(files.cert), readFile(files.key)]);
-  const set = { ca, cert, key };
-  checkCertificateSet(set);
-  return set;
+  return { ca, cert, key };
 }

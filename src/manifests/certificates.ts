@@ -4,7 +4,7 @@
 // cert-manager renews both; the operator re-reads them without a restart.
 import { ApiObject } from 'cdk8s';
 import type { Construct } from 'constructs';
-import { CA_SECRET, OPERATOR_TLS_SECRET } from '../common/constants.ts';
+import { CA_SECRET, OPERATOR_NAME, OPERATOR_TLS_SECRET } from '../common/constants.ts';
 import { OPERATOR_IDENTITY } from '../agent-api/identity.ts';
 import type { ResolvedConfig } from './config.ts';
 
@@ -29,7 +29,7 @@ export function createCertManagerCertificates(scope: Construct, namespace: strin
     usages: ['cert sign', 'crl sign'],
   });
   certificate('operator-certificate', OPERATOR_TLS_SECRET, {
-    commonName: 'stratum-operator',
+    commonName: OPERATOR_NAME,
     uris: [OPERATOR_IDENTITY],
     duration: '720h',
     renewBefore: '240h',

@@ -4,7 +4,7 @@
 // off; its only token is projected for the operator's audience, which the API server ignores).
 import type { Construct } from 'constructs';
 import * as kplus from 'cdk8s-plus-27';
-import { API_GROUP, CA_SECRET, TRUST_BUNDLE_CONFIGMAP } from '../common/constants.ts';
+import { API_GROUP, CA_SECRET, OPERATOR_NAME, TRUST_BUNDLE_CONFIGMAP } from '../common/constants.ts';
 import { KIND_DEFINITIONS } from '../api/index.ts';
 
 export interface Rule {
@@ -72,24 +72,24 @@ export interface Accounts {
 }
 
 export function createRbac(scope: Construct, namespace: string, certificates: 'managed' | 'external'): Accounts {
-  const operator = new kplus.ServiceAccount(scope, 'operator-sa', { metadata: { name: 'stratum-operator', namespace } });
+  const operator = new kplus.ServiceAccount(scope, 'operator-sa', { metadata: { name: OPERATOR_NAME, namespace } });
   const agent = new kplus.ServiceAccount(scope, 'agent-sa', { metadata: { name: 'stratum-agent', namespace }, automountToken: false });
 
   const clusterRole = new kplus.k8s.KubeClusterRole(scope, 'operator-clusterrole', {
-    metadata: { name: 'stratum-operator' },
+    metadata: { name: OPERATOR_NAME },
     rules: OPERATOR_CLUSTER_RULES.map(toPolicyRule),
   });
   new kplus.k8s.KubeClusterRoleBinding(scope, 'operator-clusterrolebinding', {
-    metadata: { name: 'stratum-operator' },
+    metadata: { name: OPERATOR_NAME },
     roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: clusterRole.name },
     subjects: [{ kind: 'ServiceAccount', name: operator.name, namespace }],
   });
   const role = new kplus.k8s.KubeRole(scope, 'operator-role', {
-    metadata: { name: 'stratum-operator', namespace },
+    metadata: { name: OPERATOR_NAME, namespace },
     rules: operatorNamespaceRules(certificates).map(toPolicyRule),
   });
   new kplus.k8s.KubeRoleBinding(scope, 'operator-rolebinding', {
-    metadata: { name: 'stratum-operator', namespace },
+    metadata: { name: OPERATOR_NAME, namespace },
     roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: role.name },
     subjects: [{ kind: 'ServiceAccount', name: operator.name, namespace }],
   });

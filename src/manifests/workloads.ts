@@ -17,6 +17,7 @@ import {
   CSI_REGISTRATION_DIR,
   KUBELET_DIR,
   OPERATOR_BOOTSTRAP_PORT,
+  OPERATOR_NAME,
   OPERATOR_METRICS_PORT,
   OPERATOR_POD_LABELS,
   OPERATOR_SERVICE,
@@ -93,7 +94,7 @@ export function createOperator(scope: Construct, config: ResolvedConfig, account
     volumeMounts: [{ path: CSI_SOCKET_DIR, volume: socketDir }],
   });
   const deployment = new kplus.Deployment(scope, 'operator', {
-    metadata: { name: 'stratum-operator', namespace: ns, labels: { ...OPERATOR_POD_LABELS } },
+    metadata: { name: OPERATOR_NAME, namespace: ns, labels: { ...OPERATOR_POD_LABELS } },
     podMetadata: { labels: { ...OPERATOR_POD_LABELS } },
     select: false,
     spread: false,
@@ -108,7 +109,7 @@ export function createOperator(scope: Construct, config: ResolvedConfig, account
         name: 'operator',
         image: stratumImage(config),
         imagePullPolicy: pull,
-        command: ['stratum-operator'],
+        command: [OPERATOR_NAME],
         args: [
           '--leader-elect',
           `--csi-endpoint=unix://${CSI_ADDRESS}`,
@@ -153,7 +154,7 @@ export function createOperator(scope: Construct, config: ResolvedConfig, account
   selectPods(deployment, OPERATOR_POD_LABELS);
 
   new kplus.k8s.KubePodDisruptionBudget(scope, 'operator-pdb', {
-    metadata: { name: 'stratum-operator', namespace: ns },
+    metadata: { name: OPERATOR_NAME, namespace: ns },
     spec: { minAvailable: kplus.k8s.IntOrString.fromNumber(1), selector: { matchLabels: { ...OPERATOR_POD_LABELS } } },
   });
   metricsService(scope, 'operator-metrics', ns, 'stratum-operator-metrics', OPERATOR_POD_LABELS, OPERATOR_METRICS_PORT);

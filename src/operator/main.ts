@@ -4,9 +4,10 @@
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEFAULT_NAMESPACE, OPERATOR_BOOTSTRAP_PORT, OPERATOR_METRICS_PORT } from '../common/constants.ts';
+import { DEFAULT_NAMESPACE, OPERATOR_BOOTSTRAP_PORT, OPERATOR_METRICS_PORT, OPERATOR_NAME } from '../common/constants.ts';
 import { CERTIFICATE_MODES, startOperatorIdentity, type CertificateMode } from './identity/operator-identity.ts';
 import { createLogger } from '../common/log.ts';
+import { PACKAGE_VERSION } from '../common/package-root.ts';
 import { startHealthServer } from './runtime/health.ts';
 import { KubeClient, loadKubeConfig } from './runtime/kube/client.ts';
 import { LeaderElector } from './runtime/leader.ts';
@@ -102,7 +103,7 @@ function parse(argv: string[]) {
     kubeconfig: values.kubeconfig,
     namespace: values.namespace ?? process.env.NAMESPACE ?? DEFAULT_NAMESPACE,
     leaderElect: Boolean(values['leader-elect']),
-    leaseName: values['lease-name'] ?? 'stratum-operator',
+    leaseName: values['lease-name'] ?? OPERATOR_NAME,
     leaseDurationMs: number('lease-duration-ms', values['lease-duration-ms'], 15_000),
     identity: values.identity ?? process.env.POD_NAME ?? hostname(),
     metricsHost: metrics.host,
@@ -135,7 +136,7 @@ async function main(): Promise<void> {
   const log = createLogger('operator', opts.logLevel as 'info').child({ identity: opts.identity });
   const metrics = sharedMetrics();
   metrics.collectProcessMetrics();
-  const client = new KubeClient(loadKubeConfig({ kubeconfig: opts.kubeconfig }));
+  const client = new KubeClient(loadKubeConfig({ kubeconfig: opts.kubeconfig }), `${OPERATOR_NAME}/${PACKAGE_VERSION}`);
   const certificates = await startOperatorIdentity({
     client,
     namespace: opts.namespace,

@@ -3,7 +3,7 @@
 // health endpoint and its campaign). Losing the lease stops every controller at once.
 import { isDeepStrictEqual } from 'node:util';
 import { bufferTime, filter, merge, type Subscription } from 'rxjs';
-import { AGENT_POD_LABELS, EVICT_NODE_LABEL } from '../common/constants.ts';
+import { AGENT_POD_LABELS, EVICT_NODE_LABEL, OPERATOR_NAME } from '../common/constants.ts';
 import { createLogger, type Logger } from '../common/log.ts';
 import type { LocalDisk, LocalVolume, LocalVolumeSnapshot, StoragePool, VolumeReplica } from '../api/index.ts';
 import type { ClientIdentity } from '../agent-api/client.ts';
@@ -112,7 +112,7 @@ export class Manager {
       ...common,
       indexers: { volume: (r) => [r.spec.volume], node: (r) => [r.spec.node] },
     });
-    const events = new EventRecorder(client, { component: 'stratum-operator', instance: this.opts.identity, ...common });
+    const events = new EventRecorder(client, { component: OPERATOR_NAME, instance: this.opts.identity, ...common });
     const registry = new AgentRegistry(pods, { tls: this.opts.agentTls, ...common });
     const inventory = new ClusterDiskInventory(registry, { log: this.log });
     const workers = this.opts.workers ?? DEFAULT_WORKERS;

@@ -118,6 +118,13 @@ it('create → Ready, with the LV on the requested node (lvs)', async () => {
   assert.is(lvs.length, 1);
   assert.is(Number(lvs[0]!.lv_size), 256 * MiB);
   for (const other of cluster.nodes.filter((n) => n !== node)) assert.is((await lvsFor(other, 'vol-a')).length, 0);
+  // What the operator wrote is signed with its name, for `kubectl get -o yaml --show-managed-fields` and audit logs.
+  const managers = (o: KubeObject | undefined) =>
+    (o?.metadata as { managedFields?: { manager: string; subresource?: string }[] }).managedFields?.map((f) =>
+      `${f.manager} ${f.subresource ?? ''}`.trim(),
+    );
+  assert.ok(managers(await volume('vol-a'))?.includes('stratum-operator status'), JSON.stringify(managers(await volume('vol-a'))));
+  assert.equal(managers((await replicasOf('vol-a'))[0])?.sort(), ['stratum-operator', 'stratum-operator status']);
 });
 
 it("a LocalVolume is born with its finalizer (the install's admission policy); removed while the volume lives, the operator puts it back", async () => {

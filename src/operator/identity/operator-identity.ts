@@ -8,6 +8,7 @@
 import { X509Certificate } from 'node:crypto';
 import { OPERATOR_IDENTITY } from '../../agent-api/identity.ts';
 import { CertificateSource, type CertificateFiles } from '../../agent-api/certificate-source.ts';
+import { OPERATOR_NAME } from '../../common/constants.ts';
 import type { Logger } from '../../common/log.ts';
 import type { KubeClient } from '../runtime/kube/client.ts';
 import { CertificateAuthority } from './authority.ts';
@@ -73,7 +74,7 @@ export async function startOperatorIdentity(opts: OperatorIdentityOptions): Prom
     const issueOwn = () => {
       const keys = newKeyPair();
       const own = authority.issue(
-        { commonName: 'stratum-operator', publicKey: keys.publicKey, uris: [OPERATOR_IDENTITY], usages: ['serverAuth', 'clientAuth'] },
+        { commonName: OPERATOR_NAME, publicKey: keys.publicKey, uris: [OPERATOR_IDENTITY], usages: ['serverAuth', 'clientAuth'] },
         lifetime,
       );
       return {
@@ -103,7 +104,7 @@ export async function startOperatorIdentity(opts: OperatorIdentityOptions): Prom
 
   let bootstrap: BootstrapServer;
   try {
-    const events = new EventRecorder(opts.client, { component: 'stratum-operator', instance: opts.instance, log });
+    const events = new EventRecorder(opts.client, { component: OPERATOR_NAME, instance: opts.instance, log });
     bootstrap = await serveBootstrap({
       client: opts.client,
       namespace: opts.namespace,

@@ -3,12 +3,12 @@
 // the create/update/delete plan against what exists.
 import { createHash } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
-import { API_GROUP, CSI_DRIVER_NAME, TOPOLOGY_KEY } from '../../common/constants.ts';
+import { API_GROUP, CSI_DRIVER_NAME, OPERATOR_NAME, TOPOLOGY_KEY } from '../../common/constants.ts';
 import type { KubeObject } from '../runtime/kube/client.ts';
 
 export const CAPACITY_POOL_LABEL = `${API_GROUP}/pool`;
 export const CAPACITY_NODE_LABEL = `${API_GROUP}/node`;
-export const CAPACITY_MANAGED_BY = { 'app.kubernetes.io/managed-by': 'stratum-operator' } as const;
+export const CAPACITY_MANAGED_BY = { 'app.kubernetes.io/managed-by': OPERATOR_NAME } as const;
 
 export interface StorageClass extends KubeObject {
   provisioner?: string;
