@@ -120,7 +120,7 @@ it('create → Ready, with the LV on the requested node (lvs)', async () => {
   for (const other of cluster.nodes.filter((n) => n !== node)) assert.is((await lvsFor(other, 'vol-a')).length, 0);
   // What the operator wrote is signed with its name, for `kubectl get -o yaml --show-managed-fields` and audit logs.
   const managers = (o: KubeObject | undefined) =>
-    (o?.metadata as { managedFields?: { manager: string; subresource?: string }[] }).managedFields?.map((f) =>
+    (o?.metadata as { managedFields?: { manager: string; subresource?: string }[] } | undefined)?.managedFields?.map((f) =>
       `${f.manager} ${f.subresource ?? ''}`.trim(),
     );
   assert.ok(managers(await volume('vol-a'))?.includes('stratum-operator status'), JSON.stringify(managers(await volume('vol-a'))));
