@@ -14,13 +14,21 @@ import { LOCAL_VOLUMES, VOLUME_REPLICAS } from '../src/operator/resources.ts';
 import { CONCURRENCY, type VolumeWatch } from './support.ts';
 
 /** Opens a watch of `rt` as an informer would, resolved once it has listed what exists. */
-function watchAll(client: KubeClient, rt: typeof LOCAL_VOLUMES): Promise<Subscription> {
-  return new Promise((resolve, reject) => {
-    const sub: Subscription = watchResource<KubeObject>(client, rt, { log: createLogger('bench', 'silent') }).subscribe({
-      next: (ev) => ev.type === 'SYNCED' && resolve(sub),
-      error: reject,
-    });
+async function watchAll(client: KubeClient, rt: typeof LOCAL_VOLUMES): Promise<Subscription> {
+  let resolve!: () => void;
+  let reject!: (err: unknown) => void;
+  const promise = new Promise<void>((res, rej) => {
+    [resolve, reject] = [res, rej];
   });
+  const sub = watchResource<KubeObject>(client, rt, { log: createLogger('bench', 'silent') }).subscribe({
+    next: (ev) => ev.type === 'SYNCED' && resolve(),
+    error: reject,
+  });
+  await promise.catch((err: unknown) => {
+    sub.unsubscribe();
+    throw err;
+  });
+  return sub;
 }
 
 function ready(now: string, message: string) {

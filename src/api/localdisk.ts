@@ -1,7 +1,7 @@
 // LocalDisk: one per disk an agent discovered. Written by the operator; a user may reserve a disk
 // or override its detected media class.
 import type { FromSchema } from 'json-schema-to-ts';
-import { defineKind, type StratumObject } from './definition.ts';
+import { defineKind, READY_REASON, type StratumObject } from './definition.ts';
 import { immutable, mediaClass, nodeName, poolName, reportedQuantity, statusSchema } from './schema-parts.ts';
 
 export const DISK_STATES = ['Available', 'InUse', 'Unhealthy', 'Missing'] as const;
@@ -62,6 +62,7 @@ export const localDiskDefinition = defineKind({
     Capacity: '.status.capacity',
     State: '.status.state',
     Pool: '.status.pool',
+    Reason: READY_REASON,
     Device: { path: '.status.devicePath', wide: true },
   },
 });

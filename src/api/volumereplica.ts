@@ -1,7 +1,7 @@
 // VolumeReplica: one copy of a LocalVolume's data on one node. Owned by its LocalVolume; written
 // by the operator. Its finalizer holds until the agent confirms the data is gone.
 import type { FromSchema } from 'json-schema-to-ts';
-import { defineKind, type StratumObject } from './definition.ts';
+import { defineKind, READY_REASON, type StratumObject } from './definition.ts';
 import { REPLICA_ROLES } from './localvolume.ts';
 import { growOnly, immutable, nodeName, poolName, positiveQuantity, reportedQuantity, statusSchema } from './schema-parts.ts';
 
@@ -119,6 +119,7 @@ export const volumeReplicaDefinition = defineKind({
     Connection: '.status.connection',
     Disk: '.status.diskState',
     Sync: '.status.syncPercent',
+    Reason: READY_REASON,
     Device: { path: '.status.devicePath', wide: true },
   },
 });

@@ -326,6 +326,8 @@ it('a replica its node turns down for want of space (volume groups filled behind
         ),
         `a ReplicaMoved Event for the move to ${roomy.name}: ${JSON.stringify(moved)}`,
       );
+      const placed = events.filter((e) => e.reason === 'ReplicaPlaced').map((e) => e.message);
+      assert.equal(placed, [], 'one Event per move: ReplicaMoved already says where the replica went');
     }
   } finally {
     for (const n of [...filled]) await unfill(n);

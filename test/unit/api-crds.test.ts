@@ -82,6 +82,16 @@ test('every CRD has the status subresource, printer columns and an Age column', 
   }
 });
 
+test("every kind shows its Ready condition's reason in kubectl get -o wide (a VolumeReplica that serves but lags its spec says why)", () => {
+  for (const { crd } of crds) {
+    const columns = crd.spec.versions[0]!.additionalPrinterColumns ?? [];
+    assert.ok(
+      columns.some((c) => c.name === 'Reason' && c.jsonPath === '.status.conditions[?(@.type=="Ready")].reason'),
+      `${crd.spec.names.kind}: ${JSON.stringify(columns.map((c) => c.name))}`,
+    );
+  }
+});
+
 test('LocalVolume carries the CEL rules: size grows only and is positive, replicas 1-3, pool/volumeMode/accessibility immutable', () => {
   const spec = schemaOf('LocalVolume').properties.spec;
   const size = rulesAt(spec.properties.size).join('\n');

@@ -168,8 +168,13 @@ export function localVolumeReconciler(deps: VolumeReconcilerDeps) {
     // While a single copy moves, the data lives on the leaving replica: the new one waits as secondary.
     const moving = leaving.some((r) => r.spec.role === 'primary') && !kept.some((r) => r.spec.role === 'primary');
     const created = [];
+    // A replica that replaces one its node turned down is announced by ReplicaMoved (below), not twice.
+    const unannounced = replaced.map((r) => r.spec.role);
     for (const add of plan.add) {
-      const replica = await createReplica(lv, add.node, add.pool, moving ? 'secondary' : add.role, live.length > 0);
+      const role = moving ? 'secondary' : add.role;
+      const replacing = unannounced.indexOf(role);
+      if (replacing >= 0) unannounced.splice(replacing, 1);
+      const replica = await createReplica(lv, add.node, add.pool, role, live.length > 0 && replacing < 0);
       created.push(replica);
       unseen.set(name, [...(unseen.get(name) ?? []), { replica, at: Date.now() }]);
     }
