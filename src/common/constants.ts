@@ -43,8 +43,9 @@ export const AGENT_HEALTH_PORT = 9818;
 /** Port of the agent's /metrics on the node (host network, next to AGENT_HEALTH_PORT). */
 export const AGENT_METRICS_PORT = 9819;
 /**
- * The operator's name for itself towards the API server: its User-Agent (so the field manager in
- * managedFields and audit logs), the component of its Events, the managed-by label of what it makes.
+ * The operator's name: its User-Agent towards the API server (so the field manager in managedFields
+ * and audit logs), the component of its Events, the managed-by label of what it makes, and the name
+ * of its Deployment, ServiceAccount, RBAC objects and leader lease.
  */
 export const OPERATOR_NAME = 'stratum-operator';
 /** Secret with the CA that signs every Stratum certificate (tls.crt, tls.key, ca.crt = trust bundle). */

@@ -109,7 +109,7 @@ export function createOperator(scope: Construct, config: ResolvedConfig, account
         name: 'operator',
         image: stratumImage(config),
         imagePullPolicy: pull,
-        command: [OPERATOR_NAME],
+        command: ['stratum-operator'],
         args: [
           '--leader-elect',
           `--csi-endpoint=unix://${CSI_ADDRESS}`,
