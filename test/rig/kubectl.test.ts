@@ -1,4 +1,4 @@
-// `kubectl get lv` and `kubectl get sp` with the real kubectl: the header is the CRD's
+// `kubectl get lv`, `sp`, `vr` and `ld` with the real kubectl: the header is the CRD's
 // additionalPrinterColumns and a row shows the object's values. Each example gets a full status
 // (through the status subresource, as the operator writes it) so that every column — the Ready
 // condition's status and reason included — has a value to compare; a non-Ready condition listed
@@ -53,6 +53,30 @@ const STATUS: Record<string, Record<string, unknown>> = {
     observedGeneration: 1,
     conditions: [condition('Degraded', 'False', 'AllNodesUp'), condition('Ready', 'True', 'Available')],
   },
+  VolumeReplica: {
+    state: 'Ready',
+    devicePath: '/dev/drbd1000',
+    syncPercent: 100,
+    role: 'Primary',
+    connection: 'Connecting',
+    diskState: 'UpToDate',
+    observedGeneration: 1,
+    conditions: [condition('Replicating', 'False', 'PeerUnreachable'), condition('Ready', 'False', 'WaitingForPeers')],
+  },
+  LocalDisk: {
+    devicePath: '/dev/sdb',
+    capacity: '1788Gi',
+    mediaClass: 'ssd',
+    state: 'InUse',
+    pool: 'ssd',
+    observedGeneration: 1,
+    conditions: [condition('Healthy', 'True', 'NoErrors'), condition('Ready', 'True', 'Available')],
+  },
+};
+/** Kinds only the operator writes have no example to start from: the spec it would give them. */
+const OPERATOR_WRITTEN: Record<string, Record<string, unknown>> = {
+  VolumeReplica: { volume: 'db-data', node: 'node-a', pool: 'ssd', size: '20Gi', role: 'primary' },
+  LocalDisk: { nodeName: 'node-a' },
 };
 /** Spec fields a column shows but the example leaves unset. */
 const SPEC: Record<string, Record<string, unknown>> = {
@@ -63,12 +87,15 @@ const SPEC: Record<string, Record<string, unknown>> = {
 async function createExample(kind: string): Promise<Created> {
   const crd = (await readManifests(CRDS_DIR)).map((m) => m.object as CrdManifest).find((c) => c.spec.names.kind === kind);
   if (!crd) throw new Error(`no CRD for ${kind} in ${CRDS_DIR}`);
-  const example = (await readManifests(EXAMPLES_DIR)).find((m) => m.object.kind === kind);
-  if (!example) throw new Error(`no ${kind} in ${EXAMPLES_DIR}`);
   const [group, version] = crdVersion(crd).split('/') as [string, string];
+  const written = OPERATOR_WRITTEN[kind];
+  const example = written
+    ? { apiVersion: `${group}/${version}`, kind, spec: written }
+    : (await readManifests(EXAMPLES_DIR)).find((m) => m.object.kind === kind)?.object;
+  if (!example) throw new Error(`no ${kind} in ${EXAMPLES_DIR}`);
   const resource = { group, version, plural: crd.spec.names.plural };
-  const spec = { ...(example.object as { spec?: object }).spec, ...SPEC[kind] };
-  const body = { ...example.object, spec, metadata: { name: uniqueName(`rig-columns-${kind.toLowerCase()}`) } };
+  const spec = { ...(example as { spec?: object }).spec, ...SPEC[kind] };
+  const body = { ...example, spec, metadata: { name: uniqueName(`rig-columns-${kind.toLowerCase()}`) } };
   const stored = (await custom.createClusterCustomObject({ ...resource, body, fieldValidation: 'Strict' })) as Created['object'];
   const object = (await custom.replaceClusterCustomObjectStatus({
     ...resource,
@@ -163,5 +190,13 @@ test('kubectl get lv -o wide adds the priority columns', () => checkColumns('lv'
 test("kubectl get sp prints every StoragePool printer column with the object's values, status included", () =>
   checkColumns('sp', 'StoragePool', false));
 test('kubectl get sp -o wide adds the priority columns', () => checkColumns('sp', 'StoragePool', true));
+test("kubectl get vr prints every VolumeReplica printer column; -o wide adds the Ready condition's reason and the device", async () => {
+  await checkColumns('vr', 'VolumeReplica', false);
+  await checkColumns('vr', 'VolumeReplica', true);
+});
+test("kubectl get ld prints every LocalDisk printer column; -o wide adds the Ready condition's reason and the device", async () => {
+  await checkColumns('ld', 'LocalDisk', false);
+  await checkColumns('ld', 'LocalDisk', true);
+});
 
 test.run();
