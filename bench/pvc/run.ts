@@ -66,6 +66,43 @@ async function main(): Promise<void> {
     const created = new Map<string, number>();
     const bound = new Map<string, number>();
     const start = Date.now();
+    const deadline = Date.now() + 15 * 60_000;
+    // When each claim's LocalVolume was first seen, and first seen Ready: splits the latency into
+    // "until the provisioner asks" (scheduler picks a node, csi-provisioner calls CreateVolume),
+    // "until Stratum's volume is ready" (reconcilers, agent) and "until Kubernetes has bound it"
+    // (PV created by the provisioner, bound by the PV controller).
+    const volumeSeen = new Map<string, number>();
+    const volumeReady = new Map<string, number>();
+    // Polled from the first create on, so a claim bound while later ones are still being created
+    // is timed when it binds, not when the creating is over. Its failure is held until the creating
+    // is over, then thrown inside the try that tears the cluster down.
+    const observing = (async () => {
+      while (bound.size < N && Date.now() < deadline) {
+        const [claims, volumes] = await Promise.all([
+          c.client.request<{ items: { metadata: { name: string }; status?: { phase?: string } }[] }>(
+            'GET',
+            resourcePath(PVCS, c.namespace),
+          ),
+          c.client.request<{ items: { spec: { pool: string; pvcRef?: { name: string } }; status?: { phase?: string } }[] }>(
+            'GET',
+            resourcePath(LOCAL_VOLUMES),
+          ),
+        ]);
+        const now = Date.now();
+        for (const p of claims.items)
+          if (p.status?.phase === 'Bound' && created.has(p.metadata.name) && !bound.has(p.metadata.name)) bound.set(p.metadata.name, now);
+        for (const v of volumes.items) {
+          const claim = v.spec.pvcRef?.name;
+          if (v.spec.pool !== pool || !claim || !created.has(claim)) continue;
+          if (!volumeSeen.has(claim)) volumeSeen.set(claim, now);
+          if (v.status?.phase === 'Ready' && !volumeReady.has(claim)) volumeReady.set(claim, now);
+        }
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    })().then(
+      () => undefined,
+      (err: unknown) => err,
+    );
     for (let i = 0; i < N; i++) {
       const name = `claim-${i}`;
       await c.client.request('POST', resourcePath(PVCS, c.namespace), {
@@ -90,31 +127,8 @@ async function main(): Promise<void> {
       });
     }
     const createdMs = Date.now() - start;
-    const deadline = Date.now() + 15 * 60_000;
-    // When each claim's LocalVolume was first seen, and first seen Ready: splits the latency into
-    // "until the provisioner asks" (scheduler picks a node, csi-provisioner calls CreateVolume),
-    // "until Stratum's volume is ready" (reconcilers, agent) and "until Kubernetes has bound it"
-    // (PV created by the provisioner, bound by the PV controller).
-    const volumeSeen = new Map<string, number>();
-    const volumeReady = new Map<string, number>();
-    while (bound.size < N && Date.now() < deadline) {
-      const [claims, volumes] = await Promise.all([
-        c.client.request<{ items: { metadata: { name: string }; status?: { phase?: string } }[] }>('GET', resourcePath(PVCS, c.namespace)),
-        c.client.request<{ items: { spec: { pool: string; pvcRef?: { name: string } }; status?: { phase?: string } }[] }>(
-          'GET',
-          resourcePath(LOCAL_VOLUMES),
-        ),
-      ]);
-      const now = Date.now();
-      for (const p of claims.items) if (p.status?.phase === 'Bound' && !bound.has(p.metadata.name)) bound.set(p.metadata.name, now);
-      for (const v of volumes.items) {
-        const claim = v.spec.pvcRef?.name;
-        if (v.spec.pool !== pool || !claim) continue;
-        if (!volumeSeen.has(claim)) volumeSeen.set(claim, now);
-        if (v.status?.phase === 'Ready' && !volumeReady.has(claim)) volumeReady.set(claim, now);
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    const observingFailed = await observing;
+    if (observingFailed) throw observingFailed;
     const total = Math.max(...bound.values()) - start;
     const latencies = [...bound.entries()].map(([n, t]) => t - created.get(n)!).sort((a, b) => a - b);
     out(`  created ${N} PVCs + Pods in ${s(createdMs)}`);
