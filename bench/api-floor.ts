@@ -8,13 +8,13 @@
 import type { Subscription } from 'rxjs';
 import { API_GROUP_VERSION, FINALIZER, VOLUME_LABEL } from '../src/common/constants.ts';
 import { createLogger } from '../src/common/log.ts';
-import { resourcePath, type KubeClient, type KubeObject } from '../src/operator/runtime/kube/client.ts';
+import { resourcePath, type KubeClient, type KubeObject, type ResourceType } from '../src/operator/runtime/kube/client.ts';
 import { watchResource } from '../src/operator/runtime/kube/watch.ts';
 import { LOCAL_VOLUMES, VOLUME_REPLICAS } from '../src/operator/resources.ts';
-import { CONCURRENCY, type VolumeWatch } from './support.ts';
+import { inBatches, type VolumeWatch } from './support.ts';
 
 /** Opens a watch of `rt` as an informer would, resolved once it has listed what exists. */
-async function watchAll(client: KubeClient, rt: typeof LOCAL_VOLUMES): Promise<Subscription> {
+async function watchAll(client: KubeClient, rt: ResourceType): Promise<Subscription> {
   let resolve!: () => void;
   let reject!: (err: unknown) => void;
   const promise = new Promise<void>((res, rej) => {
@@ -107,7 +107,7 @@ export async function apiFloor(
         },
       });
     };
-    for (let i = 0; i < names.length; i += CONCURRENCY) await Promise.all(names.slice(i, i + CONCURRENCY).map(make));
+    await inBatches(names, make);
     const reached = await seen;
     if (reached.missing.length)
       throw new Error(`api floor: ${reached.missing.length} volumes never seen Ready, e.g. ${reached.missing[0]}`);
@@ -129,5 +129,5 @@ export async function removeApiFloor(client: KubeClient, names: readonly string[
       await client.request('DELETE', resourcePath(rt, undefined, n));
     }
   };
-  for (let i = 0; i < names.length; i += CONCURRENCY) await Promise.all(names.slice(i, i + CONCURRENCY).map(remove));
+  await inBatches(names, remove);
 }

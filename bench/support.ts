@@ -281,7 +281,8 @@ export interface Burst {
   readonly missing: string[];
 }
 
-async function inBatches(names: readonly string[], each: (name: string, i: number) => Promise<unknown>): Promise<void> {
+/** `each` for every name, CONCURRENCY at a time. */
+export async function inBatches(names: readonly string[], each: (name: string, i: number) => Promise<unknown>): Promise<void> {
   for (let i = 0; i < names.length; i += CONCURRENCY)
     await Promise.all(names.slice(i, i + CONCURRENCY).map((name, j) => each(name, i + j)));
 }
