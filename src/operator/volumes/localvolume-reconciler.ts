@@ -168,27 +168,26 @@ export function localVolumeReconciler(deps: VolumeReconcilerDeps) {
     // While a single copy moves, the data lives on the leaving replica: the new one waits as secondary.
     const moving = leaving.some((r) => r.spec.role === 'primary') && !kept.some((r) => r.spec.role === 'primary');
     const created = [];
-    // A replica that replaces one its node turned down is announced by ReplicaMoved (below), not twice.
-    const unannounced = replaced.map((r) => r.spec.role);
+    // Each turned-down replica with the one placed for it (same role): ReplicaMoved announces that
+    // one, not ReplicaPlaced too. One left unpaired was replaced by an earlier pass whose deletion
+    // the cache does not show yet.
+    const unpaired = [...replaced];
+    const moves: [from: VolumeReplica, to: VolumeReplica][] = [];
     for (const add of plan.add) {
       const role = moving ? 'secondary' : add.role;
-      const replacing = unannounced.indexOf(role);
-      if (replacing >= 0) unannounced.splice(replacing, 1);
-      const replica = await createReplica(lv, add.node, add.pool, role, live.length > 0 && replacing < 0);
+      const i = unpaired.findIndex((r) => r.spec.role === role);
+      const from = i >= 0 ? unpaired.splice(i, 1)[0] : undefined;
+      const replica = await createReplica(lv, add.node, add.pool, role, live.length > 0 && !from);
       created.push(replica);
+      if (from) moves.push([from, replica]);
       unseen.set(name, [...(unseen.get(name) ?? []), { replica, at: Date.now() }]);
     }
-    const unused = [...created];
-    for (const r of replaced) {
-      await deleteReplica(r);
-      const i = unused.findIndex((c) => c.spec.role === r.spec.role);
-      // None: replaced by an earlier pass whose deletion the cache does not show yet.
-      if (i < 0) continue;
-      const to = unused.splice(i, 1)[0]!.spec.node;
+    for (const r of replaced) await deleteReplica(r);
+    for (const [from, to] of moves) {
       await deps.events.record(lv, {
         type: 'Normal',
         reason: 'ReplicaMoved',
-        message: `node ${r.spec.node} turned the ${r.spec.role} replica down (${r.status?.lastError ?? 'no space'}); placed on node ${to} instead`,
+        message: `node ${from.spec.node} turned the ${from.spec.role} replica down (${from.status?.lastError ?? 'no space'}); placed on node ${to.spec.node} instead`,
       });
     }
     // By name: the cache may hand out newer objects for the same replicas later in this pass.
