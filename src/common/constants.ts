@@ -48,6 +48,8 @@ export const AGENT_METRICS_PORT = 9819;
  * of its Deployment, ServiceAccount, RBAC objects and leader lease.
  */
 export const OPERATOR_NAME = 'stratum-operator';
+/** The label on what the operator makes (StorageClasses, CSIStorageCapacities) and selects by. */
+export const MANAGED_BY_OPERATOR = { 'app.kubernetes.io/managed-by': OPERATOR_NAME } as const;
 /** Secret with the CA that signs every Stratum certificate (tls.crt, tls.key, ca.crt = trust bundle). */
 export const CA_SECRET = 'stratum-ca';
 /** ConfigMap with the trust bundle (ca.crt) the agents mount: public, so agents need no Secret. */

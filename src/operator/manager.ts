@@ -3,7 +3,7 @@
 // health endpoint and its campaign). Losing the lease stops every controller at once.
 import { isDeepStrictEqual } from 'node:util';
 import { bufferTime, filter, merge, type Subscription } from 'rxjs';
-import { AGENT_POD_LABELS, EVICT_NODE_LABEL, OPERATOR_NAME } from '../common/constants.ts';
+import { AGENT_POD_LABELS, EVICT_NODE_LABEL, MANAGED_BY_OPERATOR, OPERATOR_NAME } from '../common/constants.ts';
 import { createLogger, type Logger } from '../common/log.ts';
 import type { LocalDisk, LocalVolume, LocalVolumeSnapshot, StoragePool, VolumeReplica } from '../api/index.ts';
 import type { ClientIdentity } from '../agent-api/client.ts';
@@ -17,7 +17,7 @@ import { EventRecorder } from './runtime/events.ts';
 import type { KubeClient, KubeObject } from './runtime/kube/client.ts';
 import { Informer } from './runtime/kube/informer.ts';
 import { sharedMetrics, type OperatorMetrics } from './runtime/metrics.ts';
-import { CAPACITY_MANAGED_BY, CAPACITY_POOL_LABEL, type CSIStorageCapacity, type StorageClass } from './pools/capacity.ts';
+import { CAPACITY_POOL_LABEL, type CSIStorageCapacity, type StorageClass } from './pools/capacity.ts';
 import { CapacityLedger } from './pools/capacity-ledger.ts';
 import { capacityPublisher, poolReconciler } from './pools/pool-reconciler.ts';
 import { poolStorageClassReconciler } from './pools/storage-class.ts';
@@ -101,7 +101,7 @@ export class Manager {
     const capacities = Informer.for<CSIStorageCapacity>(client, CSI_STORAGE_CAPACITIES, {
       ...common,
       namespace,
-      labelSelector: selector(CAPACITY_MANAGED_BY),
+      labelSelector: selector(MANAGED_BY_OPERATOR),
       indexers: { pool: (c) => [c.metadata.labels?.[CAPACITY_POOL_LABEL] ?? ''] },
     });
     const volumes = Informer.for<LocalVolume>(client, LOCAL_VOLUMES, {

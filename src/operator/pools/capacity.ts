@@ -3,12 +3,11 @@
 // the create/update/delete plan against what exists.
 import { createHash } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
-import { API_GROUP, CSI_DRIVER_NAME, OPERATOR_NAME, TOPOLOGY_KEY } from '../../common/constants.ts';
+import { API_GROUP, CSI_DRIVER_NAME, MANAGED_BY_OPERATOR, TOPOLOGY_KEY } from '../../common/constants.ts';
 import type { KubeObject } from '../runtime/kube/client.ts';
 
 export const CAPACITY_POOL_LABEL = `${API_GROUP}/pool`;
 export const CAPACITY_NODE_LABEL = `${API_GROUP}/node`;
-export const CAPACITY_MANAGED_BY = { 'app.kubernetes.io/managed-by': OPERATOR_NAME } as const;
 
 export interface StorageClass extends KubeObject {
   provisioner?: string;
@@ -53,7 +52,7 @@ export function desiredCapacities(
       metadata: {
         name: capacityName(pool, sc.metadata.name!, n.node),
         namespace,
-        labels: { ...CAPACITY_MANAGED_BY, [CAPACITY_POOL_LABEL]: pool, [CAPACITY_NODE_LABEL]: n.node },
+        labels: { ...MANAGED_BY_OPERATOR, [CAPACITY_POOL_LABEL]: pool, [CAPACITY_NODE_LABEL]: n.node },
       },
       storageClassName: sc.metadata.name!,
       nodeTopology: { matchLabels: { [TOPOLOGY_KEY]: n.node } },

@@ -3,7 +3,7 @@
 // the class). Nothing is made when a Stratum StorageClass for the pool already exists (the chart's
 // classes for configured pools, or one a person wrote), nor when the pool opts out with the
 // annotation NO_STORAGE_CLASS_ANNOTATION: "true".
-import { API_GROUP, CSI_DRIVER_NAME, OPERATOR_NAME, STORAGE_CLASS_PARAMETERS } from '../../common/constants.ts';
+import { API_GROUP, CSI_DRIVER_NAME, MANAGED_BY_OPERATOR, STORAGE_CLASS_PARAMETERS } from '../../common/constants.ts';
 import type { StoragePool } from '../../api/index.ts';
 import { isConflict, resourcePath, type KubeClient } from '../runtime/kube/client.ts';
 import type { Informer } from '../runtime/kube/informer.ts';
@@ -31,7 +31,7 @@ export function desiredStorageClass(pool: StoragePool): StorageClass & Record<st
     kind: 'StorageClass',
     metadata: {
       name: poolStorageClassName(name),
-      labels: { 'app.kubernetes.io/managed-by': OPERATOR_NAME, [`${API_GROUP}/pool`]: name },
+      labels: { ...MANAGED_BY_OPERATOR, [`${API_GROUP}/pool`]: name },
       ownerReferences: [{ apiVersion: pool.apiVersion!, kind: pool.kind!, name, uid: pool.metadata.uid!, blockOwnerDeletion: false }],
     },
     provisioner: CSI_DRIVER_NAME,
