@@ -78,6 +78,8 @@ const APISERVER_PROFILE = process.env.BENCH_APISERVER_PROFILE;
 const APISERVER_PROFILE_SECONDS = Number(process.env.BENCH_APISERVER_PROFILE_SECONDS ?? 15);
 
 requireCompiledOperator('bench/provision');
+/** `<prefix>-00000` … : names that sort in the order they were made. */
+const numbered = (prefix: string, count: number) => Array.from({ length: count }, (_, i) => `${prefix}-${String(i).padStart(5, '0')}`);
 const CONTROL_PLANE = new Map([
   ['kube-apiserver', 'kube-apiserver'],
   ['etcd', 'etcd'],
@@ -103,7 +105,7 @@ try {
   await cluster.createPool(pool, { mediaClass: 'hdd' });
   await cluster.createStorageClass(`${pool}-sc`, { pool });
   // Before the operator starts, so nothing acts on these objects.
-  const floorNames = Array.from({ length: VOLUMES }, (_, i) => `floor-${String(i).padStart(5, '0')}`);
+  const floorNames = numbered('floor', VOLUMES);
   const floorParts: Components = { byPid: new Map([[process.pid, 'benchmark']]), byCommand: CONTROL_PLANE };
   const floorWatch = await VolumeWatch.start(cluster.client);
   const floorBefore = readCpu(floorParts);
@@ -149,7 +151,7 @@ try {
   const cpuBefore = readCpu(components);
   const reconcilesBefore = await reconciles(op);
   const commandsBefore = await agentCommands(cluster.harness.agents);
-  const names = Array.from({ length: VOLUMES }, (_, i) => `bench-${String(i).padStart(5, '0')}`);
+  const names = numbered('bench', VOLUMES);
   // Its failure is held until the burst is over, then thrown inside this try: the cluster is still torn down.
   const apiserverProfile = APISERVER_PROFILE
     ? apiserverCpuProfile(plane, APISERVER_PROFILE_SECONDS, APISERVER_PROFILE).then(
@@ -247,7 +249,7 @@ try {
   // A steady stream instead of a burst: what a busy cluster asks of it all day.
   if (SUSTAINED_RATE > 0 && SUSTAINED_SECONDS > 0) {
     const count = Math.round(SUSTAINED_RATE * SUSTAINED_SECONDS);
-    const steady = Array.from({ length: count }, (_, i) => `steady-${String(i).padStart(5, '0')}`);
+    const steady = numbered('steady', count);
     const watch2 = await VolumeWatch.start(cluster.client);
     const sustained = await createVolumes(cluster.client, watch2, steady, () => ({ pool, size: '1Gi' }), died, {
       perSecond: SUSTAINED_RATE,
