@@ -239,7 +239,7 @@ try {
     `  deletion:            ${deletion.done} of ${VOLUMES} gone in ${(deleteElapsed / 1000).toFixed(1)} s = ${deleteRate.toFixed(1)} volumes/s (${(deleteRate / rate).toFixed(2)}× the creation rate), delete → gone p50 ${(pct(deletion.latencies, 50) / 1000).toFixed(2)} s, p99 ${(pct(deletion.latencies, 99) / 1000).toFixed(2)} s; LVs left: ${left}`,
   );
   out(
-    `  API writes/deletion: ${perVolume(deleted$.total - VOLUMES)} (${deleted$.conflicts} conflicts; the benchmark's own ${VOLUMES} deletes excluded)`,
+    `  API writes/deletion: ${perVolume(deleted$.total)} (${deleted$.conflicts} conflicts; the benchmark's own ${VOLUMES} deletes excluded)`,
   );
   for (const [k, n] of deleted$.by) out(`      ${perVolume(n).padStart(6)}  ${k}`);
   out(`  CPU per deletion:    ${cpuLine(cpuSettled, cpuDeleted)}`);

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { status } from '@grpc/grpc-js';
 import { run } from '../../src/common/exec.ts';
 import type { Pool__Output } from '../../src/agent-api/generated/stratum/agent/v1/Pool.ts';
+import type { EnsurePoolResponse__Output } from '../../src/agent-api/generated/stratum/agent/v1/EnsurePoolResponse.ts';
 import { reasonOf } from '../../src/agent-api/errors.ts';
 import { type AgentHarness, callAgent, type TestAgent, withAgentHarness, refused } from '../helpers/agent-harness.ts';
 import type { LoopDevice } from '../helpers/loopdev.ts';
@@ -59,6 +60,23 @@ t('EnsurePool (lvm) builds a VG; capacity matches vgs; repeating it changes noth
   const d = disks.find((x) => x.devicePath === l0.device)!;
   assert.is(d.pool, 'fast');
   assert.is(d.state, 'DISK_STATE_IN_USE');
+});
+
+t('ensuring an unchanged pool scans no disk and changes nothing: one report (vgs)', async () => {
+  const [l0] = a.attached as [LoopDevice];
+  let res: EnsurePoolResponse__Output | undefined;
+  const ran = await a.commandsDuring(async () => {
+    res = await callAgent(a.client, 'EnsurePool', { name: 'fast', backend: 'POOL_BACKEND_LVM', disks: [l0.device] });
+  });
+  assert.equal(ran, ['vgs×1'], 'no lsblk or wipefs, no pvs');
+  assert.is(res!.changed, false);
+  assertMatchesVgs(res!.pool!, (await vgs('stratum-fast'))!);
+  // Asked as another kind of pool, it is refused as before: the full path judges it.
+  const other = await refused(
+    callAgent(a.client, 'EnsurePool', { name: 'fast', backend: 'POOL_BACKEND_LVM', thin: true, disks: [l0.device] }),
+  );
+  assert.is(other.code, status.FAILED_PRECONDITION);
+  assert.match(other.details, /cannot change/);
 });
 
 t('adding a disk extends the VG (vgextend); ListPools matches vgs', async () => {

@@ -9,7 +9,6 @@ import { status } from '@grpc/grpc-js';
 import { callAgent, refused, withAgentHarness, type TestAgent } from '../helpers/agent-harness.ts';
 import { ARCHIVES_KEPT } from '../../src/agent/lvm/config.ts';
 import { reasonOf, type AgentReason } from '../../src/agent-api/errors.ts';
-import { parseSamples } from '../helpers/prometheus-text.ts';
 import { waitFor } from '../operator/support.ts';
 
 const GiB = 1024 ** 3;
@@ -69,23 +68,12 @@ t("the agent's LVM keeps its newest metadata archives, not 30 days of them", asy
   }
 });
 
-/** How many times the agent has run each command so far, from its own /metrics. */
-async function commandCounts(): Promise<Map<string, number>> {
-  const res = await fetch(`${a.metricsUrl}/metrics`, { signal: AbortSignal.timeout(5_000) });
-  const counts = new Map<string, number>();
-  for (const s of parseSamples(await res.text()))
-    if (s.name === 'stratum_agent_command_duration_seconds_count')
-      counts.set(s.labels.command!, (counts.get(s.labels.command!) ?? 0) + s.value);
-  return counts;
-}
-
 t('a new volume costs one LVM command (lvcreate): no listing before it on the happy path', async () => {
-  const before = await commandCounts();
   try {
-    const res = await callAgent(a.client, 'CreateVolume', { volumeId: 'pvc-one-command', pool: 'fast', sizeBytes: 8 * MiB });
-    assert.ok(res.created);
-    const after = await commandCounts();
-    const ran = [...after].filter(([cmd, n]) => n !== (before.get(cmd) ?? 0)).map(([cmd, n]) => `${cmd}×${n - (before.get(cmd) ?? 0)}`);
+    const ran = await a.commandsDuring(async () => {
+      const res = await callAgent(a.client, 'CreateVolume', { volumeId: 'pvc-one-command', pool: 'fast', sizeBytes: 8 * MiB });
+      assert.ok(res.created);
+    });
     assert.equal(ran, ['lvcreate×1']);
   } finally {
     await callAgent(a.client, 'DeleteVolume', { volumeId: 'pvc-one-command', pool: 'fast' });
@@ -130,9 +118,9 @@ t(
   async () => {
     const ids = ['pvc-d-1', 'pvc-d-2', 'pvc-d-3', 'pvc-d-4', 'pvc-d-5'];
     for (const id of ids) await callAgent(a.client, 'CreateVolume', { volumeId: id, pool: 'fast', sizeBytes: 8 * MiB });
-    const before = await commandCounts();
+    const before = await a.commandCounts();
     const deleted = await Promise.all(ids.map((id) => callAgent(a.client, 'DeleteVolume', { volumeId: id, pool: 'fast' })));
-    const after = await commandCounts();
+    const after = await a.commandCounts();
     assert.equal(
       deleted.map((d) => d.deleted),
       ids.map(() => true),

@@ -35,6 +35,7 @@ import { agentPeerIdentity, agentServerIdentity, OPERATOR_IDENTITY } from '../..
 import { cleanupAll } from './cleanup.ts';
 import { LoopDevices, type LoopDevice } from './loopdev.ts';
 import { TestPki } from './certs.ts';
+import { parseSamples } from './prometheus-text.ts';
 
 export { callAgent };
 
@@ -198,6 +199,27 @@ export class TestAgent {
   }
 
   /** Runs an LVM command as this agent would (its LVM_SYSTEM_DIR); returns stdout. */
+  /** How many times the agent has run each system command so far, from its own /metrics. */
+  async commandCounts(): Promise<Map<string, number>> {
+    const res = await fetch(`${this.metricsUrl}/metrics`, { signal: AbortSignal.timeout(5_000) });
+    const counts = new Map<string, number>();
+    for (const s of parseSamples(await res.text()))
+      if (s.name === 'stratum_agent_command_duration_seconds_count')
+        counts.set(s.labels.command!, (counts.get(s.labels.command!) ?? 0) + s.value);
+    return counts;
+  }
+
+  /** The commands the agent ran during `action`, as `command×times`, sorted. */
+  async commandsDuring(action: () => Promise<unknown>): Promise<string[]> {
+    const before = await this.commandCounts();
+    await action();
+    const after = await this.commandCounts();
+    return [...after]
+      .filter(([cmd, n]) => n !== (before.get(cmd) ?? 0))
+      .map(([cmd, n]) => `${cmd}×${n - (before.get(cmd) ?? 0)}`)
+      .sort();
+  }
+
   async lvm(command: string, args: readonly string[]): Promise<string> {
     const { stdout } = await run(command, args, { env: { LVM_SYSTEM_DIR: this.lvmSystemDir, LVM_SUPPRESS_FD_WARNINGS: '1' } });
     return stdout;

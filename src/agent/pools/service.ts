@@ -70,6 +70,12 @@ export class PoolService {
   async ensure(input: EnsurePoolInput, scope: CallScope): Promise<{ pool: Pool__Output; changed: boolean }> {
     const name = checkName('pool', input.name);
     if (input.thin && input.backend !== 'lvm') throw invalidArgument(`pool ${name}: thin needs backend lvm`);
+    // The operator ensures every pool on every node each resync: an unchanged one costs a report,
+    // not two disk scans and a listing in the node's change queue, where each new volume waits.
+    if (this.holdsAlready(name, input)) {
+      const [pool] = await this.view([this.require(name)], scope);
+      if (pool!.backend !== 'POOL_BACKEND_LVM' || pool!.totalBytes !== '0') return { pool: pool!, changed: false };
+    }
     const changed = await this.lvm.changes.run(scope, async () => {
       const existing = this.get(name);
       if (existing && (existing.backend !== input.backend || existing.thin !== input.thin)) {
@@ -103,9 +109,24 @@ export class PoolService {
       );
       return true;
     });
-    await this.disks.refresh();
+    // The disks now belong to the pool: their state says so from here on.
+    if (changed) await this.disks.refresh();
     const [pool] = await this.view([this.require(name)], scope);
     return { pool: pool!, changed };
+  }
+
+  /**
+   * The pool exists as asked (same backend, same thinness) and every disk asked for is present
+   * at the last scan and already its member: nothing to change. A disk not seen yet (just
+   * attached) or gone takes the full path, which scans.
+   */
+  private holdsAlready(name: string, input: EnsurePoolInput): boolean {
+    const existing = this.get(name);
+    if (!existing || existing.backend !== input.backend || existing.thin !== input.thin || !input.disks.length) return false;
+    return input.disks.every((ref) => {
+      const d = typeof ref === 'string' && ref !== '' ? this.disks.find(ref) : undefined;
+      return d !== undefined && existing.disks.includes(d.id);
+    });
   }
 
   async delete(nameIn: string, scope: CallScope): Promise<boolean> {
