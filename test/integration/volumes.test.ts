@@ -14,6 +14,7 @@ import { FAST_TAKEOVER_LEASE_MS } from '../helpers/operator-process.ts';
 import { TestCluster, reportFailure, sleep, waitFor, type ClusterNode } from './support.ts';
 import { callAgent } from '../helpers/agent-harness.ts';
 import { findCondition } from '../../src/operator/runtime/status.ts';
+import { CREATING_SHOWN_AFTER_MS } from '../../src/operator/volumes/localvolume-reconciler.ts';
 import { seededRandom } from '../helpers/seeded-random.ts';
 import { sha256Of, writeRandom } from '../helpers/device-data.ts';
 
@@ -139,6 +140,34 @@ it("a LocalVolume is born with its finalizer (the install's admission policy); r
   await cluster.client.request('DELETE', resourcePath(LOCAL_VOLUMES, undefined, 'vol-fin'));
   await waitFor('vol-fin gone', async () => !(await volume('vol-fin')), 60_000, 250);
   for (const n of cluster.nodes) assert.is((await lvsFor(n, 'vol-fin')).length, 0, n.name);
+});
+
+it('a creation that lingers (its agent hung) shows phase Creating and why once it has waited a while, then Ready when the agent answers', async () => {
+  const node = cluster.nodes[0]!;
+  node.agent.pause();
+  let paused = true;
+  try {
+    await createVolume('vol-slow', { accessibility: { nodes: [node.name] } });
+    const created = Date.now();
+    // Before the agent call's 30 s deadline: the wait alone shows, not a failure.
+    const creating = await waitForVolume(
+      'vol-slow',
+      'a phase',
+      async () => ((await volume('vol-slow'))?.status?.phase ? volume('vol-slow') : undefined),
+      28_000,
+    );
+    assert.is(creating.status!.phase, 'Creating');
+    assert.match(findCondition(creating.status!.conditions, 'Ready')!.message, `replica on ${node.name}: not created yet`);
+    // creationTimestamp has whole seconds.
+    assert.ok(Date.now() - created >= CREATING_SHOWN_AFTER_MS - 1_000, `shown ${Date.now() - created} ms after the create`);
+    node.agent.resume();
+    paused = false;
+    await phaseIs('vol-slow', 'Ready');
+  } finally {
+    if (paused) node.agent.resume();
+  }
+  await cluster.client.request('DELETE', resourcePath(LOCAL_VOLUMES, undefined, 'vol-slow'));
+  await waitFor('vol-slow gone', async () => !(await volume('vol-slow')), 60_000, 250);
 });
 
 it('a status left wrong (written over here, as a write from a lagging cache could leave it) is put right: volume and replica', async () => {

@@ -40,6 +40,11 @@ import { PROGRESS_WAKE_MS, type CopyResult, type VolumeCopies, type VolumeCopy }
 
 /** Retry a volume that waits on capacity or a pool this often, besides the events that requeue it. */
 export const WAITING_REQUEUE_MS = 15_000;
+/**
+ * A new volume whose replicas have not reported this long after its creation shows phase Creating
+ * and why (longer than a burst of 1,000 volumes takes here: a burst costs no extra status write).
+ */
+export const CREATING_SHOWN_AFTER_MS = 15_000;
 /** A volume still being deleted this long after it was asked to shows phase Deleting. */
 export const DELETING_SHOWN_AFTER_MS = 3_000;
 /** A streamed copy of a whole volume may take long; bounded all the same. */
@@ -204,13 +209,18 @@ export function localVolumeReconciler(deps: VolumeReconcilerDeps) {
 
     // The cache may already hold what this reconcile created, or not yet.
     const current = withUnseen(name).filter((r) => !gone.has(r.metadata.name));
-    // A new volume whose replicas have reported nothing yet: their first report (Ready, or what went
-    // wrong) wakes this volume, which then writes its status once instead of a passing Creating first.
-    const unreported = !lv.status?.phase && !plan.shortfall && current.length && current.every((r) => !r.status?.state);
-    if (unreported) return { requeueAfter: WAITING_REQUEUE_MS };
+    // Replicas that have reported nothing yet: their first report (Ready, or what went wrong) wakes
+    // this volume, so it is not polled meanwhile. A new one writes its status once, then, instead of
+    // a passing Creating first — unless the wait lingers (a long queue, a hung agent): then it says so.
+    const unreported = !plan.shortfall && current.length > 0 && current.every((r) => !r.status?.state);
+    if (unreported && !lv.status?.phase) {
+      const showIn = Date.parse(lv.metadata.creationTimestamp!) + CREATING_SHOWN_AFTER_MS - Date.now();
+      if (showIn > 0) return { requeueAfter: Math.min(showIn, CREATING_SHOWN_AFTER_MS) };
+    }
     const phase = await writeStatus(lv, current, undefined, plan.shortfall, migration);
     // Settled, or Lost: a Lost volume waits on its node, whose return (or deletion) wakes it.
-    return phase === 'Ready' || phase === 'Lost' ? undefined : { requeueAfter: WAITING_REQUEUE_MS };
+    if (phase === 'Ready' || phase === 'Lost' || (unreported && phase === 'Creating')) return;
+    return { requeueAfter: WAITING_REQUEUE_MS };
   };
 
   /**
