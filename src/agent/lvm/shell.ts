@@ -1,7 +1,7 @@
 // One long-lived `lvm` process that runs LVM commands one after another, as LVM's own D-Bus
 // service does: a command then costs LVM's work only, not a process start (a fork of the agent
-// and LVM's own start-up cost about four times the CPU of an lvcreate; README, "Provisioning at
-// scale").
+// and LVM's own start-up cost about four times the CPU of an lvcreate; docs/performance.md,
+// "Provisioning at scale").
 // Each command's outcome comes back as one JSON object on a pipe (LVM_REPORT_FD): its report,
 // its error lines, and the shell's status line with the command's return code.
 import { spawn, type ChildProcess } from 'node:child_process';
