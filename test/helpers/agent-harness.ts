@@ -198,7 +198,6 @@ export class TestAgent {
     return this.output;
   }
 
-  /** Runs an LVM command as this agent would (its LVM_SYSTEM_DIR); returns stdout. */
   /** How many times the agent has run each system command so far, from its own /metrics. */
   async commandCounts(): Promise<Map<string, number>> {
     const res = await fetch(`${this.metricsUrl}/metrics`, { signal: AbortSignal.timeout(5_000) });
@@ -220,6 +219,7 @@ export class TestAgent {
       .sort();
   }
 
+  /** Runs an LVM command as this agent would (its LVM_SYSTEM_DIR); returns stdout. */
   async lvm(command: string, args: readonly string[]): Promise<string> {
     const { stdout } = await run(command, args, { env: { LVM_SYSTEM_DIR: this.lvmSystemDir, LVM_SUPPRESS_FD_WARNINGS: '1' } });
     return stdout;

@@ -74,6 +74,7 @@ export class PoolService {
     // not two disk scans and a listing in the node's change queue, where each new volume waits.
     if (this.holdsAlready(name, input)) {
       const [pool] = await this.view([this.require(name)], scope);
+      // An LVM pool reads 0 bytes only when its VG (or thin pool) is gone: the full path says so.
       if (pool!.backend !== 'POOL_BACKEND_LVM' || pool!.totalBytes !== '0') return { pool: pool!, changed: false };
     }
     const changed = await this.lvm.changes.run(scope, async () => {
