@@ -19,8 +19,7 @@ import type { TestAgent } from '../test/helpers/agent-harness.ts';
 import { OPERATOR_BUNDLE, type OperatorProcess } from '../test/helpers/operator-process.ts';
 import type { ControlPlane } from '../test/rig/control-plane.ts';
 import { parseSamples } from '../test/helpers/prometheus-text.ts';
-
-const COMMAND_METRIC = 'stratum_agent_command_duration_seconds';
+import { COMMAND_METRIC } from '../src/agent/metrics.ts';
 
 /** Requests in flight at once when a benchmark creates or deletes volumes. */
 export const CONCURRENCY = 20;

@@ -10,6 +10,9 @@ import { listenAddress, metricsReply, serveHttp, type HttpEndpoint } from '../co
 // Commands run from milliseconds (lvs) to minutes (mkfs of a large disk, a DRBD attach).
 const COMMAND_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
 
+/** The histogram of the agent's system commands, by `command` and `result`. */
+export const COMMAND_METRIC = 'stratum_agent_command_duration_seconds';
+
 export class AgentMetrics {
   readonly registry = new Registry();
   readonly commandDuration: Histogram<'command' | 'result'>;
@@ -23,7 +26,7 @@ export class AgentMetrics {
   constructor(node: string, opts: { readonly kubeletRegistration?: boolean } = {}) {
     this.registry.setDefaultLabels({ node });
     this.commandDuration = new Histogram({
-      name: 'stratum_agent_command_duration_seconds',
+      name: COMMAND_METRIC,
       help: 'Duration of the system commands the agent runs (lvcreate, drbdadm, mkfs.ext4, …) by command and result (success, error).',
       labelNames: ['command', 'result'],
       buckets: COMMAND_BUCKETS,

@@ -29,6 +29,7 @@ import {
   type HealthClient,
 } from '../../src/agent-api/client.ts';
 import { hasDeviceMapper, writeLvmConf } from '../../src/agent/lvm/config.ts';
+import { COMMAND_METRIC } from '../../src/agent/metrics.ts';
 import { makeUtsNamespace } from '../../src/agent/drbd/drbdadm.ts';
 import { vgName } from '../../src/agent/pools/service.ts';
 import { agentPeerIdentity, agentServerIdentity, OPERATOR_IDENTITY } from '../../src/agent-api/identity.ts';
@@ -203,8 +204,7 @@ export class TestAgent {
     const res = await fetch(`${this.metricsUrl}/metrics`, { signal: AbortSignal.timeout(5_000) });
     const counts = new Map<string, number>();
     for (const s of parseSamples(await res.text()))
-      if (s.name === 'stratum_agent_command_duration_seconds_count')
-        counts.set(s.labels.command!, (counts.get(s.labels.command!) ?? 0) + s.value);
+      if (s.name === `${COMMAND_METRIC}_count`) counts.set(s.labels.command!, (counts.get(s.labels.command!) ?? 0) + s.value);
     return counts;
   }
 
