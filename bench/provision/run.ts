@@ -19,7 +19,7 @@
 // BENCH_SUSTAINED_SECONDS (default 20), create → Ready p50/p99 printed, then deleted (0 skips it).
 // BENCH_HEAP_SNAPSHOT=<dir>: the operator writes a V8 heap snapshot there once settled with every volume cached.
 // BENCH_APISERVER_PROFILE=<file>: kube-apiserver's CPU profile over the first BENCH_APISERVER_PROFILE_SECONDS
-// (default 15) of the burst, for `go tool pprof -top <file>`.
+// (default 15) of the burst (BENCH_APISERVER_PROFILE_PHASE=deletion: of the deletion), for `go tool pprof -top <file>`.
 // The operator runs through bin/stratum-operator with its production flags; BENCH_OPERATOR_NODE_ARGS
 // adds Node.js options (through NODE_OPTIONS), BENCH_WORKERS sets --workers (default: the operator's).
 // BENCH_FINALIZER_POLICY=0 runs without the install's admission policy, as on a cluster older than
@@ -76,6 +76,17 @@ const HEAP_SNAPSHOT = process.env.BENCH_HEAP_SNAPSHOT;
 const FINALIZER_POLICY = process.env.BENCH_FINALIZER_POLICY !== '0';
 const APISERVER_PROFILE = process.env.BENCH_APISERVER_PROFILE;
 const APISERVER_PROFILE_SECONDS = Number(process.env.BENCH_APISERVER_PROFILE_SECONDS ?? 15);
+const APISERVER_PROFILE_PHASE = process.env.BENCH_APISERVER_PROFILE_PHASE ?? 'creation';
+if (!['creation', 'deletion'].includes(APISERVER_PROFILE_PHASE))
+  throw new Error(`BENCH_APISERVER_PROFILE_PHASE=${APISERVER_PROFILE_PHASE}: creation or deletion`);
+/** kube-apiserver's CPU profile over the start of `phase` when asked for it; its failure is held, not thrown meanwhile. */
+const profileApiserver = (phase: string): Promise<unknown> | undefined =>
+  APISERVER_PROFILE && phase === APISERVER_PROFILE_PHASE
+    ? apiserverCpuProfile(plane, APISERVER_PROFILE_SECONDS, APISERVER_PROFILE).then(
+        () => undefined,
+        (err: unknown) => err,
+      )
+    : undefined;
 
 requireCompiledOperator('bench/provision');
 /** `<prefix>-00000` … : names that sort in the order they were made. */
@@ -152,16 +163,11 @@ try {
   const reconcilesBefore = await reconciles(op);
   const commandsBefore = await agentCommands(cluster.harness.agents);
   const names = numbered('bench', VOLUMES);
-  // Its failure is held until the burst is over, then thrown inside this try: the cluster is still torn down.
-  const apiserverProfile = APISERVER_PROFILE
-    ? apiserverCpuProfile(plane, APISERVER_PROFILE_SECONDS, APISERVER_PROFILE).then(
-        () => undefined,
-        (err: unknown) => err,
-      )
-    : undefined;
+  // A profile's failure is held until its phase is over, then thrown inside this try: the cluster is still torn down.
+  const creationProfile = profileApiserver('creation');
   const creation = await createVolumes(cluster.client, watch, names, () => ({ pool, size: '1Gi' }), died);
-  const profileFailed = await apiserverProfile;
-  if (profileFailed) throw profileFailed;
+  const creationProfileFailed = await creationProfile;
+  if (creationProfileFailed) throw creationProfileFailed;
   const elapsed = creation.elapsedMs;
   const cpuCreated = readCpu(components);
   const reconcilesCreated = await reconciles(op);
@@ -185,7 +191,10 @@ try {
   if (HEAP_SNAPSHOT) await heapSnapshot(op, HEAP_SNAPSHOT);
 
   const cpuSettled = readCpu(components);
+  const deletionProfile = profileApiserver('deletion');
   const deletion = await deleteVolumes(cluster.client, watch, names, died);
+  const deletionProfileFailed = await deletionProfile;
+  if (deletionProfileFailed) throw deletionProfileFailed;
   const deleteElapsed = deletion.elapsedMs;
   const deleted$ = writeProfile(afterCreate, await apiRequests(plane), { key: 'DELETE localvolumes', count: VOLUMES });
   const commandsDeleted = await agentCommands(cluster.harness.agents);

@@ -14,7 +14,7 @@ import { FAST_TAKEOVER_LEASE_MS } from '../helpers/operator-process.ts';
 import { TestCluster, reportFailure, sleep, waitFor, type ClusterNode } from './support.ts';
 import { callAgent } from '../helpers/agent-harness.ts';
 import { findCondition } from '../../src/operator/runtime/status.ts';
-import { CREATING_SHOWN_AFTER_MS } from '../../src/operator/volumes/localvolume-reconciler.ts';
+import { TRANSITION_SHOWN_AFTER_MS } from '../../src/operator/volumes/localvolume-reconciler.ts';
 import { seededRandom } from '../helpers/seeded-random.ts';
 import { sha256Of, writeRandom } from '../helpers/device-data.ts';
 
@@ -142,14 +142,14 @@ it("a LocalVolume is born with its finalizer (the install's admission policy); r
   for (const n of cluster.nodes) assert.is((await lvsFor(n, 'vol-fin')).length, 0, n.name);
 });
 
-it('a creation that lingers (its agent hung) shows phase Creating and why once it has waited a while, then Ready when the agent answers', async () => {
+it('a creation or a deletion that lingers (its agent hung) shows phase Creating or Deleting and why once it has waited a while, not before', async () => {
   const node = cluster.nodes[0]!;
+  // Before the agent call's 30 s deadline: the wait alone shows, not a failure.
   node.agent.pause();
   let paused = true;
   try {
     const asked = Date.now();
     await createVolume('vol-slow', { accessibility: { nodes: [node.name] } });
-    // Before the agent call's 30 s deadline: the wait alone shows, not a failure.
     const creating = await waitForVolume(
       'vol-slow',
       'a phase',
@@ -159,14 +159,33 @@ it('a creation that lingers (its agent hung) shows phase Creating and why once i
     assert.is(creating.status!.phase, 'Creating');
     assert.match(findCondition(creating.status!.conditions, 'Ready')!.message, `replica on ${node.name}: not created yet`);
     // creationTimestamp has whole seconds.
-    assert.ok(Date.now() - asked >= CREATING_SHOWN_AFTER_MS - 1_000, `shown ${Date.now() - asked} ms after the create`);
+    assert.ok(Date.now() - asked >= TRANSITION_SHOWN_AFTER_MS - 1_000, `shown ${Date.now() - asked} ms after the create`);
     node.agent.resume();
     paused = false;
     await phaseIs('vol-slow', 'Ready');
+
+    node.agent.pause();
+    paused = true;
+    const deleteAsked = Date.now();
+    await cluster.client.request('DELETE', resourcePath(LOCAL_VOLUMES, undefined, 'vol-slow'));
+    const deleting = await waitForVolume(
+      'vol-slow',
+      'phase Deleting',
+      async () => {
+        const v = await volume('vol-slow');
+        return v?.status?.phase !== 'Ready' ? v : undefined;
+      },
+      28_000,
+    );
+    assert.is(deleting.status!.phase, 'Deleting');
+    assert.is(findCondition(deleting.status!.conditions, 'Ready')!.message, 'waiting for the agents to confirm removal');
+    // deletionTimestamp has whole seconds too.
+    assert.ok(Date.now() - deleteAsked >= TRANSITION_SHOWN_AFTER_MS - 1_000, `shown ${Date.now() - deleteAsked} ms after the delete`);
+    node.agent.resume();
+    paused = false;
   } finally {
     if (paused) node.agent.resume();
   }
-  await cluster.client.request('DELETE', resourcePath(LOCAL_VOLUMES, undefined, 'vol-slow'));
   await waitFor('vol-slow gone', async () => !(await volume('vol-slow')), 60_000, 250);
 });
 

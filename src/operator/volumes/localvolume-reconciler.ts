@@ -42,11 +42,11 @@ import { PROGRESS_WAKE_MS, type CopyResult, type VolumeCopies, type VolumeCopy }
 export const WAITING_REQUEUE_MS = 15_000;
 /**
  * A new volume whose replicas have not reported this long after its creation shows phase Creating
- * and why (longer than a burst of 1,000 volumes takes here: a burst costs no extra status write).
+ * and why; one still being deleted this long after it was asked to shows phase Deleting. Longer
+ * than a burst of 1,000 creations or deletions takes here: a burst costs no extra status write,
+ * and an agent that fails says so at once, not after this wait.
  */
-export const CREATING_SHOWN_AFTER_MS = 15_000;
-/** A volume still being deleted this long after it was asked to shows phase Deleting. */
-export const DELETING_SHOWN_AFTER_MS = 3_000;
+export const TRANSITION_SHOWN_AFTER_MS = 15_000;
 /** A streamed copy of a whole volume may take long; bounded all the same. */
 const COPY_DEADLINE_MS = 30 * 60_000;
 
@@ -214,8 +214,8 @@ export function localVolumeReconciler(deps: VolumeReconcilerDeps) {
     // a passing Creating first — unless the wait lingers (a long queue, a hung agent): then it says so.
     const unreported = !plan.shortfall && current.length > 0 && current.every((r) => !r.status?.state);
     if (unreported && !lv.status?.phase) {
-      const showIn = Date.parse(lv.metadata.creationTimestamp!) + CREATING_SHOWN_AFTER_MS - Date.now();
-      if (showIn > 0) return { requeueAfter: Math.min(showIn, CREATING_SHOWN_AFTER_MS) };
+      const showIn = Date.parse(lv.metadata.creationTimestamp!) + TRANSITION_SHOWN_AFTER_MS - Date.now();
+      if (showIn > 0) return { requeueAfter: Math.min(showIn, TRANSITION_SHOWN_AFTER_MS) };
     }
     const phase = await writeStatus(lv, current, undefined, plan.shortfall, migration);
     // Settled, or Lost: a Lost volume waits on its node, whose return (or deletion) wakes it.
@@ -579,7 +579,7 @@ export function localVolumeReconciler(deps: VolumeReconcilerDeps) {
   /** Fewer replicas asked for: drop secondaries, never the primary. */
   async function shrink(lv: LocalVolume, kept: readonly VolumeReplica[], ctx: ReconcileContext): Promise<void> {
     const primary = kept.find((r) => r.spec.role === 'primary');
-    if (!primary || primary.status?.state !== 'Ready') return;
+    if (primary?.status?.state !== 'Ready') return;
     const surplus = kept
       .filter((r) => r !== primary)
       .sort((a, b) => (b.spec.replication?.nodeId ?? 0) - (a.spec.replication?.nodeId ?? 0))
@@ -602,7 +602,7 @@ export function localVolumeReconciler(deps: VolumeReconcilerDeps) {
       // The message changes only when an agent fails to remove a replica: progress alone costs no write.
       const stuck = replicas.filter((r) => r.metadata.deletionTimestamp && r.status?.lastError);
       // A deletion that is over within moments is not worth a status write; one that lingers says why.
-      const showIn = Date.parse(lv.metadata.deletionTimestamp!) + DELETING_SHOWN_AFTER_MS - Date.now();
+      const showIn = Date.parse(lv.metadata.deletionTimestamp!) + TRANSITION_SHOWN_AFTER_MS - Date.now();
       if (!stuck.length && lv.status?.phase !== 'Deleting' && showIn > 0) return { requeueAfter: showIn };
       const hint = stuck.length
         ? `: ${stuck.map((r) => `${r.spec.node} (${r.status!.lastError})`).join('; ')}; if a node is gone for good, annotate this LocalVolume ${FORCE_DELETE_ANNOTATION}=true to give up on its data there`
