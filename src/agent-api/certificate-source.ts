@@ -71,7 +71,7 @@ export class CertificateSource implements Provider {
   /** Replaces the set (after checking it) when it differs from the current one; the same bytes are not parsed again. */
   set(next: CertificateSet): void {
     const now = this.latest;
-    if (now && now.ca.equals(next.ca) && now.cert.equals(next.cert) && now.key.equals(next.key)) return;
+    if (now?.ca.equals(next.ca) && now.cert.equals(next.cert) && now.key.equals(next.key)) return;
     const leaf = checkCertificateSet(next);
     this.latest = next;
     for (const l of this.caListeners) l({ caCertificate: next.ca });

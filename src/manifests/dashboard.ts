@@ -92,6 +92,7 @@ export function dashboardJson(): string {
     id: i + 1,
     type: p.kind,
     title: p.title,
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana's dashboard variable, filled in by Grafana
     datasource: { type: 'prometheus', uid: '${datasource}' },
     gridPos: { h: 8, w: 8, x: (i % 3) * 8, y: Math.floor(i / 3) * 8 },
     fieldConfig: { defaults: { unit: p.unit }, overrides: [] },

@@ -195,7 +195,7 @@ export class ReplicationService {
     scope: CallScope,
   ): Promise<boolean> {
     const state = await this.readState(step.resource, minor, await this.peerNames(step.file), scope);
-    if (!state || state.diskState !== 'Inconsistent' || !state.peers.length) return false;
+    if (state?.diskState !== 'Inconsistent' || !state.peers.length) return false;
     if (!state.peers.every((p) => p.connectionState === 'Connected' && p.diskState === 'Inconsistent' && !isSyncing(p))) return false;
     await runStep(drbdadm, PROMOTE_AS_SYNC_SOURCE, step, this.call(scope));
     await runStep(drbdadm, DEMOTE, step, this.call(scope));

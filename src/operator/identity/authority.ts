@@ -107,9 +107,8 @@ export class CertificateAuthority {
     });
     if (mode === 'managed') secret = await this.rotate(secret);
     if (!secret?.data?.['tls.crt'] || !secret.data['tls.key']) {
-      throw new Error(
-        `Secret ${namespace}/${CA_SECRET} has no tls.crt and tls.key yet${mode === 'external' ? ' (cert-manager issues it: see `kubectl describe certificate -n ' + namespace + ' stratum-ca`)' : ''}`,
-      );
+      const hint = mode === 'external' ? ` (cert-manager issues it: see \`kubectl describe certificate -n ${namespace} stratum-ca\`)` : '';
+      throw new Error(`Secret ${namespace}/${CA_SECRET} has no tls.crt and tls.key yet${hint}`);
     }
     const signer = signerOf(unb64(secret.data['tls.crt']), unb64(secret.data['tls.key']));
     const trust = unb64(secret.data['ca.crt']) || signer.pem;

@@ -46,7 +46,7 @@ function bitString(bytes: Buffer, unusedBits = 0): Buffer {
 }
 
 function time(d: Date): Buffer {
-  const iso = d.toISOString().replace(/[-:T]/g, '').slice(0, 14) + 'Z';
+  const iso = `${d.toISOString().replace(/[-:T]/g, '').slice(0, 14)}Z`;
   // UTCTime through 2049, GeneralizedTime after (RFC 5280 4.1.2.5).
   return d.getUTCFullYear() < 2050 ? tlv(0x17, Buffer.from(iso.slice(2))) : tlv(0x18, Buffer.from(iso));
 }

@@ -79,7 +79,7 @@ function choosePrimary(input: PlacementInput, used: ReadonlySet<string>): Placed
   const wanted = input.preferred.find((n) => !input.excluded.has(n));
   if (wanted) {
     const space = input.pool.nodes.find((n) => n.node === wanted);
-    if (!space || !space.ready) {
+    if (!space?.ready) {
       return {
         reason: 'NodeUnavailable',
         message: `pool ${input.pool.pool} is not ready on node ${wanted}, which the volume must use (spec.accessibility)`,
