@@ -159,9 +159,10 @@ try {
   };
   const watch = await VolumeWatch.start(cluster.client);
   const before = await apiRequests(plane);
-  const cpuBefore = readCpu(components);
   const reconcilesBefore = await reconciles(op);
   const commandsBefore = await agentCommands(cluster.harness.agents);
+  // After the readings above: rendering /metrics costs each process CPU that no volume does.
+  const cpuBefore = readCpu(components);
   const names = numbered('bench', VOLUMES);
   // A profile's failure is held until its phase is over, then thrown inside this try: the cluster is still torn down.
   const creationProfile = profileApiserver('creation');
@@ -193,12 +194,12 @@ try {
   const cpuSettled = readCpu(components);
   const deletionProfile = profileApiserver('deletion');
   const deletion = await deleteVolumes(cluster.client, watch, names, died);
+  const cpuDeleted = readCpu(components);
   const deletionProfileFailed = await deletionProfile;
   if (deletionProfileFailed) throw deletionProfileFailed;
   const deleteElapsed = deletion.elapsedMs;
   const deleted$ = writeProfile(afterCreate, await apiRequests(plane), { key: 'DELETE localvolumes', count: VOLUMES });
   const commandsDeleted = await agentCommands(cluster.harness.agents);
-  const cpuDeleted = readCpu(components);
   watch.stop();
   const left = await lvsLeft(cluster.harness.agents, vg);
   const deleteRate = deletion.done / (deleteElapsed / 1000);
