@@ -19,7 +19,6 @@ import type { TestAgent } from '../test/helpers/agent-harness.ts';
 import { OPERATOR_BUNDLE, type OperatorProcess } from '../test/helpers/operator-process.ts';
 import type { ControlPlane } from '../test/rig/control-plane.ts';
 import { parseSamples } from '../test/helpers/prometheus-text.ts';
-import { COMMAND_METRIC } from '../src/agent/metrics.ts';
 
 /** Requests in flight at once when a benchmark creates or deletes volumes. */
 export const CONCURRENCY = 20;
@@ -86,12 +85,13 @@ export async function heapMiB(op: OperatorProcess): Promise<{ used: number; tota
 
 /** The system commands every agent has run so far, by command: how many, and the seconds they took, summed over the agents. */
 export async function agentCommands(agents: readonly TestAgent[]): Promise<{ count: Map<string, number>; seconds: Map<string, number> }> {
-  const texts = await Promise.all(
-    agents.map(async (a) => (await fetch(`${a.metricsUrl}/metrics`, { signal: AbortSignal.timeout(10_000) })).text()),
-  );
-  const all = texts.join('\n');
-  const byCommand = (label: (name: string) => string) => label('command');
-  return { count: samples(all, `${COMMAND_METRIC}_count`, byCommand), seconds: samples(all, `${COMMAND_METRIC}_sum`, byCommand) };
+  const totals = await Promise.all(agents.map((a) => a.commandTotals(10_000)));
+  const summed = (part: 'count' | 'seconds') => {
+    const sum = new Map<string, number>();
+    for (const t of totals) for (const [command, n] of t[part]) sum.set(command, (sum.get(command) ?? 0) + n);
+    return sum;
+  };
+  return { count: summed('count'), seconds: summed('seconds') };
 }
 
 /** The operator's reconciles so far, by kind. */

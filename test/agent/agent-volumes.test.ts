@@ -118,9 +118,9 @@ t(
   async () => {
     const ids = ['pvc-d-1', 'pvc-d-2', 'pvc-d-3', 'pvc-d-4', 'pvc-d-5'];
     for (const id of ids) await callAgent(a.client, 'CreateVolume', { volumeId: id, pool: 'fast', sizeBytes: 8 * MiB });
-    const before = await a.commandCounts();
+    const before = (await a.commandTotals()).count;
     const deleted = await Promise.all(ids.map((id) => callAgent(a.client, 'DeleteVolume', { volumeId: id, pool: 'fast' })));
-    const after = await a.commandCounts();
+    const after = (await a.commandTotals()).count;
     assert.equal(
       deleted.map((d) => d.deleted),
       ids.map(() => true),

@@ -199,20 +199,23 @@ export class TestAgent {
     return this.output;
   }
 
-  /** How many times the agent has run each system command so far, from its own /metrics. */
-  async commandCounts(): Promise<Map<string, number>> {
-    const res = await fetch(`${this.metricsUrl}/metrics`, { signal: AbortSignal.timeout(5_000) });
-    const counts = new Map<string, number>();
-    for (const s of parseSamples(await res.text()))
-      if (s.name === `${COMMAND_METRIC}_count`) counts.set(s.labels.command!, (counts.get(s.labels.command!) ?? 0) + s.value);
-    return counts;
+  /** The system commands the agent has run so far, from its own /metrics: how many of each, and the seconds they took. */
+  async commandTotals(timeoutMs = 5_000): Promise<{ count: Map<string, number>; seconds: Map<string, number> }> {
+    const res = await fetch(`${this.metricsUrl}/metrics`, { signal: AbortSignal.timeout(timeoutMs) });
+    const count = new Map<string, number>();
+    const seconds = new Map<string, number>();
+    for (const s of parseSamples(await res.text())) {
+      const into = s.name === `${COMMAND_METRIC}_count` ? count : s.name === `${COMMAND_METRIC}_sum` ? seconds : undefined;
+      into?.set(s.labels.command!, (into.get(s.labels.command!) ?? 0) + s.value);
+    }
+    return { count, seconds };
   }
 
   /** The commands the agent ran during `action`, as `command×times`, sorted. */
   async commandsDuring(action: () => Promise<unknown>): Promise<string[]> {
-    const before = await this.commandCounts();
+    const before = (await this.commandTotals()).count;
     await action();
-    const after = await this.commandCounts();
+    const after = (await this.commandTotals()).count;
     return [...after]
       .filter(([cmd, n]) => n !== (before.get(cmd) ?? 0))
       .map(([cmd, n]) => `${cmd}×${n - (before.get(cmd) ?? 0)}`)
