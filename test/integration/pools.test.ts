@@ -156,14 +156,12 @@ it('a disk attached after start appears as a LocalDisk; detached, it becomes Mis
   assert.is(ready.status, 'False');
   assert.is(ready.reason, 'Missing');
   assert.match(ready.message, new RegExp(node.name));
-  const events = await cluster.list<{ reason: string; involvedObject: { name: string } } & { metadata: Record<string, unknown> }>(
-    { apiVersion: 'v1', kind: 'Event', plural: 'events', namespaced: true },
-    {},
-    'default',
-  );
-  assert.ok(
-    events.some((e) => e.involvedObject.name === disk.metadata.name && e.reason === 'DiskMissing'),
+  // The Event follows the status write that made the disk Missing, so it may land a moment later.
+  await waitFor(
     'a DiskMissing event',
+    async () => (await cluster.clusterEventsAbout(disk.metadata.name!)).some((e) => e.reason === 'DiskMissing'),
+    10_000,
+    200,
   );
 });
 
