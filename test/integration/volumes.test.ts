@@ -30,6 +30,7 @@ let diskPool: string;
 type Volume = LocalVolume & { metadata: { name: string } };
 const volume = (name: string) => cluster.get<Volume>(LOCAL_VOLUMES, name);
 const replicasOf = async (name: string) => (await cluster.list<VolumeReplica>(VOLUME_REPLICAS)).filter((r) => r.spec.volume === name);
+const eventReasons = async (name: string): Promise<string[]> => (await cluster.clusterEventsAbout(name)).map((e) => e.reason);
 /** Waits for the volume's phase; `observed`: and for the operator to have seen its latest spec. */
 const phaseIs = (name: string, phase: string, timeoutMs = 60_000, observed = true) =>
   waitFor(
@@ -187,6 +188,7 @@ it('a creation or a deletion that lingers (its agent hung) shows phase Creating 
     if (paused) node.agent.resume();
   }
   await waitFor('vol-slow gone', async () => !(await volume('vol-slow')), 60_000, 250);
+  assert.not.ok((await eventReasons('vol-slow')).includes('VolumeReady'), 'Creating, then its first Ready: no Event');
 });
 
 it('a status left wrong (written over here, as a write from a lagging cache could leave it) is put right: volume and replica', async () => {
@@ -477,8 +479,6 @@ it('deletions from a thick LVM pool read no pool again: the space shows free in 
   const read = (await reads()) - readsBefore;
   assert.ok(read <= 1, `${read} pool reads on ${node.name} for ${names.length} deletions`);
 });
-
-const eventReasons = async (name: string): Promise<string[]> => (await cluster.clusterEventsAbout(name)).map((e) => e.reason);
 
 it('with its agent down: growth waits as Expanding with the reason and completes when the agent is back (VolumeReady then, not at creation); deletion waits until forced', async () => {
   const node = cluster.nodes[2]!;

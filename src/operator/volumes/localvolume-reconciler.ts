@@ -672,8 +672,9 @@ export function localVolumeReconciler(deps: VolumeReconcilerDeps) {
             : { type: 'Warning', reason: 'NodeAffinityNotUpdated', message: pv.refused },
         );
     }
-    // A recovery is news; a new volume's first Ready shows in its status and costs no Event write.
-    const recovered = prev.phase !== undefined && prev.phase !== 'Pending';
+    // A recovery is news; a new volume's first Ready shows in its status and costs no Event write,
+    // however long it was Pending or Creating. A capacity is written once a replica was Ready.
+    const recovered = prev.capacity !== undefined;
     if (prev.phase !== phase && phase === 'Ready' && recovered)
       await deps.events.record(lv, { type: 'Normal', reason: 'VolumeReady', message });
     if (prev.phase !== phase && phase === 'Degraded') await deps.events.record(lv, { type: 'Warning', reason, message });
