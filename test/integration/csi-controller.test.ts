@@ -232,17 +232,28 @@ it('ListVolumes pages through every volume; a foreign token is ABORTED', async (
 });
 
 it('GetCapacity: per node and pool, from the StoragePool status', async () => {
-  const sp = await waitFor('pool status after the volumes', async () => cluster.get<StoragePool>(STORAGE_POOLS, pool), 10_000);
-  for (const node of cluster.nodes) {
-    const n = sp.status!.nodes!.find((x) => x.node === node.name)!;
-    const res = await callCsi(csi.controller, 'GetCapacity', {
-      parameters: { pool },
-      accessibleTopology: topo(node.name),
-      volumeCapabilities: [mountCap],
-    });
-    assert.is(BigInt(res.availableCapacity), parseQuantity(n.free!), node.name);
-    assert.is(BigInt(res.maximumVolumeSize!.value), parseQuantity(n.allocatable!), node.name);
-  }
+  // The pool's free space may still follow the last test's volumes: compare answers with the
+  // status read just before them, again until no update landed in between.
+  let differences: string[] = [];
+  const agree = async () => {
+    const nodes = (await cluster.get<StoragePool>(STORAGE_POOLS, pool))?.status?.nodes ?? [];
+    differences = [];
+    for (const node of cluster.nodes) {
+      const n = nodes.find((x) => x.node === node.name);
+      const res = await callCsi(csi.controller, 'GetCapacity', {
+        parameters: { pool },
+        accessibleTopology: topo(node.name),
+        volumeCapabilities: [mountCap],
+      });
+      const want = `${parseQuantity(n?.free ?? '0')}/${parseQuantity(n?.allocatable ?? '0')}`;
+      const got = `${res.availableCapacity}/${res.maximumVolumeSize?.value ?? 0}`;
+      if (!n || want !== got) differences.push(`${node.name}: status free/allocatable ${want}, GetCapacity ${got}`);
+    }
+    return differences.length === 0;
+  };
+  await waitFor('GetCapacity to answer what the pool status says', agree, 10_000, 250).catch((err: Error) => {
+    throw new Error(`${err.message}: ${differences.join('; ')}`);
+  });
   const unknown = await callCsi(csi.controller, 'GetCapacity', { parameters: { pool: `${pool}-none` } });
   assert.is(unknown.availableCapacity, '0');
 });

@@ -101,8 +101,13 @@ it('a pool forms on the selected nodes only, with the capacity vgs reports, publ
     assert.is(c.storageClassName, `${poolName}-sc`);
     assert.is(parseQuantity(c.capacity!), parseQuantity(s.free!));
   }
-  const disks = await cluster.localDisks<LocalDisk>();
-  assert.is(disks.filter((d) => d.status?.pool === poolName).length, 4, 'the LocalDisks say which pool holds them');
+  // Another controller writes that, from the agent's disk reports.
+  await waitFor(
+    'the 4 LocalDisks to say which pool holds them',
+    async () => (await cluster.localDisks<LocalDisk>()).filter((d) => d.status?.pool === poolName).length === 4,
+    20_000,
+    200,
+  );
 });
 
 it('the pool follows a disk added to a node: new LocalDisk, vgextend, capacity grows everywhere', async () => {

@@ -412,10 +412,12 @@ it('eviction of a backend: disk volume with 64 MiB of random data: same SHA-256 
   assert.is(moved.status!.migration!.sha256, before, 'status shows the verified checksum');
   const [dst] = await replicasOf('vol-move');
   assert.is(await sha256Of(dst!.status!.devicePath!, size), before, 'the data on the new node has the same SHA-256');
-  const { volumes } = await callAgent(from.agent.client, 'ListVolumes', {});
-  assert.not.ok(
-    volumes.some((x) => x.id === 'vol-move'),
-    'the old disk is released',
+  // The old replica is released after the volume turns Ready without it (its finalizer waits for the agent).
+  await waitFor(
+    'the old disk released',
+    async () => !(await callAgent(from.agent.client, 'ListVolumes', {})).volumes.some((x) => x.id === 'vol-move'),
+    60_000,
+    250,
   );
 });
 
@@ -616,10 +618,11 @@ it('the operator killed at random points during an eviction converges: data inta
     const [replica] = await replicasOf('vol-move2');
     assert.is(await sha256Of(replica!.status!.devicePath!, 128 * MiB), sum, `round ${round}: same SHA-256 on ${moved.status!.primaryNode}`);
     for (const n of cluster.nodes.filter((x) => evicted.includes(x.name))) {
-      const { volumes } = await callAgent(n.agent.client, 'ListVolumes', {});
-      assert.not.ok(
-        volumes.some((x) => x.id === 'vol-move2'),
-        `round ${round}: ${n.name} released its disk`,
+      await waitFor(
+        `round ${round}: ${n.name} to release its disk`,
+        async () => !(await callAgent(n.agent.client, 'ListVolumes', {})).volumes.some((x) => x.id === 'vol-move2'),
+        60_000,
+        250,
       );
     }
   }

@@ -145,9 +145,12 @@ it('the watch connection is cut and the operator converges without a restart', a
     250,
   );
   const convergedAt = Date.now();
-  const addedDisk = await diskOf(added.file);
-  assert.ok(addedDisk, 'the disk attached during the outage has a LocalDisk');
-  assert.is(addedDisk!.status?.pool, poolName);
+  await waitFor(
+    'the disk attached during the outage: a LocalDisk in the pool',
+    soft(async () => (await diskOf(added.file))?.status?.pool === poolName),
+    20_000,
+    250,
+  );
   const gone = await waitFor(
     'the detached disk Missing',
     soft(async () => {
