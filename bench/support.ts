@@ -18,7 +18,7 @@ import { LOCAL_VOLUMES } from '../src/operator/resources.ts';
 import type { TestAgent } from '../test/helpers/agent-harness.ts';
 import { OPERATOR_BUNDLE, type OperatorProcess } from '../test/helpers/operator-process.ts';
 import type { ControlPlane } from '../test/rig/control-plane.ts';
-import { parseSamples } from '../test/helpers/prometheus-text.ts';
+import { parseSamples, summedSamples } from '../test/helpers/prometheus-text.ts';
 
 /** Requests in flight at once when a benchmark creates or deletes volumes. */
 export const CONCURRENCY = 20;
@@ -96,13 +96,13 @@ export async function agentCommands(agents: readonly TestAgent[]): Promise<{ cou
 
 /** The operator's reconciles so far, by kind. */
 export async function reconciles(op: OperatorProcess): Promise<Map<string, number>> {
-  return samples(await op.metrics(), 'stratum_reconcile_total', (label) => label('kind'));
+  return summedSamples(await op.metrics(), 'stratum_reconcile_total', (label) => label('kind'));
 }
 
 /** kube-apiserver's apiserver_request_total samples, keyed "VERB resource[/subresource] code". */
 export async function apiRequests(plane: ControlPlane): Promise<Map<string, number>> {
   const text = (await buffer(await apiserverGet(plane, '/metrics', 60_000))).toString();
-  return samples(text, 'apiserver_request_total', (label) => {
+  return summedSamples(text, 'apiserver_request_total', (label) => {
     const sub = label('subresource');
     return `${label('verb')} ${label('resource')}${sub ? `/${sub}` : ''} ${label('code')}`;
   });
@@ -134,17 +134,6 @@ async function apiserverGet(plane: ControlPlane, urlPath: string, timeoutMs: num
     req.on('timeout', () => req.destroy(new Error(`GET ${urlPath} from kube-apiserver: no answer in ${timeoutMs} ms`)));
     req.on('error', reject);
   });
-}
-
-/** A Prometheus text exposition's samples of one metric, summed by `key` of their labels. */
-export function samples(text: string, metric: string, key: (label: (name: string) => string) => string): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (const sample of parseSamples(text)) {
-    if (sample.name !== metric) continue;
-    const k = key((name) => sample.labels[name] ?? '');
-    counts.set(k, (counts.get(k) ?? 0) + sample.value);
-  }
-  return counts;
 }
 
 /** What grew between two samples of the same counters, by key. */

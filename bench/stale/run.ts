@@ -24,7 +24,8 @@ import type { OperatorProcess } from '../../test/helpers/operator-process.ts';
 import { TestCluster } from '../../test/integration/support.ts';
 import { ControlPlane } from '../../test/rig/control-plane.ts';
 import { apiRequests, type Burst, createVolumes, deleteVolumes, grown, lvcreateInARow, operatorGone, out, pct } from '../support.ts';
-import { requireCompiledOperator, rssMiB, samples, VolumeWatch, writeProfile } from '../support.ts';
+import { requireCompiledOperator, rssMiB, VolumeWatch, writeProfile } from '../support.ts';
+import { summedSamples } from '../../test/helpers/prometheus-text.ts';
 
 const LIVE = Number(process.env.BENCH_AGENTS ?? 3);
 const VOLUMES = Number(process.env.BENCH_VOLUMES ?? 300);
@@ -55,8 +56,8 @@ const lostWith = (reason: string) => (v: LocalVolume | undefined) =>
 async function operatorCounters(op: OperatorProcess) {
   const text = await op.metrics();
   return {
-    reconciles: samples(text, 'stratum_reconcile_total', (l) => l('kind')),
-    calls: samples(text, 'stratum_agent_calls_total', (l) => l('node')),
+    reconciles: summedSamples(text, 'stratum_reconcile_total', (l) => l('kind')),
+    calls: summedSamples(text, 'stratum_agent_calls_total', (l) => l('node')),
   };
 }
 

@@ -36,7 +36,7 @@ import { agentPeerIdentity, agentServerIdentity, OPERATOR_IDENTITY } from '../..
 import { cleanupAll } from './cleanup.ts';
 import { LoopDevices, type LoopDevice } from './loopdev.ts';
 import { TestPki } from './certs.ts';
-import { parseSamples } from './prometheus-text.ts';
+import { summedSamples } from './prometheus-text.ts';
 
 export { callAgent };
 
@@ -201,14 +201,12 @@ export class TestAgent {
 
   /** The system commands the agent has run so far, from its own /metrics: how many of each, and the seconds they took. */
   async commandTotals(timeoutMs = 5_000): Promise<{ count: Map<string, number>; seconds: Map<string, number> }> {
-    const res = await fetch(`${this.metricsUrl}/metrics`, { signal: AbortSignal.timeout(timeoutMs) });
-    const count = new Map<string, number>();
-    const seconds = new Map<string, number>();
-    for (const s of parseSamples(await res.text())) {
-      const into = s.name === `${COMMAND_METRIC}_count` ? count : s.name === `${COMMAND_METRIC}_sum` ? seconds : undefined;
-      into?.set(s.labels.command!, (into.get(s.labels.command!) ?? 0) + s.value);
-    }
-    return { count, seconds };
+    const text = await (await fetch(`${this.metricsUrl}/metrics`, { signal: AbortSignal.timeout(timeoutMs) })).text();
+    const byCommand = (label: (name: string) => string) => label('command');
+    return {
+      count: summedSamples(text, `${COMMAND_METRIC}_count`, byCommand),
+      seconds: summedSamples(text, `${COMMAND_METRIC}_sum`, byCommand),
+    };
   }
 
   /** The commands the agent ran during `action`, as `command×times`, sorted. */

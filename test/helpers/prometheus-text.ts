@@ -19,3 +19,14 @@ export function parseSamples(text: string): Sample[] {
   }
   return samples;
 }
+
+/** A Prometheus text exposition's samples of one metric, summed by `key` of their labels. */
+export function summedSamples(text: string, metric: string, key: (label: (name: string) => string) => string): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const sample of parseSamples(text)) {
+    if (sample.name !== metric) continue;
+    const k = key((name) => sample.labels[name] ?? '');
+    counts.set(k, (counts.get(k) ?? 0) + sample.value);
+  }
+  return counts;
+}
